@@ -1,0 +1,40 @@
+"""Login form: e-mail and password, with a lockout message."""
+
+from django import forms
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+
+from .backends import is_locked_out
+
+
+class LoginForm(forms.Form):
+    """Authenticates by e-mail; says so when the address is locked out."""
+
+    email = forms.EmailField(
+        label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autofocus": True})
+    )
+    password = forms.CharField(label=_("Mot de passe"), strip=False, widget=forms.PasswordInput)
+
+    def __init__(self, request=None, *args, **kwargs):
+        self.request = request
+        self.user = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        email, password = cleaned.get("email"), cleaned.get("password")
+        if email and password:
+            if is_locked_out(email):
+                raise forms.ValidationError(
+                    _("Trop de tentatives échouées : réessayez dans quelques minutes."),
+                    code="locked_out",
+                )
+            self.user = authenticate(self.request, email=email, password=password)
+            if self.user is None or not self.user.is_active:
+                raise forms.ValidationError(
+                    _("Adresse e-mail ou mot de passe incorrect."), code="invalid_login"
+                )
+        return cleaned
+
+    def get_user(self):
+        return self.user

@@ -1,0 +1,66 @@
+"""Login, logout and the home page, whose panels depend on the user's roles."""
+
+from django.contrib.auth import login
+from django.contrib.auth.views import LogoutView as DjangoLogoutView
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import TemplateView
+
+from alize.web import RoleRequiredMixin
+
+from .forms import LoginForm
+
+# Callables ``panel(request) -> dict | None``; each dict has a "template" and its context.
+HOME_PANELS = []
+
+
+def register_home_panel(panel):
+    """Apps register the panels they contribute to the home page (decorator)."""
+    HOME_PANELS.append(panel)
+    return panel
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login_view(request):
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = LoginForm(request, data=request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            login(request, form.get_user())
+            if not url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                next_url = ""
+            return redirect(next_url or "home")
+        status = 400
+    return render(
+        request, "registration/login.html", {"form": form, "next": next_url}, status=status
+    )
+
+
+class LogoutView(DjangoLogoutView):
+    """Logs out on POST only (CSRF-protected)."""
+
+
+class HomeView(RoleRequiredMixin, TemplateView):
+    """The user's start page: one panel per role they hold."""
+
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        panels = []
+        for panel in HOME_PANELS:
+            result = panel(self.request)
+            if result:
+                panels.append(result)
+        context["panels"] = panels
+        return context

@@ -1,0 +1,1 @@
+"""REST API infrastructure: scoped base viewsets, permissions, pagination, one error shape."""

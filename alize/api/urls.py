@@ -1,0 +1,10 @@
+"""All API routes under /api/v1/, namespace ``api``."""
+
+from django.urls import include, path
+
+app_name = "api"
+
+urlpatterns = [
+    path("", include("dispositifs.api.urls")),
+    path("", include("partners.api.urls")),
+]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AlizeConfig(AppConfig):
+    """The project package as an app: management commands, demo data, shared templates."""
+
+    name = "alize"
+    verbose_name = _("Alizé")

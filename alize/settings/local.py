@@ -1,0 +1,5 @@
+"""Local development: debug on, demo-friendly defaults."""
+
+from .base import *  # noqa: F403
+
+DEBUG = True

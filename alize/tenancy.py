@@ -1,0 +1,310 @@
+"""Row-level tenancy: the dispositif is the tenant, and scoping fails closed.
+
+A scope (the set of dispositifs the caller may touch) lives in a context variable.
+Tenant-scoped models get a default manager whose queries *raise* when they run with no
+active scope and are filtered to the scope otherwise. The only ways around it are
+``Model.unscoped_objects`` (grep for it) and ``scope(every_dispositif=True, reason=...)``.
+Every entry point enters a scope and leaves it in ``finally``:
+web requests (``TenancyMiddleware``), API views (``alize.api.views``), Celery tasks
+(``ScopedTask``) and management commands (``ScopedCommand``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core import checks
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand
+from django.db import models
+from django.db.models import Q, sql
+from django.utils.translation import gettext_lazy as _
+
+TENANT_APPS = ("dispositifs", "pme", "partners", "loans", "reporting")
+
+
+class ScopeError(Exception):
+    """Raised when tenant data is touched with no active scope, or outside it."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The dispositifs visible to the current caller; ``everything`` means all of them."""
+
+    dispositif_ids: frozenset[int]
+    everything: bool = False
+    reason: str = ""
+
+    def allows(self, dispositif_id: int | None) -> bool:
+        return self.everything or dispositif_id in self.dispositif_ids
+
+
+_current: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
+    "alize_tenancy_scope", default=None
+)
+
+
+def current_scope() -> Scope:
+    """The active scope; raises ``ScopeError`` when none is active (fail closed)."""
+    active = _current.get()
+    if active is None:
+        raise ScopeError(
+            "No tenancy scope is active: enter one with alize.tenancy.scope() "
+            "or use Model.unscoped_objects explicitly."
+        )
+    return active
+
+
+def active_scope() -> Scope | None:
+    """The active scope or None, for code that only needs to know."""
+    return _current.get()
+
+
+@contextmanager
+def scope(dispositifs=(), *, every_dispositif: bool = False, reason: str = ""):
+    """Enter a scope for the ``with`` block and restore the previous one afterwards.
+
+    ``dispositifs`` is an iterable of ids or Dispositif instances. A scope over every
+    dispositif must say why (``reason``), which keeps such scopes easy to audit.
+    """
+    if every_dispositif and not reason:
+        raise ValueError("A scope over every dispositif needs a reason.")
+    ids = frozenset(getattr(d, "pk", d) for d in dispositifs)
+    token = _current.set(Scope(ids, everything=every_dispositif, reason=reason))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def enter_scope(new_scope: Scope) -> contextvars.Token:
+    """Low-level enter for entry points that cannot use ``with`` (middleware, API views)."""
+    return _current.set(new_scope)
+
+
+def leave_scope(token: contextvars.Token) -> None:
+    """Restore the scope that was active before ``enter_scope``."""
+    _current.reset(token)
+
+
+class ScopedQuery(sql.Query):
+    """A query that adds the tenancy filter when it is compiled to SQL.
+
+    Applying the scope at compile time (not when the queryset is built) lets views
+    declare ``queryset = Model.objects.select_related(...)`` at import time, while every
+    statement that reaches the database — select, count, exists, subquery, iterator —
+    is filtered to the active scope or raises ``ScopeError`` when none is active.
+    """
+
+    scope_applied = False
+
+    def scoped_clone(self):
+        clone = self.clone()
+        clone.scope_applied = True
+        active = current_scope()
+        if not active.everything:
+            clone.add_q(Q(**{f"{self.model.tenant_path}__in": active.dispositif_ids}))
+        return clone
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        if not self.scope_applied:
+            return self.scoped_clone().get_compiler(using, connection, elide_empty)
+        return super().get_compiler(using, connection, elide_empty)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """QuerySet of a tenant-scoped model; writes that turn the query into another class
+    (update, raw delete) get the scope filter first."""
+
+    def __init__(self, model=None, query=None, using=None, hints=None):
+        super().__init__(model, query or ScopedQuery(model), using, hints)
+
+    def _with_scope(self):
+        clone = self._chain()
+        clone.query = clone.query.scoped_clone()
+        return clone
+
+    def update(self, **kwargs):
+        return super(ScopedQuerySet, self._with_scope()).update(**kwargs)
+
+    update.alters_data = True
+
+    def _update(self, values):
+        return super(ScopedQuerySet, self._with_scope())._update(values)
+
+    _update.alters_data = True
+    _update.queryset_only = False
+
+    def _raw_delete(self, using):
+        return super(ScopedQuerySet, self._with_scope())._raw_delete(using)
+
+    _raw_delete.alters_data = True
+
+
+class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
+    """Default manager of tenant models: every query it makes is filtered to the active
+    scope when it runs, and raises ``ScopeError`` when no scope is active."""
+
+
+class TenantModel(models.Model):
+    """Abstract base of every row owned by one dispositif.
+
+    ``objects`` is scoped; ``unscoped_objects`` is the explicit escape hatch. The tenant
+    of a saved row cannot change, and a row can only be written inside a scope that
+    includes its dispositif.
+    """
+
+    tenant_path = "dispositif"
+
+    dispositif = models.ForeignKey(
+        "dispositifs.Dispositif",
+        on_delete=models.PROTECT,
+        verbose_name=_("dispositif"),
+    )
+
+    objects = ScopedManager()
+    unscoped_objects = models.Manager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "unscoped_objects"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_dispositif_id = instance.__dict__.get("dispositif_id")
+        return instance
+
+    def tenant_id(self):
+        return self.dispositif_id
+
+    def save(self, *args, **kwargs):
+        check_tenant_write(self)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        check_tenant_write(self)
+        return super().delete(*args, **kwargs)
+
+
+def check_tenant_write(instance) -> None:
+    """Refuse a write outside the active scope or one that moves a row to another tenant."""
+    dispositif_id = instance.tenant_id()
+    loaded = getattr(instance, "_loaded_dispositif_id", None)
+    if instance.pk is not None and loaded is not None and loaded != dispositif_id:
+        raise ScopeError("The dispositif of an existing row cannot be changed.")
+    if not current_scope().allows(dispositif_id):
+        raise PermissionDenied("This dispositif is outside the current scope.")
+
+
+_GLOBAL_MODELS: dict[str, str] = {}
+
+
+def global_model(reason: str):
+    """Class decorator declaring a model in a tenant app as deliberately not scoped."""
+
+    def register(model):
+        if not reason.strip():
+            raise ValueError("A global model needs a reason.")
+        _GLOBAL_MODELS[model._meta.label] = reason
+        model.tenancy_global_reason = reason
+        return model
+
+    return register
+
+
+def is_scoped(model) -> bool:
+    return isinstance(model._default_manager, ScopedManager)
+
+
+def unclassified_models(app_labels=TENANT_APPS):
+    """Models of tenant apps that are neither scoped nor declared global."""
+    found = []
+    for label in app_labels:
+        try:
+            config = apps.get_app_config(label)
+        except LookupError:
+            continue
+        for model in config.get_models():
+            if model._meta.auto_created:
+                continue
+            if not is_scoped(model) and model._meta.label not in _GLOBAL_MODELS:
+                found.append(model)
+    return found
+
+
+@checks.register(checks.Tags.models)
+def check_models_are_classified(app_configs=None, **kwargs):
+    """System check alize.E001: every model of a tenant app is scoped or global with a reason."""
+    return [
+        checks.Error(
+            f"{model._meta.label} is neither tenant-scoped nor declared global.",
+            hint="Subclass alize.tenancy.TenantModel, or decorate it with "
+            "@global_model('why it is shared across dispositifs').",
+            obj=model,
+            id="alize.E001",
+        )
+        for model in unclassified_models()
+    ]
+
+
+def scope_for_user(user) -> Scope:
+    """The scope a user's role assignments give (empty for anonymous users)."""
+    if user is None or not user.is_authenticated:
+        return Scope(frozenset())
+    from alize.accounts.roles import dispositif_ids_for
+
+    ids = dispositif_ids_for(user)
+    if ids is None:
+        return Scope(frozenset(), everything=True, reason="national coordinator")
+    return Scope(frozenset(ids))
+
+
+class TenancyMiddleware:
+    """Enters the request user's scope for the whole request and leaves it in ``finally``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = enter_scope(scope_for_user(request.user))
+        try:
+            return self.get_response(request)
+        finally:
+            leave_scope(token)
+
+
+class ScopedCommand(BaseCommand):
+    """Management command base: runs ``handle_scoped`` inside an explicit scope.
+
+    ``--dispositif SLUG`` (repeatable) limits the scope; without it the command runs over
+    every dispositif, which is stated as the scope's reason.
+    """
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.add_argument(
+            "--dispositif", action="append", default=[], help="slug of a dispositif"
+        )
+        return parser
+
+    def handle(self, *args, **options):
+        from dispositifs.models import Dispositif
+
+        slugs = options.get("dispositif") or []
+        if slugs:
+            ids = list(
+                Dispositif.unscoped_objects.filter(slug__in=slugs).values_list("pk", flat=True)
+            )
+            if len(ids) != len(set(slugs)):
+                raise ScopeError(f"Unknown dispositif among {', '.join(slugs)}.")
+            with scope(ids):
+                return self.handle_scoped(*args, **options)
+        with scope(every_dispositif=True, reason=f"management command {self.__module__}"):
+            return self.handle_scoped(*args, **options)
+
+    def handle_scoped(self, *args, **options):
+        raise NotImplementedError

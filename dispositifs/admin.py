@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from .models import Dispositif, Membership
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(Dispositif)
+class DispositifAdmin(admin.ModelAdmin):
+    list_display = ["name", "region", "status", "launch_date", "carrier"]
+    list_filter = ["status", "region"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["carrier"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = [
+        "organisation",
+        "dispositif",
+        "kind",
+        "joined_on",
+        "left_on",
+        "pledged_hours_per_year",
+    ]
+    list_filter = ["kind", "dispositif"]
+    search_fields = ["organisation__name", "dispositif__name"]
+    autocomplete_fields = ["organisation", "dispositif"]

@@ -1,0 +1,56 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from alize.api.serializers import TenantSerializer
+from partners.models import Organisation
+
+from ..models import Dispositif, Membership
+
+
+class DispositifSerializer(serializers.ModelSerializer):
+    carrier = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Dispositif
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "region",
+            "departements",
+            "perimeter",
+            "carrier",
+            "launch_date",
+            "status",
+            "advance_min",
+            "advance_max",
+            "follow_up_years",
+        ]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        low = attrs.get("advance_min", getattr(self.instance, "advance_min", None))
+        high = attrs.get("advance_max", getattr(self.instance, "advance_max", None))
+        if low is not None and low <= 0:
+            raise serializers.ValidationError({"advance_min": _("Le plancher doit être positif.")})
+        if low is not None and high is not None and high < low:
+            raise serializers.ValidationError(
+                {"advance_max": _("Le plafond doit être supérieur ou égal au plancher.")}
+            )
+        return attrs
+
+
+class MembershipSerializer(TenantSerializer):
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "dispositif",
+            "organisation",
+            "kind",
+            "joined_on",
+            "left_on",
+            "pledged_hours_per_year",
+        ]

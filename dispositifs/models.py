@@ -1,0 +1,153 @@
+"""The tenant (Dispositif) and its governance: the tour de table and, later, committees."""
+
+from decimal import Decimal
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from alize.geo import REGIONS
+from alize.tenancy import ScopedManager, TenantModel, check_tenant_write
+
+
+class DispositifStatus(models.TextChoices):
+    PROJECT = "project", _("En projet")
+    ACTIVE = "active", _("Actif")
+    SUSPENDED = "suspended", _("Suspendu")
+    CLOSED = "closed", _("Fermé")
+
+
+class Dispositif(models.Model):
+    """A local Alizé programme in one bassin d'emploi: the tenant every scoped row belongs to.
+
+    Scoped on its own primary key: a user sees only the dispositifs of their roles.
+    """
+
+    tenant_path = "pk"
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
+    region = models.CharField(_("région"), max_length=3, choices=REGIONS)
+    departements = ArrayField(
+        models.CharField(max_length=3), verbose_name=_("départements"), default=list, blank=True
+    )
+    perimeter = ArrayField(
+        models.CharField(max_length=5),
+        verbose_name=_("périmètre (codes INSEE des communes)"),
+        default=list,
+        blank=True,
+    )
+    carrier = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_dispositifs",
+        verbose_name=_("structure porteuse"),
+    )
+    launch_date = models.DateField(_("date de lancement"), null=True, blank=True)
+    status = models.CharField(
+        _("statut"),
+        max_length=16,
+        choices=DispositifStatus.choices,
+        default=DispositifStatus.ACTIVE,
+    )
+    advance_min = models.DecimalField(
+        _("avance minimale (€)"), max_digits=12, decimal_places=2, default=Decimal("10000.00")
+    )
+    advance_max = models.DecimalField(
+        _("avance maximale (€)"), max_digits=12, decimal_places=2, default=Decimal("15000.00")
+    )
+    follow_up_years = models.PositiveSmallIntegerField(_("années de suivi"), default=3)
+
+    objects = ScopedManager()
+    unscoped_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("dispositif")
+        verbose_name_plural = _("dispositifs")
+        ordering = ["name"]
+        base_manager_name = "unscoped_objects"
+        constraints = [
+            models.CheckConstraint(
+                name="dispositif_advance_bounds",
+                condition=Q(advance_min__gt=0) & Q(advance_max__gte=F("advance_min")),
+            ),
+            models.CheckConstraint(
+                name="dispositif_follow_up_years", condition=Q(follow_up_years__lte=10)
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def tenant_id(self):
+        return self.pk
+
+    def clean(self):
+        bounds_known = self.advance_min is not None and self.advance_max is not None
+        if bounds_known and self.advance_max < self.advance_min:
+            raise ValidationError(
+                {"advance_max": _("Le plafond doit être supérieur ou égal au plancher.")}
+            )
+
+    def save(self, *args, **kwargs):
+        check_tenant_write(self)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        check_tenant_write(self)
+        return super().delete(*args, **kwargs)
+
+
+class MembershipKind(models.TextChoices):
+    CARRIER = "carrier", _("Structure porteuse")
+    PARTNER_FIRM = "partner_firm", _("Entreprise partenaire")
+    PUBLIC_BODY = "public_body", _("Organisme public")
+    ECONOMIC_DEVELOPER = "economic_developer", _("Développeur économique")
+    FINANCIAL_PARTNER = "financial_partner", _("Partenaire financier")
+    FUNDER = "funder", _("Financeur")
+
+
+class Membership(TenantModel):
+    """An organisation's seat at a dispositif's tour de table, with a firm's yearly pledge."""
+
+    organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    kind = models.CharField(
+        _("rôle au tour de table"), max_length=32, choices=MembershipKind.choices
+    )
+    joined_on = models.DateField(_("entrée le"), null=True, blank=True)
+    left_on = models.DateField(_("sortie le"), null=True, blank=True)
+    pledged_hours_per_year = models.PositiveIntegerField(
+        _("heures d'expertise promises par an"), default=0
+    )
+
+    class Meta:
+        verbose_name = _("membre du tour de table")
+        verbose_name_plural = _("membres du tour de table")
+        ordering = ["dispositif", "kind", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispositif", "organisation"], name="membership_unique_per_dispositif"
+            ),
+            models.CheckConstraint(
+                name="membership_left_after_joined",
+                condition=Q(left_on__isnull=True)
+                | Q(joined_on__isnull=True)
+                | Q(left_on__gte=F("joined_on")),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} — {self.get_kind_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_on is None

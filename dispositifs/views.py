@@ -1,0 +1,37 @@
+"""Browser views of dispositifs and their tour de table."""
+
+from django.utils.translation import gettext_lazy as _
+
+from alize.web import FilteredListView, ScopedDetailView
+
+from .filtersets import DispositifFilterSet
+from .selectors import dispositif_list, dispositif_memberships
+
+
+class DispositifListView(FilteredListView):
+    """Dispositifs in the user's scope (all of them for the national coordination)."""
+
+    template_name = "dispositifs/dispositif_list.html"
+    filterset_class = DispositifFilterSet
+    sort_fields = {"name": "name", "region": "region", "launch": "launch_date"}
+    default_sort = "name"
+    extra_context = {"title": _("Dispositifs")}
+
+    def get_base_queryset(self):
+        return dispositif_list()
+
+
+class DispositifDetailView(ScopedDetailView):
+    """One dispositif: perimeter, advance bounds and its tour de table."""
+
+    template_name = "dispositifs/dispositif_detail.html"
+    slug_url_kwarg = "slug"
+    context_object_name = "dispositif"
+
+    def get_queryset(self):
+        return dispositif_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["memberships"] = dispositif_memberships(self.object)
+        return context

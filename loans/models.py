@@ -1,0 +1,1 @@
+"""Models of the loans app (see DESIGN.md §4)."""

@@ -1,0 +1,16 @@
+from alize.accounts.models import Role
+from alize.api.views import ScopedModelViewSet
+
+from ..filtersets import OrganisationFilterSet
+from ..models import Organisation
+from .serializers import OrganisationSerializer
+
+
+class OrganisationViewSet(ScopedModelViewSet):
+    """Organisations are global: every caller reads them, the national coordination edits."""
+
+    queryset = Organisation.objects.all()
+    serializer_class = OrganisationSerializer
+    filterset_class = OrganisationFilterSet
+    ordering_fields = ["name"]
+    write_roles = (Role.NATIONAL_COORDINATOR,)

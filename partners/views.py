@@ -1,0 +1,42 @@
+"""Browser views of partner organisations."""
+
+from django.utils.translation import gettext_lazy as _
+
+from alize.accounts.models import Role
+from alize.web import FilteredListView, ScopedDetailView
+from dispositifs.models import Membership
+
+from .filtersets import OrganisationFilterSet
+from .models import Organisation
+
+STAFF_ROLES = (Role.NATIONAL_COORDINATOR, Role.ANIMATEUR)
+
+
+class OrganisationListView(FilteredListView):
+    """Every organisation (a global list), for coordinators and animateurs."""
+
+    allowed_roles = STAFF_ROLES
+    model = Organisation
+    template_name = "partners/organisation_list.html"
+    filterset_class = OrganisationFilterSet
+    sort_fields = {"name": "name", "kind": "kind", "city": "city"}
+    default_sort = "name"
+    extra_context = {"title": _("Organisations")}
+
+
+class OrganisationDetailView(ScopedDetailView):
+    """An organisation and its seats at the tour de table of the dispositifs in scope."""
+
+    allowed_roles = STAFF_ROLES
+    model = Organisation
+    template_name = "partners/organisation_detail.html"
+    context_object_name = "organisation"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["memberships"] = (
+            Membership.objects.filter(organisation=self.object)
+            .select_related("dispositif")
+            .order_by("dispositif__name")
+        )
+        return context

@@ -1,0 +1,1 @@
+"""Models of the pme app (see DESIGN.md §4)."""

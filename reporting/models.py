@@ -1,0 +1,1 @@
+"""Models of the reporting app (see DESIGN.md §4)."""

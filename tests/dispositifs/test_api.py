@@ -1,0 +1,123 @@
+from django.urls import reverse
+
+from alize.tenancy import scope
+from dispositifs.models import Dispositif, Membership
+from tests.api_base import APIEndpointTestBase, snapshot
+from tests.conftest import api_client_for
+from tests.coverage import CoversRoutes
+from tests.factories import DispositifFactory, MembershipFactory, OrganisationFactory
+
+
+class TestMembershipAPI(APIEndpointTestBase):
+    basename = "membership"
+    model = Membership
+
+    def make(self, world, dispositif):
+        return MembershipFactory(dispositif=dispositif)
+
+    def create_payload(self, world, dispositif):
+        return {
+            "dispositif": dispositif.slug,
+            "organisation": OrganisationFactory().pk,
+            "kind": "partner_firm",
+            "pledged_hours_per_year": 250,
+        }
+
+    def update_payload(self, world, instance):
+        return {"pledged_hours_per_year": 400}
+
+    def test_tenant_cannot_be_changed(self, world):
+        (own,) = self.make_in(world, world.a)
+        api = api_client_for(world.animateur_a)
+        response = api.patch(self.detail_url(own), {"dispositif": world.b.slug}, format="json")
+        assert response.status_code == 200
+        assert snapshot(own)["dispositif"] == world.a.pk
+
+    def test_bad_input_names_the_field(self, world):
+        api = api_client_for(world.animateur_a)
+        payload = self.create_payload(world, world.a) | {"pledged_hours_per_year": -5}
+        response = api.post(self.list_url(), payload, format="json")
+        assert response.status_code == 400
+        assert "pledged_hours_per_year" in response.json()["errors"]
+
+
+class TestDispositifAPI(CoversRoutes):
+    """Dispositifs are scoped on themselves; only the national coordination writes them."""
+
+    @classmethod
+    def covered_url_names(cls):
+        return ["api:dispositif-list", "api:dispositif-detail"]
+
+    def test_animateur_sees_own_dispositif_only(self, world):
+        api = api_client_for(world.animateur_a)
+        slugs = {row["slug"] for row in api.get(reverse("api:dispositif-list")).json()["results"]}
+        assert slugs == {world.a.slug}
+        assert api.get(reverse("api:dispositif-detail", args=[world.b.pk])).status_code == 404
+
+    def test_api_client_sees_its_region(self, world):
+        api = api_client_for(world.api_client_user)
+        slugs = {row["slug"] for row in api.get(reverse("api:dispositif-list")).json()["results"]}
+        assert slugs == {world.a.slug}
+
+    def test_coordinator_sees_all_and_creates(self, world):
+        api = api_client_for(world.coordinator)
+        slugs = {row["slug"] for row in api.get(reverse("api:dispositif-list")).json()["results"]}
+        assert {world.a.slug, world.b.slug} <= slugs
+        response = api.post(
+            reverse("api:dispositif-list"),
+            {
+                "name": "Alizé Test",
+                "slug": "test-new",
+                "region": "84",
+                "advance_min": "10000.00",
+                "advance_max": "15000.00",
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+
+    def test_animateur_cannot_create_update_or_delete(self, world):
+        api = api_client_for(world.animateur_a)
+        count = Dispositif.unscoped_objects.count()
+        response = api.post(
+            reverse("api:dispositif-list"),
+            {"name": "X", "slug": "x", "region": "32"},
+            format="json",
+        )
+        assert response.status_code == 403
+        before = snapshot(world.a)
+        url = reverse("api:dispositif-detail", args=[world.a.pk])
+        assert api.patch(url, {"name": "Renamed"}, format="json").status_code == 403
+        assert api.delete(url).status_code == 403
+        assert snapshot(world.a) == before
+        assert Dispositif.unscoped_objects.count() == count
+
+    def test_advance_bounds_are_validated_with_field_names(self, world):
+        api = api_client_for(world.coordinator)
+        response = api.patch(
+            reverse("api:dispositif-detail", args=[world.a.pk]),
+            {"advance_min": "20000.00", "advance_max": "15000.00"},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert "advance_max" in response.json()["errors"]
+        assert snapshot(world.a)["advance_min"] == world.a.advance_min
+
+    def test_list_query_count_does_not_grow(self, world, django_assert_max_num_queries):
+        api = api_client_for(world.coordinator)
+        api.get(reverse("api:dispositif-list"))
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as few:
+            api.get(reverse("api:dispositif-list"))
+        DispositifFactory.create_batch(5)
+        with CaptureQueriesContext(connection) as many:
+            api.get(reverse("api:dispositif-list"))
+        assert len(many) == len(few)
+
+
+def test_membership_of_other_dispositif_is_invisible_inside_scope(world):
+    MembershipFactory(dispositif=world.b)
+    with scope([world.a]):
+        assert not Membership.objects.filter(dispositif=world.b).exists()

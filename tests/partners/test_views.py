@@ -1,0 +1,34 @@
+from django.urls import reverse
+
+from tests.coverage import CoversRoutes
+from tests.factories import MembershipFactory, OrganisationFactory
+
+
+class TestOrganisationViews(CoversRoutes):
+    """Organisations are global, but the seats they hold are shown only within scope."""
+
+    @classmethod
+    def covered_url_names(cls):
+        return ["partners:organisation-list", "partners:organisation-detail"]
+
+    def test_committee_member_has_no_access(self, world, client):
+        client.force_login(world.member_a)
+        assert client.get(reverse("partners:organisation-list")).status_code == 404
+
+    def test_detail_shows_only_memberships_in_scope(self, world, client):
+        firm = OrganisationFactory(name="EDF test")
+        MembershipFactory(dispositif=world.a, organisation=firm)
+        MembershipFactory(dispositif=world.b, organisation=firm)
+        client.force_login(world.animateur_a)
+        page = client.get(reverse("partners:organisation-detail", args=[firm.pk])).content.decode()
+        assert world.a.name in page and world.b.name not in page
+        assert client.get(reverse("partners:organisation-detail", args=[10**9])).status_code == 404
+
+    def test_list_filters_and_searches(self, world, client):
+        OrganisationFactory(name="Banque Populaire test", kind="bank")
+        OrganisationFactory(name="Areva test", kind="large_firm")
+        client.force_login(world.animateur_a)
+        page = client.get(reverse("partners:organisation-list"), {"kind": "bank"}).content.decode()
+        assert "Banque Populaire test" in page and "Areva test" not in page
+        page = client.get(reverse("partners:organisation-list"), {"q": "areva"}).content.decode()
+        assert "Areva test" in page and "Banque Populaire test" not in page
