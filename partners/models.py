@@ -61,3 +61,19 @@ class Organisation(models.Model):
     @property
     def is_large_firm(self) -> bool:
         return self.kind == OrganisationKind.LARGE_FIRM
+
+
+@global_model("The skills list is a national reference shared by every dispositif.")
+class Skill(models.Model):
+    """A skill an SME may need and an expert may bring (quality, export, lean, HR…)."""
+
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
+
+    class Meta:
+        verbose_name = _("compétence")
+        verbose_name_plural = _("compétences")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

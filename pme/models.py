@@ -1,1 +1,413 @@
-"""Models of the pme app (see DESIGN.md §4)."""
+"""SMEs (companies), their development projects, the stage history and the jobs follow-up.
+
+Every model here is tenant-scoped: a company belongs to the dispositif that supports it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from alize.tenancy import TenantModel, global_model
+from alize.validators import validate_siren, validate_siret
+
+SME_MAX_HEADCOUNT = 250
+SME_MAX_TURNOVER = Decimal("50000000")
+MIN_AGE_YEARS = 3
+
+naf_validator = RegexValidator(
+    r"^\d{2}\.\d{2}[A-Z]$", _("Code NAF attendu au format 25.62B."), code="invalid_naf"
+)
+commune_validator = RegexValidator(
+    r"^(\d{5}|2[AB]\d{3})$", _("Code commune INSEE attendu (5 caractères)."), code="invalid_commune"
+)
+
+
+def years_between(start: dt.date, end: dt.date) -> int:
+    """Whole years from ``start`` to ``end`` (birthday arithmetic, 29 February safe)."""
+    years = end.year - start.year
+    if (end.month, end.day) < (start.month, start.day):
+        years -= 1
+    return years
+
+
+@dataclass
+class EligibilityCheck:
+    code: str
+    passed: bool
+    message: str
+
+
+@dataclass
+class Eligibility:
+    """The programme's three criteria for a company, with the reasons shown to people."""
+
+    checks: list[EligibilityCheck] = field(default_factory=list)
+    exception: bool = False
+    exception_reason: str = ""
+
+    @property
+    def criteria_met(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def eligible(self) -> bool:
+        return self.criteria_met or self.exception
+
+    @property
+    def failures(self) -> list[EligibilityCheck]:
+        return [check for check in self.checks if not check.passed]
+
+
+class Company(TenantModel):
+    """An SME supported (or considered) by a dispositif. Holds personal data of its contact."""
+
+    siren = models.CharField(_("SIREN"), max_length=9, validators=[validate_siren])
+    siret = models.CharField(
+        _("SIRET du siège"), max_length=14, blank=True, validators=[validate_siret]
+    )
+    name = models.CharField(_("raison sociale"), max_length=200)
+    naf_code = models.CharField(_("code NAF"), max_length=6, validators=[naf_validator])
+    creation_date = models.DateField(_("date de création"))
+    headcount = models.PositiveIntegerField(_("effectif"))
+    turnover = models.DecimalField(
+        _("chiffre d'affaires (€)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    commune_code = models.CharField(
+        _("commune (code INSEE)"), max_length=5, validators=[commune_validator]
+    )
+    commune_name = models.CharField(_("commune"), max_length=120, blank=True)
+    contact_name = models.CharField(_("contact"), max_length=200, blank=True)
+    contact_role = models.CharField(_("fonction du contact"), max_length=120, blank=True)
+    contact_email = models.EmailField(_("e-mail du contact"), blank=True)
+    contact_phone = models.CharField(_("téléphone du contact"), max_length=30, blank=True)
+    eligibility_exception = models.BooleanField(_("dérogation d'éligibilité"), default=False)
+    exception_reason = models.TextField(_("justification de la dérogation"), blank=True)
+    exception_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dérogation accordée par"),
+    )
+    exception_at = models.DateTimeField(_("dérogation accordée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("entreprise")
+        verbose_name_plural = _("entreprises")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispositif", "siren"],
+                name="company_siren_unique_per_dispositif",
+                violation_error_message=_("Une entreprise avec ce SIREN existe déjà ici."),
+            ),
+            models.CheckConstraint(
+                name="company_exception_is_justified",
+                condition=Q(eligibility_exception=False) | ~Q(exception_reason=""),
+            ),
+        ]
+        indexes = [models.Index(fields=["dispositif", "name"])]
+
+    def __str__(self):
+        return self.name
+
+    def age_years(self, on: dt.date | None = None) -> int:
+        return years_between(self.creation_date, on or timezone.localdate())
+
+    def eligibility(self, on: dt.date | None = None) -> Eligibility:
+        """Older than three years, SME size, commune inside the dispositif's perimeter."""
+        age = self.age_years(on)
+        small = self.headcount < SME_MAX_HEADCOUNT and (
+            self.turnover is None or self.turnover <= SME_MAX_TURNOVER
+        )
+        perimeter = self.dispositif.perimeter
+        checks = [
+            EligibilityCheck(
+                "age",
+                age >= MIN_AGE_YEARS,
+                _("Créée il y a %(age)s an(s) (au moins %(min)s requis).")
+                % {"age": age, "min": MIN_AGE_YEARS},
+            ),
+            EligibilityCheck(
+                "size",
+                small,
+                _("Effectif %(headcount)s (moins de %(max)s salariés, CA ≤ 50 M€).")
+                % {"headcount": self.headcount, "max": SME_MAX_HEADCOUNT},
+            ),
+            EligibilityCheck(
+                "perimeter",
+                self.commune_code in perimeter,
+                _("Commune %(code)s %(where)s du périmètre du dispositif.")
+                % {
+                    "code": self.commune_code,
+                    "where": _("dans") if self.commune_code in perimeter else _("hors"),
+                },
+            ),
+        ]
+        return Eligibility(checks, self.eligibility_exception, self.exception_reason)
+
+
+class ProjectType(models.TextChoices):
+    DEVELOPMENT = "development", _("Développement de l'activité")
+    DIVERSIFICATION = "diversification", _("Diversification")
+    EXPORT = "export", _("Export")
+    INVESTMENT = "investment", _("Investissement productif")
+    ORGANISATION = "organisation", _("Organisation et ressources humaines")
+
+
+class Stage(models.TextChoices):
+    REFERRED = "referred", _("Signalé")
+    QUALIFIED = "qualified", _("Qualifié")
+    IN_INSTRUCTION = "in_instruction", _("En instruction")
+    ON_AGENDA = "on_agenda", _("Inscrit en comité")
+    APPROVED = "approved", _("Accepté")
+    DEFERRED = "deferred", _("Ajourné")
+    REJECTED = "rejected", _("Refusé")
+    IN_PROGRESS = "in_progress", _("Accompagnement en cours")
+    FOLLOWED_UP = "followed_up", _("En suivi")
+    CLOSED = "closed", _("Clos")
+    ABANDONED = "abandoned", _("Abandonné")
+
+
+# The stage machine (DESIGN §4). Each stage lists where a project may go next.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Stage.REFERRED: frozenset({Stage.QUALIFIED, Stage.ABANDONED}),
+    Stage.QUALIFIED: frozenset({Stage.IN_INSTRUCTION, Stage.ABANDONED}),
+    Stage.IN_INSTRUCTION: frozenset({Stage.QUALIFIED, Stage.ON_AGENDA, Stage.ABANDONED}),
+    Stage.ON_AGENDA: frozenset(
+        {Stage.IN_INSTRUCTION, Stage.APPROVED, Stage.DEFERRED, Stage.REJECTED, Stage.ABANDONED}
+    ),
+    Stage.DEFERRED: frozenset({Stage.IN_INSTRUCTION, Stage.ON_AGENDA, Stage.ABANDONED}),
+    Stage.APPROVED: frozenset({Stage.IN_PROGRESS, Stage.ABANDONED}),
+    Stage.IN_PROGRESS: frozenset({Stage.FOLLOWED_UP, Stage.ABANDONED}),
+    Stage.FOLLOWED_UP: frozenset({Stage.CLOSED}),
+    Stage.REJECTED: frozenset(),
+    Stage.CLOSED: frozenset(),
+    Stage.ABANDONED: frozenset(),
+}
+# Stages reached only by a committee decision, and the one reached only through an agenda.
+DECISION_STAGES = frozenset({Stage.APPROVED, Stage.DEFERRED, Stage.REJECTED})
+AGENDA_STAGE = Stage.ON_AGENDA
+# Order of the funnel on dashboards.
+FUNNEL = [
+    Stage.REFERRED,
+    Stage.QUALIFIED,
+    Stage.IN_INSTRUCTION,
+    Stage.ON_AGENDA,
+    Stage.APPROVED,
+    Stage.IN_PROGRESS,
+    Stage.FOLLOWED_UP,
+    Stage.CLOSED,
+]
+
+
+class Project(TenantModel):
+    """A company's job-creating development project, followed through the stage machine.
+
+    ``stage`` only changes through ``pme.services.project_transition``.
+    """
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="projects", verbose_name=_("entreprise")
+    )
+    title = models.CharField(_("intitulé"), max_length=200)
+    project_type = models.CharField(_("type de projet"), max_length=32, choices=ProjectType.choices)
+    description = models.TextField(_("description"), blank=True)
+    referred_by = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referred_projects",
+        verbose_name=_("orienté par"),
+    )
+    referred_on = models.DateField(_("signalé le"), default=timezone.localdate)
+    needs = models.ManyToManyField(
+        "partners.Skill", blank=True, related_name="projects", verbose_name=_("besoins")
+    )
+    total_budget = models.DecimalField(
+        _("budget total (€)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    financing_plan = models.TextField(_("plan de financement"), blank=True)
+    jobs_at_start = models.PositiveIntegerField(_("emplois au démarrage"), default=0)
+    jobs_planned_3y = models.PositiveIntegerField(_("emplois prévus à 3 ans"), default=0)
+    requested_advance = models.DecimalField(
+        _("avance demandée (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    stage = models.CharField(
+        _("étape"), max_length=32, choices=Stage.choices, default=Stage.REFERRED, editable=False
+    )
+    stage_changed_at = models.DateTimeField(_("étape depuis"), default=timezone.now, editable=False)
+    approved_on = models.DateField(_("accepté le"), null=True, blank=True, editable=False)
+    first_committee_on = models.DateField(
+        _("premier passage en comité"), null=True, blank=True, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("créé par"),
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("projet")
+        verbose_name_plural = _("projets")
+        ordering = ["-referred_on", "-id"]
+        indexes = [
+            models.Index(fields=["dispositif", "stage"]),
+            models.Index(fields=["dispositif", "referred_on"]),
+        ]
+
+    def __str__(self):
+        return f"{self.title} — {self.company}"
+
+    @property
+    def allowed_next_stages(self) -> list[str]:
+        return sorted(TRANSITIONS[self.stage], key=list(Stage.values).index)
+
+    @property
+    def days_to_committee(self) -> int | None:
+        if self.first_committee_on is None:
+            return None
+        return (self.first_committee_on - self.referred_on).days
+
+
+class StageTransition(TenantModel):
+    """One move of a project between stages: who, when and why. Append-only."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("projet")
+    )
+    from_stage = models.CharField(_("de"), max_length=32, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("vers"), max_length=32, choices=Stage.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    comment = models.TextField(_("commentaire"), blank=True)
+
+    class Meta:
+        verbose_name = _("changement d'étape")
+        verbose_name_plural = _("changements d'étape")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.project_id}: {self.from_stage or '∅'} → {self.to_stage}"
+
+
+class FollowUpSource(models.TextChoices):
+    DECLARED = "declared", _("Déclaré par l'entreprise")
+    VERIFIED = "verified", _("Vérifié (DSN, bilan, registre)")
+
+
+class JobsFollowUp(TenantModel):
+    """Jobs observed 1, 2 or 3 years after approval, against the jobs planned."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("projet")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("année de suivi"), validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    as_of = models.DateField(_("à la date du"))
+    headcount = models.PositiveIntegerField(_("effectif"))
+    jobs_created = models.PositiveIntegerField(_("emplois créés"))
+    jobs_maintained = models.PositiveIntegerField(_("emplois maintenus"))
+    source = models.CharField(_("source"), max_length=16, choices=FollowUpSource.choices)
+    note = models.TextField(_("remarque"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saisi par"),
+    )
+    recorded_at = models.DateTimeField(_("saisi le"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("suivi des emplois")
+        verbose_name_plural = _("suivis des emplois")
+        ordering = ["project", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="follow_up_once_per_year"),
+            models.CheckConstraint(name="follow_up_year_positive", condition=Q(year__gte=1)),
+        ]
+
+    def __str__(self):
+        return f"{self.project} — {self.year}"
+
+
+class FollowUpReminder(TenantModel):
+    """A follow-up that is due (anniversary of approval passed, nothing recorded yet).
+
+    Created by the daily Celery beat job; resolved when the follow-up is recorded.
+    """
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("projet")
+    )
+    year = models.PositiveSmallIntegerField(_("année de suivi"))
+    due_on = models.DateField(_("dû le"))
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("relance de suivi")
+        verbose_name_plural = _("relances de suivi")
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="reminder_once_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.project} — {self.year} ({self.due_on})"
+
+
+HISTORY_REASON = (
+    "History rows are read only through their scoped parent (instance.history), "
+    "which the tenancy scope already guards."
+)
+global_model(HISTORY_REASON)(Project.history.model)
+global_model(HISTORY_REASON)(JobsFollowUp.history.model)

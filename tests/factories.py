@@ -1,12 +1,16 @@
 """factory_boy factories. Tenant rows are created inside an explicit test scope."""
 
+import datetime as dt
+
 import factory
 from factory.django import DjangoModelFactory
+from stdnum import luhn
 
 from alize.accounts.models import Role, RoleAssignment, User
 from alize.tenancy import scope
-from dispositifs.models import Dispositif, Membership, MembershipKind
-from partners.models import Organisation, OrganisationKind
+from dispositifs.models import Committee, Dispositif, Membership, MembershipKind
+from partners.models import Organisation, OrganisationKind, Skill
+from pme.models import Company, Project
 
 
 class ScopedFactory(DjangoModelFactory):
@@ -79,3 +83,104 @@ def user_with_role(role, **target):
     user = UserFactory()
     RoleAssignmentFactory(user=user, role=role, **target)
     return user
+
+
+class SkillFactory(DjangoModelFactory):
+    class Meta:
+        model = Skill
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Compétence {n}")
+    slug = factory.Sequence(lambda n: f"competence-{n}")
+
+
+def _siren(n: int) -> str:
+    """A valid SIREN (Luhn) derived from a sequence number."""
+    base = f"{(n * 7919) % 10**8:08d}"
+    for check in range(10):
+        candidate = base + str(check)
+        if luhn.is_valid(candidate):
+            return candidate
+    raise AssertionError
+
+
+class CompanyFactory(ScopedFactory):
+    class Meta:
+        model = Company
+
+    dispositif = factory.SubFactory(DispositifFactory)
+    siren = factory.Sequence(lambda n: _siren(n + 1000))
+    name = factory.Sequence(lambda n: f"PME {n}")
+    naf_code = "25.62B"
+    creation_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=365 * 8))
+    headcount = 24
+    commune_code = factory.LazyAttribute(lambda o: (o.dispositif.perimeter or ["59606"])[0])
+    commune_name = "Commune"
+
+
+class ProjectFactory(ScopedFactory):
+    """A project created at « referred »; use ``project_at(stage)`` for later stages."""
+
+    class Meta:
+        model = Project
+
+    dispositif = factory.LazyAttribute(lambda o: o.company.dispositif)
+    company = factory.SubFactory(CompanyFactory)
+    title = factory.Sequence(lambda n: f"Projet {n}")
+    project_type = "development"
+    jobs_at_start = 20
+    jobs_planned_3y = 26
+
+
+class CommitteeFactory(ScopedFactory):
+    class Meta:
+        model = Committee
+
+    dispositif = factory.SubFactory(DispositifFactory)
+    date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=14))
+    place = "Salle du conseil"
+
+
+def project_at(stage, company=None, by=None, **kwargs):
+    """A project moved through the real services up to ``stage`` (decisions included)."""
+    from dispositifs import services as committee_services
+    from pme import services
+    from pme.models import Stage
+
+    company = company or CompanyFactory(**kwargs)
+    with scope(every_dispositif=True, reason="test setup"):
+        project = services.project_create(
+            company=company,
+            by=by,
+            title="Projet de développement",
+            project_type="development",
+            jobs_at_start=10,
+            jobs_planned_3y=14,
+        )
+        path = {
+            Stage.REFERRED: [],
+            Stage.QUALIFIED: [Stage.QUALIFIED],
+            Stage.IN_INSTRUCTION: [Stage.QUALIFIED, Stage.IN_INSTRUCTION],
+        }
+        for step in path.get(stage, [Stage.QUALIFIED, Stage.IN_INSTRUCTION]):
+            services.project_transition(project=project, to_stage=step, by=by)
+        if stage in path:
+            return project
+        if stage == Stage.ABANDONED:
+            services.project_transition(project=project, to_stage=stage, by=by)
+            return project
+        committee = CommitteeFactory(dispositif=company.dispositif)
+        item = committee_services.agenda_add_project(committee=committee, project=project, by=by)
+        if stage == Stage.ON_AGENDA:
+            return project
+        outcome = {"deferred": "deferred", "rejected": "rejected"}.get(stage, "approved")
+        committee_services.committee_record_decision(item=item, outcome=outcome, by=by)
+        project.refresh_from_db()
+        later = {
+            Stage.IN_PROGRESS: [Stage.IN_PROGRESS],
+            Stage.FOLLOWED_UP: [Stage.IN_PROGRESS, Stage.FOLLOWED_UP],
+            Stage.CLOSED: [Stage.IN_PROGRESS, Stage.FOLLOWED_UP, Stage.CLOSED],
+        }
+        for step in later.get(stage, []):
+            services.project_transition(project=project, to_stage=step, by=by)
+        return project

@@ -1,0 +1,355 @@
+"""Write side of committees: scheduling, agenda, attendance, partner commitments, decisions.
+
+Services run in the caller's scope, are atomic and refuse with ``ApplicationError`` or a
+field-keyed ``ValidationError``; a refused operation changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils.translation import gettext as _
+
+from alize.errors import ApplicationError
+from partners.models import Organisation, OrganisationKind
+from pme.models import Project, Stage
+from pme.services import project_transition
+
+from .models import (
+    COMMITTEE_TRANSITIONS,
+    AgendaItem,
+    Attendance,
+    Committee,
+    CommitteeStatus,
+    Decision,
+    DecisionOutcome,
+    Membership,
+    PartnerCommitment,
+)
+
+AGENDA_READY_STAGES = frozenset({Stage.IN_INSTRUCTION, Stage.DEFERRED})
+OUTCOME_STAGE = {
+    DecisionOutcome.APPROVED: Stage.APPROVED,
+    DecisionOutcome.DEFERRED: Stage.DEFERRED,
+    DecisionOutcome.REJECTED: Stage.REJECTED,
+}
+
+
+def _is_member(dispositif, organisation, on: dt.date | None = None) -> bool:
+    seats = Membership.objects.filter(dispositif=dispositif, organisation=organisation)
+    if on is not None:
+        seats = seats.filter(Q(left_on__isnull=True) | Q(left_on__gte=on))
+    return seats.exists()
+
+
+def committee_suggest_host(dispositif) -> Organisation | None:
+    """The active member that hosted least recently (never first), so meetings move around."""
+    last_hosted = {
+        row["host"]: row["last"]
+        for row in Committee.objects.filter(dispositif=dispositif, host__isnull=False)
+        .values("host")
+        .annotate(last=Max("date"))
+    }
+    members = (
+        Membership.objects.filter(dispositif=dispositif, left_on__isnull=True)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+    candidates = [m.organisation for m in members]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda org: (last_hosted.get(org.pk, dt.date.min), org.name))
+
+
+@transaction.atomic
+def committee_schedule(
+    *, dispositif, date: dt.date, host=None, place: str = "", start_time=None
+) -> Committee:
+    """Plan a committee; the host must sit at the dispositif's tour de table."""
+    if host is not None and not _is_member(dispositif, host):
+        raise ValidationError({"host": _("L'organisation hôte doit être membre du dispositif.")})
+    committee = Committee(
+        dispositif=dispositif, date=date, host=host, place=place, start_time=start_time
+    )
+    committee.full_clean()
+    committee.save()
+    return committee
+
+
+@transaction.atomic
+def committee_update(*, committee: Committee, **fields) -> Committee:
+    allowed = {"date", "start_time", "host", "place", "minutes"}
+    for name, value in fields.items():
+        if name not in allowed:
+            raise ValueError(f"Unknown committee field: {name}")
+        setattr(committee, name, value)
+    if committee.host is not None and not _is_member(committee.dispositif, committee.host):
+        raise ValidationError({"host": _("L'organisation hôte doit être membre du dispositif.")})
+    committee.full_clean()
+    committee.save()
+    return committee
+
+
+@transaction.atomic
+def committee_set_status(*, committee: Committee, status: str) -> Committee:
+    """planned → agenda sent → held → minutes sent (planned → held when no agenda was sent)."""
+    locked = Committee.objects.select_for_update().get(pk=committee.pk)
+    if status not in COMMITTEE_TRANSITIONS.get(locked.status, ()):
+        raise ApplicationError(
+            _("Un comité « %(current)s » ne peut pas passer à « %(target)s ».")
+            % {
+                "current": CommitteeStatus(locked.status).label,
+                "target": CommitteeStatus(status).label
+                if status in CommitteeStatus.values
+                else status,
+            },
+            field="status",
+        )
+    locked.status = status
+    locked.save(update_fields=["status"])
+    committee.status = status
+    return committee
+
+
+def agenda_ready_projects(dispositif):
+    """Projects that can go on an agenda: in instruction, or deferred by an earlier one."""
+    return (
+        Project.objects.filter(dispositif=dispositif, stage__in=AGENDA_READY_STAGES)
+        .select_related("company")
+        .order_by("referred_on", "id")
+    )
+
+
+def _check_open(committee: Committee) -> None:
+    if committee.status in (CommitteeStatus.HELD, CommitteeStatus.MINUTES_SENT):
+        raise ApplicationError(
+            _("L'ordre du jour d'un comité tenu ne change plus."), field="project"
+        )
+
+
+@transaction.atomic
+def agenda_add_project(*, committee: Committee, project: Project, by) -> AgendaItem:
+    """Put a ready project at the end of the agenda; it moves to « on agenda »."""
+    _check_open(committee)
+    if project.dispositif_id != committee.dispositif_id:
+        raise ValidationError({"project": _("Ce projet appartient à un autre dispositif.")})
+    if project.stage not in AGENDA_READY_STAGES:
+        raise ValidationError(
+            {"project": _("Seul un projet en instruction ou ajourné peut être inscrit.")}
+        )
+    if AgendaItem.objects.filter(committee=committee, project=project).exists():
+        raise ValidationError({"project": _("Ce projet est déjà à l'ordre du jour.")})
+    last = AgendaItem.objects.filter(committee=committee).aggregate(m=Max("order"))["m"] or 0
+    item = AgendaItem.objects.create(
+        dispositif_id=committee.dispositif_id, committee=committee, project=project, order=last + 1
+    )
+    project_transition(
+        project=project,
+        to_stage=Stage.ON_AGENDA,
+        by=by,
+        comment=_("Inscrit au %(committee)s") % {"committee": committee},
+        via_agenda=True,
+    )
+    return item
+
+
+@transaction.atomic
+def agenda_remove_item(*, item: AgendaItem, by) -> None:
+    """Take an undecided project off the agenda; it goes back to « in instruction »."""
+    _check_open(item.committee)
+    if Decision.objects.filter(item=item).exists():
+        raise ApplicationError(_("Ce dossier a déjà une décision."), field="project")
+    project = item.project
+    committee = item.committee
+    item.delete()
+    project_transition(
+        project=project,
+        to_stage=Stage.IN_INSTRUCTION,
+        by=by,
+        comment=_("Retiré du %(committee)s") % {"committee": committee},
+        via_agenda=True,
+    )
+    _renumber(committee)
+
+
+def _renumber(committee: Committee) -> None:
+    for position, item in enumerate(
+        AgendaItem.objects.filter(committee=committee).order_by("order", "id"), start=1
+    ):
+        if item.order != position:
+            item.order = position
+            item.save(update_fields=["order"])
+
+
+@transaction.atomic
+def agenda_reorder(*, committee: Committee, item_ids: list[int]) -> None:
+    """Set the agenda order; ``item_ids`` must list exactly the committee's items."""
+    current = set(AgendaItem.objects.filter(committee=committee).values_list("pk", flat=True))
+    if len(item_ids) != len(set(item_ids)) or set(item_ids) != current:
+        raise ValidationError({"order": _("L'ordre doit reprendre chaque dossier une fois.")})
+    items = {item.pk: item for item in AgendaItem.objects.filter(committee=committee)}
+    for position, pk in enumerate(item_ids, start=1):
+        item = items[pk]
+        if item.order != position:
+            item.order = position
+            item.save(update_fields=["order"])
+
+
+@transaction.atomic
+def agenda_move_item(*, item: AgendaItem, offset: int) -> None:
+    """Move an item up (-1) or down (+1) in its committee's agenda."""
+    ids = list(
+        AgendaItem.objects.filter(committee=item.committee)
+        .order_by("order", "id")
+        .values_list("pk", flat=True)
+    )
+    index = ids.index(item.pk)
+    target = max(0, min(len(ids) - 1, index + offset))
+    ids.insert(target, ids.pop(index))
+    agenda_reorder(committee=item.committee, item_ids=ids)
+
+
+@transaction.atomic
+def attendance_record(
+    *, committee: Committee, organisation, person_name: str, present: bool = True
+) -> Attendance:
+    """Record who attended for which member organisation (idempotent per person)."""
+    person_name = (person_name or "").strip()
+    if not person_name:
+        raise ValidationError({"person_name": _("Indiquez le nom du participant.")})
+    if not _is_member(committee.dispositif, organisation, on=committee.date):
+        raise ValidationError(
+            {"organisation": _("Cette organisation ne siège pas au tour de table.")}
+        )
+    attendance, _created = Attendance.objects.update_or_create(
+        committee=committee,
+        organisation=organisation,
+        person_name=person_name,
+        defaults={"present": present, "dispositif_id": committee.dispositif_id},
+    )
+    return attendance
+
+
+@transaction.atomic
+def commitment_record(
+    *, item: AgendaItem, organisation, tool: str, amount: Decimal | None, by
+) -> PartnerCommitment:
+    """Record the tool an organisation activates for a dossier.
+
+    Large firms intervene last (the programme's principle): their commitments are kept
+    after every other partner's, whatever the order in which they are typed.
+    """
+    if item.committee.status == CommitteeStatus.MINUTES_SENT:
+        raise ApplicationError(_("Le compte rendu est envoyé : le comité est clos."), field="tool")
+    if not _is_member(item.dispositif, organisation, on=item.committee.date):
+        raise ValidationError(
+            {"organisation": _("Cette organisation ne siège pas au tour de table.")}
+        )
+    tool = (tool or "").strip()
+    if not tool:
+        raise ValidationError({"tool": _("Indiquez l'outil mobilisé.")})
+    if amount is not None and amount <= 0:
+        raise ValidationError({"amount": _("Le montant doit être positif.")})
+    firm_last = organisation.kind == OrganisationKind.LARGE_FIRM
+    last = (
+        PartnerCommitment.objects.filter(item=item, firm_last=firm_last).aggregate(
+            m=Max("position")
+        )["m"]
+        or 0
+    )
+    commitment = PartnerCommitment(
+        dispositif_id=item.dispositif_id,
+        item=item,
+        organisation=organisation,
+        tool=tool,
+        amount=amount,
+        firm_last=firm_last,
+        position=last + 1,
+        recorded_by=by,
+    )
+    commitment.full_clean()
+    commitment.save()
+    return commitment
+
+
+@transaction.atomic
+def commitment_delete(*, commitment: PartnerCommitment) -> None:
+    if commitment.item.committee.status == CommitteeStatus.MINUTES_SENT:
+        raise ApplicationError(_("Le compte rendu est envoyé : le comité est clos."), field="tool")
+    commitment.delete()
+
+
+@transaction.atomic
+def committee_record_decision(
+    *,
+    item: AgendaItem,
+    outcome: str,
+    by,
+    missions_granted: int = 0,
+    missions_description: str = "",
+    advance_amount: Decimal | None = None,
+    conditions: str = "",
+) -> Decision:
+    """Record the committee's decision on a dossier and move the project's stage with it,
+    in one transaction. An advance must lie within the dispositif's bounds."""
+    item = (
+        AgendaItem.objects.select_for_update()
+        .select_related("committee", "dispositif")
+        .get(pk=item.pk)
+    )
+    if item.committee.status == CommitteeStatus.MINUTES_SENT:
+        raise ApplicationError(
+            _("Le compte rendu est envoyé : le comité est clos."), field="outcome"
+        )
+    if Decision.objects.filter(item=item).exists():
+        raise ApplicationError(_("Ce dossier a déjà une décision."), field="outcome")
+    if outcome not in DecisionOutcome.values:
+        raise ValidationError({"outcome": _("Décision inconnue.")})
+    errors = {}
+    if outcome != DecisionOutcome.APPROVED:
+        if advance_amount:
+            errors["advance_amount"] = _("Une avance n'est accordée qu'à un projet accepté.")
+        if missions_granted:
+            errors["missions_granted"] = _("Des missions ne sont accordées qu'à un projet accepté.")
+    elif advance_amount is not None:
+        low, high = item.dispositif.advance_min, item.dispositif.advance_max
+        if not low <= advance_amount <= high:
+            errors["advance_amount"] = _(
+                "L'avance doit être comprise entre %(min)s € et %(max)s € dans ce dispositif."
+            ) % {"min": low, "max": high}
+    if errors:
+        raise ValidationError(errors)
+    decision = Decision(
+        dispositif_id=item.dispositif_id,
+        item=item,
+        outcome=outcome,
+        missions_granted=missions_granted or 0,
+        missions_description=missions_description,
+        advance_amount=advance_amount if outcome == DecisionOutcome.APPROVED else None,
+        conditions=conditions,
+        decided_by=by,
+    )
+    decision.full_clean()
+    decision.save()
+    project = item.project
+    project_transition(
+        project=project,
+        to_stage=OUTCOME_STAGE[outcome],
+        by=by,
+        comment=_("Décision du %(committee)s") % {"committee": item.committee},
+        via_decision=True,
+    )
+    changed = []
+    if project.first_committee_on is None:
+        project.first_committee_on = item.committee.date
+        changed.append("first_committee_on")
+    if outcome == DecisionOutcome.APPROVED:
+        project.approved_on = item.committee.date
+        changed.append("approved_on")
+    if changed:
+        project.save(update_fields=changed)
+    return decision

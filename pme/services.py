@@ -1,0 +1,301 @@
+"""Write side of the pme app: companies, projects and their stage machine, follow-ups.
+
+Every service runs inside the caller's tenancy scope, validates fully (``full_clean``)
+and is atomic: a refused operation changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alize.errors import ApplicationError
+
+from .models import (
+    AGENDA_STAGE,
+    DECISION_STAGES,
+    TRANSITIONS,
+    Company,
+    FollowUpReminder,
+    JobsFollowUp,
+    Project,
+    Stage,
+    StageTransition,
+)
+
+COMPANY_FIELDS = (
+    "siren",
+    "siret",
+    "name",
+    "naf_code",
+    "creation_date",
+    "headcount",
+    "turnover",
+    "commune_code",
+    "commune_name",
+    "contact_name",
+    "contact_role",
+    "contact_email",
+    "contact_phone",
+)
+PROJECT_FIELDS = (
+    "title",
+    "project_type",
+    "description",
+    "referred_by",
+    "referred_on",
+    "total_budget",
+    "financing_plan",
+    "jobs_at_start",
+    "jobs_planned_3y",
+    "requested_advance",
+)
+
+
+def _check_siret_matches_siren(company: Company) -> None:
+    if company.siret and company.siren and not company.siret.startswith(company.siren):
+        raise ValidationError({"siret": _("Le SIRET doit commencer par le SIREN de l'entreprise.")})
+
+
+def _save_company(company: Company) -> Company:
+    company.full_clean()
+    _check_siret_matches_siren(company)
+    company.save()
+    return company
+
+
+@transaction.atomic
+def company_create(*, dispositif, **fields) -> Company:
+    """Register an SME in a dispositif; a SIREN already known there is refused by name."""
+    unknown = set(fields) - set(COMPANY_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown company fields: {sorted(unknown)}")
+    return _save_company(Company(dispositif=dispositif, **fields))
+
+
+@transaction.atomic
+def company_update(*, company: Company, **fields) -> Company:
+    """Change a company's data (never its dispositif)."""
+    for name, value in fields.items():
+        if name not in COMPANY_FIELDS:
+            raise ValueError(f"Unknown company field: {name}")
+        setattr(company, name, value)
+    return _save_company(company)
+
+
+@transaction.atomic
+def company_record_exception(*, company: Company, reason: str, by) -> Company:
+    """Record a justified eligibility exception (counted in the indicators)."""
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError(
+            {"exception_reason": _("Justifiez la dérogation (au moins 10 caractères).")}
+        )
+    company.eligibility_exception = True
+    company.exception_reason = reason
+    company.exception_by = by
+    company.exception_at = timezone.now()
+    company.save()
+    return company
+
+
+@transaction.atomic
+def company_clear_exception(*, company: Company) -> Company:
+    company.eligibility_exception = False
+    company.exception_reason = ""
+    company.exception_by = None
+    company.exception_at = None
+    company.save()
+    return company
+
+
+def _check_requested_advance(project: Project) -> None:
+    amount = project.requested_advance
+    dispositif = project.dispositif
+    if amount is not None and not (dispositif.advance_min <= amount <= dispositif.advance_max):
+        raise ValidationError(
+            {
+                "requested_advance": _(
+                    "L'avance doit être comprise entre %(min)s € et %(max)s € dans ce dispositif."
+                )
+                % {"min": dispositif.advance_min, "max": dispositif.advance_max}
+            }
+        )
+
+
+@transaction.atomic
+def project_create(*, company: Company, by, needs=(), **fields) -> Project:
+    """Open a project for a company; it starts at « referred » with its first timeline entry."""
+    unknown = set(fields) - set(PROJECT_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown project fields: {sorted(unknown)}")
+    project = Project(dispositif_id=company.dispositif_id, company=company, created_by=by, **fields)
+    project.full_clean()
+    _check_requested_advance(project)
+    project.save()
+    project.needs.set(needs)
+    StageTransition.objects.create(
+        dispositif_id=project.dispositif_id,
+        project=project,
+        from_stage="",
+        to_stage=Stage.REFERRED,
+        by=by,
+        at=project.stage_changed_at,
+    )
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, needs=None, **fields) -> Project:
+    """Change a project's description and plan (its stage moves only by transition)."""
+    for name, value in fields.items():
+        if name not in PROJECT_FIELDS:
+            raise ValueError(f"Unknown project field: {name}")
+        setattr(project, name, value)
+    project.full_clean()
+    _check_requested_advance(project)
+    project.save()
+    if needs is not None:
+        project.needs.set(needs)
+    return project
+
+
+@transaction.atomic
+def project_transition(
+    *,
+    project: Project,
+    to_stage: str,
+    by,
+    comment: str = "",
+    via_decision: bool = False,
+    via_agenda: bool = False,
+) -> Project:
+    """Move a project along the stage machine and record who, when and why.
+
+    Decision stages (approved, deferred, rejected) are reached only through a committee
+    decision, and « on agenda » only by putting the project on a committee's agenda.
+    The row is locked, so two concurrent moves cannot both succeed from the same stage.
+    """
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    current = locked.stage
+    if to_stage not in Stage.values:
+        raise ApplicationError(
+            _("Étape inconnue : %(stage)s.") % {"stage": to_stage}, field="to_stage"
+        )
+    if to_stage not in TRANSITIONS[current]:
+        raise ApplicationError(
+            _("Un projet « %(current)s » ne peut pas passer à « %(target)s ».")
+            % {"current": Stage(current).label, "target": Stage(to_stage).label},
+            field="to_stage",
+        )
+    if to_stage in DECISION_STAGES and not via_decision:
+        raise ApplicationError(
+            _("Cette étape résulte d'une décision de comité : enregistrez la décision."),
+            field="to_stage",
+        )
+    if to_stage == AGENDA_STAGE and not via_agenda:
+        raise ApplicationError(
+            _("Inscrivez le projet à l'ordre du jour d'un comité."), field="to_stage"
+        )
+    if current == AGENDA_STAGE and to_stage == Stage.IN_INSTRUCTION and not via_agenda:
+        raise ApplicationError(
+            _("Retirez le projet de l'ordre du jour du comité."), field="to_stage"
+        )
+    now = timezone.now()
+    locked.stage = to_stage
+    locked.stage_changed_at = now
+    locked.save(update_fields=["stage", "stage_changed_at", "updated_at"])
+    StageTransition.objects.create(
+        dispositif_id=locked.dispositif_id,
+        project=locked,
+        from_stage=current,
+        to_stage=to_stage,
+        by=by,
+        at=now,
+        comment=comment,
+    )
+    project.stage = locked.stage
+    project.stage_changed_at = now
+    return project
+
+
+def follow_up_due_date(project: Project, year: int) -> dt.date | None:
+    if project.approved_on is None:
+        return None
+    try:
+        return project.approved_on.replace(year=project.approved_on.year + year)
+    except ValueError:  # 29 February
+        return project.approved_on.replace(year=project.approved_on.year + year, day=28)
+
+
+FOLLOW_UP_STAGES = frozenset({Stage.APPROVED, Stage.IN_PROGRESS, Stage.FOLLOWED_UP, Stage.CLOSED})
+
+
+@transaction.atomic
+def follow_up_record(
+    *,
+    project: Project,
+    year: int,
+    headcount: int,
+    jobs_created: int,
+    jobs_maintained: int,
+    source: str,
+    by,
+    as_of: dt.date | None = None,
+    note: str = "",
+) -> JobsFollowUp:
+    """Record (or correct) the jobs of year 1, 2 or 3 after approval; resolves its reminder."""
+    if project.stage not in FOLLOW_UP_STAGES or project.approved_on is None:
+        raise ApplicationError(
+            _("Seul un projet accepté en comité a un suivi des emplois."), field="year"
+        )
+    max_years = project.dispositif.follow_up_years
+    if not 1 <= int(year) <= max_years:
+        raise ValidationError(
+            {"year": _("L'année de suivi va de 1 à %(max)s.") % {"max": max_years}}
+        )
+    follow_up = JobsFollowUp.objects.filter(project=project, year=year).first() or JobsFollowUp(
+        dispositif_id=project.dispositif_id, project=project, year=year
+    )
+    follow_up.as_of = as_of or follow_up_due_date(project, int(year))
+    follow_up.headcount = headcount
+    follow_up.jobs_created = jobs_created
+    follow_up.jobs_maintained = jobs_maintained
+    follow_up.source = source
+    follow_up.note = note
+    follow_up.recorded_by = by
+    follow_up.full_clean()
+    follow_up.save()
+    FollowUpReminder.objects.filter(project=project, year=year, resolved_at__isnull=True).update(
+        resolved_at=timezone.now()
+    )
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_reminders_refresh(*, today: dt.date | None = None) -> int:
+    """Create a reminder for every follow-up whose anniversary has passed with nothing
+    recorded, within the active scope. Idempotent; returns how many were created."""
+    today = today or timezone.localdate()
+    created = 0
+    projects = (
+        Project.objects.filter(stage__in=FOLLOW_UP_STAGES, approved_on__isnull=False)
+        .select_related("dispositif")
+        .prefetch_related("follow_ups", "reminders")
+    )
+    for project in projects:
+        recorded = {f.year for f in project.follow_ups.all()}
+        reminded = {r.year for r in project.reminders.all()}
+        for year in range(1, project.dispositif.follow_up_years + 1):
+            due = follow_up_due_date(project, year)
+            if due > today or year in recorded or year in reminded:
+                continue
+            FollowUpReminder.objects.create(
+                dispositif_id=project.dispositif_id, project=project, year=year, due_on=due
+            )
+            created += 1
+    return created

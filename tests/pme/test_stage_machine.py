@@ -1,0 +1,94 @@
+"""Every legal and illegal move of the project stage machine (DESIGN §4)."""
+
+import itertools
+
+import pytest
+
+from alize.errors import ApplicationError
+from alize.tenancy import scope
+from pme import services
+from pme.models import Stage, StageTransition
+from tests.factories import project_at
+
+S = Stage
+# Moves an animateur makes by hand.
+LEGAL_MANUAL = {
+    (S.REFERRED, S.QUALIFIED), (S.REFERRED, S.ABANDONED),
+    (S.QUALIFIED, S.IN_INSTRUCTION), (S.QUALIFIED, S.ABANDONED),
+    (S.IN_INSTRUCTION, S.QUALIFIED), (S.IN_INSTRUCTION, S.ABANDONED),
+    (S.ON_AGENDA, S.ABANDONED),
+    (S.DEFERRED, S.IN_INSTRUCTION), (S.DEFERRED, S.ABANDONED),
+    (S.APPROVED, S.IN_PROGRESS), (S.APPROVED, S.ABANDONED),
+    (S.IN_PROGRESS, S.FOLLOWED_UP), (S.IN_PROGRESS, S.ABANDONED),
+    (S.FOLLOWED_UP, S.CLOSED),
+}  # fmt: skip
+# Moves made only by the agenda (inscription, withdrawal) or by a committee decision.
+LEGAL_VIA_AGENDA = {(S.IN_INSTRUCTION, S.ON_AGENDA), (S.DEFERRED, S.ON_AGENDA),
+                    (S.ON_AGENDA, S.IN_INSTRUCTION)}  # fmt: skip
+LEGAL_VIA_DECISION = {(S.ON_AGENDA, S.APPROVED), (S.ON_AGENDA, S.DEFERRED),
+                      (S.ON_AGENDA, S.REJECTED)}  # fmt: skip
+
+PAIRS = list(itertools.product(Stage.values, Stage.values))
+
+
+@pytest.mark.parametrize(("from_stage", "to_stage"), PAIRS)
+def test_manual_transition(world, from_stage, to_stage):
+    project = project_at(from_stage, dispositif=world.a)
+    assert project.stage == from_stage
+    before = StageTransition.unscoped_objects.filter(project=project).count()
+    with scope([world.a]):
+        if (from_stage, to_stage) in LEGAL_MANUAL:
+            services.project_transition(
+                project=project, to_stage=to_stage, by=world.animateur_a, comment="ok"
+            )
+            project.refresh_from_db()
+            assert project.stage == to_stage
+            last = StageTransition.objects.filter(project=project).last()
+            assert (last.from_stage, last.to_stage, last.by, last.comment) == (
+                from_stage, to_stage, world.animateur_a, "ok",
+            )  # fmt: skip
+        else:
+            with pytest.raises(ApplicationError) as refused:
+                services.project_transition(
+                    project=project, to_stage=to_stage, by=world.animateur_a
+                )
+            assert refused.value.field == "to_stage"
+            project.refresh_from_db()
+            assert project.stage == from_stage
+    assert StageTransition.unscoped_objects.filter(project=project).count() == before + (
+        (from_stage, to_stage) in LEGAL_MANUAL
+    )
+
+
+@pytest.mark.parametrize(("from_stage", "to_stage"), sorted(LEGAL_VIA_AGENDA | LEGAL_VIA_DECISION))
+def test_agenda_and_decision_moves_need_their_flag(world, from_stage, to_stage):
+    project = project_at(from_stage, dispositif=world.a)
+    flag = "via_agenda" if (from_stage, to_stage) in LEGAL_VIA_AGENDA else "via_decision"
+    with scope([world.a]):
+        services.project_transition(project=project, to_stage=to_stage, by=None, **{flag: True})
+    project.refresh_from_db()
+    assert project.stage == to_stage
+
+
+def test_flags_do_not_open_illegal_moves(world):
+    project = project_at(S.REFERRED, dispositif=world.a)
+    with scope([world.a]), pytest.raises(ApplicationError):
+        services.project_transition(
+            project=project, to_stage=S.APPROVED, by=None, via_decision=True, via_agenda=True
+        )
+
+
+def test_unknown_stage_is_refused(world):
+    project = project_at(S.REFERRED, dispositif=world.a)
+    with scope([world.a]), pytest.raises(ApplicationError):
+        services.project_transition(project=project, to_stage="teleported", by=None)
+
+
+def test_timeline_starts_at_referral(world):
+    project = project_at(S.APPROVED, dispositif=world.a, by=None)
+    with scope([world.a]):
+        steps = [(t.from_stage, t.to_stage) for t in project.transitions.all()]
+    assert steps == [
+        ("", S.REFERRED), (S.REFERRED, S.QUALIFIED), (S.QUALIFIED, S.IN_INSTRUCTION),
+        (S.IN_INSTRUCTION, S.ON_AGENDA), (S.ON_AGENDA, S.APPROVED),
+    ]  # fmt: skip
