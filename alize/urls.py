@@ -12,6 +12,8 @@ urlpatterns = [
     path("deconnexion/", account_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dispositifs/", include("dispositifs.urls")),
+    path("comites/", include("dispositifs.committee_urls")),
+    path("pme/", include("pme.urls")),
     path("partenaires/", include("partners.urls")),
     path("api/v1/", include("alize.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

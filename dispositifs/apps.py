@@ -7,4 +7,10 @@ class DispositifsConfig(AppConfig):
     verbose_name = _("Dispositifs")
 
     def ready(self):
-        from . import home  # noqa: F401  (registers the home-page panel)
+        from importlib import import_module
+        from importlib.util import find_spec
+
+        # Home-page panels and navigation entries of the app register themselves.
+        for module in ("dispositifs.home", "dispositifs.committee_home", "dispositifs.navigation"):
+            if find_spec(module):
+                import_module(module)
