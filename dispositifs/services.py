@@ -69,8 +69,8 @@ def committee_suggest_host(dispositif) -> Organisation | None:
 def committee_schedule(
     *, dispositif, date: dt.date, host=None, place: str = "", start_time=None
 ) -> Committee:
-    """Plan a committee; the host must sit at the dispositif's tour de table."""
-    if host is not None and not _is_member(dispositif, host):
+    """Plan a committee; the host must hold a seat at the tour de table on that date."""
+    if host is not None and not _is_member(dispositif, host, on=date):
         raise ValidationError({"host": _("L'organisation hôte doit être membre du dispositif.")})
     committee = Committee(
         dispositif=dispositif, date=date, host=host, place=place, start_time=start_time
@@ -82,12 +82,15 @@ def committee_schedule(
 
 @transaction.atomic
 def committee_update(*, committee: Committee, **fields) -> Committee:
+    """Change a committee's date, time, host, place or minutes (never its status here)."""
     allowed = {"date", "start_time", "host", "place", "minutes"}
     for name, value in fields.items():
         if name not in allowed:
             raise ValueError(f"Unknown committee field: {name}")
         setattr(committee, name, value)
-    if committee.host is not None and not _is_member(committee.dispositif, committee.host):
+    if committee.host is not None and not _is_member(
+        committee.dispositif, committee.host, on=committee.date
+    ):
         raise ValidationError({"host": _("L'organisation hôte doit être membre du dispositif.")})
     committee.full_clean()
     committee.save()
@@ -159,20 +162,24 @@ def agenda_add_project(*, committee: Committee, project: Project, by) -> AgendaI
 
 @transaction.atomic
 def agenda_remove_item(*, item: AgendaItem, by) -> None:
-    """Take an undecided project off the agenda; it goes back to « in instruction »."""
+    """Take an undecided project off the agenda; it goes back to « in instruction ».
+
+    A project abandoned while on the agenda keeps its stage: it is only taken off.
+    """
     _check_open(item.committee)
     if Decision.objects.filter(item=item).exists():
         raise ApplicationError(_("Ce dossier a déjà une décision."), field="project")
     project = item.project
     committee = item.committee
     item.delete()
-    project_transition(
-        project=project,
-        to_stage=Stage.IN_INSTRUCTION,
-        by=by,
-        comment=_("Retiré du %(committee)s") % {"committee": committee},
-        via_agenda=True,
-    )
+    if project.stage == Stage.ON_AGENDA:
+        project_transition(
+            project=project,
+            to_stage=Stage.IN_INSTRUCTION,
+            by=by,
+            comment=_("Retiré du %(committee)s") % {"committee": committee},
+            via_agenda=True,
+        )
     _renumber(committee)
 
 
@@ -187,7 +194,12 @@ def _renumber(committee: Committee) -> None:
 
 @transaction.atomic
 def agenda_reorder(*, committee: Committee, item_ids: list[int]) -> None:
-    """Set the agenda order; ``item_ids`` must list exactly the committee's items."""
+    """Set the agenda order; ``item_ids`` must list exactly the committee's items.
+
+    The agenda of a committee already held no longer changes.
+    """
+    if committee.status in (CommitteeStatus.HELD, CommitteeStatus.MINUTES_SENT):
+        raise ApplicationError(_("L'ordre du jour d'un comité tenu ne change plus."), field="order")
     current = set(AgendaItem.objects.filter(committee=committee).values_list("pk", flat=True))
     if len(item_ids) != len(set(item_ids)) or set(item_ids) != current:
         raise ValidationError({"order": _("L'ordre doit reprendre chaque dossier une fois.")})
@@ -278,6 +290,7 @@ def commitment_record(
 
 @transaction.atomic
 def commitment_delete(*, commitment: PartnerCommitment) -> None:
+    """Delete a commitment recorded by mistake (kept in its history), until the minutes."""
     if commitment.item.committee.status == CommitteeStatus.MINUTES_SENT:
         raise ApplicationError(_("Le compte rendu est envoyé : le comité est clos."), field="tool")
     commitment.delete()
@@ -353,3 +366,16 @@ def committee_record_decision(
     if changed:
         project.save(update_fields=changed)
     return decision
+
+
+@transaction.atomic
+def committee_delete(*, committee: Committee) -> None:
+    """Cancel a planned committee whose agenda is empty; a meeting with dossiers is kept."""
+    locked = Committee.objects.select_for_update().get(pk=committee.pk)
+    if locked.status != CommitteeStatus.PLANNED:
+        raise ApplicationError(_("Seul un comité planifié peut être annulé."), field="status")
+    if AgendaItem.objects.filter(committee=locked).exists():
+        raise ApplicationError(
+            _("Retirez d'abord les projets de l'ordre du jour."), field="project"
+        )
+    locked.delete()
