@@ -1,0 +1,91 @@
+# Alizé: local development.
+#
+#   make run    start the platform with demo data on http://127.0.0.1:$(PORT)/
+#   make test   run the whole test suite (pytest arguments via ARGS="-k committee")
+#
+# Only Python 3.11+ is needed: PostgreSQL and Redis come from wheels and start on demand
+# (data in .local/). Set DATABASE_URL / REDIS_URL to use servers of your own instead.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+ARGS ?=
+export PORT
+
+PYTHON_BOOT := $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SYSTEM_PACKAGES := chromium chromium-driver docker-compose libharfbuzz-subset0 gettext
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_ROOT_USER_ACTION := ignore
+
+.PHONY: help venv system-deps run test services stop lock clean-data
+
+help:
+	@echo "make run          start the platform with demo data (PORT=$(PORT))"
+	@echo "make test         run the test suite (ARGS=\"...\" goes to pytest)"
+	@echo "make services     start only PostgreSQL and Redis and print their URLs"
+	@echo "make stop         stop servers left running by an interrupted session"
+	@echo "make venv         create .venv from requirements.lock"
+	@echo "make system-deps  install the Debian packages the browser and PDF tests need"
+	@echo "make lock         regenerate requirements.lock from requirements.in"
+	@echo "make clean-data   delete the local database, Redis data and logs (.local/)"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock
+	@test -n "$(PYTHON_BOOT)" || { echo "Python 3.11 or newer is required (python3.11 or python3)."; exit 1; }
+	@$(PYTHON_BOOT) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "$(PYTHON_BOOT) is older than Python 3.11; install Python 3.11."; exit 1; }
+	@echo "==> Installing Python packages into $(VENV)/ (requirements.lock)"
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV) \
+		|| { echo "Could not create $(VENV) (on Debian/Ubuntu: apt install python3-venv)."; exit 1; }
+	@$(PY) -m pip install -q -r requirements.lock
+	@touch $@
+
+system-deps:
+	@missing=""; \
+	for pkg in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" \
+			|| missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "==> Installing system packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "Note: the browser, PDF and compose tests need these system packages:$$missing"; \
+		echo "      install them with: sudo apt-get install --no-install-recommends$$missing"; \
+	fi
+
+run: venv
+	@$(PY) alize/stack.py run
+
+test: venv system-deps
+	@$(PY) alize/stack.py test $(ARGS)
+
+services: venv
+	@$(PY) alize/stack.py services
+
+stop:
+	@if [ -x $(PY) ]; then $(PY) alize/stack.py stop; fi
+
+lock:
+	@test -n "$(PYTHON_BOOT)" || { echo "Python 3.11 or newer is required."; exit 1; }
+	@rm -rf .local/lock-venv
+	@echo "==> Resolving requirements.in in a scratch virtualenv"
+	@$(PYTHON_BOOT) -m venv .local/lock-venv
+	@.local/lock-venv/bin/python -m pip install -q -r requirements.in
+	@set -o pipefail; .local/lock-venv/bin/python -m pip freeze --exclude-editable \
+		| LC_ALL=C sort -f > .local/requirements.lock.new
+	@mv .local/requirements.lock.new requirements.lock
+	@rm -rf .local/lock-venv
+	@echo "==> requirements.lock updated; run \`make venv\` to install it"
+
+clean-data: stop
+	@rm -rf .local
+	@echo "==> Removed .local/ (database, Redis data, logs)"

