@@ -22,7 +22,7 @@ SYSTEM_PACKAGES := chromium chromium-driver docker-compose libharfbuzz-subset0 g
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: help venv system-deps run test services stop lock clean-data
+.PHONY: help venv system-deps run test services stop lock clean-data messages
 
 help:
 	@echo "make run          start the platform with demo data (PORT=$(PORT))"
@@ -32,6 +32,7 @@ help:
 	@echo "make venv         create .venv from requirements.lock"
 	@echo "make system-deps  install the Debian packages the browser and PDF tests need"
 	@echo "make lock         regenerate requirements.lock from requirements.in"
+	@echo "make messages     extract new strings into locale/en/LC_MESSAGES/django.po"
 	@echo "make clean-data   delete the local database, Redis data and logs (.local/)"
 
 venv: $(STAMP)
@@ -89,3 +90,8 @@ lock:
 clean-data: stop
 	@rm -rf .local
 	@echo "==> Removed .local/ (database, Redis data, logs)"
+
+messages: venv
+	@$(PY) manage.py makemessages -l en --no-obsolete --no-location \
+		--ignore=.venv --ignore=.local --ignore=staticfiles --ignore=tests
+	@$(PY) manage.py compile_translations
