@@ -299,3 +299,33 @@ def follow_up_reminders_refresh(*, today: dt.date | None = None) -> int:
             )
             created += 1
     return created
+
+
+@transaction.atomic
+def company_delete(*, company: Company) -> None:
+    """Remove a company entered by mistake; one with projects is kept (their history counts)."""
+    if company.projects.exists():
+        raise ApplicationError(
+            _("Cette entreprise a des projets : elle ne peut pas être supprimée.")
+        )
+    company.delete()
+
+
+@transaction.atomic
+def project_delete(*, project: Project) -> None:
+    """Remove a project entered by mistake while still « referred »; later ones are abandoned
+    through the stage machine so that the pipeline keeps their trace."""
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    if locked.stage != Stage.REFERRED:
+        raise ApplicationError(
+            _("Seul un projet au stade « signalé » peut être supprimé : abandonnez-le plutôt."),
+            field="stage",
+        )
+    locked.delete()
+
+
+@transaction.atomic
+def follow_up_delete(*, follow_up: JobsFollowUp) -> None:
+    """Remove a follow-up recorded by mistake (the history keeps it); a due year is reminded
+    again by the next refresh."""
+    follow_up.delete()

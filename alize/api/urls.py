@@ -7,4 +7,5 @@ app_name = "api"
 urlpatterns = [
     path("", include("dispositifs.api.urls")),
     path("", include("partners.api.urls")),
+    path("", include("pme.api.urls")),
 ]

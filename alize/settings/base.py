@@ -152,6 +152,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # One schema name per choice set that several serializers share.
+    "ENUM_NAME_OVERRIDES": {
+        "DispositifStatusEnum": "dispositifs.models.DispositifStatus",
+        "CommitteeStatusEnum": "dispositifs.models.CommitteeStatus",
+        "DecisionOutcomeEnum": "dispositifs.models.DecisionOutcome",
+        "StageEnum": "pme.models.Stage",
+    },
 }
 
 CELERY_BROKER_URL = REDIS_URL

@@ -1,0 +1,79 @@
+"""API FilterSets of the pme app: companies, projects, their timelines and follow-ups."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from alize.filters import SearchFilterSet
+
+from ..models import (
+    Company,
+    FollowUpSource,
+    JobsFollowUp,
+    Project,
+    ProjectType,
+    Stage,
+    StageTransition,
+)
+
+
+class CompanyAPIFilterSet(SearchFilterSet):
+    search_fields = ("name", "siren", "commune_name", "contact_name")
+
+    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
+    naf_code = django_filters.CharFilter(lookup_expr="startswith", label=_("Code NAF"))
+    commune_code = django_filters.CharFilter(label=_("Commune (code INSEE)"))
+    eligibility_exception = django_filters.BooleanFilter(label=_("Dérogation"))
+    created_after = django_filters.DateFilter(
+        field_name="creation_date", lookup_expr="gte", label=_("Créée après le")
+    )
+    created_before = django_filters.DateFilter(
+        field_name="creation_date", lookup_expr="lte", label=_("Créée avant le")
+    )
+
+    class Meta:
+        model = Company
+        fields = ["q", "dispositif", "siren", "naf_code", "commune_code", "eligibility_exception"]
+
+
+class ProjectAPIFilterSet(SearchFilterSet):
+    search_fields = ("title", "company__name", "company__siren")
+
+    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
+    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Étape"))
+    project_type = django_filters.ChoiceFilter(choices=ProjectType.choices, label=_("Type"))
+    referred_after = django_filters.DateFilter(
+        field_name="referred_on", lookup_expr="gte", label=_("Signalé après le")
+    )
+    referred_before = django_filters.DateFilter(
+        field_name="referred_on", lookup_expr="lte", label=_("Signalé avant le")
+    )
+    approved_after = django_filters.DateFilter(
+        field_name="approved_on", lookup_expr="gte", label=_("Accepté après le")
+    )
+    approved_before = django_filters.DateFilter(
+        field_name="approved_on", lookup_expr="lte", label=_("Accepté avant le")
+    )
+
+    class Meta:
+        model = Project
+        fields = ["q", "dispositif", "stage", "project_type", "company", "referred_by"]
+
+
+class StageTransitionAPIFilterSet(django_filters.FilterSet):
+    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
+    to_stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Vers"))
+    after = django_filters.DateTimeFilter(field_name="at", lookup_expr="gte", label=_("Après le"))
+    before = django_filters.DateTimeFilter(field_name="at", lookup_expr="lte", label=_("Avant le"))
+
+    class Meta:
+        model = StageTransition
+        fields = ["dispositif", "project", "to_stage"]
+
+
+class JobsFollowUpAPIFilterSet(django_filters.FilterSet):
+    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
+    source = django_filters.ChoiceFilter(choices=FollowUpSource.choices, label=_("Source"))
+
+    class Meta:
+        model = JobsFollowUp
+        fields = ["dispositif", "project", "year", "source"]

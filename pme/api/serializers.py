@@ -1,0 +1,197 @@
+"""API serializers of the pme app. Writes are validated here for shape and scope, then
+handed to ``pme.services`` by the viewsets; the stage is never written directly."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from alize.accounts.roles import can_manage
+from alize.api.serializers import TenantSerializer
+
+from ..models import Company, JobsFollowUp, Project, Stage, StageTransition
+
+
+class CreateOnlyFieldsMixin:
+    """Fields listed in ``create_only_fields`` are read-only once the object exists."""
+
+    create_only_fields: tuple[str, ...] = ()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            for name in self.create_only_fields:
+                fields[name].read_only = True
+        return fields
+
+
+def check_manages(serializer, dispositif_id, field: str) -> None:
+    """Refuse (400 on ``field``) a write into a dispositif the caller only reads."""
+    request = serializer.context.get("request")
+    if request is not None and not can_manage(request.user, dispositif_id):
+        raise serializers.ValidationError({field: _("Vous n'animez pas ce dispositif.")})
+
+
+class EligibilityCheckSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=["age", "size", "perimeter"])
+    passed = serializers.BooleanField()
+    message = serializers.CharField()
+
+
+class EligibilitySerializer(serializers.Serializer):
+    """The three criteria of the programme, their reasons and any justified exception."""
+
+    criteria_met = serializers.BooleanField()
+    eligible = serializers.BooleanField()
+    exception = serializers.BooleanField()
+    exception_reason = serializers.CharField()
+    checks = EligibilityCheckSerializer(many=True)
+
+
+class CompanySerializer(TenantSerializer):
+    """An SME; its eligibility is computed, and exceptions are recorded in the browser."""
+
+    age_years = serializers.IntegerField(read_only=True)
+    eligibility = EligibilitySerializer(read_only=True)
+
+    class Meta:
+        model = Company
+        fields = [
+            "id",
+            "dispositif",
+            "siren",
+            "siret",
+            "name",
+            "naf_code",
+            "creation_date",
+            "age_years",
+            "headcount",
+            "turnover",
+            "commune_code",
+            "commune_name",
+            "contact_name",
+            "contact_role",
+            "contact_email",
+            "contact_phone",
+            "eligibility",
+            "eligibility_exception",
+            "exception_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["eligibility_exception", "exception_reason"]
+        # SIREN uniqueness per dispositif is checked by the service, on the ``siren`` field.
+        validators = []
+
+
+class ProjectSerializer(CreateOnlyFieldsMixin, TenantSerializer):
+    """A project; its dispositif is its company's, and ``stage`` moves only through the
+    ``transition`` action (or a committee decision)."""
+
+    create_only_fields = ("company",)
+
+    dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all())
+    company_name = serializers.CharField(source="company.name", read_only=True)
+    stage = serializers.ChoiceField(choices=Stage.choices, read_only=True)
+    stage_label = serializers.CharField(source="get_stage_display", read_only=True)
+    allowed_next_stages = serializers.ListField(
+        child=serializers.ChoiceField(choices=Stage.choices), read_only=True
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "dispositif",
+            "company",
+            "company_name",
+            "title",
+            "project_type",
+            "description",
+            "referred_by",
+            "referred_on",
+            "needs",
+            "total_budget",
+            "financing_plan",
+            "jobs_at_start",
+            "jobs_planned_3y",
+            "requested_advance",
+            "stage",
+            "stage_label",
+            "stage_changed_at",
+            "allowed_next_stages",
+            "first_committee_on",
+            "approved_on",
+            "created_at",
+            "updated_at",
+        ]
+
+    def validate_company(self, company):
+        check_manages(self, company.dispositif_id, "company")
+        return company
+
+
+class ProjectTransitionSerializer(serializers.Serializer):
+    """Input of the ``transition`` action."""
+
+    to_stage = serializers.ChoiceField(choices=Stage.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StageTransitionSerializer(serializers.ModelSerializer):
+    """One step of a project's timeline (read-only)."""
+
+    dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    by = serializers.StringRelatedField()
+
+    class Meta:
+        model = StageTransition
+        fields = ["id", "dispositif", "project", "from_stage", "to_stage", "by", "at", "comment"]
+        read_only_fields = fields
+
+
+class JobsFollowUpSerializer(CreateOnlyFieldsMixin, TenantSerializer):
+    """Jobs 1, 2 or 3 years after approval, beside the jobs planned at three years."""
+
+    create_only_fields = ("project", "year")
+
+    dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
+    jobs_planned_3y = serializers.IntegerField(source="project.jobs_planned_3y", read_only=True)
+    recorded_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = JobsFollowUp
+        fields = [
+            "id",
+            "dispositif",
+            "project",
+            "year",
+            "as_of",
+            "headcount",
+            "jobs_created",
+            "jobs_maintained",
+            "jobs_planned_3y",
+            "source",
+            "note",
+            "recorded_by",
+            "recorded_at",
+        ]
+        extra_kwargs = {"as_of": {"required": False}}
+        # One follow-up per project and year: checked below with a message on ``year``.
+        validators = []
+
+    def validate_project(self, project):
+        check_manages(self, project.dispositif_id, "project")
+        return project
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        project, year = attrs.get("project"), attrs.get("year")
+        if (
+            self.instance is None
+            and JobsFollowUp.objects.filter(project=project, year=year).exists()
+        ):
+            raise serializers.ValidationError(
+                {"year": _("Le suivi de cette année est déjà saisi : modifiez-le.")}
+            )
+        return attrs
