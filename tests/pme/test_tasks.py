@@ -1,0 +1,259 @@
+"""The follow-up reminder job: the service and task (synchronously and on a real Celery
+worker) and the home-page panel that lists the open reminders."""
+
+import contextlib
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from alize import celery_app
+from alize.tenancy import scope, scope_for_user
+from pme import services
+from pme.home import due_follow_ups_panel
+from pme.models import FollowUpReminder, Project, Stage
+from pme.tasks import refresh_due_follow_ups
+from tests.factories import project_at
+
+TODAY = timezone.localdate()
+WORKER_TIMEOUT = 60
+TEST_REDIS_DB = 9
+
+
+def approved_project(dispositif, days_ago, **kwargs):
+    """A project in progress whose approval is backdated by ``days_ago`` days."""
+    project = project_at(Stage.IN_PROGRESS, dispositif=dispositif, **kwargs)
+    with scope([dispositif]):
+        Project.objects.filter(pk=project.pk).update(
+            approved_on=TODAY - dt.timedelta(days=days_ago)
+        )
+        project.refresh_from_db()
+    return project
+
+
+def open_reminders(**filters):
+    return FollowUpReminder.unscoped_objects.filter(resolved_at__isnull=True, **filters)
+
+
+# The service and the task, run synchronously ---------------------------------------------
+def test_task_creates_due_reminders_once_in_every_dispositif(world):
+    two_years = approved_project(world.a, days_ago=2 * 365 + 20)
+    recent = approved_project(world.a, days_ago=100)
+    elsewhere = approved_project(world.b, days_ago=400)
+    assert refresh_due_follow_ups.apply().get() == 3
+    assert sorted(open_reminders(project=two_years).values_list("year", flat=True)) == [1, 2]
+    assert not open_reminders(project=recent).exists()
+    assert list(open_reminders(project=elsewhere).values_list("year", flat=True)) == [1]
+    due = open_reminders(project=elsewhere).get().due_on
+    assert due == services.follow_up_due_date(elsewhere, 1)
+    assert refresh_due_follow_ups.apply().get() == 0
+    assert FollowUpReminder.unscoped_objects.count() == 3
+
+
+def test_recording_the_follow_up_resolves_its_reminder_for_good(world):
+    project = approved_project(world.a, days_ago=400)
+    refresh_due_follow_ups.apply()
+    with scope([world.a]):
+        services.follow_up_record(
+            project=project,
+            year=1,
+            headcount=15,
+            jobs_created=3,
+            jobs_maintained=12,
+            source="declared",
+            by=world.animateur_a,
+        )
+    reminder = FollowUpReminder.unscoped_objects.get(project=project, year=1)
+    assert reminder.resolved_at is not None
+    assert refresh_due_follow_ups.apply().get() == 0
+    assert not open_reminders(project=project).exists()
+
+
+def test_a_recorded_year_is_never_reminded(world):
+    project = approved_project(world.a, days_ago=400)
+    with scope([world.a]):
+        services.follow_up_record(
+            project=project,
+            year=1,
+            headcount=15,
+            jobs_created=3,
+            jobs_maintained=12,
+            source="verified",
+            by=None,
+        )
+    assert refresh_due_follow_ups.apply().get() == 0
+    assert not FollowUpReminder.unscoped_objects.filter(project=project).exists()
+
+
+def test_service_stays_inside_the_callers_scope(world):
+    approved_project(world.a, days_ago=400)
+    other = approved_project(world.b, days_ago=400)
+    with scope([world.a]):
+        assert services.follow_up_reminders_refresh() == 1
+    assert not FollowUpReminder.unscoped_objects.filter(project=other).exists()
+
+
+def test_task_is_scheduled_by_beat():
+    schedule = settings.CELERY_BEAT_SCHEDULE["pme-due-follow-ups"]
+    assert schedule["task"] == refresh_due_follow_ups.name == "pme.tasks.refresh_due_follow_ups"
+
+
+# The home-page panel ---------------------------------------------------------------------
+def test_animateur_sees_own_open_reminders_with_a_link(world, client):
+    own = approved_project(world.a, days_ago=400)
+    resolved = approved_project(world.a, days_ago=380)
+    other = approved_project(world.b, days_ago=400)
+    refresh_due_follow_ups.apply()
+    FollowUpReminder.unscoped_objects.filter(project=resolved).update(resolved_at=timezone.now())
+    for project, title in ((own, "Usinage de précision"), (resolved, "Atelier de peinture")):
+        Project.unscoped_objects.filter(pk=project.pk).update(title=title)
+    Project.unscoped_objects.filter(pk=other.pk).update(title="Ligne savoyarde")
+
+    client.force_login(world.animateur_a)
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="panel-follow-ups"' in page
+    assert "Usinage de précision" in page
+    assert reverse("pme:project-detail", args=[own.pk]) in page
+    assert own.company.name in page
+    assert services.follow_up_due_date(own, 1).strftime("%d/%m/%Y") in page
+    assert "Atelier de peinture" not in page
+    assert "Ligne savoyarde" not in page
+
+
+def test_coordinator_sees_every_dispositif_and_members_see_no_panel(world, client):
+    own = approved_project(world.a, days_ago=400)
+    other = approved_project(world.b, days_ago=400)
+    refresh_due_follow_ups.apply()
+    client.force_login(world.coordinator)
+    page = client.get(reverse("home")).content.decode()
+    for project in (own, other):
+        assert reverse("pme:project-detail", args=[project.pk]) in page
+    assert world.b.name in page
+    client.force_login(world.member_a)
+    assert 'id="panel-follow-ups"' not in client.get(reverse("home")).content.decode()
+
+
+def panel_html(user):
+    request = RequestFactory().get("/")
+    request.user = user
+    with scope(
+        scope_for_user(user).dispositif_ids,
+        every_dispositif=scope_for_user(user).everything,
+        reason="home panel test",
+    ):
+        panel = due_follow_ups_panel(request)
+        return panel, render_to_string(panel["template"], {"panel": panel})
+
+
+def test_panel_query_count_does_not_grow(world):
+    approved_project(world.a, days_ago=400)
+    refresh_due_follow_ups.apply()
+    panel_html(world.animateur_a)
+    with CaptureQueriesContext(connection) as few:
+        panel, _html = panel_html(world.animateur_a)
+    assert panel["total"] == 1
+    for _ in range(4):
+        approved_project(world.a, days_ago=800)
+    refresh_due_follow_ups.apply()
+    with CaptureQueriesContext(connection) as many:
+        panel, html = panel_html(world.animateur_a)
+    assert panel["total"] == 9 and html.count("<tr>") == 10
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+# A real Celery worker --------------------------------------------------------------------
+def redis_url_with_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+def _forget_connections(app):
+    app.close()
+    app._pool = None
+    app.amqp._producer_pool = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+
+
+@contextlib.contextmanager
+def celery_app_on(url: str):
+    """Point the project's Celery app (broker and results) at ``url`` for the block."""
+    saved = (celery_app.conf.broker_url, celery_app.conf.result_backend)
+    _forget_connections(celery_app)
+    celery_app.conf.broker_url = celery_app.conf.result_backend = url
+    try:
+        yield celery_app
+    finally:
+        _forget_connections(celery_app)
+        celery_app.conf.broker_url, celery_app.conf.result_backend = saved
+
+
+def database_url_for_test_database() -> str:
+    db = settings.DATABASES["default"]
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+@pytest.mark.celery
+def test_real_worker_creates_the_reminders(world, transactional_db, tmp_path):
+    project = approved_project(world.a, days_ago=2 * 365 + 20)
+    other = approved_project(world.b, days_ago=400)
+    broker = redis_url_with_db(settings.REDIS_URL, TEST_REDIS_DB)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "alize.settings.test",
+        "DATABASE_URL": database_url_for_test_database(),
+        "REDIS_URL": broker,
+    }
+    log = tmp_path / "worker.log"
+    celery = Path(sys.executable).parent / "celery"
+    with celery_app_on(broker) as app, log.open("w") as output:
+        app.control.purge()
+        worker = subprocess.Popen(
+            [
+                str(celery),
+                "-A",
+                "alize",
+                "worker",
+                "--concurrency=1",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+                "-n",
+                f"api-tests-{os.getpid()}@%h",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            result = refresh_due_follow_ups.delay()
+            created = result.get(timeout=WORKER_TIMEOUT)
+            result.forget()
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(timeout=5)
+    assert created == 3, log.read_text()
+    assert sorted(open_reminders(project=project).values_list("year", flat=True)) == [1, 2]
+    assert list(open_reminders(project=other).values_list("year", flat=True)) == [1]
+    assert "refresh_due_follow_ups" in log.read_text()
