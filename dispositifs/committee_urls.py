@@ -1,5 +1,28 @@
-from django.urls import path  # noqa: F401
+"""Committee pages (the tour de table), mounted at /comites/."""
+
+from django.urls import path
+
+from . import committee_views as views
 
 app_name = "committees"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.CommitteeListView.as_view(), name="list"),
+    path("planifier/", views.CommitteeCreateView.as_view(), name="create"),
+    path("<int:pk>/", views.CommitteeDetailView.as_view(), name="detail"),
+    path("<int:pk>/modifier/", views.CommitteeUpdateView.as_view(), name="update"),
+    path("<int:pk>/statut/", views.CommitteeStatusView.as_view(), name="set-status"),
+    path("<int:pk>/ordre-du-jour/", views.AgendaAddView.as_view(), name="agenda-add"),
+    path("<int:pk>/presences/", views.AttendanceView.as_view(), name="attendance"),
+    path("dossiers/<int:pk>/retirer/", views.AgendaRemoveView.as_view(), name="agenda-remove"),
+    path("dossiers/<int:pk>/deplacer/", views.AgendaMoveView.as_view(), name="agenda-move"),
+    path(
+        "dossiers/<int:pk>/engagements/", views.CommitmentAddView.as_view(), name="commitment-add"
+    ),
+    path("dossiers/<int:pk>/decision/", views.DecisionView.as_view(), name="decision"),
+    path(
+        "engagements/<int:pk>/supprimer/",
+        views.CommitmentDeleteView.as_view(),
+        name="commitment-delete",
+    ),
+]

@@ -1,0 +1,564 @@
+"""Browser views of committees (the tour de table): list, detail, scheduling, agenda,
+attendance, partner commitments and decisions.
+
+Who does what: animateurs of the dispositif and national coordinators run the committee;
+committee members read it and record their own organisation's commitments; other roles
+get 404. Objects are fetched through scoped managers restricted to the dispositifs whose
+committees the user reads, so another dispositif's committee is a 404 like a missing one.
+Every change goes through ``dispositifs.services``; a refusal re-renders the page with
+HTTP 400 and the message, and changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Case, F, When
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import FormView
+
+from alize.accounts.models import Role
+from alize.accounts.roles import can_manage, managed_dispositif_ids
+from alize.errors import ApplicationError
+from alize.web import FilteredListView, InvalidFormStatusMixin, RoleRequiredMixin, require
+from partners.models import Organisation
+
+from . import services
+from .committee_forms import (
+    AgendaAddForm,
+    AgendaMoveForm,
+    AttendanceForm,
+    CommitmentForm,
+    CommitteeForm,
+    CommitteeStatusForm,
+    DecisionForm,
+    add_service_error,
+)
+from .filtersets import CommitteeFilterSet
+from .models import (
+    AgendaItem,
+    Committee,
+    CommitteeStatus,
+    Dispositif,
+    PartnerCommitment,
+)
+from .selectors import (
+    committee_agenda,
+    committee_attendances,
+    committee_history,
+    committee_host_choices,
+    committee_list,
+    committee_member_organisation_ids,
+    committee_reader_dispositif_ids,
+    committee_seated_organisations,
+)
+
+COMMITTEE_ROLES = (Role.NATIONAL_COORDINATOR, Role.ANIMATEUR, Role.COMMITTEE_MEMBER)
+MANAGER_ROLES = (Role.NATIONAL_COORDINATOR, Role.ANIMATEUR)
+SERVICE_ERRORS = (ValidationError, ApplicationError)
+FIRM_SEPARATOR = gettext_lazy("Entreprises partenaires (en dernier)")
+
+
+class CommitteeAccessMixin(RoleRequiredMixin):
+    """Fetches committees, agenda items and commitments among those the user may read."""
+
+    allowed_roles = COMMITTEE_ROLES
+
+    def _readable(self, queryset, path="dispositif_id"):
+        readable = committee_reader_dispositif_ids(self.request.user)
+        if readable is None:
+            return queryset
+        return queryset.filter(**{f"{path}__in": readable})
+
+    def get_committee(self, pk) -> Committee:
+        committees = Committee.objects.select_related("dispositif", "host")
+        return get_object_or_404(self._readable(committees), pk=pk)
+
+    def get_item(self, pk) -> AgendaItem:
+        items = AgendaItem.objects.select_related(
+            "committee__dispositif", "committee__host", "project__company", "dispositif"
+        )
+        return get_object_or_404(self._readable(items), pk=pk)
+
+    def get_commitment(self, pk) -> PartnerCommitment:
+        commitments = PartnerCommitment.objects.select_related(
+            "item__committee__dispositif", "item__committee__host", "item__project", "organisation"
+        )
+        return get_object_or_404(self._readable(commitments), pk=pk)
+
+    def require_manager(self, committee: Committee) -> None:
+        require(can_manage(self.request.user, committee.dispositif_id))
+
+    def back_to(self, committee: Committee, anchor: str = "") -> HttpResponseRedirect:
+        url = reverse("committees:detail", args=[committee.pk])
+        return HttpResponseRedirect(f"{url}#{anchor}" if anchor else url)
+
+
+# --- List ---------------------------------------------------------------------------------
+
+
+class CommitteeListView(FilteredListView):
+    """Committees of the user's dispositifs; by default the next ones first (soonest first),
+    then past ones (latest first)."""
+
+    allowed_roles = COMMITTEE_ROLES
+    template_name = "dispositifs/committee_list.html"
+    filterset_class = CommitteeFilterSet
+    sort_fields = {
+        "date": "date",
+        "dispositif": "dispositif__name",
+        "host": "host__name",
+        "status": "status",
+    }
+    default_sort = ""
+    extra_context = {"title": gettext_lazy("Comités")}
+
+    def get_base_queryset(self):
+        return committee_list(self.request.user)
+
+    def get_ordering_fields(self):
+        requested = (self.request.GET.get("sort") or "").lstrip("-")
+        if requested in self.sort_fields:
+            return super().get_ordering_fields()
+        today = timezone.localdate()
+        upcoming_date = Case(When(date__gte=today, then=F("date")))
+        return [
+            upcoming_date.asc(nulls_last=True),
+            F("start_time").asc(nulls_last=True),
+            F("date").desc(),
+            "-pk",
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        managed = managed_dispositif_ids(self.request.user)
+        context["can_schedule"] = managed is None or bool(managed)
+        context["today"] = timezone.localdate()
+        return context
+
+
+# --- Detail -------------------------------------------------------------------------------
+
+
+def _decision_of(item):
+    try:
+        return item.decision
+    except AgendaItem.decision.RelatedObjectDoesNotExist:
+        return None
+
+
+def render_committee(request, committee: Committee, *, status: int = 200, bound=None):
+    """The committee page. ``bound`` holds forms re-shown with their errors after a refused
+    POST, keyed by "agenda", "attendance", ("commitment", item pk) or ("decision", item pk)."""
+    bound = bound or {}
+    user = request.user
+    manager = can_manage(user, committee.dispositif_id)
+    member_org_ids = committee_member_organisation_ids(user, committee.dispositif_id)
+    closed = committee.status == CommitteeStatus.MINUTES_SENT
+    agenda_open = committee.status in (CommitteeStatus.PLANNED, CommitteeStatus.AGENDA_SENT)
+
+    if manager:
+        commitment_orgs = list(committee_seated_organisations(committee))
+    elif member_org_ids:
+        commitment_orgs = list(Organisation.objects.filter(pk__in=member_org_ids))
+    else:
+        commitment_orgs = []
+
+    items = list(committee_agenda(committee))
+    for item in items:
+        item.decision_record = _decision_of(item)
+        item.eligibility = item.project.company.eligibility(on=committee.date)
+        commitments = list(item.commitments.all())
+        item.partner_commitments = [c for c in commitments if not c.firm_last]
+        item.firm_commitments = [c for c in commitments if c.firm_last]
+        item.commitment_form = None
+        if commitment_orgs and not closed:
+            item.commitment_form = bound.get(("commitment", item.pk)) or CommitmentForm(
+                organisations=commitment_orgs, auto_id=f"id_c{item.pk}_%s"
+            )
+        item.decision_form = None
+        if manager and not closed and item.decision_record is None:
+            item.decision_form = bound.get(("decision", item.pk)) or DecisionForm(
+                auto_id=f"id_d{item.pk}_%s"
+            )
+
+    agenda_form = attendance_form = None
+    if manager and agenda_open:
+        on_this_agenda = AgendaItem.objects.filter(committee=committee).values("project_id")
+        ready = services.agenda_ready_projects(committee.dispositif).exclude(pk__in=on_this_agenda)
+        agenda_form = bound.get("agenda") or AgendaAddForm(
+            committee=committee, ready_projects=ready
+        )
+    if manager:
+        attendance_form = bound.get("attendance") or AttendanceForm(
+            organisations=commitment_orgs, auto_id="id_att_%s"
+        )
+
+    titles = {item.pk: item.project.title for item in items}
+    history = committee_history(list(titles))
+    for entry in history:
+        entry.project = titles.get(entry.item_id, "")
+
+    labels = dict(CommitteeStatus.choices)
+    context = {
+        "committee": committee,
+        "title": str(committee),
+        "items": items,
+        "attendances": committee_attendances(committee),
+        "history": history,
+        "can_manage": manager,
+        "member_org_ids": member_org_ids,
+        "agenda_open": agenda_open,
+        "closed": closed,
+        "next_statuses": [(s, labels[s]) for s in committee.allowed_next_statuses]
+        if manager
+        else [],
+        "agenda_form": agenda_form,
+        "attendance_form": attendance_form,
+        "firm_separator": FIRM_SEPARATOR,
+    }
+    return render(request, "dispositifs/committee_detail.html", context, status=status)
+
+
+class CommitteeDetailView(CommitteeAccessMixin, View):
+    """Date, host, place, status, the agenda with each dossier's commitments and decision,
+    attendance and the audit history."""
+
+    def get(self, request, pk):
+        return render_committee(request, self.get_committee(pk))
+
+
+class CommitteeActionView(CommitteeAccessMixin, View):
+    """Base of the POST-only actions; ``refuse`` re-renders the page with HTTP 400."""
+
+    http_method_names = ["post"]
+
+    def refuse(self, committee, error=None, *, bound=None):
+        if error is not None and not bound:
+            text = (
+                error.message if isinstance(error, ApplicationError) else " ".join(error.messages)
+            )
+            messages.error(self.request, text)
+        elif bound:
+            messages.error(self.request, _("La saisie n'a pas été enregistrée : voir ci-dessous."))
+        return render_committee(self.request, committee, status=400, bound=bound)
+
+
+# --- Scheduling ---------------------------------------------------------------------------
+
+
+class CommitteeFormMixin(InvalidFormStatusMixin, CommitteeAccessMixin):
+    """Schedule and edit forms: animateurs and coordinators; an invalid form answers 400."""
+
+    allowed_roles = MANAGER_ROLES
+    template_name = "dispositifs/committee_form.html"
+    form_class = CommitteeForm
+
+
+class CommitteeCreateView(CommitteeFormMixin, FormView):
+    """Schedule a committee in one of the dispositifs the user manages; the host is
+    suggested (the partner that hosted least recently) and the place is its city."""
+
+    def managed_dispositifs(self) -> list[Dispositif]:
+        if not hasattr(self, "_managed"):
+            ids = managed_dispositif_ids(self.request.user)
+            dispositifs = Dispositif.objects.order_by("name")
+            if ids is not None:
+                dispositifs = dispositifs.filter(pk__in=ids)
+            self._managed = list(dispositifs)
+            require(bool(self._managed))
+        return self._managed
+
+    def chosen_dispositif(self) -> Dispositif | None:
+        managed = self.managed_dispositifs()
+        if len(managed) == 1:
+            return managed[0]
+        source = self.request.POST if self.request.method == "POST" else self.request.GET
+        wanted = str(source.get("dispositif", ""))
+        return next((d for d in managed if str(d.pk) == wanted), None)
+
+    def get(self, request, *args, **kwargs):
+        self.managed_dispositifs()
+        if self.chosen_dispositif() is None:
+            return render(
+                request,
+                self.template_name,
+                {
+                    "choose": True,
+                    "dispositifs": self.managed_dispositifs(),
+                    "title": _("Planifier un comité"),
+                },
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        chosen = self.chosen_dispositif()
+        kwargs["hosts"] = list(committee_host_choices(chosen.pk)) if chosen else []
+        managed = self.managed_dispositifs()
+        kwargs["dispositifs"] = managed if len(managed) > 1 else None
+        return kwargs
+
+    def get_initial(self):
+        chosen = self.chosen_dispositif()
+        initial = {}
+        if chosen is not None:
+            initial["dispositif"] = chosen.pk
+            host = services.committee_suggest_host(chosen)
+            if host is not None:
+                initial["host"] = host.pk
+                initial["place"] = host.city
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["dispositif"] = self.chosen_dispositif()
+        context["title"] = _("Planifier un comité")
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        dispositif = data.get("dispositif") or self.chosen_dispositif()
+        try:
+            committee = services.committee_schedule(
+                dispositif=dispositif,
+                date=data["date"],
+                start_time=data["start_time"],
+                host=data["host"],
+                place=data["place"],
+            )
+        except SERVICE_ERRORS as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Comité planifié."))
+        return self.back_to(committee)
+
+
+class CommitteeUpdateView(CommitteeFormMixin, FormView):
+    """Change a committee's date, time, host, place and minutes."""
+
+    committee = None
+
+    def get_committee_once(self):
+        if self.committee is None:
+            self.committee = self.get_committee(self.kwargs["pk"])
+            self.require_manager(self.committee)
+        return self.committee
+
+    def get(self, request, *args, **kwargs):
+        self.get_committee_once()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.get_committee_once()
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        committee = self.get_committee_once()
+        hosts = list(committee_host_choices(committee.dispositif_id))
+        if committee.host is not None and committee.host not in hosts:
+            hosts.append(committee.host)
+        kwargs["hosts"] = hosts
+        kwargs["with_minutes"] = True
+        return kwargs
+
+    def get_initial(self):
+        committee = self.get_committee_once()
+        return {
+            "date": committee.date,
+            "start_time": committee.start_time,
+            "host": committee.host_id,
+            "place": committee.place,
+            "minutes": committee.minutes,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["committee"] = self.committee
+        context["dispositif"] = self.committee.dispositif
+        context["title"] = _("Modifier le comité")
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        fields = {name: data[name] for name in ("date", "start_time", "host", "place", "minutes")}
+        try:
+            services.committee_update(committee=self.committee, **fields)
+        except SERVICE_ERRORS as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Comité modifié."))
+        return self.back_to(self.committee)
+
+
+class CommitteeStatusView(CommitteeActionView):
+    """Move the committee along planned → agenda sent → held → minutes sent."""
+
+    def post(self, request, pk):
+        committee = self.get_committee(pk)
+        self.require_manager(committee)
+        form = CommitteeStatusForm(request.POST)
+        if not form.is_valid():
+            return self.refuse(committee, ValidationError(form.errors["status"]))
+        try:
+            services.committee_set_status(committee=committee, status=form.cleaned_data["status"])
+        except SERVICE_ERRORS as error:
+            return self.refuse(committee, error)
+        messages.success(
+            request,
+            _("Statut du comité : %(status)s.") % {"status": committee.get_status_display()},
+        )
+        return self.back_to(committee)
+
+
+# --- Agenda -------------------------------------------------------------------------------
+
+
+class AgendaAddView(CommitteeActionView):
+    """Put a ready project (in instruction or deferred) at the end of the agenda."""
+
+    def post(self, request, pk):
+        committee = self.get_committee(pk)
+        self.require_manager(committee)
+        ready = services.agenda_ready_projects(committee.dispositif)
+        form = AgendaAddForm(request.POST, committee=committee, ready_projects=ready)
+        if form.is_valid():
+            try:
+                services.agenda_add_project(
+                    committee=committee, project=form.cleaned_data["project"], by=request.user
+                )
+            except SERVICE_ERRORS as error:
+                add_service_error(form, error)
+        if form.errors:
+            return self.refuse(committee, bound={"agenda": form})
+        messages.success(request, _("Projet inscrit à l'ordre du jour."))
+        return self.back_to(committee, "agenda")
+
+
+class AgendaRemoveView(CommitteeActionView):
+    """Take an undecided project off the agenda (it returns to « in instruction »)."""
+
+    def post(self, request, pk):
+        item = self.get_item(pk)
+        committee = item.committee
+        self.require_manager(committee)
+        try:
+            services.agenda_remove_item(item=item, by=request.user)
+        except SERVICE_ERRORS as error:
+            return self.refuse(committee, error)
+        messages.success(
+            request, _("« %(title)s » retiré de l'ordre du jour.") % {"title": item.project.title}
+        )
+        return self.back_to(committee, "agenda")
+
+
+class AgendaMoveView(CommitteeActionView):
+    """Move a dossier up or down the agenda."""
+
+    def post(self, request, pk):
+        item = self.get_item(pk)
+        committee = item.committee
+        self.require_manager(committee)
+        form = AgendaMoveForm(request.POST)
+        if not form.is_valid():
+            return self.refuse(committee, ValidationError(_("Sens de déplacement inconnu.")))
+        try:
+            services.agenda_move_item(item=item, offset=form.offset)
+        except SERVICE_ERRORS as error:
+            return self.refuse(committee, error)
+        return self.back_to(committee, "agenda")
+
+
+# --- During and after the meeting ---------------------------------------------------------
+
+
+class AttendanceView(CommitteeActionView):
+    """Record who attended, for which member organisation."""
+
+    def post(self, request, pk):
+        committee = self.get_committee(pk)
+        self.require_manager(committee)
+        organisations = committee_seated_organisations(committee)
+        form = AttendanceForm(request.POST, organisations=organisations, auto_id="id_att_%s")
+        if form.is_valid():
+            try:
+                services.attendance_record(committee=committee, **form.cleaned_data)
+            except SERVICE_ERRORS as error:
+                add_service_error(form, error)
+        if form.errors:
+            return self.refuse(committee, bound={"attendance": form})
+        messages.success(request, _("Présence enregistrée."))
+        return self.back_to(committee, "attendance")
+
+
+class CommitmentAddView(CommitteeActionView):
+    """Record the tool an organisation activates for a dossier. Animateurs choose among
+    the seated organisations; a committee member records only for their own."""
+
+    def post(self, request, pk):
+        item = self.get_item(pk)
+        committee = item.committee
+        if can_manage(request.user, committee.dispositif_id):
+            organisations = committee_seated_organisations(committee)
+        else:
+            own = committee_member_organisation_ids(request.user, committee.dispositif_id)
+            require(bool(own))
+            organisations = Organisation.objects.filter(pk__in=own)
+        form = CommitmentForm(
+            request.POST, organisations=organisations, auto_id=f"id_c{item.pk}_%s"
+        )
+        if form.is_valid():
+            try:
+                services.commitment_record(item=item, by=request.user, **form.cleaned_data)
+            except SERVICE_ERRORS as error:
+                add_service_error(form, error)
+        if form.errors:
+            return self.refuse(committee, bound={("commitment", item.pk): form})
+        messages.success(request, _("Engagement enregistré."))
+        return self.back_to(committee, f"item-{item.pk}")
+
+
+class CommitmentDeleteView(CommitteeActionView):
+    """Delete a commitment (kept in the history). A member deletes only their own."""
+
+    def post(self, request, pk):
+        commitment = self.get_commitment(pk)
+        committee = commitment.item.committee
+        own = committee_member_organisation_ids(request.user, committee.dispositif_id)
+        require(
+            can_manage(request.user, committee.dispositif_id) or commitment.organisation_id in own
+        )
+        try:
+            services.commitment_delete(commitment=commitment)
+        except SERVICE_ERRORS as error:
+            return self.refuse(committee, error)
+        messages.success(request, _("Engagement supprimé."))
+        return self.back_to(committee, f"item-{commitment.item_id}")
+
+
+class DecisionView(CommitteeActionView):
+    """Record the committee's decision on a dossier; the project's stage moves with it."""
+
+    def post(self, request, pk):
+        item = self.get_item(pk)
+        committee = item.committee
+        self.require_manager(committee)
+        form = DecisionForm(request.POST, auto_id=f"id_d{item.pk}_%s")
+        if form.is_valid():
+            try:
+                services.committee_record_decision(item=item, by=request.user, **form.cleaned_data)
+            except SERVICE_ERRORS as error:
+                add_service_error(form, error)
+        if form.errors:
+            return self.refuse(committee, bound={("decision", item.pk): form})
+        messages.success(
+            request, _("Décision enregistrée pour « %(title)s ».") % {"title": item.project.title}
+        )
+        return self.back_to(committee, f"item-{item.pk}")
