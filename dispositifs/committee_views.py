@@ -305,6 +305,23 @@ class CommitteeCreateView(CommitteeFormMixin, FormView):
         kwargs["dispositifs"] = managed if len(managed) > 1 else None
         return kwargs
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if "dispositif" in form.fields:
+            # Choosing another dispositif reloads the form with its hosts (htmx), or the
+            # server refuses a host that does not sit in the chosen dispositif.
+            form.fields["dispositif"].widget.attrs.update(
+                {
+                    "hx-get": reverse("committees:create"),
+                    "hx-trigger": "change",
+                    "hx-select": "#main",
+                    "hx-target": "#main",
+                    "hx-swap": "outerHTML",
+                    "hx-push-url": "true",
+                }
+            )
+        return form
+
     def get_initial(self):
         chosen = self.chosen_dispositif()
         initial = {}

@@ -203,6 +203,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
         assert names == sorted([world.a.name, third.name])
         form_page = client.get(reverse("committees:create"), {"dispositif": world.a.pk})
         choices = dict(form_page.context["form"].fields["dispositif"].choices)
+        assert f'hx-get="{reverse("committees:create")}"' in form_page.content.decode()
         assert set(choices) == {"", str(world.a.pk), str(third.pk)}
         for data in (
             {"dispositif": world.b.pk, "date": "2031-01-01"},
