@@ -70,11 +70,9 @@ class CommitteeAccessMixin(RoleRequiredMixin):
 
     allowed_roles = COMMITTEE_ROLES
 
-    def _readable(self, queryset, path="dispositif_id"):
+    def _readable(self, queryset):
         readable = committee_reader_dispositif_ids(self.request.user)
-        if readable is None:
-            return queryset
-        return queryset.filter(**{f"{path}__in": readable})
+        return queryset if readable is None else queryset.filter(dispositif_id__in=readable)
 
     def get_committee(self, pk) -> Committee:
         committees = Committee.objects.select_related("dispositif", "host")
