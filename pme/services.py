@@ -56,14 +56,43 @@ PROJECT_FIELDS = (
 )
 
 
-def _check_siret_matches_siren(company: Company) -> None:
+def _siret_mismatch_error(company: Company) -> str | None:
     if company.siret and company.siren and not company.siret.startswith(company.siren):
-        raise ValidationError({"siret": _("Le SIRET doit commencer par le SIREN de l'entreprise.")})
+        return _("Le SIRET doit commencer par le SIREN de l'entreprise.")
+    return None
+
+
+def duplicate_siren_message(company: Company) -> str | None:
+    """A SIREN appears once per dispositif; the message says which company holds it."""
+    if not company.siren or company.dispositif_id is None:
+        return None
+    existing = (
+        Company.objects.filter(dispositif_id=company.dispositif_id, siren=company.siren)
+        .exclude(pk=company.pk)
+        .first()
+    )
+    if existing is None:
+        return None
+    return _("Le SIREN %(siren)s est déjà enregistré dans ce dispositif (%(name)s).") % {
+        "siren": company.siren,
+        "name": existing.name,
+    }
 
 
 def _save_company(company: Company) -> Company:
-    company.full_clean()
-    _check_siret_matches_siren(company)
+    errors: dict[str, list[str]] = {}
+    try:
+        # The per-dispositif SIREN uniqueness is checked below, with a message on the field.
+        company.full_clean(validate_constraints=False)
+    except ValidationError as error:
+        errors = error.message_dict
+    if "siren" not in errors and (duplicate := duplicate_siren_message(company)):
+        errors["siren"] = [duplicate]
+    if not {"siren", "siret"} & set(errors) and (mismatch := _siret_mismatch_error(company)):
+        errors["siret"] = [mismatch]
+    if errors:
+        raise ValidationError(errors)
+    company.validate_constraints(exclude={"siren"})
     company.save()
     return company
 

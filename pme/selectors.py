@@ -1,0 +1,432 @@
+"""Read side of the pme app: lists, the project page's panels and the pipeline funnel.
+
+Selectors run inside the caller's tenancy scope; the ``*_for`` helpers narrow it further to
+the dispositifs where the user's role lets them see the pipeline (an animateur who also sits
+on another dispositif's committee does not run that one's pipeline).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+)
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+
+from alize.accounts.models import Role
+from alize.accounts.roles import dispositif_ids_with_role, managed_dispositif_ids
+from dispositifs.models import AgendaItem, Dispositif
+from partners.models import Organisation
+
+from .models import (
+    AGENDA_STAGE,
+    DECISION_STAGES,
+    FUNNEL,
+    MIN_AGE_YEARS,
+    SME_MAX_HEADCOUNT,
+    SME_MAX_TURNOVER,
+    Company,
+    FollowUpReminder,
+    JobsFollowUp,
+    Project,
+    Stage,
+    StageTransition,
+)
+from .services import FOLLOW_UP_STAGES, follow_up_due_date
+
+# ---------------------------------------------------------------------------------------
+# Who sees what
+
+
+def managed_dispositifs(user):
+    """Dispositifs whose pipeline the user runs (every one for the national coordination)."""
+    ids = managed_dispositif_ids(user)
+    queryset = Dispositif.objects.order_by("name")
+    return queryset if ids is None else queryset.filter(pk__in=ids)
+
+
+def readable_dispositif_ids(user) -> set[int] | None:
+    """Dispositifs whose projects the user may read: those they run, plus the ones where
+    they sit on the committee (dossiers, read-only). ``None`` means all of them."""
+    managed = managed_dispositif_ids(user)
+    if managed is None:
+        return None
+    return managed | dispositif_ids_with_role(user, Role.COMMITTEE_MEMBER)
+
+
+def _limit(queryset, ids: set[int] | None):
+    return queryset if ids is None else queryset.filter(dispositif_id__in=ids)
+
+
+# ---------------------------------------------------------------------------------------
+# Companies
+
+
+class EqualsAny(Func):
+    """``value = ANY(array)`` in PostgreSQL: is the value one of the array's elements?"""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
+def eligibility_cutoff(on: dt.date | None = None) -> dt.date:
+    """Latest creation date of a company old enough on ``on`` (birthday arithmetic)."""
+    on = on or timezone.localdate()
+    try:
+        return on.replace(year=on.year - MIN_AGE_YEARS)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - MIN_AGE_YEARS, day=28)
+
+
+def criteria_met_condition(on: dt.date | None = None) -> Q:
+    """The three criteria of ``Company.eligibility`` as one SQL condition."""
+    in_perimeter = Q(EqualsAny(F("commune_code"), F("dispositif__perimeter")))
+    return (
+        Q(creation_date__lte=eligibility_cutoff(on))
+        & Q(headcount__lt=SME_MAX_HEADCOUNT)
+        & (Q(turnover__isnull=True) | Q(turnover__lte=SME_MAX_TURNOVER))
+        & in_perimeter
+    )
+
+
+def with_eligibility(queryset):
+    """Annotate ``criteria_met`` (the three criteria pass) computed by the database."""
+    return queryset.annotate(
+        criteria_met=ExpressionWrapper(criteria_met_condition(), output_field=BooleanField())
+    )
+
+
+def company_list(user):
+    """Companies of the dispositifs the user runs, with eligibility and project count."""
+    queryset = _limit(Company.objects.all(), managed_dispositif_ids(user))
+    return with_eligibility(queryset.select_related("dispositif")).annotate(
+        project_count=Count("projects")
+    )
+
+
+def company_detail_queryset(user):
+    return _limit(
+        Company.objects.select_related("dispositif", "exception_by"), managed_dispositif_ids(user)
+    )
+
+
+def company_projects(company):
+    return company.projects.select_related("referred_by").order_by("-referred_on", "-id")
+
+
+# ---------------------------------------------------------------------------------------
+# Projects
+
+
+def project_list(user):
+    """Projects the user may read (run or sit on the committee of)."""
+    return _limit(
+        Project.objects.select_related("company", "dispositif", "referred_by"),
+        readable_dispositif_ids(user),
+    )
+
+
+def project_detail_queryset(user):
+    return project_list(user).select_related("company__dispositif", "created_by")
+
+
+def project_manage_queryset(user):
+    """Projects the user may change: those of the dispositifs they run."""
+    return _limit(
+        Project.objects.select_related("company", "dispositif", "referred_by"),
+        managed_dispositif_ids(user),
+    )
+
+
+def project_manual_next_stages(project) -> list[str]:
+    """Next stages a person may choose by hand: decision stages come from a committee's
+    decision, and « on agenda » (and back) from the committee's agenda."""
+    return [
+        stage
+        for stage in project.allowed_next_stages
+        if stage not in DECISION_STAGES
+        and stage != AGENDA_STAGE
+        and not (project.stage == AGENDA_STAGE and stage == Stage.IN_INSTRUCTION)
+    ]
+
+
+def project_timeline(project):
+    return StageTransition.objects.filter(project=project).select_related("by").order_by("at", "id")
+
+
+def project_committee_passages(project):
+    """The project's agenda items with their committee, decision and partners' commitments."""
+    return (
+        AgendaItem.objects.filter(project=project)
+        .select_related("committee", "committee__host", "decision")
+        .prefetch_related("commitments__organisation")
+        .order_by("committee__date", "id")
+    )
+
+
+@dataclass
+class FollowUpYear:
+    """One line of the jobs follow-up table: what was planned and what was observed."""
+
+    year: int
+    due_on: dt.date | None
+    record: JobsFollowUp | None
+    reminder: FollowUpReminder | None
+    planned_created: int
+
+    @property
+    def is_due(self) -> bool:
+        return self.due_on is not None and self.due_on <= timezone.localdate()
+
+    @property
+    def gap(self) -> int | None:
+        return None if self.record is None else self.record.jobs_created - self.planned_created
+
+
+def project_follow_up_table(project) -> list[FollowUpYear]:
+    """Years 1..N of the dispositif's follow-up, planned jobs against recorded ones."""
+    if project.stage not in FOLLOW_UP_STAGES or project.approved_on is None:
+        return []
+    records = {
+        f.year: f
+        for f in JobsFollowUp.objects.filter(project=project).select_related("recorded_by")
+    }
+    reminders = {
+        r.year: r
+        for r in FollowUpReminder.objects.filter(project=project, resolved_at__isnull=True)
+    }
+    planned = max(project.jobs_planned_3y - project.jobs_at_start, 0)
+    return [
+        FollowUpYear(
+            year=year,
+            due_on=follow_up_due_date(project, year),
+            record=records.get(year),
+            reminder=reminders.get(year),
+            planned_created=planned,
+        )
+        for year in range(1, project.dispositif.follow_up_years + 1)
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# Audit history
+
+HISTORY_FIELDS = (
+    "title",
+    "project_type",
+    "description",
+    "referred_by",
+    "referred_on",
+    "total_budget",
+    "financing_plan",
+    "jobs_at_start",
+    "jobs_planned_3y",
+    "requested_advance",
+    "stage",
+    "approved_on",
+    "first_committee_on",
+)
+FOLLOW_UP_HISTORY_FIELDS = (
+    "as_of",
+    "headcount",
+    "jobs_created",
+    "jobs_maintained",
+    "source",
+    "note",
+)
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    """One saved version of the project (or of one of its follow-ups): who, when, what."""
+
+    at: dt.datetime
+    user: object
+    subject: str
+    created: bool
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def _display(model, name: str, value, organisations: dict[int, str]) -> str:
+    if value is None or value == "":
+        return "—"
+    model_field = model._meta.get_field(name)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if name == "referred_by":
+        return organisations.get(value, f"#{value}")
+    if isinstance(value, dt.datetime):
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    if isinstance(value, dt.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, Decimal):
+        return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    text = str(value)
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+def _changes(model, fields, previous, current, organisations) -> list[FieldChange]:
+    changes = []
+    for name in fields:
+        attname = model._meta.get_field(name).attname
+        old, new = getattr(previous, attname), getattr(current, attname)
+        if old != new:
+            changes.append(
+                FieldChange(
+                    label=str(model._meta.get_field(name).verbose_name).capitalize(),
+                    old=_display(model, name, old, organisations),
+                    new=_display(model, name, new, organisations),
+                )
+            )
+    return changes
+
+
+def project_history(project) -> list[HistoryEntry]:
+    """The project's audit trail (simple_history), newest first, with old → new values.
+
+    Follow-up corrections are included. Three queries whatever the length of the history.
+    """
+    project_rows = list(
+        project.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    follow_up_rows = list(
+        JobsFollowUp.history.model.objects.filter(project_id=project.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    organisation_ids = {row.referred_by_id for row in project_rows if row.referred_by_id}
+    organisations = dict(
+        Organisation.objects.filter(pk__in=organisation_ids).values_list("pk", "name")
+    )
+    entries = []
+    previous = None
+    for row in project_rows:
+        created = previous is None
+        changes = [] if created else _changes(Project, HISTORY_FIELDS, previous, row, organisations)
+        if created or changes:
+            entries.append(
+                HistoryEntry(row.history_date, row.history_user, _("Projet"), created, changes)
+            )
+        previous = row
+    last_by_year: dict[int, object] = {}
+    for row in follow_up_rows:
+        before = last_by_year.get(row.year)
+        subject = _("Suivi des emplois, année %(year)s") % {"year": row.year}
+        changes = (
+            []
+            if before is None
+            else _changes(JobsFollowUp, FOLLOW_UP_HISTORY_FIELDS, before, row, organisations)
+        )
+        if before is None or changes:
+            entries.append(
+                HistoryEntry(row.history_date, row.history_user, subject, before is None, changes)
+            )
+        last_by_year[row.year] = row
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries
+
+
+# ---------------------------------------------------------------------------------------
+# Funnel
+
+
+class Median(Aggregate):
+    """PostgreSQL's ``percentile_cont(0.5)`` over an expression."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+
+OUTSIDE_FUNNEL = [Stage.DEFERRED, Stage.REJECTED, Stage.ABANDONED]
+
+
+@dataclass
+class FunnelBar:
+    key: str
+    label: str
+    count: int
+    percent: int
+
+
+@dataclass
+class Funnel:
+    """What the funnel page shows for one dispositif (or several)."""
+
+    stages: list[FunnelBar]
+    outside: list[FunnelBar]
+    sources: list[FunnelBar]
+    total: int
+    median_days_to_committee: float | None
+    went_to_committee: int
+    exceptions: int
+
+
+def _bars(rows: list[tuple[str, str, int]], scale: int) -> list[FunnelBar]:
+    return [
+        FunnelBar(key, label, count, round(100 * count / scale) if scale else 0)
+        for key, label, count in rows
+    ]
+
+
+def pipeline_funnel(dispositif_ids: set[int] | None) -> Funnel:
+    """Projects by stage in funnel order, referral sources, days from referral to the first
+    committee (median) and eligibility exceptions; four queries whatever the volume."""
+    projects = _limit(Project.objects.all(), dispositif_ids)
+    by_stage = dict(
+        projects.order_by().values_list("stage").annotate(n=Count("id")).values_list("stage", "n")
+    )
+    sources = list(
+        projects.order_by()
+        .values_list("referred_by_id", "referred_by__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "referred_by__name")
+    )
+    timing = projects.filter(first_committee_on__isnull=False).aggregate(
+        median=Median(
+            ExpressionWrapper(
+                F("first_committee_on") - F("referred_on"), output_field=DurationField()
+            ),
+            output_field=DurationField(),
+        ),
+        n=Count("id"),
+    )
+    exceptions = _limit(Company.objects.filter(eligibility_exception=True), dispositif_ids).count()
+
+    funnel_rows = [(stage, Stage(stage).label, by_stage.get(stage, 0)) for stage in FUNNEL]
+    outside_rows = [(stage, Stage(stage).label, by_stage.get(stage, 0)) for stage in OUTSIDE_FUNNEL]
+    scale = max([count for *_rest, count in funnel_rows + outside_rows] + [0])
+    source_rows = [
+        (str(pk or ""), name or _("non renseigné"), count) for pk, name, count in sources
+    ]
+    source_scale = max([count for *_rest, count in source_rows] + [0])
+    median = timing["median"]
+    return Funnel(
+        stages=_bars(funnel_rows, scale),
+        outside=_bars(outside_rows, scale),
+        sources=_bars(source_rows, source_scale),
+        total=sum(by_stage.values()),
+        median_days_to_committee=None if median is None else median.total_seconds() / 86400,
+        went_to_committee=timing["n"],
+        exceptions=exceptions,
+    )
