@@ -1,0 +1,97 @@
+"""FilterSets of the pme browser lists. Choice querysets go through scoped managers, so a
+dispositif or company outside the caller's scope is an invalid choice, never a leak."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from alize.filters import SearchFilterSet
+from dispositifs.models import Dispositif
+from partners.models import Organisation
+
+from .models import Company, Project, ProjectType, Stage
+from .selectors import criteria_met_condition, managed_dispositifs, readable_dispositif_ids
+
+
+class Eligibility:
+    ELIGIBLE = "eligible"
+    NOT_ELIGIBLE = "not_eligible"
+    EXCEPTION = "exception"
+    CHOICES = [
+        (ELIGIBLE, _("Éligible")),
+        (NOT_ELIGIBLE, _("Non éligible")),
+        (EXCEPTION, _("Par dérogation")),
+    ]
+
+
+def _managed_dispositifs(request):
+    return managed_dispositifs(request.user) if request else Dispositif.objects.none()
+
+
+def _readable_dispositifs(request):
+    if request is None:
+        return Dispositif.objects.none()
+    ids = readable_dispositif_ids(request.user)
+    queryset = Dispositif.objects.order_by("name")
+    return queryset if ids is None else queryset.filter(pk__in=ids)
+
+
+class CompanyFilterSet(SearchFilterSet):
+    search_fields = ("name", "siren", "siret")
+
+    dispositif = django_filters.ModelChoiceFilter(
+        queryset=_managed_dispositifs, to_field_name="slug", label=_("Dispositif")
+    )
+    eligibility = django_filters.ChoiceFilter(
+        choices=Eligibility.CHOICES, method="filter_eligibility", label=_("Éligibilité")
+    )
+    commune = django_filters.CharFilter(method="filter_commune", label=_("Commune"))
+    naf_code = django_filters.CharFilter(
+        field_name="naf_code", lookup_expr="istartswith", label=_("Code NAF")
+    )
+
+    class Meta:
+        model = Company
+        fields = ["q", "dispositif", "eligibility", "commune", "naf_code"]
+
+    def filter_eligibility(self, queryset, name, value):
+        criteria = criteria_met_condition()
+        if value == Eligibility.ELIGIBLE:
+            return queryset.filter(criteria | Q(eligibility_exception=True))
+        if value == Eligibility.NOT_ELIGIBLE:
+            return queryset.filter(~criteria & Q(eligibility_exception=False))
+        if value == Eligibility.EXCEPTION:
+            return queryset.filter(eligibility_exception=True)
+        return queryset
+
+    def filter_commune(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(commune_code=value) | Q(commune_name__icontains=value))
+
+
+class ProjectFilterSet(SearchFilterSet):
+    search_fields = ("title", "company__name", "company__siren", "description")
+
+    dispositif = django_filters.ModelChoiceFilter(
+        queryset=_readable_dispositifs, to_field_name="slug", label=_("Dispositif")
+    )
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("Étape"))
+    project_type = django_filters.ChoiceFilter(
+        choices=ProjectType.choices, label=_("Type de projet")
+    )
+    referred_by = django_filters.ModelChoiceFilter(
+        queryset=Organisation.objects.filter(
+            pk__in=Project.objects.filter(referred_by__isnull=False).values("referred_by")
+        ).order_by("name"),
+        label=_("Orienté par"),
+    )
+    company = django_filters.ModelChoiceFilter(
+        queryset=Company.objects.all(), widget=forms.HiddenInput, label=_("Entreprise")
+    )
+
+    class Meta:
+        model = Project
+        fields = ["q", "dispositif", "stage", "project_type", "referred_by", "company"]

@@ -1,0 +1,225 @@
+"""Browser forms of the pme app. They validate input and render field errors; every write
+goes through ``pme.services``. Choice querysets use scoped managers and are narrowed to the
+dispositifs the user runs, so a choice pointing into another dispositif is invalid."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from alize.errors import ApplicationError
+from partners.models import Organisation, Skill
+
+from .models import Company, FollowUpSource, JobsFollowUp, Project, Stage
+from .selectors import company_list, managed_dispositifs
+from .services import COMPANY_FIELDS, PROJECT_FIELDS, duplicate_siren_message
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def compact_identifier(value: str) -> str:
+    """SIREN/SIRET as typed by people: « 552 100 554 » or « 552.100.554 » → 552100554."""
+    return re.sub(r"[\s.\-]", "", value or "")
+
+
+def normalise_naf(value: str) -> str:
+    """« 2562b » or « 25.62b » → « 25.62B »."""
+    value = (value or "").strip().upper().replace(" ", "")
+    if re.fullmatch(r"\d{4}[A-Z]", value):
+        value = f"{value[:2]}.{value[2:]}"
+    return value
+
+
+def add_service_errors(form: forms.Form, error: Exception) -> None:
+    """Show a service's refusal on the form, on the field it names when the form has it."""
+    if isinstance(error, ApplicationError):
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+        return
+    form.add_error(None, error.messages)
+
+
+class CompanyForm(forms.ModelForm):
+    """Identity, size and contact of an SME. When the user runs several dispositifs the form
+    asks in which one; otherwise the dispositif is implicit."""
+
+    dispositif = forms.ModelChoiceField(
+        queryset=None, label=_("Dispositif"), to_field_name="slug", required=True
+    )
+
+    class Meta:
+        model = Company
+        fields = COMPANY_FIELDS
+        widgets = {"creation_date": DateInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["creation_date"].input_formats = DATE_INPUT_FORMATS
+        for name in ("siren", "siret"):
+            # People type « 552 100 554 »: the length is checked once the spaces are gone.
+            self.fields[name].validators = []
+            self.fields[name].max_length = None
+            self.fields[name].widget.attrs.pop("maxlength", None)
+        self.fields["siren"].help_text = _("9 chiffres ; les espaces sont acceptés.")
+        self.fields["siret"].help_text = _("14 chiffres, commence par le SIREN.")
+        self.fields["naf_code"].help_text = _("Par exemple 25.62B.")
+        self.fields["commune_code"].help_text = _("Code INSEE à 5 caractères, par exemple 59606.")
+        choices = managed_dispositifs(user)
+        self.fields["dispositif"].queryset = choices
+        self.fixed_dispositif = None
+        if self.instance.pk is not None:
+            self.fixed_dispositif = self.instance.dispositif
+        else:
+            only = list(choices[:2])
+            if len(only) == 1:
+                self.fixed_dispositif = only[0]
+        if self.fixed_dispositif is not None:
+            del self.fields["dispositif"]
+        else:
+            self.order_fields(["dispositif"])
+
+    def clean_siren(self):
+        return compact_identifier(self.cleaned_data.get("siren"))
+
+    def clean_siret(self):
+        return compact_identifier(self.cleaned_data.get("siret"))
+
+    def clean_naf_code(self):
+        return normalise_naf(self.cleaned_data.get("naf_code"))
+
+    def target_dispositif(self):
+        return self.fixed_dispositif or self.cleaned_data.get("dispositif")
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in COMPANY_FIELDS}
+
+    def clean(self):
+        cleaned = super().clean()
+        dispositif = self.target_dispositif()
+        siren = cleaned.get("siren")
+        if dispositif is not None and siren and "siren" not in self.errors:
+            probe = Company(pk=self.instance.pk, dispositif=dispositif, siren=siren)
+            if message := duplicate_siren_message(probe):
+                self.add_error("siren", message)
+        return cleaned
+
+
+class ExceptionForm(forms.Form):
+    """A justified eligibility exception (or its withdrawal)."""
+
+    exception_reason = forms.CharField(
+        label=_("Justification de la dérogation"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Au moins 10 caractères : pourquoi cette entreprise est soutenue malgré tout."),
+    )
+
+
+class ProjectForm(forms.ModelForm):
+    """A project's description and plan; the company is chosen among the companies of the
+    dispositifs the user runs, and the project belongs to the company's dispositif."""
+
+    company = forms.ModelChoiceField(queryset=None, label=_("Entreprise"))
+    needs = forms.ModelMultipleChoiceField(
+        queryset=Skill.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Besoins (compétences)"),
+    )
+
+    class Meta:
+        model = Project
+        fields = ("company", *PROJECT_FIELDS, "needs")
+        widgets = {
+            "referred_on": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "financing_plan": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referred_on"].input_formats = DATE_INPUT_FORMATS
+        self.fields["referred_by"].queryset = Organisation.objects.order_by("name")
+        self.fields["financing_plan"].help_text = _(
+            "Ressources et emplois du projet : fonds propres, prêts bancaires, subventions…"
+        )
+        self.fields["jobs_planned_3y"].help_text = _("Effectif visé trois ans après l'accord.")
+        if self.instance.pk is not None:
+            del self.fields["company"]
+            dispositif = self.instance.dispositif
+            self.fields["requested_advance"].help_text = _(
+                "Entre %(min)s € et %(max)s € dans ce dispositif."
+            ) % {"min": dispositif.advance_min, "max": dispositif.advance_max}
+        else:
+            companies = company_list(user).order_by("name")
+            self.fields["company"].queryset = companies
+            self.fields["company"].label_from_instance = lambda company: (
+                f"{company.name} ({company.siren}) — {company.dispositif}"
+            )
+            self.fields["requested_advance"].help_text = _(
+                "Avance remboursable sans intérêt, dans les bornes du dispositif."
+            )
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in PROJECT_FIELDS}
+
+
+class TransitionForm(forms.Form):
+    """A manual move of the stage machine. Every stage is accepted here: the service says
+    which move is legal, with its own message."""
+
+    to_stage = forms.ChoiceField(choices=Stage.choices, label=_("Nouvelle étape"))
+    comment = forms.CharField(
+        label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class FollowUpForm(forms.ModelForm):
+    """Jobs observed at year 1..N after approval (recording a year again corrects it)."""
+
+    year = forms.TypedChoiceField(coerce=int, label=_("Année de suivi"))
+
+    class Meta:
+        model = JobsFollowUp
+        fields = (
+            "year",
+            "as_of",
+            "headcount",
+            "jobs_created",
+            "jobs_maintained",
+            "source",
+            "note",
+        )
+        widgets = {"as_of": DateInput(), "note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        years = range(1, project.dispositif.follow_up_years + 1)
+        self.fields["year"].choices = [(y, str(y)) for y in years]
+        self.fields["as_of"].required = False
+        self.fields["as_of"].input_formats = DATE_INPUT_FORMATS
+        self.fields["as_of"].help_text = _("Par défaut, l'anniversaire de l'accord.")
+        self.fields["source"].choices = FollowUpSource.choices
+
+    def _post_clean(self):
+        # The service validates the record against its project; nothing to build here.
+        pass
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if year < 1:
+            raise ValidationError(_("L'année de suivi commence à 1."))
+        return year
