@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from alize.accounts.roles import managed_dispositif_ids
 from alize.filters import SearchFilterSet
 from dispositifs.models import Dispositif
 from partners.models import Organisation
@@ -37,7 +38,25 @@ def _readable_dispositifs(request):
     return queryset if ids is None else queryset.filter(pk__in=ids)
 
 
-class CompanyFilterSet(SearchFilterSet):
+class OneDispositifHiddenMixin:
+    """Someone who sees a single dispositif has no use for a dispositif choice: the field is
+    kept (a value pointing elsewhere still lists nothing) but not shown."""
+
+    def visible_dispositif_ids(self, user) -> set[int] | None:
+        raise NotImplementedError
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(self, "_dispositif_field_checked", False):
+            self._dispositif_field_checked = True
+            ids = self.visible_dispositif_ids(self.request.user) if self.request else set()
+            if ids is not None and len(ids) <= 1:
+                form.fields["dispositif"].widget = forms.HiddenInput()
+        return form
+
+
+class CompanyFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
     search_fields = ("name", "siren", "siret")
 
     dispositif = django_filters.ModelChoiceFilter(
@@ -54,6 +73,9 @@ class CompanyFilterSet(SearchFilterSet):
     class Meta:
         model = Company
         fields = ["q", "dispositif", "eligibility", "commune", "naf_code"]
+
+    def visible_dispositif_ids(self, user):
+        return managed_dispositif_ids(user)
 
     def filter_eligibility(self, queryset, name, value):
         criteria = criteria_met_condition()
@@ -72,7 +94,7 @@ class CompanyFilterSet(SearchFilterSet):
         return queryset.filter(Q(commune_code=value) | Q(commune_name__icontains=value))
 
 
-class ProjectFilterSet(SearchFilterSet):
+class ProjectFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
     search_fields = ("title", "company__name", "company__siren", "description")
 
     dispositif = django_filters.ModelChoiceFilter(
@@ -95,3 +117,6 @@ class ProjectFilterSet(SearchFilterSet):
     class Meta:
         model = Project
         fields = ["q", "dispositif", "stage", "project_type", "referred_by", "company"]
+
+    def visible_dispositif_ids(self, user):
+        return readable_dispositif_ids(user)

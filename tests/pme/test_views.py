@@ -283,6 +283,14 @@ class TestCompanyViews(ViewIsolationTestBase):
         assert names(dispositif=world.b.slug) == set()
         assert far.pk != ok.pk
 
+    def test_dispositif_filter_shown_only_to_those_with_several(self, world, web_a, client):
+        page = web_a.get(reverse("pme:company-list")).content.decode()
+        assert '<select name="dispositif"' not in page
+        client.force_login(world.coordinator)
+        page = client.get(reverse("pme:company-list")).content.decode()
+        assert '<select name="dispositif"' in page
+        assert world.a.name in page and world.b.name in page
+
     def test_list_sorts_and_paginates(self, world, web_a):
         for headcount in range(30):
             CompanyFactory(dispositif=world.a, headcount=headcount + 1)
