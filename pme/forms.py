@@ -52,7 +52,27 @@ def add_service_errors(form: forms.Form, error: Exception) -> None:
     form.add_error(None, error.messages)
 
 
-class CompanyForm(forms.ModelForm):
+class DispositifChoiceMixin:
+    """A ``dispositif`` choice limited to the dispositifs the user runs; when they run only
+    one (or the object already has its dispositif) the field goes and the choice is implicit."""
+
+    def setup_dispositif(self, user, fixed=None):
+        choices = managed_dispositifs(user)
+        self.fields["dispositif"].queryset = choices
+        if fixed is None:
+            only = list(choices[:2])
+            fixed = only[0] if len(only) == 1 else None
+        self.fixed_dispositif = fixed
+        if fixed is not None:
+            del self.fields["dispositif"]
+        else:
+            self.order_fields(["dispositif"])
+
+    def target_dispositif(self):
+        return self.fixed_dispositif or self.cleaned_data.get("dispositif")
+
+
+class CompanyForm(DispositifChoiceMixin, forms.ModelForm):
     """Identity, size and contact of an SME. When the user runs several dispositifs the form
     asks in which one; otherwise the dispositif is implicit."""
 
@@ -77,19 +97,7 @@ class CompanyForm(forms.ModelForm):
         self.fields["siret"].help_text = _("14 chiffres, commence par le SIREN.")
         self.fields["naf_code"].help_text = _("Par exemple 25.62B.")
         self.fields["commune_code"].help_text = _("Code INSEE à 5 caractères, par exemple 59606.")
-        choices = managed_dispositifs(user)
-        self.fields["dispositif"].queryset = choices
-        self.fixed_dispositif = None
-        if self.instance.pk is not None:
-            self.fixed_dispositif = self.instance.dispositif
-        else:
-            only = list(choices[:2])
-            if len(only) == 1:
-                self.fixed_dispositif = only[0]
-        if self.fixed_dispositif is not None:
-            del self.fields["dispositif"]
-        else:
-            self.order_fields(["dispositif"])
+        self.setup_dispositif(user, self.instance.dispositif if self.instance.pk else None)
 
     def clean_siren(self):
         return compact_identifier(self.cleaned_data.get("siren"))
@@ -99,9 +107,6 @@ class CompanyForm(forms.ModelForm):
 
     def clean_naf_code(self):
         return normalise_naf(self.cleaned_data.get("naf_code"))
-
-    def target_dispositif(self):
-        return self.fixed_dispositif or self.cleaned_data.get("dispositif")
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in COMPANY_FIELDS}
@@ -115,6 +120,24 @@ class CompanyForm(forms.ModelForm):
             if message := duplicate_siren_message(probe):
                 self.add_error("siren", message)
         return cleaned
+
+
+class ImportUploadForm(DispositifChoiceMixin, forms.Form):
+    """The file to import and, for people running several dispositifs, where to."""
+
+    dispositif = forms.ModelChoiceField(queryset=None, label=_("Dispositif"), to_field_name="slug")
+    file = forms.FileField(
+        label=_("Fichier CSV ou XLSX"),
+        help_text=_(
+            "CSV en UTF-8 séparé par « ; » ou « , », ou classeur XLSX ; la première ligne "
+            "donne les noms des colonnes."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_dispositif(user)
 
 
 class ExceptionForm(forms.Form):

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from dispositifs.models import Dispositif
 
+from .forms import compact_identifier, normalise_naf
 from .models import Company
 from .services import company_create
 
@@ -273,8 +274,6 @@ class CompanyRowForm(forms.ModelForm):
 
 
 def _prepare(values: dict[str, str]) -> dict[str, str]:
-    from .forms import compact_identifier, normalise_naf
-
     data = dict(values)
     data["siren"] = compact_identifier(data.get("siren", ""))
     data["siret"] = compact_identifier(data.get("siret", ""))

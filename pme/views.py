@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import csv
 
-from django import forms
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +32,7 @@ from .forms import (
     CompanyForm,
     ExceptionForm,
     FollowUpForm,
+    ImportUploadForm,
     ProjectForm,
     TransitionForm,
     add_service_errors,
@@ -208,32 +209,6 @@ IMPORT_SALT = "pme.company-import"
 IMPORT_MAX_AGE = 60 * 60
 
 
-class ImportUploadForm(forms.Form):
-    dispositif = forms.ModelChoiceField(
-        queryset=None, label=gettext_lazy("Dispositif"), to_field_name="slug"
-    )
-    file = forms.FileField(
-        label=gettext_lazy("Fichier CSV ou XLSX"),
-        help_text=gettext_lazy(
-            "CSV en UTF-8 séparé par « ; » ou « , », ou classeur XLSX ; la première ligne "
-            "donne les noms des colonnes."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        choices = selectors.managed_dispositifs(user)
-        self.fields["dispositif"].queryset = choices
-        only = list(choices[:2])
-        self.fixed_dispositif = only[0] if len(only) == 1 else None
-        if self.fixed_dispositif is not None:
-            del self.fields["dispositif"]
-
-    def target_dispositif(self):
-        return self.fixed_dispositif or self.cleaned_data.get("dispositif")
-
-
 class CompanyImportView(RoleRequiredMixin, View):
     """Upload a file, then preview every row with its errors; nothing is saved here.
 
@@ -245,8 +220,6 @@ class CompanyImportView(RoleRequiredMixin, View):
     template_name = "pme/company_import.html"
 
     def render(self, context, status=200):
-        from django.template.response import TemplateResponse
-
         context.setdefault("title", _("Importer des entreprises"))
         return TemplateResponse(self.request, self.template_name, context, status=status)
 

@@ -258,6 +258,7 @@ class TestCompanyImportViews(CoversRoutes):
         second = upload(web_a, make())
         assert second.status_code == 200
         assert second.content.decode().count('data-status="existing"') == 3
+        assert "rien à importer" in second.content.decode()
         assert confirm(web_a, second).status_code == 302
         assert companies(world.a).count() == 3
         assert not companies(world.b).exists()
