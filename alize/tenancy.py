@@ -90,6 +90,11 @@ def leave_scope(token: contextvars.Token) -> None:
     _current.reset(token)
 
 
+_building_exclude_subquery: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "alize_tenancy_exclude_subquery", default=False
+)
+
+
 class ScopedQuery(sql.Query):
     """A query that adds the tenancy filter when it is compiled to SQL.
 
@@ -100,6 +105,21 @@ class ScopedQuery(sql.Query):
     """
 
     scope_applied = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if _building_exclude_subquery.get():
+            # The subquery ``exclude()`` builds across a multi-valued relation only narrows
+            # the outer query, which is scoped itself; its base table is the related one,
+            # so a filter on this model's tenant path would not even be valid SQL there.
+            self.scope_applied = True
+
+    def split_exclude(self, filter_expr, can_reuse, names_with_path):
+        token = _building_exclude_subquery.set(True)
+        try:
+            return super().split_exclude(filter_expr, can_reuse, names_with_path)
+        finally:
+            _building_exclude_subquery.reset(token)
 
     def scoped_clone(self):
         clone = self.clone()

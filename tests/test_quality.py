@@ -40,8 +40,9 @@ def test_no_missing_migrations(db):
 
 
 def test_deploy_checks_on_production_settings():
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "alize.settings.production",
         "DJANGO_SECRET_KEY": "ci-" + "x" * 60 + "-not-a-real-secret-just-long-and-random-enough",
         "ALLOWED_HOSTS": "alize.example.org",

@@ -51,6 +51,21 @@ def test_scope_filters_counts_aggregates_subqueries_and_values(world):
         assert Dispositif.objects.get() == world.a
 
 
+def test_exclude_across_a_reverse_relation_stays_scoped(world):
+    from dispositifs.models import AgendaItem
+    from pme.models import Project
+    from tests.factories import CommitteeFactory, project_at
+
+    on_agenda = project_at("on_agenda", dispositif=world.a)
+    waiting = project_at("in_instruction", dispositif=world.a)
+    project_at("in_instruction", dispositif=world.b)
+    committee = AgendaItem.unscoped_objects.get(project=on_agenda).committee
+    CommitteeFactory(dispositif=world.b)
+    with scope([world.a]):
+        assert list(Project.objects.exclude(agenda_items__committee=committee)) == [waiting]
+        assert Project.objects.exclude(agenda_items__isnull=False).count() == 1
+
+
 def test_update_and_delete_touch_only_the_scope(world):
     MembershipFactory(dispositif=world.a, pledged_hours_per_year=1)
     other = MembershipFactory(dispositif=world.b, pledged_hours_per_year=1)
