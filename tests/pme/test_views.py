@@ -84,6 +84,20 @@ class TestCompanyViews(ViewIsolationTestBase):
     def label(self, instance):
         return instance.name
 
+    def test_anonymous_writes_are_sent_to_login(self, world, client):
+        (company,) = self.make_in(world, world.a)
+        before = snapshot(Company, company.pk)
+        for name, args in (
+            ("pme:company-create", []),
+            ("pme:company-update", [company.pk]),
+            ("pme:company-exception", [company.pk]),
+        ):
+            for method in (client.get, client.post):
+                response = method(reverse(name, args=args), {"exception_reason": "x" * 20})
+                assert response.status_code == 302 and reverse("login") in response["Location"]
+        assert snapshot(Company, company.pk) == before
+        assert Company.unscoped_objects.count() == 1
+
     def test_roles_without_pipeline_get_404(self, world, client):
         (company,) = self.make_in(world, world.a)
         firm_user = user_with_role(Role.FIRM_CORRESPONDENT, organisation=OrganisationFactory())
@@ -112,7 +126,10 @@ class TestCompanyViews(ViewIsolationTestBase):
     def test_create_with_implicit_dispositif(self, world, web_a):
         form = web_a.get(reverse("pme:company-create")).context["form"]
         assert "dispositif" not in form.fields
-        response = web_a.post(reverse("pme:company-create"), COMPANY_POST)
+        # A dispositif slipped into the POST is ignored: the only one run is implicit.
+        response = web_a.post(
+            reverse("pme:company-create"), COMPANY_POST | {"dispositif": world.b.slug}
+        )
         assert response.status_code == 302
         company = Company.unscoped_objects.get(siren="552100554")
         assert (company.dispositif, company.naf_code) == (world.a, "25.62B")
@@ -336,6 +353,20 @@ class TestProjectViews(ViewIsolationTestBase):
         return instance.title
 
     # --- reading -----------------------------------------------------------------------
+
+    def test_anonymous_writes_are_sent_to_login(self, world, client):
+        project = project_at(Stage.APPROVED, dispositif=world.a)
+        before = snapshot(Project, project.pk)
+        for name, args in (
+            ("pme:project-create", []),
+            ("pme:project-update", [project.pk]),
+            ("pme:project-transition", [project.pk]),
+            ("pme:project-follow-up", [project.pk]),
+        ):
+            for method in (client.get, client.post):
+                response = method(reverse(name, args=args), {"to_stage": "in_progress"})
+                assert response.status_code == 302 and reverse("login") in response["Location"]
+        assert snapshot(Project, project.pk) == before
 
     def test_committee_member_reads_own_dispositif_dossiers_only(self, world, client):
         (own,) = self.make_in(world, world.a)
