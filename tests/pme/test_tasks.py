@@ -6,10 +6,12 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 from django.template.loader import render_to_string
@@ -179,24 +181,27 @@ def redis_url_with_db(url: str, db: int) -> str:
 
 
 def _forget_connections(app):
+    """Drop the app's cached broker pool, routing and result backend (built from conf)."""
     app.close()
     app._pool = None
-    app.amqp._producer_pool = None
+    app.__dict__.pop("amqp", None)
     app._backend_cache = None
     app._local.__dict__.pop("backend", None)
 
 
 @contextlib.contextmanager
-def celery_app_on(url: str):
-    """Point the project's Celery app (broker and results) at ``url`` for the block."""
-    saved = (celery_app.conf.broker_url, celery_app.conf.result_backend)
+def celery_app_on(url: str, queue: str):
+    """Point the project's Celery app at ``url`` (broker and results) and send to a queue of
+    its own, so that no other worker on the same Redis takes the test's tasks."""
+    names = ("broker_url", "result_backend", "task_default_queue")
+    saved = {name: celery_app.conf[name] for name in names}
     _forget_connections(celery_app)
-    celery_app.conf.broker_url = celery_app.conf.result_backend = url
+    celery_app.conf.update(broker_url=url, result_backend=url, task_default_queue=queue)
     try:
         yield celery_app
     finally:
         _forget_connections(celery_app)
-        celery_app.conf.broker_url, celery_app.conf.result_backend = saved
+        celery_app.conf.update(saved)
 
 
 def database_url_for_test_database() -> str:
@@ -221,8 +226,8 @@ def test_real_worker_creates_the_reminders(world, transactional_db, tmp_path):
     }
     log = tmp_path / "worker.log"
     celery = Path(sys.executable).parent / "celery"
-    with celery_app_on(broker) as app, log.open("w") as output:
-        app.control.purge()
+    queue = f"alize-tests-{uuid.uuid4().hex}"
+    with celery_app_on(broker, queue), log.open("w") as output:
         worker = subprocess.Popen(
             [
                 str(celery),
@@ -234,6 +239,8 @@ def test_real_worker_creates_the_reminders(world, transactional_db, tmp_path):
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel=INFO",
+                "--queues",
+                queue,
                 "-n",
                 f"api-tests-{os.getpid()}@%h",
             ],
@@ -253,6 +260,9 @@ def test_real_worker_creates_the_reminders(world, transactional_db, tmp_path):
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait(timeout=5)
+            redis.Redis.from_url(broker).delete(
+                queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+            )
     assert created == 3, log.read_text()
     assert sorted(open_reminders(project=project).values_list("year", flat=True)) == [1, 2]
     assert list(open_reminders(project=other).values_list("year", flat=True)) == [1]
