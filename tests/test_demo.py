@@ -1,0 +1,190 @@
+"""The demo data (DESIGN §6): idempotent, complete in every dispositif, logins that work,
+and the same isolation as real data.
+
+Seeding takes a while, so the module seeds once inside a transaction that is rolled back
+when the module ends; each test runs in its own savepoint on top of it.
+"""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from stdnum.fr import siren as siren_number
+
+from alize import demo
+from alize.accounts.models import User
+from alize.tenancy import scope
+from dispositifs.models import Committee, CommitteeStatus, Decision, Dispositif, PartnerCommitment
+from partners.models import OrganisationKind, Skill
+from pme.models import Company, FollowUpReminder, Project, Stage, StageTransition
+from tests.conftest import api_client_for
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model._base_manager.count() for model in apps.get_models()}
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Runs ``seed_demo`` once for the module; everything is rolled back at its end."""
+    with django_db_blocker.unblock():
+        block = transaction.atomic()
+        block.__enter__()
+        try:
+            call_command("seed_demo", stdout=StringIO())
+            yield row_counts()
+        finally:
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo_db(seeded, db):
+    return seeded
+
+
+def every_demo_dispositif():
+    return Dispositif.unscoped_objects.filter(slug__in=[s.slug for s in demo.DISPOSITIFS])
+
+
+def test_seeding_twice_duplicates_nothing(demo_db):
+    output = StringIO()
+    call_command("seed_demo", stdout=output)
+    assert row_counts() == demo_db
+    assert "pipeline seeded in 0 dispositif(s)" in output.getvalue()
+    assert demo_db["pme.Project"] >= 11 * len(demo.DISPOSITIFS)
+
+
+def test_skills_are_the_national_list(demo_db):
+    slugs = set(Skill.objects.values_list("slug", flat=True))
+    assert {"qualite", "export", "lean-production", "rh-recrutement", "marketing"} <= slugs
+    assert {"finance", "achats", "informatique", "securite-environnement"} <= slugs
+    assert "recherche-developpement" in slugs
+
+
+def test_every_dispositif_holds_realistic_companies(demo_db):
+    today = timezone.localdate()
+    with scope(every_dispositif=True, reason="test referee"):
+        for dispositif in every_demo_dispositif():
+            companies = list(Company.objects.filter(dispositif=dispositif))
+            assert 8 <= len(companies) <= 12, dispositif.slug
+            for company in companies:
+                assert siren_number.is_valid(company.siren)
+                assert company.siret.startswith(company.siren)
+                assert company.commune_code in dispositif.perimeter
+                assert company.eligibility().eligible, company
+            young = [c for c in companies if c.age_years(today) < 3]
+            assert 1 <= len(young) <= 2, dispositif.slug
+            assert all(c.eligibility_exception and c.exception_reason for c in young)
+            assert sum(c.age_years(today) >= 3 for c in companies) >= 8
+
+
+def test_every_dispositif_has_projects_at_every_stage_with_timelines(demo_db):
+    with scope(every_dispositif=True, reason="test referee"):
+        for dispositif in every_demo_dispositif():
+            projects = Project.objects.filter(dispositif=dispositif)
+            assert set(projects.values_list("stage", flat=True)) == set(Stage.values), (
+                dispositif.slug
+            )
+            for project in projects.prefetch_related("transitions"):
+                steps = list(project.transitions.all())
+                assert steps[0].to_stage == Stage.REFERRED
+                assert steps[-1].to_stage == project.stage
+                assert [s.at for s in steps] == sorted(s.at for s in steps), project
+                assert all(a.to_stage == b.from_stage for a, b in zip(steps, steps[1:]))
+
+
+def test_every_dispositif_has_held_and_planned_committees(demo_db):
+    today = timezone.localdate()
+    past = (CommitteeStatus.HELD, CommitteeStatus.MINUTES_SENT)
+    with scope(every_dispositif=True, reason="test referee"):
+        for dispositif in every_demo_dispositif():
+            committees = Committee.objects.filter(dispositif=dispositif)
+            held = committees.filter(status__in=past, date__lt=today)
+            assert held.filter(status=CommitteeStatus.MINUTES_SENT).exists()
+            assert Decision.objects.filter(item__committee__in=held).count() >= 5
+            assert {d.outcome for d in Decision.objects.filter(dispositif=dispositif)} == {
+                "approved",
+                "deferred",
+                "rejected",
+            }
+            assert all(c.attendances.exists() for c in held)
+            planned = committees.get(status=CommitteeStatus.PLANNED)
+            assert today + dt.timedelta(days=14) <= planned.date <= today + dt.timedelta(days=28)
+            agenda = list(planned.items.select_related("project"))
+            assert agenda and all(item.project.stage == Stage.ON_AGENDA for item in agenda)
+
+
+def test_decisions_and_commitments_follow_the_programme(demo_db):
+    with scope(every_dispositif=True, reason="test referee"):
+        for decision in Decision.objects.filter(outcome="approved"):
+            assert 10_000 <= decision.advance_amount <= 15_000
+            assert decision.missions_granted >= 1
+            commitments = list(
+                PartnerCommitment.objects.filter(item=decision.item).select_related("organisation")
+            )
+            kinds = [c.organisation.kind == OrganisationKind.LARGE_FIRM for c in commitments]
+            assert kinds[-1] and not kinds[0], decision
+            assert kinds == sorted(kinds)
+            public = commitments[0].organisation
+            assert public.kind == OrganisationKind.PUBLIC_BODY
+        for decision in Decision.objects.exclude(outcome="approved"):
+            assert decision.advance_amount is None and decision.missions_granted == 0
+
+
+def test_due_follow_ups_are_reminded_in_every_dispositif(demo_db):
+    with scope(every_dispositif=True, reason="test referee"):
+        for dispositif in every_demo_dispositif():
+            reminders = FollowUpReminder.objects.filter(
+                dispositif=dispositif, resolved_at__isnull=True
+            )
+            assert reminders.exists(), dispositif.slug
+            approved = Project.objects.filter(dispositif=dispositif, approved_on__isnull=False)
+            assert approved.filter(follow_ups__isnull=False).exists()
+
+
+def test_demo_logins_authenticate(demo_db, client):
+    for login, _what in demo.demo_logins():
+        assert client.login(email=login, password=demo.DEMO_PASSWORD), login
+        client.logout()
+    assert not client.login(email="animateur.valenciennes@demo.alize.fr", password="wrong")
+
+
+def test_animateur_of_valenciennes_sees_valenciennes_only(demo_db, client):
+    user = User.objects.get(email="animateur.valenciennes@demo.alize.fr")
+    with scope(every_dispositif=True, reason="test referee"):
+        chambery_project = Project.objects.filter(dispositif__slug="chambery").first()
+        chambery_company = chambery_project.company
+        own_project = Project.objects.filter(dispositif__slug="valenciennes").first()
+    api = api_client_for(user)
+    for route in ("api:project-list", "api:company-list", "api:committee-list"):
+        rows = api.get(reverse(route), {"page_size": 200}).json()["results"]
+        assert rows and {row["dispositif"] for row in rows} == {"valenciennes"}, route
+    assert api.get(reverse("api:project-detail", args=[own_project.pk])).status_code == 200
+    assert api.get(reverse("api:project-detail", args=[chambery_project.pk])).status_code == 404
+    assert api.get(reverse("api:company-detail", args=[chambery_company.pk])).status_code == 404
+    steps = api.get(reverse("api:stage-transition-list"), {"project": chambery_project.pk})
+    assert steps.status_code == 400
+    assert "project" in steps.json()["errors"]
+
+    assert client.login(email=user.email, password=demo.DEMO_PASSWORD)
+    assert client.get(reverse("dispositifs:detail", args=["valenciennes"])).status_code == 200
+    assert client.get(reverse("dispositifs:detail", args=["chambery"])).status_code == 404
+    home = client.get(reverse("home")).content.decode()
+    assert 'id="panel-follow-ups"' in home
+    with scope(every_dispositif=True, reason="test referee"):
+        reminded = FollowUpReminder.objects.filter(
+            dispositif__slug="valenciennes", resolved_at__isnull=True
+        ).first()
+    assert reverse("pme:project-detail", args=[reminded.project_id]) in home
+
+
+def test_timelines_are_dated_in_the_past(demo_db):
+    now = timezone.now()
+    assert not StageTransition.unscoped_objects.filter(at__gt=now).exists()
+    assert StageTransition.unscoped_objects.filter(at__lt=now - dt.timedelta(days=700)).exists()
