@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -200,7 +201,7 @@ class Committee(TenantModel):
         indexes = [models.Index(fields=["dispositif", "date"])]
 
     def __str__(self):
-        return _("Comité du %(date)s") % {"date": self.date.strftime("%d/%m/%Y")}
+        return _("Comité du %(date)s") % {"date": date_format(self.date, "SHORT_DATE_FORMAT")}
 
     @property
     def allowed_next_statuses(self) -> list[str]:

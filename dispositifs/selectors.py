@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from alize.accounts.models import Role
 from alize.accounts.roles import assignments, dispositif_ids_with_role, is_coordinator
@@ -186,7 +187,9 @@ def committee_history(item_ids) -> list[HistoryEntry]:
         if row.advance_amount is not None:
             summary += " — " + _("avance de %(amount)s €") % {"amount": row.advance_amount}
         if row.missions_granted:
-            summary += " — " + _("%(n)s mission(s)") % {"n": row.missions_granted}
+            summary += " — " + ngettext("%(n)s mission", "%(n)s missions", row.missions_granted) % {
+                "n": row.missions_granted
+            }
         entries.append(
             HistoryEntry(
                 kind=str(_("Décision")),

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from alize.errors import ApplicationError
@@ -37,6 +38,10 @@ OUTCOME_STAGE = {
     DecisionOutcome.DEFERRED: Stage.DEFERRED,
     DecisionOutcome.REJECTED: Stage.REJECTED,
 }
+
+
+def _committee_date(committee: Committee) -> dict:
+    return {"date": date_format(committee.date, "SHORT_DATE_FORMAT")}
 
 
 def _is_member(dispositif, organisation, on: dt.date | None = None) -> bool:
@@ -154,7 +159,7 @@ def agenda_add_project(*, committee: Committee, project: Project, by) -> AgendaI
         project=project,
         to_stage=Stage.ON_AGENDA,
         by=by,
-        comment=_("Inscrit au %(committee)s") % {"committee": committee},
+        comment=_("Inscrit à l'ordre du jour du comité du %(date)s") % _committee_date(committee),
         via_agenda=True,
     )
     return item
@@ -177,7 +182,8 @@ def agenda_remove_item(*, item: AgendaItem, by) -> None:
             project=project,
             to_stage=Stage.IN_INSTRUCTION,
             by=by,
-            comment=_("Retiré du %(committee)s") % {"committee": committee},
+            comment=_("Retiré de l'ordre du jour du comité du %(date)s")
+            % _committee_date(committee),
             via_agenda=True,
         )
     _renumber(committee)
@@ -353,7 +359,7 @@ def committee_record_decision(
         project=project,
         to_stage=OUTCOME_STAGE[outcome],
         by=by,
-        comment=_("Décision du %(committee)s") % {"committee": item.committee},
+        comment=_("Décision du comité du %(date)s") % _committee_date(item.committee),
         via_decision=True,
     )
     changed = []

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from alize.tenancy import TenantModel, global_model
@@ -143,7 +144,11 @@ class Company(TenantModel):
             EligibilityCheck(
                 "age",
                 age >= MIN_AGE_YEARS,
-                _("Créée il y a %(age)s an(s) (au moins %(min)s requis).")
+                ngettext(
+                    "Créée il y a %(age)s an (au moins %(min)s requis).",
+                    "Créée il y a %(age)s ans (au moins %(min)s requis).",
+                    age,
+                )
                 % {"age": age, "min": MIN_AGE_YEARS},
             ),
             EligibilityCheck(
@@ -155,11 +160,12 @@ class Company(TenantModel):
             EligibilityCheck(
                 "perimeter",
                 self.commune_code in perimeter,
-                _("Commune %(code)s %(where)s du périmètre du dispositif.")
-                % {
-                    "code": self.commune_code,
-                    "where": _("dans") if self.commune_code in perimeter else _("hors"),
-                },
+                (
+                    _("La commune %(code)s est dans le périmètre du dispositif.")
+                    if self.commune_code in perimeter
+                    else _("La commune %(code)s est hors du périmètre du dispositif.")
+                )
+                % {"code": self.commune_code},
             ),
         ]
         return Eligibility(checks, self.eligibility_exception, self.exception_reason)

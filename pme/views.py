@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView, TemplateView, View
 
 from alize.accounts.models import Role
@@ -293,8 +293,18 @@ class CompanyImportConfirmView(CompanyImportView):
             )
         messages.success(
             request,
-            _("%(created)s entreprise(s) importée(s), %(skipped)s déjà présente(s) ignorée(s).")
-            % {"created": len(result.created), "skipped": len(result.skipped)},
+            ngettext(
+                "%(created)s entreprise importée",
+                "%(created)s entreprises importées",
+                len(result.created),
+            )
+            % {"created": len(result.created)}
+            + ngettext(
+                ", %(skipped)s déjà présente ignorée.",
+                ", %(skipped)s déjà présentes ignorées.",
+                len(result.skipped),
+            )
+            % {"skipped": len(result.skipped)},
         )
         return redirect(reverse("pme:company-list") + f"?dispositif={dispositif.slug}")
 

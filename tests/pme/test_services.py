@@ -66,7 +66,7 @@ def test_each_failed_criterion_is_reported_with_its_reason(world, fields, failin
         assert not eligibility.eligible
         assert eligibility.failures[0].code == failing
     if failing == "age":
-        assert str(checks["age"].message) == "Créée il y a 1 an(s) (au moins 3 requis)."
+        assert str(checks["age"].message) == "Créée il y a 1 an (au moins 3 requis)."
     if failing == "perimeter":
         assert "hors du périmètre" in str(checks["perimeter"].message)
 
