@@ -205,12 +205,10 @@ def celery_app_on(url: str, queue: str):
 
 
 def database_url_for_test_database() -> str:
-    db = settings.DATABASES["default"]
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+    """The suite's DATABASE_URL (TCP or unix socket alike) naming the test database."""
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alize")
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path="/" + settings.DATABASES["default"]["NAME"]))
 
 
 @pytest.mark.celery
