@@ -1,5 +1,7 @@
 """Load or refresh the demo data and print the demo logins (idempotent)."""
 
+import os
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -19,6 +21,7 @@ class Command(BaseCommand):
         for login, what in demo.demo_logins():
             self.stdout.write(f"  {login:<52} {what}")
         self.stdout.write(f"  API token (Hauts-de-France, read-only): {token}")
+        port = os.environ.get("PORT", "8000")
         self.stdout.write(
-            "    curl -H 'Authorization: Token <token>' http://127.0.0.1:8000/api/v1/dispositifs/"
+            f"    curl -H 'Authorization: Token {token}' http://127.0.0.1:{port}/api/v1/dispositifs/"
         )
