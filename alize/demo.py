@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework.authtoken.models import Token
@@ -207,13 +207,33 @@ def _organisation(slug, name, kind, public_level="", siren="", city=""):
     return organisation
 
 
-def _user(email, full_name, **flags):
+class DemoPassword:
+    """One argon2 hash of the demo password, shared by every demo login.
+
+    Hashing costs about 0.2 s; doing it once (and checking the stored hash once per run)
+    instead of for each of the 37 logins keeps ``make run`` quick.
+    """
+
+    def __init__(self):
+        self._encoded = None
+
+    def encoded(self, sample: User | None) -> str:
+        if self._encoded is None:
+            if sample is not None and sample.check_password(DEMO_PASSWORD):
+                self._encoded = sample.password
+            else:
+                self._encoded = make_password(DEMO_PASSWORD)
+        return self._encoded
+
+
+def _user(email, full_name, password: DemoPassword, **flags):
     user, created = User.objects.get_or_create(
         email=email, defaults={"full_name": full_name, **flags}
     )
-    if created or not user.check_password(DEMO_PASSWORD):
-        user.set_password(DEMO_PASSWORD)
-        user.save()
+    encoded = password.encoded(None if created else user)
+    if user.password != encoded:
+        user.password = encoded
+        user.save(update_fields=["password"])
     return user
 
 
@@ -286,25 +306,33 @@ def seed_organisations_and_dispositifs(log):
 
 def seed_users(log):
     """Every demo login of DESIGN §6; all share the password ``alize-demo``."""
+    password = DemoPassword()
     coordinator = _user(
         f"coordination@{DEMO_DOMAIN}",
         "Coordination nationale Alizé",
+        password,
         is_staff=True,
         is_superuser=True,
     )
     _role(coordinator, Role.NATIONAL_COORDINATOR)
     for spec in DISPOSITIFS:
         dispositif = Dispositif.objects.get(slug=spec.slug)
-        animateur = _user(f"animateur.{spec.slug}@{DEMO_DOMAIN}", f"Animateur {spec.name}")
+        animateur = _user(
+            f"animateur.{spec.slug}@{DEMO_DOMAIN}", f"Animateur {spec.name}", password
+        )
         _role(animateur, Role.ANIMATEUR, dispositif=dispositif)
-        member = _user(f"membre.{spec.slug}@{DEMO_DOMAIN}", f"Membre du comité {spec.name}")
+        member = _user(
+            f"membre.{spec.slug}@{DEMO_DOMAIN}", f"Membre du comité {spec.name}", password
+        )
         council = Organisation.objects.get(slug=region_council_slug(spec.region))
         _role(member, Role.COMMITTEE_MEMBER, dispositif=dispositif, organisation=council)
     for slug, (name, _siren) in FIRMS.items():
         firm = Organisation.objects.get(slug=slug)
-        correspondent = _user(f"correspondant.{slug}@{DEMO_DOMAIN}", f"Correspondant {name}")
+        correspondent = _user(
+            f"correspondant.{slug}@{DEMO_DOMAIN}", f"Correspondant {name}", password
+        )
         _role(correspondent, Role.FIRM_CORRESPONDENT, organisation=firm)
-        expert = _user(f"expert.{slug}@{DEMO_DOMAIN}", f"Expert {name}")
+        expert = _user(f"expert.{slug}@{DEMO_DOMAIN}", f"Expert {name}", password)
         _role(expert, Role.EXPERT, organisation=firm)
     log(f"{User.objects.count()} users")
 
@@ -926,30 +954,9 @@ def seed_pipeline(log):
 SEEDERS = [seed_organisations_and_dispositifs, seed_users, seed_skills, seed_pipeline]
 
 
-@contextmanager
-def _without_savepoints(using=DEFAULT_DB_ALIAS):
-    """Inside one all-or-nothing transaction the services' nested savepoints buy nothing
-    (any error aborts the whole seed); skipping them saves a third of the round trips."""
-    features = connections[using].features
-    own = "uses_savepoints" in vars(features)
-    previous = features.uses_savepoints
-    features.uses_savepoints = False
-    try:
-        yield
-    finally:
-        if own:
-            features.uses_savepoints = previous
-        else:
-            del features.uses_savepoints
-
-
 def seed(log=print):
     """Create or refresh all demo data; running it twice changes nothing."""
-    with (
-        transaction.atomic(),
-        _without_savepoints(),
-        scope(every_dispositif=True, reason="demo data"),
-    ):
+    with transaction.atomic(), scope(every_dispositif=True, reason="demo data"):
         for seeder in SEEDERS:
             seeder(log)
 
