@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,10 +9,7 @@ class DispositifsConfig(AppConfig):
     verbose_name = _("Dispositifs")
 
     def ready(self):
-        from importlib import import_module
-        from importlib.util import find_spec
-
-        # Home-page panels and navigation entries of the app register themselves.
-        for module in ("dispositifs.home", "dispositifs.committee_home", "dispositifs.navigation"):
-            if find_spec(module):
-                import_module(module)
+        # Home-page panels and navigation entries register themselves on import, in
+        # this order (the order they appear in).
+        for module in ("home", "committee_home", "navigation"):
+            import_module(f"{self.name}.{module}")

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,10 +9,7 @@ class PmeConfig(AppConfig):
     verbose_name = _("PME et projets")
 
     def ready(self):
-        from importlib import import_module
-        from importlib.util import find_spec
-
-        # Home-page panels and navigation entries of the app register themselves.
-        for module in ("pme.home", "pme.navigation"):
-            if find_spec(module):
-                import_module(module)
+        # Home-page panels and navigation entries register themselves on import, in
+        # this order (the order they appear in).
+        for module in ("home", "navigation"):
+            import_module(f"{self.name}.{module}")
