@@ -44,7 +44,7 @@ from .models import (
     Stage,
     StageTransition,
 )
-from .services import FOLLOW_UP_STAGES, follow_up_due_date
+from .services import FOLLOW_UP_STAGES, PROJECT_FIELDS, follow_up_due_date
 
 # ---------------------------------------------------------------------------------------
 # Who sees what
@@ -224,21 +224,7 @@ def project_follow_up_table(project) -> list[FollowUpYear]:
 # ---------------------------------------------------------------------------------------
 # Audit history
 
-HISTORY_FIELDS = (
-    "title",
-    "project_type",
-    "description",
-    "referred_by",
-    "referred_on",
-    "total_budget",
-    "financing_plan",
-    "jobs_at_start",
-    "jobs_planned_3y",
-    "requested_advance",
-    "stage",
-    "approved_on",
-    "first_committee_on",
-)
+HISTORY_FIELDS = (*PROJECT_FIELDS, "stage", "approved_on", "first_committee_on")
 FOLLOW_UP_HISTORY_FIELDS = (
     "as_of",
     "headcount",
