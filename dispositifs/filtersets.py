@@ -59,7 +59,7 @@ class CommitteeFilterSet(SearchFilterSet):
     search_fields = ("place", "host__name", "dispositif__name")
 
     dispositif = django_filters.ModelChoiceFilter(
-        queryset=_committee_dispositifs, label=_("Dispositif")
+        queryset=_committee_dispositifs, to_field_name="slug", label=_("Dispositif")
     )
     status = django_filters.ChoiceFilter(choices=CommitteeStatus.choices, label=_("Statut"))
     date_from = django_filters.DateFilter(

@@ -1,7 +1,10 @@
 """Browser views of dispositifs and their tour de table."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from alize.accounts.models import Role
+from alize.accounts.roles import can_manage, dispositif_ids_with_role
 from alize.web import FilteredListView, ScopedDetailView
 
 from .filtersets import DispositifFilterSet
@@ -34,4 +37,20 @@ class DispositifDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["memberships"] = dispositif_memberships(self.object)
+        context["pipeline_links"] = self.pipeline_links()
         return context
+
+    def pipeline_links(self):
+        """Shortcuts to this dispositif's pipeline pages, as far as the user's roles reach."""
+        user, slug = self.request.user, self.object.slug
+        links = []
+        if can_manage(user, self.object.pk):
+            links += [
+                (_("Entreprises"), "pme:company-list"),
+                (_("Projets"), "pme:project-list"),
+                (_("Comités"), "committees:list"),
+                (_("Entonnoir"), "pme:funnel"),
+            ]
+        elif self.object.pk in dispositif_ids_with_role(user, Role.COMMITTEE_MEMBER):
+            links += [(_("Projets"), "pme:project-list"), (_("Comités"), "committees:list")]
+        return [(label, f"{reverse(name)}?dispositif={slug}") for label, name in links]

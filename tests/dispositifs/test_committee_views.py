@@ -629,14 +629,14 @@ class TestCommitteeViews(ViewIsolationTestBase):
             assert response.status_code == 200
             return [c.place for c in response.context["object_list"]]
 
-        assert places({"dispositif": world.a.pk}) == ["Bientôt", "Plus tard", "Passé", "Ancien"]
-        assert places({"sort": "date", "dispositif": world.a.pk}) == [
+        assert places({"dispositif": world.a.slug}) == ["Bientôt", "Plus tard", "Passé", "Ancien"]
+        assert places({"sort": "date", "dispositif": world.a.slug}) == [
             "Ancien",
             "Passé",
             "Bientôt",
             "Plus tard",
         ]
-        assert places({"sort": "-date", "dispositif": world.a.pk}) == [
+        assert places({"sort": "-date", "dispositif": world.a.slug}) == [
             "Plus tard",
             "Bientôt",
             "Passé",
@@ -646,7 +646,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
         assert places({"status": "held"}) == ["Passé"]
         assert set(places({"date_from": str(TODAY)})) == {"Bientôt", "Plus tard", "Chez B"}
         assert places({"date_to": str(TODAY - dt.timedelta(days=100))}) == ["Ancien"]
-        assert places({"dispositif": world.b.pk}) == ["Chez B"]
+        assert places({"dispositif": world.b.slug}) == ["Chez B"]
         assert places({"q": "bientôt"}) == ["Bientôt"]
         assert [c.pk for c in (older, soon, later)] == [
             Committee.unscoped_objects.get(place=p).pk for p in ("Ancien", "Bientôt", "Plus tard")
@@ -657,10 +657,10 @@ class TestCommitteeViews(ViewIsolationTestBase):
         CommitteeFactory(dispositif=world.b, place="Chez B")
         client.force_login(world.animateur_a)
         page = client.get(reverse("committees:list")).content.decode()
-        assert f'<option value="{world.a.pk}">{world.a.name}</option>' in page
+        assert f'<option value="{world.a.slug}">{world.a.name}</option>' in page
         assert world.b.name not in page
         # B is not a valid choice: the filter is ignored and B's committees stay out of reach.
-        response = client.get(reverse("committees:list"), {"dispositif": world.b.pk})
+        response = client.get(reverse("committees:list"), {"dispositif": world.b.slug})
         assert [c.place for c in response.context["object_list"]] == ["Chez A"]
 
     def test_list_is_paginated(self, world, client):

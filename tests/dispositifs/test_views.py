@@ -27,6 +27,16 @@ class TestDispositifViews(CoversRoutes):
         assert client.get(reverse("dispositifs:detail", args=[world.b.slug])).status_code == 404
         assert client.get(reverse("dispositifs:detail", args=["nope"])).status_code == 404
 
+    def test_detail_links_to_the_pipeline_of_the_dispositif(self, world, client):
+        client.force_login(world.animateur_a)
+        page = client.get(reverse("dispositifs:detail", args=[world.a.slug])).content.decode()
+        for name in ("pme:company-list", "pme:project-list", "committees:list", "pme:funnel"):
+            assert f"{reverse(name)}?dispositif={world.a.slug}" in page
+        client.force_login(world.member_a)
+        page = client.get(reverse("dispositifs:detail", args=[world.a.slug])).content.decode()
+        assert f"{reverse('committees:list')}?dispositif={world.a.slug}" in page
+        assert reverse("pme:funnel") not in page
+
     def test_detail_shows_tour_de_table(self, world, client):
         firm = OrganisationFactory(name="Saint-Gobain test")
         MembershipFactory(dispositif=world.a, organisation=firm, pledged_hours_per_year=420)
