@@ -1,0 +1,38 @@
+"""Request guards that run before any view."""
+
+from urllib.parse import unquote_to_bytes
+
+from django.http import HttpResponseBadRequest
+from django.utils.translation import gettext as _
+
+
+class RejectNulBytesMiddleware:
+    """Answer 400 to a request whose parameters carry a NUL character.
+
+    PostgreSQL text cannot hold NUL, so such input would otherwise fail deep in a query
+    (a 500) instead of being refused up front. Uploaded files are not inspected.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self.has_nul(request):
+            return HttpResponseBadRequest(
+                _("La requête contient un caractère nul, qui n'est pas accepté."),
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def has_nul(request) -> bool:
+        if b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", "")):
+            return True
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return False
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type.startswith("multipart/"):
+            return any("\x00" in value for value in request.POST.values())
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            return b"\x00" in unquote_to_bytes(request.body)
+        return b"\x00" in request.body or b"\\u0000" in request.body
