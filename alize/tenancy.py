@@ -148,6 +148,8 @@ class ScopedQuerySet(models.QuerySet):
         return clone
 
     def update(self, **kwargs):
+        if {"dispositif", "dispositif_id"} & set(kwargs):
+            raise ScopeError("The dispositif of existing rows cannot be changed.")
         return super(ScopedQuerySet, self._with_scope()).update(**kwargs)
 
     update.alters_data = True

@@ -98,6 +98,11 @@ def test_the_tenant_of_a_row_cannot_change(world):
         membership.dispositif = world.b
         with pytest.raises(ScopeError):
             membership.save()
+        with pytest.raises(ScopeError):
+            Membership.objects.update(dispositif=world.b)
+        with pytest.raises(ScopeError):
+            Membership.objects.filter(pk=membership.pk).update(dispositif_id=world.b.pk)
+    assert Membership.unscoped_objects.get().dispositif_id == world.a.pk
 
 
 def test_every_dispositif_scope_needs_a_reason():
