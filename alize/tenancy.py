@@ -147,6 +147,12 @@ class ScopedQuerySet(models.QuerySet):
         clone.query = clone.query.scoped_clone()
         return clone
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            check_tenant_write(obj)
+        return super().bulk_create(objs, *args, **kwargs)
+
     def update(self, **kwargs):
         if {"dispositif", "dispositif_id"} & set(kwargs):
             raise ScopeError("The dispositif of existing rows cannot be changed.")

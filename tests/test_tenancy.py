@@ -91,6 +91,18 @@ def test_writes_outside_the_scope_are_refused(world):
         membership.save()
 
 
+def test_bulk_create_obeys_the_scope(world):
+    organisation = MembershipFactory(dispositif=world.a).organisation
+    rows = [Membership(dispositif=world.b, organisation=organisation, kind="funder")]
+    with pytest.raises(ScopeError):
+        Membership.objects.bulk_create(rows)
+    with scope([world.a]), pytest.raises(PermissionDenied):
+        Membership.objects.bulk_create(rows)
+    with scope([world.b]):
+        assert len(Membership.objects.bulk_create(rows)) == 1
+    assert Membership.unscoped_objects.filter(dispositif=world.b).count() == 1
+
+
 def test_the_tenant_of_a_row_cannot_change(world):
     MembershipFactory(dispositif=world.a)
     with scope(every_dispositif=True, reason="test"):
