@@ -244,6 +244,15 @@ def global_model(reason: str):
     return register
 
 
+def declare_history_global(*models) -> None:
+    """Declare the simple_history tables of tenant models as global, with the reason."""
+    for model in models:
+        global_model(
+            "History rows are read only through their scoped parent (instance.history), "
+            "which the tenancy scope already guards."
+        )(model.history.model)
+
+
 def is_scoped(model) -> bool:
     return isinstance(model._default_manager, ScopedManager)
 

@@ -11,7 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from alize.geo import REGIONS
-from alize.tenancy import ScopedManager, TenantModel, check_tenant_write, global_model
+from alize.tenancy import (
+    ScopedManager,
+    TenantModel,
+    check_tenant_write,
+    declare_history_global,
+)
 
 
 class DispositifStatus(models.TextChoices):
@@ -372,9 +377,4 @@ class Decision(TenantModel):
         return f"{self.item.project}: {self.get_outcome_display()}"
 
 
-HISTORY_REASON = (
-    "History rows are read only through their scoped parent (instance.history), "
-    "which the tenancy scope already guards."
-)
-global_model(HISTORY_REASON)(PartnerCommitment.history.model)
-global_model(HISTORY_REASON)(Decision.history.model)
+declare_history_global(PartnerCommitment, Decision)

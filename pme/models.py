@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
-from alize.tenancy import TenantModel, global_model
+from alize.tenancy import TenantModel, declare_history_global
 from alize.validators import validate_siren, validate_siret
 
 SME_MAX_HEADCOUNT = 250
@@ -411,9 +411,4 @@ class FollowUpReminder(TenantModel):
         return f"{self.project} — {self.year} ({self.due_on})"
 
 
-HISTORY_REASON = (
-    "History rows are read only through their scoped parent (instance.history), "
-    "which the tenancy scope already guards."
-)
-global_model(HISTORY_REASON)(Project.history.model)
-global_model(HISTORY_REASON)(JobsFollowUp.history.model)
+declare_history_global(Project, JobsFollowUp)
