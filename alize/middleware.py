@@ -2,7 +2,10 @@
 
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -36,3 +39,18 @@ class RejectNulBytesMiddleware:
         if content_type.startswith("application/x-www-form-urlencoded"):
             return b"\x00" in unquote_to_bytes(request.body)
         return b"\x00" in request.body or b"\\u0000" in request.body
+
+
+class FrenchFirstLocaleMiddleware(LocaleMiddleware):
+    """French unless the user chose another language with the switch (cookie).
+
+    The programme works in French: a browser's Accept-Language header alone does not
+    switch the interface to English.
+    """
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        available = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in available else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -102,6 +102,8 @@ def test_navigation_depends_on_role(world, client):
 def test_french_by_default_and_english_on_request(world, client):
     client.force_login(world.animateur_a)
     assert "Se déconnecter" in client.get(reverse("home")).content.decode()
+    english_browser = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Se déconnecter" in english_browser.content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert "Log out" in client.get(reverse("home")).content.decode()
 
