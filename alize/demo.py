@@ -20,17 +20,15 @@ from stdnum import luhn
 
 from alize.accounts.models import Role, RoleAssignment, User
 from alize.tenancy import scope
-from dispositifs import services as committee_services
-from dispositifs.models import (
+from dispositifs.committees import services as committee_services
+from dispositifs.committees.models import (
     AgendaItem,
     Committee,
     CommitteeStatus,
     Decision,
-    Dispositif,
-    Membership,
-    MembershipKind,
     PartnerCommitment,
 )
+from dispositifs.models import Dispositif, Membership, MembershipKind
 from partners.models import Organisation, OrganisationKind, PublicLevel, Skill
 from pme import services as pme_services
 from pme.models import Company, JobsFollowUp, Project, Stage, StageTransition

@@ -7,6 +7,10 @@ active scope and are filtered to the scope otherwise. The only ways around it ar
 Every entry point enters a scope and leaves it in ``finally``:
 web requests (``TenancyMiddleware``), API views (``alize.api.views``), Celery tasks
 (``ScopedTask``) and management commands (``ScopedCommand``).
+
+This module imports no app: the tenant layer registers the access policy
+(``register_access_policy``), which answers "which dispositifs may this user do X in" and,
+through it, the scope of a user.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from __future__ import annotations
 import contextvars
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.core import checks
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand
@@ -23,7 +29,12 @@ from django.db import models
 from django.db.models import Q, sql
 from django.utils.translation import gettext_lazy as _
 
-TENANT_APPS = ("dispositifs", "pme", "partners", "loans", "reporting")
+TENANT_MODEL = "dispositifs.Dispositif"
+
+
+def tenant_model():
+    """The tenant model class, looked up by name so the core imports no app."""
+    return apps.get_model(TENANT_MODEL)
 
 
 class ScopeError(Exception):
@@ -147,6 +158,17 @@ class ScopedQuerySet(models.QuerySet):
         clone.query = clone.query.scoped_clone()
         return clone
 
+    def for_user(self, user, action: str):
+        """Rows of the dispositifs where the access policy lets ``user`` do ``action``.
+
+        Unknown users, roles and actions answer nothing (fail closed); this narrows the
+        tenancy scope, which still applies when the query runs.
+        """
+        ids = dispositif_ids(user, action)
+        if ids is None:
+            return self._chain()
+        return self.filter(**{f"{self.model.tenant_path}__in": sorted(ids)})
+
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         for obj in objs:
@@ -188,7 +210,7 @@ class TenantModel(models.Model):
     tenant_path = "dispositif"
 
     dispositif = models.ForeignKey(
-        "dispositifs.Dispositif",
+        TENANT_MODEL,
         on_delete=models.PROTECT,
         verbose_name=_("dispositif"),
     )
@@ -257,14 +279,21 @@ def is_scoped(model) -> bool:
     return isinstance(model._default_manager, ScopedManager)
 
 
-def unclassified_models(app_labels=TENANT_APPS):
-    """Models of tenant apps that are neither scoped nor declared global."""
+def project_app_configs():
+    """Installed apps whose code lives in this repository (not in site-packages)."""
+    root = Path(settings.BASE_DIR).resolve()
     found = []
-    for label in app_labels:
-        try:
-            config = apps.get_app_config(label)
-        except LookupError:
-            continue
+    for config in apps.get_app_configs():
+        path = Path(config.path).resolve()
+        if path.is_relative_to(root) and "site-packages" not in path.parts:
+            found.append(config)
+    return found
+
+
+def unclassified_models(app_configs=None):
+    """Models of the project's apps that are neither scoped nor declared global."""
+    found = []
+    for config in project_app_configs() if app_configs is None else app_configs:
         for model in config.get_models():
             if model._meta.auto_created:
                 continue
@@ -275,7 +304,8 @@ def unclassified_models(app_labels=TENANT_APPS):
 
 @checks.register(checks.Tags.models)
 def check_models_are_classified(app_configs=None, **kwargs):
-    """System check alize.E001: every model of a tenant app is scoped or global with a reason."""
+    """System check alize.E001: every model of every project app is scoped or global with a
+    reason, so a new app that is forgotten fails the check instead of escaping it."""
     return [
         checks.Error(
             f"{model._meta.label} is neither tenant-scoped nor declared global.",
@@ -288,13 +318,42 @@ def check_models_are_classified(app_configs=None, **kwargs):
     ]
 
 
+# --------------------------------------------------------------------------------------
+# The access policy, registered by the tenant layer.
+
+_policy: dict[str, object] = {}
+
+
+def register_access_policy(*, dispositif_ids, scope_ids) -> None:
+    """Install the access policy: ``dispositif_ids(user, action)`` and ``scope_ids(user)``
+    each return a set of dispositif ids, or ``None`` for every dispositif."""
+    _policy["dispositif_ids"] = dispositif_ids
+    _policy["scope_ids"] = scope_ids
+
+
+def dispositif_ids(user, action: str) -> set[int] | None:
+    """Dispositifs where ``user`` may do ``action``; ``None`` means every one. With no
+    policy registered, or no signed-in user, nothing."""
+    policy = _policy.get("dispositif_ids")
+    if policy is None or user is None or not user.is_authenticated:
+        return set()
+    return policy(user, action)
+
+
+def may(user, action: str, dispositif_id: int | None = None) -> bool:
+    """May ``user`` do ``action`` in this dispositif (without one: in any dispositif)?"""
+    ids = dispositif_ids(user, action)
+    if ids is None:
+        return True
+    return bool(ids) if dispositif_id is None else dispositif_id in ids
+
+
 def scope_for_user(user) -> Scope:
     """The scope a user's role assignments give (empty for anonymous users)."""
-    if user is None or not user.is_authenticated:
+    resolver = _policy.get("scope_ids")
+    if resolver is None or user is None or not user.is_authenticated:
         return Scope(frozenset())
-    from alize.accounts.roles import dispositif_ids_for
-
-    ids = dispositif_ids_for(user)
+    ids = resolver(user)
     if ids is None:
         return Scope(frozenset(), everything=True, reason="national coordinator")
     return Scope(frozenset(ids))
@@ -329,12 +388,10 @@ class ScopedCommand(BaseCommand):
         return parser
 
     def handle(self, *args, **options):
-        from dispositifs.models import Dispositif
-
         slugs = options.get("dispositif") or []
         if slugs:
             ids = list(
-                Dispositif.unscoped_objects.filter(slug__in=slugs).values_list("pk", flat=True)
+                tenant_model().unscoped_objects.filter(slug__in=slugs).values_list("pk", flat=True)
             )
             if len(ids) != len(set(slugs)):
                 raise ScopeError(f"Unknown dispositif among {', '.join(slugs)}.")

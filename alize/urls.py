@@ -12,7 +12,7 @@ urlpatterns = [
     path("deconnexion/", account_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dispositifs/", include("dispositifs.urls")),
-    path("comites/", include("dispositifs.committee_urls")),
+    path("comites/", include("dispositifs.committees.urls")),
     path("pme/", include("pme.urls")),
     path("partenaires/", include("partners.urls")),
     path("api/v1/", include("alize.api.urls")),

@@ -1,32 +1,47 @@
-"""Base classes for browser views: role checks, filtered and paginated lists, form errors.
+"""Base classes for browser views: access checks, filtered and paginated lists, form errors.
 
-Scope itself is entered by ``TenancyMiddleware``; these classes add what a role may do.
+Scope itself is entered by ``TenancyMiddleware``; these classes ask the access policy what
+the user may do (``action``) and narrow every queryset with ``for_user``.
 """
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404
 from django.views.generic import DetailView, ListView
 
-from alize.accounts.roles import has_role
+from alize.tenancy import is_scoped, may
 
 
-class RoleRequiredMixin(LoginRequiredMixin):
-    """Logged-in users holding one of ``allowed_roles`` (all roles when empty).
+class SignedInMixin(LoginRequiredMixin):
+    """Any signed-in user (pages that show only what panels and the policy allow)."""
 
-    A user without the role gets 404, like an object outside their scope.
+
+class ActionRequiredMixin(LoginRequiredMixin):
+    """Signed-in users whom the access policy lets do ``action`` in some dispositif.
+
+    Anyone else gets 404, like an object outside their scope. Querysets of scoped models
+    returned by ``get_queryset`` are narrowed to the dispositifs where the action is allowed.
     """
 
-    allowed_roles: tuple[str, ...] = ()
+    action: str = ""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if self.allowed_roles and not has_role(request.user, *self.allowed_roles):
+        if not self.action:
+            raise ImproperlyConfigured(f"{type(self).__name__} must declare an action.")
+        if not may(request.user, self.action):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
+    def restrict(self, queryset):
+        """The rows of ``queryset`` the user may ``action`` (global models: unchanged)."""
+        if is_scoped(queryset.model):
+            return queryset.for_user(self.request.user, self.action)
+        return queryset
 
-class FilteredListView(RoleRequiredMixin, ListView):
+
+class FilteredListView(ActionRequiredMixin, ListView):
     """A list with a django-filter FilterSet (search included), sorting and pagination.
 
     ``sort_fields`` maps the public sort key to an ORM ordering; ``?sort=-name`` reverses.
@@ -41,7 +56,7 @@ class FilteredListView(RoleRequiredMixin, ListView):
         return super().get_queryset()
 
     def get_queryset(self):
-        queryset = self.get_base_queryset()
+        queryset = self.restrict(self.get_base_queryset())
         self.filterset = None
         if self.filterset_class is not None:
             self.filterset = self.filterset_class(
@@ -74,8 +89,11 @@ class FilteredListView(RoleRequiredMixin, ListView):
         return context
 
 
-class ScopedDetailView(RoleRequiredMixin, DetailView):
-    """A detail page; the scoped manager makes an out-of-scope object a 404."""
+class ScopedDetailView(ActionRequiredMixin, DetailView):
+    """A detail page; an object outside the rows the action allows is a 404."""
+
+    def get_queryset(self):
+        return self.restrict(super().get_queryset())
 
 
 class InvalidFormStatusMixin:

@@ -5,11 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DispositifsConfig(AppConfig):
+    """The tenant layer: dispositifs, their tour de table and the access policy."""
+
     name = "dispositifs"
     verbose_name = _("Dispositifs")
 
     def ready(self):
-        # Home-page panels and navigation entries register themselves on import, in
-        # this order (the order they appear in).
-        for module in ("home", "committee_home", "navigation"):
+        from alize.tenancy import register_access_policy
+
+        from . import access
+
+        register_access_policy(dispositif_ids=access.dispositif_ids, scope_ids=access.scope_ids)
+        # Home-page panels and page panels register themselves on import.
+        for module in ("panels",):
             import_module(f"{self.name}.{module}")

@@ -1,19 +1,19 @@
 """Browser views of dispositifs and their tour de table."""
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from alize.accounts.models import Role
-from alize.accounts.roles import can_manage, dispositif_ids_with_role
+from alize.panels import render_panels
 from alize.web import FilteredListView, ScopedDetailView
 
+from .access import Action
 from .filtersets import DispositifFilterSet
 from .selectors import dispositif_list, dispositif_memberships
 
 
 class DispositifListView(FilteredListView):
-    """Dispositifs in the user's scope (all of them for the national coordination)."""
+    """Dispositifs the user may see (all of them for the national coordination)."""
 
+    action = Action.VIEW_DISPOSITIF
     template_name = "dispositifs/dispositif_list.html"
     filterset_class = DispositifFilterSet
     sort_fields = {"name": "name", "region": "region", "launch": "launch_date"}
@@ -21,36 +21,23 @@ class DispositifListView(FilteredListView):
     extra_context = {"title": _("Dispositifs")}
 
     def get_base_queryset(self):
-        return dispositif_list()
+        return dispositif_list(self.request.user)
 
 
 class DispositifDetailView(ScopedDetailView):
-    """One dispositif: perimeter, advance bounds and its tour de table."""
+    """One dispositif: perimeter, advance bounds, its tour de table, and the panels the
+    pipeline and committees contribute."""
 
+    action = Action.VIEW_DISPOSITIF
     template_name = "dispositifs/dispositif_detail.html"
     slug_url_kwarg = "slug"
     context_object_name = "dispositif"
 
     def get_queryset(self):
-        return dispositif_list()
+        return dispositif_list(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["memberships"] = dispositif_memberships(self.object)
-        context["pipeline_links"] = self.pipeline_links()
+        context["panels"] = render_panels("dispositif", self.request, self.object)
         return context
-
-    def pipeline_links(self):
-        """Shortcuts to this dispositif's pipeline pages, as far as the user's roles reach."""
-        user, slug = self.request.user, self.object.slug
-        links = []
-        if can_manage(user, self.object.pk):
-            links += [
-                (_("Entreprises"), "pme:company-list"),
-                (_("Projets"), "pme:project-list"),
-                (_("Comités"), "committees:list"),
-                (_("Entonnoir"), "pme:funnel"),
-            ]
-        elif self.object.pk in dispositif_ids_with_role(user, Role.COMMITTEE_MEMBER):
-            links += [(_("Projets"), "pme:project-list"), (_("Comités"), "committees:list")]
-        return [(label, f"{reverse(name)}?dispositif={slug}") for label, name in links]

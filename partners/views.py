@@ -1,21 +1,19 @@
-"""Browser views of partner organisations."""
+"""Browser views of partner organisations (the directory)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from alize.accounts.models import Role
+from alize.actions import Action
+from alize.panels import render_panels
 from alize.web import FilteredListView, ScopedDetailView
-from dispositifs.models import Membership
 
 from .filtersets import OrganisationFilterSet
 from .models import Organisation
 
-STAFF_ROLES = (Role.NATIONAL_COORDINATOR, Role.ANIMATEUR)
-
 
 class OrganisationListView(FilteredListView):
-    """Every organisation (a global list), for coordinators and animateurs."""
+    """Every organisation (a global list), for those the policy lets read the directory."""
 
-    allowed_roles = STAFF_ROLES
+    action = Action.VIEW_DIRECTORY
     model = Organisation
     template_name = "partners/organisation_list.html"
     filterset_class = OrganisationFilterSet
@@ -25,18 +23,14 @@ class OrganisationListView(FilteredListView):
 
 
 class OrganisationDetailView(ScopedDetailView):
-    """An organisation and its seats at the tour de table of the dispositifs in scope."""
+    """An organisation, with the panels other apps contribute (its seats, its missions…)."""
 
-    allowed_roles = STAFF_ROLES
+    action = Action.VIEW_DIRECTORY
     model = Organisation
     template_name = "partners/organisation_detail.html"
     context_object_name = "organisation"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["memberships"] = (
-            Membership.objects.filter(organisation=self.object)
-            .select_related("dispositif")
-            .order_by("dispositif__name")
-        )
+        context["panels"] = render_panels("organisation", self.request, self.object)
         return context

@@ -11,5 +11,5 @@ class PmeConfig(AppConfig):
     def ready(self):
         # Home-page panels and navigation entries register themselves on import, in
         # this order (the order they appear in).
-        for module in ("home", "navigation"):
+        for module in ("panels", "navigation"):
             import_module(f"{self.name}.{module}")

@@ -6,13 +6,13 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from alize.accounts.roles import managed_dispositif_ids
 from alize.filters import SearchFilterSet
+from dispositifs.access import Action, dispositif_ids
 from dispositifs.models import Dispositif
 from partners.models import Organisation
 
 from .models import Company, Project, ProjectType, Stage
-from .selectors import criteria_met_condition, managed_dispositifs, readable_dispositif_ids
+from .selectors import criteria_met_condition
 
 
 class Eligibility:
@@ -26,31 +26,30 @@ class Eligibility:
     ]
 
 
-def _managed_dispositifs(request):
-    return managed_dispositifs(request.user) if request else Dispositif.objects.none()
+def dispositif_choices(action: str):
+    """Choices of a dispositif filter: the dispositifs where the user may ``action`` (none
+    without a request: a filterset never offers what it cannot check)."""
 
+    def choices(request):
+        user = getattr(request, "user", None)
+        return Dispositif.objects.for_user(user, action).order_by("name")
 
-def _readable_dispositifs(request):
-    if request is None:
-        return Dispositif.objects.none()
-    ids = readable_dispositif_ids(request.user)
-    queryset = Dispositif.objects.order_by("name")
-    return queryset if ids is None else queryset.filter(pk__in=ids)
+    return choices
 
 
 class OneDispositifHiddenMixin:
     """Someone who sees a single dispositif has no use for a dispositif choice: the field is
     kept (a value pointing elsewhere still lists nothing) but not shown."""
 
-    def visible_dispositif_ids(self, user) -> set[int] | None:
-        raise NotImplementedError
+    dispositif_action: str = ""
 
     @property
     def form(self):
         form = super().form
         if not getattr(self, "_dispositif_field_checked", False):
             self._dispositif_field_checked = True
-            ids = self.visible_dispositif_ids(self.request.user) if self.request else set()
+            user = getattr(self.request, "user", None)
+            ids = dispositif_ids(user, self.dispositif_action)
             if ids is not None and len(ids) <= 1:
                 form.fields["dispositif"].widget = forms.HiddenInput()
         return form
@@ -60,7 +59,9 @@ class CompanyFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
     search_fields = ("name", "siren", "siret")
 
     dispositif = django_filters.ModelChoiceFilter(
-        queryset=_managed_dispositifs, to_field_name="slug", label=_("Dispositif")
+        queryset=dispositif_choices(Action.VIEW_COMPANY),
+        to_field_name="slug",
+        label=_("Dispositif"),
     )
     eligibility = django_filters.ChoiceFilter(
         choices=Eligibility.CHOICES, method="filter_eligibility", label=_("Éligibilité")
@@ -74,8 +75,7 @@ class CompanyFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
         model = Company
         fields = ["q", "dispositif", "eligibility", "commune", "naf_code"]
 
-    def visible_dispositif_ids(self, user):
-        return managed_dispositif_ids(user)
+    dispositif_action = Action.VIEW_COMPANY
 
     def filter_eligibility(self, queryset, name, value):
         criteria = criteria_met_condition()
@@ -98,7 +98,9 @@ class ProjectFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
     search_fields = ("title", "company__name", "company__siren", "description")
 
     dispositif = django_filters.ModelChoiceFilter(
-        queryset=_readable_dispositifs, to_field_name="slug", label=_("Dispositif")
+        queryset=dispositif_choices(Action.VIEW_PROJECT),
+        to_field_name="slug",
+        label=_("Dispositif"),
     )
     stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("Étape"))
     project_type = django_filters.ChoiceFilter(
@@ -118,5 +120,4 @@ class ProjectFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
         model = Project
         fields = ["q", "dispositif", "stage", "project_type", "referred_by", "company"]
 
-    def visible_dispositif_ids(self, user):
-        return readable_dispositif_ids(user)
+    dispositif_action = Action.VIEW_PROJECT

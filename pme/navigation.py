@@ -2,12 +2,9 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from alize.accounts.context_processors import register_navigation
-from alize.accounts.models import Role
+from alize.actions import Action
+from alize.navigation import register_navigation
 
-STAFF = (Role.NATIONAL_COORDINATOR, Role.ANIMATEUR)
-
-register_navigation(_("Entreprises"), "pme:company-list", STAFF)
-# Committee members read the dossiers of their dispositif.
-register_navigation(_("Projets"), "pme:project-list", (*STAFF, Role.COMMITTEE_MEMBER))
-register_navigation(_("Entonnoir"), "pme:funnel", STAFF)
+register_navigation(_("Entreprises"), "pme:company-list", Action.VIEW_COMPANY, order=20)
+register_navigation(_("Projets"), "pme:project-list", Action.VIEW_PROJECT, order=30)
+register_navigation(_("Entonnoir"), "pme:funnel", Action.MANAGE, order=50)

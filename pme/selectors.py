@@ -1,8 +1,8 @@
 """Read side of the pme app: lists, the project page's panels and the pipeline funnel.
 
-Selectors run inside the caller's tenancy scope; the ``*_for`` helpers narrow it further to
-the dispositifs where the user's role lets them see the pipeline (an animateur who also sits
-on another dispositif's committee does not run that one's pipeline).
+Selectors run inside the caller's tenancy scope and narrow it with the access policy
+(``for_user``): an animateur who also sits on another dispositif's committee reads that
+one's dossiers but does not run its pipeline.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
-from alize.accounts.models import Role
-from alize.accounts.roles import dispositif_ids_with_role, managed_dispositif_ids
-from dispositifs.models import AgendaItem, Dispositif
+from dispositifs.access import Action
+from dispositifs.models import Dispositif
 from partners.models import Organisation
 
 from .models import (
@@ -52,18 +51,7 @@ from .services import FOLLOW_UP_STAGES, PROJECT_FIELDS, follow_up_due_date
 
 def managed_dispositifs(user):
     """Dispositifs whose pipeline the user runs (every one for the national coordination)."""
-    ids = managed_dispositif_ids(user)
-    queryset = Dispositif.objects.order_by("name")
-    return queryset if ids is None else queryset.filter(pk__in=ids)
-
-
-def readable_dispositif_ids(user) -> set[int] | None:
-    """Dispositifs whose projects the user may read: those they run, plus the ones where
-    they sit on the committee (dossiers, read-only). ``None`` means all of them."""
-    managed = managed_dispositif_ids(user)
-    if managed is None:
-        return None
-    return managed | dispositif_ids_with_role(user, Role.COMMITTEE_MEMBER)
+    return Dispositif.objects.for_user(user, Action.MANAGE).order_by("name")
 
 
 def _limit(queryset, ids: set[int] | None):
@@ -110,17 +98,15 @@ def with_eligibility(queryset):
 
 
 def company_list(user):
-    """Companies of the dispositifs the user runs, with eligibility and project count."""
-    queryset = _limit(Company.objects.all(), managed_dispositif_ids(user))
+    """Companies the user may read, with eligibility and project count."""
+    queryset = Company.objects.for_user(user, Action.VIEW_COMPANY)
     return with_eligibility(queryset.select_related("dispositif")).annotate(
         project_count=Count("projects")
     )
 
 
-def company_detail_queryset(user):
-    return _limit(
-        Company.objects.select_related("dispositif", "exception_by"), managed_dispositif_ids(user)
-    )
+def company_detail_queryset(user, action: str = Action.VIEW_COMPANY):
+    return Company.objects.for_user(user, action).select_related("dispositif", "exception_by")
 
 
 def company_projects(company):
@@ -133,9 +119,8 @@ def company_projects(company):
 
 def project_list(user):
     """Projects the user may read (run or sit on the committee of)."""
-    return _limit(
-        Project.objects.select_related("company", "dispositif", "referred_by"),
-        readable_dispositif_ids(user),
+    return Project.objects.for_user(user, Action.VIEW_PROJECT).select_related(
+        "company", "dispositif", "referred_by"
     )
 
 
@@ -145,9 +130,8 @@ def project_detail_queryset(user):
 
 def project_manage_queryset(user):
     """Projects the user may change: those of the dispositifs they run."""
-    return _limit(
-        Project.objects.select_related("company", "dispositif", "referred_by"),
-        managed_dispositif_ids(user),
+    return Project.objects.for_user(user, Action.MANAGE).select_related(
+        "company", "dispositif", "referred_by"
     )
 
 
@@ -167,16 +151,6 @@ def project_timeline(project):
     return StageTransition.objects.filter(project=project).select_related("by").order_by("at", "id")
 
 
-def project_committee_passages(project):
-    """The project's agenda items with their committee, decision and partners' commitments."""
-    return (
-        AgendaItem.objects.filter(project=project)
-        .select_related("committee", "committee__host", "decision")
-        .prefetch_related("commitments__organisation")
-        .order_by("committee__date", "id")
-    )
-
-
 @dataclass
 class FollowUpYear:
     """One line of the jobs follow-up table: what was planned and what was observed."""
@@ -194,6 +168,17 @@ class FollowUpYear:
     @property
     def gap(self) -> int | None:
         return None if self.record is None else self.record.jobs_created - self.planned_created
+
+
+def open_follow_up_reminders(user):
+    """Jobs follow-ups due and not yet recorded in the dispositifs the user runs, oldest
+    first."""
+    return (
+        FollowUpReminder.objects.for_user(user, Action.MANAGE)
+        .filter(resolved_at__isnull=True)
+        .select_related("dispositif", "project__company")
+        .order_by("due_on", "project__title", "id")
+    )
 
 
 def project_follow_up_table(project) -> list[FollowUpYear]:

@@ -193,24 +193,8 @@ def project_update(*, project: Project, needs=None, **fields) -> Project:
     return project
 
 
-@transaction.atomic
-def project_transition(
-    *,
-    project: Project,
-    to_stage: str,
-    by,
-    comment: str = "",
-    via_decision: bool = False,
-    via_agenda: bool = False,
-) -> Project:
-    """Move a project along the stage machine and record who, when and why.
-
-    Decision stages (approved, deferred, rejected) are reached only through a committee
-    decision, and « on agenda » only by putting the project on a committee's agenda.
-    The row is locked, so two concurrent moves cannot both succeed from the same stage.
-    """
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    current = locked.stage
+def _check_move(current: str, to_stage: str) -> None:
+    """Refuse an unknown stage, or a move the stage machine does not allow."""
     if to_stage not in Stage.values:
         raise ApplicationError(
             _("Étape inconnue : %(stage)s.") % {"stage": to_stage}, field="to_stage"
@@ -221,23 +205,20 @@ def project_transition(
             % {"current": Stage(current).label, "target": Stage(to_stage).label},
             field="to_stage",
         )
-    if to_stage in DECISION_STAGES and not via_decision:
-        raise ApplicationError(
-            _("Cette étape résulte d'une décision de comité : enregistrez la décision."),
-            field="to_stage",
-        )
-    if to_stage == AGENDA_STAGE and not via_agenda:
-        raise ApplicationError(
-            _("Inscrivez le projet à l'ordre du jour d'un comité."), field="to_stage"
-        )
-    if current == AGENDA_STAGE and to_stage == Stage.IN_INSTRUCTION and not via_agenda:
-        raise ApplicationError(
-            _("Retirez le projet de l'ordre du jour du comité."), field="to_stage"
-        )
+
+
+def _move(project: Project, to_stage: str, *, by, comment: str, **dates) -> Project:
+    """Move a locked project along the stage machine, record who, when and why, and set
+    the committee dates given (``first_committee_on``, ``approved_on``) in the same save."""
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    current = locked.stage
+    _check_move(current, to_stage)
     now = timezone.now()
     locked.stage = to_stage
     locked.stage_changed_at = now
-    locked.save(update_fields=["stage", "stage_changed_at", "updated_at"])
+    for name, value in dates.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=["stage", "stage_changed_at", "updated_at", *dates])
     StageTransition.objects.create(
         dispositif_id=locked.dispositif_id,
         project=locked,
@@ -249,7 +230,68 @@ def project_transition(
     )
     project.stage = locked.stage
     project.stage_changed_at = now
+    for name, value in dates.items():
+        setattr(project, name, value)
     return project
+
+
+@transaction.atomic
+def project_transition(*, project: Project, to_stage: str, by, comment: str = "") -> Project:
+    """Move a project by hand along the stage machine and record who, when and why.
+
+    Decision stages (approved, deferred, rejected) are reached only through a committee
+    decision, and « on agenda » (and back) only through a committee's agenda: those moves
+    belong to the committee services below. The row is locked, so two concurrent moves
+    cannot both succeed from the same stage.
+    """
+    current = Project.objects.select_for_update().get(pk=project.pk).stage
+    _check_move(current, to_stage)
+    if to_stage in DECISION_STAGES:
+        raise ApplicationError(
+            _("Cette étape résulte d'une décision de comité : enregistrez la décision."),
+            field="to_stage",
+        )
+    if to_stage == AGENDA_STAGE:
+        raise ApplicationError(
+            _("Inscrivez le projet à l'ordre du jour d'un comité."), field="to_stage"
+        )
+    if current == AGENDA_STAGE and to_stage == Stage.IN_INSTRUCTION:
+        raise ApplicationError(
+            _("Retirez le projet de l'ordre du jour du comité."), field="to_stage"
+        )
+    return _move(project, to_stage, by=by, comment=comment)
+
+
+@transaction.atomic
+def project_put_on_agenda(*, project: Project, by, comment: str) -> Project:
+    """The project joins a committee's agenda (called by the committee's agenda service)."""
+    return _move(project, AGENDA_STAGE, by=by, comment=comment)
+
+
+@transaction.atomic
+def project_take_off_agenda(*, project: Project, by, comment: str) -> Project:
+    """The project leaves a committee's agenda before any decision: back in instruction."""
+    if project.stage != AGENDA_STAGE:
+        raise ApplicationError(
+            _("Ce projet n'est pas inscrit à un ordre du jour."), field="to_stage"
+        )
+    return _move(project, Stage.IN_INSTRUCTION, by=by, comment=comment)
+
+
+@transaction.atomic
+def project_record_committee_outcome(
+    *, project: Project, to_stage: str, committee_date: dt.date, by, comment: str
+) -> Project:
+    """A committee decided on the project: its stage, the date of its first committee and,
+    when approved, its approval date (which starts the jobs follow-up) move together."""
+    if to_stage not in DECISION_STAGES:
+        raise ApplicationError(_("Décision inconnue."), field="outcome")
+    dates = {}
+    if project.first_committee_on is None:
+        dates["first_committee_on"] = committee_date
+    if to_stage == Stage.APPROVED:
+        dates["approved_on"] = committee_date
+    return _move(project, to_stage, by=by, comment=comment, **dates)
 
 
 def follow_up_due_date(project: Project, year: int) -> dt.date | None:

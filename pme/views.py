@@ -21,10 +21,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView, TemplateView, View
 
-from alize.accounts.models import Role
-from alize.accounts.roles import can_manage, is_coordinator, managed_dispositif_ids
 from alize.errors import ApplicationError
-from alize.web import FilteredListView, InvalidFormStatusMixin, RoleRequiredMixin, ScopedDetailView
+from alize.panels import render_panels
+from alize.web import (
+    ActionRequiredMixin,
+    FilteredListView,
+    InvalidFormStatusMixin,
+    ScopedDetailView,
+)
+from dispositifs.access import Action, dispositif_ids, may
 
 from . import imports, selectors, services
 from .filtersets import CompanyFilterSet, ProjectFilterSet
@@ -39,8 +44,6 @@ from .forms import (
 )
 from .models import Stage
 
-STAFF_ROLES = (Role.NATIONAL_COORDINATOR, Role.ANIMATEUR)
-READER_ROLES = (*STAFF_ROLES, Role.COMMITTEE_MEMBER)
 SERVICE_ERRORS = (ValidationError, ApplicationError)
 
 
@@ -55,8 +58,9 @@ class StrictFilterMixin:
         return queryset
 
 
-def runs_several_dispositifs(user) -> bool:
-    ids = managed_dispositif_ids(user)
+def several_dispositifs(user, action: str) -> bool:
+    """Does the user ``action`` in more than one dispositif (so lists show the column)?"""
+    ids = dispositif_ids(user, action)
     return ids is None or len(ids) > 1
 
 
@@ -67,7 +71,7 @@ def runs_several_dispositifs(user) -> bool:
 class CompanyListView(StrictFilterMixin, FilteredListView):
     """SMEs of the dispositifs the user runs, with their eligibility computed in SQL."""
 
-    allowed_roles = STAFF_ROLES
+    action = Action.VIEW_COMPANY
     template_name = "pme/company_list.html"
     filterset_class = CompanyFilterSet
     sort_fields = {
@@ -88,14 +92,14 @@ class CompanyListView(StrictFilterMixin, FilteredListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["show_dispositif"] = runs_several_dispositifs(self.request.user)
+        context["show_dispositif"] = several_dispositifs(self.request.user, self.action)
         return context
 
 
 class CompanyDetailView(ScopedDetailView):
     """A company: identity, contact, eligibility with each criterion, exception, projects."""
 
-    allowed_roles = STAFF_ROLES
+    action = Action.VIEW_COMPANY
     template_name = "pme/company_detail.html"
     context_object_name = "company"
 
@@ -112,13 +116,19 @@ class CompanyDetailView(ScopedDetailView):
         context["eligibility"] = company.eligibility()
         context["projects"] = selectors.company_projects(company)
         context["title"] = company.name
+        context["can_manage"] = may(self.request.user, Action.MANAGE, company.dispositif_id)
+        context["panels"] = render_panels("company", self.request, company)
         return context
 
 
 class CompanyExceptionView(CompanyDetailView):
     """Record (or withdraw) a justified eligibility exception; POST only."""
 
+    action = Action.MANAGE
     http_method_names = ["post"]
+
+    def get_queryset(self):
+        return selectors.company_detail_queryset(self.request.user, Action.MANAGE)
 
     def post(self, request, *args, **kwargs):
         self.object = company = self.get_object()
@@ -143,8 +153,8 @@ class CompanyExceptionView(CompanyDetailView):
         return self.render_to_response(context, status=400)
 
 
-class CompanyFormMixin(RoleRequiredMixin, InvalidFormStatusMixin):
-    allowed_roles = STAFF_ROLES
+class CompanyFormMixin(ActionRequiredMixin, InvalidFormStatusMixin):
+    action = Action.MANAGE
     form_class = CompanyForm
     template_name = "pme/company_form.html"
 
@@ -177,7 +187,7 @@ class CompanyUpdateView(CompanyFormMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.company = get_object_or_404(
-                selectors.company_detail_queryset(request.user), pk=kwargs["pk"]
+                selectors.company_detail_queryset(request.user, Action.MANAGE), pk=kwargs["pk"]
             )
         return super().dispatch(request, *args, **kwargs)
 
@@ -209,14 +219,14 @@ IMPORT_SALT = "pme.company-import"
 IMPORT_MAX_AGE = 60 * 60
 
 
-class CompanyImportView(RoleRequiredMixin, View):
+class CompanyImportView(ActionRequiredMixin, View):
     """Upload a file, then preview every row with its errors; nothing is saved here.
 
     The parsed rows travel to the confirm step signed (``django.core.signing``) and bound to
     the user and dispositif; the confirm step validates them again before saving.
     """
 
-    allowed_roles = STAFF_ROLES
+    action = Action.MANAGE
     template_name = "pme/company_import.html"
 
     def render(self, context, status=200):
@@ -309,10 +319,10 @@ class CompanyImportConfirmView(CompanyImportView):
         return redirect(reverse("pme:company-list") + f"?dispositif={dispositif.slug}")
 
 
-class CompanyImportTemplateView(RoleRequiredMixin, View):
+class CompanyImportTemplateView(ActionRequiredMixin, View):
     """The import template: a CSV (UTF-8 with BOM, « ; ») holding the expected headers."""
 
-    allowed_roles = STAFF_ROLES
+    action = Action.MANAGE
 
     def get(self, request, *args, **kwargs):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -330,7 +340,7 @@ class CompanyImportTemplateView(RoleRequiredMixin, View):
 class ProjectListView(StrictFilterMixin, FilteredListView):
     """Projects of the dispositifs the user runs or sits on the committee of."""
 
-    allowed_roles = READER_ROLES
+    action = Action.VIEW_PROJECT
     template_name = "pme/project_list.html"
     filterset_class = ProjectFilterSet
     sort_fields = {
@@ -351,10 +361,8 @@ class ProjectListView(StrictFilterMixin, FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        ids = selectors.readable_dispositif_ids(user)
-        managed = managed_dispositif_ids(user)
-        context["show_dispositif"] = ids is None or len(ids) > 1
-        context["can_create"] = managed is None or bool(managed)
+        context["show_dispositif"] = several_dispositifs(user, self.action)
+        context["can_create"] = may(user, Action.MANAGE)
         filterset = self.filterset
         valid = filterset.is_bound and filterset.is_valid()
         context["filtered_company"] = filterset.form.cleaned_data.get("company") if valid else None
@@ -365,7 +373,7 @@ class ProjectDetailView(ScopedDetailView):
     """A project (dossier): company and eligibility, plan, stage timeline and manual moves,
     committee passages, jobs follow-up and audit history."""
 
-    allowed_roles = READER_ROLES
+    action = Action.VIEW_PROJECT
     template_name = "pme/project_detail.html"
     context_object_name = "project"
 
@@ -375,7 +383,7 @@ class ProjectDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         project = self.object
-        manage = can_manage(self.request.user, project.dispositif_id)
+        manage = may(self.request.user, Action.MANAGE, project.dispositif_id)
         follow_ups = selectors.project_follow_up_table(project)
         context.update(
             title=project.title,
@@ -383,7 +391,7 @@ class ProjectDetailView(ScopedDetailView):
             eligibility=project.company.eligibility(),
             needs=project.needs.order_by("name"),
             timeline=selectors.project_timeline(project),
-            passages=selectors.project_committee_passages(project),
+            panels=render_panels("project", self.request, project),
             history=selectors.project_history(project),
             follow_ups=follow_ups,
             planned_created=max(project.jobs_planned_3y - project.jobs_at_start, 0),
@@ -423,7 +431,7 @@ class ProjectDetailView(ScopedDetailView):
 class ProjectWriteMixin:
     """POST-only actions on a project the user runs (others: 404, as if it did not exist)."""
 
-    allowed_roles = STAFF_ROLES
+    action = Action.MANAGE
     http_method_names = ["post"]
 
     def get_queryset(self):
@@ -492,8 +500,8 @@ class ProjectFollowUpView(ProjectWriteMixin, ProjectDetailView):
         return self.refused(project, follow_up_form=form)
 
 
-class ProjectFormMixin(RoleRequiredMixin, InvalidFormStatusMixin):
-    allowed_roles = STAFF_ROLES
+class ProjectFormMixin(ActionRequiredMixin, InvalidFormStatusMixin):
+    action = Action.MANAGE
     form_class = ProjectForm
     template_name = "pme/project_form.html"
 
@@ -566,10 +574,10 @@ class ProjectUpdateView(ProjectFormMixin, FormView):
 # Funnel
 
 
-class FunnelView(RoleRequiredMixin, TemplateView):
+class FunnelView(ActionRequiredMixin, TemplateView):
     """The pipeline funnel of one dispositif (or of all, for the national coordination)."""
 
-    allowed_roles = STAFF_ROLES
+    action = Action.MANAGE
     template_name = "pme/funnel.html"
     ALL = "all"
 
@@ -577,7 +585,7 @@ class FunnelView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         options = list(selectors.managed_dispositifs(user))
-        national = is_coordinator(user)
+        national = dispositif_ids(user, Action.MANAGE) is None
         requested = self.request.GET.get("dispositif", "")
         if requested == self.ALL and national or (not requested and national):
             selected, ids = None, None

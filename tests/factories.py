@@ -8,7 +8,8 @@ from stdnum import luhn
 
 from alize.accounts.models import Role, RoleAssignment, User
 from alize.tenancy import scope
-from dispositifs.models import Committee, Dispositif, Membership, MembershipKind
+from dispositifs.committees.models import Committee
+from dispositifs.models import Dispositif, Membership, MembershipKind
 from partners.models import Organisation, OrganisationKind, Skill
 from pme.models import Company, Project
 
@@ -143,7 +144,7 @@ class CommitteeFactory(ScopedFactory):
 
 def project_at(stage, company=None, by=None, **kwargs):
     """A project moved through the real services up to ``stage`` (decisions included)."""
-    from dispositifs import services as committee_services
+    from dispositifs.committees import services as committee_services
     from pme import services
     from pme.models import Stage
 

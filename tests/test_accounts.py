@@ -6,8 +6,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from alize.accounts.models import LoginFailure, Role, RoleAssignment
-from alize.accounts.roles import dispositif_ids_for
 from alize.settings import base
+from dispositifs.access import scope_ids as dispositif_ids_for
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, user_with_role
 
 

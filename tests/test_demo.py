@@ -19,7 +19,8 @@ from stdnum.fr import siren as siren_number
 from alize import demo
 from alize.accounts.models import User
 from alize.tenancy import scope
-from dispositifs.models import Committee, CommitteeStatus, Decision, Dispositif, PartnerCommitment
+from dispositifs.committees.models import Committee, CommitteeStatus, Decision, PartnerCommitment
+from dispositifs.models import Dispositif
 from partners.models import OrganisationKind, Skill
 from pme.models import Company, FollowUpReminder, Project, Stage, StageTransition
 from tests.conftest import api_client_for

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alize.geo import REGIONS
+from alize.tenancy import global_model
 
 
 class UserManager(BaseUserManager):
@@ -32,6 +33,7 @@ class UserManager(BaseUserManager):
         return self._create(email, password, **extra)
 
 
+@global_model("People log in once and may hold roles in several dispositifs.")
 class User(AbstractBaseUser, PermissionsMixin):
     """A person (or an API client) who logs in with an e-mail address. Global, not scoped."""
 
@@ -71,6 +73,7 @@ class Role(models.TextChoices):
     API_CLIENT = "api_client", _("Client API")
 
 
+@global_model("Role assignments are what the access policy reads to derive every scope.")
 class RoleAssignment(models.Model):
     """One role held by a user, with the scope that role carries (dispositif, organisation
     or region). Access rules read these rows; no name is hard-coded anywhere."""
@@ -144,6 +147,7 @@ class RoleAssignment(models.Model):
         return f"{self.user} — {self.get_role_display()}" + (f" ({target})" if target else "")
 
 
+@global_model("Login failures concern an address and an IP, before any scope exists.")
 class LoginFailure(models.Model):
     """A failed login, kept to lock an address out after repeated failures."""
 

@@ -1,6 +1,7 @@
-"""Selectors over role assignments: what a user may see, derived from data only.
+"""Role assignments of a user, read once per user object.
 
-Results are memoised on the user object, so one request reads the assignments once.
+What a role lets a person do, and where, is the access policy's business
+(``dispositifs.access``); this module only reads the assignments it works from.
 """
 
 from __future__ import annotations
@@ -29,52 +30,3 @@ def has_role(user, *roles: str) -> bool:
 
 def is_coordinator(user) -> bool:
     return has_role(user, Role.NATIONAL_COORDINATOR)
-
-
-def dispositif_ids_with_role(user, *roles: str) -> set[int]:
-    """Dispositifs where the user holds one of ``roles`` directly (animateur, member)."""
-    return {a.dispositif_id for a in assignments(user) if a.role in roles and a.dispositif_id}
-
-
-def organisation_ids_with_role(user, *roles: str) -> set[int]:
-    return {a.organisation_id for a in assignments(user) if a.role in roles and a.organisation_id}
-
-
-def dispositif_ids_for(user) -> set[int] | None:
-    """Every dispositif the user may read; ``None`` means all of them (national coordinator)."""
-    cached = getattr(user, "_alize_dispositif_ids", False)
-    if cached is not False:
-        return cached
-    from dispositifs.models import Dispositif, Membership
-
-    held = assignments(user)
-    if any(a.role == Role.NATIONAL_COORDINATOR for a in held):
-        result = None
-    else:
-        result = dispositif_ids_with_role(user, Role.ANIMATEUR, Role.COMMITTEE_MEMBER)
-        organisations = organisation_ids_with_role(user, Role.FIRM_CORRESPONDENT, Role.EXPERT)
-        if organisations:
-            result |= set(
-                Membership.unscoped_objects.filter(organisation__in=organisations).values_list(
-                    "dispositif_id", flat=True
-                )
-            )
-        regions = {a.region for a in held if a.role == Role.API_CLIENT and a.region}
-        if regions:
-            result |= set(
-                Dispositif.unscoped_objects.filter(region__in=regions).values_list("pk", flat=True)
-            )
-    user._alize_dispositif_ids = result
-    return result
-
-
-def can_manage(user, dispositif_id: int) -> bool:
-    """May the user change the dispositif's pipeline (animateur of it, or coordinator)?"""
-    return is_coordinator(user) or dispositif_id in dispositif_ids_with_role(user, Role.ANIMATEUR)
-
-
-def managed_dispositif_ids(user) -> set[int] | None:
-    """Dispositifs whose pipeline the user runs; ``None`` means all (coordinator)."""
-    if is_coordinator(user):
-        return None
-    return dispositif_ids_with_role(user, Role.ANIMATEUR)

@@ -9,18 +9,10 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
-from alize.web import RoleRequiredMixin
+from alize.panels import render_panels
+from alize.web import SignedInMixin
 
 from .forms import LoginForm
-
-# Callables ``panel(request) -> dict | None``; each dict has a "template" and its context.
-HOME_PANELS = []
-
-
-def register_home_panel(panel):
-    """Apps register the panels they contribute to the home page (decorator)."""
-    HOME_PANELS.append(panel)
-    return panel
 
 
 @sensitive_post_parameters("password")
@@ -50,17 +42,12 @@ class LogoutView(DjangoLogoutView):
     """Logs out on POST only (CSRF-protected)."""
 
 
-class HomeView(RoleRequiredMixin, TemplateView):
-    """The user's start page: one panel per role they hold."""
+class HomeView(SignedInMixin, TemplateView):
+    """The user's start page: the panels apps contribute to "home" for what this user does."""
 
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        panels = []
-        for panel in HOME_PANELS:
-            result = panel(self.request)
-            if result:
-                panels.append(result)
-        context["panels"] = panels
+        context["panels"] = render_panels("home", self.request)
         return context

@@ -1,20 +1,16 @@
-"""API permissions derived from role assignments."""
+"""API permission derived from the access policy, the same one the web views ask."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from alize.accounts.models import Role
-from alize.accounts.roles import can_manage, has_role
+from alize.tenancy import may
 
 
-class RolePermission(BasePermission):
-    """Authenticated users with a role may read; writes need a coordinator or animateur.
+class PolicyPermission(BasePermission):
+    """Reading needs a signed-in caller (the queryset shows only what ``view_action``
+    allows); writing needs ``manage_action`` somewhere, and on the row's own dispositif.
 
-    API clients (regional councils) are read-only. Which rows a caller sees is the
-    tenancy scope's business, not this class's; changing a tenant row also needs the
-    caller to manage its dispositif (a committee member elsewhere only reads it).
+    API clients (regional councils) are granted no write action, so they are read-only.
     """
-
-    write_roles = (Role.NATIONAL_COORDINATOR, Role.ANIMATEUR)
 
     def has_permission(self, request, view):
         user = request.user
@@ -22,10 +18,12 @@ class RolePermission(BasePermission):
             return False
         if request.method in SAFE_METHODS:
             return True
-        return has_role(user, *getattr(view, "write_roles", self.write_roles))
+        return may(user, view.manage_action)
 
     def has_object_permission(self, request, view, obj):
         if request.method in SAFE_METHODS:
             return True
         tenant_id = getattr(obj, "tenant_id", None)
-        return tenant_id is None or can_manage(request.user, tenant_id())
+        if tenant_id is None:
+            return may(request.user, view.manage_action)
+        return may(request.user, view.manage_action, tenant_id())

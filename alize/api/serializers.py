@@ -1,10 +1,10 @@
-"""Serializer bases: the tenant is set once on create and never changed."""
+"""Serializer bases: the tenant is set once on create and never changed, and personal data
+goes only to those who manage the row."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from alize.accounts.roles import can_manage
-from dispositifs.models import Dispositif
+from alize.tenancy import may, tenant_model
 
 
 class TenantSerializer(serializers.ModelSerializer):
@@ -12,20 +12,30 @@ class TenantSerializer(serializers.ModelSerializer):
 
     Related fields draw their choices from scoped managers, so a relation pointing into
     another dispositif is "not found" (400). ``dispositif`` is writable on create only and
-    must be one the caller manages.
+    must be one the caller manages (``manage_action`` of the view, default "manage").
     """
-
-    dispositif = serializers.SlugRelatedField(slug_field="slug", queryset=Dispositif.objects.all())
 
     def get_fields(self):
         fields = super().get_fields()
-        if self.instance is not None and "dispositif" in fields:
-            fields["dispositif"].read_only = True
+        declared = fields.get("dispositif")
+        if declared is not None and not declared.read_only:
+            if self.instance is None:
+                fields["dispositif"] = serializers.SlugRelatedField(
+                    slug_field="slug", queryset=tenant_model().objects.all()
+                )
+            else:
+                fields["dispositif"] = serializers.SlugRelatedField(
+                    slug_field="slug", read_only=True
+                )
         return fields
+
+    def _manage_action(self) -> str:
+        view = self.context.get("view")
+        return getattr(view, "manage_action", "manage")
 
     def validate_dispositif(self, dispositif):
         request = self.context.get("request")
-        if request is not None and not can_manage(request.user, dispositif.pk):
+        if request is not None and not may(request.user, self._manage_action(), dispositif.pk):
             raise serializers.ValidationError(_("Vous n'animez pas ce dispositif."))
         return dispositif
 
@@ -40,3 +50,31 @@ class TenantSerializer(serializers.ModelSerializer):
                     {name: _("Cet objet appartient à un autre dispositif.")}
                 )
         return attrs
+
+
+class PersonalDataMixin:
+    """Drops ``personal_fields`` from a row unless the caller manages the row's dispositif
+    (``personal_dispositif`` names the attribute path of the row's dispositif id). API
+    clients and committee members never receive them."""
+
+    personal_fields: tuple[str, ...] = ()
+    personal_dispositif = "dispositif_id"
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        dispositif_id = instance
+        for part in self.personal_dispositif.split("."):
+            dispositif_id = getattr(dispositif_id, part)
+        user = getattr(request, "user", None)
+        if user is None or not may(user, "manage", dispositif_id):
+            for name in self.personal_fields:
+                data.pop(name, None)
+        return data
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in self.personal_fields:
+            if name in fields:
+                fields[name].required = False
+        return fields

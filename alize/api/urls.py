@@ -6,6 +6,7 @@ app_name = "api"
 
 urlpatterns = [
     path("", include("dispositifs.api.urls")),
+    path("", include("dispositifs.committees.api.urls")),
     path("", include("partners.api.urls")),
     path("", include("pme.api.urls")),
 ]

@@ -1,19 +1,28 @@
-"""Base viewsets: they only *declare* queryset, serializer and filterset; scope is enforced here."""
+"""Base viewsets: they only *declare* queryset, serializer, filterset and the actions of the
+access policy; scope and access are enforced here, for every route alike."""
 
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import mixins, viewsets
 
-from alize.tenancy import enter_scope, leave_scope, scope_for_user
+from alize.tenancy import enter_scope, is_scoped, leave_scope, may, scope_for_user
 
 
 class ScopedViewMixin:
     """Enters the authenticated caller's scope after DRF authentication and leaves it in
-    ``finally``. Querysets declared on subclasses go through scoped managers, so an object
-    outside the scope is simply not found (404)."""
+    ``finally``, and narrows the declared queryset to the rows the access policy lets the
+    caller read (``view_action``); writes need ``manage_action`` on the row's dispositif.
 
+    A row outside what the caller may read is simply not found (404), exactly as on the web.
+    """
+
+    view_action: str = ""
+    manage_action: str = "manage"
     _scope_token = None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if not self.view_action:
+            raise ImproperlyConfigured(f"{type(self).__name__} must declare a view_action.")
         self._scope_token = enter_scope(scope_for_user(request.user))
 
     def dispatch(self, request, *args, **kwargs):
@@ -23,6 +32,13 @@ class ScopedViewMixin:
             if self._scope_token is not None:
                 leave_scope(self._scope_token)
                 self._scope_token = None
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        user = self.request.user
+        if is_scoped(queryset.model):
+            return queryset.for_user(user, self.view_action)
+        return queryset if may(user, self.view_action) else queryset.none()
 
 
 class ScopedModelViewSet(ScopedViewMixin, viewsets.ModelViewSet):

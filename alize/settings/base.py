@@ -30,11 +30,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "simple_history",
+    # The project's apps, in layer order (DESIGN §3): core, directory, tenant, pipeline,
+    # committees, then missions and loans, then reporting. Panels and menu entries
+    # register in this order.
     "alize",
     "alize.accounts",
+    "partners",
     "dispositifs",
     "pme",
-    "partners",
+    "dispositifs.committees",
     "loans",
     "reporting",
 ]
@@ -134,7 +138,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["alize.api.permissions.RolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["alize.api.permissions.PolicyPermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -156,8 +160,8 @@ SPECTACULAR_SETTINGS = {
     # One schema name per choice set that several serializers share.
     "ENUM_NAME_OVERRIDES": {
         "DispositifStatusEnum": "dispositifs.models.DispositifStatus",
-        "CommitteeStatusEnum": "dispositifs.models.CommitteeStatus",
-        "DecisionOutcomeEnum": "dispositifs.models.DecisionOutcome",
+        "CommitteeStatusEnum": "dispositifs.committees.models.CommitteeStatus",
+        "DecisionOutcomeEnum": "dispositifs.committees.models.DecisionOutcome",
         "StageEnum": "pme.models.Stage",
     },
 }

@@ -5,8 +5,4 @@ from . import views
 router = SimpleRouter()
 router.register("dispositifs", views.DispositifViewSet, basename="dispositif")
 router.register("memberships", views.MembershipViewSet, basename="membership")
-router.register("committees", views.CommitteeViewSet, basename="committee")
-router.register("agenda-items", views.AgendaItemViewSet, basename="agenda-item")
-router.register("commitments", views.PartnerCommitmentViewSet, basename="commitment")
-router.register("decisions", views.DecisionViewSet, basename="decision")
 urlpatterns = router.urls

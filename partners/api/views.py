@@ -1,4 +1,4 @@
-from alize.accounts.models import Role
+from alize.actions import Action
 from alize.api.views import ScopedModelViewSet
 
 from ..filtersets import OrganisationFilterSet
@@ -7,10 +7,12 @@ from .serializers import OrganisationSerializer
 
 
 class OrganisationViewSet(ScopedModelViewSet):
-    """Organisations are global: every caller reads them, the national coordination edits."""
+    """Organisations are global: those who may read the directory read them all, and the
+    national coordination edits them."""
 
     queryset = Organisation.objects.all()
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilterSet
     ordering_fields = ["name"]
-    write_roles = (Role.NATIONAL_COORDINATOR,)
+    view_action = Action.VIEW_DIRECTORY
+    manage_action = Action.MANAGE_DIRECTORY

@@ -4,8 +4,9 @@ handed to ``pme.services`` by the viewsets; the stage is never written directly.
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from alize.accounts.roles import can_manage
-from alize.api.serializers import TenantSerializer
+from alize.actions import Action
+from alize.api.serializers import PersonalDataMixin, TenantSerializer
+from alize.tenancy import may
 
 from ..models import Company, JobsFollowUp, Project, Stage, StageTransition
 
@@ -26,7 +27,7 @@ class CreateOnlyFieldsMixin:
 def check_manages(serializer, dispositif_id, field: str) -> None:
     """Refuse (400 on ``field``) a write into a dispositif the caller only reads."""
     request = serializer.context.get("request")
-    if request is not None and not can_manage(request.user, dispositif_id):
+    if request is not None and not may(request.user, Action.MANAGE, dispositif_id):
         raise serializers.ValidationError({field: _("Vous n'animez pas ce dispositif.")})
 
 
@@ -46,8 +47,11 @@ class EligibilitySerializer(serializers.Serializer):
     checks = EligibilityCheckSerializer(many=True)
 
 
-class CompanySerializer(TenantSerializer):
-    """An SME; its eligibility is computed, and exceptions are recorded in the browser."""
+class CompanySerializer(PersonalDataMixin, TenantSerializer):
+    """An SME; its eligibility is computed, and exceptions are recorded in the browser. The
+    contact person is personal data: only those who manage the company receive it."""
+
+    personal_fields = ("contact_name", "contact_role", "contact_email", "contact_phone")
 
     age_years = serializers.IntegerField(read_only=True)
     eligibility = EligibilitySerializer(read_only=True)

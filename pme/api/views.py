@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from alize.actions import Action
 from alize.api.views import ScopedModelViewSet, ScopedReadOnlyViewSet
 
 from .. import services
@@ -31,6 +32,7 @@ class CompanyViewSet(ScopedModelViewSet):
     serializer_class = CompanySerializer
     filterset_class = CompanyAPIFilterSet
     ordering_fields = ["name", "creation_date", "headcount"]
+    view_action = Action.VIEW_COMPANY
 
     def perform_create(self, serializer):
         serializer.instance = services.company_create(**serializer.validated_data)
@@ -51,6 +53,7 @@ class ProjectViewSet(ScopedModelViewSet):
     serializer_class = ProjectSerializer
     filterset_class = ProjectAPIFilterSet
     ordering_fields = ["referred_on", "stage_changed_at"]
+    view_action = Action.VIEW_PROJECT
 
     def perform_create(self, serializer):
         serializer.instance = services.project_create(
@@ -84,6 +87,7 @@ class StageTransitionViewSet(ScopedReadOnlyViewSet):
     serializer_class = StageTransitionSerializer
     filterset_class = StageTransitionAPIFilterSet
     ordering_fields = ["at"]
+    view_action = Action.VIEW_PROJECT
 
 
 class JobsFollowUpViewSet(ScopedModelViewSet):
@@ -93,6 +97,7 @@ class JobsFollowUpViewSet(ScopedModelViewSet):
     serializer_class = JobsFollowUpSerializer
     filterset_class = JobsFollowUpAPIFilterSet
     ordering_fields = ["as_of", "year"]
+    view_action = Action.VIEW_PROJECT
 
     def perform_create(self, serializer):
         serializer.instance = services.follow_up_record(

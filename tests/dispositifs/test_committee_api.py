@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alize.tenancy import scope
-from dispositifs import services
-from dispositifs.models import (
+from dispositifs.committees import services
+from dispositifs.committees.models import (
     AgendaItem,
     Committee,
     CommitteeStatus,

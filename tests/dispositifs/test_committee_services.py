@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 
 from alize.errors import ApplicationError
 from alize.tenancy import scope
-from dispositifs import services
-from dispositifs.models import (
+from dispositifs.committees import services
+from dispositifs.committees.models import (
     AgendaItem,
     Attendance,
     Committee,

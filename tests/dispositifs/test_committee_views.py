@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from alize.accounts.models import Role
 from alize.tenancy import scope
-from dispositifs import services
-from dispositifs.models import (
+from dispositifs.committees import services
+from dispositifs.committees.models import (
     AgendaItem,
     Attendance,
     Committee,
@@ -225,11 +225,21 @@ class TestCommitteeViews(ViewIsolationTestBase):
             "Hôte de A-ville",
         )
 
-    @pytest.mark.parametrize("role", ["firm_correspondent", "expert", "api_client"])
+    def test_api_client_reads_its_region_committees_and_changes_nothing(self, world, client):
+        mine = build(world.a)
+        client.force_login(world.api_client_user)
+        assert client.get(reverse("committees:list")).status_code == 200
+        assert client.get(reverse("committees:detail", args=[mine.committee.pk])).status_code == 200
+        before = snapshot()
+        for name, args, data in action_requests(mine):
+            assert client.post(reverse(name, args=args), data).status_code == 404, name
+        assert client.get(reverse("committees:create")).status_code == 404
+        assert snapshot() == before
+
+    @pytest.mark.parametrize("role", ["firm_correspondent", "expert"])
     def test_other_roles_have_no_access(self, world, client, role):
         mine = build(world.a)
-        target = {"region": "32"} if role == "api_client" else {"organisation": mine.firm}
-        client.force_login(user_with_role(role, **target))
+        client.force_login(user_with_role(role, organisation=mine.firm))
         assert client.get(reverse("committees:list")).status_code == 404
         assert client.get(reverse("committees:detail", args=[mine.committee.pk])).status_code == 404
         before = snapshot()

@@ -113,10 +113,13 @@ class TestCompanyAPI(APIEndpointTestBase):
         assert response.json()["detail"]
         assert count_rows(Company, pk=project.company_id) == 1
 
-    def test_committee_member_reads_but_does_not_write(self, world):
+    def test_committee_member_reads_no_company_as_on_the_web(self, world, client):
         (own,) = self.make_in(world, world.a)
         api = api_client_for(world.member_a)
-        assert api.get(self.detail_url(own)).status_code == 200
+        assert api.get(self.detail_url(own)).status_code == 404
+        assert own.pk not in self.ids(api.get(self.list_url()))
+        client.force_login(world.member_a)
+        assert client.get(reverse("pme:company-detail", args=[own.pk])).status_code == 404
         assert api.patch(self.detail_url(own), {"headcount": 1}, format="json").status_code == 403
         assert snapshot(own)["headcount"] == own.headcount
 
@@ -132,9 +135,9 @@ class TestCompanyAPI(APIEndpointTestBase):
         )
         (own,) = self.make_in(world, world.a)
         api = api_client_for(world.animateur_b)
-        assert api.get(self.detail_url(own)).status_code == 200
-        assert api.patch(self.detail_url(own), {"headcount": 1}, format="json").status_code == 403
-        assert api.delete(self.detail_url(own)).status_code == 403
+        assert api.get(self.detail_url(own)).status_code == 404
+        assert api.patch(self.detail_url(own), {"headcount": 1}, format="json").status_code == 404
+        assert api.delete(self.detail_url(own)).status_code == 404
         response = api.post(self.list_url(), company_payload(world.a), format="json")
         assert response.status_code == 400
         assert "dispositif" in response.json()["errors"]

@@ -1,5 +1,6 @@
 """Every legal and illegal move of the project stage machine (DESIGN §4)."""
 
+import datetime as dt
 import itertools
 
 import pytest
@@ -60,22 +61,56 @@ def test_manual_transition(world, from_stage, to_stage):
     )
 
 
+def committee_move(project, to_stage):
+    """The committee-side service that makes a move: agenda in, agenda out, or decision."""
+    if to_stage == S.ON_AGENDA:
+        return services.project_put_on_agenda(project=project, by=None, comment="agenda")
+    if to_stage == S.IN_INSTRUCTION:
+        return services.project_take_off_agenda(project=project, by=None, comment="withdrawn")
+    return services.project_record_committee_outcome(
+        project=project,
+        to_stage=to_stage,
+        committee_date=dt.date(2026, 3, 12),
+        by=None,
+        comment="decision",
+    )
+
+
 @pytest.mark.parametrize(("from_stage", "to_stage"), sorted(LEGAL_VIA_AGENDA | LEGAL_VIA_DECISION))
-def test_agenda_and_decision_moves_need_their_flag(world, from_stage, to_stage):
+def test_agenda_and_decision_moves_go_through_committee_services(world, from_stage, to_stage):
     project = project_at(from_stage, dispositif=world.a)
-    flag = "via_agenda" if (from_stage, to_stage) in LEGAL_VIA_AGENDA else "via_decision"
     with scope([world.a]):
-        services.project_transition(project=project, to_stage=to_stage, by=None, **{flag: True})
+        committee_move(project, to_stage)
     project.refresh_from_db()
     assert project.stage == to_stage
 
 
-def test_flags_do_not_open_illegal_moves(world):
-    project = project_at(S.REFERRED, dispositif=world.a)
+@pytest.mark.parametrize(
+    ("from_stage", "to_stage"),
+    [
+        (S.REFERRED, S.APPROVED),
+        (S.QUALIFIED, S.ON_AGENDA),
+        (S.APPROVED, S.REJECTED),
+        (S.REFERRED, S.IN_INSTRUCTION),
+    ],
+)
+def test_committee_services_do_not_open_illegal_moves(world, from_stage, to_stage):
+    project = project_at(from_stage, dispositif=world.a)
+    before = StageTransition.unscoped_objects.filter(project=project).count()
     with scope([world.a]), pytest.raises(ApplicationError):
-        services.project_transition(
-            project=project, to_stage=S.APPROVED, by=None, via_decision=True, via_agenda=True
-        )
+        committee_move(project, to_stage)
+    project.refresh_from_db()
+    assert project.stage == from_stage
+    assert StageTransition.unscoped_objects.filter(project=project).count() == before
+
+
+def test_committee_outcome_sets_the_committee_dates(world):
+    project = project_at(S.ON_AGENDA, dispositif=world.a)
+    with scope([world.a]):
+        committee_move(project, S.APPROVED)
+    project.refresh_from_db()
+    assert project.first_committee_on == dt.date(2026, 3, 12)
+    assert project.approved_on == dt.date(2026, 3, 12)
 
 
 def test_unknown_stage_is_refused(world):

@@ -23,8 +23,8 @@ from django.utils import timezone
 from alize import celery_app
 from alize.tenancy import scope, scope_for_user
 from pme import services
-from pme.home import due_follow_ups_panel
 from pme.models import FollowUpReminder, Project, Stage
+from pme.panels import due_follow_ups_panel
 from pme.tasks import refresh_due_follow_ups
 from tests.factories import project_at
 

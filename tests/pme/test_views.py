@@ -101,7 +101,7 @@ class TestCompanyViews(ViewIsolationTestBase):
     def test_roles_without_pipeline_get_404(self, world, client):
         (company,) = self.make_in(world, world.a)
         firm_user = user_with_role(Role.FIRM_CORRESPONDENT, organisation=OrganisationFactory())
-        for user in (world.member_a, world.api_client_user, firm_user):
+        for user in (world.member_a, firm_user):
             client.force_login(user)
             for url in (
                 reverse("pme:company-list"),
@@ -110,6 +110,22 @@ class TestCompanyViews(ViewIsolationTestBase):
                 reverse("pme:company-update", args=[company.pk]),
             ):
                 assert client.get(url).status_code == 404, (user, url)
+
+    def test_api_client_reads_companies_without_contacts_and_never_writes(self, world, client):
+        (company,) = self.make_in(world, world.a)
+        with scope([world.a]):
+            Company.objects.filter(pk=company.pk).update(
+                contact_name="Jeanne Contact", contact_email="jeanne@pme.test"
+            )
+        client.force_login(world.api_client_user)
+        page = client.get(reverse("pme:company-detail", args=[company.pk])).content.decode()
+        assert company.name in page
+        assert "Jeanne Contact" not in page and "jeanne@pme.test" not in page
+        for url in (
+            reverse("pme:company-create"),
+            reverse("pme:company-update", args=[company.pk]),
+        ):
+            assert client.get(url).status_code == 404, url
 
     def test_detail_shows_each_eligibility_criterion(self, world, web_a):
         company = CompanyFactory(
@@ -444,7 +460,8 @@ class TestProjectViews(ViewIsolationTestBase):
         page = response.content.decode()
         assert reverse("committees:detail", args=[item.committee.pk]) in page
         assert "Accepté" in page
-        assert [p.pk for p in response.context["passages"]] == [item.pk]
+        (panel,) = [p for p in response.context["panels"] if "passages" in p]
+        assert [p.pk for p in panel["passages"]] == [item.pk]
 
     # --- create / update ---------------------------------------------------------------
 

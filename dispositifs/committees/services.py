@@ -16,9 +16,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from alize.errors import ApplicationError
+from dispositifs.models import Membership
 from partners.models import Organisation, OrganisationKind
 from pme.models import Project, Stage
-from pme.services import project_transition
+from pme.services import (
+    project_put_on_agenda,
+    project_record_committee_outcome,
+    project_take_off_agenda,
+)
 
 from .models import (
     COMMITTEE_TRANSITIONS,
@@ -28,11 +33,10 @@ from .models import (
     CommitteeStatus,
     Decision,
     DecisionOutcome,
-    Membership,
     PartnerCommitment,
 )
+from .selectors import AGENDA_READY_STAGES
 
-AGENDA_READY_STAGES = frozenset({Stage.IN_INSTRUCTION, Stage.DEFERRED})
 OUTCOME_STAGE = {
     DecisionOutcome.APPROVED: Stage.APPROVED,
     DecisionOutcome.DEFERRED: Stage.DEFERRED,
@@ -123,15 +127,6 @@ def committee_set_status(*, committee: Committee, status: str) -> Committee:
     return committee
 
 
-def agenda_ready_projects(dispositif):
-    """Projects that can go on an agenda: in instruction, or deferred by an earlier one."""
-    return (
-        Project.objects.filter(dispositif=dispositif, stage__in=AGENDA_READY_STAGES)
-        .select_related("company")
-        .order_by("referred_on", "id")
-    )
-
-
 def _check_open(committee: Committee) -> None:
     if committee.status in (CommitteeStatus.HELD, CommitteeStatus.MINUTES_SENT):
         raise ApplicationError(
@@ -155,12 +150,10 @@ def agenda_add_project(*, committee: Committee, project: Project, by) -> AgendaI
     item = AgendaItem.objects.create(
         dispositif_id=committee.dispositif_id, committee=committee, project=project, order=last + 1
     )
-    project_transition(
+    project_put_on_agenda(
         project=project,
-        to_stage=Stage.ON_AGENDA,
         by=by,
         comment=_("Inscrit à l'ordre du jour du comité du %(date)s") % _committee_date(committee),
-        via_agenda=True,
     )
     return item
 
@@ -178,13 +171,11 @@ def agenda_remove_item(*, item: AgendaItem, by) -> None:
     committee = item.committee
     item.delete()
     if project.stage == Stage.ON_AGENDA:
-        project_transition(
+        project_take_off_agenda(
             project=project,
-            to_stage=Stage.IN_INSTRUCTION,
             by=by,
             comment=_("Retiré de l'ordre du jour du comité du %(date)s")
             % _committee_date(committee),
-            via_agenda=True,
         )
     _renumber(committee)
 
@@ -354,23 +345,13 @@ def committee_record_decision(
     )
     decision.full_clean()
     decision.save()
-    project = item.project
-    project_transition(
-        project=project,
+    project_record_committee_outcome(
+        project=item.project,
         to_stage=OUTCOME_STAGE[outcome],
+        committee_date=item.committee.date,
         by=by,
         comment=_("Décision du comité du %(date)s") % _committee_date(item.committee),
-        via_decision=True,
     )
-    changed = []
-    if project.first_committee_on is None:
-        project.first_committee_on = item.committee.date
-        changed.append("first_committee_on")
-    if outcome == DecisionOutcome.APPROVED:
-        project.approved_on = item.committee.date
-        changed.append("approved_on")
-    if changed:
-        project.save(update_fields=changed)
     return decision
 
 

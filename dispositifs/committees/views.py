@@ -5,7 +5,7 @@ Who does what: animateurs of the dispositif and national coordinators run the co
 committee members read it and record their own organisation's commitments; other roles
 get 404. Objects are fetched through scoped managers restricted to the dispositifs whose
 committees the user reads, so another dispositif's committee is a 404 like a missing one.
-Every change goes through ``dispositifs.services``; a refusal re-renders the page with
+Every change goes through ``dispositifs.committees.services``; a refusal re-renders the page with
 HTTP 400 and the message, and changes nothing.
 """
 
@@ -23,14 +23,15 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
-from alize.accounts.models import Role
-from alize.accounts.roles import can_manage, managed_dispositif_ids
 from alize.errors import ApplicationError
-from alize.web import FilteredListView, InvalidFormStatusMixin, RoleRequiredMixin, require
-from partners.models import Organisation
+from alize.web import ActionRequiredMixin, FilteredListView, InvalidFormStatusMixin, require
+from dispositifs.access import Action, may
+from dispositifs.models import Dispositif
+from dispositifs.selectors import dispositifs_for
 
 from . import services
-from .committee_forms import (
+from .filtersets import CommitteeFilterSet
+from .forms import (
     AgendaAddForm,
     AgendaMoveForm,
     AttendanceForm,
@@ -40,58 +41,40 @@ from .committee_forms import (
     DecisionForm,
     add_service_error,
 )
-from .filtersets import CommitteeFilterSet
-from .models import (
-    AgendaItem,
-    Committee,
-    CommitteeStatus,
-    Dispositif,
-    PartnerCommitment,
-)
+from .models import AgendaItem, Committee, CommitteeStatus
 from .selectors import (
+    commitment_organisations,
     committee_agenda,
     committee_attendances,
+    committee_commitment_for,
+    committee_for,
     committee_history,
     committee_host_choices,
+    committee_item_for,
     committee_list,
-    committee_member_organisation_ids,
-    committee_reader_dispositif_ids,
-    committee_seated_organisations,
+    committee_ready_projects,
 )
 
-COMMITTEE_ROLES = (Role.NATIONAL_COORDINATOR, Role.ANIMATEUR, Role.COMMITTEE_MEMBER)
-MANAGER_ROLES = (Role.NATIONAL_COORDINATOR, Role.ANIMATEUR)
 SERVICE_ERRORS = (ValidationError, ApplicationError)
 FIRM_SEPARATOR = gettext_lazy("Entreprises partenaires (en dernier)")
 
 
-class CommitteeAccessMixin(RoleRequiredMixin):
+class CommitteeAccessMixin(ActionRequiredMixin):
     """Fetches committees, agenda items and commitments among those the user may read."""
 
-    allowed_roles = COMMITTEE_ROLES
-
-    def _readable(self, queryset):
-        readable = committee_reader_dispositif_ids(self.request.user)
-        return queryset if readable is None else queryset.filter(dispositif_id__in=readable)
+    action = Action.VIEW_COMMITTEE
 
     def get_committee(self, pk) -> Committee:
-        committees = Committee.objects.select_related("dispositif", "host")
-        return get_object_or_404(self._readable(committees), pk=pk)
+        return get_object_or_404(committee_for(self.request.user), pk=pk)
 
     def get_item(self, pk) -> AgendaItem:
-        items = AgendaItem.objects.select_related(
-            "committee__dispositif", "committee__host", "project__company", "dispositif"
-        )
-        return get_object_or_404(self._readable(items), pk=pk)
+        return get_object_or_404(committee_item_for(self.request.user), pk=pk)
 
-    def get_commitment(self, pk) -> PartnerCommitment:
-        commitments = PartnerCommitment.objects.select_related(
-            "item__committee__dispositif", "item__committee__host", "item__project", "organisation"
-        )
-        return get_object_or_404(self._readable(commitments), pk=pk)
+    def get_commitment(self, pk):
+        return get_object_or_404(committee_commitment_for(self.request.user), pk=pk)
 
     def require_manager(self, committee: Committee) -> None:
-        require(can_manage(self.request.user, committee.dispositif_id))
+        require(may(self.request.user, Action.MANAGE, committee.dispositif_id))
 
     def back_to(self, committee: Committee, anchor: str = "") -> HttpResponseRedirect:
         url = reverse("committees:detail", args=[committee.pk])
@@ -105,8 +88,8 @@ class CommitteeListView(FilteredListView):
     """Committees of the user's dispositifs; by default the next ones first (soonest first),
     then past ones (latest first)."""
 
-    allowed_roles = COMMITTEE_ROLES
-    template_name = "dispositifs/committee_list.html"
+    action = Action.VIEW_COMMITTEE
+    template_name = "committees/list.html"
     filterset_class = CommitteeFilterSet
     sort_fields = {
         "date": "date",
@@ -135,8 +118,7 @@ class CommitteeListView(FilteredListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        managed = managed_dispositif_ids(self.request.user)
-        context["can_schedule"] = managed is None or bool(managed)
+        context["can_schedule"] = may(self.request.user, Action.MANAGE)
         context["today"] = timezone.localdate()
         return context
 
@@ -156,17 +138,11 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
     POST, keyed by "agenda", "attendance", ("commitment", item pk) or ("decision", item pk)."""
     bound = bound or {}
     user = request.user
-    manager = can_manage(user, committee.dispositif_id)
-    member_org_ids = committee_member_organisation_ids(user, committee.dispositif_id)
+    manager = may(user, Action.MANAGE, committee.dispositif_id)
+    commitment_orgs = list(commitment_organisations(user, committee))
+    member_org_ids = set() if manager else {org.pk for org in commitment_orgs}
     closed = committee.status == CommitteeStatus.MINUTES_SENT
     agenda_open = committee.status in (CommitteeStatus.PLANNED, CommitteeStatus.AGENDA_SENT)
-
-    if manager:
-        commitment_orgs = list(committee_seated_organisations(committee))
-    elif member_org_ids:
-        commitment_orgs = list(Organisation.objects.filter(pk__in=member_org_ids))
-    else:
-        commitment_orgs = []
 
     items = list(committee_agenda(committee))
     for item in items:
@@ -188,8 +164,7 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
 
     agenda_form = attendance_form = None
     if manager and agenda_open:
-        on_this_agenda = AgendaItem.objects.filter(committee=committee).values("project_id")
-        ready = services.agenda_ready_projects(committee.dispositif).exclude(pk__in=on_this_agenda)
+        ready = committee_ready_projects(committee)
         agenda_form = bound.get("agenda") or AgendaAddForm(
             committee=committee, ready_projects=ready
         )
@@ -221,7 +196,7 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
         "attendance_form": attendance_form,
         "firm_separator": FIRM_SEPARATOR,
     }
-    return render(request, "dispositifs/committee_detail.html", context, status=status)
+    return render(request, "committees/detail.html", context, status=status)
 
 
 class CommitteeDetailView(CommitteeAccessMixin, View):
@@ -254,8 +229,8 @@ class CommitteeActionView(CommitteeAccessMixin, View):
 class CommitteeFormMixin(InvalidFormStatusMixin, CommitteeAccessMixin):
     """Schedule and edit forms: animateurs and coordinators; an invalid form answers 400."""
 
-    allowed_roles = MANAGER_ROLES
-    template_name = "dispositifs/committee_form.html"
+    action = Action.MANAGE
+    template_name = "committees/form.html"
     form_class = CommitteeForm
 
 
@@ -265,11 +240,7 @@ class CommitteeCreateView(CommitteeFormMixin, FormView):
 
     def managed_dispositifs(self) -> list[Dispositif]:
         if not hasattr(self, "_managed"):
-            ids = managed_dispositif_ids(self.request.user)
-            dispositifs = Dispositif.objects.order_by("name")
-            if ids is not None:
-                dispositifs = dispositifs.filter(pk__in=ids)
-            self._managed = list(dispositifs)
+            self._managed = list(dispositifs_for(self.request.user, Action.MANAGE))
             require(bool(self._managed))
         return self._managed
 
@@ -442,7 +413,7 @@ class AgendaAddView(CommitteeActionView):
     def post(self, request, pk):
         committee = self.get_committee(pk)
         self.require_manager(committee)
-        ready = services.agenda_ready_projects(committee.dispositif)
+        ready = committee_ready_projects(committee)
         form = AgendaAddForm(request.POST, committee=committee, ready_projects=ready)
         if form.is_valid():
             try:
@@ -500,7 +471,7 @@ class AttendanceView(CommitteeActionView):
     def post(self, request, pk):
         committee = self.get_committee(pk)
         self.require_manager(committee)
-        organisations = committee_seated_organisations(committee)
+        organisations = commitment_organisations(request.user, committee)
         form = AttendanceForm(request.POST, organisations=organisations, auto_id="id_att_%s")
         if form.is_valid():
             try:
@@ -520,12 +491,8 @@ class CommitmentAddView(CommitteeActionView):
     def post(self, request, pk):
         item = self.get_item(pk)
         committee = item.committee
-        if can_manage(request.user, committee.dispositif_id):
-            organisations = committee_seated_organisations(committee)
-        else:
-            own = committee_member_organisation_ids(request.user, committee.dispositif_id)
-            require(bool(own))
-            organisations = Organisation.objects.filter(pk__in=own)
+        organisations = list(commitment_organisations(request.user, committee))
+        require(bool(organisations))
         form = CommitmentForm(
             request.POST, organisations=organisations, auto_id=f"id_c{item.pk}_%s"
         )
@@ -546,10 +513,8 @@ class CommitmentDeleteView(CommitteeActionView):
     def post(self, request, pk):
         commitment = self.get_commitment(pk)
         committee = commitment.item.committee
-        own = committee_member_organisation_ids(request.user, committee.dispositif_id)
-        require(
-            can_manage(request.user, committee.dispositif_id) or commitment.organisation_id in own
-        )
+        own = {org.pk for org in commitment_organisations(request.user, committee)}
+        require(commitment.organisation_id in own)
         try:
             services.commitment_delete(commitment=commitment)
         except SERVICE_ERRORS as error:

@@ -1,6 +1,6 @@
 """Forms of the committee pages: scheduling, agenda, attendance, commitments, decisions.
 
-Forms only parse input; the rules live in ``dispositifs.services``, whose refusals are
+Forms only parse input; the rules live in ``dispositifs.committees.services``, whose refusals are
 copied onto the form with ``add_service_error``. Choice lists (organisations, projects)
 are built by the view from scoped queries, so an id from another dispositif is an
 invalid choice.

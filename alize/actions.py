@@ -1,0 +1,21 @@
+"""The actions of the access policy: the vocabulary every layer asks the policy about.
+
+Which role grants which action, and where, is decided by the policy itself
+(``dispositifs.access``); this module only names the actions.
+"""
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """What a person may do in a dispositif."""
+
+    VIEW_DISPOSITIF = "view_dispositif"  # the dispositif's page and tour de table
+    VIEW_COMPANY = "view_company"  # the SMEs of the pipeline
+    VIEW_PROJECT = "view_project"  # project dossiers, their timeline and jobs follow-up
+    VIEW_COMMITTEE = "view_committee"  # committees, agendas, commitments and decisions
+    MANAGE = "manage"  # run the pipeline and committees; read personal data
+    RECORD_COMMITMENT = "record_commitment"  # record one's organisation's tools at committee
+    MANAGE_NETWORK = "manage_network"  # create and change dispositifs (national)
+    VIEW_DIRECTORY = "view_directory"  # the organisations directory
+    MANAGE_DIRECTORY = "manage_directory"  # change organisations (national)

@@ -1,0 +1,50 @@
+"""Pages composed of panels that apps contribute, so a page never imports the apps that
+fill it (the manner of NetBox's template extensions).
+
+An app registers ``panel(request, obj) -> dict | None`` for a page ("home", "project",
+"company", "dispositif", "organisation"…) with an order; the page renders, in that order,
+every panel that returns a context (a dict with its "template"). A panel returns ``None``
+when it has nothing to show to this user, and reads through selectors and the access policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Panel:
+    page: str
+    order: int
+    render: Callable
+
+
+_PANELS: dict[str, list[Panel]] = {}
+
+
+def register_panel(page: str, *, order: int = 100):
+    """Decorator: contribute ``function(request, obj)`` to ``page`` at position ``order``."""
+
+    def register(function):
+        panels = _PANELS.setdefault(page, [])
+        if not any(p.render is function for p in panels):
+            panels.append(Panel(page, order, function))
+            panels.sort(key=lambda p: p.order)
+        return function
+
+    return register
+
+
+def panels_for(page: str) -> list[Panel]:
+    return list(_PANELS.get(page, ()))
+
+
+def render_panels(page: str, request, obj=None) -> list[dict]:
+    """The contexts of the panels of ``page`` that have something to show."""
+    rendered = []
+    for panel in _PANELS.get(page, ()):
+        context = panel.render(request, obj)
+        if context:
+            rendered.append(context)
+    return rendered

@@ -1,0 +1,239 @@
+"""Committees (the tour de table): meetings, their agenda, attendance, the tools partners
+activate for each dossier and the committee's decisions.
+
+Tenant rows of the dispositif they belong to. The tables keep the names they had when the
+models lived in the ``dispositifs`` app.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from alize.tenancy import TenantModel, declare_history_global
+
+
+class CommitteeStatus(models.TextChoices):
+    PLANNED = "planned", _("Planifié")
+    AGENDA_SENT = "agenda_sent", _("Ordre du jour envoyé")
+    HELD = "held", _("Tenu")
+    MINUTES_SENT = "minutes_sent", _("Compte rendu envoyé")
+
+
+COMMITTEE_TRANSITIONS = {
+    CommitteeStatus.PLANNED: frozenset({CommitteeStatus.AGENDA_SENT, CommitteeStatus.HELD}),
+    CommitteeStatus.AGENDA_SENT: frozenset({CommitteeStatus.HELD}),
+    CommitteeStatus.HELD: frozenset({CommitteeStatus.MINUTES_SENT}),
+    CommitteeStatus.MINUTES_SENT: frozenset(),
+}
+
+
+class Committee(TenantModel):
+    """A meeting of the tour de table; it moves between partners' premises."""
+
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("heure"), null=True, blank=True)
+    host = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hosted_committees",
+        verbose_name=_("accueilli par"),
+    )
+    place = models.CharField(_("lieu"), max_length=200, blank=True)
+    status = models.CharField(
+        _("statut"),
+        max_length=16,
+        choices=CommitteeStatus.choices,
+        default=CommitteeStatus.PLANNED,
+        editable=False,
+    )
+    minutes = models.TextField(_("compte rendu"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        db_table = "dispositifs_committee"
+        verbose_name = _("comité")
+        verbose_name_plural = _("comités")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["dispositif", "date"])]
+
+    def __str__(self):
+        return _("Comité du %(date)s") % {"date": date_format(self.date, "SHORT_DATE_FORMAT")}
+
+    @property
+    def allowed_next_statuses(self) -> list[str]:
+        return [s for s in CommitteeStatus.values if s in COMMITTEE_TRANSITIONS[self.status]]
+
+
+class AgendaItem(TenantModel):
+    """A project presented at a committee, in the agenda's order."""
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.CASCADE, related_name="items", verbose_name=_("comité")
+    )
+    project = models.ForeignKey(
+        "pme.Project",
+        on_delete=models.PROTECT,
+        related_name="agenda_items",
+        verbose_name=_("projet"),
+    )
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        db_table = "dispositifs_agendaitem"
+        verbose_name = _("point de l'ordre du jour")
+        verbose_name_plural = _("points de l'ordre du jour")
+        ordering = ["committee", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "project"], name="agenda_project_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.project}"
+
+
+class Attendance(TenantModel):
+    """Who sat at the committee, for which organisation."""
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("comité")
+    )
+    organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    person_name = models.CharField(_("participant"), max_length=200)
+    present = models.BooleanField(_("présent"), default=True)
+
+    class Meta:
+        db_table = "dispositifs_attendance"
+        verbose_name = _("présence")
+        verbose_name_plural = _("présences")
+        ordering = ["organisation__name", "person_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "organisation", "person_name"], name="attendance_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person_name} ({self.organisation})"
+
+
+class PartnerCommitment(TenantModel):
+    """A tool an organisation activates for a dossier (a regional subsidy, a bank loan, CCI
+    training, expert missions…). Large firms come last: ``firm_last`` orders them."""
+
+    item = models.ForeignKey(
+        AgendaItem,
+        on_delete=models.CASCADE,
+        related_name="commitments",
+        verbose_name=_("dossier"),
+    )
+    organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        verbose_name=_("organisation"),
+    )
+    tool = models.CharField(_("outil mobilisé"), max_length=200)
+    amount = models.DecimalField(
+        _("montant (€)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    firm_last = models.BooleanField(_("grande entreprise"), default=False, editable=False)
+    position = models.PositiveIntegerField(_("rang"), default=0, editable=False)
+    recorded_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saisi par"),
+    )
+    recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+
+    history = HistoricalRecords(table_name="dispositifs_historicalpartnercommitment")
+
+    class Meta:
+        db_table = "dispositifs_partnercommitment"
+        verbose_name = _("engagement d'un partenaire")
+        verbose_name_plural = _("engagements des partenaires")
+        ordering = ["item", "firm_last", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="commitment_amount_positive",
+                condition=Q(amount__isnull=True) | Q(amount__gt=0),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation}: {self.tool}"
+
+
+class DecisionOutcome(models.TextChoices):
+    APPROVED = "approved", _("Accepté")
+    DEFERRED = "deferred", _("Ajourné")
+    REJECTED = "rejected", _("Refusé")
+
+
+class Decision(TenantModel):
+    """The committee's decision on one dossier; recording it moves the project's stage."""
+
+    item = models.OneToOneField(
+        AgendaItem, on_delete=models.PROTECT, related_name="decision", verbose_name=_("dossier")
+    )
+    outcome = models.CharField(_("décision"), max_length=16, choices=DecisionOutcome.choices)
+    missions_granted = models.PositiveSmallIntegerField(
+        _("missions d'expertise accordées"), default=0
+    )
+    missions_description = models.TextField(_("missions (compétences attendues)"), blank=True)
+    advance_amount = models.DecimalField(
+        _("avance remboursable accordée (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    conditions = models.TextField(_("conditions"), blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saisie par"),
+    )
+    decided_at = models.DateTimeField(_("saisie le"), auto_now_add=True)
+
+    history = HistoricalRecords(table_name="dispositifs_historicaldecision")
+
+    class Meta:
+        db_table = "dispositifs_decision"
+        verbose_name = _("décision")
+        verbose_name_plural = _("décisions")
+        constraints = [
+            models.CheckConstraint(
+                name="decision_advance_only_when_approved",
+                condition=Q(advance_amount__isnull=True)
+                | (Q(outcome="approved") & Q(advance_amount__gt=0)),
+            ),
+            models.CheckConstraint(
+                name="decision_missions_only_when_approved",
+                condition=Q(missions_granted=0) | Q(outcome="approved"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.item.project}: {self.get_outcome_display()}"
+
+
+declare_history_global(PartnerCommitment, Decision)

@@ -1,0 +1,8 @@
+"""Navigation entry contributed by the committees."""
+
+from django.utils.translation import gettext_lazy as _
+
+from alize.actions import Action
+from alize.navigation import register_navigation
+
+register_navigation(_("Comités"), "committees:list", Action.VIEW_COMMITTEE, order=40)

@@ -1,0 +1,146 @@
+"""Architecture rules as data, checked over the code (in the manner of Zulip's custom_check).
+
+Each rule has a pattern, the files it applies to, the files allowed to break it (with the
+reason), and a good and a bad line that prove the pattern itself works. A violation fails
+the test with the file, the line and the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SKIPPED_PARTS = {".venv", ".local", "migrations", "tests", "node_modules", "staticfiles"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    pattern: str
+    reason: str
+    applies_to: tuple[str, ...] = ("*.py",)
+    # Where the rule does not apply at all, e.g. API viewsets, which only declare a queryset
+    # that their base class narrows with the access policy.
+    not_applies_to: tuple[str, ...] = ()
+    allowed: dict[str, str] = field(default_factory=dict)
+    good: tuple[str, ...] = ()
+    bad: tuple[str, ...] = ()
+
+    def matches(self, line: str) -> bool:
+        return re.search(self.pattern, line) is not None
+
+
+RULES = [
+    Rule(
+        name="unscoped-objects",
+        pattern=r"\.unscoped_objects\b",
+        reason="Only the tenancy core and the access policy may read around the scope.",
+        allowed={
+            "alize/tenancy.py": "the tenancy core itself",
+            "dispositifs/access.py": "the access policy resolves scopes before one exists",
+        },
+        good=("Project.objects.for_user(user, Action.VIEW_PROJECT)",),
+        bad=("Project.unscoped_objects.all()",),
+    ),
+    Rule(
+        name="queries-in-views-and-panels",
+        pattern=r"\.objects\b",
+        reason="Views, panels and template tags read through selectors, never a manager.",
+        applies_to=("*/views.py", "*/panels.py", "*/templatetags/*.py", "alize/web.py"),
+        not_applies_to=("*/api/*",),
+        good=("return selectors.project_list(self.request.user)",),
+        bad=("Project.objects.filter(dispositif=dispositif)",),
+    ),
+    Rule(
+        name="scope-over-every-dispositif",
+        pattern=r"every_dispositif\s*=\s*True",
+        reason="A scope over every dispositif appears only in the allow-list, with its reason.",
+        allowed={
+            "alize/tenancy.py": "management commands without --dispositif run network-wide",
+            "alize/tasks.py": "a national job runs network-wide (and fans out)",
+            "alize/demo.py": "the demo seed writes every demo dispositif",
+            "alize/management/commands/seed_demo.py": "the demo seed prints the API token",
+        },
+        good=("with scope([dispositif_id]):",),
+        bad=('with scope(every_dispositif=True, reason="why not"):',),
+    ),
+    Rule(
+        name="no-serializer-save-in-api-views",
+        pattern=r"\bserializer\.save\(",
+        reason="API views hand validated data to a service; serializer.save() bypasses it.",
+        applies_to=("*/api/views.py", "alize/api/*.py"),
+        good=("serializer.instance = services.company_create(**serializer.validated_data)",),
+        bad=("serializer.save()",),
+    ),
+]
+
+
+def source_files() -> list[Path]:
+    return [
+        path for path in ROOT.rglob("*.py") if not SKIPPED_PARTS & set(path.relative_to(ROOT).parts)
+    ]
+
+
+def violations(rule: Rule, files) -> list[str]:
+    found = []
+    for path in files:
+        relative = path.relative_to(ROOT).as_posix()
+        if not any(fnmatch(relative, pattern) for pattern in rule.applies_to):
+            continue
+        if any(fnmatch(relative, pattern) for pattern in rule.not_applies_to):
+            continue
+        if relative in rule.allowed:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if rule.matches(line):
+                found.append(f"{relative}:{number}: {line.strip()}  [{rule.reason}]")
+    return found
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
+def test_rule_holds(rule):
+    assert violations(rule, source_files()) == []
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
+def test_rule_pattern_tells_good_from_bad(rule):
+    assert rule.good and rule.bad
+    assert not any(rule.matches(line) for line in rule.good)
+    assert all(rule.matches(line) for line in rule.bad)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
+def test_rule_catches_a_planted_violation(rule):
+    """A file that breaks the rule, planted where the rule applies, is reported."""
+    target = rule.applies_to[0].replace("*", "planted")
+    found = violations(rule, [_Planted(ROOT / target, rule.bad[0])])
+    assert len(found) == 1 and found[0].startswith(target)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
+def test_allowed_files_exist_and_need_their_exemption(rule):
+    """An allow-list entry for a file that is gone, or that no longer breaks the rule, is
+    stale and must go."""
+    for relative in rule.allowed:
+        path = ROOT / relative
+        assert path.exists(), relative
+        assert any(rule.matches(line) for line in path.read_text().splitlines()), relative
+
+
+class _Planted:
+    """A stand-in for a source file holding one line."""
+
+    def __init__(self, path: Path, line: str):
+        self._path = path
+        self._line = line
+
+    def relative_to(self, root):
+        return self._path.relative_to(root)
+
+    def read_text(self):
+        return self._line + "\n"
