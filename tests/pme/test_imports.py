@@ -3,11 +3,16 @@
 import csv
 import datetime as dt
 import io
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 import zipfile
 
 import pytest
+import requests
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -653,3 +658,85 @@ def test_a_leading_tab_before_a_formula_is_kept_in_xlsx_cells_too(world):
     )
     preview, _parsed = preview_of(world, uploaded)
     assert preview.rows[0].cleaned["name"] == "\t=1+1"
+
+
+# --- a real gunicorn: hostile uploads no longer hold the web workers --------------------
+
+
+@pytest.fixture
+def gunicorn_url(transactional_db):
+    """gunicorn with 2 workers, as ``make run`` starts it, on the test database."""
+    from django.conf import settings
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    database = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "alize.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}"
+        f"/{database['NAME']}",
+    }
+    command = [sys.executable, "-m", "gunicorn", "alize.wsgi:application", "--workers", "2"]
+    command += ["--timeout", "120", "--bind", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{url}/connexion/", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_hostile_uploads_are_refused_fast_and_the_login_page_stays_responsive(world, gunicorn_url):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.animateur_a)
+    browser = requests.Session()
+    browser.cookies.set("sessionid", client.cookies["sessionid"].value)
+    page = browser.get(f"{gunicorn_url}{reverse('pme:company-import')}", timeout=10)
+    assert page.status_code == 200
+    csrf = browser.cookies["csrftoken"]
+    hostile = hostile_xlsx(rows_xml=ROW_GAP).read()
+    timings = {}
+
+    def post_upload(key):
+        started = time.monotonic()
+        response = browser.post(
+            f"{gunicorn_url}{reverse('pme:company-import')}",
+            files={"file": ("entreprises.xlsx", hostile)},
+            headers={"X-CSRFToken": csrf, "Referer": gunicorn_url},
+            timeout=150,
+        )
+        timings[key] = (response.status_code, time.monotonic() - started)
+
+    def get_login():
+        time.sleep(0.05)
+        started = time.monotonic()
+        response = requests.get(f"{gunicorn_url}/connexion/", timeout=150)
+        timings["login"] = (response.status_code, time.monotonic() - started)
+
+    threads = [threading.Thread(target=post_upload, args=(key,)) for key in ("a", "b")]
+    threads.append(threading.Thread(target=get_login))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print({key: f"{status} in {seconds:.3f} s" for key, (status, seconds) in timings.items()})
+    assert timings["a"][0] == timings["b"][0] == 400
+    assert timings["a"][1] < 2 and timings["b"][1] < 2
+    status, seconds = timings["login"]
+    assert status == 200 and seconds < 1
