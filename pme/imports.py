@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import re
+import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,10 +29,18 @@ from dispositifs.models import Dispositif
 
 from .forms import compact_identifier, normalise_naf
 from .models import Company
-from .services import company_create
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 2000
+# Bounds on what is read, empty lines and cells included, whatever the file declares.
+MAX_LINES = 5000
+MAX_COLUMNS = 60
+MAX_CELLS = 150_000
+MAX_READ_SECONDS = 5.0
+# An XLSX is a zip: the total size of its members once decompressed.
+MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+# Leading characters that make a spreadsheet cell a formula (OWASP's CSV injection list).
+FORMULA_TRIGGERS = ("=", "+", "-", "@")
 
 # Canonical column → the header names accepted for it (compared without accents, case,
 # punctuation or spacing).
@@ -121,13 +130,24 @@ def _cell_text(column: str, value) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).strip()
+    text = _strip_cell(str(value))
     if isinstance(value, int):
         # A spreadsheet drops the leading zeros of identifiers stored as numbers.
         width = {"siren": 9, "siret": 14, "commune_code": 5}.get(column)
         if width and len(text) < width:
             text = text.zfill(width)
     return text
+
+
+def _strip_cell(text: str) -> str:
+    """Surrounding blanks go, except a leading tab or line break before a formula character:
+    removing it would turn an inert typed value into a live formula."""
+    stripped = text.strip()
+    if stripped.startswith(FORMULA_TRIGGERS):
+        leading = text[: len(text) - len(text.lstrip())]
+        if set(leading) & set("\t\r\n"):
+            return leading.lstrip(" ") + stripped
+    return stripped
 
 
 def _map_headers(raw_headers: list) -> tuple[dict[int, str], dict[str, str], list[str]]:
@@ -158,16 +178,51 @@ def _map_headers(raw_headers: list) -> tuple[dict[int, str], dict[str, str], lis
     return positions, headers, ignored
 
 
+def _too_many_lines() -> ImportFileError:
+    return ImportFileError(
+        _("Le fichier dépasse %(max)s lignes, lignes vides comprises : découpez-le.")
+        % {"max": MAX_LINES}
+    )
+
+
+def _too_many_columns() -> ImportFileError:
+    return ImportFileError(
+        _("Le fichier dépasse %(max)s colonnes : retirez les colonnes inutiles.")
+        % {"max": MAX_COLUMNS}
+    )
+
+
 def _rows(table) -> ParsedFile:
-    """Canonical rows from an iterator over the file's lines (first line = headers)."""
+    """Canonical rows from an iterator over the file's lines (first line = headers).
+
+    Every line counts against the bounds, empty ones included, and reading stops at the
+    first one exceeded: lines, columns, cells, or time.
+    """
+    deadline = time.monotonic() + MAX_READ_SECONDS
     iterator = iter(table)
     header_line = next(iterator, None)
     if header_line is None:
         raise ImportFileError(_("Le fichier est vide."))
-    positions, headers, ignored = _map_headers(list(header_line))
+    header_line = list(header_line)
+    if len(header_line) > MAX_COLUMNS:
+        raise _too_many_columns()
+    positions, headers, ignored = _map_headers(header_line)
+    cells = len(header_line)
     rows = []
     for line, values in enumerate(iterator, start=2):
+        if line > MAX_LINES:
+            raise _too_many_lines()
         values = list(values)
+        if len(values) > MAX_COLUMNS:
+            raise _too_many_columns()
+        cells += max(len(values), len(header_line))
+        if cells > MAX_CELLS:
+            raise ImportFileError(
+                _("Le fichier dépasse %(max)s cellules, vides comprises : découpez-le.")
+                % {"max": MAX_CELLS}
+            )
+        if time.monotonic() > deadline:
+            raise ImportFileError(_("La lecture du fichier est trop longue : découpez-le."))
         row = {
             column: _cell_text(column, values[index] if index < len(values) else None)
             for index, column in positions.items()
@@ -210,18 +265,84 @@ def _read_csv(data: bytes) -> ParsedFile:
         raise ImportFileError(_("Fichier CSV illisible : %(error)s") % {"error": error})
 
 
+def _sheet_rows(workbook, sheet):
+    """The sheet's rows as lists of values, read straight from its XML.
+
+    openpyxl's own iterator fills every gap between row numbers with empty rows, so one row
+    numbered 1 000 000 000 yields a billion of them: here a row number beyond ``MAX_LINES``
+    or a cell beyond ``MAX_COLUMNS`` stops the reading as soon as it is met.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    expected = 1
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            if number > MAX_LINES:
+                raise _too_many_lines()
+            if number < expected:
+                continue
+            width = max((cell["column"] for cell in cells), default=0)
+            if width > MAX_COLUMNS:
+                raise _too_many_columns()
+            while expected < number:
+                expected += 1
+                yield []
+            values = [None] * width
+            for cell in cells:
+                values[cell["column"] - 1] = cell["value"]
+            expected += 1
+            yield values
+
+
 def _read_xlsx(data: bytes) -> ParsedFile:
     from openpyxl import load_workbook
 
+    unreadable = _("Fichier XLSX illisible : enregistrez-le à nouveau depuis votre tableur.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ImportFileError(unreadable)
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise ImportFileError(_("Le fichier XLSX décompressé dépasse 50 Mo."))
+    workbook = None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise ImportFileError(_("Fichier XLSX illisible."))
-    try:
+        if not workbook.worksheets:
+            raise ImportFileError(_("Le classeur ne contient aucune feuille."))
         sheet = workbook.worksheets[0]
-        return _rows(sheet.iter_rows(values_only=True))
+        # The dimension the sheet declares (when it does) is checked before any row is read.
+        if (sheet.max_row or 0) > MAX_LINES or (sheet.max_column or 0) > MAX_COLUMNS:
+            raise ImportFileError(
+                _(
+                    "La feuille déclare une dimension de %(rows)s lignes et %(columns)s colonnes"
+                    " : au plus %(max_rows)s lignes et %(max_columns)s colonnes sont acceptées."
+                )
+                % {
+                    "rows": sheet.max_row,
+                    "columns": sheet.max_column,
+                    "max_rows": MAX_LINES,
+                    "max_columns": MAX_COLUMNS,
+                }
+            )
+        return _rows(_sheet_rows(workbook, sheet))
+    except ImportFileError:
+        raise
+    except Exception as error:
+        # A damaged workbook fails anywhere in openpyxl, zipfile or the XML parser, with
+        # many exception types (ParseError, KeyError, zlib.error, EOFError, TypeError…).
+        raise ImportFileError(unreadable) from error
     finally:
-        workbook.close()
+        if workbook is not None:
+            workbook.close()
 
 
 def read_company_file(uploaded) -> ParsedFile:
@@ -267,6 +388,10 @@ class CompanyRowForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for form_field in self.fields.values():
+            # The reader has already trimmed each cell, keeping what guards a formula.
+            if hasattr(form_field, "strip"):
+                form_field.strip = False
         self.fields["creation_date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
         self.fields["creation_date"].error_messages["invalid"] = gettext_lazy(
             "Date attendue au format AAAA-MM-JJ ou JJ/MM/AAAA."
@@ -427,16 +552,40 @@ class ImportResult:
     skipped: list[PreviewRow]
 
 
+SIREN_CONSTRAINT = "company_siren_unique_per_dispositif"
+
+
+def _is_siren_conflict(error: IntegrityError) -> bool:
+    diagnostics = getattr(error.__cause__, "diag", None)
+    return getattr(diagnostics, "constraint_name", None) == SIREN_CONSTRAINT
+
+
 @transaction.atomic
 def company_import(*, dispositif, parsed: ParsedFile) -> ImportResult:
     """Save every new company of the file in one transaction, or nothing if any row is
     invalid. Rows whose SIREN is already registered in the dispositif are skipped.
 
-    The dispositif row is locked so that two imports into it run one after the other.
+    The rows are inserted in bulk and nothing is locked beforehand: the unique constraint on
+    (dispositif, SIREN) settles a race with another import or a company created meanwhile,
+    and the file is then validated again, so the SIREN saved by the other is skipped.
     """
-    Dispositif.objects.select_for_update().get(pk=dispositif.pk)
-    preview = company_import_preview(dispositif=dispositif, parsed=parsed)
-    if not preview.is_valid:
-        raise ValidationError([str(error) for error in preview.errors] or _("Fichier vide."))
-    created = [company_create(dispositif=dispositif, **row.cleaned) for row in preview.new_rows]
-    return ImportResult(created=created, skipped=preview.existing_rows)
+    for attempt in range(2):
+        preview = company_import_preview(dispositif=dispositif, parsed=parsed)
+        if not preview.is_valid:
+            raise ValidationError([str(error) for error in preview.errors] or _("Fichier vide."))
+        companies = [Company(dispositif=dispositif, **row.cleaned) for row in preview.new_rows]
+        try:
+            with transaction.atomic():
+                Company.objects.bulk_create(companies, batch_size=500)
+        except IntegrityError as error:
+            if not _is_siren_conflict(error):
+                raise
+            if attempt:
+                raise ValidationError(
+                    _(
+                        "Des entreprises de ce fichier viennent d'être enregistrées par ailleurs :"
+                        " déposez le fichier à nouveau."
+                    )
+                ) from error
+            continue
+        return ImportResult(created=companies, skipped=preview.existing_rows)

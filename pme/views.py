@@ -8,12 +8,10 @@ access — answers 404. Every write goes through ``pme.services`` or ``pme.impor
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView, TemplateView, View
 
+from alize import exports
 from alize.errors import ApplicationError
 from alize.panels import render_panels
 from alize.web import (
@@ -325,12 +324,11 @@ class CompanyImportTemplateView(ActionRequiredMixin, View):
     action = Action.MANAGE
 
     def get(self, request, *args, **kwargs):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="modele-import-entreprises.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(imports.TEMPLATE_HEADERS.values())
-        return response
+        return exports.csv_response(
+            filename="modele-import-entreprises.csv",
+            headers=list(imports.TEMPLATE_HEADERS.values()),
+            rows=[],
+        )
 
 
 # ---------------------------------------------------------------------------------------
