@@ -288,10 +288,11 @@ TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
 
 def test_templates_hold_no_inline_script_or_event_handler():
-    """Guard rail: scripts come from static files only (the CSP forbids inline ones)."""
+    """Guard rail: scripts and style sheets come from static files only (the CSP forbids
+    inline ones)."""
     inline_script = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
     handler = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
-    javascript_url = re.compile(r"javascript:", re.IGNORECASE)
+    javascript_url = re.compile(r"javascript:|<style", re.IGNORECASE)
     offending = [
         str(path.relative_to(TEMPLATES))
         for path in TEMPLATES.rglob("*.html")
@@ -337,6 +338,7 @@ def test_schema_and_docs_need_a_signed_in_user_or_a_token(world, client):
     assert page.status_code == 200
     html = page.content.decode()
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert "<style" not in html
     script = client.get(reverse("api-docs") + "?script=")
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")

@@ -17,6 +17,7 @@ class PrivateSwaggerView(SpectacularSwaggerSplitView):
     Content Security Policy); an anonymous browser is sent to the login page."""
 
     permission_classes = [IsAuthenticated]
+    template_name = "api/swagger_ui.html"
 
     def handle_exception(self, exc):
         if isinstance(exc, NotAuthenticated):
