@@ -1,6 +1,11 @@
-"""Filter helpers shared by every FilterSet: a free-text search over declared fields."""
+"""Filter helpers shared by every FilterSet: a free-text search over declared fields, and a
+date-time filter whose UTC offset stays within the range PostgreSQL and real zones accept."""
+
+from datetime import timedelta
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -20,3 +25,28 @@ class SearchFilterSet(django_filters.FilterSet):
         for field in self.search_fields:
             condition |= Q(**{f"{field}__icontains": value})
         return queryset.filter(condition)
+
+
+# Real time zones run from UTC-12:00 to UTC+14:00; PostgreSQL refuses larger offsets.
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A date-time whose UTC offset, when given, lies within ±14:00 (else a field error)."""
+
+    default_error_messages = {
+        "offset": _("Le décalage horaire doit être compris entre -14:00 et +14:00."),
+    }
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        offset = result.utcoffset() if result is not None else None
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise ValidationError(self.error_messages["offset"], code="offset")
+        return result
+
+
+class BoundedDateTimeFilter(django_filters.DateTimeFilter):
+    """The date-time filter every FilterSet uses: offsets beyond ±14:00 answer 400."""
+
+    field_class = BoundedDateTimeField

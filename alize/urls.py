@@ -2,21 +2,31 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from alize.accounts import views as account_views
+from alize.api.docs import PrivateSchemaView, PrivateSwaggerView
 
 urlpatterns = [
     path("", account_views.HomeView.as_view(), name="home"),
     path("connexion/", account_views.login_view, name="login"),
     path("deconnexion/", account_views.LogoutView.as_view(), name="logout"),
+    path(
+        "mot-de-passe/",
+        account_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "mot-de-passe/modifie/",
+        account_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dispositifs/", include("dispositifs.urls")),
     path("comites/", include("dispositifs.committees.urls")),
     path("pme/", include("pme.urls")),
     path("partenaires/", include("partners.urls")),
     path("api/v1/", include("alize.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/schema/", PrivateSchemaView.as_view(), name="api-schema"),
+    path("api/docs/", PrivateSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]

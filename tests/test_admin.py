@@ -39,7 +39,8 @@ def test_animateur_has_no_admin(world, client):
     assert response.status_code == 302
 
 
-def test_api_docs_page_is_served_with_local_assets(db, client):
+def test_api_docs_page_is_served_with_local_assets(world, client):
+    client.force_login(world.animateur_a)
     page = client.get(reverse("api-docs")).content.decode()
     assert "swagger-ui" in page and "cdn." not in page
     assert client.get(reverse("api-schema")).status_code == 200

@@ -17,13 +17,16 @@ from tests.factories import MembershipFactory, OrganisationFactory, project_at
 
 
 @pytest.fixture
-def api_schema(db):
+def api_schema(token):
     # Like Django's test client: the WSGI handler must not close the test's connection
     # (and with it the transaction that holds the test data) at the end of each request.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        yield schemathesis.openapi.from_wsgi("/api/schema/", application)
+        # The schema is served to signed-in users and token holders only.
+        yield schemathesis.openapi.from_wsgi(
+            "/api/schema/", application, headers={"Authorization": f"Token {token}"}
+        )
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)

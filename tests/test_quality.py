@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from django.conf import settings
 from django.core.management import call_command
@@ -53,17 +54,83 @@ def test_deploy_checks_on_production_settings():
     assert code == 0, output
 
 
-def test_docker_compose_file():
-    compose = ROOT / "docker-compose.yml"
-    data = yaml.safe_load(compose.read_text())
+COMPOSE_ENV = {
+    "POSTGRES_PASSWORD": "compose-test-password",
+    "DJANGO_SECRET_KEY": "compose-test-secret",
+    "SITE_DOMAIN": "alize.example.org",
+}
+
+
+def load_compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_docker_compose_file_structure():
+    """Runs everywhere (no docker-compose needed): the YAML itself is checked."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    data = load_compose()
     services = data["services"]
-    assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
-    images = {
-        (str(services[name].get("build")), services[name].get("image"))
-        for name in ("web", "worker", "beat")
-    }
-    assert len(images) == 1, "web, worker and beat share one image definition"
-    assert services["web"].get("build") or services["web"].get("image")
-    if shutil.which("docker-compose"):
-        code, output = run("docker-compose", "-f", str(compose), "config", "--quiet")
-        assert code == 0, output
+    assert {"proxy", "postgres", "redis", "migrate", "web", "worker", "beat"} <= set(services)
+
+    # One anchor defines the application image and environment for all four app services.
+    assert "x-app: &app" in text
+    app = data["x-app"]
+    for name in ("migrate", "web", "worker", "beat"):
+        assert services[name]["image"] == app["image"]
+        assert services[name]["build"] == app["build"]
+        assert services[name]["environment"] == app["environment"]
+
+    # No default secrets: compose refuses to start without them.
+    environment = app["environment"]
+    assert "${POSTGRES_PASSWORD:?" in environment["DATABASE_URL"]
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(
+        "${POSTGRES_PASSWORD:?"
+    )
+    assert environment["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?")
+    assert environment["ALLOWED_HOSTS"].startswith("${SITE_DOMAIN:?")
+    assert ":-" not in text, "no default value may stand in for a required variable"
+
+    # Redis persists the broker's queue; PostgreSQL and Redis have health checks.
+    redis_command = services["redis"]["command"]
+    assert redis_command[redis_command.index("--appendonly") + 1] == "yes"
+    assert any(v.endswith(":/data") for v in services["redis"]["volumes"])
+    for name in ("postgres", "redis", "web"):
+        assert services[name]["healthcheck"]["test"], name
+
+    # Migrations run once, in a one-shot service that the app services wait for.
+    assert services["migrate"]["command"][-2:] == ["migrate", "--noinput"]
+    assert services["migrate"]["restart"] == "no"
+    assert "migrate" not in str(services["web"]["command"])
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+        assert depends["postgres"]["condition"] == "service_healthy", name
+
+    # Only the reverse proxy is published; the application trusts proxy headers behind it.
+    assert "ports" not in services["web"]
+    assert services["web"]["expose"] == ["8000"]
+    assert {"80:80", "443:443"} <= set(services["proxy"]["ports"])
+    assert "web:8000" in services["proxy"]["command"]
+    assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+    assert environment["BEHIND_PROXY"] == "1"
+    for name, service in services.items():
+        if name != "proxy":
+            assert "ports" not in service, name
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is not installed")
+def test_docker_compose_config_validates():
+    env = {**os.environ, **COMPOSE_ENV}
+    code, output = run("docker-compose", "-f", "docker-compose.yml", "config", "--quiet", env=env)
+    assert code == 0, output
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is not installed")
+def test_docker_compose_refuses_to_start_without_the_secrets():
+    for missing in COMPOSE_ENV:
+        env = {k: v for k, v in {**os.environ, **COMPOSE_ENV}.items() if k != missing}
+        code, output = run(
+            "docker-compose", "-f", "docker-compose.yml", "config", "--quiet", env=env
+        )
+        assert code != 0, missing
+        assert missing in output

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
-from .backends import is_locked_out
+from .backends import client_ip, is_locked_out
 
 
 class LoginForm(forms.Form):
@@ -24,7 +24,7 @@ class LoginForm(forms.Form):
         cleaned = super().clean()
         email, password = cleaned.get("email"), cleaned.get("password")
         if email and password:
-            if is_locked_out(email):
+            if is_locked_out(email, client_ip(self.request)):
                 raise forms.ValidationError(
                     _("Trop de tentatives échouées : réessayez dans quelques minutes."),
                     code="locked_out",

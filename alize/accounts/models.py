@@ -149,7 +149,8 @@ class RoleAssignment(models.Model):
 
 @global_model("Login failures concern an address and an IP, before any scope exists.")
 class LoginFailure(models.Model):
-    """A failed login, kept to lock an address out after repeated failures."""
+    """A failed login with its client address: repeated failures lock the (address, IP)
+    pair, and many failures from one IP lock that IP. Purged daily once old. Global."""
 
     email = models.CharField(max_length=254, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -158,6 +159,7 @@ class LoginFailure(models.Model):
     class Meta:
         verbose_name = _("échec de connexion")
         verbose_name_plural = _("échecs de connexion")
+        indexes = [models.Index(fields=["ip", "at"], name="login_failure_ip_at")]
 
     def __str__(self):
         return f"{self.email} ({self.at:%Y-%m-%d %H:%M})"

@@ -1,8 +1,10 @@
 """Login, logout and the home page, whose panels depend on the user's roles."""
 
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import LogoutView as DjangoLogoutView
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -40,6 +42,19 @@ def login_view(request):
 
 class LogoutView(DjangoLogoutView):
     """Logs out on POST only (CSRF-protected)."""
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """The signed-in user changes their password; the session stays open."""
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("password_change_done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    """Confirms the new password."""
+
+    template_name = "registration/password_change_done.html"
 
 
 class HomeView(SignedInMixin, TemplateView):

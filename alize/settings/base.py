@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "simple_history",
     # The project's apps, in layer order (DESIGN §3): core, directory, tenant, pipeline,
     # committees, then missions and loans, then reporting. Panels and menu entries
@@ -45,8 +47,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "alize.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "alize.cache_control.PrivateCacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "alize.middleware.FrenchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -112,9 +116,37 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Brute-force lockout: failed logins per e-mail address within the window.
+# Brute-force lockout (alize.accounts.backends): failures of one address from one IP, and
+# failures from one IP across every address, within the window; the lock lifts as they age.
 LOGIN_FAILURE_LIMIT = 5
+LOGIN_FAILURE_IP_LIMIT = 20
 LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+LOGIN_FAILURE_RETENTION = timedelta(days=7)
+# Reverse proxies in front of the application server that append to X-Forwarded-For (0: none,
+# the client is REMOTE_ADDR). Only a proxy that the clients cannot bypass may be counted.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Idle timeout: a session lasts a working day after the last request.
+SESSION_COOKIE_AGE = 9 * 60 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Content Security Policy (django-csp): scripts and style sheets only from our own origin,
+# never inline. Style attributes stay allowed for computed widths (funnel bars).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
@@ -135,9 +167,20 @@ MEDIA_ROOT = BASE_DIR / "media"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "alize.api.throttling.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "alize.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "alize.api.throttling.AnonymousRateThrottle",
+        "alize.api.throttling.ClientRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min", "token_failure": "20/hour"},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PERMISSION_CLASSES": ["alize.api.permissions.PolicyPermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -178,11 +221,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BEAT_SCHEDULE = {
+    "accounts-purge-login-failures": {
+        "task": "alize.accounts.tasks.purge_login_failures",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "pme-due-follow-ups": {
         "task": "pme.tasks.refresh_due_follow_ups",
         "schedule": crontab(hour=6, minute=0),
     },
 }
+
+# API request bodies (alize.api.parsers.BoundedJSONParser).
+API_JSON_MAX_BYTES = 2_621_440
+API_JSON_MAX_DEPTH = 32
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "Alizé <noreply@alize.fr>"

@@ -1,7 +1,7 @@
 """Test settings: a fast password hasher and no outgoing e-mail; the real PostgreSQL and Redis."""
 
 from .base import *  # noqa: F403
-from .base import PASSWORD_HASHERS
+from .base import PASSWORD_HASHERS, REST_FRAMEWORK
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -10,3 +10,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate limits far above what one test sends; tests of the throttles set their own rates.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "100000/min",
+        "user": "100000/min",
+        "token_failure": "100000/min",
+    },
+}

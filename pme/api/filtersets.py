@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from alize.filters import SearchFilterSet
+from alize.filters import BoundedDateTimeFilter, SearchFilterSet
 
 from ..models import (
     Company,
@@ -62,8 +62,8 @@ class ProjectAPIFilterSet(SearchFilterSet):
 class StageTransitionAPIFilterSet(django_filters.FilterSet):
     dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
     to_stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Vers"))
-    after = django_filters.DateTimeFilter(field_name="at", lookup_expr="gte", label=_("Après le"))
-    before = django_filters.DateTimeFilter(field_name="at", lookup_expr="lte", label=_("Avant le"))
+    after = BoundedDateTimeFilter(field_name="at", lookup_expr="gte", label=_("Après le"))
+    before = BoundedDateTimeFilter(field_name="at", lookup_expr="lte", label=_("Avant le"))
 
     class Meta:
         model = StageTransition
