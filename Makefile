@@ -64,16 +64,16 @@ system-deps:
 	fi
 
 run: venv
-	@$(PY) alize/stack.py run
+	@$(PY) devstack/stack.py run
 
 test: venv system-deps
-	@$(PY) alize/stack.py test $(ARGS)
+	@$(PY) devstack/stack.py test $(ARGS)
 
 services: venv
-	@$(PY) alize/stack.py services
+	@$(PY) devstack/stack.py services
 
 stop:
-	@if [ -x $(PY) ]; then $(PY) alize/stack.py stop; fi
+	@if [ -x $(PY) ]; then $(PY) devstack/stack.py stop; fi
 
 lock:
 	@test -n "$(PYTHON_BOOT)" || { echo "Python 3.11 or newer is required."; exit 1; }
