@@ -1,6 +1,6 @@
 # Alizé: local development.
 #
-#   make run    start the platform with demo data on http://127.0.0.1:$(PORT)/
+#   make run    start the platform with demo data on http://127.0.0.1:$(PORT)/ (DEBUG=1: debug pages)
 #   make test   run the whole test suite (pytest arguments via ARGS="-k committee")
 #
 # Only Python 3.11+ is needed: PostgreSQL and Redis come from wheels and start on demand
@@ -12,7 +12,8 @@ SHELL := /bin/bash
 PORT ?= 8000
 ARGS ?=
 RUN_ARGS ?=
-export PORT
+DEBUG ?=
+export PORT DEBUG
 
 PYTHON_BOOT := $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 VENV := .venv
