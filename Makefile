@@ -1,6 +1,6 @@
 # Alizé: local development.
 #
-#   make run    start the platform with demo data on http://127.0.0.1:$(PORT)/
+#   make run    start the platform with demo data on http://127.0.0.1:$(PORT)/ (DEBUG=1: debug pages)
 #   make test   run the whole test suite (pytest arguments via ARGS="-k committee")
 #
 # Only Python 3.11+ is needed: PostgreSQL and Redis come from wheels and start on demand
@@ -11,7 +11,9 @@ SHELL := /bin/bash
 
 PORT ?= 8000
 ARGS ?=
-export PORT
+RUN_ARGS ?=
+DEBUG ?=
+export PORT DEBUG
 
 PYTHON_BOOT := $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 VENV := .venv
@@ -64,16 +66,16 @@ system-deps:
 	fi
 
 run: venv
-	@$(PY) alize/stack.py run
+	@$(PY) devstack/stack.py run $(RUN_ARGS)
 
 test: venv system-deps
-	@$(PY) alize/stack.py test $(ARGS)
+	@$(PY) devstack/stack.py test $(ARGS)
 
 services: venv
-	@$(PY) alize/stack.py services
+	@$(PY) devstack/stack.py services
 
 stop:
-	@if [ -x $(PY) ]; then $(PY) alize/stack.py stop; fi
+	@if [ -x $(PY) ]; then $(PY) devstack/stack.py stop; fi
 
 lock:
 	@test -n "$(PYTHON_BOOT)" || { echo "Python 3.11 or newer is required."; exit 1; }

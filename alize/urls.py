@@ -30,3 +30,5 @@ urlpatterns = [
     path("api/docs/", PrivateSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "alize.error_views.server_error"

@@ -1,12 +1,44 @@
-"""Local development: debug on, demo-friendly defaults."""
+"""Local development (`make run`): debug off unless DEBUG=1, demo-friendly defaults.
 
-from .base import *  # noqa: F403
+A `manage.py` command typed by hand reaches the servers that the local stack started: their
+URLs are read from `.local/stack.json` when `DATABASE_URL` / `REDIS_URL` are not set (the
+environment always wins).
+"""
 
-DEBUG = True
+import json
+import os
+from pathlib import Path
 
-# Plain static storage: WhiteNoise serves the source folders in development, and the
-# compressed manifest (production) takes a minute to build for nothing here.
+
+def stack_urls(local_dir: Path) -> dict[str, str]:
+    """DATABASE_URL and REDIS_URL of the embedded servers recorded by the local stack."""
+    try:
+        state = json.loads((local_dir / "stack.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    urls = {}
+    postgres_url = (state.get("postgres") or {}).get("url")
+    if postgres_url:
+        urls["DATABASE_URL"] = postgres_url
+    redis_port = (state.get("redis") or {}).get("port")
+    if redis_port:
+        urls["REDIS_URL"] = f"redis://127.0.0.1:{int(redis_port)}/0"
+    return urls
+
+
+_LOCAL_DIR = os.environ.get("ALIZE_LOCAL_DIR") or Path(__file__).resolve().parents[2] / ".local"
+for _key, _value in stack_urls(Path(_LOCAL_DIR)).items():
+    os.environ.setdefault(_key, _value)
+
+from .base import *  # noqa: E402, F403
+
+DEBUG = os.environ.get("DEBUG") == "1"
+
+# Plain static storage: the compressed manifest (production) takes a minute to build for
+# nothing here. WhiteNoise serves the source folders too, with DEBUG on or off.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

