@@ -82,7 +82,7 @@ class Skill(models.Model):
         return self.name
 
 
-@global_model("Communes are a national reference list (COG and La Poste), shared by every dispositif.")
+@global_model("Communes are a national reference list (COG, La Poste) shared by all dispositifs.")
 class Commune(models.Model):
     """A French commune (COG, INSEE code) with its postal codes, département, region and
     centre point. Loaded from ``partners/reference/data``; refreshed by ``refresh_communes``."""

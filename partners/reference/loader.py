@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
+from psycopg import sql
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COMMUNES_FILE = DATA_DIR / "communes.csv.gz"
 NAF_FILE = DATA_DIR / "naf_rev2.csv"
@@ -103,7 +105,7 @@ def read_postal_csv(path: Path) -> list[dict]:
 
 def write_communes_file(rows: list[dict], path: Path = COMMUNES_FILE) -> None:
     # mtime=0 keeps the compressed file identical for identical data.
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as handle:
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
         writer = csv.DictWriter(text, fieldnames=COMMUNE_COLUMNS)
         writer.writeheader()
@@ -122,18 +124,21 @@ def read_naf_file(path: Path = NAF_FILE) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def _copy(connection, table: str, columns: tuple[str, ...], records: Iterable[tuple]) -> None:
+def _replace(connection, table: str, columns: tuple[str, ...], records: Iterable[tuple]) -> None:
+    """Empty ``table`` and fill it with ``records`` through one COPY."""
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        raw.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+        with raw.copy(statement) as copy:
             for record in records:
                 copy.write_row(record)
 
 
 def load_communes(connection, table: str, rows: list[dict]) -> int:
     """Replace the content of the communes table by ``rows`` (one COPY). Returns the count."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}")
 
     def records():
         for row in rows:
@@ -148,13 +153,11 @@ def load_communes(connection, table: str, rows: list[dict]) -> int:
                 row["longitude"] or None,
             )
 
-    _copy(connection, table, COMMUNE_COLUMNS, records())
+    _replace(connection, table, COMMUNE_COLUMNS, records())
     return len(rows)
 
 
 def load_naf(connection, table: str, rows: list[dict]) -> int:
     """Replace the content of the NAF table by ``rows``. Returns the count."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}")
-    _copy(connection, table, NAF_COLUMNS, (tuple(r[c] for c in NAF_COLUMNS) for r in rows))
+    _replace(connection, table, NAF_COLUMNS, (tuple(r[c] for c in NAF_COLUMNS) for r in rows))
     return len(rows)
