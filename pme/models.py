@@ -41,16 +41,36 @@ def years_between(start: dt.date, end: dt.date) -> int:
     return years
 
 
+class CheckStatus(models.TextChoices):
+    PASSED = "passed", _("rempli")
+    FAILED = "failed", _("non rempli")
+    UNKNOWN = "unknown", _("à vérifier")
+
+
 @dataclass
 class EligibilityCheck:
+    """One criterion: passed, failed, or unknown when the data it needs is missing."""
+
     code: str
-    passed: bool
+    status: str
     message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status == CheckStatus.PASSED
+
+    @property
+    def unknown(self) -> bool:
+        return self.status == CheckStatus.UNKNOWN
 
 
 @dataclass
 class Eligibility:
-    """The programme's three criteria for a company, with the reasons shown to people."""
+    """The programme's three criteria for a company, with the reasons shown to people.
+
+    A criterion whose data is missing (an unknown turnover) is « to be checked »: it is not a
+    pass, so the company is not eligible until the data is entered or an exception granted,
+    but it is not shown as a failure either."""
 
     checks: list[EligibilityCheck] = field(default_factory=list)
     exception: bool = False
@@ -66,7 +86,12 @@ class Eligibility:
 
     @property
     def failures(self) -> list[EligibilityCheck]:
-        return [check for check in self.checks if not check.passed]
+        return [check for check in self.checks if check.status == CheckStatus.FAILED]
+
+    @property
+    def to_check(self) -> bool:
+        """No criterion fails but at least one is unknown."""
+        return not self.failures and any(check.unknown for check in self.checks)
 
 
 class Company(TenantModel):
@@ -136,14 +161,19 @@ class Company(TenantModel):
     def eligibility(self, on: dt.date | None = None) -> Eligibility:
         """Older than three years, SME size, commune inside the dispositif's perimeter."""
         age = self.age_years(on)
-        small = self.headcount < SME_MAX_HEADCOUNT and (
-            self.turnover is None or self.turnover <= SME_MAX_TURNOVER
-        )
+        if self.headcount >= SME_MAX_HEADCOUNT or (
+            self.turnover is not None and self.turnover > SME_MAX_TURNOVER
+        ):
+            size = CheckStatus.FAILED
+        elif self.turnover is None:
+            size = CheckStatus.UNKNOWN
+        else:
+            size = CheckStatus.PASSED
         perimeter = self.dispositif.perimeter
         checks = [
             EligibilityCheck(
                 "age",
-                age >= MIN_AGE_YEARS,
+                CheckStatus.PASSED if age >= MIN_AGE_YEARS else CheckStatus.FAILED,
                 ngettext(
                     "Créée il y a %(age)s an (au moins %(min)s requis).",
                     "Créée il y a %(age)s ans (au moins %(min)s requis).",
@@ -153,13 +183,20 @@ class Company(TenantModel):
             ),
             EligibilityCheck(
                 "size",
-                small,
-                _("Effectif %(headcount)s (moins de %(max)s salariés, CA ≤ 50 M€).")
+                size,
+                (
+                    _(
+                        "Effectif %(headcount)s (moins de %(max)s salariés) ; chiffre d'affaires "
+                        "inconnu, à vérifier (50 M€ au plus)."
+                    )
+                    if size == CheckStatus.UNKNOWN
+                    else _("Effectif %(headcount)s (moins de %(max)s salariés, CA ≤ 50 M€).")
+                )
                 % {"headcount": self.headcount, "max": SME_MAX_HEADCOUNT},
             ),
             EligibilityCheck(
                 "perimeter",
-                self.commune_code in perimeter,
+                CheckStatus.PASSED if self.commune_code in perimeter else CheckStatus.FAILED,
                 (
                     _("La commune %(code)s est dans le périmètre du dispositif.")
                     if self.commune_code in perimeter

@@ -105,7 +105,10 @@ def read_postal_csv(path: Path) -> list[dict]:
 
 def write_communes_file(rows: list[dict], path: Path = COMMUNES_FILE) -> None:
     # mtime=0 keeps the compressed file identical for identical data.
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as handle:
+    with (
+        open(path, "wb") as raw,
+        gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as handle,
+    ):
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
         writer = csv.DictWriter(text, fieldnames=COMMUNE_COLUMNS)
         writer.writeheader()

@@ -32,6 +32,7 @@ def check_manages(serializer, dispositif_id, field: str) -> None:
 
 class EligibilityCheckSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=["age", "size", "perimeter"])
+    status = serializers.ChoiceField(choices=["passed", "failed", "unknown"])
     passed = serializers.BooleanField()
     message = serializers.CharField()
 
@@ -40,6 +41,7 @@ class EligibilitySerializer(serializers.Serializer):
     """The three criteria of the programme, their reasons and any justified exception."""
 
     criteria_met = serializers.BooleanField()
+    to_check = serializers.BooleanField()
     eligible = serializers.BooleanField()
     exception = serializers.BooleanField()
     exception_reason = serializers.CharField()
