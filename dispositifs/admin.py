@@ -1,5 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from partners.reference.forms import PerimeterField
 
 from .models import (
     AgendaItem,
@@ -18,8 +22,31 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["organisation"]
 
 
+class DispositifAdminForm(forms.ModelForm):
+    """The perimeter is edited as commune names (or postal / INSEE codes), one per line."""
+
+    perimeter = PerimeterField(label=_("Périmètre"), required=False)
+
+    class Meta:
+        model = Dispositif
+        fields = [
+            "name",
+            "slug",
+            "region",
+            "departements",
+            "perimeter",
+            "carrier",
+            "launch_date",
+            "status",
+            "advance_min",
+            "advance_max",
+            "follow_up_years",
+        ]
+
+
 @admin.register(Dispositif)
 class DispositifAdmin(admin.ModelAdmin):
+    form = DispositifAdminForm
     list_display = ["name", "region", "status", "launch_date", "carrier"]
     list_filter = ["status", "region"]
     search_fields = ["name", "slug"]

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from alize.accounts.models import Role
 from alize.accounts.roles import can_manage, dispositif_ids_with_role
 from alize.web import FilteredListView, ScopedDetailView
+from partners.reference.selectors import communes_by_code
 
 from .filtersets import DispositifFilterSet
 from .selectors import dispositif_list, dispositif_memberships
@@ -37,6 +38,10 @@ class DispositifDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["memberships"] = dispositif_memberships(self.object)
+        communes = communes_by_code(self.object.perimeter)
+        context["perimeter_names"] = [
+            communes[code].name if code in communes else code for code in self.object.perimeter
+        ]
         context["pipeline_links"] = self.pipeline_links()
         return context
 

@@ -1,13 +1,16 @@
 """Browser views of partner organisations."""
 
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 
 from alize.accounts.models import Role
-from alize.web import FilteredListView, ScopedDetailView
+from alize.web import FilteredListView, RoleRequiredMixin, ScopedDetailView
 from dispositifs.models import Membership
 
 from .filtersets import OrganisationFilterSet
 from .models import Organisation
+from .reference.selectors import commune_candidates
 
 STAFF_ROLES = (Role.NATIONAL_COORDINATOR, Role.ANIMATEUR)
 
@@ -40,3 +43,15 @@ class OrganisationDetailView(ScopedDetailView):
             .order_by("dispositif__name")
         )
         return context
+
+
+class CommuneAutocompleteView(RoleRequiredMixin, View):
+    """htmx autocomplete: the communes matching what was typed (postal code, name or INSEE
+    code) as ``<option>`` elements. Serves global reference data, the same for everyone."""
+
+    allowed_roles = STAFF_ROLES
+
+    def get(self, request):
+        value = request.GET.get("q") or next(iter(request.GET.values()), "")
+        communes = commune_candidates(value) if len(value.strip()) >= 2 else []
+        return render(request, "partners/commune_options.html", {"communes": communes})

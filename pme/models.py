@@ -20,6 +20,8 @@ from simple_history.models import HistoricalRecords
 
 from alize.tenancy import TenantModel, declare_history_global
 from alize.validators import validate_siren, validate_siret
+from partners.reference.selectors import naf_label
+from partners.reference.validators import validate_naf_code
 
 SME_MAX_HEADCOUNT = 250
 SME_MAX_TURNOVER = Decimal("50000000")
@@ -102,7 +104,9 @@ class Company(TenantModel):
         _("SIRET du siège"), max_length=14, blank=True, validators=[validate_siret]
     )
     name = models.CharField(_("raison sociale"), max_length=200)
-    naf_code = models.CharField(_("code NAF"), max_length=6, validators=[naf_validator])
+    naf_code = models.CharField(
+        _("code NAF"), max_length=6, validators=[naf_validator, validate_naf_code]
+    )
     creation_date = models.DateField(_("date de création"))
     headcount = models.PositiveIntegerField(_("effectif"))
     turnover = models.DecimalField(
@@ -154,6 +158,11 @@ class Company(TenantModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def naf_label(self) -> str:
+        """« Réparation de machines et équipements mécaniques » for 33.12Z (NAF rev. 2)."""
+        return naf_label(self.naf_code)
 
     def age_years(self, on: dt.date | None = None) -> int:
         return years_between(self.creation_date, on or timezone.localdate())

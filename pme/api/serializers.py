@@ -52,6 +52,7 @@ class CompanySerializer(TenantSerializer):
     """An SME; its eligibility is computed, and exceptions are recorded in the browser."""
 
     age_years = serializers.IntegerField(read_only=True)
+    naf_label = serializers.CharField(read_only=True)
     eligibility = EligibilitySerializer(read_only=True)
 
     class Meta:
@@ -63,6 +64,7 @@ class CompanySerializer(TenantSerializer):
             "siret",
             "name",
             "naf_code",
+            "naf_label",
             "creation_date",
             "age_years",
             "headcount",
