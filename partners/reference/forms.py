@@ -8,6 +8,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .selectors import commune_label, commune_resolve, communes_by_code
@@ -16,8 +17,6 @@ from .selectors import commune_label, commune_resolve, communes_by_code
 class CommuneInput(forms.TextInput):
     """A text input that asks the autocomplete for candidates as the user types, and lists
     them in a ``<datalist>`` (picking one fills « Name (INSEE) »)."""
-
-    template_name = "partners/widgets/commune_input.html"
 
     def __init__(self, attrs=None):
         base = {
@@ -33,8 +32,12 @@ class CommuneInput(forms.TextInput):
         list_id = f"{context['widget']['attrs'].get('id', name)}-communes"
         context["widget"]["attrs"]["list"] = list_id
         context["widget"]["attrs"]["hx-target"] = f"#{list_id}"
-        context["widget"]["list_id"] = list_id
         return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        list_id = f"{(attrs or {}).get('id', name)}-communes"
+        return html + format_html('<datalist id="{}"></datalist>', list_id)
 
 
 class CommuneField(forms.CharField):
