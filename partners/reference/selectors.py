@@ -4,7 +4,6 @@ a commune, and NAF codes to their labels."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -75,9 +74,13 @@ def communes_by_code(codes) -> dict[str, Commune]:
     return {c.code: c for c in Commune.objects.filter(code__in=list(codes))}
 
 
-@lru_cache(maxsize=1)
+_NAF_LABELS: dict[str, str] = {}
+
+
 def _naf_labels() -> dict[str, str]:
-    return dict(NafCode.objects.values_list("code", "label"))
+    if not _NAF_LABELS:  # read once per process, but never cache an empty table
+        _NAF_LABELS.update(NafCode.objects.values_list("code", "label"))
+    return _NAF_LABELS
 
 
 def naf_label(code: str) -> str:
