@@ -6,10 +6,12 @@ Every model here is tenant-scoped: a company belongs to the dispositif that supp
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -20,7 +22,7 @@ from simple_history.models import HistoricalRecords
 
 from alize.tenancy import TenantModel, declare_history_global
 from alize.validators import validate_siren, validate_siret
-from partners.reference.selectors import naf_label
+from partners.reference.selectors import communes_by_code, naf_label
 from partners.reference.validators import validate_naf_code
 
 SME_MAX_HEADCOUNT = 250
@@ -158,6 +160,19 @@ class Company(TenantModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        """The commune must be in the reference; its official name is taken from there."""
+        super().clean()
+        code = self.commune_code or ""
+        if not re.fullmatch(r"\d{5}|2[AB]\d{3}", code):
+            return  # the field's own validator reports it
+        commune = communes_by_code([code]).get(code)
+        if commune is None:
+            raise ValidationError(
+                {"commune_code": _("Code commune INSEE inconnu : %(code)s.") % {"code": code}}
+            )
+        self.commune_name = commune.name
 
     @property
     def naf_label(self) -> str:

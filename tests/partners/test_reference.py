@@ -16,8 +16,10 @@ from partners.models import Commune, NafCode
 from partners.reference import loader
 from partners.reference.selectors import commune_candidates, commune_resolve, naf_label
 from pme.models import Company
+from tests.conftest import api_client_for
 from tests.coverage import CoversRoutes
 from tests.factories import CompanyFactory
+from tests.pme.test_api import company_payload
 from tests.pme.test_imports import FRENCH_HEADER, csv_file, preview_of
 from tests.pme.test_views import COMPANY_POST
 
@@ -250,3 +252,16 @@ class TestCommuneAutocomplete(CoversRoutes):
         for code, name in VALENCIENNES_59300.items():
             assert f'<option value="{name} ({code})">' in pages[0]
         assert client.get(self.url("5")).content.decode().strip() == ""
+
+
+def test_api_takes_the_commune_name_from_the_reference_and_refuses_unknown_codes(world):
+    api = api_client_for(world.animateur_a)
+    url = reverse("api:company-list")
+    refused = api.post(url, company_payload(world.a, commune_code="00000"), format="json")
+    assert refused.status_code == 400 and "commune_code" in refused.json()["errors"]
+    created = api.post(
+        url, company_payload(world.a, commune_code="59014", commune_name=""), format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["commune_name"] == "Anzin"
+    assert not Company.unscoped_objects.filter(commune_code="00000").exists()
