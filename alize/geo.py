@@ -1,6 +1,20 @@
-"""French administrative reference lists used across apps (INSEE codes)."""
+"""French administrative reference lists used across apps (INSEE codes).
+
+Region and département names come from the COG (INSEE), shipped in ``alize/geodata`` with
+their source (see ``partners/reference/data/SOURCE.md``)."""
+
+import csv
+from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
+
+GEODATA = Path(__file__).resolve().parent / "geodata"
+
+
+def _read(name: str) -> list[dict]:
+    with open(GEODATA / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
 
 REGIONS = [
     ("84", "Auvergne-Rhône-Alpes"),
@@ -22,13 +36,26 @@ REGIONS = [
     ("04", "La Réunion"),
     ("06", "Mayotte"),
 ]
-REGION_NAMES = dict(REGIONS)
+# The choices above are the regions a dispositif can belong to; names of every COG region
+# and département (overseas collectivities included) come from the shipped files.
+REGION_NAMES = {row["code"]: row["name"] for row in _read("regions.csv")}
+DEPARTEMENT_NAMES = {row["code"]: row["name"] for row in _read("departements.csv")}
+
+
+def region_name(code: str) -> str:
+    """« Hauts-de-France » for 32; '' for an unknown code."""
+    return REGION_NAMES.get(code or "", "")
+
+
+def departement_name(code: str) -> str:
+    """« Nord » for 59; '' for an unknown code."""
+    return DEPARTEMENT_NAMES.get(code or "", "")
 
 
 def region_code(name_or_code: str) -> str | None:
     """The INSEE code of a region given by its code or its name (case-insensitive)."""
     value = name_or_code.strip()
-    if value in REGION_NAMES:
+    if value in dict(REGIONS):
         return value
     for code, name in REGIONS:
         if name.casefold() == value.casefold():

@@ -1,4 +1,8 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from partners.reference.forms import PerimeterField
 
 from .models import Dispositif, Membership
 
@@ -12,8 +16,31 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["organisation"]
 
 
+class DispositifAdminForm(forms.ModelForm):
+    """The perimeter is edited as commune names (or postal / INSEE codes), one per line."""
+
+    perimeter = PerimeterField(label=_("Périmètre"), required=False)
+
+    class Meta:
+        model = Dispositif
+        fields = [
+            "name",
+            "slug",
+            "region",
+            "departements",
+            "perimeter",
+            "carrier",
+            "launch_date",
+            "status",
+            "advance_min",
+            "advance_max",
+            "follow_up_years",
+        ]
+
+
 @admin.register(Dispositif)
 class DispositifAdmin(admin.ModelAdmin):
+    form = DispositifAdminForm
     list_display = ["name", "region", "status", "launch_date", "carrier"]
     list_filter = ["status", "region"]
     search_fields = ["name", "slug"]

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from alize import geo
 from alize.geo import REGIONS
 from alize.tenancy import (
     ScopedManager,
@@ -89,6 +90,15 @@ class Dispositif(models.Model):
 
     def tenant_id(self):
         return self.pk
+
+    @property
+    def region_name(self) -> str:
+        return geo.region_name(self.region)
+
+    @property
+    def departement_labels(self) -> list[str]:
+        """« Nord (59) » for each département."""
+        return [f"{geo.departement_name(code) or code} ({code})" for code in self.departements]
 
     def clean(self):
         bounds_known = self.advance_min is not None and self.advance_max is not None

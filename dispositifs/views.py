@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.panels import render_panels
 from alize.web import FilteredListView, ScopedDetailView
+from partners.reference.selectors import communes_by_code
 
 from .access import Action
 from .filtersets import DispositifFilterSet
@@ -39,5 +40,9 @@ class DispositifDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["memberships"] = dispositif_memberships(self.object)
+        communes = communes_by_code(self.object.perimeter)
+        context["perimeter_names"] = [
+            communes[code].name if code in communes else code for code in self.object.perimeter
+        ]
         context["panels"] = render_panels("dispositif", self.request, self.object)
         return context

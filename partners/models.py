@@ -1,5 +1,8 @@
-"""Organisations of the tour de table (global) and, later, experts and skill missions."""
+"""Organisations of the tour de table, skills and the reference lists of communes and NAF
+codes (all global); experts and skill missions come later."""
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -77,3 +80,51 @@ class Skill(models.Model):
 
     def __str__(self):
         return self.name
+
+
+@global_model("Communes are a national reference list (COG, La Poste) shared by all dispositifs.")
+class Commune(models.Model):
+    """A French commune (COG, INSEE code) with its postal codes, département, region and
+    centre point. Loaded from ``partners/reference/data``; refreshed by ``refresh_communes``."""
+
+    code = models.CharField(_("code INSEE"), max_length=5, primary_key=True)
+    name = models.CharField(_("nom"), max_length=120)
+    search_name = models.CharField(_("nom normalisé"), max_length=120, db_index=True)
+    postal_codes = ArrayField(
+        models.CharField(max_length=5), verbose_name=_("codes postaux"), default=list
+    )
+    departement = models.CharField(_("département"), max_length=3)
+    region = models.CharField(_("région"), max_length=3)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        ordering = ["name", "code"]
+        indexes = [GinIndex(fields=["postal_codes"], name="commune_postal_codes_gin")]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+@global_model("The NAF rev. 2 nomenclature is a national reference list (INSEE).")
+class NafCode(models.Model):
+    """A sub-class of the French activity nomenclature NAF rev. 2 (e.g. 33.12Z)."""
+
+    code = models.CharField(_("code NAF"), max_length=6, primary_key=True)
+    label = models.CharField(_("libellé"), max_length=255)
+    section = models.CharField(_("section"), max_length=1)
+    division = models.CharField(_("division"), max_length=2)
+
+    class Meta:
+        verbose_name = _("code NAF")
+        verbose_name_plural = _("codes NAF")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} — {self.label}"

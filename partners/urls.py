@@ -11,4 +11,9 @@ urlpatterns = [
         views.OrganisationDetailView.as_view(),
         name="organisation-detail",
     ),
+    path(
+        "communes/autocomplete/",
+        views.CommuneAutocompleteView.as_view(),
+        name="commune-autocomplete",
+    ),
 ]

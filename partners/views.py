@@ -1,13 +1,16 @@
 """Browser views of partner organisations (the directory)."""
 
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 
 from alize.actions import Action
 from alize.panels import render_panels
-from alize.web import FilteredListView, ScopedDetailView
+from alize.web import ActionRequiredMixin, FilteredListView, ScopedDetailView
 
 from .filtersets import OrganisationFilterSet
 from .models import Organisation
+from .reference.selectors import commune_candidates
 
 
 class OrganisationListView(FilteredListView):
@@ -34,3 +37,16 @@ class OrganisationDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         context["panels"] = render_panels("organisation", self.request, self.object)
         return context
+
+
+class CommuneAutocompleteView(ActionRequiredMixin, View):
+    """htmx autocomplete: the communes matching what was typed (postal code, name or INSEE
+    code) as ``<option>`` elements, for those who enter companies. Serves global reference
+    data, the same for everyone."""
+
+    action = Action.MANAGE
+
+    def get(self, request):
+        value = request.GET.get("q") or next(iter(request.GET.values()), "")
+        communes = commune_candidates(value) if len(value.strip()) >= 2 else []
+        return render(request, "partners/commune_options.html", {"communes": communes})

@@ -12,15 +12,17 @@ from dispositifs.models import Dispositif
 from partners.models import Organisation
 
 from .models import Company, Project, ProjectType, Stage
-from .selectors import criteria_met_condition
+from .selectors import criteria_met_condition, criteria_to_check_condition
 
 
 class Eligibility:
     ELIGIBLE = "eligible"
     NOT_ELIGIBLE = "not_eligible"
     EXCEPTION = "exception"
+    TO_CHECK = "to_check"
     CHOICES = [
         (ELIGIBLE, _("Éligible")),
+        (TO_CHECK, _("À vérifier (chiffre d'affaires inconnu)")),
         (NOT_ELIGIBLE, _("Non éligible")),
         (EXCEPTION, _("Par dérogation")),
     ]
@@ -81,8 +83,11 @@ class CompanyFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
         criteria = criteria_met_condition()
         if value == Eligibility.ELIGIBLE:
             return queryset.filter(criteria | Q(eligibility_exception=True))
+        to_check = criteria_to_check_condition()
+        if value == Eligibility.TO_CHECK:
+            return queryset.filter(to_check & Q(eligibility_exception=False))
         if value == Eligibility.NOT_ELIGIBLE:
-            return queryset.filter(~criteria & Q(eligibility_exception=False))
+            return queryset.filter(~criteria & ~to_check & Q(eligibility_exception=False))
         if value == Eligibility.EXCEPTION:
             return queryset.filter(eligibility_exception=True)
         return queryset

@@ -10,8 +10,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from alize.actions import Action
 from alize.errors import ApplicationError
 from partners.models import Organisation, Skill
+from partners.reference.forms import CommuneField
+from partners.reference.selectors import communes_by_code
 
 from .models import Company, FollowUpSource, JobsFollowUp, Project, Stage
 from .selectors import company_list, managed_dispositifs
@@ -79,6 +82,7 @@ class CompanyForm(DispositifChoiceMixin, forms.ModelForm):
     dispositif = forms.ModelChoiceField(
         queryset=None, label=_("Dispositif"), to_field_name="slug", required=True
     )
+    commune_code = CommuneField(label=_("Commune"))
 
     class Meta:
         model = Company
@@ -95,8 +99,13 @@ class CompanyForm(DispositifChoiceMixin, forms.ModelForm):
             self.fields[name].widget.attrs.pop("maxlength", None)
         self.fields["siren"].help_text = _("9 chiffres ; les espaces sont acceptés.")
         self.fields["siret"].help_text = _("14 chiffres, commence par le SIREN.")
-        self.fields["naf_code"].help_text = _("Par exemple 25.62B.")
-        self.fields["commune_code"].help_text = _("Code INSEE à 5 caractères, par exemple 59606.")
+        self.fields["naf_code"].help_text = _(
+            "Code NAF rév. 2, par exemple 33.12Z (Réparation de machines et équipements "
+            "mécaniques)."
+        )
+        if "commune_name" in self.fields:
+            # Filled from the commune reference once the commune is resolved.
+            del self.fields["commune_name"]
         self.setup_dispositif(user, self.instance.dispositif if self.instance.pk else None)
 
     def clean_siren(self):
@@ -109,7 +118,13 @@ class CompanyForm(DispositifChoiceMixin, forms.ModelForm):
         return normalise_naf(self.cleaned_data.get("naf_code"))
 
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in COMPANY_FIELDS}
+        fields = {name: self.cleaned_data[name] for name in COMPANY_FIELDS if name in self.fields}
+        return fields | {"commune_name": self.commune_name()}
+
+    def commune_name(self) -> str:
+        code = self.cleaned_data.get("commune_code")
+        commune = communes_by_code([code]).get(code) if code else None
+        return commune.name if commune else ""
 
     def clean(self):
         cleaned = super().clean()
@@ -187,7 +202,7 @@ class ProjectForm(forms.ModelForm):
                 "Entre %(min)s € et %(max)s € dans ce dispositif."
             ) % {"min": dispositif.advance_min, "max": dispositif.advance_max}
         else:
-            companies = company_list(user).order_by("name")
+            companies = company_list(user, Action.MANAGE).order_by("name")
             self.fields["company"].queryset = companies
             self.fields["company"].label_from_instance = lambda company: (
                 f"{company.name} ({company.siren}) — {company.dispositif}"

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dispositifs.models import Dispositif
+from partners.reference.selectors import commune_resolve
 
 from .forms import compact_identifier, normalise_naf
 from .models import Company
@@ -382,6 +383,9 @@ def _integer_text(value: str) -> str:
 class CompanyRowForm(forms.ModelForm):
     """One line of the file, validated like the company form (model validators included)."""
 
+    # A postal code, a name or an INSEE code; resolved to the INSEE code in ``clean``.
+    commune_code = forms.CharField(max_length=160)
+
     class Meta:
         model = Company
         fields = tuple(COLUMNS)
@@ -396,6 +400,27 @@ class CompanyRowForm(forms.ModelForm):
         self.fields["creation_date"].error_messages["invalid"] = gettext_lazy(
             "Date attendue au format AAAA-MM-JJ ou JJ/MM/AAAA."
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        resolve_commune_column(self, cleaned)
+        return cleaned
+
+
+def resolve_commune_column(form: forms.Form, cleaned: dict) -> None:
+    """The commune column → INSEE code and official name; an unknown value or a postal code
+    shared by several communes (the candidates listed) is an error on that column. The
+    commune name column, when given, picks among several candidates."""
+    value = cleaned.get("commune_code")
+    if not value:
+        return
+    try:
+        commune = commune_resolve(value, name=cleaned.get("commune_name") or "")
+    except ValidationError as error:
+        form.add_error("commune_code", error)
+        return
+    cleaned["commune_code"] = commune.code
+    cleaned["commune_name"] = commune.name
 
 
 def _prepare(values: dict[str, str]) -> dict[str, str]:

@@ -6,10 +6,12 @@ Every model here is tenant-scoped: a company belongs to the dispositif that supp
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -20,6 +22,8 @@ from simple_history.models import HistoricalRecords
 
 from alize.tenancy import TenantModel, declare_history_global
 from alize.validators import validate_siren, validate_siret
+from partners.reference.selectors import communes_by_code, naf_label
+from partners.reference.validators import validate_naf_code
 
 SME_MAX_HEADCOUNT = 250
 SME_MAX_TURNOVER = Decimal("50000000")
@@ -41,16 +45,36 @@ def years_between(start: dt.date, end: dt.date) -> int:
     return years
 
 
+class CheckStatus(models.TextChoices):
+    PASSED = "passed", _("rempli")
+    FAILED = "failed", _("non rempli")
+    UNKNOWN = "unknown", _("à vérifier")
+
+
 @dataclass
 class EligibilityCheck:
+    """One criterion: passed, failed, or unknown when the data it needs is missing."""
+
     code: str
-    passed: bool
+    status: str
     message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status == CheckStatus.PASSED
+
+    @property
+    def unknown(self) -> bool:
+        return self.status == CheckStatus.UNKNOWN
 
 
 @dataclass
 class Eligibility:
-    """The programme's three criteria for a company, with the reasons shown to people."""
+    """The programme's three criteria for a company, with the reasons shown to people.
+
+    A criterion whose data is missing (an unknown turnover) is « to be checked »: it is not a
+    pass, so the company is not eligible until the data is entered or an exception granted,
+    but it is not shown as a failure either."""
 
     checks: list[EligibilityCheck] = field(default_factory=list)
     exception: bool = False
@@ -66,7 +90,12 @@ class Eligibility:
 
     @property
     def failures(self) -> list[EligibilityCheck]:
-        return [check for check in self.checks if not check.passed]
+        return [check for check in self.checks if check.status == CheckStatus.FAILED]
+
+    @property
+    def to_check(self) -> bool:
+        """No criterion fails but at least one is unknown."""
+        return not self.failures and any(check.unknown for check in self.checks)
 
 
 class Company(TenantModel):
@@ -77,7 +106,9 @@ class Company(TenantModel):
         _("SIRET du siège"), max_length=14, blank=True, validators=[validate_siret]
     )
     name = models.CharField(_("raison sociale"), max_length=200)
-    naf_code = models.CharField(_("code NAF"), max_length=6, validators=[naf_validator])
+    naf_code = models.CharField(
+        _("code NAF"), max_length=6, validators=[naf_validator, validate_naf_code]
+    )
     creation_date = models.DateField(_("date de création"))
     headcount = models.PositiveIntegerField(_("effectif"))
     turnover = models.DecimalField(
@@ -130,20 +161,43 @@ class Company(TenantModel):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        """The commune must be in the reference; its official name is taken from there."""
+        super().clean()
+        code = self.commune_code or ""
+        if not re.fullmatch(r"\d{5}|2[AB]\d{3}", code):
+            return  # the field's own validator reports it
+        commune = communes_by_code([code]).get(code)
+        if commune is None:
+            raise ValidationError(
+                {"commune_code": _("Code commune INSEE inconnu : %(code)s.") % {"code": code}}
+            )
+        self.commune_name = commune.name
+
+    @property
+    def naf_label(self) -> str:
+        """« Réparation de machines et équipements mécaniques » for 33.12Z (NAF rev. 2)."""
+        return naf_label(self.naf_code)
+
     def age_years(self, on: dt.date | None = None) -> int:
         return years_between(self.creation_date, on or timezone.localdate())
 
     def eligibility(self, on: dt.date | None = None) -> Eligibility:
         """Older than three years, SME size, commune inside the dispositif's perimeter."""
         age = self.age_years(on)
-        small = self.headcount < SME_MAX_HEADCOUNT and (
-            self.turnover is None or self.turnover <= SME_MAX_TURNOVER
-        )
+        if self.headcount >= SME_MAX_HEADCOUNT or (
+            self.turnover is not None and self.turnover > SME_MAX_TURNOVER
+        ):
+            size = CheckStatus.FAILED
+        elif self.turnover is None:
+            size = CheckStatus.UNKNOWN
+        else:
+            size = CheckStatus.PASSED
         perimeter = self.dispositif.perimeter
         checks = [
             EligibilityCheck(
                 "age",
-                age >= MIN_AGE_YEARS,
+                CheckStatus.PASSED if age >= MIN_AGE_YEARS else CheckStatus.FAILED,
                 ngettext(
                     "Créée il y a %(age)s an (au moins %(min)s requis).",
                     "Créée il y a %(age)s ans (au moins %(min)s requis).",
@@ -153,13 +207,20 @@ class Company(TenantModel):
             ),
             EligibilityCheck(
                 "size",
-                small,
-                _("Effectif %(headcount)s (moins de %(max)s salariés, CA ≤ 50 M€).")
+                size,
+                (
+                    _(
+                        "Effectif %(headcount)s (moins de %(max)s salariés) ; chiffre d'affaires "
+                        "inconnu, à vérifier (50 M€ au plus)."
+                    )
+                    if size == CheckStatus.UNKNOWN
+                    else _("Effectif %(headcount)s (moins de %(max)s salariés, CA ≤ 50 M€).")
+                )
                 % {"headcount": self.headcount, "max": SME_MAX_HEADCOUNT},
             ),
             EligibilityCheck(
                 "perimeter",
-                self.commune_code in perimeter,
+                CheckStatus.PASSED if self.commune_code in perimeter else CheckStatus.FAILED,
                 (
                     _("La commune %(code)s est dans le périmètre du dispositif.")
                     if self.commune_code in perimeter

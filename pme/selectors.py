@@ -79,27 +79,43 @@ def eligibility_cutoff(on: dt.date | None = None) -> dt.date:
         return on.replace(year=on.year - MIN_AGE_YEARS, day=28)
 
 
-def criteria_met_condition(on: dt.date | None = None) -> Q:
-    """The three criteria of ``Company.eligibility`` as one SQL condition."""
+def _criteria_but_turnover(on: dt.date | None = None) -> Q:
     in_perimeter = Q(EqualsAny(F("commune_code"), F("dispositif__perimeter")))
     return (
         Q(creation_date__lte=eligibility_cutoff(on))
         & Q(headcount__lt=SME_MAX_HEADCOUNT)
-        & (Q(turnover__isnull=True) | Q(turnover__lte=SME_MAX_TURNOVER))
         & in_perimeter
     )
 
 
-def with_eligibility(queryset):
-    """Annotate ``criteria_met`` (the three criteria pass) computed by the database."""
-    return queryset.annotate(
-        criteria_met=ExpressionWrapper(criteria_met_condition(), output_field=BooleanField())
+def criteria_met_condition(on: dt.date | None = None) -> Q:
+    """The three criteria of ``Company.eligibility`` as one SQL condition. An unknown
+    turnover is not a pass (it is « to be checked »), as in the model."""
+    return (
+        _criteria_but_turnover(on) & Q(turnover__isnull=False) & Q(turnover__lte=SME_MAX_TURNOVER)
     )
 
 
-def company_list(user):
-    """Companies the user may read, with eligibility and project count."""
-    queryset = Company.objects.for_user(user, Action.VIEW_COMPANY)
+def criteria_to_check_condition(on: dt.date | None = None) -> Q:
+    """Nothing fails but the turnover is unknown: ``Eligibility.to_check`` in SQL."""
+    return _criteria_but_turnover(on) & Q(turnover__isnull=True)
+
+
+def with_eligibility(queryset):
+    """Annotate ``criteria_met`` (the three criteria pass) and ``criteria_to_check`` (only
+    the turnover is unknown), computed by the database."""
+    return queryset.annotate(
+        criteria_met=ExpressionWrapper(criteria_met_condition(), output_field=BooleanField()),
+        criteria_to_check=ExpressionWrapper(
+            criteria_to_check_condition(), output_field=BooleanField()
+        ),
+    )
+
+
+def company_list(user, action: str = Action.VIEW_COMPANY):
+    """Companies the user may ``action`` (read, by default), with eligibility and project
+    count."""
+    queryset = Company.objects.for_user(user, action)
     return with_eligibility(queryset.select_related("dispositif")).annotate(
         project_count=Count("projects")
     )

@@ -1,6 +1,7 @@
 """factory_boy factories. Tenant rows are created inside an explicit test scope."""
 
 import datetime as dt
+from decimal import Decimal
 
 import factory
 from factory.django import DjangoModelFactory
@@ -115,6 +116,7 @@ class CompanyFactory(ScopedFactory):
     naf_code = "25.62B"
     creation_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=365 * 8))
     headcount = 24
+    turnover = Decimal("3200000")
     commune_code = factory.LazyAttribute(lambda o: (o.dispositif.perimeter or ["59606"])[0])
     commune_name = "Commune"
 

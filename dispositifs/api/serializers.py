@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from alize import geo
 from alize.api.serializers import TenantSerializer
 from partners.models import Organisation
 
@@ -11,6 +12,8 @@ class DispositifSerializer(serializers.ModelSerializer):
     carrier = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(), allow_null=True, required=False
     )
+    region_name = serializers.CharField(read_only=True)
+    departement_names = serializers.SerializerMethodField()
 
     class Meta:
         model = Dispositif
@@ -19,7 +22,9 @@ class DispositifSerializer(serializers.ModelSerializer):
             "name",
             "slug",
             "region",
+            "region_name",
             "departements",
+            "departement_names",
             "perimeter",
             "carrier",
             "launch_date",
@@ -28,6 +33,10 @@ class DispositifSerializer(serializers.ModelSerializer):
             "advance_max",
             "follow_up_years",
         ]
+
+    def get_departement_names(self, dispositif) -> list[str]:
+        """The names of ``departements``, in the same order (COG)."""
+        return [geo.departement_name(code) for code in dispositif.departements]
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

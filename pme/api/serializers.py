@@ -33,6 +33,7 @@ def check_manages(serializer, dispositif_id, field: str) -> None:
 
 class EligibilityCheckSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=["age", "size", "perimeter"])
+    status = serializers.ChoiceField(choices=["passed", "failed", "unknown"])
     passed = serializers.BooleanField()
     message = serializers.CharField()
 
@@ -41,6 +42,7 @@ class EligibilitySerializer(serializers.Serializer):
     """The three criteria of the programme, their reasons and any justified exception."""
 
     criteria_met = serializers.BooleanField()
+    to_check = serializers.BooleanField()
     eligible = serializers.BooleanField()
     exception = serializers.BooleanField()
     exception_reason = serializers.CharField()
@@ -54,6 +56,7 @@ class CompanySerializer(PersonalDataMixin, TenantSerializer):
     personal_fields = ("contact_name", "contact_role", "contact_email", "contact_phone")
 
     age_years = serializers.IntegerField(read_only=True)
+    naf_label = serializers.CharField(read_only=True)
     eligibility = EligibilitySerializer(read_only=True)
 
     class Meta:
@@ -65,6 +68,7 @@ class CompanySerializer(PersonalDataMixin, TenantSerializer):
             "siret",
             "name",
             "naf_code",
+            "naf_label",
             "creation_date",
             "age_years",
             "headcount",

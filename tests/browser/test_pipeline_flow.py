@@ -52,8 +52,13 @@ def test_animateur_takes_a_project_from_company_to_approval(page, world, tour_de
     form.locator("[name=naf_code]").fill("25.62B")
     form.locator("[name=creation_date]").fill("2012-05-14")
     form.locator("[name=headcount]").fill("38")
-    form.locator("[name=commune_code]").fill("59606")
-    form.locator("[name=commune_name]").fill("Valenciennes")
+    # The postal code 59300 covers several communes: the autocomplete offers them.
+    commune = form.locator("[name=commune_code]")
+    commune.press_sequentially("59300")
+    option = form.locator("datalist option[value='Valenciennes (59606)']")
+    option.wait_for(state="attached")
+    assert form.locator("datalist option[value='Famars (59221)']").count() == 1
+    commune.fill(option.get_attribute("value"))
     submit(form)
     siret_field = page.locator(".field[data-field=siret]")
     assert "SIRET valide" in siret_field.locator(".error").inner_text()

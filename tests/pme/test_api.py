@@ -68,7 +68,9 @@ class TestCompanyAPI(APIEndpointTestBase):
         checks = {check["code"]: check for check in eligibility["checks"]}
         assert set(checks) == {"age", "size", "perimeter"}
         assert checks["age"]["passed"] is False and checks["age"]["message"]
-        assert checks["size"]["passed"] and checks["perimeter"]["passed"]
+        # No turnover given: the size check is « to be checked », neither passed nor failed.
+        assert checks["size"]["status"] == "unknown" and checks["size"]["passed"] is False
+        assert checks["perimeter"]["passed"] and eligibility["to_check"] is False
         assert response.json()["age_years"] == 0
 
     def test_eligibility_exception_is_read_only(self, world):

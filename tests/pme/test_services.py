@@ -312,3 +312,47 @@ def test_duplicate_siren_message_is_available_to_forms(world):
         assert (
             services.duplicate_siren_message(Company(dispositif=world.b, siren="552100554")) is None
         )
+
+
+# --- unknown turnover ------------------------------------------------------------------
+
+
+def test_unknown_turnover_is_to_be_checked_neither_passed_nor_failed(world):
+    checks, company = eligibility_of(world, turnover=None)
+    size = checks["size"]
+    assert (size.status, size.passed, size.unknown) == ("unknown", False, True)
+    assert "inconnu" in str(size.message)
+    with scope([world.a]):
+        eligibility = company.eligibility()
+    assert eligibility.to_check and eligibility.failures == []
+    assert not eligibility.criteria_met and not eligibility.eligible
+
+
+def test_unknown_turnover_with_a_failing_criterion_is_not_to_be_checked(world):
+    checks, company = eligibility_of(world, turnover=None, headcount=300)
+    assert checks["size"].status == "failed"
+    with scope([world.a]):
+        assert not company.eligibility().to_check
+
+
+def test_database_and_model_agree_on_unknown_turnover(world):
+    CompanyFactory(dispositif=world.a, name="known", turnover=Decimal("1000000"))
+    CompanyFactory(dispositif=world.a, name="unknown", turnover=None)
+    CompanyFactory(dispositif=world.a, name="unknown-away", turnover=None, commune_code="13055")
+    CompanyFactory(dispositif=world.a, name="limit", turnover=Decimal("50000000"))
+    with scope([world.a]):
+        annotated = selectors.with_eligibility(Company.objects.select_related("dispositif"))
+        rows = {c.name: (c.criteria_met, c.criteria_to_check) for c in annotated}
+        model = {
+            c.name: (c.eligibility().criteria_met, c.eligibility().to_check) for c in annotated
+        }
+    assert (
+        rows
+        == model
+        == {
+            "known": (True, False),
+            "unknown": (False, True),
+            "unknown-away": (False, False),
+            "limit": (True, False),
+        }
+    )

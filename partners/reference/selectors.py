@@ -1,0 +1,92 @@
+"""Reads of the reference lists: resolve what people type (postal code, name, INSEE code) to
+a commune, and NAF codes to their labels."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from partners.models import Commune, NafCode
+
+from .loader import search_key
+
+EXPLICIT_CODE = re.compile(r"\((\d{5}|2[AB]\d{3})\)\s*$", re.IGNORECASE)
+CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$", re.IGNORECASE)
+
+
+def commune_label(commune: Commune) -> str:
+    """« Valenciennes (59606) »: what the autocomplete offers and the resolver reads back."""
+    return f"{commune.name} ({commune.code})"
+
+
+def commune_candidates(value: str, *, limit: int = 20) -> list[Commune]:
+    """Communes matching ``value``: « Name (INSEE) » is exact; five characters match the
+    INSEE code and the postal codes together; anything else matches names."""
+    value = (value or "").strip()
+    if not value:
+        return []
+    if match := EXPLICIT_CODE.search(value):
+        return list(Commune.objects.filter(code=match.group(1).upper()))
+    if CODE.match(value):
+        code = value.upper()
+        return list(
+            Commune.objects.filter(Q(code=code) | Q(postal_codes__contains=[code])).order_by(
+                "name", "code"
+            )[:limit]
+        )
+    key = search_key(value)
+    exact = list(Commune.objects.filter(search_name=key)[:limit])
+    if exact:
+        return exact
+    return list(Commune.objects.filter(search_name__startswith=key)[:limit])
+
+
+def commune_resolve(value: str, *, name: str = "") -> Commune:
+    """The one commune ``value`` designates, or a ``ValidationError`` that lists the
+    candidates (a postal code shared by several communes) or says it is unknown. A commune
+    ``name``, when given, picks among several candidates."""
+    value = (value or "").strip()
+    candidates = commune_candidates(value)
+    if len(candidates) > 1 and name:
+        key = search_key(name)
+        narrowed = [c for c in candidates if c.search_name == key]
+        candidates = narrowed or candidates
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ValidationError(
+            _("Commune inconnue : « %(value)s » (code postal, nom ou code INSEE attendu).")
+            % {"value": value},
+            code="unknown_commune",
+        )
+    raise ValidationError(
+        _("« %(value)s » désigne plusieurs communes : %(candidates)s. Précisez laquelle.")
+        % {"value": value, "candidates": ", ".join(commune_label(c) for c in candidates)},
+        code="ambiguous_commune",
+    )
+
+
+def communes_by_code(codes) -> dict[str, Commune]:
+    """The communes of ``codes`` in one query, keyed by INSEE code."""
+    return {c.code: c for c in Commune.objects.filter(code__in=list(codes))}
+
+
+_NAF_LABELS: dict[str, str] = {}
+
+
+def _naf_labels() -> dict[str, str]:
+    if not _NAF_LABELS:  # read once per process, but never cache an empty table
+        _NAF_LABELS.update(NafCode.objects.values_list("code", "label"))
+    return _NAF_LABELS
+
+
+def naf_label(code: str) -> str:
+    """The NAF rev. 2 label of ``code`` ('' when unknown). The list is read once per process."""
+    return _naf_labels().get(code or "", "")
+
+
+def naf_exists(code: str) -> bool:
+    return NafCode.objects.filter(code=code).exists()
