@@ -17,6 +17,7 @@ from alize.tenancy import (
     check_tenant_write,
     declare_history_global,
 )
+from alize.validators import validate_plausible_date
 
 
 class DispositifStatus(models.TextChoices):
@@ -54,7 +55,9 @@ class Dispositif(models.Model):
         related_name="carried_dispositifs",
         verbose_name=_("structure porteuse"),
     )
-    launch_date = models.DateField(_("date de lancement"), null=True, blank=True)
+    launch_date = models.DateField(
+        _("date de lancement"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     status = models.CharField(
         _("statut"),
         max_length=16,
@@ -130,8 +133,12 @@ class Membership(TenantModel):
     kind = models.CharField(
         _("rôle au tour de table"), max_length=32, choices=MembershipKind.choices
     )
-    joined_on = models.DateField(_("entrée le"), null=True, blank=True)
-    left_on = models.DateField(_("sortie le"), null=True, blank=True)
+    joined_on = models.DateField(
+        _("entrée le"), null=True, blank=True, validators=[validate_plausible_date]
+    )
+    left_on = models.DateField(
+        _("sortie le"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     pledged_hours_per_year = models.PositiveIntegerField(
         _("heures d'expertise promises par an"), default=0
     )
@@ -178,7 +185,7 @@ COMMITTEE_TRANSITIONS = {
 class Committee(TenantModel):
     """A meeting of the tour de table; it moves between partners' premises."""
 
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_plausible_date])
     start_time = models.TimeField(_("heure"), null=True, blank=True)
     host = models.ForeignKey(
         "partners.Organisation",

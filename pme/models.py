@@ -19,7 +19,13 @@ from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from alize.tenancy import TenantModel, declare_history_global
-from alize.validators import validate_siren, validate_siret
+from alize.validators import (
+    validate_creation_date,
+    validate_past_date,
+    validate_plausible_date,
+    validate_siren,
+    validate_siret,
+)
 
 SME_MAX_HEADCOUNT = 250
 SME_MAX_TURNOVER = Decimal("50000000")
@@ -78,7 +84,7 @@ class Company(TenantModel):
     )
     name = models.CharField(_("raison sociale"), max_length=200)
     naf_code = models.CharField(_("code NAF"), max_length=6, validators=[naf_validator])
-    creation_date = models.DateField(_("date de création"))
+    creation_date = models.DateField(_("date de création"), validators=[validate_creation_date])
     headcount = models.PositiveIntegerField(_("effectif"))
     turnover = models.DecimalField(
         _("chiffre d'affaires (€)"),
@@ -245,7 +251,9 @@ class Project(TenantModel):
         related_name="referred_projects",
         verbose_name=_("orienté par"),
     )
-    referred_on = models.DateField(_("signalé le"), default=timezone.localdate)
+    referred_on = models.DateField(
+        _("signalé le"), default=timezone.localdate, validators=[validate_past_date]
+    )
     needs = models.ManyToManyField(
         "partners.Skill", blank=True, related_name="projects", verbose_name=_("besoins")
     )
@@ -354,7 +362,7 @@ class JobsFollowUp(TenantModel):
     year = models.PositiveSmallIntegerField(
         _("année de suivi"), validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
-    as_of = models.DateField(_("à la date du"))
+    as_of = models.DateField(_("à la date du"), validators=[validate_plausible_date])
     headcount = models.PositiveIntegerField(_("effectif"))
     jobs_created = models.PositiveIntegerField(_("emplois créés"))
     jobs_maintained = models.PositiveIntegerField(_("emplois maintenus"))
