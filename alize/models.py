@@ -4,7 +4,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alize.tenancy import global_model
 
+
+@global_model(
+    "Written by the job base after a job's transaction rolled back, possibly outside any "
+    "scope; read only by the national coordination."
+)
 class JobFailure(models.Model):
     """A background job that failed for one dispositif (or for the platform as a whole).
 
