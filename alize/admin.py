@@ -1,4 +1,8 @@
-"""Admin helpers shared by the apps."""
+"""Admin helpers shared by the apps, and the admin of the core's own models."""
+
+from django.contrib import admin
+
+from .models import JobFailure
 
 
 class ReadOnlyAdminMixin:
@@ -13,3 +17,12 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(JobFailure)
+class JobFailureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Failed runs of background jobs, per dispositif, for the national coordination."""
+
+    list_display = ["failed_at", "task_name", "dispositif_name", "error"]
+    list_filter = ["task_name", "dispositif_name"]
+    search_fields = ["task_name", "dispositif_name", "error"]

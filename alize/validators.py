@@ -1,9 +1,25 @@
-"""Validators shared by several apps (French company identifiers)."""
+"""Validators shared by several apps: French company identifiers and plausible dates.
+
+Date bounds (every date a person types goes through one of them, in the model field, so
+that forms, the API and services refuse it alike with a field error):
+- ``validate_plausible_date``: from 1 January 1900 to ten years ahead (committees, tour de
+  table seats, launch dates, follow-ups);
+- ``validate_past_date``: from 1 January 1900 to today (a referral date);
+- ``validate_creation_date``: from 1 January 1800 to today (a company may be old, not unborn).
+"""
+
+import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siren, siret
+
+EARLIEST_DATE = dt.date(1900, 1, 1)
+EARLIEST_CREATION_DATE = dt.date(1800, 1, 1)
+YEARS_AHEAD = 10
 
 
 def validate_siren(value: str) -> None:
@@ -28,3 +44,60 @@ def validate_siret(value: str) -> None:
             code="invalid_siret",
             params={"value": value},
         ) from error
+
+
+def latest_plausible_date(today: dt.date | None = None) -> dt.date:
+    """Ten years after ``today`` (28 February when today is 29 February)."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+def _check_bounds(value, earliest: dt.date, latest: dt.date, too_late, code: str) -> None:
+    if value is None:
+        return
+    if value < earliest:
+        raise ValidationError(
+            _("La date doit être postérieure au %(min)s."),
+            code="date_too_early",
+            params={"min": date_format(earliest, "SHORT_DATE_FORMAT")},
+        )
+    if value > latest:
+        raise ValidationError(
+            too_late, code=code, params={"max": date_format(latest, "SHORT_DATE_FORMAT")}
+        )
+
+
+def validate_plausible_date(value: dt.date) -> None:
+    """From 1 January 1900 to ten years ahead."""
+    _check_bounds(
+        value,
+        EARLIEST_DATE,
+        latest_plausible_date(),
+        _("La date ne peut pas dépasser le %(max)s (dix ans à venir)."),
+        "date_too_late",
+    )
+
+
+def validate_past_date(value: dt.date) -> None:
+    """From 1 January 1900 to today."""
+    _check_bounds(
+        value,
+        EARLIEST_DATE,
+        timezone.localdate(),
+        _("La date ne peut pas être dans le futur (au plus tard le %(max)s)."),
+        "date_in_future",
+    )
+
+
+def validate_creation_date(value: dt.date) -> None:
+    """From 1 January 1800 to today."""
+    _check_bounds(
+        value,
+        EARLIEST_CREATION_DATE,
+        timezone.localdate(),
+        _("La date ne peut pas être dans le futur (au plus tard le %(max)s)."),
+        "date_in_future",
+    )

@@ -15,6 +15,7 @@ from alize.tenancy import (
     TenantModel,
     check_tenant_write,
 )
+from alize.validators import validate_plausible_date
 
 
 class DispositifStatus(models.TextChoices):
@@ -52,7 +53,9 @@ class Dispositif(models.Model):
         related_name="carried_dispositifs",
         verbose_name=_("structure porteuse"),
     )
-    launch_date = models.DateField(_("date de lancement"), null=True, blank=True)
+    launch_date = models.DateField(
+        _("date de lancement"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     status = models.CharField(
         _("statut"),
         max_length=16,
@@ -137,8 +140,12 @@ class Membership(TenantModel):
     kind = models.CharField(
         _("rôle au tour de table"), max_length=32, choices=MembershipKind.choices
     )
-    joined_on = models.DateField(_("entrée le"), null=True, blank=True)
-    left_on = models.DateField(_("sortie le"), null=True, blank=True)
+    joined_on = models.DateField(
+        _("entrée le"), null=True, blank=True, validators=[validate_plausible_date]
+    )
+    left_on = models.DateField(
+        _("sortie le"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     pledged_hours_per_year = models.PositiveIntegerField(
         _("heures d'expertise promises par an"), default=0
     )

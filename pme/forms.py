@@ -14,7 +14,7 @@ from alize.actions import Action
 from alize.errors import ApplicationError
 from partners.models import Organisation, Skill
 from partners.reference.forms import CommuneField
-from partners.reference.selectors import communes_by_code
+from partners.reference.selectors import commune_by_code
 
 from .models import Company, FollowUpSource, JobsFollowUp, Project, Stage
 from .selectors import company_list, managed_dispositifs
@@ -123,7 +123,7 @@ class CompanyForm(DispositifChoiceMixin, forms.ModelForm):
 
     def commune_name(self) -> str:
         code = self.cleaned_data.get("commune_code")
-        commune = communes_by_code([code]).get(code) if code else None
+        commune = commune_by_code(code) if code else None
         return commune.name if commune else ""
 
     def clean(self):

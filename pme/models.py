@@ -21,8 +21,14 @@ from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from alize.tenancy import TenantModel, declare_history_global
-from alize.validators import validate_siren, validate_siret
-from partners.reference.selectors import communes_by_code, naf_label
+from alize.validators import (
+    validate_creation_date,
+    validate_past_date,
+    validate_plausible_date,
+    validate_siren,
+    validate_siret,
+)
+from partners.reference.selectors import commune_by_code, naf_label
 from partners.reference.validators import validate_naf_code
 
 SME_MAX_HEADCOUNT = 250
@@ -109,7 +115,7 @@ class Company(TenantModel):
     naf_code = models.CharField(
         _("code NAF"), max_length=6, validators=[naf_validator, validate_naf_code]
     )
-    creation_date = models.DateField(_("date de création"))
+    creation_date = models.DateField(_("date de création"), validators=[validate_creation_date])
     headcount = models.PositiveIntegerField(_("effectif"))
     turnover = models.DecimalField(
         _("chiffre d'affaires (€)"),
@@ -167,7 +173,7 @@ class Company(TenantModel):
         code = self.commune_code or ""
         if not re.fullmatch(r"\d{5}|2[AB]\d{3}", code):
             return  # the field's own validator reports it
-        commune = communes_by_code([code]).get(code)
+        commune = commune_by_code(code)
         if commune is None:
             raise ValidationError(
                 {"commune_code": _("Code commune INSEE inconnu : %(code)s.") % {"code": code}}
@@ -306,7 +312,9 @@ class Project(TenantModel):
         related_name="referred_projects",
         verbose_name=_("orienté par"),
     )
-    referred_on = models.DateField(_("signalé le"), default=timezone.localdate)
+    referred_on = models.DateField(
+        _("signalé le"), default=timezone.localdate, validators=[validate_past_date]
+    )
     needs = models.ManyToManyField(
         "partners.Skill", blank=True, related_name="projects", verbose_name=_("besoins")
     )
@@ -415,7 +423,7 @@ class JobsFollowUp(TenantModel):
     year = models.PositiveSmallIntegerField(
         _("année de suivi"), validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
-    as_of = models.DateField(_("à la date du"))
+    as_of = models.DateField(_("à la date du"), validators=[validate_plausible_date])
     headcount = models.PositiveIntegerField(_("effectif"))
     jobs_created = models.PositiveIntegerField(_("emplois créés"))
     jobs_maintained = models.PositiveIntegerField(_("emplois maintenus"))

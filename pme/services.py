@@ -6,6 +6,7 @@ and is atomic: a refused operation changes nothing.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from django.core.exceptions import ValidationError
@@ -295,12 +296,17 @@ def project_record_committee_outcome(
 
 
 def follow_up_due_date(project: Project, year: int) -> dt.date | None:
+    """The ``year``-th anniversary of approval (28 February for a 29 February); None when the
+    project is not approved or the anniversary falls past the calendar's end (year 9999)."""
     if project.approved_on is None:
         return None
-    try:
-        return project.approved_on.replace(year=project.approved_on.year + year)
-    except ValueError:  # 29 February
-        return project.approved_on.replace(year=project.approved_on.year + year, day=28)
+    approved = project.approved_on
+    target = approved.year + year
+    if target > dt.MAXYEAR:
+        return None
+    if approved.month == 2 and approved.day == 29 and not calendar.isleap(target):
+        return approved.replace(year=target, day=28)
+    return approved.replace(year=target)
 
 
 FOLLOW_UP_STAGES = frozenset({Stage.APPROVED, Stage.IN_PROGRESS, Stage.FOLLOWED_UP, Stage.CLOSED})
@@ -350,26 +356,29 @@ def follow_up_record(
 @transaction.atomic
 def follow_up_reminders_refresh(*, today: dt.date | None = None) -> int:
     """Create a reminder for every follow-up whose anniversary has passed with nothing
-    recorded, within the active scope. Idempotent; returns how many were created."""
+    recorded, within the active scope, in one bulk insert. Idempotent (a reminder exists
+    once per project and year); returns how many were created."""
     today = today or timezone.localdate()
-    created = 0
     projects = (
         Project.objects.filter(stage__in=FOLLOW_UP_STAGES, approved_on__isnull=False)
         .select_related("dispositif")
         .prefetch_related("follow_ups", "reminders")
     )
+    new = []
     for project in projects:
         recorded = {f.year for f in project.follow_ups.all()}
         reminded = {r.year for r in project.reminders.all()}
         for year in range(1, project.dispositif.follow_up_years + 1):
             due = follow_up_due_date(project, year)
-            if due > today or year in recorded or year in reminded:
+            if due is None or due > today or year in recorded or year in reminded:
                 continue
-            FollowUpReminder.objects.create(
-                dispositif_id=project.dispositif_id, project=project, year=year, due_on=due
+            new.append(
+                FollowUpReminder(
+                    dispositif_id=project.dispositif_id, project=project, year=year, due_on=due
+                )
             )
-            created += 1
-    return created
+    FollowUpReminder.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
 
 
 @transaction.atomic

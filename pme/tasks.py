@@ -1,4 +1,4 @@
-"""Celery tasks of the pme app: thin wrappers around services, run inside a scope."""
+"""Celery tasks of the pme app: thin wrappers around services, run by the job base."""
 
 from celery import shared_task
 
@@ -8,7 +8,8 @@ from . import services
 
 
 @shared_task(base=ScopedTask, national=True, name="pme.tasks.refresh_due_follow_ups")
-def refresh_due_follow_ups() -> int:
+def refresh_due_follow_ups(*, dispositif) -> int:
     """Daily (beat): remind every jobs follow-up whose anniversary of approval has passed
-    with nothing recorded, in every dispositif. Idempotent; returns how many were added."""
+    with nothing recorded. Fans out into one task per dispositif; each is idempotent and
+    returns how many reminders it added."""
     return services.follow_up_reminders_refresh()

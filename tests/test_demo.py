@@ -20,7 +20,8 @@ from alize import demo
 from alize.accounts.models import User
 from alize.tenancy import scope
 from dispositifs.committees.models import Committee, CommitteeStatus, Decision, PartnerCommitment
-from dispositifs.models import Dispositif
+from dispositifs.demo import DISPOSITIFS
+from dispositifs.models import Dispositif, Membership
 from partners.models import OrganisationKind, Skill
 from pme.models import Company, FollowUpReminder, Project, Stage, StageTransition
 from tests.conftest import api_client_for
@@ -50,15 +51,55 @@ def demo_db(seeded, db):
 
 
 def every_demo_dispositif():
-    return Dispositif.unscoped_objects.filter(slug__in=[s.slug for s in demo.DISPOSITIFS])
+    return Dispositif.unscoped_objects.filter(slug__in=[s.slug for s in DISPOSITIFS])
 
 
-def test_seeding_twice_duplicates_nothing(demo_db):
+def test_forced_seeding_twice_duplicates_nothing(demo_db):
     output = StringIO()
-    call_command("seed_demo", stdout=output)
+    call_command("seed_demo", "--force", stdout=output)
     assert row_counts() == demo_db
     assert "pipeline seeded in 0 dispositif(s)" in output.getvalue()
-    assert demo_db["pme.Project"] >= 11 * len(demo.DISPOSITIFS)
+    assert demo_db["pme.Project"] >= 11 * len(DISPOSITIFS)
+
+
+def test_a_database_with_data_is_not_seeded_again(demo_db):
+    seat = Membership.unscoped_objects.filter(
+        dispositif__slug="valenciennes", organisation__slug="credit-agricole"
+    ).get()
+    with scope([seat.dispositif_id]):
+        seat.delete()
+    renamed = User.objects.get(email="animateur.chambery@demo.alize.fr")
+    renamed.full_name = "Claire Martin"
+    renamed.save()
+    output = StringIO()
+    call_command("seed_demo", stdout=output)
+    assert not Membership.unscoped_objects.filter(pk=seat.pk).exists()
+    assert not Membership.unscoped_objects.filter(
+        dispositif__slug="valenciennes", organisation__slug="credit-agricole"
+    ).exists()
+    assert User.objects.get(pk=renamed.pk).full_name == "Claire Martin"
+    expected = demo_db | {"dispositifs.Membership": demo_db["dispositifs.Membership"] - 1}
+    counts = row_counts()
+    assert {k: v for k, v in counts.items() if ".Historical" not in k} == {
+        k: v for k, v in expected.items() if ".Historical" not in k
+    }
+    text = output.getvalue()
+    assert "nothing seeded" in text
+    assert "animateur.valenciennes@demo.alize.fr" in text and "API token" in text
+
+
+def test_the_demo_seeds_in_layer_order():
+    names = [f"{seeder.__module__}.{seeder.__name__}" for seeder in demo.seeders()]
+    assert names == [
+        "alize.demo.seed_coordination",
+        "partners.demo.seed_organisations",
+        "partners.demo.seed_skills",
+        "partners.demo.seed_firm_logins",
+        "dispositifs.demo.seed_dispositifs",
+        "dispositifs.demo.seed_dispositif_logins",
+        "dispositifs.committees.demo.seed_pipeline",
+        "pme.demo.seed_follow_up_reminders",
+    ]
 
 
 def test_skills_are_the_national_list(demo_db):

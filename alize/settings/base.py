@@ -104,6 +104,8 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# The tenant model, named for the core (jobs) without importing its app.
+TENANT_MODEL = "dispositifs.Dispositif"
 AUTHENTICATION_BACKENDS = ["alize.accounts.backends.EmailBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from alize.tenancy import TenantModel, declare_history_global
+from alize.validators import validate_plausible_date
 
 
 class CommitteeStatus(models.TextChoices):
@@ -32,7 +33,7 @@ COMMITTEE_TRANSITIONS = {
 class Committee(TenantModel):
     """A meeting of the tour de table; it moves between partners' premises."""
 
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_plausible_date])
     start_time = models.TimeField(_("heure"), null=True, blank=True)
     host = models.ForeignKey(
         "partners.Organisation",

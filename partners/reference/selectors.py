@@ -4,6 +4,7 @@ a commune, and NAF codes to their labels."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -22,10 +23,38 @@ def commune_label(commune: Commune) -> str:
     return f"{commune.name} ({commune.code})"
 
 
+def clear_reference_caches() -> None:
+    """Forget what this process has read of the reference lists (after a refresh)."""
+    _candidates.cache_clear()
+    _commune.cache_clear()
+    _NAF_LABELS.clear()
+
+
 def commune_candidates(value: str, *, limit: int = 20) -> list[Commune]:
     """Communes matching ``value``: « Name (INSEE) » is exact; five characters match the
-    INSEE code and the postal codes together; anything else matches names."""
-    value = (value or "").strip()
+    INSEE code and the postal codes together; anything else matches names.
+
+    Answers are kept per process (the reference changes once a year, by a command that
+    clears them), so an import of 2 000 lines reads each distinct value once."""
+    return list(_candidates((value or "").strip(), limit))
+
+
+def commune_by_code(code: str) -> Commune | None:
+    """The commune of an INSEE code, or None; kept per process like the candidates."""
+    return _commune((code or "").strip().upper())
+
+
+@lru_cache(maxsize=4096)
+def _commune(code: str) -> Commune | None:
+    return Commune.objects.filter(code=code).first() if code else None
+
+
+@lru_cache(maxsize=4096)
+def _candidates(value: str, limit: int) -> tuple[Commune, ...]:
+    return tuple(_query_candidates(value, limit))
+
+
+def _query_candidates(value: str, limit: int) -> list[Commune]:
     if not value:
         return []
     if match := EXPLICIT_CODE.search(value):

@@ -1,17 +1,10 @@
 """The follow-up reminder job: the service and task (synchronously and on a real Celery
 worker) and the home-page panel that lists the open reminders."""
 
-import contextlib
 import datetime as dt
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-import redis
+from celery.result import AsyncResult
 from django.conf import settings
 from django.db import connection
 from django.template.loader import render_to_string
@@ -20,17 +13,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from alize import celery_app
 from alize.tenancy import scope, scope_for_user
+from dispositifs.models import Dispositif
 from pme import services
 from pme.models import FollowUpReminder, Project, Stage
 from pme.panels import due_follow_ups_panel
 from pme.tasks import refresh_due_follow_ups
+from tests.celery_worker import WORKER_TIMEOUT, real_worker
 from tests.factories import project_at
 
 TODAY = timezone.localdate()
-WORKER_TIMEOUT = 60
-TEST_REDIS_DB = 9
 
 
 def approved_project(dispositif, days_ago, **kwargs):
@@ -44,6 +36,22 @@ def approved_project(dispositif, days_ago, **kwargs):
     return project
 
 
+def anniversary(today: dt.date, days: int, years: int) -> dt.date:
+    """The ``years``-th anniversary of ``today + days`` (28 February for a 29 February)."""
+    day = today + dt.timedelta(days=days)
+    leap_day = (day.month, day.day) == (2, 29)
+    return dt.date(day.year + years, day.month, 28 if leap_day else day.day)
+
+
+def refresh() -> int:
+    """Run the national job synchronously (its fan-out too): how many reminders it added."""
+    before = FollowUpReminder.unscoped_objects.count()
+    fanned_out = refresh_due_follow_ups.apply().get()
+    every = Dispositif.unscoped_objects.order_by("pk").values_list("pk", flat=True)
+    assert [dispositif_id for dispositif_id, _task in fanned_out] == list(every)
+    return FollowUpReminder.unscoped_objects.count() - before
+
+
 def open_reminders(**filters):
     return FollowUpReminder.unscoped_objects.filter(resolved_at__isnull=True, **filters)
 
@@ -53,19 +61,18 @@ def test_task_creates_due_reminders_once_in_every_dispositif(world):
     two_years = approved_project(world.a, days_ago=2 * 365 + 20)
     recent = approved_project(world.a, days_ago=100)
     elsewhere = approved_project(world.b, days_ago=400)
-    assert refresh_due_follow_ups.apply().get() == 3
+    assert refresh() == 3
     assert sorted(open_reminders(project=two_years).values_list("year", flat=True)) == [1, 2]
     assert not open_reminders(project=recent).exists()
     assert list(open_reminders(project=elsewhere).values_list("year", flat=True)) == [1]
-    due = open_reminders(project=elsewhere).get().due_on
-    assert due == services.follow_up_due_date(elsewhere, 1)
-    assert refresh_due_follow_ups.apply().get() == 0
+    assert open_reminders(project=elsewhere).get().due_on == anniversary(TODAY, -400, 1)
+    assert refresh() == 0
     assert FollowUpReminder.unscoped_objects.count() == 3
 
 
 def test_recording_the_follow_up_resolves_its_reminder_for_good(world):
     project = approved_project(world.a, days_ago=400)
-    refresh_due_follow_ups.apply()
+    refresh()
     with scope([world.a]):
         services.follow_up_record(
             project=project,
@@ -78,7 +85,7 @@ def test_recording_the_follow_up_resolves_its_reminder_for_good(world):
         )
     reminder = FollowUpReminder.unscoped_objects.get(project=project, year=1)
     assert reminder.resolved_at is not None
-    assert refresh_due_follow_ups.apply().get() == 0
+    assert refresh() == 0
     assert not open_reminders(project=project).exists()
 
 
@@ -94,7 +101,7 @@ def test_a_recorded_year_is_never_reminded(world):
             source="verified",
             by=None,
         )
-    assert refresh_due_follow_ups.apply().get() == 0
+    assert refresh() == 0
     assert not FollowUpReminder.unscoped_objects.filter(project=project).exists()
 
 
@@ -116,7 +123,7 @@ def test_animateur_sees_own_open_reminders_with_a_link(world, client):
     own = approved_project(world.a, days_ago=400)
     resolved = approved_project(world.a, days_ago=380)
     other = approved_project(world.b, days_ago=400)
-    refresh_due_follow_ups.apply()
+    refresh()
     FollowUpReminder.unscoped_objects.filter(project=resolved).update(resolved_at=timezone.now())
     for project, title in ((own, "Usinage de précision"), (resolved, "Atelier de peinture")):
         Project.unscoped_objects.filter(pk=project.pk).update(title=title)
@@ -128,7 +135,7 @@ def test_animateur_sees_own_open_reminders_with_a_link(world, client):
     assert "Usinage de précision" in page
     assert reverse("pme:project-detail", args=[own.pk]) in page
     assert own.company.name in page
-    assert services.follow_up_due_date(own, 1).strftime("%d/%m/%Y") in page
+    assert anniversary(TODAY, -400, 1).strftime("%d/%m/%Y") in page
     assert "Atelier de peinture" not in page
     assert "Ligne savoyarde" not in page
 
@@ -136,7 +143,7 @@ def test_animateur_sees_own_open_reminders_with_a_link(world, client):
 def test_coordinator_sees_every_dispositif_and_members_see_no_panel(world, client):
     own = approved_project(world.a, days_ago=400)
     other = approved_project(world.b, days_ago=400)
-    refresh_due_follow_ups.apply()
+    refresh()
     client.force_login(world.coordinator)
     page = client.get(reverse("home")).content.decode()
     for project in (own, other):
@@ -160,14 +167,14 @@ def panel_html(user):
 
 def test_panel_query_count_does_not_grow(world):
     approved_project(world.a, days_ago=400)
-    refresh_due_follow_ups.apply()
+    refresh()
     panel_html(world.animateur_a)
     with CaptureQueriesContext(connection) as few:
         panel, _html = panel_html(world.animateur_a)
     assert panel["total"] == 1
     for _ in range(4):
         approved_project(world.a, days_ago=800)
-    refresh_due_follow_ups.apply()
+    refresh()
     with CaptureQueriesContext(connection) as many:
         panel, html = panel_html(world.animateur_a)
     assert panel["total"] == 9 and html.count("<tr>") == 10
@@ -175,93 +182,18 @@ def test_panel_query_count_does_not_grow(world):
 
 
 # A real Celery worker --------------------------------------------------------------------
-def redis_url_with_db(url: str, db: int) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
-
-
-def _forget_connections(app):
-    """Drop the app's cached broker pool, routing and result backend (built from conf)."""
-    app.close()
-    app._pool = None
-    app.__dict__.pop("amqp", None)
-    app._backend_cache = None
-    app._local.__dict__.pop("backend", None)
-
-
-@contextlib.contextmanager
-def celery_app_on(url: str, queue: str):
-    """Point the project's Celery app at ``url`` (broker and results) and send to a queue of
-    its own, so that no other worker on the same Redis takes the test's tasks."""
-    names = ("broker_url", "result_backend", "task_default_queue")
-    saved = {name: celery_app.conf[name] for name in names}
-    _forget_connections(celery_app)
-    celery_app.conf.update(broker_url=url, result_backend=url, task_default_queue=queue)
-    try:
-        yield celery_app
-    finally:
-        _forget_connections(celery_app)
-        celery_app.conf.update(saved)
-
-
-def database_url_for_test_database() -> str:
-    """The suite's DATABASE_URL (TCP or unix socket alike) naming the test database."""
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alize")
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path="/" + settings.DATABASES["default"]["NAME"]))
-
-
 @pytest.mark.celery
 def test_real_worker_creates_the_reminders(world, transactional_db, tmp_path):
     project = approved_project(world.a, days_ago=2 * 365 + 20)
     other = approved_project(world.b, days_ago=400)
-    broker = redis_url_with_db(settings.REDIS_URL, TEST_REDIS_DB)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "alize.settings.test",
-        "DATABASE_URL": database_url_for_test_database(),
-        "REDIS_URL": broker,
-    }
     log = tmp_path / "worker.log"
-    celery = Path(sys.executable).parent / "celery"
-    queue = f"alize-tests-{uuid.uuid4().hex}"
-    with celery_app_on(broker, queue), log.open("w") as output:
-        worker = subprocess.Popen(
-            [
-                str(celery),
-                "-A",
-                "alize",
-                "worker",
-                "--concurrency=1",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-                "--queues",
-                queue,
-                "-n",
-                f"api-tests-{os.getpid()}@%h",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            result = refresh_due_follow_ups.delay()
-            created = result.get(timeout=WORKER_TIMEOUT)
-            result.forget()
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait(timeout=5)
-            redis.Redis.from_url(broker).delete(
-                queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
-            )
-    assert created == 3, log.read_text()
+    with real_worker(log):
+        fanned_out = refresh_due_follow_ups.delay().get(timeout=WORKER_TIMEOUT)
+        created = {
+            dispositif_id: AsyncResult(task_id).get(timeout=WORKER_TIMEOUT)
+            for dispositif_id, task_id in fanned_out
+        }
+    assert created == {world.a.pk: 2, world.b.pk: 1}, log.read_text()
     assert sorted(open_reminders(project=project).values_list("year", flat=True)) == [1, 2]
     assert list(open_reminders(project=other).values_list("year", flat=True)) == [1]
     assert "refresh_due_follow_ups" in log.read_text()

@@ -1,7 +1,11 @@
-"""Load or refresh the demo data and print the demo logins (idempotent)."""
+"""Load the demo data on an empty database (or refresh it with ``--force``), then print the
+demo logins. A database that holds data is left as it is: what a user removed or changed
+is never recreated unless asked."""
 
 import os
 
+from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -10,16 +14,36 @@ from alize.tenancy import scope
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo dispositifs, organisations, pipeline and logins."
+    help = (
+        "Load the demo dispositifs, organisations, pipeline and logins into an empty "
+        "database; --force refreshes them in a database that already holds data."
+    )
 
-    def handle(self, *args, **options):
-        demo.seed(log=lambda line: self.stdout.write(f"  demo: {line}"))
-        with transaction.atomic(), scope(every_dispositif=True, reason="demo API token"):
-            token = demo.api_client_token()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="seed even though the database holds data (recreates missing demo rows)",
+        )
+
+    def handle(self, *args, force=False, **options):
+        tenant = apps.get_model(settings.TENANT_MODEL)
+        with scope(every_dispositif=True, reason="demo seed: is the database empty"):
+            empty = not tenant._default_manager.exists()
+        log = lambda line: self.stdout.write(f"  demo: {line}")  # noqa: E731
+        if empty or force:
+            demo.seed(log=log)
+            with transaction.atomic(), scope(every_dispositif=True, reason="demo API token"):
+                token = demo.api_client_token()
+        else:
+            log("the database already holds data: nothing seeded (seed_demo --force to reseed)")
+            token = demo.existing_api_client_token()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password « {demo.DEMO_PASSWORD} »):"))
         for login, what in demo.demo_logins():
             self.stdout.write(f"  {login:<52} {what}")
+        if token is None:
+            return
         self.stdout.write(f"  API token (Hauts-de-France, read-only): {token}")
         port = os.environ.get("PORT", "8000")
         self.stdout.write(

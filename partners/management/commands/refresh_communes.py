@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from partners.reference import loader
+from partners.reference.selectors import clear_reference_caches
 
 
 class Command(BaseCommand):
@@ -31,4 +32,5 @@ class Command(BaseCommand):
         loader.write_communes_file(rows, options["output"])
         with transaction.atomic():
             count = loader.load_communes(connection, "partners_commune", rows)
+        clear_reference_caches()
         self.stdout.write(f"{count} communes written to {options['output']} and loaded.")

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from partners.reference import loader
+from partners.reference.selectors import clear_reference_caches
 
 
 class Command(BaseCommand):
@@ -24,5 +25,6 @@ class Command(BaseCommand):
             raise CommandError("Expected at least 500 rows with code,label,section,division.")
         with transaction.atomic():
             count = loader.load_naf(connection, "partners_nafcode", rows)
+        clear_reference_caches()
         shutil.copyfile(options["file"], loader.NAF_FILE)
         self.stdout.write(f"{count} NAF codes loaded.")

@@ -1,0 +1,102 @@
+"""A real Celery worker for the tests about jobs: its own Redis database and queue, the
+test database, and optional extra task modules (``-I``)."""
+
+import contextlib
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
+from django.conf import settings
+
+from alize import celery_app
+
+WORKER_TIMEOUT = 60
+TEST_REDIS_DB = 9
+
+
+def redis_url_with_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+def _forget_connections(app):
+    """Drop the app's cached broker pool, routing and result backend (built from conf)."""
+    app.close()
+    app._pool = None
+    app.__dict__.pop("amqp", None)
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+
+
+@contextlib.contextmanager
+def celery_app_on(url: str, queue: str):
+    """Point the project's Celery app at ``url`` (broker and results) and send to a queue of
+    its own, so that no other worker on the same Redis takes the test's tasks."""
+    names = ("broker_url", "result_backend", "task_default_queue")
+    saved = {name: celery_app.conf[name] for name in names}
+    _forget_connections(celery_app)
+    celery_app.conf.update(broker_url=url, result_backend=url, task_default_queue=queue)
+    try:
+        yield celery_app
+    finally:
+        _forget_connections(celery_app)
+        celery_app.conf.update(saved)
+
+
+def database_url_for_test_database() -> str:
+    """The suite's DATABASE_URL (TCP or unix socket alike) naming the test database."""
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alize")
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path="/" + settings.DATABASES["default"]["NAME"]))
+
+
+@contextlib.contextmanager
+def real_worker(log: Path, include: tuple[str, ...] = ()):
+    """Start ``celery worker`` (solo pool) on a fresh queue of the test Redis database; yields
+    that database's URL and stops the worker (and deletes its queue) at the end."""
+    broker = redis_url_with_db(settings.REDIS_URL, TEST_REDIS_DB)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "alize.settings.test",
+        "DATABASE_URL": database_url_for_test_database(),
+        "REDIS_URL": broker,
+    }
+    celery = Path(sys.executable).parent / "celery"
+    queue = f"alize-tests-{uuid.uuid4().hex}"
+    command = [
+        str(celery),
+        "-A",
+        "alize",
+        "worker",
+        "--concurrency=1",
+        "--pool=solo",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=INFO",
+        "--queues",
+        queue,
+        "-n",
+        f"tests-{uuid.uuid4().hex[:8]}@%h",
+    ]
+    if include:
+        command += ["--include", ",".join(include)]
+    with celery_app_on(broker, queue), log.open("w") as output:
+        worker = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            yield broker
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(timeout=5)
+            redis.Redis.from_url(broker).delete(
+                queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+            )
