@@ -25,7 +25,7 @@ from django.views.generic import FormView
 
 from alize.accounts.models import Role
 from alize.accounts.roles import can_manage, managed_dispositif_ids
-from alize.errors import ApplicationError
+from alize.errors import ApplicationError, apply_service_error
 from alize.web import FilteredListView, InvalidFormStatusMixin, RoleRequiredMixin, require
 from partners.models import Organisation
 
@@ -38,7 +38,6 @@ from .committee_forms import (
     CommitteeForm,
     CommitteeStatusForm,
     DecisionForm,
-    add_service_error,
 )
 from .filtersets import CommitteeFilterSet
 from .models import (
@@ -349,7 +348,7 @@ class CommitteeCreateView(CommitteeFormMixin, FormView):
                 place=data["place"],
             )
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Comité planifié."))
         return self.back_to(committee)
@@ -407,7 +406,7 @@ class CommitteeUpdateView(CommitteeFormMixin, FormView):
         try:
             services.committee_update(committee=self.committee, **fields)
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Comité modifié."))
         return self.back_to(self.committee)
@@ -450,7 +449,7 @@ class AgendaAddView(CommitteeActionView):
                     committee=committee, project=form.cleaned_data["project"], by=request.user
                 )
             except SERVICE_ERRORS as error:
-                add_service_error(form, error)
+                apply_service_error(form, error)
         if form.errors:
             return self.refuse(committee, bound={"agenda": form})
         messages.success(request, _("Projet inscrit à l'ordre du jour."))
@@ -506,7 +505,7 @@ class AttendanceView(CommitteeActionView):
             try:
                 services.attendance_record(committee=committee, **form.cleaned_data)
             except SERVICE_ERRORS as error:
-                add_service_error(form, error)
+                apply_service_error(form, error)
         if form.errors:
             return self.refuse(committee, bound={"attendance": form})
         messages.success(request, _("Présence enregistrée."))
@@ -533,7 +532,7 @@ class CommitmentAddView(CommitteeActionView):
             try:
                 services.commitment_record(item=item, by=request.user, **form.cleaned_data)
             except SERVICE_ERRORS as error:
-                add_service_error(form, error)
+                apply_service_error(form, error)
         if form.errors:
             return self.refuse(committee, bound={("commitment", item.pk): form})
         messages.success(request, _("Engagement enregistré."))
@@ -570,7 +569,7 @@ class DecisionView(CommitteeActionView):
             try:
                 services.committee_record_decision(item=item, by=request.user, **form.cleaned_data)
             except SERVICE_ERRORS as error:
-                add_service_error(form, error)
+                apply_service_error(form, error)
         if form.errors:
             return self.refuse(committee, bound={("decision", item.pk): form})
         messages.success(

@@ -23,7 +23,7 @@ from django.views.generic import FormView, TemplateView, View
 
 from alize.accounts.models import Role
 from alize.accounts.roles import can_manage, is_coordinator, managed_dispositif_ids
-from alize.errors import ApplicationError
+from alize.errors import ApplicationError, apply_service_error
 from alize.web import FilteredListView, InvalidFormStatusMixin, RoleRequiredMixin, ScopedDetailView
 
 from . import imports, selectors, services
@@ -35,7 +35,6 @@ from .forms import (
     ImportUploadForm,
     ProjectForm,
     TransitionForm,
-    add_service_errors,
 )
 from .models import Stage
 
@@ -137,7 +136,7 @@ class CompanyExceptionView(CompanyDetailView):
                     messages.success(request, _("La dérogation est enregistrée."))
                 return redirect("pme:company-detail", company.pk)
             except SERVICE_ERRORS as error:
-                add_service_errors(form, error)
+                apply_service_error(form, error)
                 company.refresh_from_db()
         context = self.get_context_data(object=company, exception_form=form)
         return self.render_to_response(context, status=400)
@@ -165,7 +164,7 @@ class CompanyCreateView(CompanyFormMixin, FormView):
                 dispositif=form.target_dispositif(), **form.service_fields()
             )
         except SERVICE_ERRORS as error:
-            add_service_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("L'entreprise %(name)s est créée.") % {"name": company})
         return redirect("pme:company-detail", company.pk)
@@ -196,7 +195,7 @@ class CompanyUpdateView(CompanyFormMixin, FormView):
         try:
             services.company_update(company=self.company, **form.service_fields())
         except SERVICE_ERRORS as error:
-            add_service_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Modifications enregistrées."))
         return redirect("pme:company-detail", self.company.pk)
@@ -450,7 +449,7 @@ class ProjectTransitionView(ProjectWriteMixin, ProjectDetailView):
                     comment=form.cleaned_data["comment"],
                 )
             except SERVICE_ERRORS as error:
-                add_service_errors(form, error)
+                apply_service_error(form, error)
             else:
                 messages.success(
                     request,
@@ -482,7 +481,7 @@ class ProjectFollowUpView(ProjectWriteMixin, ProjectDetailView):
                     by=request.user,
                 )
             except SERVICE_ERRORS as error:
-                add_service_errors(form, error)
+                apply_service_error(form, error)
             else:
                 messages.success(
                     request,
@@ -523,7 +522,7 @@ class ProjectCreateView(ProjectFormMixin, FormView):
                 **form.service_fields(),
             )
         except SERVICE_ERRORS as error:
-            add_service_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Le projet est créé."))
         return redirect("pme:project-detail", project.pk)
@@ -556,7 +555,7 @@ class ProjectUpdateView(ProjectFormMixin, FormView):
                 project=self.project, needs=form.cleaned_data["needs"], **form.service_fields()
             )
         except SERVICE_ERRORS as error:
-            add_service_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Modifications enregistrées."))
         return redirect("pme:project-detail", self.project.pk)
