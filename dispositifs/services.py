@@ -28,6 +28,7 @@ from .models import (
     CommitteeStatus,
     Decision,
     DecisionOutcome,
+    Dispositif,
     Membership,
     PartnerCommitment,
 )
@@ -385,3 +386,71 @@ def committee_delete(*, committee: Committee) -> None:
             _("Retirez d'abord les projets de l'ordre du jour."), field="project"
         )
     locked.delete()
+
+
+DISPOSITIF_FIELDS = (
+    "name",
+    "slug",
+    "region",
+    "departements",
+    "perimeter",
+    "carrier",
+    "launch_date",
+    "status",
+    "advance_min",
+    "advance_max",
+    "follow_up_years",
+)
+MEMBERSHIP_FIELDS = (
+    "organisation",
+    "kind",
+    "joined_on",
+    "left_on",
+    "pledged_hours_per_year",
+)
+
+
+def _set_fields(instance, allowed, fields: dict) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValueError(f"Unknown {type(instance).__name__} fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def dispositif_create(**fields) -> Dispositif:
+    """Open a dispositif; its constraints (advance bounds, follow-up years) are field errors."""
+    dispositif = Dispositif()
+    _set_fields(dispositif, DISPOSITIF_FIELDS, fields)
+    dispositif.full_clean()
+    dispositif.save()
+    return dispositif
+
+
+@transaction.atomic
+def dispositif_update(*, dispositif: Dispositif, **fields) -> Dispositif:
+    """Change a dispositif's settings, validated like a creation."""
+    _set_fields(dispositif, DISPOSITIF_FIELDS, fields)
+    dispositif.full_clean()
+    dispositif.save()
+    return dispositif
+
+
+@transaction.atomic
+def membership_create(*, dispositif: Dispositif, **fields) -> Membership:
+    """Seat an organisation at a dispositif's tour de table (once per dispositif)."""
+    membership = Membership(dispositif=dispositif)
+    _set_fields(membership, MEMBERSHIP_FIELDS, fields)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, membership: Membership, **fields) -> Membership:
+    """Change a seat (kind, dates, pledge); its dispositif never changes."""
+    _set_fields(membership, MEMBERSHIP_FIELDS, fields)
+    membership.full_clean()
+    membership.save()
+    return membership

@@ -38,6 +38,14 @@ class DispositifViewSet(ScopedModelViewSet):
     ordering_fields = ["name", "launch_date"]
     write_roles = (Role.NATIONAL_COORDINATOR,)
 
+    def perform_create(self, serializer):
+        serializer.instance = services.dispositif_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.dispositif_update(
+            dispositif=serializer.instance, **serializer.validated_data
+        )
+
 
 class MembershipViewSet(ScopedModelViewSet):
     """The tour de table: organisations seated in each dispositif in scope."""
@@ -46,6 +54,14 @@ class MembershipViewSet(ScopedModelViewSet):
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilterSet
     ordering_fields = ["joined_on"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.membership_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.membership_update(
+            membership=serializer.instance, **serializer.validated_data
+        )
 
 
 class CommitteeViewSet(ScopedModelViewSet):

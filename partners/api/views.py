@@ -1,6 +1,7 @@
 from alize.accounts.models import Role
 from alize.api.views import ScopedModelViewSet
 
+from .. import services
 from ..filtersets import OrganisationFilterSet
 from ..models import Organisation
 from .serializers import OrganisationSerializer
@@ -14,3 +15,11 @@ class OrganisationViewSet(ScopedModelViewSet):
     filterset_class = OrganisationFilterSet
     ordering_fields = ["name"]
     write_roles = (Role.NATIONAL_COORDINATOR,)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.organisation_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.organisation_update(
+            organisation=serializer.instance, **serializer.validated_data
+        )
