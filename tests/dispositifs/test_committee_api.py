@@ -333,18 +333,26 @@ class TestCommitmentAPI(APIEndpointTestBase):
             services.commitment_record(
                 item=commitment.item, organisation=region, tool="Subvention", amount=5000, by=None
             )
-        rows = (
-            api_client_for(world.animateur_a)
-            .get(self.list_url(), {"project": commitment.item.project_id})
-            .json()["results"]
-        )
-        ordered = sorted(rows, key=lambda row: (row["firm_last"], row["position"]))
-        assert [row["tool"] for row in ordered] == [
-            "Prêt d'équipement",
-            "Subvention",
-            "Mission qualité",
+            services.commitment_record(
+                item=commitment.item, organisation=firm, tool="Mécénat", amount=None, by=None
+            )
+        api = api_client_for(world.animateur_a)
+        query = {"project": commitment.item.project_id}
+        rows = api.get(self.list_url(), query).json()["results"]
+        tour_de_table = [
+            ("Prêt d'équipement", False),
+            ("Subvention", False),
+            ("Mission qualité", True),
+            ("Mécénat", True),
         ]
-        assert [row["firm_last"] for row in ordered] == [False, False, True]
+        assert [(row["tool"], row["firm_last"]) for row in rows] == tour_de_table
+
+        paged, url, params = [], self.list_url(), query | {"page_size": 1}
+        while url:
+            page = api.get(url, params).json()
+            paged += [row["tool"] for row in page["results"]]
+            url, params = page["next"], None
+        assert paged == [tool for tool, _ in tour_de_table]
 
 
 class TestDecisionAPI(APIEndpointTestBase):
