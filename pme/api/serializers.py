@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from alize.accounts.roles import can_manage
-from alize.api.serializers import TenantSerializer
+from alize.api.serializers import OptionalChoiceField, TenantSerializer
 
 from ..models import Company, JobsFollowUp, Project, Stage, StageTransition
 
@@ -141,7 +141,8 @@ class StageTransitionSerializer(serializers.ModelSerializer):
     """One step of a project's timeline (read-only)."""
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    by = serializers.StringRelatedField()
+    by = serializers.StringRelatedField(allow_null=True)
+    from_stage = OptionalChoiceField(choices=Stage.choices)
 
     class Meta:
         model = StageTransition
@@ -157,7 +158,7 @@ class JobsFollowUpSerializer(CreateOnlyFieldsMixin, TenantSerializer):
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
     jobs_planned_3y = serializers.IntegerField(source="project.jobs_planned_3y", read_only=True)
-    recorded_by = serializers.StringRelatedField()
+    recorded_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = JobsFollowUp
