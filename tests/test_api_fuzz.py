@@ -14,6 +14,7 @@ callers are tried:
 examples (``FUZZ_EXAMPLES``, ``FUZZ_RANDOM``).
 """
 
+import datetime as dt
 import os
 import re
 
@@ -117,7 +118,7 @@ def seed(dispositif):
             source="declared",
             by=None,
         )
-        committee = CommitteeFactory(dispositif=dispositif)
+        committee = CommitteeFactory(dispositif=dispositif, start_time=dt.time(14, 0))
         ready = project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
         committee_services.agenda_add_project(committee=committee, project=ready, by=None)
         project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
