@@ -56,6 +56,11 @@ def service_error_messages(error: Exception) -> dict[str | None, list[str]]:
     raise TypeError(f"not a service error: {error!r}")
 
 
+def service_error_text(error: Exception) -> str:
+    """A service refusal as one sentence, for a page message rather than a form."""
+    return " ".join(m for messages in service_error_messages(error).values() for m in messages)
+
+
 def apply_service_error(form, error: Exception) -> None:
     """Copy a service refusal onto a form: on its field when the form has that field,
     otherwise as a non-field error, so no message is lost."""

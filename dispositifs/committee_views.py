@@ -25,7 +25,7 @@ from django.views.generic import FormView
 
 from alize.accounts.models import Role
 from alize.accounts.roles import can_manage, managed_dispositif_ids
-from alize.errors import ApplicationError, apply_service_error
+from alize.errors import ApplicationError, apply_service_error, service_error_text
 from alize.web import FilteredListView, InvalidFormStatusMixin, RoleRequiredMixin, require
 from partners.models import Organisation
 
@@ -238,10 +238,7 @@ class CommitteeActionView(CommitteeAccessMixin, View):
 
     def refuse(self, committee, error=None, *, bound=None):
         if error is not None and not bound:
-            text = (
-                error.message if isinstance(error, ApplicationError) else " ".join(error.messages)
-            )
-            messages.error(self.request, text)
+            messages.error(self.request, service_error_text(error))
         elif bound:
             messages.error(self.request, _("La saisie n'a pas été enregistrée : voir ci-dessous."))
         return render_committee(self.request, committee, status=400, bound=bound)

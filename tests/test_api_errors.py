@@ -1,11 +1,21 @@
-"""Every API error answers the one shape ``{"message", "code", "fields", "extra"}``."""
+"""Every API error answers the one shape ``{"message", "code", "fields", "extra"}``, and
+service errors land on browser forms through one mapping."""
 
+import psycopg.errors
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from rest_framework import exceptions
 from rest_framework.test import APIClient, APIRequestFactory
 
 from alize.api.exceptions import exception_handler
-from alize.errors import ApplicationError, ConflictError
+from alize.errors import (
+    ApplicationError,
+    ConflictError,
+    apply_service_error,
+    service_error_text,
+)
 from tests.conftest import api_client_for
 from tests.factories import CompanyFactory
 
@@ -98,3 +108,58 @@ def test_nested_errors_are_flattened_to_dotted_names():
     response = exception_handler(error, {})
     assert response.data["fields"] == {"lines.1.amount": ["Trop élevé."]}
     assert response.data["code"] == "invalid"
+
+
+class TwoFieldForm(forms.Form):
+    siren = forms.CharField(required=False)
+    name = forms.CharField(required=False)
+
+
+def bound_form():
+    form = TwoFieldForm(data={})
+    assert form.is_valid()
+    return form
+
+
+def test_service_error_lands_on_its_field_or_on_the_form():
+    form = bound_form()
+    apply_service_error(form, ApplicationError("SIREN pris.", field="siren"))
+    apply_service_error(form, ApplicationError("Ailleurs.", field="outcome"))
+    assert form.errors == {"siren": ["SIREN pris."], "__all__": ["Ailleurs."]}
+
+
+def test_django_validation_errors_keep_every_message():
+    form = bound_form()
+    error = ValidationError(
+        {"name": ["Trop court.", "Interdit."], NON_FIELD_ERRORS: ["Global."], "other": ["Loin."]}
+    )
+    apply_service_error(form, error)
+    assert form.errors == {"name": ["Trop court.", "Interdit."], "__all__": ["Global.", "Loin."]}
+    form = bound_form()
+    apply_service_error(form, ValidationError(["Un.", "Deux."]))
+    assert form.errors == {"__all__": ["Un.", "Deux."]}
+    assert service_error_text(ValidationError(["Un.", "Deux."])) == "Un. Deux."
+
+
+def test_a_unique_violation_that_escapes_the_services_is_a_409(db):
+    try:
+        raise IntegrityError("duplicate key") from psycopg.errors.UniqueViolation("duplicate key")
+    except IntegrityError as error:
+        with transaction.atomic():
+            response = exception_handler(error, {})
+            assert transaction.get_rollback()
+    assert response.status_code == 409
+    assert response.data["code"] == "conflict" and response.data["message"]
+
+
+def test_other_integrity_errors_stay_server_errors():
+    try:
+        raise IntegrityError("check") from psycopg.errors.CheckViolation("check")
+    except IntegrityError as error:
+        assert exception_handler(error, {}) is None
+
+
+def test_an_application_error_rolls_the_request_back(db):
+    with transaction.atomic():
+        exception_handler(ApplicationError("Refusé."), {})
+        assert transaction.get_rollback()

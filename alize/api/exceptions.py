@@ -8,16 +8,19 @@ fields at fault (``non_field_errors`` for the rest) and ``extra`` carries an
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
-from alize.errors import ApplicationError, service_error_messages
+from alize.errors import ApplicationError, ConflictError, service_error_messages
 
 NON_FIELD_KEY = api_settings.NON_FIELD_ERRORS_KEY
+UNIQUE_VIOLATION = "23505"
 
 
 def error_body(*, message: str, code: str, fields: dict | None = None, extra: dict | None = None):
@@ -31,8 +34,13 @@ def error_body(*, message: str, code: str, fields: dict | None = None, extra: di
 
 
 def exception_handler(exc, context):
-    """Render application, Django and DRF errors in the one error shape."""
+    """Render application, Django and DRF errors in the one error shape. Every error
+    response rolls the request's transaction back (``ATOMIC_REQUESTS``)."""
+    if isinstance(exc, IntegrityError) and _is_unique_violation(exc):
+        # A write that lost a race past the services' checks: the caller may retry.
+        exc = ConflictError(_("Cette donnée vient d'être enregistrée par une autre requête."))
     if isinstance(exc, ApplicationError):
+        set_rollback()
         return Response(
             error_body(
                 message=exc.message,
@@ -61,6 +69,10 @@ def exception_handler(exc, context):
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = error_body(message=str(detail), code=code)
     return response
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == UNIQUE_VIOLATION
 
 
 def _keyed(messages: dict) -> dict:
