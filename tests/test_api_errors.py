@@ -38,6 +38,17 @@ def test_400_names_the_fields(world):
     body = assert_shape(response, 400, "invalid")
     assert {"siren", "name"} <= set(body["fields"])
     assert all(isinstance(m, str) for messages in body["fields"].values() for m in messages)
+    assert body["message"] == "Données invalides."
+
+
+def test_a_single_error_is_also_the_message(world):
+    api = api_client_for(world.animateur_a)
+    url = reverse("api:membership-list")
+    payload = {"dispositif": world.a.slug, "organisation": 0, "kind": "partner_firm"}
+    response = api.post(url, payload, format="json")
+    body = assert_shape(response, 400, "invalid")
+    assert list(body["fields"]) == ["organisation"]
+    assert body["message"] == body["fields"]["organisation"][0]
 
 
 def test_400_from_a_malformed_body(world):

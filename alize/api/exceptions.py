@@ -60,9 +60,8 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
-        non_field = fields.get(NON_FIELD_KEY, [])
-        only_one = len(fields) == 1 and len(non_field) == 1
-        message = non_field[0] if only_one else _("Données invalides.")
+        every = [message for messages in fields.values() for message in messages]
+        message = every[0] if len(every) == 1 else _("Données invalides.")
         response.data = error_body(message=message, code="invalid", fields=fields)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
