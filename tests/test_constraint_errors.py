@@ -2,10 +2,15 @@
 an IntegrityError (500), and store nothing."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db.models import CheckConstraint
 from django.urls import reverse
 
+from alize.constraints import FieldCheckConstraint
 from alize.tenancy import scope
 from dispositifs.models import Dispositif, Membership
 from partners.models import Organisation
@@ -110,3 +115,40 @@ class TestOrganisation:
         response = api.patch(url, {"kind": "large_firm"}, format="json")
         assert_field_error(response, "public_level", "invalid")
         assert Organisation.objects.get(pk=body.pk).kind == "public_body"
+
+
+# Constraints whose violation the services refuse earlier with their own field error; they
+# keep Django's generic message until their models get the same treatment.
+GENERIC_MESSAGE_ALLOWED = {
+    "role_scope_matches_role": "role assignments are written by accounts services only",
+    "commitment_amount_positive": "commitment_record refuses the amount on its field",
+    "decision_advance_only_when_approved": "committee_record_decision refuses it by field",
+    "decision_missions_only_when_approved": "committee_record_decision refuses it by field",
+}
+
+
+def project_check_constraints():
+    root = Path(settings.BASE_DIR).resolve()
+    for config in apps.get_app_configs():
+        path = Path(config.path).resolve()
+        if root not in path.parents or ".venv" in path.parts:
+            continue
+        for model in config.get_models():
+            for constraint in model._meta.constraints:
+                if isinstance(constraint, CheckConstraint):
+                    yield model, constraint
+
+
+def test_every_check_constraint_names_its_field_or_has_a_message():
+    """A constraint broken by input must come back as a readable error, never a 500 or
+    Django's « Constraint “…” is violated. »."""
+    found = list(project_check_constraints())
+    assert len(found) >= 8
+    generic = {
+        constraint.name
+        for model, constraint in found
+        if not isinstance(constraint, FieldCheckConstraint)
+        and constraint.violation_error_message == constraint.default_violation_error_message
+    }
+    assert generic <= set(GENERIC_MESSAGE_ALLOWED), sorted(generic - set(GENERIC_MESSAGE_ALLOWED))
+    assert set(GENERIC_MESSAGE_ALLOWED) <= {c.name for _, c in found}
