@@ -97,3 +97,9 @@ messages: venv
 	@$(PY) manage.py makemessages -l en --no-obsolete --no-location \
 		--ignore=.venv --ignore=.local --ignore=staticfiles --ignore=tests
 	@$(PY) manage.py compile_translations
+
+# Longer OpenAPI fuzzing than `make test` runs: new random examples on every run.
+FUZZ_EXAMPLES ?= 200
+.PHONY: fuzz
+fuzz: venv
+	@FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) alize/stack.py test tests/test_api_fuzz.py $(ARGS)

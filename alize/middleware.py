@@ -3,10 +3,12 @@
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from alize.api.exceptions import error_body
 
 
 class RejectNulBytesMiddleware:
@@ -21,10 +23,10 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request):
         if self.has_nul(request):
-            return HttpResponseBadRequest(
-                _("La requête contient un caractère nul, qui n'est pas accepté."),
-                content_type="text/plain; charset=utf-8",
-            )
+            message = _("La requête contient un caractère nul, qui n'est pas accepté.")
+            if request.path.startswith("/api/"):
+                return JsonResponse(error_body(message=message, code="nul_character"), status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
     @staticmethod

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from alize import geo
+from alize.constraints import FieldCheckConstraint
 from alize.geo import REGIONS
 from alize.tenancy import (
     ScopedManager,
@@ -79,12 +80,21 @@ class Dispositif(models.Model):
         ordering = ["name"]
         base_manager_name = "unscoped_objects"
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 name="dispositif_advance_bounds",
                 condition=Q(advance_min__gt=0) & Q(advance_max__gte=F("advance_min")),
+                field="advance_max",
+                violation_error_code="advance_bounds",
+                violation_error_message=_(
+                    "Le plancher doit être positif et le plafond au moins égal au plancher."
+                ),
             ),
-            models.CheckConstraint(
-                name="dispositif_follow_up_years", condition=Q(follow_up_years__lte=10)
+            FieldCheckConstraint(
+                name="dispositif_follow_up_years",
+                condition=Q(follow_up_years__lte=10),
+                field="follow_up_years",
+                violation_error_code="max_value",
+                violation_error_message=_("Le suivi des emplois dure au plus 10 ans."),
             ),
         ]
 
@@ -158,11 +168,16 @@ class Membership(TenantModel):
             models.UniqueConstraint(
                 fields=["dispositif", "organisation"], name="membership_unique_per_dispositif"
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 name="membership_left_after_joined",
                 condition=Q(left_on__isnull=True)
                 | Q(joined_on__isnull=True)
                 | Q(left_on__gte=F("joined_on")),
+                field="left_on",
+                violation_error_code="left_before_joined",
+                violation_error_message=_(
+                    "La date de départ ne peut pas précéder la date d'entrée."
+                ),
             ),
         ]
 

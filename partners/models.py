@@ -6,6 +6,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alize.constraints import FieldCheckConstraint
 from alize.tenancy import global_model
 from alize.validators import validate_siren
 
@@ -52,9 +53,12 @@ class Organisation(models.Model):
             models.UniqueConstraint(
                 fields=["siren"], condition=~models.Q(siren=""), name="organisation_siren_unique"
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 name="organisation_public_level_only_for_public_bodies",
                 condition=models.Q(kind="public_body") | models.Q(public_level=""),
+                field="public_level",
+                violation_error_code="public_level_for_public_bodies",
+                violation_error_message=_("Seul un organisme public a un niveau territorial."),
             ),
         ]
 

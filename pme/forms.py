@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
-from alize.errors import ApplicationError
 from partners.models import Organisation, Skill
 from partners.reference.forms import CommuneField
 from partners.reference.selectors import commune_by_code
@@ -41,18 +40,6 @@ def normalise_naf(value: str) -> str:
     if re.fullmatch(r"\d{4}[A-Z]", value):
         value = f"{value[:2]}.{value[2:]}"
     return value
-
-
-def add_service_errors(form: forms.Form, error: Exception) -> None:
-    """Show a service's refusal on the form, on the field it names when the form has it."""
-    if isinstance(error, ApplicationError):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-        return
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-        return
-    form.add_error(None, error.messages)
 
 
 class DispositifChoiceMixin:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
+from alize.constraints import FieldCheckConstraint
 from alize.tenancy import TenantModel, declare_history_global
 from alize.validators import (
     validate_creation_date,
@@ -157,9 +158,12 @@ class Company(TenantModel):
                 name="company_siren_unique_per_dispositif",
                 violation_error_message=_("Une entreprise avec ce SIREN existe déjà ici."),
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 name="company_exception_is_justified",
                 condition=Q(eligibility_exception=False) | ~Q(exception_reason=""),
+                field="exception_reason",
+                violation_error_code="exception_unjustified",
+                violation_error_message=_("Justifiez la dérogation (au moins 10 caractères)."),
             ),
         ]
         indexes = [models.Index(fields=["dispositif", "name"])]
@@ -447,7 +451,13 @@ class JobsFollowUp(TenantModel):
         ordering = ["project", "year"]
         constraints = [
             models.UniqueConstraint(fields=["project", "year"], name="follow_up_once_per_year"),
-            models.CheckConstraint(name="follow_up_year_positive", condition=Q(year__gte=1)),
+            FieldCheckConstraint(
+                name="follow_up_year_positive",
+                condition=Q(year__gte=1),
+                field="year",
+                violation_error_code="min_value",
+                violation_error_message=_("L'année de suivi commence à 1."),
+            ),
         ]
 
     def __str__(self):

@@ -10,7 +10,7 @@ import calendar
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,6 +57,9 @@ PROJECT_FIELDS = (
 )
 
 
+SIREN_CONSTRAINT = "company_siren_unique_per_dispositif"
+
+
 def _siret_mismatch_error(company: Company) -> str | None:
     if company.siret and company.siren and not company.siret.startswith(company.siren):
         return _("Le SIRET doit commencer par le SIREN de l'entreprise.")
@@ -94,7 +97,17 @@ def _save_company(company: Company) -> Company:
     if errors:
         raise ValidationError(errors)
     company.validate_constraints(exclude={"siren"})
-    company.save()
+    try:
+        with transaction.atomic():
+            company.save()
+    except IntegrityError as error:
+        # Another transaction registered the same SIREN between the check and the insert.
+        if SIREN_CONSTRAINT not in str(error):
+            raise
+        message = duplicate_siren_message(company) or _(
+            "Une entreprise avec ce SIREN existe déjà ici."
+        )
+        raise ValidationError({"siren": [message]}) from None
     return company
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView, TemplateView, View
 
 from alize import exports
-from alize.errors import ApplicationError
+from alize.errors import ApplicationError, apply_service_error
 from alize.panels import render_panels
 from alize.web import (
     ActionRequiredMixin,
@@ -39,7 +39,6 @@ from .forms import (
     ImportUploadForm,
     ProjectForm,
     TransitionForm,
-    add_service_errors,
 )
 from .models import Stage
 
@@ -146,7 +145,7 @@ class CompanyExceptionView(CompanyDetailView):
                     messages.success(request, _("La dérogation est enregistrée."))
                 return redirect("pme:company-detail", company.pk)
             except SERVICE_ERRORS as error:
-                add_service_errors(form, error)
+                apply_service_error(form, error)
                 company.refresh_from_db()
         context = self.get_context_data(object=company, exception_form=form)
         return self.render_to_response(context, status=400)
@@ -174,7 +173,7 @@ class CompanyCreateView(CompanyFormMixin, FormView):
                 dispositif=form.target_dispositif(), **form.service_fields()
             )
         except SERVICE_ERRORS as error:
-            add_service_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("L'entreprise %(name)s est créée.") % {"name": company})
         return redirect("pme:company-detail", company.pk)
@@ -205,7 +204,7 @@ class CompanyUpdateView(CompanyFormMixin, FormView):
         try:
             services.company_update(company=self.company, **form.service_fields())
         except SERVICE_ERRORS as error:
-            add_service_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Modifications enregistrées."))
         return redirect("pme:company-detail", self.company.pk)
@@ -456,7 +455,7 @@ class ProjectTransitionView(ProjectWriteMixin, ProjectDetailView):
                     comment=form.cleaned_data["comment"],
                 )
             except SERVICE_ERRORS as error:
-                add_service_errors(form, error)
+                apply_service_error(form, error)
             else:
                 messages.success(
                     request,
@@ -488,7 +487,7 @@ class ProjectFollowUpView(ProjectWriteMixin, ProjectDetailView):
                     by=request.user,
                 )
             except SERVICE_ERRORS as error:
-                add_service_errors(form, error)
+                apply_service_error(form, error)
             else:
                 messages.success(
                     request,
@@ -529,7 +528,7 @@ class ProjectCreateView(ProjectFormMixin, FormView):
                 **form.service_fields(),
             )
         except SERVICE_ERRORS as error:
-            add_service_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Le projet est créé."))
         return redirect("pme:project-detail", project.pk)
@@ -562,7 +561,7 @@ class ProjectUpdateView(ProjectFormMixin, FormView):
                 project=self.project, needs=form.cleaned_data["needs"], **form.service_fields()
             )
         except SERVICE_ERRORS as error:
-            add_service_errors(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Modifications enregistrées."))
         return redirect("pme:project-detail", self.project.pk)

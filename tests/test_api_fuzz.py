@@ -1,23 +1,96 @@
-"""OpenAPI schema fuzzing: generated requests to every API operation never cause a 500.
+"""OpenAPI fuzzing with schemathesis: every operation, every check, several identities.
 
-Bad input must come back as a 4xx naming the field; a crash is a bug. Requests carry the
-token of dispositif A's animateur, so writes really reach the services.
+Requests are generated from the schema and sent through the WSGI application with every
+schemathesis check (server errors, status codes, content types, headers and response
+bodies conforming to the schema, invalid data rejected). Path ids are drawn from real rows
+of demo-like data, so requests reach the views instead of stopping at 404, and three
+callers are tried:
+
+- dispositif A's animateur, on A's ids: the full checks;
+- dispositif B's animateur, on A's ids: 404 on every operation that names an object;
+- the regional API client: no write is ever accepted.
+
+``make test`` runs a bounded, derandomised budget; ``make fuzz`` raises it and draws new
+examples (``FUZZ_EXAMPLES``, ``FUZZ_RANDOM``).
 """
+
+import datetime as dt
+import os
+import re
 
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
 
+from alize.accounts.models import Role
+from alize.tenancy import scope
 from alize.wsgi import application
-from tests.factories import MembershipFactory, OrganisationFactory, project_at
+from dispositifs.committees import services as committee_services
+from dispositifs.committees.models import AgendaItem, Committee, Decision, PartnerCommitment
+from dispositifs.models import Membership
+from partners.models import Organisation, OrganisationKind
+from pme import services as pme_services
+from pme.models import Company, JobsFollowUp, Project, Stage, StageTransition
+from tests.factories import (
+    CommitteeFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    project_at,
+    user_with_role,
+)
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+RANDOM = os.environ.get("FUZZ_RANDOM", "") == "1"
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+# Which model each path prefix names, to draw its ids from real rows.
+PATH_MODELS = {
+    "dispositifs": "dispositifs",
+    "memberships": Membership,
+    "committees": Committee,
+    "agenda-items": AgendaItem,
+    "commitments": PartnerCommitment,
+    "decisions": Decision,
+    "organisations": Organisation,
+    "companies": Company,
+    "projects": Project,
+    "follow-ups": JobsFollowUp,
+    "stage-transitions": StageTransition,
+}
+
+
+# Every check runs. A schema-valid request may still name a row that does not exist (a
+# filter on an unknown committee id, an unknown dispositif slug): that answers 400 naming
+# the field, which the positive-data check must accept along with its defaults.
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "checks": {
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "400", "401", "403", "404", "409", "429"]
+            }
+        }
+    }
+)
+
+
+def fuzz_settings(examples=EXAMPLES):
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=not RANDOM,
+        database=None,
+    )
 
 
 @pytest.fixture
-def api_schema(token):
+def api_schema(db):
+    reader = user_with_role(Role.NATIONAL_COORDINATOR)
+    token = Token.objects.get_or_create(user=reader)[0].key
     # Like Django's test client: the WSGI handler must not close the test's connection
     # (and with it the transaction that holds the test data) at the end of each request.
     request_started.disconnect(close_old_connections)
@@ -25,39 +98,142 @@ def api_schema(token):
     try:
         # The schema is served to signed-in users and token holders only.
         yield schemathesis.openapi.from_wsgi(
-            "/api/schema/", application, headers={"Authorization": f"Token {token}"}
+            "/api/schema/",
+            application,
+            config=CONFIG,
+            headers={"Authorization": f"Token {token}"},
         )
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def token(world):
-    firm = OrganisationFactory(kind="large_firm")
-    MembershipFactory(dispositif=world.a, organisation=firm)
-    project_at("approved", dispositif=world.a)
-    project_at("in_instruction", dispositif=world.a)
-    return Token.objects.create(user=world.animateur_a).key
-
-
-def test_no_operation_answers_a_server_error(api_schema, token):
-    headers = {"Authorization": f"Token {token}"}
-    operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) >= 40
-
-    for operation in operations:
-
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=8,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
-            database=None,
+def seed(dispositif):
+    """A small tour de table with projects at every step of the pipeline."""
+    firm = OrganisationFactory(kind=OrganisationKind.LARGE_FIRM)
+    bank = OrganisationFactory(kind=OrganisationKind.BANK)
+    MembershipFactory(dispositif=dispositif, organisation=firm)
+    MembershipFactory(dispositif=dispositif, organisation=bank, kind="financial_partner")
+    for stage in (Stage.REFERRED, Stage.QUALIFIED, Stage.DEFERRED):
+        project_at(stage, dispositif=dispositif)
+    approved = project_at(Stage.APPROVED, dispositif=dispositif)
+    with scope([dispositif]):
+        item = AgendaItem.objects.get(project=approved)
+        committee_services.commitment_record(
+            item=item, organisation=bank, tool="Prêt d'honneur", amount=5000, by=None
         )
+        committee_services.commitment_record(
+            item=item, organisation=firm, tool="Mission qualité", amount=None, by=None
+        )
+        pme_services.follow_up_record(
+            project=approved,
+            year=1,
+            headcount=30,
+            jobs_created=3,
+            jobs_maintained=27,
+            source="declared",
+            by=None,
+        )
+        committee = CommitteeFactory(dispositif=dispositif, start_time=dt.time(14, 0))
+        ready = project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
+        committee_services.agenda_add_project(committee=committee, project=ready, by=None)
+        project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
+
+
+@pytest.fixture
+def fuzz_world(world):
+    seed(world.a)
+    seed(world.b)
+    with scope([world.a]):
+        ids = {
+            prefix: [world.a.pk]
+            if model == "dispositifs"
+            else list(model.objects.values_list("pk", flat=True))
+            for prefix, model in PATH_MODELS.items()
+            if model is not Organisation
+        }
+        ids["organisations"] = list(
+            Membership.objects.filter(dispositif=world.a).values_list("organisation_id", flat=True)
+        )
+    assert all(ids.values()), ids
+    return world, ids
+
+
+def headers_for(user):
+    return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+
+
+def operations(api_schema):
+    found = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(found) >= 40
+    return found
+
+
+def with_real_ids(operation, ids):
+    """The operation's strategy, with its ``{id}`` replaced by a real id of dispositif A."""
+    prefix = re.match(r"/api/v1/([^/]+)/", operation.path).group(1)
+    real = ids[prefix]
+
+    @st.composite
+    def strategy(draw):
+        case = draw(operation.as_strategy())
+        if "id" in (case.path_parameters or {}):
+            case.path_parameters["id"] = draw(st.sampled_from(real))
+        return case
+
+    return strategy()
+
+
+def test_every_check_holds_for_the_animateur(api_schema, fuzz_world):
+    world, ids = fuzz_world
+    headers = headers_for(world.animateur_a)
+    for operation in operations(api_schema):
+
+        @given(case=with_real_ids(operation, ids))
+        @fuzz_settings()
         def fuzz(case):
-            case.call_and_validate(headers=headers, checks=[not_a_server_error])
+            case.call_and_validate(headers=headers)
+
+        fuzz()
+
+
+def test_another_dispositif_gets_404_on_every_object(api_schema, fuzz_world):
+    world, ids = fuzz_world
+    headers = headers_for(world.animateur_b)
+    # Organisations are a global directory: every caller reads them.
+    named = [
+        op
+        for op in operations(api_schema)
+        if "{id}" in op.path and not op.path.startswith("/api/v1/organisations/")
+    ]
+    assert named
+    for operation in named:
+
+        @given(case=with_real_ids(operation, ids))
+        @fuzz_settings(max(2, EXAMPLES // 3))
+        def fuzz(case):
+            response = case.call(headers=headers)
+            assert response.status_code in (400, 403, 404), (case.method, case.formatted_path)
+            if response.status_code != 404:
+                # A write refused before any lookup (malformed body, or a role that never
+                # writes this resource): the same answer for every id, so nothing leaks.
+                assert case.method in WRITE_METHODS, (case.method, case.formatted_path)
+
+        fuzz()
+
+
+def test_the_api_client_never_writes(api_schema, fuzz_world):
+    world, ids = fuzz_world
+    headers = headers_for(world.api_client_user)
+    writes = [op for op in operations(api_schema) if op.method.upper() in WRITE_METHODS]
+    assert writes
+    for operation in writes:
+
+        @given(case=with_real_ids(operation, ids))
+        @fuzz_settings(max(2, EXAMPLES // 3))
+        def fuzz(case):
+            response = case.call(headers=headers)
+            assert response.status_code in (400, 403, 404, 405), (case.method, case.path)
 
         fuzz()
 
@@ -65,7 +241,6 @@ def test_no_operation_answers_a_server_error(api_schema, token):
 def test_nul_characters_are_refused_before_any_view(world, client):
     from django.urls import reverse
 
-    from pme.models import Company
     from tests.conftest import api_client_for
 
     api = api_client_for(world.animateur_a)

@@ -212,7 +212,7 @@ def test_animateur_of_valenciennes_sees_valenciennes_only(demo_db, client):
     assert api.get(reverse("api:company-detail", args=[chambery_company.pk])).status_code == 404
     steps = api.get(reverse("api:stage-transition-list"), {"project": chambery_project.pk})
     assert steps.status_code == 400
-    assert "project" in steps.json()["errors"]
+    assert "project" in steps.json()["fields"]
 
     assert client.login(email=user.email, password=demo.DEMO_PASSWORD)
     assert client.get(reverse("dispositifs:detail", args=["valenciennes"])).status_code == 200

@@ -226,7 +226,7 @@ def test_brackets_inside_strings_do_not_count_as_depth(world, api_a):
     )
     assert response.status_code == 400
     assert "imbriqué" not in response.content.decode()
-    assert "siren" in response.json()["errors"]
+    assert "siren" in response.json()["fields"]
 
 
 @override_settings(API_JSON_MAX_BYTES=1000)
@@ -247,7 +247,7 @@ def test_datetime_filter_with_an_impossible_offset_answers_400(world, api_a, off
         reverse("api:stage-transition-list"), {"after": f"2024-01-01T00:00:00{offset}"}
     )
     assert response.status_code == 400
-    assert "after" in response.json()["errors"]
+    assert "after" in response.json()["fields"]
 
 
 @pytest.mark.parametrize("offset", ["+14:00", "-12:00", "Z", ""])

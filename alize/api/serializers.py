@@ -2,6 +2,7 @@
 goes only to those who manage the row."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alize.tenancy import may, tenant_model
@@ -78,3 +79,26 @@ class PersonalDataMixin:
             if name in fields:
                 fields[name].required = False
         return fields
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "14:00",
+    }
+)
+class WallClockTimeField(serializers.TimeField):
+    """A time of day without offset (« 14:00 »). OpenAPI's ``format: time`` means an RFC 3339
+    time with its offset, which these values never carry."""
+
+
+class OptionalChoiceField(serializers.ChoiceField):
+    """A read-only choice that may be unset: an empty value is returned as ``null`` rather
+    than an ``""`` outside the enum."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return None if value in ("", None) else super().to_representation(value)

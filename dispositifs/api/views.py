@@ -3,6 +3,7 @@
 from alize.actions import Action
 from alize.api.views import ScopedModelViewSet
 
+from .. import services
 from ..filtersets import DispositifFilterSet, MembershipFilterSet
 from ..models import Dispositif, Membership
 from .serializers import DispositifSerializer, MembershipSerializer
@@ -18,6 +19,14 @@ class DispositifViewSet(ScopedModelViewSet):
     view_action = Action.VIEW_DISPOSITIF
     manage_action = Action.MANAGE_NETWORK
 
+    def perform_create(self, serializer):
+        serializer.instance = services.dispositif_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.dispositif_update(
+            dispositif=serializer.instance, **serializer.validated_data
+        )
+
 
 class MembershipViewSet(ScopedModelViewSet):
     """The tour de table: organisations seated in each dispositif in scope."""
@@ -27,3 +36,13 @@ class MembershipViewSet(ScopedModelViewSet):
     filterset_class = MembershipFilterSet
     ordering_fields = ["joined_on"]
     view_action = Action.VIEW_DISPOSITIF
+    # Leaving a tour de table is a date (left_on), kept in the history: never a deletion.
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.membership_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.membership_update(
+            membership=serializer.instance, **serializer.validated_data
+        )

@@ -1,15 +1,14 @@
 """Forms of the committee pages: scheduling, agenda, attendance, commitments, decisions.
 
-Forms only parse input; the rules live in ``dispositifs.committees.services``, whose refusals are
-copied onto the form with ``add_service_error``. Choice lists (organisations, projects)
-are built by the view from scoped queries, so an id from another dispositif is an
-invalid choice.
+Forms only parse input; the rules live in ``dispositifs.committees.services``, whose
+refusals are copied onto the form with ``alize.errors.apply_service_error``. Choice lists
+(organisations, projects) are built by the view from scoped queries, so an id from
+another dispositif is an invalid choice.
 """
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from alize.errors import ApplicationError
 from pme.models import Project
 
 from .models import CommitteeStatus, DecisionOutcome
@@ -32,20 +31,6 @@ class ObjectChoiceField(forms.ChoiceField):
     def clean(self, value):
         value = super().clean(value)
         return self.objects.get(str(value)) if value not in (None, "") else None
-
-
-def add_service_error(form: forms.Form, error: Exception) -> None:
-    """Copy a service refusal onto the form, on its field when the form has that field."""
-    if isinstance(error, ApplicationError):
-        messages = {error.field or None: [error.message]}
-    elif hasattr(error, "error_dict"):
-        messages = {name: list(errs) for name, errs in error.message_dict.items()}
-    else:
-        messages = {None: list(error.messages)}
-    for name, errors in messages.items():
-        target = name if name in form.fields else None
-        for message in errors:
-            form.add_error(target, message)
 
 
 def _date_input():

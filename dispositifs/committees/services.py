@@ -140,7 +140,9 @@ def agenda_add_project(*, committee: Committee, project: Project, by) -> AgendaI
     _check_open(committee)
     if project.dispositif_id != committee.dispositif_id:
         raise ValidationError({"project": _("Ce projet appartient à un autre dispositif.")})
-    if project.stage not in AGENDA_READY_STAGES:
+    # Locked first: of two simultaneous adds, the second waits and then sees the new stage.
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    if locked.stage not in AGENDA_READY_STAGES:
         raise ValidationError(
             {"project": _("Seul un projet en instruction ou ajourné peut être inscrit.")}
         )

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
-from alize.errors import ApplicationError
+from alize.errors import ApplicationError, apply_service_error, service_error_text
 from alize.web import ActionRequiredMixin, FilteredListView, InvalidFormStatusMixin, require
 from dispositifs.access import Action, may
 from dispositifs.models import Dispositif
@@ -39,7 +39,6 @@ from .forms import (
     CommitteeForm,
     CommitteeStatusForm,
     DecisionForm,
-    add_service_error,
 )
 from .models import AgendaItem, Committee, CommitteeStatus
 from .selectors import (
@@ -214,10 +213,7 @@ class CommitteeActionView(CommitteeAccessMixin, View):
 
     def refuse(self, committee, error=None, *, bound=None):
         if error is not None and not bound:
-            text = (
-                error.message if isinstance(error, ApplicationError) else " ".join(error.messages)
-            )
-            messages.error(self.request, text)
+            messages.error(self.request, service_error_text(error))
         elif bound:
             messages.error(self.request, _("La saisie n'a pas été enregistrée : voir ci-dessous."))
         return render_committee(self.request, committee, status=400, bound=bound)
@@ -320,7 +316,7 @@ class CommitteeCreateView(CommitteeFormMixin, FormView):
                 place=data["place"],
             )
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Comité planifié."))
         return self.back_to(committee)
@@ -378,7 +374,7 @@ class CommitteeUpdateView(CommitteeFormMixin, FormView):
         try:
             services.committee_update(committee=self.committee, **fields)
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            apply_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Comité modifié."))
         return self.back_to(self.committee)
@@ -421,7 +417,7 @@ class AgendaAddView(CommitteeActionView):
                     committee=committee, project=form.cleaned_data["project"], by=request.user
                 )
             except SERVICE_ERRORS as error:
-                add_service_error(form, error)
+                apply_service_error(form, error)
         if form.errors:
             return self.refuse(committee, bound={"agenda": form})
         messages.success(request, _("Projet inscrit à l'ordre du jour."))
@@ -477,7 +473,7 @@ class AttendanceView(CommitteeActionView):
             try:
                 services.attendance_record(committee=committee, **form.cleaned_data)
             except SERVICE_ERRORS as error:
-                add_service_error(form, error)
+                apply_service_error(form, error)
         if form.errors:
             return self.refuse(committee, bound={"attendance": form})
         messages.success(request, _("Présence enregistrée."))
@@ -500,7 +496,7 @@ class CommitmentAddView(CommitteeActionView):
             try:
                 services.commitment_record(item=item, by=request.user, **form.cleaned_data)
             except SERVICE_ERRORS as error:
-                add_service_error(form, error)
+                apply_service_error(form, error)
         if form.errors:
             return self.refuse(committee, bound={("commitment", item.pk): form})
         messages.success(request, _("Engagement enregistré."))
@@ -535,7 +531,7 @@ class DecisionView(CommitteeActionView):
             try:
                 services.committee_record_decision(item=item, by=request.user, **form.cleaned_data)
             except SERVICE_ERRORS as error:
-                add_service_error(form, error)
+                apply_service_error(form, error)
         if form.errors:
             return self.refuse(committee, bound={("decision", item.pk): form})
         messages.success(

@@ -1,6 +1,7 @@
 from alize.actions import Action
 from alize.api.views import ScopedModelViewSet
 
+from .. import services
 from ..filtersets import OrganisationFilterSet
 from ..models import Organisation
 from .serializers import OrganisationSerializer
@@ -16,3 +17,11 @@ class OrganisationViewSet(ScopedModelViewSet):
     ordering_fields = ["name"]
     view_action = Action.VIEW_DIRECTORY
     manage_action = Action.MANAGE_DIRECTORY
+
+    def perform_create(self, serializer):
+        serializer.instance = services.organisation_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.organisation_update(
+            organisation=serializer.instance, **serializer.validated_data
+        )

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from alize.actions import Action
-from alize.api.serializers import PersonalDataMixin, TenantSerializer
+from alize.api.serializers import OptionalChoiceField, PersonalDataMixin, TenantSerializer
 from alize.tenancy import may
 
 from ..models import Company, JobsFollowUp, Project, Stage, StageTransition
@@ -149,7 +149,8 @@ class StageTransitionSerializer(serializers.ModelSerializer):
     """One step of a project's timeline (read-only)."""
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    by = serializers.StringRelatedField()
+    by = serializers.StringRelatedField(allow_null=True)
+    from_stage = OptionalChoiceField(choices=Stage.choices)
 
     class Meta:
         model = StageTransition
@@ -165,7 +166,7 @@ class JobsFollowUpSerializer(CreateOnlyFieldsMixin, TenantSerializer):
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
     jobs_planned_3y = serializers.IntegerField(source="project.jobs_planned_3y", read_only=True)
-    recorded_by = serializers.StringRelatedField()
+    recorded_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = JobsFollowUp

@@ -38,7 +38,7 @@ class TestMembershipAPI(APIEndpointTestBase):
         payload = self.create_payload(world, world.a) | {"pledged_hours_per_year": -5}
         response = api.post(self.list_url(), payload, format="json")
         assert response.status_code == 400
-        assert "pledged_hours_per_year" in response.json()["errors"]
+        assert "pledged_hours_per_year" in response.json()["fields"]
 
 
 class TestDispositifAPI(CoversRoutes):
@@ -100,7 +100,7 @@ class TestDispositifAPI(CoversRoutes):
             format="json",
         )
         assert response.status_code == 400
-        assert "advance_max" in response.json()["errors"]
+        assert "advance_max" in response.json()["fields"]
         assert snapshot(world.a)["advance_min"] == world.a.advance_min
 
     def test_list_query_count_does_not_grow(self, world, django_assert_max_num_queries):

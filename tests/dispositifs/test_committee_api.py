@@ -73,7 +73,7 @@ class TestCommitteeAPI(APIEndpointTestBase):
         payload = self.create_payload(world, world.a) | {"host": stranger.pk}
         response = api.post(self.list_url(), payload, format="json")
         assert response.status_code == 400
-        assert "host" in response.json()["errors"]
+        assert "host" in response.json()["fields"]
         assert count_rows(Committee) == before
 
     def test_committee_with_agenda_is_not_deleted(self, world):
@@ -91,7 +91,7 @@ class TestCommitteeAPI(APIEndpointTestBase):
         assert response.json()["status"] == CommitteeStatus.AGENDA_SENT
         response = api.post(self.url("status", own), {"status": "planned"}, format="json")
         assert response.status_code == 400
-        assert "status" in response.json()["errors"]
+        assert "status" in response.json()["fields"]
         assert Committee.unscoped_objects.get(pk=own.pk).status == CommitteeStatus.AGENDA_SENT
 
     # agenda -------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ class TestCommitteeAPI(APIEndpointTestBase):
             self.url("agenda", own), {"project": project.pk}, format="json"
         )
         assert response.status_code == 400
-        assert "project" in response.json()["errors"]
+        assert "project" in response.json()["fields"]
         assert count_rows(AgendaItem) == 0
         assert stage_of(project) == Stage.QUALIFIED
 
@@ -125,7 +125,7 @@ class TestCommitteeAPI(APIEndpointTestBase):
                 self.url("agenda", own), {"project": other.pk}, format="json"
             )
             assert response.status_code == 400, response.content
-            assert "project" in response.json()["errors"]
+            assert "project" in response.json()["fields"]
         assert count_rows(AgendaItem) == 0
         assert stage_of(other) == Stage.IN_INSTRUCTION
 
@@ -182,7 +182,7 @@ class TestCommitteeAPI(APIEndpointTestBase):
         ):
             response = api.post(url, {"item": item.pk} | payload, format="json")
             assert response.status_code == 400, response.content
-            assert field in response.json()["errors"]
+            assert field in response.json()["fields"]
         assert count_rows(Decision) == 0
         assert stage_of(item.project) == Stage.ON_AGENDA
 
@@ -194,7 +194,7 @@ class TestCommitteeAPI(APIEndpointTestBase):
         assert first.status_code == 201
         response = api.post(url, {"item": item.pk, "outcome": "approved"}, format="json")
         assert response.status_code == 400
-        assert "outcome" in response.json()["errors"]
+        assert "outcome" in response.json()["fields"]
         assert stage_of(item.project) == Stage.DEFERRED
 
     def test_decision_on_a_dossier_of_another_committee_or_dispositif_is_400(self, world):
@@ -210,7 +210,7 @@ class TestCommitteeAPI(APIEndpointTestBase):
                     format="json",
                 )
                 assert response.status_code == 400, response.content
-                assert "item" in response.json()["errors"]
+                assert "item" in response.json()["fields"]
         assert count_rows(Decision) == 0
         assert stage_of(elsewhere.project) == Stage.ON_AGENDA
         assert stage_of(other.project) == Stage.ON_AGENDA
@@ -333,18 +333,26 @@ class TestCommitmentAPI(APIEndpointTestBase):
             services.commitment_record(
                 item=commitment.item, organisation=region, tool="Subvention", amount=5000, by=None
             )
-        rows = (
-            api_client_for(world.animateur_a)
-            .get(self.list_url(), {"project": commitment.item.project_id})
-            .json()["results"]
-        )
-        ordered = sorted(rows, key=lambda row: (row["firm_last"], row["position"]))
-        assert [row["tool"] for row in ordered] == [
-            "Prêt d'équipement",
-            "Subvention",
-            "Mission qualité",
+            services.commitment_record(
+                item=commitment.item, organisation=firm, tool="Mécénat", amount=None, by=None
+            )
+        api = api_client_for(world.animateur_a)
+        query = {"project": commitment.item.project_id}
+        rows = api.get(self.list_url(), query).json()["results"]
+        tour_de_table = [
+            ("Prêt d'équipement", False),
+            ("Subvention", False),
+            ("Mission qualité", True),
+            ("Mécénat", True),
         ]
-        assert [row["firm_last"] for row in ordered] == [False, False, True]
+        assert [(row["tool"], row["firm_last"]) for row in rows] == tour_de_table
+
+        paged, url, params = [], self.list_url(), query | {"page_size": 1}
+        while url:
+            page = api.get(url, params).json()
+            paged += [row["tool"] for row in page["results"]]
+            url, params = page["next"], None
+        assert paged == [tool for tool, _ in tour_de_table]
 
 
 class TestDecisionAPI(APIEndpointTestBase):

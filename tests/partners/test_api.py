@@ -33,5 +33,5 @@ class TestOrganisationAPI(CoversRoutes):
             format="json",
         )
         assert response.status_code == 400
-        assert "siren" in response.json()["errors"]
+        assert "siren" in response.json()["fields"]
         assert not Organisation.objects.filter(slug="x").exists()

@@ -258,7 +258,7 @@ def test_api_takes_the_commune_name_from_the_reference_and_refuses_unknown_codes
     api = api_client_for(world.animateur_a)
     url = reverse("api:company-list")
     refused = api.post(url, company_payload(world.a, commune_code="00000"), format="json")
-    assert refused.status_code == 400 and "commune_code" in refused.json()["errors"]
+    assert refused.status_code == 400 and "commune_code" in refused.json()["fields"]
     created = api.post(
         url, company_payload(world.a, commune_code="59014", commune_name=""), format="json"
     )

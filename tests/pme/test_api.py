@@ -87,12 +87,12 @@ class TestCompanyAPI(APIEndpointTestBase):
             self.list_url(), company_payload(world.a, siren="123456789"), format="json"
         )
         assert response.status_code == 400
-        assert "siren" in response.json()["errors"]
+        assert "siren" in response.json()["fields"]
         payload = company_payload(world.a)
         assert api.post(self.list_url(), payload, format="json").status_code == 201
         response = api.post(self.list_url(), payload | {"name": "Doublon"}, format="json")
         assert response.status_code == 400, response.content
-        assert "siren" in response.json()["errors"]
+        assert "siren" in response.json()["fields"]
         assert count_rows(Company) == before + 1
 
     def test_same_siren_in_another_dispositif_is_allowed(self, world):
@@ -112,7 +112,8 @@ class TestCompanyAPI(APIEndpointTestBase):
         api = api_client_for(world.animateur_a)
         response = api.delete(self.detail_url(project.company))
         assert response.status_code == 400
-        assert response.json()["detail"]
+        body = response.json()
+        assert body["message"] and body["code"] == "invalid"
         assert count_rows(Company, pk=project.company_id) == 1
 
     def test_committee_member_reads_no_company_as_on_the_web(self, world, client):
@@ -142,7 +143,7 @@ class TestCompanyAPI(APIEndpointTestBase):
         assert api.delete(self.detail_url(own)).status_code == 404
         response = api.post(self.list_url(), company_payload(world.a), format="json")
         assert response.status_code == 400
-        assert "dispositif" in response.json()["errors"]
+        assert "dispositif" in response.json()["fields"]
         assert count_rows(Company, pk=own.pk) == 1
 
     def test_filters(self, world):
@@ -214,7 +215,7 @@ class TestProjectAPI(APIEndpointTestBase):
         payload = self.create_payload(world, world.a) | {"requested_advance": "40000.00"}
         response = api.post(self.list_url(), payload, format="json")
         assert response.status_code == 400
-        assert "requested_advance" in response.json()["errors"]
+        assert "requested_advance" in response.json()["fields"]
         assert count_rows(Project) == before
 
     def test_legal_transition_is_recorded(self, world):
@@ -242,7 +243,7 @@ class TestProjectAPI(APIEndpointTestBase):
         for target in (Stage.CLOSED, Stage.APPROVED, Stage.ON_AGENDA, "teleported"):
             response = api.post(self.transition_url(project), {"to_stage": target}, format="json")
             assert response.status_code == 400, (target, response.content)
-            assert "to_stage" in response.json()["errors"]
+            assert "to_stage" in response.json()["fields"]
         assert Project.unscoped_objects.get(pk=project.pk).stage == Stage.REFERRED
         assert count_rows(StageTransition, project=project) == before
 
@@ -266,7 +267,7 @@ class TestProjectAPI(APIEndpointTestBase):
         project = project_at(Stage.QUALIFIED, dispositif=world.a)
         response = api_client_for(world.animateur_a).delete(self.detail_url(project))
         assert response.status_code == 400
-        assert "stage" in response.json()["errors"]
+        assert "stage" in response.json()["fields"]
         assert count_rows(Project, pk=project.pk) == 1
 
     def test_stage_filter(self, world):
@@ -356,16 +357,16 @@ class TestJobsFollowUpAPI(APIEndpointTestBase):
         payload = self.create_payload(world, world.a) | {"project": own.project_id}
         response = api.post(self.list_url(), payload, format="json")
         assert response.status_code == 400
-        assert "year" in response.json()["errors"]
+        assert "year" in response.json()["fields"]
         referred = project_at(Stage.IN_INSTRUCTION, dispositif=world.a)
         payload = self.create_payload(world, world.a) | {"project": referred.pk}
         response = api.post(self.list_url(), payload, format="json")
         assert response.status_code == 400
-        assert "year" in response.json()["errors"]
+        assert "year" in response.json()["fields"]
         payload = self.create_payload(world, world.a) | {"year": 7}
         response = api.post(self.list_url(), payload, format="json")
         assert response.status_code == 400
-        assert "year" in response.json()["errors"]
+        assert "year" in response.json()["fields"]
         assert count_rows(JobsFollowUp) == before
 
     def test_project_and_year_are_not_changed_by_update(self, world):

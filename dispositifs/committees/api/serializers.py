@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from alize.api.serializers import TenantSerializer
+from alize.api.serializers import TenantSerializer, WallClockTimeField
 from partners.models import Organisation
 from pme.models import Project
 
@@ -44,6 +44,7 @@ class CommitteeSerializer(TenantSerializer):
         child=serializers.ChoiceField(choices=CommitteeStatus.choices), read_only=True
     )
     agenda = AgendaEntrySerializer(source="items", many=True, read_only=True)
+    start_time = WallClockTimeField(allow_null=True, required=False)
 
     class Meta:
         model = Committee

@@ -110,11 +110,13 @@ class AgendaItemViewSet(ScopedReadOnlyViewSet):
 
 
 class PartnerCommitmentViewSet(ScopedReadOnlyViewSet):
-    """Tools partners activated for dossiers, large firms last (read-only)."""
+    """Tools partners activated for dossiers, in tour de table order: per dossier, other
+    partners first, large firms last, each in the order they were recorded (read-only)."""
 
     queryset = PartnerCommitment.objects.select_related("dispositif", "item", "organisation")
     serializer_class = PartnerCommitmentSerializer
     filterset_class = PartnerCommitmentAPIFilterSet
+    ordering = ["item_id", "firm_last", "position", "id"]
     ordering_fields = ["position"]
     view_action = Action.VIEW_COMMITTEE
 
