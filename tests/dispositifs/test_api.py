@@ -11,6 +11,10 @@ from tests.factories import DispositifFactory, MembershipFactory, OrganisationFa
 class TestMembershipAPI(APIEndpointTestBase):
     basename = "membership"
     model = Membership
+    # A dispositif's tour de table is read by everyone with a role in it.
+    readers = frozenset(
+        {"coordinator", "animateur", "member", "correspondent", "expert", "api_client"}
+    )
 
     def make(self, world, dispositif):
         return MembershipFactory(dispositif=dispositif)
@@ -22,6 +26,9 @@ class TestMembershipAPI(APIEndpointTestBase):
             "kind": "partner_firm",
             "pledged_hours_per_year": 250,
         }
+
+    def cross_tenant_payload(self, world):
+        return self.create_payload(world, world.a) | {"dispositif": world.b.slug}
 
     def update_payload(self, world, instance):
         return {"pledged_hours_per_year": 400}

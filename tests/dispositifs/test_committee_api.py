@@ -19,7 +19,7 @@ from dispositifs.models import (
 )
 from partners.models import OrganisationKind
 from pme.models import Project, Stage
-from tests.api_base import APIEndpointTestBase, count_rows
+from tests.api_base import APIEndpointTestBase, APIReadOnlyTestBase, count_rows
 from tests.conftest import api_client_for
 from tests.factories import (
     CommitteeFactory,
@@ -44,7 +44,6 @@ def on_agenda(dispositif, committee=None):
 class TestCommitteeAPI(APIEndpointTestBase):
     basename = "committee"
     model = Committee
-    extra_url_names = ("api:committee-status", "api:committee-agenda", "api:committee-decisions")
 
     def make(self, world, dispositif):
         return CommitteeFactory(dispositif=dispositif)
@@ -58,6 +57,10 @@ class TestCommitteeAPI(APIEndpointTestBase):
             "host": host.pk,
             "place": "Salle du conseil, CCI",
         }
+
+    def cross_tenant_payload(self, world):
+        host = MembershipFactory(dispositif=world.b).organisation
+        return self.create_payload(world, world.a) | {"host": host.pk}
 
     def update_payload(self, world, instance):
         return {"place": "Usine du partenaire, salle B", "minutes": "Compte rendu provisoire."}
@@ -276,25 +279,18 @@ class TestCommitteeAPI(APIEndpointTestBase):
         assert len(many) == len(few)
 
 
-class TestAgendaItemAPI(APIEndpointTestBase):
+class TestAgendaItemAPI(APIReadOnlyTestBase):
     basename = "agenda-item"
     model = AgendaItem
-    read_only = True
 
     def make(self, world, dispositif):
         return on_agenda(dispositif)
 
-    def create_payload(self, world, dispositif):
-        return {"committee": 1, "project": 1, "order": 1, "note": dispositif.slug}
-
-    def update_payload(self, world, instance):
-        return {"order": 9}
 
 
-class TestCommitmentAPI(APIEndpointTestBase):
+class TestCommitmentAPI(APIReadOnlyTestBase):
     basename = "commitment"
     model = PartnerCommitment
-    read_only = True
 
     def make(self, world, dispositif):
         item = on_agenda(dispositif)
@@ -308,11 +304,6 @@ class TestCommitmentAPI(APIEndpointTestBase):
                 item=item, organisation=bank, tool="Prêt d'équipement", amount=80000, by=None
             )
 
-    def create_payload(self, world, dispositif):
-        return {"item": 1, "organisation": 1, "tool": "Subvention", "note": dispositif.slug}
-
-    def update_payload(self, world, instance):
-        return {"tool": "Autre outil"}
 
     def test_large_firms_come_last(self, world):
         commitment = self.make_in(world, world.a)[0]
@@ -347,20 +338,14 @@ class TestCommitmentAPI(APIEndpointTestBase):
         assert [row["firm_last"] for row in ordered] == [False, False, True]
 
 
-class TestDecisionAPI(APIEndpointTestBase):
+class TestDecisionAPI(APIReadOnlyTestBase):
     basename = "decision"
     model = Decision
-    read_only = True
 
     def make(self, world, dispositif):
         project = project_at(Stage.APPROVED, dispositif=dispositif)
         return Decision.unscoped_objects.get(item__project=project)
 
-    def create_payload(self, world, dispositif):
-        return {"item": 1, "outcome": "approved", "conditions": dispositif.slug}
-
-    def update_payload(self, world, instance):
-        return {"outcome": "rejected"}
 
     def test_filters_by_outcome(self, world):
         approved = self.make_in(world, world.a)[0]

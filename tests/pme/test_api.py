@@ -18,7 +18,13 @@ from pme.models import (
     Stage,
     StageTransition,
 )
-from tests.api_base import APIEndpointTestBase, count_rows, snapshot
+from tests.api_base import (
+    APIEndpointTestBase,
+    APIReadOnlyTestBase,
+    PersonalDataMixin,
+    count_rows,
+    snapshot,
+)
 from tests.conftest import api_client_for
 from tests.factories import (
     CompanyFactory,
@@ -45,15 +51,20 @@ def company_payload(dispositif, **extra):
     } | extra
 
 
-class TestCompanyAPI(APIEndpointTestBase):
+class TestCompanyAPI(APIEndpointTestBase, PersonalDataMixin):
     basename = "company"
     model = Company
+    # The web shows companies to their managers only.
+    readers = frozenset({"coordinator", "animateur", "api_client"})
 
     def make(self, world, dispositif):
         return CompanyFactory(dispositif=dispositif)
 
     def create_payload(self, world, dispositif):
         return company_payload(dispositif)
+
+    def cross_tenant_payload(self, world):
+        return company_payload(world.a) | {"dispositif": world.b.slug}
 
     def update_payload(self, world, instance):
         return {"headcount": 41, "contact_name": "Claire Dubois"}
@@ -151,10 +162,10 @@ class TestCompanyAPI(APIEndpointTestBase):
         assert [r["name"] for r in rows] == ["Boulangerie Martin"]
 
 
-class TestProjectAPI(APIEndpointTestBase):
+class TestProjectAPI(APIEndpointTestBase, PersonalDataMixin):
     basename = "project"
     model = Project
-    extra_url_names = ("api:project-transition",)
+    managers_receive_personal_data = False  # the contact is read on the company
 
     def make(self, world, dispositif):
         project = ProjectFactory(company=CompanyFactory(dispositif=dispositif))
@@ -171,6 +182,11 @@ class TestProjectAPI(APIEndpointTestBase):
             "jobs_planned_3y": 24,
             "requested_advance": "12000.00",
             "needs": [SkillFactory(slug="lean", name="Lean").pk],
+        }
+
+    def cross_tenant_payload(self, world):
+        return self.create_payload(world, world.a) | {
+            "company": CompanyFactory(dispositif=world.b).pk
         }
 
     def update_payload(self, world, instance):
@@ -272,21 +288,14 @@ class TestProjectAPI(APIEndpointTestBase):
         assert qualified.pk in ids and referred.pk not in ids
 
 
-class TestStageTransitionAPI(APIEndpointTestBase):
+class TestStageTransitionAPI(APIReadOnlyTestBase):
     basename = "stage-transition"
     model = StageTransition
-    read_only = True
 
     def make(self, world, dispositif):
         project = project_at(Stage.QUALIFIED, dispositif=dispositif)
         return StageTransition.unscoped_objects.filter(project=project).last()
 
-    def create_payload(self, world, dispositif):
-        # The timeline is written by the stage machine only; nothing here may create a step.
-        return {"from_stage": "referred", "to_stage": "closed", "comment": dispositif.slug}
-
-    def update_payload(self, world, instance):
-        return {"to_stage": Stage.CLOSED}
 
     def test_timeline_of_a_project(self, world):
         project = project_at(Stage.IN_INSTRUCTION, dispositif=world.a)
@@ -325,6 +334,10 @@ class TestJobsFollowUpAPI(APIEndpointTestBase):
             "jobs_maintained": 11,
             "source": "verified",
         }
+
+    def cross_tenant_payload(self, world):
+        project = project_at(Stage.APPROVED, dispositif=world.b)
+        return self.create_payload(world, world.a) | {"project": project.pk}
 
     def update_payload(self, world, instance):
         return {"headcount": 16, "jobs_created": 5, "note": "DSN de janvier"}
