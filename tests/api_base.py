@@ -31,7 +31,9 @@ WRITE_METHODS = ("post", "patch", "put", "delete")
 
 def snapshot(instance) -> dict:
     """The stored state of a row, read without a scope (the test is the referee)."""
-    fresh = type(instance).unscoped_objects.get(pk=instance.pk)
+    model = type(instance)
+    manager = getattr(model, "unscoped_objects", model._default_manager)
+    fresh = manager.get(pk=instance.pk)
     return model_to_dict(fresh)
 
 

@@ -1,14 +1,9 @@
 from django.urls import reverse
 
-from tests.coverage import CoversRoutes
 from tests.factories import DispositifFactory, MembershipFactory, OrganisationFactory
 
 
-class TestDispositifViews(CoversRoutes):
-    @classmethod
-    def covered_url_names(cls):
-        return ["dispositifs:list", "dispositifs:detail", "home"]
-
+class TestDispositifViews:
     def test_anonymous_is_sent_to_login(self, world, client):
         for url in (reverse("home"), reverse("dispositifs:list")):
             response = client.get(url)

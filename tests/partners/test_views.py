@@ -1,15 +1,10 @@
 from django.urls import reverse
 
-from tests.coverage import CoversRoutes
 from tests.factories import MembershipFactory, OrganisationFactory
 
 
-class TestOrganisationViews(CoversRoutes):
+class TestOrganisationViews:
     """Organisations are global, but the seats they hold are shown only within scope."""
-
-    @classmethod
-    def covered_url_names(cls):
-        return ["partners:organisation-list", "partners:organisation-detail"]
 
     def test_committee_member_has_no_access(self, world, client):
         client.force_login(world.member_a)

@@ -56,6 +56,18 @@ class TestCompanyAPI(APIEndpointTestBase, PersonalDataMixin):
     model = Company
     # The web shows companies to their managers only.
     readers = frozenset({"coordinator", "animateur", "api_client"})
+    # Today the API gives companies to committee members, firm correspondents and experts,
+    # and contact fields to API clients; the web refuses them (access policy).
+    access_policy_gaps = frozenset(
+        {
+            *(
+                (test, role)
+                for test in ("test_list_by_role", "test_retrieve_by_role")
+                for role in ("member", "correspondent", "expert")
+            ),
+            ("test_personal_data_only_for_managers", "api_client"),
+        }
+    )
 
     def make(self, world, dispositif):
         return CompanyFactory(dispositif=dispositif)
@@ -166,6 +178,13 @@ class TestProjectAPI(APIEndpointTestBase, PersonalDataMixin):
     basename = "project"
     model = Project
     managers_receive_personal_data = False  # the contact is read on the company
+    # Today the API lets a firm's correspondent and experts read the pipeline of every
+    # dispositif where the firm has a seat; the web refuses them (access policy).
+    access_policy_gaps = frozenset(
+        (test, role)
+        for test in ("test_list_by_role", "test_retrieve_by_role")
+        for role in ("correspondent", "expert")
+    )
 
     def make(self, world, dispositif):
         project = ProjectFactory(company=CompanyFactory(dispositif=dispositif))
@@ -291,6 +310,13 @@ class TestProjectAPI(APIEndpointTestBase, PersonalDataMixin):
 class TestStageTransitionAPI(APIReadOnlyTestBase):
     basename = "stage-transition"
     model = StageTransition
+    # Today the API lets a firm's correspondent and experts read the pipeline of every
+    # dispositif where the firm has a seat; the web refuses them (access policy).
+    access_policy_gaps = frozenset(
+        (test, role)
+        for test in ("test_list_by_role", "test_retrieve_by_role")
+        for role in ("correspondent", "expert")
+    )
 
     def make(self, world, dispositif):
         project = project_at(Stage.QUALIFIED, dispositif=dispositif)
@@ -311,6 +337,13 @@ class TestStageTransitionAPI(APIReadOnlyTestBase):
 class TestJobsFollowUpAPI(APIEndpointTestBase):
     basename = "follow-up"
     model = JobsFollowUp
+    # Today the API lets a firm's correspondent and experts read the pipeline of every
+    # dispositif where the firm has a seat; the web refuses them (access policy).
+    access_policy_gaps = frozenset(
+        (test, role)
+        for test in ("test_list_by_role", "test_retrieve_by_role")
+        for role in ("correspondent", "expert")
+    )
 
     def make(self, world, dispositif):
         project = project_at(Stage.IN_PROGRESS, dispositif=dispositif)

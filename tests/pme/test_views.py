@@ -13,7 +13,6 @@ from alize.accounts.models import Role
 from alize.tenancy import scope
 from pme import services
 from pme.models import Company, JobsFollowUp, Project, Stage, StageTransition
-from tests.coverage import CoversRoutes
 from tests.factories import (
     CompanyFactory,
     DispositifFactory,
@@ -672,11 +671,7 @@ class TestProjectViews(ViewIsolationTestBase):
 # Funnel
 
 
-class TestFunnelView(CoversRoutes):
-    @classmethod
-    def covered_url_names(cls):
-        return ["pme:funnel"]
-
+class TestFunnelView:
     def populate(self, world, dispositif, cci):
         project_at(Stage.REFERRED, dispositif=dispositif)
         project_at(Stage.QUALIFIED, dispositif=dispositif)
