@@ -137,8 +137,15 @@ def pytest_generate_tests(metafunc):
         "refused_role": [r for r in ROLES if r not in getattr(cls, "writers", ())],
     }
     gaps = getattr(cls, "access_policy_gaps", frozenset())
+    given = {
+        name.strip()
+        for marker in metafunc.definition.iter_markers("parametrize")
+        for name in (
+            marker.args[0].split(",") if isinstance(marker.args[0], str) else marker.args[0]
+        )
+    }
     for argument, roles in choices.items():
-        if argument not in metafunc.fixturenames:
+        if argument not in metafunc.fixturenames or argument in given:
             continue
         params = [
             pytest.param(

@@ -54,9 +54,7 @@ def served_methods(pattern: URLPattern) -> set[str]:
         allowed = getattr(callback, "http_method_names", None) or ["get", "post"]
         return {m for m in allowed if m not in SAFE_ALIASES}
     return {
-        m
-        for m in view_class.http_method_names
-        if m not in SAFE_ALIASES and hasattr(view_class, m)
+        m for m in view_class.http_method_names if m not in SAFE_ALIASES and hasattr(view_class, m)
     }
 
 

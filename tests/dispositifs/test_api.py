@@ -4,8 +4,8 @@ from alize.tenancy import scope
 from dispositifs.models import Dispositif, Membership
 from tests.api_base import APIEndpointTestBase, APIReadTestBase, refused, snapshot
 from tests.conftest import api_client_for
-from tests.query_counts import assert_queries_do_not_grow
 from tests.factories import DispositifFactory, MembershipFactory, OrganisationFactory
+from tests.query_counts import assert_queries_do_not_grow
 
 
 class TestMembershipAPI(APIEndpointTestBase):

@@ -4,8 +4,6 @@ agenda items, partner commitments and decisions."""
 import datetime as dt
 from decimal import Decimal
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alize.tenancy import scope
@@ -27,6 +25,7 @@ from tests.factories import (
     OrganisationFactory,
     project_at,
 )
+from tests.query_counts import assert_queries_do_not_grow
 
 
 def stage_of(project):
@@ -272,18 +271,19 @@ class TestCommitteeAPI(APIEndpointTestBase):
     def test_list_with_agendas_runs_constant_queries(self, world):
         api = api_client_for(world.animateur_a)
         on_agenda(world.a)
-        api.get(self.list_url())
-        with CaptureQueriesContext(connection) as few:
-            assert api.get(self.list_url()).status_code == 200
-        for _ in range(3):
-            item = on_agenda(world.a)
-            on_agenda(world.a, committee=item.committee)
-            with scope([world.a]):
-                services.committee_record_decision(item=item, outcome="deferred", by=None)
-        with CaptureQueriesContext(connection) as many:
-            rows = api.get(self.list_url()).json()["results"]
+
+        def more_rows():
+            for _ in range(3):
+                item = on_agenda(world.a)
+                on_agenda(world.a, committee=item.committee)
+                with scope([world.a]):
+                    services.committee_record_decision(item=item, outcome="deferred", by=None)
+
+        response = assert_queries_do_not_grow(
+            "api:committee-list with agendas", lambda: api.get(self.list_url()), more_rows
+        )
+        rows = response.json()["results"]
         assert sum(len(row["agenda"]) for row in rows) == 7
-        assert len(many) == len(few)
 
 
 class TestAgendaItemAPI(APIReadOnlyTestBase):
@@ -299,7 +299,6 @@ class TestAgendaItemAPI(APIReadOnlyTestBase):
 
     def make(self, world, dispositif):
         return on_agenda(dispositif)
-
 
 
 class TestCommitmentAPI(APIReadOnlyTestBase):
@@ -324,7 +323,6 @@ class TestCommitmentAPI(APIReadOnlyTestBase):
             return services.commitment_record(
                 item=item, organisation=bank, tool="Prêt d'équipement", amount=80000, by=None
             )
-
 
     def test_large_firms_come_last(self, world):
         commitment = self.make_in(world, world.a)[0]
@@ -373,7 +371,6 @@ class TestDecisionAPI(APIReadOnlyTestBase):
     def make(self, world, dispositif):
         project = project_at(Stage.APPROVED, dispositif=dispositif)
         return Decision.unscoped_objects.get(item__project=project)
-
 
     def test_filters_by_outcome(self, world):
         approved = self.make_in(world, world.a)[0]

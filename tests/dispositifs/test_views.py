@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from tests.factories import DispositifFactory, MembershipFactory, OrganisationFactory
+from tests.query_counts import assert_queries_do_not_grow
 
 
 class TestDispositifViews:
@@ -57,15 +58,10 @@ class TestDispositifViews:
         assert len(names) == 25 and response.context["paginator"].count == 32
         assert client.get(reverse("dispositifs:list"), {"page": 2}).status_code == 200
 
-    def test_list_query_count_does_not_grow(self, world, client, django_assert_num_queries):
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
+    def test_list_query_count_does_not_grow(self, world, client):
         client.force_login(world.coordinator)
-        client.get(reverse("dispositifs:list"))
-        with CaptureQueriesContext(connection) as few:
-            client.get(reverse("dispositifs:list"))
-        DispositifFactory.create_batch(10)
-        with CaptureQueriesContext(connection) as many:
-            client.get(reverse("dispositifs:list"))
-        assert len(many) == len(few)
+        assert_queries_do_not_grow(
+            "dispositifs:list",
+            lambda: client.get(reverse("dispositifs:list")),
+            lambda: DispositifFactory.create_batch(10),
+        )

@@ -322,7 +322,6 @@ class TestStageTransitionAPI(APIReadOnlyTestBase):
         project = project_at(Stage.QUALIFIED, dispositif=dispositif)
         return StageTransition.unscoped_objects.filter(project=project).last()
 
-
     def test_timeline_of_a_project(self, world):
         project = project_at(Stage.IN_INSTRUCTION, dispositif=world.a)
         api = api_client_for(world.animateur_a)

@@ -202,7 +202,11 @@ def confirm(client, response):
     return client.post(reverse("pme:company-import-confirm"), {"token": response.context["token"]})
 
 
-IMPORT_URL_NAMES = ("pme:company-import", "pme:company-import-confirm", "pme:company-import-template")
+IMPORT_URL_NAMES = (
+    "pme:company-import",
+    "pme:company-import-confirm",
+    "pme:company-import-template",
+)
 
 
 class TestCompanyImportViews:

@@ -13,10 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 from django.template.loader import render_to_string
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +25,7 @@ from pme.home import due_follow_ups_panel
 from pme.models import FollowUpReminder, Project, Stage
 from pme.tasks import refresh_due_follow_ups
 from tests.factories import project_at
+from tests.query_counts import assert_queries_do_not_grow
 
 TODAY = timezone.localdate()
 WORKER_TIMEOUT = 60
@@ -161,17 +160,17 @@ def panel_html(user):
 def test_panel_query_count_does_not_grow(world):
     approved_project(world.a, days_ago=400)
     refresh_due_follow_ups.apply()
-    panel_html(world.animateur_a)
-    with CaptureQueriesContext(connection) as few:
-        panel, _html = panel_html(world.animateur_a)
-    assert panel["total"] == 1
-    for _ in range(4):
-        approved_project(world.a, days_ago=800)
-    refresh_due_follow_ups.apply()
-    with CaptureQueriesContext(connection) as many:
-        panel, html = panel_html(world.animateur_a)
+    assert panel_html(world.animateur_a)[0]["total"] == 1
+
+    def more_rows():
+        for _ in range(4):
+            approved_project(world.a, days_ago=800)
+        refresh_due_follow_ups.apply()
+
+    panel, html = assert_queries_do_not_grow(
+        "home panel: due follow-ups", lambda: panel_html(world.animateur_a), more_rows
+    )
     assert panel["total"] == 9 and html.count("<tr>") == 10
-    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
 
 
 # A real Celery worker --------------------------------------------------------------------
