@@ -376,7 +376,7 @@ class TestJobsFollowUpAPI(APIEndpointTestBase):
 
     def test_recording_resolves_the_reminder_and_shows_planned_jobs(self, world):
         project = project_at(Stage.IN_PROGRESS, dispositif=world.a)
-        approved = dt.date.today() - dt.timedelta(days=400)
+        approved = dt.date(dt.date.today().year - 1, 1, 1)
         with scope([world.a]):
             Project.objects.filter(pk=project.pk).update(approved_on=approved)
             project.refresh_from_db()
@@ -385,7 +385,7 @@ class TestJobsFollowUpAPI(APIEndpointTestBase):
         response = api_client_for(world.animateur_a).post(self.list_url(), payload, format="json")
         assert response.status_code == 201, response.content
         assert response.json()["jobs_planned_3y"] == project.jobs_planned_3y
-        assert response.json()["as_of"] == str(services.follow_up_due_date(project, 1))
+        assert response.json()["as_of"] == f"{approved.year + 1}-01-01"
         reminder = FollowUpReminder.unscoped_objects.get(project=project, year=1)
         assert reminder.resolved_at is not None
 

@@ -32,12 +32,16 @@ WORKER_TIMEOUT = 60
 TEST_REDIS_DB = 9
 
 
-def approved_project(dispositif, days_ago, **kwargs):
-    """A project in progress whose approval is backdated by ``days_ago`` days."""
+# Approved on 1 January last year: exactly the first yearly follow-up is due, on 1 January.
+JANUARY_LAST_YEAR = dt.date(TODAY.year - 1, 1, 1)
+
+
+def approved_project(dispositif, days_ago=None, on=None, **kwargs):
+    """A project in progress whose approval is backdated by ``days_ago`` days (or ``on``)."""
     project = project_at(Stage.IN_PROGRESS, dispositif=dispositif, **kwargs)
     with scope([dispositif]):
         Project.objects.filter(pk=project.pk).update(
-            approved_on=TODAY - dt.timedelta(days=days_ago)
+            approved_on=on or TODAY - dt.timedelta(days=days_ago)
         )
         project.refresh_from_db()
     return project
@@ -51,13 +55,13 @@ def open_reminders(**filters):
 def test_task_creates_due_reminders_once_in_every_dispositif(world):
     two_years = approved_project(world.a, days_ago=2 * 365 + 20)
     recent = approved_project(world.a, days_ago=100)
-    elsewhere = approved_project(world.b, days_ago=400)
+    elsewhere = approved_project(world.b, on=JANUARY_LAST_YEAR)
     assert refresh_due_follow_ups.apply().get() == 3
     assert sorted(open_reminders(project=two_years).values_list("year", flat=True)) == [1, 2]
     assert not open_reminders(project=recent).exists()
     assert list(open_reminders(project=elsewhere).values_list("year", flat=True)) == [1]
     due = open_reminders(project=elsewhere).get().due_on
-    assert due == services.follow_up_due_date(elsewhere, 1)
+    assert due == dt.date(TODAY.year, 1, 1)
     assert refresh_due_follow_ups.apply().get() == 0
     assert FollowUpReminder.unscoped_objects.count() == 3
 
@@ -112,7 +116,7 @@ def test_task_is_scheduled_by_beat():
 
 # The home-page panel ---------------------------------------------------------------------
 def test_animateur_sees_own_open_reminders_with_a_link(world, client):
-    own = approved_project(world.a, days_ago=400)
+    own = approved_project(world.a, on=JANUARY_LAST_YEAR)
     resolved = approved_project(world.a, days_ago=380)
     other = approved_project(world.b, days_ago=400)
     refresh_due_follow_ups.apply()
@@ -127,7 +131,7 @@ def test_animateur_sees_own_open_reminders_with_a_link(world, client):
     assert "Usinage de précision" in page
     assert reverse("pme:project-detail", args=[own.pk]) in page
     assert own.company.name in page
-    assert services.follow_up_due_date(own, 1).strftime("%d/%m/%Y") in page
+    assert f"01/01/{TODAY.year}" in page
     assert "Atelier de peinture" not in page
     assert "Ligne savoyarde" not in page
 
