@@ -48,7 +48,7 @@ def served_methods(pattern: URLPattern) -> set[str]:
     callback = pattern.callback
     actions = getattr(callback, "actions", None)
     if actions:
-        return {method.lower() for method in actions}
+        return {method.lower() for method in actions} - SAFE_ALIASES
     view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
     if view_class is None:
         allowed = getattr(callback, "http_method_names", None) or ["get", "post"]

@@ -75,3 +75,24 @@ def test_a_writable_class_without_cross_tenant_payload_fails(world):
 
     with pytest.raises(NotImplementedError, match="cross-tenant payload"):
         NoCrossTenantPayload().test_create_pointing_into_other_dispositif_is_refused(world)
+
+
+class FakeCapture:
+    """Stands for a ``CaptureQueriesContext`` that captured ``count`` queries."""
+
+    def __init__(self, count):
+        self.captured_queries = [{"sql": f"SELECT {n}"} for n in range(count)]
+
+    def __len__(self):
+        return len(self.captured_queries)
+
+
+def test_a_query_count_above_its_baseline_fails():
+    from tests.query_counts import assert_query_count, baselines
+
+    recorded = baselines()["pme:company-list"]
+    assert_query_count("pme:company-list", FakeCapture(recorded))
+    with pytest.raises(AssertionError, match="baseline"):
+        assert_query_count("pme:company-list", FakeCapture(recorded + 2))
+    with pytest.raises(AssertionError, match="no baseline"):
+        assert_query_count("a route nobody measured", FakeCapture(3))
