@@ -2,9 +2,27 @@ from django.urls import reverse
 
 from tests.factories import DispositifFactory, MembershipFactory, OrganisationFactory
 from tests.query_counts import assert_queries_do_not_grow
+from tests.view_base import WebAnonymousMixin, WebDetailMixin, WebListMixin
 
 
-class TestDispositifViews:
+class TestDispositifViews(WebAnonymousMixin, WebListMixin, WebDetailMixin):
+    """A dispositif is read by everyone with a role in it."""
+
+    list_url_name = "dispositifs:list"
+    detail_url_name = "dispositifs:detail"
+    readers = frozenset(
+        {"coordinator", "animateur", "member", "correspondent", "expert", "api_client"}
+    )
+
+    def make(self, world, dispositif):
+        return dispositif
+
+    def label(self, instance):
+        return instance.name
+
+    def detail_args(self, instance):
+        return [instance.slug]
+
     def test_anonymous_is_sent_to_login(self, world, client):
         for url in (reverse("home"), reverse("dispositifs:list")):
             response = client.get(url)

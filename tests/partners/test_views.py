@@ -6,6 +6,21 @@ from tests.factories import MembershipFactory, OrganisationFactory
 class TestOrganisationViews:
     """Organisations are global, but the seats they hold are shown only within scope."""
 
+    # Organisations are a global reference read by every signed-in user (as the API does);
+    # today the pages answer 404 to these roles (access policy).
+    access_policy_gaps = frozenset(
+        ("test_every_signed_in_role_reads", role)
+        for role in ("member", "correspondent", "expert", "api_client", "no_role")
+    )
+
+    def test_every_signed_in_role_reads(self, world, client, role):
+        firm = OrganisationFactory(name="Orano test")
+        client.force_login(world.user(role))
+        page = client.get(reverse("partners:organisation-list"), {"q": "Orano"})
+        assert page.status_code == 200 and "Orano test" in page.content.decode()
+        detail = client.get(reverse("partners:organisation-detail", args=[firm.pk]))
+        assert detail.status_code == 200
+
     def test_committee_member_has_no_access(self, world, client):
         client.force_login(world.member_a)
         assert client.get(reverse("partners:organisation-list")).status_code == 404

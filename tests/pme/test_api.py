@@ -65,7 +65,10 @@ class TestCompanyAPI(APIEndpointTestBase, PersonalDataMixin):
                 for test in ("test_list_by_role", "test_retrieve_by_role")
                 for role in ("member", "correspondent", "expert")
             ),
-            ("test_personal_data_only_for_managers", "api_client"),
+            *(
+                ("test_personal_data_only_for_managers", role)
+                for role in ("member", "correspondent", "expert", "api_client")
+            ),
         }
     )
 
