@@ -1,5 +1,6 @@
 """Request guards that run before any view."""
 
+import time
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
@@ -56,3 +57,24 @@ class FrenchFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in available else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SessionIdleTimeoutMiddleware:
+    """A signed-in session ends after ``SESSION_COOKIE_AGE`` without activity (a working
+    day). Activity pushes the expiry back, but the session is saved only when the last
+    recorded activity is older than ``SESSION_ACTIVITY_REFRESH``: reading a page does not
+    write the session row every time."""
+
+    KEY = "_alize_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and user is not None and user.is_authenticated:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_ACTIVITY_REFRESH:
+                session[self.KEY] = now  # marks the session modified: saved, expiry renewed
+        return self.get_response(request)

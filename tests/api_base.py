@@ -1,27 +1,36 @@
-"""Generic endpoint tests (list / retrieve / create / update / delete) with isolation built in.
+"""Generic API route tests, as per-action mixins composed per route (NetBox ``ViewTestCases``).
 
-An API route is tested by a small subclass that says how to make an object in a given
-dispositif and what to POST/PATCH. Every subclass proves, for dispositifs A and B:
-A's animateur never sees, edits, deletes or links B's rows (404 on B's objects, 400 on a
-write pointing into B, B unchanged), API clients are read-only, and a list runs a number
-of queries that does not grow with the number of rows.
+A route's test class composes the mixins of the actions it serves and implements the hooks
+(``make``, payloads). Each mixin asserts the effect, never only a status:
+
+- ``ListMixin`` / ``RetrieveMixin``: every role of the shared ``world`` is tried; the roles in
+  ``readers`` see dispositif A's rows and not B's (the coordinator sees both), every other role
+  sees none of them (the access matrix: the API allows exactly what the web allows);
+- ``CreateMixin``: the writer creates in A (stored in A), never in B nor pointing into B
+  (``cross_tenant_payload`` is required), and every other role creates nothing;
+- ``UpdateMixin``: PATCH and PUT are stored; B's rows and other roles' attempts change nothing;
+- ``DeleteMixin``: the row is gone; B's rows and other roles' attempts leave it;
+- ``AnonymousMixin`` tries every method anonymously; ``ReadOnlyMixin`` tries every write
+  method with every role; ``PersonalDataMixin`` keeps contact fields for the managers.
 """
 
 from __future__ import annotations
 
-from django.db import connection
 from django.forms.models import model_to_dict
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alize.tenancy import scope
 from tests.conftest import api_client_for
-from tests.coverage import CoversRoutes
+from tests.query_counts import assert_queries_do_not_grow
+
+WRITE_METHODS = ("post", "patch", "put", "delete")
 
 
 def snapshot(instance) -> dict:
     """The stored state of a row, read without a scope (the test is the referee)."""
-    fresh = type(instance).unscoped_objects.get(pk=instance.pk)
+    model = type(instance)
+    manager = getattr(model, "unscoped_objects", model._default_manager)
+    fresh = manager.get(pk=instance.pk)
     return model_to_dict(fresh)
 
 
@@ -29,38 +38,26 @@ def count_rows(model, **filters) -> int:
     return model.unscoped_objects.filter(**filters).count()
 
 
-class APIEndpointTestBase(CoversRoutes):
-    """Subclass as ``TestXxxAPI`` and implement ``make``, ``create_payload`` and
-    ``update_payload`` (and ``cross_tenant_payload`` when the model links other rows)."""
+def refused(response) -> bool:
+    """A write that was not accepted: any status but a 2xx or a 5xx."""
+    return 400 <= response.status_code < 500
+
+
+class APIRouteBase:
+    """Hooks and helpers shared by the API mixins; ``make`` builds a row in a dispositif."""
 
     basename: str = ""
     model = None
-    read_only = False
-    delete_status = 204
-    extra_url_names: tuple[str, ...] = ()
+    readers: frozenset[str] = frozenset({"coordinator", "animateur", "member", "api_client"})
+    writers: frozenset[str] = frozenset({"coordinator", "animateur"})
+    managers: frozenset[str] = frozenset({"coordinator", "animateur"})
 
-    @classmethod
-    def covered_url_names(cls):
-        return [f"api:{cls.basename}-list", f"api:{cls.basename}-detail", *cls.extra_url_names]
-
-    # hooks -----------------------------------------------------------------------
     def make(self, world, dispositif):
         raise NotImplementedError
-
-    def create_payload(self, world, dispositif) -> dict:
-        raise NotImplementedError
-
-    def update_payload(self, world, instance) -> dict:
-        raise NotImplementedError
-
-    def cross_tenant_payload(self, world) -> dict | None:
-        """A create payload for A whose relations point into B (None: nothing to link)."""
-        return None
 
     def writer(self, world):
         return world.animateur_a
 
-    # helpers -----------------------------------------------------------------------
     def list_url(self):
         return reverse(f"api:{self.basename}-list")
 
@@ -71,113 +68,242 @@ class APIEndpointTestBase(CoversRoutes):
         with scope(every_dispositif=True, reason="test setup"):
             return [self.make(world, dispositif) for _ in range(count)]
 
+    def rows(self):
+        return count_rows(self.model)
+
     @staticmethod
     def ids(response):
         return {row["id"] for row in response.json()["results"]}
 
-    # tests ---------------------------------------------------------------------------
-    def test_anonymous_is_refused(self, world, client):
-        assert client.get(self.list_url()).status_code in (401, 403)
 
-    def test_list_shows_only_own_dispositif(self, world):
+class ListMixin(APIRouteBase):
+    def test_list_by_role(self, world, role):
         (own,) = self.make_in(world, world.a)
         (other,) = self.make_in(world, world.b)
-        response = api_client_for(self.writer(world)).get(self.list_url())
+        response = api_client_for(world.user(role)).get(self.list_url())
+        if response.status_code in (403, 404) and role not in self.readers:
+            return
         assert response.status_code == 200, response.content
-        assert own.pk in self.ids(response)
-        assert other.pk not in self.ids(response)
-
-    def test_retrieve_own_and_other_is_404(self, world):
-        (own,) = self.make_in(world, world.a)
-        (other,) = self.make_in(world, world.b)
-        api = api_client_for(self.writer(world))
-        assert api.get(self.detail_url(own)).status_code == 200
-        assert api.get(self.detail_url(other)).status_code == 404
+        seen = self.ids(response)
+        sees_own = role in self.readers
+        sees_other = role == "coordinator" and sees_own
+        if role == "animateur_b":
+            sees_own, sees_other = False, "animateur" in self.readers
+        assert (own.pk in seen, other.pk in seen) == (sees_own, sees_other), role
 
     def test_list_query_count_does_not_grow(self, world):
         api = api_client_for(self.writer(world))
         self.make_in(world, world.a, count=2)
-        api.get(self.list_url())  # warm caches (content types, token)
-        with CaptureQueriesContext(connection) as few:
-            assert api.get(self.list_url()).status_code == 200
-        self.make_in(world, world.a, count=6)
-        with CaptureQueriesContext(connection) as many:
-            response = api.get(self.list_url())
-        assert len(self.ids(response)) >= 8
-        assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
 
-    def test_create(self, world):
+        def fetch():
+            return api.get(self.list_url())
+
+        assert_queries_do_not_grow(
+            f"api:{self.basename}-list", fetch, lambda: self.make_in(world, world.a, count=6)
+        )
+        assert len(self.ids(fetch())) >= 8
+
+
+class RetrieveMixin(APIRouteBase):
+    def test_retrieve_by_role(self, world, role):
+        (own,) = self.make_in(world, world.a)
+        (other,) = self.make_in(world, world.b)
+        api = api_client_for(world.user(role))
+        sees_own = role in self.readers
+        sees_other = role == "coordinator" and sees_own
+        if role == "animateur_b":
+            sees_own, sees_other = False, "animateur" in self.readers
+        for instance, sees in ((own, sees_own), (other, sees_other)):
+            status = api.get(self.detail_url(instance)).status_code
+            if sees:
+                assert status == 200, (role, instance)
+            else:
+                assert status in (403, 404), (role, instance, status)
+
+
+class PersonalDataMixin(APIRouteBase):
+    """Contact fields reach only the row's managers (coordinator, animateur of it)."""
+
+    personal_fields: tuple[str, ...] = ("contact_name", "contact_email", "contact_phone")
+    managers_receive_personal_data = True
+
+    def test_personal_data_only_for_managers(self, world, role):
+        (own,) = self.make_in(world, world.a)
+        api = api_client_for(world.user(role))
+        detail = api.get(self.detail_url(own))
+        listed = api.get(self.list_url())
+        rows = [detail.json()] if detail.status_code == 200 else []
+        if listed.status_code == 200:
+            rows += listed.json()["results"]
+        carried = {field for row in rows for field in self.personal_fields if field in row}
+        if role in self.managers and self.managers_receive_personal_data:
+            assert carried == set(self.personal_fields)
+        else:
+            assert carried == set(), role
+
+
+class CreateMixin(APIRouteBase):
+    """Implement ``create_payload`` and ``cross_tenant_payload`` (required)."""
+
+    def create_payload(self, world, dispositif) -> dict:
+        raise NotImplementedError
+
+    def cross_tenant_payload(self, world) -> dict:
+        """A create payload for A whose relations point into B."""
+        raise NotImplementedError(f"{type(self).__name__} declares no cross-tenant payload")
+
+    def test_create_is_stored_in_its_dispositif(self, world):
         api = api_client_for(self.writer(world))
-        before = count_rows(self.model)
+        before = self.rows()
         response = api.post(self.list_url(), self.create_payload(world, world.a), format="json")
-        if self.read_only:
-            assert response.status_code in (403, 405)
-            assert count_rows(self.model) == before
-            return
         assert response.status_code == 201, response.content
-        assert count_rows(self.model) == before + 1
+        assert self.rows() == before + 1
         created = self.model.unscoped_objects.get(pk=response.json()["id"])
         assert created.tenant_id() == world.a.pk
 
     def test_create_in_other_dispositif_is_refused(self, world):
         api = api_client_for(self.writer(world))
-        before = count_rows(self.model)
+        before = self.rows()
         response = api.post(self.list_url(), self.create_payload(world, world.b), format="json")
-        assert response.status_code in ((403, 405) if self.read_only else (400,)), response.content
-        assert count_rows(self.model) == before
+        assert response.status_code == 400, response.content
+        assert self.rows() == before
 
     def test_create_pointing_into_other_dispositif_is_refused(self, world):
         payload = self.cross_tenant_payload(world)
-        if payload is None:
-            return
         api = api_client_for(self.writer(world))
-        before = count_rows(self.model)
+        before = self.rows()
         response = api.post(self.list_url(), payload, format="json")
-        assert response.status_code in ((403, 405) if self.read_only else (400,)), response.content
-        assert count_rows(self.model) == before
+        assert response.status_code == 400, response.content
+        assert self.rows() == before
 
-    def test_update_own_and_other_is_404(self, world):
-        (own,) = self.make_in(world, world.a)
-        (other,) = self.make_in(world, world.b)
-        api = api_client_for(self.writer(world))
-        other_before = snapshot(other)
-        response = api.patch(self.detail_url(own), self.update_payload(world, own), format="json")
-        if self.read_only:
-            assert response.status_code in (403, 405)
-        else:
-            assert response.status_code == 200, response.content
-        response = api.patch(
-            self.detail_url(other), self.update_payload(world, other), format="json"
+    def test_create_refused_for_role(self, world, refused_role):
+        payload = self.create_payload(world, world.a)
+        before = self.rows()
+        response = api_client_for(world.user(refused_role)).post(
+            self.list_url(), payload, format="json"
         )
-        assert response.status_code in ((403, 405) if self.read_only else (404,))
-        assert snapshot(other) == other_before
+        assert refused(response), (refused_role, response.status_code)
+        assert self.rows() == before
 
-    def test_delete_own_and_other_is_404(self, world):
+
+class UpdateMixin(APIRouteBase):
+    """Implement ``update_payload``; ``put_payload`` defaults to a full create payload with
+    the update applied on top."""
+
+    def update_payload(self, world, instance) -> dict:
+        raise NotImplementedError
+
+    def put_payload(self, world, instance) -> dict:
+        return self.create_payload(world, world.a) | self.update_payload(world, instance)
+
+    def assert_stored(self, world, instance):
+        """Every field of the update payload now holds the value sent."""
+        stored = snapshot(instance)
+        for field, value in self.update_payload(world, instance).items():
+            assert str(stored[field]) == str(value), (field, stored[field], value)
+
+    def test_patch_is_stored(self, world):
         (own,) = self.make_in(world, world.a)
+        payload = self.update_payload(world, own)
+        response = api_client_for(self.writer(world)).patch(
+            self.detail_url(own), payload, format="json"
+        )
+        assert response.status_code == 200, response.content
+        self.assert_stored(world, own)
+
+    def test_put_is_stored(self, world):
+        (own,) = self.make_in(world, world.a)
+        payload = self.put_payload(world, own)
+        response = api_client_for(self.writer(world)).put(
+            self.detail_url(own), payload, format="json"
+        )
+        assert response.status_code == 200, response.content
+        self.assert_stored(world, own)
+
+    def test_update_in_other_dispositif_is_404(self, world):
         (other,) = self.make_in(world, world.b)
         api = api_client_for(self.writer(world))
-        response = api.delete(self.detail_url(other))
-        assert response.status_code in ((403, 405) if self.read_only else (404,))
+        before = snapshot(other)
+        url = self.detail_url(other)
+        assert api.patch(url, self.update_payload(world, other), format="json").status_code == 404
+        assert api.put(url, self.put_payload(world, other), format="json").status_code == 404
+        assert snapshot(other) == before
+
+    def test_update_refused_for_role(self, world, refused_role):
+        (own,) = self.make_in(world, world.a)
+        api = api_client_for(world.user(refused_role))
+        before = snapshot(own)
+        url = self.detail_url(own)
+        assert refused(api.patch(url, self.update_payload(world, own), format="json"))
+        assert refused(api.put(url, self.put_payload(world, own), format="json"))
+        assert snapshot(own) == before
+
+
+class DeleteMixin(APIRouteBase):
+    delete_status = 204
+
+    def test_delete_removes_the_row(self, world):
+        (own,) = self.make_in(world, world.a)
+        response = api_client_for(self.writer(world)).delete(self.detail_url(own))
+        assert response.status_code == self.delete_status, response.content
+        assert count_rows(self.model, pk=own.pk) == 0
+
+    def test_delete_in_other_dispositif_is_404(self, world):
+        (other,) = self.make_in(world, world.b)
+        response = api_client_for(self.writer(world)).delete(self.detail_url(other))
+        assert response.status_code == 404
         assert count_rows(self.model, pk=other.pk) == 1
-        response = api.delete(self.detail_url(own))
-        if self.read_only:
-            assert response.status_code in (403, 405)
-        else:
-            assert response.status_code == self.delete_status, response.content
 
-    def test_api_client_reads_its_region_only_and_never_writes(self, world):
-        (own,) = self.make_in(world, world.a)  # A is in the API client's region
-        (other,) = self.make_in(world, world.b)
-        api = api_client_for(world.api_client_user)
-        response = api.get(self.list_url())
-        assert response.status_code == 200
-        assert own.pk in self.ids(response) and other.pk not in self.ids(response)
-        before = count_rows(self.model)
-        assert (
-            api.post(
-                self.list_url(), self.create_payload(world, world.a), format="json"
-            ).status_code
-            == 403
-        )
-        assert api.delete(self.detail_url(own)).status_code == 403
-        assert count_rows(self.model) == before
+    def test_delete_refused_for_role(self, world, refused_role):
+        (own,) = self.make_in(world, world.a)
+        response = api_client_for(world.user(refused_role)).delete(self.detail_url(own))
+        assert refused(response), (refused_role, response.status_code)
+        assert count_rows(self.model, pk=own.pk) == 1
+
+
+class AnonymousMixin(APIRouteBase):
+    def test_anonymous_is_refused_on_every_method(self, world):
+        (own,) = self.make_in(world, world.a)
+        api = api_client_for(None)
+        before, stored = self.rows(), snapshot(own)
+        calls = [
+            ("get", self.list_url()),
+            ("post", self.list_url()),
+            *((method, self.detail_url(own)) for method in ("get", *WRITE_METHODS[1:])),
+        ]
+        for method, url in calls:
+            response = getattr(api, method)(url, {}, format="json")
+            assert response.status_code in (401, 403), (method, url, response.status_code)
+        assert (self.rows(), snapshot(own)) == (before, stored)
+
+
+class ReadOnlyMixin(APIRouteBase):
+    """A route that serves only reads: every role's every write method is refused."""
+
+    writers = frozenset()
+
+    def test_every_write_is_refused(self, world, role):
+        (own,) = self.make_in(world, world.a)
+        api = api_client_for(world.user(role))
+        before, stored = self.rows(), snapshot(own)
+        for method, url in (
+            ("post", self.list_url()),
+            ("patch", self.detail_url(own)),
+            ("put", self.detail_url(own)),
+            ("delete", self.detail_url(own)),
+        ):
+            response = getattr(api, method)(url, {"comment": "x"}, format="json")
+            assert refused(response), (role, method, response.status_code)
+        assert (self.rows(), snapshot(own)) == (before, stored)
+
+
+class APIReadTestBase(AnonymousMixin, ListMixin, RetrieveMixin):
+    """The read actions every API route serves."""
+
+
+class APIEndpointTestBase(APIReadTestBase, CreateMixin, UpdateMixin, DeleteMixin):
+    """A full model route: list, retrieve, create, update (PATCH and PUT), delete."""
+
+
+class APIReadOnlyTestBase(APIReadTestBase, ReadOnlyMixin):
+    """A read-only route: list and retrieve; every write by every role is refused."""

@@ -1,13 +1,39 @@
-"""Shared fixtures: two dispositifs (A and B) and the people of each role around them."""
+"""Shared fixtures: two dispositifs (A and B) and a person of every role around them."""
 
+from __future__ import annotations
+
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from alize.accounts.models import Role
-from tests.factories import DispositifFactory, OrganisationFactory, user_with_role
+from tests import coverage, query_counts
+from tests.factories import (
+    DispositifFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+    user_with_role,
+)
+
+TESTS_DIR = Path(__file__).resolve().parent
+
+# The roles every generic route test tries, by the name a test class declares them with.
+# "animateur" is A's animateur; B's animateur is the "other dispositif" of every isolation check.
+ROLES = (
+    "coordinator",
+    "animateur",
+    "animateur_b",
+    "member",
+    "correspondent",
+    "expert",
+    "api_client",
+    "no_role",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -43,11 +69,32 @@ class World:
     member_organisation_a: object
     coordinator: object
     api_client_user: object
+    firm_a: object
+    correspondent_a: object
+    expert_a: object
+    no_role: object
+
+    def user(self, role: str):
+        """The user standing for ``role`` (one of ``ROLES``), or ``None`` for anonymous."""
+        return {
+            "coordinator": self.coordinator,
+            "animateur": self.animateur_a,
+            "animateur_b": self.animateur_b,
+            "member": self.member_a,
+            "correspondent": self.correspondent_a,
+            "expert": self.expert_a,
+            "api_client": self.api_client_user,
+            "no_role": self.no_role,
+            "anonymous": None,
+        }[role]
 
 
 @pytest.fixture
 def world(db):
-    """Dispositif A (Hauts-de-France) and B (Auvergne-Rhône-Alpes), with their people."""
+    """Dispositif A (Hauts-de-France) and B (Auvergne-Rhône-Alpes), with a person of every
+    role of DESIGN §2: coordinator, animateurs of A and B, a committee member of A, the
+    correspondent and an expert of a large firm with a seat in A, the API client of A's
+    region, and a signed-in user with no role."""
     a = DispositifFactory(name="Alizé Valenciennes test", slug="valenciennes-test", region="32")
     b = DispositifFactory(
         name="Alizé Chambéry test",
@@ -59,6 +106,8 @@ def world(db):
     member_organisation = OrganisationFactory(
         name="Région test", kind="public_body", public_level="region"
     )
+    firm = OrganisationFactory(name="Grande entreprise test", kind="large_firm")
+    MembershipFactory(dispositif=a, organisation=firm)
     return World(
         a=a,
         b=b,
@@ -70,14 +119,20 @@ def world(db):
         member_organisation_a=member_organisation,
         coordinator=user_with_role(Role.NATIONAL_COORDINATOR),
         api_client_user=user_with_role(Role.API_CLIENT, region="32"),
+        firm_a=firm,
+        correspondent_a=user_with_role(Role.FIRM_CORRESPONDENT, organisation=firm),
+        expert_a=user_with_role(Role.EXPERT, organisation=firm),
+        no_role=UserFactory(),
     )
 
 
 def api_client_for(user):
-    """A DRF client authenticated with the user's token, as an external caller would be."""
+    """A DRF client authenticated with the user's token, as an external caller would be;
+    anonymous when ``user`` is ``None``."""
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
 
 
@@ -90,3 +145,87 @@ def api_a(world):
 def web_a(world, client):
     client.force_login(world.animateur_a)
     return client
+
+
+def pytest_generate_tests(metafunc):
+    """Parametrize a route test class's role arguments from its declared matrix:
+    ``role`` (every role), ``reader_role`` (its readers), ``refused_role`` (non-writers)."""
+    cls = metafunc.cls
+    if cls is None:
+        return
+    choices = {
+        "role": list(ROLES),
+        "reader_role": [r for r in ROLES if r in getattr(cls, "readers", ())],
+        "refused_role": [r for r in ROLES if r not in getattr(cls, "writers", ())],
+    }
+    given = {
+        name.strip()
+        for marker in metafunc.definition.iter_markers("parametrize")
+        for name in (
+            marker.args[0].split(",") if isinstance(marker.args[0], str) else marker.args[0]
+        )
+    }
+    for argument, roles in choices.items():
+        if argument not in metafunc.fixturenames or argument in given:
+            continue
+        metafunc.parametrize(argument, [pytest.param(role, id=role) for role in roles])
+
+
+# Route coverage and query-count baselines ------------------------------------------------
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-query-counts",
+        action="store_true",
+        help="rewrite tests/query_counts.json with the query counts measured in this run",
+    )
+
+
+def pytest_configure(config):
+    query_counts.settings["update"] = bool(
+        config.getoption("--update-query-counts") or os.environ.get("UPDATE_QUERY_COUNTS") == "1"
+    )
+
+
+def pytest_sessionfinish(session):
+    if query_counts.settings["update"]:
+        query_counts.write_baselines()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def record_requested_routes():
+    """Record every route and method the test clients request (read by the meta-test)."""
+    with coverage.recording():
+        yield
+
+
+def _all_test_modules() -> set[str]:
+    """Every test module of the suite, browser flows excepted (they run only on demand)."""
+    return {
+        str(path.relative_to(TESTS_DIR.parent))
+        for path in TESTS_DIR.rglob("test_*.py")
+        if "browser" not in path.relative_to(TESTS_DIR).parts
+    }
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    """Run the route meta-test last, and tell it whether this run requests every route."""
+    last = [item for item in items if item.nodeid.startswith("tests/test_routes_meta.py::")]
+    others = [item for item in items if item not in last]
+    items[:] = others + last
+    collected = {item.nodeid.split("::", 1)[0] for item in items}
+    deselected = bool(
+        config.getoption("keyword")
+        or config.getoption("markexpr")
+        or config.getoption("deselect")
+        or any("::" in arg for arg in config.args)
+    )
+    missing = sorted(_all_test_modules() - collected)
+    config.alize_full_run = not missing and not deselected
+    config.alize_partial_reason = (
+        f"partial run ({len(missing)} test modules not collected"
+        f"{', with -k/-m selection' if deselected else ''}): route coverage is only "
+        "meaningful when the whole suite runs"
+    )

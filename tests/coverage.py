@@ -1,38 +1,75 @@
-"""Which URL names the isolation test classes cover; read by the route meta-test."""
+"""The routes the test clients actually requested, with their methods; read by the meta-test.
+
+A session fixture wraps ``BaseHandler.resolve_request``, which every request made through
+Django's and DRF's test clients (and the live server) goes through, and records the
+resolved route name with the HTTP method. A route is covered only when it was requested.
+"""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import contextlib
 
-import tests
+from django.core.handlers.base import BaseHandler
+from django.urls import URLPattern, URLResolver, get_resolver
 
-_COVERING_CLASSES: list[type] = []
+SAFE_ALIASES = {"head", "options"}
 
-
-class CoversRoutes:
-    """Mixin of every isolation test base: ``covered_url_names()`` lists the routes proved."""
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        _COVERING_CLASSES.append(cls)
-
-    @classmethod
-    def covered_url_names(cls) -> list[str]:
-        return []
+_requested: set[tuple[str, str]] = set()
 
 
-def import_all_test_modules() -> None:
-    """Import every tests/**/test_*.py so each covering class registers itself."""
-    for module in pkgutil.walk_packages(tests.__path__, prefix="tests."):
-        if module.name.rsplit(".", 1)[-1].startswith("test_"):
-            importlib.import_module(module.name)
+def record(view_name: str, method: str) -> None:
+    _requested.add((view_name, method.lower()))
 
 
-def covered_url_names() -> set[str]:
-    import_all_test_modules()
-    names: set[str] = set()
-    for cls in _COVERING_CLASSES:
-        if cls.__name__.startswith("Test"):
-            names.update(cls.covered_url_names())
-    return names
+def requested() -> set[tuple[str, str]]:
+    """Every (route name, method) requested so far in this session."""
+    return set(_requested)
+
+
+@contextlib.contextmanager
+def recording():
+    """Record the route and method of every request resolved while active."""
+    original = BaseHandler.resolve_request
+
+    def resolve_request(handler, request):
+        match = original(handler, request)
+        record(match.view_name or f"<unnamed {match.route}>", request.method)
+        return match
+
+    BaseHandler.resolve_request = resolve_request
+    try:
+        yield
+    finally:
+        BaseHandler.resolve_request = original
+
+
+def served_methods(pattern: URLPattern) -> set[str]:
+    """The methods a route answers: a ViewSet's actions, or a view class's handlers."""
+    callback = pattern.callback
+    actions = getattr(callback, "actions", None)
+    if actions:
+        return {method.lower() for method in actions} - SAFE_ALIASES
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if view_class is None:
+        allowed = getattr(callback, "http_method_names", None) or ["get", "post"]
+        return {m for m in allowed if m not in SAFE_ALIASES}
+    return {
+        m for m in view_class.http_method_names if m not in SAFE_ALIASES and hasattr(view_class, m)
+    }
+
+
+def routes(patterns=None, namespace="") -> dict[str, set[str]]:
+    """Every named route (with its namespace) and the methods it serves; unnamed patterns
+    appear as ``<unnamed …>``."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    found: dict[str, set[str]] = {}
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            for name, methods in routes(entry.url_patterns, inner).items():
+                found.setdefault(name, set()).update(methods)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name or f'<unnamed {entry.pattern}>'}"
+            found.setdefault(name, set()).update(served_methods(entry))
+    return found

@@ -44,3 +44,17 @@ def test_api_docs_page_is_served_with_local_assets(world, client):
     page = client.get(reverse("api-docs")).content.decode()
     assert "swagger-ui" in page and "cdn." not in page
     assert client.get(reverse("api-schema")).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["animateur", "member", "correspondent", "no_role"])
+def test_staff_user_who_is_not_coordinator_gets_no_admin(world, client, role):
+    user = world.user(role)
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    index = client.get(reverse("admin:index"))
+    assert index.status_code in (302, 403, 404) or index.context["app_list"] == []
+    for model in admin.site._registry:
+        meta = model._meta
+        changelist = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+        assert client.get(changelist).status_code in (302, 403, 404), changelist

@@ -355,6 +355,25 @@ def test_session_expires_after_a_working_day_of_inactivity(world, web_a):
     assert settings.SESSION_COOKIE_AGE - 60 <= remaining <= settings.SESSION_COOKIE_AGE
 
 
+def test_reading_pages_does_not_rewrite_the_session_each_time(world, web_a):
+    """Activity renews the expiry at most every SESSION_ACTIVITY_REFRESH seconds."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from alize.middleware import SessionIdleTimeoutMiddleware
+
+    web_a.get(reverse("home"))
+    with CaptureQueriesContext(connection) as queries:
+        web_a.get(reverse("home"))
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "django_session"')]
+    session = web_a.session
+    session[SessionIdleTimeoutMiddleware.KEY] -= settings.SESSION_ACTIVITY_REFRESH + 1
+    session.save()
+    with CaptureQueriesContext(connection) as queries:
+        web_a.get(reverse("home"))
+    assert [q for q in queries if q["sql"].startswith('UPDATE "django_session"')]
+
+
 def test_password_change_page_is_linked_and_works(world, client):
     assert client.get(reverse("password_change")).status_code == 302
     client.force_login(world.animateur_a)

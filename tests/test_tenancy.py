@@ -38,7 +38,7 @@ def test_querysets_can_be_declared_without_scope_and_run_inside_one(world):
 
 
 def test_scope_filters_counts_aggregates_subqueries_and_values(world):
-    MembershipFactory.create_batch(2, dispositif=world.a)
+    MembershipFactory(dispositif=world.a)  # A's second seat, beside the world's firm
     MembershipFactory.create_batch(3, dispositif=world.b)
     with scope([world.a]):
         assert Membership.objects.count() == 2
@@ -70,7 +70,8 @@ def test_update_and_delete_touch_only_the_scope(world):
     MembershipFactory(dispositif=world.a, pledged_hours_per_year=1)
     other = MembershipFactory(dispositif=world.b, pledged_hours_per_year=1)
     with scope([world.a]):
-        assert Membership.objects.update(pledged_hours_per_year=99) == 1
+        # A holds this seat and the world's firm seat.
+        assert Membership.objects.update(pledged_hours_per_year=99) == 2
         Membership.objects.all().delete()
     other_after = Membership.unscoped_objects.get(pk=other.pk)
     assert other_after.pledged_hours_per_year == 1
@@ -104,9 +105,9 @@ def test_bulk_create_obeys_the_scope(world):
 
 
 def test_the_tenant_of_a_row_cannot_change(world):
-    MembershipFactory(dispositif=world.a)
+    created = MembershipFactory(dispositif=world.a)
     with scope(every_dispositif=True, reason="test"):
-        membership = Membership.objects.get()
+        membership = Membership.objects.get(pk=created.pk)
         membership.dispositif = world.b
         with pytest.raises(ScopeError):
             membership.save()
@@ -114,7 +115,7 @@ def test_the_tenant_of_a_row_cannot_change(world):
             Membership.objects.update(dispositif=world.b)
         with pytest.raises(ScopeError):
             Membership.objects.filter(pk=membership.pk).update(dispositif_id=world.b.pk)
-    assert Membership.unscoped_objects.get().dispositif_id == world.a.pk
+    assert Membership.unscoped_objects.get(pk=created.pk).dispositif_id == world.a.pk
 
 
 def test_every_dispositif_scope_needs_a_reason():

@@ -1,31 +1,34 @@
-"""Browser-view equivalent of the generic endpoint tests: list and detail isolation.
+"""Browser-view route tests as per-action mixins, the web twin of ``tests/api_base.py``.
 
-A subclass says how to make an object in a dispositif; the base proves that A's user
-sees A's rows and not B's, gets 404 on B's detail page, is sent to the login page when
-anonymous, and that the list page's query count does not grow with the rows.
+A route's test class composes the mixins of the pages it has (``WebListMixin`` needs
+``list_url_name``, ``WebDetailMixin`` needs ``detail_url_name``) and implements ``make``.
+Every role of the shared ``world`` is tried: the roles in ``readers`` see dispositif A's rows
+and not B's (the coordinator sees both), every other role gets 404 or sees none of them.
+``WebAnonymousMixin`` sends every method each of the class's routes serves, anonymously,
+and expects the login page and no change.
 """
 
 from __future__ import annotations
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alize.tenancy import scope
-from tests.coverage import CoversRoutes
+from tests.coverage import routes
+from tests.query_counts import assert_queries_do_not_grow
 
 
-class ViewIsolationTestBase(CoversRoutes):
-    """Subclass as ``TestXxxViews``; set ``list_url_name``/``detail_url_name`` and ``make``."""
+def expected_sight(readers, role) -> tuple[bool, bool]:
+    """Whether ``role`` sees (A's row, B's row) on a route read by ``readers``."""
+    if role == "animateur_b":
+        return False, "animateur" in readers
+    sees_own = role in readers
+    return sees_own, role == "coordinator" and sees_own
 
-    list_url_name: str | None = None
-    detail_url_name: str | None = None
-    extra_url_names: tuple[str, ...] = ()
 
-    @classmethod
-    def covered_url_names(cls):
-        names = [cls.list_url_name, cls.detail_url_name, *cls.extra_url_names]
-        return [name for name in names if name]
+class ViewRouteBase:
+    """Hooks shared by the web mixins; ``make`` builds a row in a dispositif."""
+
+    readers: frozenset[str] = frozenset({"coordinator", "animateur"})
 
     def make(self, world, dispositif):
         raise NotImplementedError
@@ -47,50 +50,70 @@ class ViewIsolationTestBase(CoversRoutes):
         client.force_login(self.viewer(world))
         return client
 
-    def test_anonymous_is_sent_to_login(self, world, client):
-        url = reverse(
-            self.list_url_name or self.detail_url_name,
-            args=[] if self.list_url_name else self.detail_args(self.make_in(world, world.a)[0]),
-        )
-        response = client.get(url)
-        assert response.status_code == 302
-        assert reverse("login") in response["Location"]
 
-    def test_list_shows_own_not_other(self, world, client):
-        if not self.list_url_name:
-            return
+class WebListMixin(ViewRouteBase):
+    list_url_name: str = ""
+
+    def test_list_by_role(self, world, client, role):
         (own,) = self.make_in(world, world.a)
         (other,) = self.make_in(world, world.b)
-        response = self.login(client, world).get(reverse(self.list_url_name))
-        assert response.status_code == 200
+        client.force_login(world.user(role))
+        response = client.get(reverse(self.list_url_name))
+        sees_own, sees_other = expected_sight(self.readers, role)
+        if not (sees_own or sees_other) and response.status_code in (403, 404):
+            return
+        assert response.status_code == 200, (role, response.status_code)
         page = response.content.decode()
-        assert self.label(own) in page
-        assert self.label(other) not in page
-
-    def test_detail_own_and_other_is_404(self, world, client):
-        if not self.detail_url_name:
-            return
-        (own,) = self.make_in(world, world.a)
-        (other,) = self.make_in(world, world.b)
-        self.login(client, world)
-        assert (
-            client.get(reverse(self.detail_url_name, args=self.detail_args(own))).status_code == 200
-        )
-        assert (
-            client.get(reverse(self.detail_url_name, args=self.detail_args(other))).status_code
-            == 404
-        )
+        assert (self.label(own) in page, self.label(other) in page) == (sees_own, sees_other)
 
     def test_list_query_count_does_not_grow(self, world, client):
-        if not self.list_url_name:
-            return
         self.login(client, world)
         url = reverse(self.list_url_name)
         self.make_in(world, world.a, count=2)
-        client.get(url)
-        with CaptureQueriesContext(connection) as few:
-            assert client.get(url).status_code == 200
-        self.make_in(world, world.a, count=6)
-        with CaptureQueriesContext(connection) as many:
-            assert client.get(url).status_code == 200
-        assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+        assert_queries_do_not_grow(
+            self.list_url_name,
+            lambda: client.get(url),
+            lambda: self.make_in(world, world.a, count=6),
+        )
+
+
+class WebDetailMixin(ViewRouteBase):
+    detail_url_name: str = ""
+
+    def test_detail_by_role(self, world, client, role):
+        (own,) = self.make_in(world, world.a)
+        (other,) = self.make_in(world, world.b)
+        client.force_login(world.user(role))
+        for instance, sees in zip((own, other), expected_sight(self.readers, role), strict=True):
+            url = reverse(self.detail_url_name, args=self.detail_args(instance))
+            status = client.get(url).status_code
+            assert status == (200 if sees else 404), (role, instance, status)
+
+
+class WebAnonymousMixin(ViewRouteBase):
+    """Override ``anonymous_routes`` to add the class's action routes to its pages."""
+
+    def anonymous_routes(self, world, instance) -> list[tuple[str, list]]:
+        names = []
+        if getattr(self, "list_url_name", ""):
+            names.append((self.list_url_name, []))
+        if getattr(self, "detail_url_name", ""):
+            names.append((self.detail_url_name, self.detail_args(instance)))
+        return names
+
+    def test_anonymous_is_sent_to_login_on_every_method(self, world, client):
+        (own,) = self.make_in(world, world.a)
+        served = routes()
+        checked = self.anonymous_routes(world, own)
+        assert checked, "a route class must name at least one route"
+        for name, args in checked:
+            url = reverse(name, args=args)
+            for method in sorted(served[name]):
+                response = getattr(client, method)(url)
+                assert response.status_code == 302, (name, method, response.status_code)
+                assert reverse("login") in response["Location"]
+        assert type(own).unscoped_objects.filter(pk=own.pk).exists()
+
+
+class ViewIsolationTestBase(WebAnonymousMixin, WebListMixin, WebDetailMixin):
+    """A list page and a detail page, with every role and anonymous tried on both."""

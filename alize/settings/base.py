@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "alize.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -132,7 +133,9 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Idle timeout: a session lasts a working day after the last request.
 SESSION_COOKIE_AGE = 9 * 60 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# The session's expiry moves with activity, but the session row is rewritten at most once
+# per interval (alize.middleware.SessionIdleTimeoutMiddleware), not on every request.
+SESSION_ACTIVITY_REFRESH = 15 * 60
 
 # Content Security Policy (django-csp): scripts and style sheets only from our own origin,
 # never inline. Style attributes stay allowed for computed widths (funnel bars).

@@ -2,15 +2,26 @@ from django.urls import reverse
 
 from alize.tenancy import scope
 from dispositifs.models import Dispositif, Membership
-from tests.api_base import APIEndpointTestBase, snapshot
+from tests.api_base import (
+    APIReadTestBase,
+    CreateMixin,
+    UpdateMixin,
+    count_rows,
+    refused,
+    snapshot,
+)
 from tests.conftest import api_client_for
-from tests.coverage import CoversRoutes
 from tests.factories import DispositifFactory, MembershipFactory, OrganisationFactory
+from tests.query_counts import assert_queries_do_not_grow
 
 
-class TestMembershipAPI(APIEndpointTestBase):
+class TestMembershipAPI(APIReadTestBase, CreateMixin, UpdateMixin):
     basename = "membership"
     model = Membership
+    # A dispositif's tour de table is read by everyone with a role in it.
+    readers = frozenset(
+        {"coordinator", "animateur", "member", "correspondent", "expert", "api_client"}
+    )
 
     def make(self, world, dispositif):
         return MembershipFactory(dispositif=dispositif)
@@ -22,6 +33,9 @@ class TestMembershipAPI(APIEndpointTestBase):
             "kind": "partner_firm",
             "pledged_hours_per_year": 250,
         }
+
+    def cross_tenant_payload(self, world):
+        return self.create_payload(world, world.a) | {"dispositif": world.b.slug}
 
     def update_payload(self, world, instance):
         return {"pledged_hours_per_year": 400}
@@ -40,13 +54,50 @@ class TestMembershipAPI(APIEndpointTestBase):
         assert response.status_code == 400
         assert "pledged_hours_per_year" in response.json()["fields"]
 
+    def test_a_seat_is_never_deleted_leaving_is_a_date(self, world, role):
+        """DELETE is not served: leaving the tour de table is ``left_on``, kept in history."""
+        (own,) = self.make_in(world, world.a)
+        api = api_client_for(world.user(role))
+        assert api.delete(self.detail_url(own)).status_code in (401, 403, 405)
+        assert count_rows(Membership, pk=own.pk) == 1
 
-class TestDispositifAPI(CoversRoutes):
+
+class TestDispositifAPI(APIReadTestBase):
     """Dispositifs are scoped on themselves; only the national coordination writes them."""
 
-    @classmethod
-    def covered_url_names(cls):
-        return ["api:dispositif-list", "api:dispositif-detail"]
+    basename = "dispositif"
+    model = Dispositif
+    readers = frozenset(
+        {"coordinator", "animateur", "member", "correspondent", "expert", "api_client"}
+    )
+    writers = frozenset({"coordinator"})
+
+    def make(self, world, dispositif):
+        return dispositif
+
+    def test_writes_refused_for_role(self, world, refused_role):
+        api = api_client_for(world.user(refused_role))
+        count = Dispositif.unscoped_objects.count()
+        before = snapshot(world.a)
+        url = reverse("api:dispositif-detail", args=[world.a.pk])
+        payload = {"name": "X", "slug": "x", "region": "32"}
+        assert refused(api.post(reverse("api:dispositif-list"), payload, format="json"))
+        assert refused(api.patch(url, {"name": "Renamed"}, format="json"))
+        assert refused(api.put(url, payload, format="json"))
+        assert refused(api.delete(url))
+        assert snapshot(world.a) == before
+        assert Dispositif.unscoped_objects.count() == count
+
+    def test_coordinator_puts_and_deletes(self, world):
+        api = api_client_for(world.coordinator)
+        spare = DispositifFactory(slug="spare-test", region="84")
+        url = reverse("api:dispositif-detail", args=[spare.pk])
+        payload = {"name": "Alizé Renommé", "slug": "renomme-test", "region": "84"}
+        assert api.put(url, payload, format="json").status_code == 200
+        stored = snapshot(spare)
+        assert (stored["name"], stored["slug"]) == ("Alizé Renommé", "renomme-test")
+        assert api.delete(url).status_code == 204
+        assert not Dispositif.unscoped_objects.filter(pk=spare.pk).exists()
 
     def test_animateur_sees_own_dispositif_only(self, world):
         api = api_client_for(world.animateur_a)
@@ -103,18 +154,13 @@ class TestDispositifAPI(CoversRoutes):
         assert "advance_max" in response.json()["fields"]
         assert snapshot(world.a)["advance_min"] == world.a.advance_min
 
-    def test_list_query_count_does_not_grow(self, world, django_assert_max_num_queries):
+    def test_list_query_count_does_not_grow(self, world):
         api = api_client_for(world.coordinator)
-        api.get(reverse("api:dispositif-list"))
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        with CaptureQueriesContext(connection) as few:
-            api.get(reverse("api:dispositif-list"))
-        DispositifFactory.create_batch(5)
-        with CaptureQueriesContext(connection) as many:
-            api.get(reverse("api:dispositif-list"))
-        assert len(many) == len(few)
+        assert_queries_do_not_grow(
+            "api:dispositif-list",
+            lambda: api.get(reverse("api:dispositif-list")),
+            lambda: DispositifFactory.create_batch(5),
+        )
 
 
 def test_membership_of_other_dispositif_is_invisible_inside_scope(world):

@@ -4,8 +4,6 @@ agenda items, partner commitments and decisions."""
 import datetime as dt
 from decimal import Decimal
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alize.tenancy import scope
@@ -19,7 +17,7 @@ from dispositifs.committees.models import (
 )
 from partners.models import OrganisationKind
 from pme.models import Project, Stage
-from tests.api_base import APIEndpointTestBase, count_rows
+from tests.api_base import APIEndpointTestBase, APIReadOnlyTestBase, count_rows
 from tests.conftest import api_client_for
 from tests.factories import (
     CommitteeFactory,
@@ -27,6 +25,7 @@ from tests.factories import (
     OrganisationFactory,
     project_at,
 )
+from tests.query_counts import assert_queries_do_not_grow
 
 
 def stage_of(project):
@@ -44,7 +43,6 @@ def on_agenda(dispositif, committee=None):
 class TestCommitteeAPI(APIEndpointTestBase):
     basename = "committee"
     model = Committee
-    extra_url_names = ("api:committee-status", "api:committee-agenda", "api:committee-decisions")
 
     def make(self, world, dispositif):
         return CommitteeFactory(dispositif=dispositif)
@@ -58,6 +56,10 @@ class TestCommitteeAPI(APIEndpointTestBase):
             "host": host.pk,
             "place": "Salle du conseil, CCI",
         }
+
+    def cross_tenant_payload(self, world):
+        host = MembershipFactory(dispositif=world.b).organisation
+        return self.create_payload(world, world.a) | {"host": host.pk}
 
     def update_payload(self, world, instance):
         return {"place": "Usine du partenaire, salle B", "minutes": "Compte rendu provisoire."}
@@ -262,39 +264,32 @@ class TestCommitteeAPI(APIEndpointTestBase):
     def test_list_with_agendas_runs_constant_queries(self, world):
         api = api_client_for(world.animateur_a)
         on_agenda(world.a)
-        api.get(self.list_url())
-        with CaptureQueriesContext(connection) as few:
-            assert api.get(self.list_url()).status_code == 200
-        for _ in range(3):
-            item = on_agenda(world.a)
-            on_agenda(world.a, committee=item.committee)
-            with scope([world.a]):
-                services.committee_record_decision(item=item, outcome="deferred", by=None)
-        with CaptureQueriesContext(connection) as many:
-            rows = api.get(self.list_url()).json()["results"]
+
+        def more_rows():
+            for _ in range(3):
+                item = on_agenda(world.a)
+                on_agenda(world.a, committee=item.committee)
+                with scope([world.a]):
+                    services.committee_record_decision(item=item, outcome="deferred", by=None)
+
+        response = assert_queries_do_not_grow(
+            "api:committee-list with agendas", lambda: api.get(self.list_url()), more_rows
+        )
+        rows = response.json()["results"]
         assert sum(len(row["agenda"]) for row in rows) == 7
-        assert len(many) == len(few)
 
 
-class TestAgendaItemAPI(APIEndpointTestBase):
+class TestAgendaItemAPI(APIReadOnlyTestBase):
     basename = "agenda-item"
     model = AgendaItem
-    read_only = True
 
     def make(self, world, dispositif):
         return on_agenda(dispositif)
 
-    def create_payload(self, world, dispositif):
-        return {"committee": 1, "project": 1, "order": 1, "note": dispositif.slug}
 
-    def update_payload(self, world, instance):
-        return {"order": 9}
-
-
-class TestCommitmentAPI(APIEndpointTestBase):
+class TestCommitmentAPI(APIReadOnlyTestBase):
     basename = "commitment"
     model = PartnerCommitment
-    read_only = True
 
     def make(self, world, dispositif):
         item = on_agenda(dispositif)
@@ -307,12 +302,6 @@ class TestCommitmentAPI(APIEndpointTestBase):
             return services.commitment_record(
                 item=item, organisation=bank, tool="Prêt d'équipement", amount=80000, by=None
             )
-
-    def create_payload(self, world, dispositif):
-        return {"item": 1, "organisation": 1, "tool": "Subvention", "note": dispositif.slug}
-
-    def update_payload(self, world, instance):
-        return {"tool": "Autre outil"}
 
     def test_large_firms_come_last(self, world):
         commitment = self.make_in(world, world.a)[0]
@@ -355,20 +344,13 @@ class TestCommitmentAPI(APIEndpointTestBase):
         assert paged == [tool for tool, _ in tour_de_table]
 
 
-class TestDecisionAPI(APIEndpointTestBase):
+class TestDecisionAPI(APIReadOnlyTestBase):
     basename = "decision"
     model = Decision
-    read_only = True
 
     def make(self, world, dispositif):
         project = project_at(Stage.APPROVED, dispositif=dispositif)
         return Decision.unscoped_objects.get(item__project=project)
-
-    def create_payload(self, world, dispositif):
-        return {"item": 1, "outcome": "approved", "conditions": dispositif.slug}
-
-    def update_payload(self, world, instance):
-        return {"outcome": "rejected"}
 
     def test_filters_by_outcome(self, world):
         approved = self.make_in(world, world.a)[0]

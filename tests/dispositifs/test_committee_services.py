@@ -50,6 +50,8 @@ def test_suggest_host_never_hosted_first_then_least_recent(world):
     region = seat(world.a, "Région", kind="public_body")
     seat(world.a, "Ancien membre", left_on=TODAY - dt.timedelta(days=30))
     seat(world.b, "Membre de B seulement")
+    # The shared world's firm hosted yesterday: the most recent host, never suggested here.
+    CommitteeFactory(dispositif=world.a, host=world.firm_a, date=TODAY - dt.timedelta(days=1))
     CommitteeFactory(dispositif=world.a, host=edf, date=TODAY - dt.timedelta(days=300))
     CommitteeFactory(dispositif=world.a, host=cci, date=TODAY - dt.timedelta(days=100))
     with scope([world.a]):

@@ -126,7 +126,14 @@ class TestCommitteeViews(ViewIsolationTestBase):
 
     list_url_name = "committees:list"
     detail_url_name = "committees:detail"
-    extra_url_names = ACTION_URL_NAMES
+    readers = frozenset({"coordinator", "animateur", "member", "api_client"})
+
+    def anonymous_routes(self, world, instance):
+        return [
+            *super().anonymous_routes(world, instance),
+            ("committees:create", []),
+            ("committees:update", [instance.pk]),
+        ]
 
     def make(self, world, dispositif):
         count = Committee.unscoped_objects.count()
@@ -418,6 +425,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
         hosted = seat(world.a, "A déjà accueilli")
         never = seat(world.a, "Jamais hôte", kind="consular")
         CommitteeFactory(dispositif=world.a, host=hosted, date=TODAY - dt.timedelta(days=90))
+        CommitteeFactory(dispositif=world.a, host=world.firm_a, date=TODAY - dt.timedelta(days=30))
         client.force_login(world.animateur_a)
         response = client.get(reverse("committees:create"))
         assert response.status_code == 200

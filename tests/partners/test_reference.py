@@ -17,7 +17,6 @@ from partners.reference import loader
 from partners.reference.selectors import commune_candidates, commune_resolve, naf_label
 from pme.models import Company
 from tests.conftest import api_client_for
-from tests.coverage import CoversRoutes
 from tests.factories import CompanyFactory
 from tests.pme.test_api import company_payload
 from tests.pme.test_imports import FRENCH_HEADER, csv_file, preview_of
@@ -225,12 +224,8 @@ def test_perimeter_is_edited_and_shown_by_commune_names(world, client):
     assert row["departement_names"] == ["Nord"]
 
 
-class TestCommuneAutocomplete(CoversRoutes):
+class TestCommuneAutocomplete:
     """Global reference data: the same answer in every dispositif, behind a login."""
-
-    @classmethod
-    def covered_url_names(cls):
-        return ["partners:commune-autocomplete"]
 
     def url(self, value):
         return reverse("partners:commune-autocomplete") + f"?commune_code={value}"

@@ -18,7 +18,13 @@ from pme.models import (
     Stage,
     StageTransition,
 )
-from tests.api_base import APIEndpointTestBase, count_rows, snapshot
+from tests.api_base import (
+    APIEndpointTestBase,
+    APIReadOnlyTestBase,
+    PersonalDataMixin,
+    count_rows,
+    snapshot,
+)
 from tests.conftest import api_client_for
 from tests.factories import (
     CompanyFactory,
@@ -45,15 +51,20 @@ def company_payload(dispositif, **extra):
     } | extra
 
 
-class TestCompanyAPI(APIEndpointTestBase):
+class TestCompanyAPI(APIEndpointTestBase, PersonalDataMixin):
     basename = "company"
     model = Company
+    # The web shows companies to their managers only.
+    readers = frozenset({"coordinator", "animateur", "api_client"})
 
     def make(self, world, dispositif):
         return CompanyFactory(dispositif=dispositif)
 
     def create_payload(self, world, dispositif):
         return company_payload(dispositif)
+
+    def cross_tenant_payload(self, world):
+        return company_payload(world.a) | {"dispositif": world.b.slug}
 
     def update_payload(self, world, instance):
         return {"headcount": 41, "contact_name": "Claire Dubois"}
@@ -157,10 +168,10 @@ class TestCompanyAPI(APIEndpointTestBase):
         assert [r["name"] for r in rows] == ["Boulangerie Martin"]
 
 
-class TestProjectAPI(APIEndpointTestBase):
+class TestProjectAPI(APIEndpointTestBase, PersonalDataMixin):
     basename = "project"
     model = Project
-    extra_url_names = ("api:project-transition",)
+    managers_receive_personal_data = False  # the contact is read on the company
 
     def make(self, world, dispositif):
         project = ProjectFactory(company=CompanyFactory(dispositif=dispositif))
@@ -177,6 +188,11 @@ class TestProjectAPI(APIEndpointTestBase):
             "jobs_planned_3y": 24,
             "requested_advance": "12000.00",
             "needs": [SkillFactory(slug="lean", name="Lean").pk],
+        }
+
+    def cross_tenant_payload(self, world):
+        return self.create_payload(world, world.a) | {
+            "company": CompanyFactory(dispositif=world.b).pk
         }
 
     def update_payload(self, world, instance):
@@ -278,21 +294,13 @@ class TestProjectAPI(APIEndpointTestBase):
         assert qualified.pk in ids and referred.pk not in ids
 
 
-class TestStageTransitionAPI(APIEndpointTestBase):
+class TestStageTransitionAPI(APIReadOnlyTestBase):
     basename = "stage-transition"
     model = StageTransition
-    read_only = True
 
     def make(self, world, dispositif):
         project = project_at(Stage.QUALIFIED, dispositif=dispositif)
         return StageTransition.unscoped_objects.filter(project=project).last()
-
-    def create_payload(self, world, dispositif):
-        # The timeline is written by the stage machine only; nothing here may create a step.
-        return {"from_stage": "referred", "to_stage": "closed", "comment": dispositif.slug}
-
-    def update_payload(self, world, instance):
-        return {"to_stage": Stage.CLOSED}
 
     def test_timeline_of_a_project(self, world):
         project = project_at(Stage.IN_INSTRUCTION, dispositif=world.a)
@@ -332,12 +340,16 @@ class TestJobsFollowUpAPI(APIEndpointTestBase):
             "source": "verified",
         }
 
+    def cross_tenant_payload(self, world):
+        project = project_at(Stage.APPROVED, dispositif=world.b)
+        return self.create_payload(world, world.a) | {"project": project.pk}
+
     def update_payload(self, world, instance):
         return {"headcount": 16, "jobs_created": 5, "note": "DSN de janvier"}
 
     def test_recording_resolves_the_reminder_and_shows_planned_jobs(self, world):
         project = project_at(Stage.IN_PROGRESS, dispositif=world.a)
-        approved = dt.date.today() - dt.timedelta(days=400)
+        approved = dt.date(dt.date.today().year - 1, 1, 1)
         with scope([world.a]):
             Project.objects.filter(pk=project.pk).update(approved_on=approved)
             project.refresh_from_db()
@@ -346,7 +358,7 @@ class TestJobsFollowUpAPI(APIEndpointTestBase):
         response = api_client_for(world.animateur_a).post(self.list_url(), payload, format="json")
         assert response.status_code == 201, response.content
         assert response.json()["jobs_planned_3y"] == project.jobs_planned_3y
-        assert response.json()["as_of"] == str(services.follow_up_due_date(project, 1))
+        assert response.json()["as_of"] == f"{approved.year + 1}-01-01"
         reminder = FollowUpReminder.unscoped_objects.get(project=project, year=1)
         assert reminder.resolved_at is not None
 

@@ -265,10 +265,31 @@ def test_follow_up_year_must_lie_in_the_dispositif_range(world, year):
     assert not JobsFollowUp.unscoped_objects.exists()
 
 
+@pytest.mark.parametrize(
+    "approved_on, year, due_on",
+    [
+        (dt.date(2023, 6, 14), 1, dt.date(2024, 6, 14)),
+        (dt.date(2023, 6, 14), 3, dt.date(2026, 6, 14)),
+        (dt.date(2024, 2, 29), 1, dt.date(2025, 2, 28)),
+        (dt.date(2024, 2, 29), 3, dt.date(2027, 2, 28)),
+        (dt.date(2023, 2, 28), 1, dt.date(2024, 2, 28)),
+    ],
+)
+def test_follow_up_due_date_is_the_approval_anniversary(approved_on, year, due_on):
+    assert services.follow_up_due_date(Project(approved_on=approved_on), year) == due_on
+
+
+def test_follow_up_due_date_needs_an_approval():
+    assert services.follow_up_due_date(Project(approved_on=None), 1) is None
+
+
 def test_follow_up_recorded_corrected_and_its_reminder_resolved(world):
     project = project_at(Stage.IN_PROGRESS, dispositif=world.a)
-    due = services.follow_up_due_date(project, 1)
+    Project.unscoped_objects.filter(pk=project.pk).update(approved_on=dt.date(2024, 2, 29))
+    project.refresh_from_db()
+    due = dt.date(2025, 2, 28)
     with scope([world.a]):
+        assert services.follow_up_reminders_refresh(today=due - dt.timedelta(days=1)) == 0
         assert services.follow_up_reminders_refresh(today=due) == 1
         assert services.follow_up_reminders_refresh(today=due) == 0
         first = services.follow_up_record(
