@@ -1,0 +1,28 @@
+"""Gunicorn settings of the web service (``gunicorn -c alize/gunicorn.conf.py alize.wsgi``).
+
+Workers and threads were chosen by ``make bench`` on a 2-core machine (see the README's
+"Benchmark" section); override them with ``GUNICORN_WORKERS`` / ``GUNICORN_THREADS``.
+"""
+
+import gc
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+preload_app = True
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = "-"
+
+
+def when_ready(server):
+    """Freeze what the preloaded app allocated, so forked workers share it copy-on-write and
+    the collector never walks it again."""
+    gc.freeze()
+
+
+def post_worker_init(worker):
+    """Freeze again once the worker is ready: long-lived objects leave the collector's
+    generations, which removes the full-collection pauses behind the p95 tail."""
+    gc.freeze()
