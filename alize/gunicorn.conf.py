@@ -14,15 +14,19 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
+# GUNICORN_GC_FREEZE=0 turns the freeze off, to measure what it brings.
+GC_FREEZE = os.environ.get("GUNICORN_GC_FREEZE", "1") == "1"
 
 
 def when_ready(server):
     """Freeze what the preloaded app allocated, so forked workers share it copy-on-write and
     the collector never walks it again."""
-    gc.freeze()
+    if GC_FREEZE:
+        gc.freeze()
 
 
 def post_worker_init(worker):
     """Freeze again once the worker is ready: long-lived objects leave the collector's
     generations, which removes the full-collection pauses behind the p95 tail."""
-    gc.freeze()
+    if GC_FREEZE:
+        gc.freeze()

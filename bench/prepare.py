@@ -39,8 +39,9 @@ def recreate_database(url: str) -> None:
     if not name.startswith("alize_bench"):
         raise SystemExit(f"Refusing to recreate {name!r}: bench databases are named alize_bench*.")
     with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        database = sql.Identifier(name)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(database))
 
 
 def open_sessions(roles: list[str]) -> dict[str, str]:

@@ -171,9 +171,7 @@ def check_floor(cases: list[Case], info: dict, api_port: int, floor_port: int) -
         headers = headers_for(case, info)
         api_status, api_body, *_ = fetch(api_port, case.path, headers)
         floor_status, floor_body, *_ = fetch(floor_port, case.path, headers)
-        equal = api_status == floor_status == 200 and normalised(api_body) == normalised(
-            floor_body
-        )
+        equal = api_status == floor_status == 200 and normalised(api_body) == normalised(floor_body)
         entry = {"case": f"{case.who} {case.name}", "equal": equal, "bytes_equal": False}
         entry["bytes_equal"] = equal and api_body == floor_body.replace(
             f":{floor_port}/".encode(), f":{api_port}/".encode()
@@ -215,7 +213,7 @@ def measure(cases, info, ports, requests: int, rng: random.Random) -> dict:
     for index, case in enumerate(cases):
         targets = ["app", "floor"] if case.floor else ["app"]
         plan += [(index, target) for target in targets for _ in range(requests)]
-    for index, case in enumerate(cases):  # warm-up, not recorded
+    for case in cases:  # warm-up, not recorded
         for target in ["app", "floor"] if case.floor else ["app"]:
             for _ in range(3):
                 fetch(ports[target], case.path, headers_for(case, info))
@@ -317,7 +315,9 @@ def format_table(result: dict) -> str:
     meta = result["meta"]
     lines.append(
         f"Alizé bench — scale {meta['scale']} ({meta['rows_summary']}), "
-        f"gunicorn {meta['workers']} workers × {meta['threads']} threads, "
+        f"gunicorn {meta['workers']} workers × {meta['threads']} threads"
+        f"{'' if meta['gc_freeze'] else ', no gc.freeze'}"
+        f"{'' if meta['atomic_requests'] else ', no ATOMIC_REQUESTS'}, "
         f"{meta['requests']} requests per row, interleaved"
     )
     header = (
@@ -371,6 +371,11 @@ def parse_args(argv):
         default="",
         help="workers×threads to try in the concurrent run, e.g. 2x1,3x1,2x2,4x1",
     )
+    parser.add_argument("--no-gc-freeze", action="store_true", help="serve without gc.freeze()")
+    parser.add_argument(
+        "--no-atomic", action="store_true", help="serve without ATOMIC_REQUESTS (read-only lists)"
+    )
+    parser.add_argument("--only", choices=["api", "html"], help="measure only these lists")
     parser.add_argument("--database", default="", help="bench database name (alize_bench*)")
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT))
@@ -387,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
         DATABASE_URL=bench_database_url(base_url, name),
         DJANGO_SETTINGS_MODULE="bench.settings",
         PYTHONUNBUFFERED="1",
+        GUNICORN_GC_FREEZE="0" if args.no_gc_freeze else "1",
+        BENCH_ATOMIC_REQUESTS="0" if args.no_atomic else "1",
     )
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -402,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         else f"    migrated in {info['migrate_s']} s, seeded in {info['seed_s']} s: {info['rows']}",
         flush=True,
     )
-    cases = build_cases(info)
+    cases = [c for c in build_cases(info) if args.only in (None, c.kind)]
     rng = random.Random(20260101)  # noqa: S311
     servers = []
     try:
@@ -456,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
             or "seeded earlier",
             "workers": args.workers,
             "threads": args.threads,
+            "gc_freeze": not args.no_gc_freeze,
+            "atomic_requests": not args.no_atomic,
             "requests": args.requests,
             "timings": timings,
             "cpu_count": os.cpu_count(),

@@ -11,13 +11,14 @@ import datetime as dt
 import hashlib
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 from django.apps import apps
+from psycopg import sql
 
 SEED = 20260101
 SEED_VERSION = 1
@@ -94,36 +95,38 @@ def copy_rows(ctx: SeedContext, model_label: str, rows: list[dict]) -> None:
     """COPY ``rows`` (dicts keyed by column) into the model's table; absent columns take the
     field's default, so every NOT NULL column is written."""
     model = apps.get_model(model_label)
-    fields = [f for f in model._meta.concrete_fields]
+    fields = list(model._meta.concrete_fields)
     columns = [f.column for f in fields]
     defaults = {f.column: (f.get_default() if not f.null else None) for f in fields}
-    table = model._meta.db_table
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    with ctx.conn.cursor() as cur:
-        with cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[c] if c in row else defaults[c] for c in columns])
-        if "id" in columns:
-            cur.execute(
-                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                f'COALESCE((SELECT MAX(id) FROM "{table}"), 1))'
-            )
-    ctx.counts[model_label] = ctx.counts.get(model_label, 0) + len(rows)
+    copy_plain(
+        ctx,
+        model._meta.db_table,
+        columns,
+        ([row[c] if c in row else defaults[c] for c in columns] for row in rows),
+    )
+    ctx.counts[model_label] = ctx.counts.pop(model._meta.db_table)
 
 
-def copy_plain(ctx: SeedContext, table: str, columns: list[str], rows: list[tuple]) -> None:
+def copy_plain(ctx: SeedContext, table: str, columns: list[str], rows: Iterable) -> None:
     """COPY into a table that has no model here (many-to-many, tokens)."""
-    quoted = ", ".join(f'"{c}"' for c in columns)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    written = 0
     with ctx.conn.cursor() as cur:
-        with cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+        with cur.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
+                written += 1
         if "id" in columns:
             cur.execute(
-                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                f'COALESCE((SELECT MAX(id) FROM "{table}"), 1))'
+                sql.SQL(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                    "COALESCE((SELECT MAX(id) FROM {}), 1))"
+                ).format(sql.Identifier(table)),
+                (table,),
             )
-    ctx.counts[table] = ctx.counts.get(table, 0) + len(rows)
+    ctx.counts[table] = ctx.counts.get(table, 0) + written
 
 
 def luhn_siren(rng: random.Random) -> str:
@@ -408,9 +411,9 @@ def seed_projects(ctx: SeedContext) -> None:
         first_committee = approved = None
         for index, to_stage in enumerate(path):
             if to_stage == "on_agenda":
-                later = [
-                    c for c in ctx.ids["committees_by_dispositif"][dispositif] if c[0] > day
-                ][:3]
+                later = [c for c in ctx.ids["committees_by_dispositif"][dispositif] if c[0] > day][
+                    :3
+                ]
                 if later:
                     committee_day, committee_id = rng.choice(later)
                     if (committee_id, i) not in used:
