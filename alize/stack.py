@@ -849,6 +849,37 @@ def cmd_test(pytest_args: list[str]) -> int:
     return code
 
 
+def cmd_bench(bench_args: list[str]) -> int:
+    """``python -m bench`` with the same servers as the tests; it works in its own database."""
+    services = Services(redis_db=2)
+    code = 0
+    try:
+        env = django_env("bench.settings", services.start())
+        LOGS.mkdir(parents=True, exist_ok=True)
+        bench_log = LOGS / "bench-setup.log"
+        bench_log.write_text("")
+        manage(["compile_translations"], env, bench_log)
+        step(" ".join(["python -m bench", *bench_args]))
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "bench", *bench_args], cwd=ROOT, env=env, preexec_fn=_child_preexec
+        )
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signal.SIGTERM))
+        code = proc.wait()
+        if code < 0:
+            code = 128 - code
+    except Interrupted:
+        say()
+        code = 130
+    except StackError as exc:
+        say(f"error: {exc}")
+        code = exc.code
+    finally:
+        signals_while_stopping()
+        services.stop()
+    return code
+
+
 def cmd_services() -> int:
     services = Services(redis_db=0)
     try:
@@ -911,6 +942,10 @@ COMMANDS = {
         lambda extra: cmd_test(extra),
         "run the test suite; further arguments go to pytest",
     ),
+    "bench": (
+        lambda extra: cmd_bench(extra),
+        "run the benchmark (make bench); further arguments go to python -m bench",
+    ),
     "services": (
         lambda extra: cmd_services(),
         "start PostgreSQL and Redis only and print their URLs",
@@ -920,14 +955,15 @@ COMMANDS = {
 
 
 def usage() -> str:
-    lines = ["usage: stack.py {run,test,services,stop} [pytest arguments for test]", ""]
+    lines = ["usage: stack.py {run,test,bench,services,stop} [arguments for test/bench]", ""]
     lines += [f"  {name:<9} {help_}" for name, (_, help_) in COMMANDS.items()]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in COMMANDS or (argv[0] != "test" and len(argv) > 1):
+    takes_args = ("test", "bench")
+    if not argv or argv[0] not in COMMANDS or (argv[0] not in takes_args and len(argv) > 1):
         say(usage())
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     command, extra = argv[0], argv[1:]

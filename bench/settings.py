@@ -8,7 +8,6 @@ from alize.settings.base import DATABASES, MIDDLEWARE
 
 DEBUG = False
 SECRET_KEY = "alize-bench-key-not-for-production"  # noqa: S105
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # BENCH_ATOMIC_REQUESTS=0 measures the requests without the per-request transaction.
 DATABASES["default"]["ATOMIC_REQUESTS"] = os.environ.get("BENCH_ATOMIC_REQUESTS", "1") == "1"
 MIDDLEWARE = ["bench.middleware.QueryCountMiddleware", *MIDDLEWARE]
