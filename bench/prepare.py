@@ -66,9 +66,14 @@ def open_sessions(roles: list[str]) -> dict[str, str]:
 def bounds(url: str) -> dict[str, int]:
     """Ids the measured URLs need (deep cursor positions)."""
     with psycopg.connect(url) as conn:
-        companies = conn.execute("SELECT MAX(id) FROM pme_company").fetchone()[0]
-        projects = conn.execute("SELECT MAX(id) FROM pme_project").fetchone()[0]
-    return {"companies_max_id": companies, "projects_max_id": projects}
+        companies = conn.execute("SELECT MAX(id), COUNT(*) FROM pme_company").fetchone()
+        projects = conn.execute("SELECT MAX(id), COUNT(*) FROM pme_project").fetchone()
+        dispositifs = conn.execute("SELECT COUNT(*) FROM dispositifs_dispositif").fetchone()[0]
+    return {
+        "companies_max_id": companies[0],
+        "projects_max_id": projects[0],
+        "size": f"{dispositifs} dispositifs, {companies[1]} companies, {projects[1]} projects",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

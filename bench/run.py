@@ -448,19 +448,13 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers:
             server.stop()
     timings["total_s"] = round(time.monotonic() - started, 1)
-    rows_summary = info.get("rows") or {}
     result = {
         "meta": {
             "scale": args.scale,
             "database": name,
             "fingerprint": info["fingerprint"],
             "reused": info["reused"],
-            "rows_summary": ", ".join(
-                f"{n} {label.split('.')[-1].lower()}"
-                for label, n in rows_summary.items()
-                if label in ("dispositifs.Dispositif", "pme.Company", "pme.Project")
-            )
-            or "seeded earlier",
+            "rows_summary": info["size"],
             "workers": args.workers,
             "threads": args.threads,
             "gc_freeze": not args.no_gc_freeze,
