@@ -1,7 +1,10 @@
 """Gunicorn settings of the web service (``gunicorn -c alize/gunicorn.conf.py alize.wsgi``).
 
-Workers and threads were chosen by ``make bench`` on a 2-core machine (see the README's
-"Benchmark" section); override them with ``GUNICORN_WORKERS`` / ``GUNICORN_THREADS``.
+Workers and threads were chosen with ``make bench ARGS="--sweep 3x1,4x1,2x2,2x4"`` on a
+2-core machine: 2 sync workers of 1 thread served the most requests per second with the lowest
+p95 (20 concurrent users, national data set); more workers or threads only added contention.
+Give a bigger machine about one worker per core and measure again; override with
+``GUNICORN_WORKERS`` / ``GUNICORN_THREADS``.
 """
 
 import gc
