@@ -33,5 +33,4 @@ RUN useradd --system --create-home --uid 1000 alize \
 USER alize
 
 EXPOSE 8000
-CMD ["gunicorn", "alize.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--timeout", "120", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "alize/gunicorn.conf.py", "alize.wsgi:application"]

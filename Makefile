@@ -2,6 +2,7 @@
 #
 #   make run    start the platform with demo data on http://127.0.0.1:$(PORT)/ (DEBUG=1: debug pages)
 #   make test   run the whole test suite (pytest arguments via ARGS="-k committee")
+#   make bench  seed the national-scale bench database and measure (ARGS="--requests 200")
 #
 # Only Python 3.11+ is needed: PostgreSQL and Redis come from wheels and start on demand
 # (data in .local/). Set DATABASE_URL / REDIS_URL to use servers of your own instead.
@@ -24,11 +25,12 @@ SYSTEM_PACKAGES := chromium chromium-driver docker-compose libharfbuzz-subset0 g
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: help venv system-deps run test services stop lock clean-data messages
+.PHONY: help venv system-deps run test bench services stop lock clean-data messages
 
 help:
 	@echo "make run          start the platform with demo data (PORT=$(PORT))"
 	@echo "make test         run the test suite (ARGS=\"...\" goes to pytest)"
+	@echo "make bench        seed the bench database and measure against the floor"
 	@echo "make services     start only PostgreSQL and Redis and print their URLs"
 	@echo "make stop         stop servers left running by an interrupted session"
 	@echo "make venv         create .venv from requirements.lock"
@@ -71,6 +73,9 @@ run: venv
 test: venv system-deps
 	@$(PY) devstack/stack.py test $(ARGS)
 
+bench: venv
+	@$(PY) devstack/stack.py bench $(ARGS)
+
 services: venv
 	@$(PY) devstack/stack.py services
 
@@ -102,4 +107,4 @@ messages: venv
 FUZZ_EXAMPLES ?= 200
 .PHONY: fuzz
 fuzz: venv
-	@FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) alize/stack.py test tests/test_api_fuzz.py $(ARGS)
+	@FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) devstack/stack.py test tests/test_api_fuzz.py $(ARGS)

@@ -905,7 +905,7 @@ def cmd_run(extra: list[str]) -> int:
             manage(["seed_demo"], env, None)
 
         step(f"Starting web (gunicorn), Celery worker and beat; logs in {rel(LOGS)}/")
-        gunicorn = "gunicorn alize.wsgi:application --workers 2 --timeout 120"
+        gunicorn = "gunicorn -c alize/gunicorn.conf.py alize.wsgi:application"
         gunicorn += " --access-logfile - --error-logfile -"
         supervisor.spawn(
             "web",
@@ -987,6 +987,40 @@ def cmd_test(pytest_args: list[str]) -> int:
     return code
 
 
+def cmd_bench(bench_args: list[str]) -> int:
+    """``python -m bench`` with the same servers as the tests; it works in its own database."""
+    services = Services(redis_db=2)
+    code = 0
+    try:
+        env = django_env("bench.settings", services.start())
+        LOGS.mkdir(parents=True, exist_ok=True)
+        bench_log = LOGS / "bench-setup.log"
+        bench_log.write_text("")
+        manage(["compile_translations"], env, bench_log)
+        step(" ".join(["python -m bench", *bench_args]))
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "bench", *bench_args], cwd=ROOT, env=env, preexec_fn=_child_preexec
+        )
+        while proc.poll() is None:
+            if stop_requested():
+                proc.send_signal(signal.SIGTERM)
+                proc.wait()
+                break
+            time.sleep(0.2)
+        code = proc.returncode
+        if code < 0:
+            code = 128 - code
+    except Interrupted:
+        say()
+        code = 130
+    except StackError as exc:
+        say(f"error: {exc}")
+        code = exc.code
+    finally:
+        services.stop()
+    return code
+
+
 def cmd_services() -> int:
     services = Services(redis_db=0)
     try:
@@ -1049,6 +1083,10 @@ COMMANDS = {
         lambda extra: cmd_test(extra),
         "run the test suite; further arguments go to pytest",
     ),
+    "bench": (
+        lambda extra: cmd_bench(extra),
+        "run the benchmark (make bench); further arguments go to python -m bench",
+    ),
     "services": (
         lambda extra: cmd_services(),
         "start PostgreSQL and Redis only and print their URLs",
@@ -1058,7 +1096,7 @@ COMMANDS = {
 
 
 def usage() -> str:
-    lines = ["usage: stack.py {run [--no-setup],test [pytest arguments],services,stop}", ""]
+    lines = ["usage: stack.py {run [--no-setup],test,bench,services,stop} [arguments]", ""]
     lines += [f"  {name:<9} {help_}" for name, (_, help_) in COMMANDS.items()]
     return "\n".join(lines)
 
@@ -1066,10 +1104,11 @@ def usage() -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     allowed_extra = {"run": [[], ["--no-setup"]]}
+    takes_args = ("test", "bench")
     if (
         not argv
         or argv[0] not in COMMANDS
-        or (argv[0] != "test" and argv[1:] not in allowed_extra.get(argv[0], [[]]))
+        or (argv[0] not in takes_args and argv[1:] not in allowed_extra.get(argv[0], [[]]))
     ):
         say(usage())
         return 0 if argv and argv[0] in ("-h", "--help") else 2

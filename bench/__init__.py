@@ -1,0 +1,1 @@
+"""National-scale benchmark: seeding, the served floor, and the measurement run (``make bench``)."""
