@@ -7,3 +7,6 @@ class AlizeConfig(AppConfig):
 
     name = "alize"
     verbose_name = _("Alizé")
+
+    def ready(self):
+        from . import job_panels  # noqa: F401  (registers the home panel)

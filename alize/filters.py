@@ -10,6 +10,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class TenantAPIFilterSet(django_filters.FilterSet):
+    """API FilterSet of a tenant model: ``?dispositif=<slug>`` narrows to one dispositif
+    (within the rows the caller may read, which the viewset has already narrowed)."""
+
+    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
+
+
 class SearchFilterSet(django_filters.FilterSet):
     """FilterSet with a ``q`` parameter searching ``search_fields`` (icontains, OR-ed)."""
 

@@ -146,11 +146,13 @@ def decode_cursor(value: str) -> tuple[bool, int | None]:
 
 
 COMPANY_SQL = """
-SELECT c.id, d.slug, c.siren, c.siret, c.name, c.naf_code, c.creation_date, c.headcount,
+SELECT c.id, d.slug, c.siren, c.siret, c.name, c.naf_code, COALESCE(n.label, ''),
+       c.creation_date, c.headcount,
        c.turnover, c.commune_code, c.commune_name, c.contact_name, c.contact_role,
        c.contact_email, c.contact_phone, c.eligibility_exception, c.exception_reason,
        c.created_at, c.updated_at, c.commune_code = ANY(d.perimeter)
 FROM pme_company c JOIN dispositifs_dispositif d ON d.id = c.dispositif_id
+LEFT JOIN partners_nafcode n ON n.code = c.naf_code
 """
 
 PROJECT_SQL = """
@@ -167,31 +169,43 @@ JOIN pme_company c ON c.id = p.company_id
 
 
 def company_json(row, today: dt.date) -> dict:
-    (pk, slug, siren, siret, name, naf, created, headcount, turnover, commune, commune_name,
+    (pk, slug, siren, siret, name, naf, naf_label, created, headcount, turnover, commune,
+     commune_name,
      contact, contact_role, email, phone, exception, reason, created_at, updated_at,
      inside) = row  # fmt: skip
     age = years_between(created, today)
-    small = headcount < SME_MAX_HEADCOUNT and (turnover is None or turnover <= SME_MAX_TURNOVER)
+    too_big = headcount >= SME_MAX_HEADCOUNT or (
+        turnover is not None and turnover > SME_MAX_TURNOVER
+    )
+    size = "failed" if too_big else "unknown" if turnover is None else "passed"
+    size_message = (
+        f"Effectif {headcount} (moins de {SME_MAX_HEADCOUNT} salariés) ; chiffre d'affaires "
+        "inconnu, à vérifier (50 M€ au plus)."
+        if size == "unknown"
+        else f"Effectif {headcount} (moins de {SME_MAX_HEADCOUNT} salariés, CA ≤ 50 M€)."
+    )
     year_word = "an" if age == 1 else "ans"
     place = "dans le" if inside else "hors du"
+    old_enough = "passed" if age >= MIN_AGE_YEARS else "failed"
+    in_perimeter = "passed" if inside else "failed"
     checks = [
         {
             "code": "age",
-            "passed": age >= MIN_AGE_YEARS,
+            "status": old_enough,
+            "passed": old_enough == "passed",
             "message": f"Créée il y a {age} {year_word} (au moins {MIN_AGE_YEARS} requis).",
         },
-        {
-            "code": "size",
-            "passed": small,
-            "message": f"Effectif {headcount} (moins de {SME_MAX_HEADCOUNT} salariés, CA ≤ 50 M€).",
-        },
+        {"code": "size", "status": size, "passed": size == "passed", "message": size_message},
         {
             "code": "perimeter",
+            "status": in_perimeter,
             "passed": inside,
             "message": f"La commune {commune} est {place} périmètre du dispositif.",
         },
     ]
     met = all(check["passed"] for check in checks)
+    failed = any(check["status"] == "failed" for check in checks)
+    to_check = not failed and any(check["status"] == "unknown" for check in checks)
     return {
         "id": pk,
         "dispositif": slug,
@@ -199,6 +213,7 @@ def company_json(row, today: dt.date) -> dict:
         "siret": siret,
         "name": name,
         "naf_code": naf,
+        "naf_label": naf_label,
         "creation_date": day(created),
         "age_years": age,
         "headcount": headcount,
@@ -211,6 +226,7 @@ def company_json(row, today: dt.date) -> dict:
         "contact_phone": phone,
         "eligibility": {
             "criteria_met": met,
+            "to_check": to_check,
             "eligible": met or exception,
             "exception": exception,
             "exception_reason": reason,

@@ -184,7 +184,7 @@ def seed_dispositifs(log: Log) -> None:
         ]
         seats += [(organisation, kind, 0) for organisation, kind in shared.values()]
         for organisation, kind, pledge in seats:
-            Membership.objects.update_or_create(
+            Membership.objects.get_or_create(
                 dispositif=dispositif,
                 organisation=organisation,
                 defaults={"kind": kind, "joined_on": joined, "pledged_hours_per_year": pledge},

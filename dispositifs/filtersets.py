@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from alize.filters import SearchFilterSet
+from alize.filters import SearchFilterSet, TenantAPIFilterSet
 from alize.geo import REGIONS
 
 from .models import Dispositif, DispositifStatus, Membership, MembershipKind
@@ -20,10 +20,9 @@ class DispositifFilterSet(SearchFilterSet):
         fields = ["q", "region", "status"]
 
 
-class MembershipFilterSet(SearchFilterSet):
+class MembershipFilterSet(SearchFilterSet, TenantAPIFilterSet):
     search_fields = ("organisation__name",)
 
-    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
     kind = django_filters.ChoiceFilter(choices=MembershipKind.choices, label=_("Rôle"))
     active = django_filters.BooleanFilter(
         field_name="left_on", lookup_expr="isnull", label=_("En cours")

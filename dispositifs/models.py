@@ -7,14 +7,17 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from alize import geo
 from alize.constraints import FieldCheckConstraint
+from alize.fields import MoneyField
 from alize.geo import REGIONS
 from alize.tenancy import (
     ScopedManager,
     TenantModel,
     check_tenant_write,
+    declare_history_global,
 )
 from alize.validators import validate_plausible_date
 
@@ -63,12 +66,8 @@ class Dispositif(models.Model):
         choices=DispositifStatus.choices,
         default=DispositifStatus.ACTIVE,
     )
-    advance_min = models.DecimalField(
-        _("avance minimale (€)"), max_digits=12, decimal_places=2, default=Decimal("10000.00")
-    )
-    advance_max = models.DecimalField(
-        _("avance maximale (€)"), max_digits=12, decimal_places=2, default=Decimal("15000.00")
-    )
+    advance_min = MoneyField(_("avance minimale (€)"), max_digits=12, default=Decimal("10000.00"))
+    advance_max = MoneyField(_("avance maximale (€)"), max_digits=12, default=Decimal("15000.00"))
     follow_up_years = models.PositiveSmallIntegerField(_("années de suivi"), default=3)
 
     objects = ScopedManager()
@@ -160,6 +159,8 @@ class Membership(TenantModel):
         _("heures d'expertise promises par an"), default=0
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("membre du tour de table")
         verbose_name_plural = _("membres du tour de table")
@@ -187,3 +188,6 @@ class Membership(TenantModel):
     @property
     def is_active(self) -> bool:
         return self.left_on is None
+
+
+declare_history_global(Membership)

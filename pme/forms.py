@@ -17,7 +17,7 @@ from partners.reference.selectors import commune_by_code
 
 from .models import Company, FollowUpSource, JobsFollowUp, Project, Stage
 from .selectors import company_list, managed_dispositifs
-from .services import COMPANY_FIELDS, PROJECT_FIELDS, duplicate_siren_message
+from .services import COMPANY_FIELDS, FOLLOW_UP_FIELDS, PROJECT_FIELDS, duplicate_siren_message
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -219,15 +219,7 @@ class FollowUpForm(forms.ModelForm):
 
     class Meta:
         model = JobsFollowUp
-        fields = (
-            "year",
-            "as_of",
-            "headcount",
-            "jobs_created",
-            "jobs_maintained",
-            "source",
-            "note",
-        )
+        fields = ("year", *FOLLOW_UP_FIELDS)
         widgets = {"as_of": DateInput(), "note": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, project: Project, **kwargs):

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from alize.constraints import FieldCheckConstraint
+from alize.fields import MoneyField
 from alize.tenancy import TenantModel, declare_history_global
 from alize.validators import (
     validate_creation_date,
@@ -118,10 +119,9 @@ class Company(TenantModel):
     )
     creation_date = models.DateField(_("date de création"), validators=[validate_creation_date])
     headcount = models.PositiveIntegerField(_("effectif"))
-    turnover = models.DecimalField(
+    turnover = MoneyField(
         _("chiffre d'affaires (€)"),
         max_digits=14,
-        decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
@@ -322,10 +322,9 @@ class Project(TenantModel):
     needs = models.ManyToManyField(
         "partners.Skill", blank=True, related_name="projects", verbose_name=_("besoins")
     )
-    total_budget = models.DecimalField(
+    total_budget = MoneyField(
         _("budget total (€)"),
         max_digits=14,
-        decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
@@ -333,10 +332,9 @@ class Project(TenantModel):
     financing_plan = models.TextField(_("plan de financement"), blank=True)
     jobs_at_start = models.PositiveIntegerField(_("emplois au démarrage"), default=0)
     jobs_planned_3y = models.PositiveIntegerField(_("emplois prévus à 3 ans"), default=0)
-    requested_advance = models.DecimalField(
+    requested_advance = MoneyField(
         _("avance demandée (€)"),
         max_digits=12,
-        decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],

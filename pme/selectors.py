@@ -43,7 +43,7 @@ from .models import (
     Stage,
     StageTransition,
 )
-from .services import FOLLOW_UP_STAGES, PROJECT_FIELDS, follow_up_due_date
+from .services import FOLLOW_UP_FIELDS, FOLLOW_UP_STAGES, PROJECT_FIELDS, follow_up_due_date
 
 # ---------------------------------------------------------------------------------------
 # Who sees what
@@ -226,14 +226,6 @@ def project_follow_up_table(project) -> list[FollowUpYear]:
 # Audit history
 
 HISTORY_FIELDS = (*PROJECT_FIELDS, "stage", "approved_on", "first_committee_on")
-FOLLOW_UP_HISTORY_FIELDS = (
-    "as_of",
-    "headcount",
-    "jobs_created",
-    "jobs_maintained",
-    "source",
-    "note",
-)
 
 
 @dataclass
@@ -322,7 +314,7 @@ def project_history(project) -> list[HistoryEntry]:
         changes = (
             []
             if before is None
-            else _changes(JobsFollowUp, FOLLOW_UP_HISTORY_FIELDS, before, row, organisations)
+            else _changes(JobsFollowUp, FOLLOW_UP_FIELDS, before, row, organisations)
         )
         if before is None or changes:
             entries.append(

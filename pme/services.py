@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alize.errors import ApplicationError
+from alize.services import model_update
 
 from .models import (
     AGENDA_STAGE,
@@ -123,10 +124,7 @@ def company_create(*, dispositif, **fields) -> Company:
 @transaction.atomic
 def company_update(*, company: Company, **fields) -> Company:
     """Change a company's data (never its dispositif)."""
-    for name, value in fields.items():
-        if name not in COMPANY_FIELDS:
-            raise ValueError(f"Unknown company field: {name}")
-        setattr(company, name, value)
+    model_update(company, COMPANY_FIELDS, fields)
     return _save_company(company)
 
 
@@ -195,10 +193,7 @@ def project_create(*, company: Company, by, needs=(), **fields) -> Project:
 @transaction.atomic
 def project_update(*, project: Project, needs=None, **fields) -> Project:
     """Change a project's description and plan (its stage moves only by transition)."""
-    for name, value in fields.items():
-        if name not in PROJECT_FIELDS:
-            raise ValueError(f"Unknown project field: {name}")
-        setattr(project, name, value)
+    model_update(project, PROJECT_FIELDS, fields)
     project.full_clean()
     _check_requested_advance(project)
     project.save()
@@ -322,6 +317,9 @@ def follow_up_due_date(project: Project, year: int) -> dt.date | None:
     return approved.replace(year=target)
 
 
+# What a jobs follow-up records for a year (the one list the form, the API, the history and
+# the service share).
+FOLLOW_UP_FIELDS = ("as_of", "headcount", "jobs_created", "jobs_maintained", "source", "note")
 FOLLOW_UP_STAGES = frozenset({Stage.APPROVED, Stage.IN_PROGRESS, Stage.FOLLOWED_UP, Stage.CLOSED})
 
 

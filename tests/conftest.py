@@ -36,26 +36,32 @@ ROLES = (
 )
 
 
+def ensure_reference_data() -> None:
+    """Load the communes and NAF codes when a flush emptied them. They come from a data
+    migration, but a transactional test flushes every table when it ends (and a reused test
+    database may start that way)."""
+    from django.db import connection
+
+    from partners.models import Commune, NafCode
+    from partners.reference import loader
+
+    if not NafCode.objects.exists():
+        loader.load_naf(connection, "partners_nafcode", loader.read_naf_file())
+    if not Commune.objects.exists():
+        loader.load_communes(connection, "partners_commune", loader.read_communes_file())
+
+
 @pytest.fixture(autouse=True)
 def reference_data(request, django_db_blocker):
-    """The communes and NAF codes are loaded by a data migration, but a transactional test
-    flushes every table when it ends: put them back before the next database test."""
+    """Put the reference lists back before a database test (see ``ensure_reference_data``)."""
     uses_db = request.node.get_closest_marker("django_db") or {
         "db",
         "transactional_db",
         "live_server",
     } & set(request.fixturenames)
     if uses_db:
-        from django.db import connection
-
-        from partners.models import Commune, NafCode
-        from partners.reference import loader
-
         with django_db_blocker.unblock():
-            if not NafCode.objects.exists():
-                loader.load_naf(connection, "partners_nafcode", loader.read_naf_file())
-            if not Commune.objects.exists():
-                loader.load_communes(connection, "partners_commune", loader.read_communes_file())
+            ensure_reference_data()
     yield
 
 

@@ -24,7 +24,7 @@ from dispositifs.demo import DISPOSITIFS
 from dispositifs.models import Dispositif, Membership
 from partners.models import OrganisationKind, Skill
 from pme.models import Company, FollowUpReminder, Project, Stage, StageTransition
-from tests.conftest import api_client_for
+from tests.conftest import api_client_for, ensure_reference_data
 
 
 def row_counts() -> dict[str, int]:
@@ -35,6 +35,7 @@ def row_counts() -> dict[str, int]:
 def seeded(django_db_setup, django_db_blocker):
     """Runs ``seed_demo`` once for the module; everything is rolled back at its end."""
     with django_db_blocker.unblock():
+        ensure_reference_data()
         block = transaction.atomic()
         block.__enter__()
         try:

@@ -162,3 +162,22 @@ def test_real_worker_fans_a_national_job_out_and_survives_one_failure(
     failure = JobFailure.objects.get()
     assert (failure.task_name, failure.dispositif_id) == (rename_or_fail.name, world.b.pk)
     assert failure.task_id == fanned_out[1][1]
+
+
+def test_failures_show_on_the_coordination_home_only(world, client):
+    from django.urls import reverse
+
+    from alize.models import JobFailure
+
+    JobFailure.objects.create(
+        task_name="pme.tasks.refresh_due_follow_ups",
+        dispositif_id=world.a.pk,
+        dispositif_name=world.a.name,
+        error="ValueError: year 10000 is out of range",
+    )
+    client.force_login(world.coordinator)
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="panel-job-failures"' in page and "year 10000 is out of range" in page
+    for role in ("animateur", "member", "correspondent", "no_role"):
+        client.force_login(world.user(role))
+        assert 'id="panel-job-failures"' not in client.get(reverse("home")).content.decode()

@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from alize.fields import MoneyField
 from alize.tenancy import TenantModel, declare_history_global
 from alize.validators import validate_plausible_date
 
@@ -143,10 +144,9 @@ class PartnerCommitment(TenantModel):
         verbose_name=_("organisation"),
     )
     tool = models.CharField(_("outil mobilisé"), max_length=200)
-    amount = models.DecimalField(
+    amount = MoneyField(
         _("montant (€)"),
         max_digits=14,
-        decimal_places=2,
         null=True,
         blank=True,
     )
@@ -197,10 +197,9 @@ class Decision(TenantModel):
         _("missions d'expertise accordées"), default=0
     )
     missions_description = models.TextField(_("missions (compétences attendues)"), blank=True)
-    advance_amount = models.DecimalField(
+    advance_amount = MoneyField(
         _("avance remboursable accordée (€)"),
         max_digits=12,
-        decimal_places=2,
         null=True,
         blank=True,
     )

@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from alize.filters import BoundedDateTimeFilter, SearchFilterSet
+from alize.filters import BoundedDateTimeFilter, SearchFilterSet, TenantAPIFilterSet
 
 from ..models import (
     Company,
@@ -16,10 +16,9 @@ from ..models import (
 )
 
 
-class CompanyAPIFilterSet(SearchFilterSet):
+class CompanyAPIFilterSet(SearchFilterSet, TenantAPIFilterSet):
     search_fields = ("name", "siren", "commune_name", "contact_name")
 
-    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
     naf_code = django_filters.CharFilter(lookup_expr="startswith", label=_("Code NAF"))
     commune_code = django_filters.CharFilter(label=_("Commune (code INSEE)"))
     eligibility_exception = django_filters.BooleanFilter(label=_("Dérogation"))
@@ -35,10 +34,9 @@ class CompanyAPIFilterSet(SearchFilterSet):
         fields = ["q", "dispositif", "siren", "naf_code", "commune_code", "eligibility_exception"]
 
 
-class ProjectAPIFilterSet(SearchFilterSet):
+class ProjectAPIFilterSet(SearchFilterSet, TenantAPIFilterSet):
     search_fields = ("title", "company__name", "company__siren")
 
-    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Étape"))
     project_type = django_filters.ChoiceFilter(choices=ProjectType.choices, label=_("Type"))
     referred_after = django_filters.DateFilter(
@@ -59,8 +57,7 @@ class ProjectAPIFilterSet(SearchFilterSet):
         fields = ["q", "dispositif", "stage", "project_type", "company", "referred_by"]
 
 
-class StageTransitionAPIFilterSet(django_filters.FilterSet):
-    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
+class StageTransitionAPIFilterSet(TenantAPIFilterSet):
     to_stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Vers"))
     after = BoundedDateTimeFilter(field_name="at", lookup_expr="gte", label=_("Après le"))
     before = BoundedDateTimeFilter(field_name="at", lookup_expr="lte", label=_("Avant le"))
@@ -70,8 +67,7 @@ class StageTransitionAPIFilterSet(django_filters.FilterSet):
         fields = ["dispositif", "project", "to_stage"]
 
 
-class JobsFollowUpAPIFilterSet(django_filters.FilterSet):
-    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
+class JobsFollowUpAPIFilterSet(TenantAPIFilterSet):
     source = django_filters.ChoiceFilter(choices=FollowUpSource.choices, label=_("Source"))
 
     class Meta:

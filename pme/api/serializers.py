@@ -9,6 +9,7 @@ from alize.api.serializers import OptionalChoiceField, PersonalDataMixin, Tenant
 from alize.tenancy import may
 
 from ..models import Company, JobsFollowUp, Project, Stage, StageTransition
+from ..services import FOLLOW_UP_FIELDS
 
 
 class CreateOnlyFieldsMixin:
@@ -175,13 +176,8 @@ class JobsFollowUpSerializer(CreateOnlyFieldsMixin, TenantSerializer):
             "dispositif",
             "project",
             "year",
-            "as_of",
-            "headcount",
-            "jobs_created",
-            "jobs_maintained",
+            *FOLLOW_UP_FIELDS,
             "jobs_planned_3y",
-            "source",
-            "note",
             "recorded_by",
             "recorded_at",
         ]

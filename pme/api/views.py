@@ -106,10 +106,7 @@ class JobsFollowUpViewSet(ScopedModelViewSet):
 
     def perform_update(self, serializer):
         follow_up = serializer.instance
-        current = {
-            name: getattr(follow_up, name)
-            for name in ("as_of", "headcount", "jobs_created", "jobs_maintained", "source", "note")
-        }
+        current = {name: getattr(follow_up, name) for name in services.FOLLOW_UP_FIELDS}
         serializer.instance = services.follow_up_record(
             project=follow_up.project,
             year=follow_up.year,

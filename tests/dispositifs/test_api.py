@@ -167,3 +167,21 @@ def test_membership_of_other_dispositif_is_invisible_inside_scope(world):
     MembershipFactory(dispositif=world.b)
     with scope([world.a]):
         assert not Membership.objects.filter(dispositif=world.b).exists()
+
+
+def test_leaving_the_tour_de_table_is_a_date_kept_in_history(world):
+    """A seat is never deleted: leaving sets ``left_on``, and the history keeps the change."""
+    seat = MembershipFactory(dispositif=world.a, joined_on="2020-01-15")
+    api = api_client_for(world.animateur_a)
+    url = reverse("api:membership-detail", args=[seat.pk])
+    assert api.delete(url).status_code == 405
+    response = api.patch(url, {"left_on": "2026-06-30"}, format="json")
+    assert response.status_code == 200, response.content
+    assert count_rows(Membership, pk=seat.pk) == 1
+    history = list(
+        Membership.history.filter(id=seat.pk)
+        .order_by("history_date")
+        .values_list("left_on", "history_type")
+    )
+    assert [str(left) if left else None for left, _kind in history] == [None, "2026-06-30"]
+    assert [kind for _left, kind in history] == ["+", "~"]

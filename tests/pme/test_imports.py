@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import zipfile
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
@@ -697,12 +698,15 @@ def gunicorn_url(transactional_db):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    database = settings.DATABASES["default"]
+    # The test database on the same server as the suite's, whether it is reached over TCP
+    # or, for the embedded PostgreSQL, over a unix socket (``?host=/path``).
+    server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alize")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "alize.settings.test",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}"
-        f"/{database['NAME']}",
+        "DATABASE_URL": urlunsplit(
+            urlsplit(server_url)._replace(path="/" + settings.DATABASES["default"]["NAME"])
+        ),
     }
     command = [sys.executable, "-m", "gunicorn", "alize.wsgi:application", "--workers", "2"]
     command += ["--timeout", "120", "--bind", f"127.0.0.1:{port}"]

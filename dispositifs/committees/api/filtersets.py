@@ -3,6 +3,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from alize.filters import TenantAPIFilterSet
+
 from ..models import (
     AgendaItem,
     Committee,
@@ -13,8 +15,7 @@ from ..models import (
 )
 
 
-class CommitteeAPIFilterSet(django_filters.FilterSet):
-    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
+class CommitteeAPIFilterSet(TenantAPIFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=CommitteeStatus.choices, label=_("Statut"))
     after = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("Après le"))
     before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("Avant le"))
@@ -24,16 +25,13 @@ class CommitteeAPIFilterSet(django_filters.FilterSet):
         fields = ["dispositif", "status", "host"]
 
 
-class AgendaItemAPIFilterSet(django_filters.FilterSet):
-    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
-
+class AgendaItemAPIFilterSet(TenantAPIFilterSet):
     class Meta:
         model = AgendaItem
         fields = ["dispositif", "committee", "project"]
 
 
-class PartnerCommitmentAPIFilterSet(django_filters.FilterSet):
-    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
+class PartnerCommitmentAPIFilterSet(TenantAPIFilterSet):
     committee = django_filters.NumberFilter(field_name="item__committee", label=_("Comité"))
     project = django_filters.NumberFilter(field_name="item__project", label=_("Projet"))
 
@@ -42,8 +40,7 @@ class PartnerCommitmentAPIFilterSet(django_filters.FilterSet):
         fields = ["dispositif", "committee", "project", "organisation", "firm_last"]
 
 
-class DecisionAPIFilterSet(django_filters.FilterSet):
-    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
+class DecisionAPIFilterSet(TenantAPIFilterSet):
     outcome = django_filters.ChoiceFilter(choices=DecisionOutcome.choices, label=_("Décision"))
     committee = django_filters.NumberFilter(field_name="item__committee", label=_("Comité"))
     project = django_filters.NumberFilter(field_name="item__project", label=_("Projet"))
