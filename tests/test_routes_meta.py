@@ -17,8 +17,6 @@ from tests.coverage import requested, routes
 EXEMPT = {
     "login": "public login page; shows no tenant data",
     "logout": "ends the session; shows no tenant data",
-    "password_change": "the signed-in user's own password; shows no tenant data",
-    "password_change_done": "confirmation of the user's own password change; no tenant data",
     "set_language": "stores the language choice; shows no tenant data",
     "api-schema": "describes the routes; returns no rows",
     "api-docs": "static page rendering the schema",

@@ -374,6 +374,13 @@ def test_reading_pages_does_not_rewrite_the_session_each_time(world, web_a):
     assert [q for q in queries if q["sql"].startswith('UPDATE "django_session"')]
 
 
+def test_password_pages_send_anonymous_visitors_to_login(db, client):
+    for name in ("password_change", "password_change_done"):
+        for method in (client.get, client.post, client.put):
+            response = method(reverse(name))
+            assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
 def test_password_change_page_is_linked_and_works(world, client):
     assert client.get(reverse("password_change")).status_code == 302
     client.force_login(world.animateur_a)
@@ -388,7 +395,8 @@ def test_password_change_page_is_linked_and_works(world, client):
             "new_password2": "Nouveau-2026!x",
         },
     )
-    assert wrong.status_code == 200
+    assert wrong.status_code == 400
+    assert "old_password" in wrong.context["form"].errors
     assert logged_in(client)
     done = client.post(
         reverse("password_change"),

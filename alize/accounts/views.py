@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
 from alize.panels import render_panels
-from alize.web import SignedInMixin
+from alize.web import InvalidFormStatusMixin, SignedInMixin
 
 from .forms import LoginForm
 
@@ -44,8 +44,9 @@ class LogoutView(DjangoLogoutView):
     """Logs out on POST only (CSRF-protected)."""
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
-    """The signed-in user changes their password; the session stays open."""
+class PasswordChangeView(InvalidFormStatusMixin, auth_views.PasswordChangeView):
+    """The signed-in user changes their password; the session stays open. A refused form
+    answers 400 with its field errors, like every form of the platform."""
 
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("password_change_done")
