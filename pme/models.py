@@ -283,6 +283,37 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # Stages reached only by a committee decision, and the one reached only through an agenda.
 DECISION_STAGES = frozenset({Stage.APPROVED, Stage.DEFERRED, Stage.REJECTED})
 AGENDA_STAGE = Stage.ON_AGENDA
+# Abandoning and reopening are said why, in at least this many characters, on the timeline.
+REASON_MIN_LENGTH = 10
+# « Reopen » moves: a deferred project back in instruction (in the machine above), and an
+# abandoned one back where it was (outside the machine: see ``reopen_stage``).
+REOPEN_MOVES = frozenset({(Stage.DEFERRED, Stage.IN_INSTRUCTION)})
+
+
+def reopen_stage(abandoned_from: str | None) -> str:
+    """Where an abandoned project is reopened: the stage it was abandoned from, so nothing
+    is done twice and the committee dates it holds stay true; « on agenda » gives « in
+    instruction » (the project is put on an agenda again), and an unknown origin « qualified »."""
+    if abandoned_from == Stage.ON_AGENDA:
+        return Stage.IN_INSTRUCTION
+    if abandoned_from in TRANSITIONS and abandoned_from not in (Stage.ABANDONED, ""):
+        return abandoned_from
+    return Stage.QUALIFIED
+
+
+def move_needs_reason(current: str, to_stage: str) -> bool:
+    """Abandoning and reopening are explained; other moves may carry a comment."""
+    return (
+        to_stage == Stage.ABANDONED
+        or current == Stage.ABANDONED
+        or (current, to_stage) in REOPEN_MOVES
+    )
+
+
+def is_reopening(from_stage: str, to_stage: str) -> bool:
+    return from_stage == Stage.ABANDONED or (from_stage, to_stage) in REOPEN_MOVES
+
+
 # Order of the funnel on dashboards.
 FUNNEL = [
     Stage.REFERRED,
@@ -411,6 +442,10 @@ class StageTransition(TenantModel):
 
     def __str__(self):
         return f"{self.project_id}: {self.from_stage or '∅'} → {self.to_stage}"
+
+    @property
+    def is_reopening(self) -> bool:
+        return is_reopening(self.from_stage, self.to_stage)
 
 
 class FollowUpSource(models.TextChoices):
