@@ -314,6 +314,12 @@ def is_reopening(from_stage: str, to_stage: str) -> bool:
     return from_stage == Stage.ABANDONED or (from_stage, to_stage) in REOPEN_MOVES
 
 
+# Stages where a project waits on the animateur: one left there longer than its dispositif's
+# ``stale_after_days`` is listed on the animateur's home (« on agenda » waits on a committee,
+# and the later stages last as long as the accompaniment does).
+STALE_WATCHED_STAGES = frozenset(
+    {Stage.REFERRED, Stage.QUALIFIED, Stage.IN_INSTRUCTION, Stage.DEFERRED, Stage.APPROVED}
+)
 # Order of the funnel on dashboards.
 FUNNEL = [
     Stage.REFERRED,
@@ -499,6 +505,18 @@ class JobsFollowUp(TenantModel):
         return f"{self.project} — {self.year}"
 
 
+# A follow-up falls due on the anniversary of approval; the company has this many days to
+# give its figures, after which the follow-up is overdue.
+FOLLOW_UP_GRACE_DAYS = 30
+
+
+def follow_up_overdue(due_on: dt.date | None, on: dt.date | None = None) -> bool:
+    """Is a follow-up due on ``due_on``, still unrecorded, overdue on ``on`` (today)?"""
+    if due_on is None:
+        return False
+    return (on or timezone.localdate()) > due_on + dt.timedelta(days=FOLLOW_UP_GRACE_DAYS)
+
+
 class FollowUpReminder(TenantModel):
     """A follow-up that is due (anniversary of approval passed, nothing recorded yet).
 
@@ -523,6 +541,10 @@ class FollowUpReminder(TenantModel):
 
     def __str__(self):
         return f"{self.project} — {self.year} ({self.due_on})"
+
+    @property
+    def overdue(self) -> bool:
+        return self.resolved_at is None and follow_up_overdue(self.due_on)
 
 
 declare_history_global(Project, JobsFollowUp)
