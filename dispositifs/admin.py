@@ -35,6 +35,7 @@ class DispositifAdminForm(forms.ModelForm):
             "advance_min",
             "advance_max",
             "follow_up_years",
+            "stale_after_days",
         ]
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +70,13 @@ class Dispositif(models.Model):
     advance_min = MoneyField(_("avance minimale (€)"), max_digits=12, default=Decimal("10000.00"))
     advance_max = MoneyField(_("avance maximale (€)"), max_digits=12, default=Decimal("15000.00"))
     follow_up_years = models.PositiveSmallIntegerField(_("années de suivi"), default=3)
+    stale_after_days = models.PositiveSmallIntegerField(
+        _("relance après (jours à la même étape)"),
+        default=30,
+        db_default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Un projet resté plus longtemps à une étape apparaît dans « À faire »."),
+    )
 
     objects = ScopedManager()
     unscoped_objects = models.Manager()

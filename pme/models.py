@@ -283,6 +283,43 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # Stages reached only by a committee decision, and the one reached only through an agenda.
 DECISION_STAGES = frozenset({Stage.APPROVED, Stage.DEFERRED, Stage.REJECTED})
 AGENDA_STAGE = Stage.ON_AGENDA
+# Abandoning and reopening are said why, in at least this many characters, on the timeline.
+REASON_MIN_LENGTH = 10
+# « Reopen » moves: a deferred project back in instruction (in the machine above), and an
+# abandoned one back where it was (outside the machine: see ``reopen_stage``).
+REOPEN_MOVES = frozenset({(Stage.DEFERRED, Stage.IN_INSTRUCTION)})
+
+
+def reopen_stage(abandoned_from: str | None) -> str:
+    """Where an abandoned project is reopened: the stage it was abandoned from, so nothing
+    is done twice and the committee dates it holds stay true; « on agenda » gives « in
+    instruction » (the project is put on an agenda again), and an unknown origin « qualified »."""
+    if abandoned_from == Stage.ON_AGENDA:
+        return Stage.IN_INSTRUCTION
+    if abandoned_from in TRANSITIONS and abandoned_from not in (Stage.ABANDONED, ""):
+        return abandoned_from
+    return Stage.QUALIFIED
+
+
+def move_needs_reason(current: str, to_stage: str) -> bool:
+    """Abandoning and reopening are explained; other moves may carry a comment."""
+    return (
+        to_stage == Stage.ABANDONED
+        or current == Stage.ABANDONED
+        or (current, to_stage) in REOPEN_MOVES
+    )
+
+
+def is_reopening(from_stage: str, to_stage: str) -> bool:
+    return from_stage == Stage.ABANDONED or (from_stage, to_stage) in REOPEN_MOVES
+
+
+# Stages where a project waits on the animateur: one left there longer than its dispositif's
+# ``stale_after_days`` is listed on the animateur's home (« on agenda » waits on a committee,
+# and the later stages last as long as the accompaniment does).
+STALE_WATCHED_STAGES = frozenset(
+    {Stage.REFERRED, Stage.QUALIFIED, Stage.IN_INSTRUCTION, Stage.DEFERRED, Stage.APPROVED}
+)
 # Order of the funnel on dashboards.
 FUNNEL = [
     Stage.REFERRED,
@@ -410,6 +447,10 @@ class StageTransition(TenantModel):
     def __str__(self):
         return f"{self.project_id}: {self.from_stage or '∅'} → {self.to_stage}"
 
+    @property
+    def is_reopening(self) -> bool:
+        return is_reopening(self.from_stage, self.to_stage)
+
 
 class FollowUpSource(models.TextChoices):
     DECLARED = "declared", _("Déclaré par l'entreprise")
@@ -462,6 +503,18 @@ class JobsFollowUp(TenantModel):
         return f"{self.project} — {self.year}"
 
 
+# A follow-up falls due on the anniversary of approval; the company has this many days to
+# give its figures, after which the follow-up is overdue.
+FOLLOW_UP_GRACE_DAYS = 30
+
+
+def follow_up_overdue(due_on: dt.date | None, on: dt.date | None = None) -> bool:
+    """Is a follow-up due on ``due_on``, still unrecorded, overdue on ``on`` (today)?"""
+    if due_on is None:
+        return False
+    return (on or timezone.localdate()) > due_on + dt.timedelta(days=FOLLOW_UP_GRACE_DAYS)
+
+
 class FollowUpReminder(TenantModel):
     """A follow-up that is due (anniversary of approval passed, nothing recorded yet).
 
@@ -486,6 +539,10 @@ class FollowUpReminder(TenantModel):
 
     def __str__(self):
         return f"{self.project} — {self.year} ({self.due_on})"
+
+    @property
+    def overdue(self) -> bool:
+        return self.resolved_at is None and follow_up_overdue(self.due_on)
 
 
 declare_history_global(Project, JobsFollowUp)

@@ -1,13 +1,20 @@
-"""Panels the pme app contributes: the jobs follow-ups due on the home page, and the
-links to a dispositif's pipeline on its page."""
+"""Panels the pme app contributes: on the home page what needs doing (the jobs follow-ups
+due, overdue ones marked, and the projects waiting too long at a stage), and the links to a
+dispositif's pipeline on its page.
 
+The project page also renders the « project-actions » panels in its action area, next to
+the manual moves: an app that can take a project further (the committees, with their
+agenda) registers ``register_panel("project-actions")`` there, so pme never imports it."""
+
+from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alize.panels import register_panel
 from dispositifs.access import Action, dispositif_ids, may
 
-from .selectors import open_follow_up_reminders
+from .selectors import open_follow_up_reminders, overdue_reminder_condition, stale_projects
 
 PANEL_ROWS = 20
 
@@ -20,13 +27,35 @@ def due_follow_ups_panel(request, obj=None):
     if managed is not None and not managed:
         return None
     reminders = open_follow_up_reminders(request.user)
-    total = reminders.count()
+    counts = reminders.aggregate(
+        total=Count("id"), overdue=Count("id", filter=overdue_reminder_condition())
+    )
     rows = reminders[:PANEL_ROWS]
     return {
         "template": "pme/panel_follow_ups.html",
         "reminders": list(rows),
-        "total": total,
+        "total": counts["total"],
+        "overdue": counts["overdue"],
         "several_dispositifs": managed is None or len(managed) > 1,
+    }
+
+
+@register_panel("home", order=35)
+def stale_projects_panel(request, obj=None):
+    """For the animateur (who runs a few dispositifs, not the network): the projects that
+    have waited at a stage longer than their dispositif allows, longest wait first."""
+    managed = dispositif_ids(request.user, Action.MANAGE)
+    if not managed:  # none, or the whole network
+        return None
+    projects = stale_projects(request.user)
+    now = timezone.now()
+    return {
+        "template": "pme/panel_stale_projects.html",
+        "rows": [
+            (project, (now - project.stage_changed_at).days) for project in projects[:PANEL_ROWS]
+        ],
+        "total": projects.count(),
+        "several_dispositifs": len(managed) > 1,
     }
 
 

@@ -15,11 +15,13 @@ from django.db.models import (
     Aggregate,
     BooleanField,
     Count,
+    DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
     Func,
     Q,
+    Value,
 )
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -32,16 +34,22 @@ from partners.models import Organisation
 from .models import (
     AGENDA_STAGE,
     DECISION_STAGES,
+    FOLLOW_UP_GRACE_DAYS,
     FUNNEL,
     MIN_AGE_YEARS,
+    REOPEN_MOVES,
     SME_MAX_HEADCOUNT,
     SME_MAX_TURNOVER,
+    STALE_WATCHED_STAGES,
+    TRANSITIONS,
     Company,
     FollowUpReminder,
     JobsFollowUp,
     Project,
     Stage,
     StageTransition,
+    follow_up_overdue,
+    reopen_stage,
 )
 from .services import FOLLOW_UP_FIELDS, FOLLOW_UP_STAGES, PROJECT_FIELDS, follow_up_due_date
 
@@ -79,20 +87,39 @@ def eligibility_cutoff(on: dt.date | None = None) -> dt.date:
         return on.replace(year=on.year - MIN_AGE_YEARS, day=28)
 
 
-def _criteria_but_turnover(on: dt.date | None = None) -> Q:
-    in_perimeter = Q(EqualsAny(F("commune_code"), F("dispositif__perimeter")))
+def _criteria_but_turnover(on: dt.date | None = None, prefix: str = "") -> Q:
+    in_perimeter = Q(EqualsAny(F(f"{prefix}commune_code"), F(f"{prefix}dispositif__perimeter")))
     return (
-        Q(creation_date__lte=eligibility_cutoff(on))
-        & Q(headcount__lt=SME_MAX_HEADCOUNT)
+        Q(**{f"{prefix}creation_date__lte": eligibility_cutoff(on)})
+        & Q(**{f"{prefix}headcount__lt": SME_MAX_HEADCOUNT})
         & in_perimeter
     )
 
 
-def criteria_met_condition(on: dt.date | None = None) -> Q:
-    """The three criteria of ``Company.eligibility`` as one SQL condition. An unknown
-    turnover is not a pass (it is « to be checked »), as in the model."""
+def criteria_met_condition(on: dt.date | None = None, prefix: str = "") -> Q:
+    """The three criteria of ``Company.eligibility`` as one SQL condition (on the company
+    reached through ``prefix``, e.g. ``"project__company__"``). An unknown turnover is not a
+    pass (it is « to be checked »), as in the model."""
     return (
-        _criteria_but_turnover(on) & Q(turnover__isnull=False) & Q(turnover__lte=SME_MAX_TURNOVER)
+        _criteria_but_turnover(on, prefix)
+        & Q(**{f"{prefix}turnover__isnull": False})
+        & Q(**{f"{prefix}turnover__lte": SME_MAX_TURNOVER})
+    )
+
+
+def with_dossier_gaps(queryset, prefix: str = ""):
+    """Annotate what a dossier (the project reached through ``prefix``) still lacks before a
+    committee: ``not_eligible`` (criteria not met and no exception) and ``amount_missing``
+    (no requested advance). Computed by the database, so a list costs one query."""
+    company = f"{prefix}company__"
+    eligible = criteria_met_condition(prefix=company) | Q(
+        **{f"{company}eligibility_exception": True}
+    )
+    return queryset.annotate(
+        not_eligible=ExpressionWrapper(~eligible, output_field=BooleanField()),
+        amount_missing=ExpressionWrapper(
+            Q(**{f"{prefix}requested_advance__isnull": True}), output_field=BooleanField()
+        ),
     )
 
 
@@ -168,6 +195,98 @@ def project_timeline(project):
 
 
 @dataclass
+class ProjectMoves:
+    """The moves offered on a project page, in the order a person looks for them: the next
+    stage forward first, then going back, reopening and abandoning (each with a reason)."""
+
+    forward: list[str]
+    backward: list[str]
+    reopen_to: str | None
+    can_abandon: bool
+
+
+def project_moves(project, timeline: list) -> ProjectMoves:
+    """Split the manual moves of ``project_manual_next_stages``; ``timeline`` (the project's
+    stage transitions, oldest first) tells where an abandoned project reopens."""
+    current = project.stage
+    if current == Stage.ABANDONED:
+        abandoned_from = next(
+            (step.from_stage for step in reversed(timeline) if step.to_stage == Stage.ABANDONED),
+            None,
+        )
+        return ProjectMoves([], [], reopen_stage(abandoned_from), False)
+    forward, backward, reopen_to = [], [], None
+    for stage in project_manual_next_stages(project):
+        if stage == Stage.ABANDONED:
+            continue
+        if (current, stage) in REOPEN_MOVES:
+            reopen_to = stage
+        elif current in FUNNEL and stage in FUNNEL and FUNNEL.index(stage) > FUNNEL.index(current):
+            forward.append(stage)
+        else:
+            backward.append(stage)
+    return ProjectMoves(forward, backward, reopen_to, Stage.ABANDONED in TRANSITIONS[current])
+
+
+@dataclass
+class Step:
+    key: str
+    label: str
+    state: str  # "done", "current" or "todo"
+
+
+@dataclass
+class Stepper:
+    """Where the project stands in the funnel and how long it has waited there. A stage off
+    the funnel (deferred, rejected, abandoned) is shown after the last funnel stage reached."""
+
+    steps: list[Step]
+    off_funnel: str | None
+    days_at_stage: int
+    stale: bool
+
+
+def project_stepper(project, timeline: list, now: dt.datetime | None = None) -> Stepper:
+    now = now or timezone.now()
+    current = project.stage
+    if current in FUNNEL:
+        position, off_funnel = FUNNEL.index(current), None
+    else:
+        reached = [FUNNEL.index(step.to_stage) for step in timeline if step.to_stage in FUNNEL]
+        position, off_funnel = max(reached, default=0) + 0.5, Stage(current).label
+    steps = [
+        Step(
+            key,
+            Stage(key).label,
+            "done" if index < position else "current" if index == position else "todo",
+        )
+        for index, key in enumerate(FUNNEL)
+    ]
+    days = max((now - project.stage_changed_at).days, 0)
+    stale = current in STALE_WATCHED_STAGES and days > project.dispositif.stale_after_days
+    return Stepper(steps, off_funnel, days, stale)
+
+
+def stale_projects(user, now: dt.datetime | None = None):
+    """Projects of the dispositifs the user runs that have waited at a stage needing the
+    animateur longer than their dispositif's ``stale_after_days``, longest wait first."""
+    now = now or timezone.now()
+    patience = Func(
+        F("dispositif__stale_after_days"),
+        template="make_interval(days => %(expressions)s)",
+        output_field=DurationField(),
+    )
+    return (
+        Project.objects.for_user(user, Action.MANAGE)
+        .filter(stage__in=STALE_WATCHED_STAGES)
+        .alias(stale_since=ExpressionWrapper(Value(now) - patience, output_field=DateTimeField()))
+        .filter(stage_changed_at__lt=F("stale_since"))
+        .select_related("company", "dispositif")
+        .order_by("stage_changed_at", "id")
+    )
+
+
+@dataclass
 class FollowUpYear:
     """One line of the jobs follow-up table: what was planned and what was observed."""
 
@@ -182,8 +301,18 @@ class FollowUpYear:
         return self.due_on is not None and self.due_on <= timezone.localdate()
 
     @property
+    def is_overdue(self) -> bool:
+        return self.record is None and follow_up_overdue(self.due_on)
+
+    @property
     def gap(self) -> int | None:
         return None if self.record is None else self.record.jobs_created - self.planned_created
+
+
+def overdue_reminder_condition(on: dt.date | None = None) -> Q:
+    """``FollowUpReminder.overdue`` in SQL."""
+    on = on or timezone.localdate()
+    return Q(due_on__lt=on - dt.timedelta(days=FOLLOW_UP_GRACE_DAYS))
 
 
 def open_follow_up_reminders(user):

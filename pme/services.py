@@ -20,6 +20,8 @@ from alize.services import model_update
 from .models import (
     AGENDA_STAGE,
     DECISION_STAGES,
+    REASON_MIN_LENGTH,
+    REOPEN_MOVES,
     TRANSITIONS,
     Company,
     FollowUpReminder,
@@ -27,6 +29,8 @@ from .models import (
     Project,
     Stage,
     StageTransition,
+    move_needs_reason,
+    reopen_stage,
 )
 
 COMPANY_FIELDS = (
@@ -216,12 +220,46 @@ def _check_move(current: str, to_stage: str) -> None:
         )
 
 
-def _move(project: Project, to_stage: str, *, by, comment: str, **dates) -> Project:
+def _check_reason(current: str, to_stage: str, comment: str) -> None:
+    """Abandoning and reopening need a reason of at least ``REASON_MIN_LENGTH`` characters."""
+    if not move_needs_reason(current, to_stage) or len(comment) >= REASON_MIN_LENGTH:
+        return
+    if to_stage == Stage.ABANDONED:
+        message = _("Dites pourquoi le projet est abandonné (au moins %(min)s caractères).")
+    else:
+        message = _("Dites pourquoi le projet est rouvert (au moins %(min)s caractères).")
+    raise ApplicationError(message % {"min": REASON_MIN_LENGTH}, field="comment")
+
+
+def _abandoned_from(project: Project) -> str | None:
+    """The stage the project was in when it was last abandoned (from its timeline)."""
+    return (
+        StageTransition.objects.filter(project_id=project.pk, to_stage=Stage.ABANDONED)
+        .order_by("-at", "-id")
+        .values_list("from_stage", flat=True)
+        .first()
+    )
+
+
+def project_reopen_target(project: Project) -> str | None:
+    """Where reopening takes the project: an abandoned one back to the stage it was
+    abandoned from (``pme.models.reopen_stage``), a deferred one back in instruction;
+    None for any other stage."""
+    if project.stage == Stage.ABANDONED:
+        return reopen_stage(_abandoned_from(project))
+    return next((to for current, to in REOPEN_MOVES if current == project.stage), None)
+
+
+def _move(
+    project: Project, to_stage: str, *, by, comment: str, reopening: bool = False, **dates
+) -> Project:
     """Move a locked project along the stage machine, record who, when and why, and set
-    the committee dates given (``first_committee_on``, ``approved_on``) in the same save."""
+    the committee dates given (``first_committee_on``, ``approved_on``) in the same save.
+    A reopening of an abandoned project is the one move made outside the machine."""
     locked = Project.objects.select_for_update().get(pk=project.pk)
     current = locked.stage
-    _check_move(current, to_stage)
+    if not reopening:
+        _check_move(current, to_stage)
     now = timezone.now()
     locked.stage = to_stage
     locked.stage_changed_at = now
@@ -250,10 +288,15 @@ def project_transition(*, project: Project, to_stage: str, by, comment: str = ""
 
     Decision stages (approved, deferred, rejected) are reached only through a committee
     decision, and « on agenda » (and back) only through a committee's agenda: those moves
-    belong to the committee services below. The row is locked, so two concurrent moves
-    cannot both succeed from the same stage.
+    belong to the committee services below. Abandoning and reopening need a reason
+    (``comment``); an abandoned project only reopens, to ``project_reopen_target``. The row
+    is locked, so two concurrent moves cannot both succeed from the same stage.
     """
-    current = Project.objects.select_for_update().get(pk=project.pk).stage
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    current = locked.stage
+    comment = (comment or "").strip()
+    if current == Stage.ABANDONED:
+        return _reopen_abandoned(project, locked, to_stage, by=by, comment=comment)
     _check_move(current, to_stage)
     if to_stage in DECISION_STAGES:
         raise ApplicationError(
@@ -268,7 +311,32 @@ def project_transition(*, project: Project, to_stage: str, by, comment: str = ""
         raise ApplicationError(
             _("Retirez le projet de l'ordre du jour du comité."), field="to_stage"
         )
+    _check_reason(current, to_stage, comment)
     return _move(project, to_stage, by=by, comment=comment)
+
+
+def _reopen_abandoned(project: Project, locked: Project, to_stage: str, *, by, comment: str):
+    target = reopen_stage(_abandoned_from(locked))
+    if to_stage != target:
+        raise ApplicationError(
+            _("Un projet abandonné se rouvre à l'étape où il était : « %(stage)s ».")
+            % {"stage": Stage(target).label},
+            field="to_stage",
+        )
+    _check_reason(Stage.ABANDONED, to_stage, comment)
+    return _move(project, to_stage, by=by, comment=comment, reopening=True)
+
+
+@transaction.atomic
+def project_reopen(*, project: Project, by, reason: str) -> Project:
+    """Reopen an abandoned or deferred project, with its reason, as a move on the timeline
+    (see ``project_reopen_target`` for where it goes)."""
+    target = project_reopen_target(Project.objects.select_for_update().get(pk=project.pk))
+    if target is None:
+        raise ApplicationError(
+            _("Seul un projet abandonné ou ajourné peut être rouvert."), field="to_stage"
+        )
+    return project_transition(project=project, to_stage=target, by=by, comment=reason)
 
 
 @transaction.atomic

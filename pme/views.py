@@ -382,22 +382,29 @@ class ProjectDetailView(ScopedDetailView):
         project = self.object
         manage = may(self.request.user, Action.MANAGE, project.dispositif_id)
         follow_ups = selectors.project_follow_up_table(project)
+        timeline = list(selectors.project_timeline(project))
         context.update(
             title=project.title,
             can_manage=manage,
             eligibility=project.company.eligibility(),
             needs=project.needs.order_by("name"),
-            timeline=selectors.project_timeline(project),
+            timeline=timeline,
+            stepper=selectors.project_stepper(project, timeline),
             panels=render_panels("project", self.request, project),
             history=selectors.project_history(project),
             follow_ups=follow_ups,
             planned_created=max(project.jobs_planned_3y - project.jobs_at_start, 0),
         )
         if manage:
-            context["next_stages"] = [
-                (stage, Stage(stage).label)
-                for stage in selectors.project_manual_next_stages(project)
-            ]
+            moves = selectors.project_moves(project, timeline)
+            context.update(
+                moves=moves,
+                forward=[(stage, Stage(stage).label) for stage in moves.forward],
+                backward=[(stage, Stage(stage).label) for stage in moves.backward],
+                reopen_label=Stage(moves.reopen_to).label if moves.reopen_to else "",
+                # Other apps' ways forward (a committee's agenda…), see pme.panels.
+                action_panels=render_panels("project-actions", self.request, project),
+            )
             context.setdefault("transition_form", TransitionForm())
             if follow_ups:
                 context.setdefault("follow_up_form", self.follow_up_form(project, follow_ups))

@@ -144,6 +144,9 @@ class CommitteeFactory(ScopedFactory):
     place = "Salle du conseil"
 
 
+ABANDON_REASON = "Le dirigeant reporte son projet."
+
+
 def project_at(stage, company=None, by=None, **kwargs):
     """A project moved through the real services up to ``stage`` (decisions included)."""
     from dispositifs.committees import services as committee_services
@@ -170,7 +173,9 @@ def project_at(stage, company=None, by=None, **kwargs):
         if stage in path:
             return project
         if stage == Stage.ABANDONED:
-            services.project_transition(project=project, to_stage=stage, by=by)
+            services.project_transition(
+                project=project, to_stage=stage, by=by, comment=ABANDON_REASON
+            )
             return project
         committee = CommitteeFactory(dispositif=company.dispositif)
         item = committee_services.agenda_add_project(committee=committee, project=project, by=by)

@@ -249,7 +249,9 @@ def test_remove_refuses_a_decided_item(world):
 def test_remove_keeps_an_abandoned_project_abandoned(world):
     committee, (item, other) = _agenda(world, 2)
     with scope([world.a]):
-        project_transition(project=item.project, to_stage=Stage.ABANDONED, by=None)
+        project_transition(
+            project=item.project, to_stage=Stage.ABANDONED, by=None, comment="Le dirigeant renonce."
+        )
         services.agenda_remove_item(item=AgendaItem.objects.get(pk=item.pk), by=None)
     assert stage_of(item.project) == Stage.ABANDONED
     assert _order(committee) == [(other.pk, 1)]
@@ -501,7 +503,9 @@ def test_decision_and_stage_move_in_one_transaction(world):
     project was abandoned meanwhile), the decision row must be rolled back with it."""
     _, (item,) = _agenda(world, 1)
     with scope([world.a]):
-        project_transition(project=item.project, to_stage=Stage.ABANDONED, by=None)
+        project_transition(
+            project=item.project, to_stage=Stage.ABANDONED, by=None, comment="Le dirigeant renonce."
+        )
     project = _refused_decision(world, item, "to_stage", outcome="approved")
     assert project.stage == Stage.ABANDONED
     assert project.first_committee_on is None

@@ -544,14 +544,15 @@ class TestProjectViews(ViewIsolationTestBase):
     def test_manual_stages_offered_exclude_committee_moves(self, world, web_a):
         in_instruction = project_at(Stage.IN_INSTRUCTION, dispositif=world.a)
         on_agenda = project_at(Stage.ON_AGENDA, dispositif=world.a)
-        offered = web_a.get(reverse("pme:project-detail", args=[in_instruction.pk])).context[
-            "next_stages"
-        ]
-        assert [value for value, _label in offered] == ["qualified", "abandoned"]
-        offered = web_a.get(reverse("pme:project-detail", args=[on_agenda.pk])).context[
-            "next_stages"
-        ]
-        assert [value for value, _label in offered] == ["abandoned"]
+        context = web_a.get(reverse("pme:project-detail", args=[in_instruction.pk])).context
+        moves = context["moves"]
+        assert (moves.forward, moves.backward, moves.reopen_to, moves.can_abandon) == (
+            [], ["qualified"], None, True,
+        )  # fmt: skip
+        moves = web_a.get(reverse("pme:project-detail", args=[on_agenda.pk])).context["moves"]
+        assert (moves.forward, moves.backward, moves.reopen_to, moves.can_abandon) == (
+            [], [], None, True,
+        )  # fmt: skip
 
     def test_legal_transition_is_recorded_with_comment(self, world, web_a):
         (own,) = self.make_in(world, world.a)
