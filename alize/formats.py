@@ -58,4 +58,3 @@ def short_datetime(value) -> str:
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return date_format(value, "SHORT_DATETIME_FORMAT")
-

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
+from alize.forms import EmptyChoiceLabelMixin
 from partners.models import Organisation, Skill
 from partners.reference.forms import CommuneField
 from partners.reference.selectors import commune_by_code
@@ -62,7 +63,7 @@ class DispositifChoiceMixin:
         return self.fixed_dispositif or self.cleaned_data.get("dispositif")
 
 
-class CompanyForm(DispositifChoiceMixin, forms.ModelForm):
+class CompanyForm(EmptyChoiceLabelMixin, DispositifChoiceMixin, forms.ModelForm):
     """Identity, size and contact of an SME. When the user runs several dispositifs the form
     asks in which one; otherwise the dispositif is implicit."""
 
@@ -124,7 +125,7 @@ class CompanyForm(DispositifChoiceMixin, forms.ModelForm):
         return cleaned
 
 
-class ImportUploadForm(DispositifChoiceMixin, forms.Form):
+class ImportUploadForm(EmptyChoiceLabelMixin, DispositifChoiceMixin, forms.Form):
     """The file to import and, for people running several dispositifs, where to."""
 
     dispositif = forms.ModelChoiceField(queryset=None, label=_("Dispositif"), to_field_name="slug")
@@ -153,7 +154,7 @@ class ExceptionForm(forms.Form):
     )
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(EmptyChoiceLabelMixin, forms.ModelForm):
     """A project's description and plan; the company is chosen among the companies of the
     dispositifs the user runs, and the project belongs to the company's dispositif."""
 
@@ -202,7 +203,7 @@ class ProjectForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in PROJECT_FIELDS}
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(EmptyChoiceLabelMixin, forms.Form):
     """A manual move of the stage machine. Every stage is accepted here: the service says
     which move is legal, with its own message."""
 
@@ -212,7 +213,7 @@ class TransitionForm(forms.Form):
     )
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(EmptyChoiceLabelMixin, forms.ModelForm):
     """Jobs observed at year 1..N after approval (recording a year again corrects it)."""
 
     year = forms.TypedChoiceField(coerce=int, label=_("Année de suivi"))

@@ -43,5 +43,7 @@ def test_template_filters():
         "{% load alize_format %}{{ amount|money }}|{{ day|short_date }}|{{ day|long_date }}"
     )
     with translation.override("fr"):
-        rendered = template.render(Context({"amount": Decimal("12000"), "day": dt.date(2027, 1, 15)}))
+        rendered = template.render(
+            Context({"amount": Decimal("12000"), "day": dt.date(2027, 1, 15)})
+        )
     assert rendered == f"12{NBSP}000,00{NBSP}€|15/01/2027|15 janvier 2027"
