@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
+from alize.formats import money
 from alize.forms import EmptyChoiceLabelMixin
 from partners.models import Organisation, Skill
 from partners.reference.forms import CommuneField
@@ -187,8 +188,8 @@ class ProjectForm(EmptyChoiceLabelMixin, forms.ModelForm):
             del self.fields["company"]
             dispositif = self.instance.dispositif
             self.fields["requested_advance"].help_text = _(
-                "Entre %(min)s € et %(max)s € dans ce dispositif."
-            ) % {"min": dispositif.advance_min, "max": dispositif.advance_max}
+                "Entre %(min)s et %(max)s dans ce dispositif."
+            ) % {"min": money(dispositif.advance_min), "max": money(dispositif.advance_max)}
         else:
             companies = company_list(user, Action.MANAGE).order_by("name")
             self.fields["company"].queryset = companies
