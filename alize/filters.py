@@ -1,5 +1,6 @@
-"""Filter helpers shared by every FilterSet: a free-text search over declared fields, and a
-date-time filter whose UTC offset stays within the range PostgreSQL and real zones accept."""
+"""Filter helpers shared by every FilterSet: a free-text search over declared fields, « Tous »
+as the empty choice, and a date-time filter whose UTC offset stays within the range PostgreSQL
+and real zones accept."""
 
 from datetime import timedelta
 
@@ -8,6 +9,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+# A filter left empty keeps every row: its empty choice reads « Tous », not « --------- ».
+EMPTY_FILTER_LABEL = _("Tous")
 
 
 class TenantAPIFilterSet(django_filters.FilterSet):
@@ -18,11 +22,18 @@ class TenantAPIFilterSet(django_filters.FilterSet):
 
 
 class SearchFilterSet(django_filters.FilterSet):
-    """FilterSet with a ``q`` parameter searching ``search_fields`` (icontains, OR-ed)."""
+    """FilterSet with a ``q`` parameter searching ``search_fields`` (icontains, OR-ed), whose
+    choice filters offer « Tous » as their empty choice."""
 
     search_fields: tuple[str, ...] = ()
 
     q = django_filters.CharFilter(method="filter_search", label=_("Recherche"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for filter_ in self.filters.values():
+            if isinstance(filter_, (django_filters.ChoiceFilter, django_filters.ModelChoiceFilter)):
+                filter_.extra["empty_label"] = EMPTY_FILTER_LABEL
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
+from alize.formats import money
+from alize.forms import EmptyChoiceLabelMixin
 from partners.models import Organisation, Skill
 from partners.reference.forms import CommuneField
 from partners.reference.selectors import commune_by_code
@@ -62,7 +64,7 @@ class DispositifChoiceMixin:
         return self.fixed_dispositif or self.cleaned_data.get("dispositif")
 
 
-class CompanyForm(DispositifChoiceMixin, forms.ModelForm):
+class CompanyForm(EmptyChoiceLabelMixin, DispositifChoiceMixin, forms.ModelForm):
     """Identity, size and contact of an SME. When the user runs several dispositifs the form
     asks in which one; otherwise the dispositif is implicit."""
 
@@ -124,7 +126,7 @@ class CompanyForm(DispositifChoiceMixin, forms.ModelForm):
         return cleaned
 
 
-class ImportUploadForm(DispositifChoiceMixin, forms.Form):
+class ImportUploadForm(EmptyChoiceLabelMixin, DispositifChoiceMixin, forms.Form):
     """The file to import and, for people running several dispositifs, where to."""
 
     dispositif = forms.ModelChoiceField(queryset=None, label=_("Dispositif"), to_field_name="slug")
@@ -153,7 +155,7 @@ class ExceptionForm(forms.Form):
     )
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(EmptyChoiceLabelMixin, forms.ModelForm):
     """A project's description and plan; the company is chosen among the companies of the
     dispositifs the user runs, and the project belongs to the company's dispositif."""
 
@@ -186,8 +188,8 @@ class ProjectForm(forms.ModelForm):
             del self.fields["company"]
             dispositif = self.instance.dispositif
             self.fields["requested_advance"].help_text = _(
-                "Entre %(min)s € et %(max)s € dans ce dispositif."
-            ) % {"min": dispositif.advance_min, "max": dispositif.advance_max}
+                "Entre %(min)s et %(max)s dans ce dispositif."
+            ) % {"min": money(dispositif.advance_min), "max": money(dispositif.advance_max)}
         else:
             companies = company_list(user, Action.MANAGE).order_by("name")
             self.fields["company"].queryset = companies
@@ -202,7 +204,7 @@ class ProjectForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in PROJECT_FIELDS}
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(EmptyChoiceLabelMixin, forms.Form):
     """A manual move of the stage machine. Every stage is accepted here: the service says
     which move is legal, with its own message."""
 
@@ -212,7 +214,7 @@ class TransitionForm(forms.Form):
     )
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(EmptyChoiceLabelMixin, forms.ModelForm):
     """Jobs observed at year 1..N after approval (recording a year again corrects it)."""
 
     year = forms.TypedChoiceField(coerce=int, label=_("Année de suivi"))

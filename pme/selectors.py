@@ -24,9 +24,9 @@ from django.db.models import (
     Value,
 )
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
+from alize.formats import money, short_date, short_datetime
 from dispositifs.access import Action
 from dispositifs.models import Dispositif
 from partners.models import Organisation
@@ -384,11 +384,11 @@ def _display(model, name: str, value, organisations: dict[int, str]) -> str:
     if name == "referred_by":
         return organisations.get(value, f"#{value}")
     if isinstance(value, dt.datetime):
-        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        return short_datetime(value)
     if isinstance(value, dt.date):
-        return date_format(value, "SHORT_DATE_FORMAT")
+        return short_date(value)
     if isinstance(value, Decimal):
-        return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+        return money(value)
     text = str(value)
     return text if len(text) <= 120 else text[:117] + "…"
 

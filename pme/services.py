@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alize.errors import ApplicationError
+from alize.formats import money
 from alize.services import model_update
 
 from .models import (
@@ -165,9 +166,9 @@ def _check_requested_advance(project: Project) -> None:
         raise ValidationError(
             {
                 "requested_advance": _(
-                    "L'avance doit être comprise entre %(min)s € et %(max)s € dans ce dispositif."
+                    "L'avance doit être comprise entre %(min)s et %(max)s dans ce dispositif."
                 )
-                % {"min": dispositif.advance_min, "max": dispositif.advance_max}
+                % {"min": money(dispositif.advance_min), "max": money(dispositif.advance_max)}
             }
         )
 

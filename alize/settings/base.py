@@ -80,6 +80,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "alize.accounts.context_processors.navigation",
             ],
+            # Money and date filters (|money, |short_date, |long_date, |short_datetime).
+            "builtins": ["alize.templatetags.alize_format"],
         },
     },
 ]

@@ -9,11 +9,12 @@ another dispositif is an invalid choice.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from alize.forms import EMPTY_CHOICE_LABEL
 from pme.models import Project
 
 from .models import CommitteeStatus, DecisionOutcome
 
-EMPTY_LABEL = "---------"
+EMPTY_LABEL = EMPTY_CHOICE_LABEL
 
 
 class ObjectChoiceField(forms.ChoiceField):

@@ -2,12 +2,14 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from alize.formats import money
 from dispositifs.access import Action, organisation_ids
 from dispositifs.models import Membership
 from partners.models import Organisation
@@ -144,11 +146,17 @@ class HistoryEntry:
 HISTORY_ACTIONS = {"+": _("création"), "~": _("modification"), "-": _("suppression")}
 
 
+def _shown(value) -> str:
+    if isinstance(value, Decimal):
+        return money(value)
+    return str(value or "—")
+
+
 def _changes(previous, record, fields) -> list[str]:
     if previous is None:
         return []
     return [
-        f"{label} : {getattr(previous, name) or '—'} → {getattr(record, name) or '—'}"
+        f"{label} : {_shown(getattr(previous, name))} → {_shown(getattr(record, name))}"
         for name, label in fields
         if getattr(previous, name) != getattr(record, name)
     ]
@@ -170,7 +178,7 @@ def committee_history(item_ids) -> list[HistoryEntry]:
     commitment_fields = [("tool", _("outil")), ("amount", _("montant"))]
     previous = {}
     for row in commitment_rows:
-        amount = f" — {row.amount} €" if row.amount is not None else ""
+        amount = f" — {money(row.amount)}" if row.amount is not None else ""
         entries.append(
             HistoryEntry(
                 kind=str(_("Engagement")),
@@ -199,7 +207,7 @@ def committee_history(item_ids) -> list[HistoryEntry]:
     for row in decision_rows:
         summary = str(outcomes.get(row.outcome, row.outcome))
         if row.advance_amount is not None:
-            summary += " — " + _("avance de %(amount)s €") % {"amount": row.advance_amount}
+            summary += " — " + _("avance de %(amount)s") % {"amount": money(row.advance_amount)}
         if row.missions_granted:
             summary += " — " + ngettext("%(n)s mission", "%(n)s missions", row.missions_granted) % {
                 "n": row.missions_granted

@@ -12,10 +12,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from alize.errors import ApplicationError
+from alize.formats import long_date, money
 from dispositifs.models import Membership
 from partners.models import Organisation, OrganisationKind
 from pme.models import Project, Stage
@@ -45,7 +45,7 @@ OUTCOME_STAGE = {
 
 
 def _committee_date(committee: Committee) -> dict:
-    return {"date": date_format(committee.date, "SHORT_DATE_FORMAT")}
+    return {"date": long_date(committee.date)}
 
 
 def _is_member(dispositif, organisation, on: dt.date | None = None) -> bool:
@@ -331,8 +331,8 @@ def committee_record_decision(
         low, high = item.dispositif.advance_min, item.dispositif.advance_max
         if not low <= advance_amount <= high:
             errors["advance_amount"] = _(
-                "L'avance doit être comprise entre %(min)s € et %(max)s € dans ce dispositif."
-            ) % {"min": low, "max": high}
+                "L'avance doit être comprise entre %(min)s et %(max)s dans ce dispositif."
+            ) % {"min": money(low), "max": money(high)}
     if errors:
         raise ValidationError(errors)
     decision = Decision(

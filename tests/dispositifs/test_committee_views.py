@@ -364,7 +364,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
         page = client.get(url).content.decode()
         first, second = mine.item.project.title, mine.other_item.project.title
         assert page.index(first) < page.index(second)
-        assert mine.item.project.company.name in page and "12\xa0000,00 €" in page
+        assert mine.item.project.company.name in page and "12\xa0000,00\xa0€" in page
         assert "Inscrit en comité" in page and "Éligible" in page
         # Partners first, then the separator, then the large firms.
         assert page.index("Prêt bancaire") < page.index("Entreprises partenaires (en dernier)")

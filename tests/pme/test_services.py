@@ -215,7 +215,8 @@ def test_requested_advance_outside_the_dispositif_bounds_is_refused(world, amoun
                 requested_advance=Decimal(amount),
             )
         assert (
-            "entre 10000.00 € et 15000.00 €" in refused.value.message_dict["requested_advance"][0]
+            "entre 10\xa0000,00\xa0€ et 15\xa0000,00\xa0€"
+            in refused.value.message_dict["requested_advance"][0]
         )
         project = services.project_create(
             company=company, by=None, title="Export", project_type="export"

@@ -509,7 +509,8 @@ class TestProjectViews(ViewIsolationTestBase):
         )
         assert response.status_code == 400
         assert response.context["form"].errors["requested_advance"] == [
-            "L'avance doit être comprise entre 10000.00 € et 15000.00 € dans ce dispositif."
+            "L'avance doit être comprise entre 10\xa0000,00\xa0€ et 15\xa0000,00\xa0€ "
+            "dans ce dispositif."
         ]
         assert not Project.unscoped_objects.exists()
 

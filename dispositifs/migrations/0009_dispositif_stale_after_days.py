@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dispositifs", "0006_constraint_field_errors"),
+        ("dispositifs", "0008_membership_history"),
     ]
 
     operations = [
