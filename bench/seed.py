@@ -387,7 +387,7 @@ def seed_committees(ctx: SeedContext) -> None:
             dates.append((day, committee_id))
             day = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=day.day)
         by_dispositif[dispositif] = dates
-    copy_rows(ctx, "dispositifs.Committee", rows)
+    copy_rows(ctx, "committees.Committee", rows)
     ctx.ids["committees_by_dispositif"] = by_dispositif
 
 
@@ -488,8 +488,8 @@ def seed_projects(ctx: SeedContext) -> None:
     copy_rows(ctx, "pme.Project", projects)
     copy_plain(ctx, "pme_project_needs", ["id", "project_id", "skill_id"], needs)
     copy_rows(ctx, "pme.StageTransition", transitions)
-    copy_rows(ctx, "dispositifs.AgendaItem", items)
-    copy_rows(ctx, "dispositifs.Decision", decisions)
+    copy_rows(ctx, "committees.AgendaItem", items)
+    copy_rows(ctx, "committees.Decision", decisions)
 
 
 def seed(url: str, scale: Scale) -> dict[str, int]:
