@@ -27,8 +27,11 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from dispositifs.access import Action
@@ -513,3 +516,34 @@ def pipeline_funnel(dispositif_ids: set[int] | None) -> Funnel:
         went_to_committee=timing["n"],
         exceptions=exceptions,
     )
+
+
+FUNNEL_VERSION_KEY = "pme:funnel:version"
+FUNNEL_CACHE_SECONDS = 300
+
+
+def _bump_funnel_version() -> None:
+    try:
+        cache.incr(FUNNEL_VERSION_KEY)
+    except ValueError:
+        cache.set(FUNNEL_VERSION_KEY, 1, None)
+
+
+def funnel_changed() -> None:
+    """Projects, companies or referrers changed: every cached funnel is stale, now and once
+    the transaction commits (a funnel read in between would cache the old rows)."""
+    _bump_funnel_version()
+    transaction.on_commit(_bump_funnel_version)
+
+
+def pipeline_funnel_cached(dispositif_ids: set[int] | None) -> Funnel:
+    """``pipeline_funnel`` cached per scope (the dispositifs, or all) and language, until
+    projects, companies or referrers change (``funnel_changed``), at most five minutes."""
+    version = cache.get(FUNNEL_VERSION_KEY, 0)
+    scope_key = "all" if dispositif_ids is None else ",".join(map(str, sorted(dispositif_ids)))
+    key = f"pme:funnel:{version}:{get_language()}:{scope_key}"
+    funnel = cache.get(key)
+    if funnel is None:
+        funnel = pipeline_funnel(dispositif_ids)
+        cache.set(key, funnel, FUNNEL_CACHE_SECONDS)
+    return funnel

@@ -144,7 +144,9 @@ class RowSerializer:
         personal = set(getattr(serializer_class, "personal_fields", ()))
         self.public_plan = [step for step in self.plan if step[0] not in personal]
         request = context.get("request")
-        self.managed = dispositif_ids(getattr(request, "user", None), "manage") if personal else None
+        self.managed = (
+            dispositif_ids(getattr(request, "user", None), "manage") if personal else None
+        )
         self.personal = bool(personal)
 
     def manages(self, dispositif_id) -> bool:
