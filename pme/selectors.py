@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import (
     Aggregate,
     BooleanField,
@@ -27,8 +29,6 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language
