@@ -146,13 +146,11 @@ def decode_cursor(value: str) -> tuple[bool, int | None]:
 
 
 COMPANY_SQL = """
-SELECT c.id, d.slug, c.siren, c.siret, c.name, c.naf_code, COALESCE(n.label, ''),
-       c.creation_date, c.headcount,
+SELECT c.id, d.slug, c.siren, c.siret, c.name, c.naf_code, c.creation_date, c.headcount,
        c.turnover, c.commune_code, c.commune_name, c.contact_name, c.contact_role,
        c.contact_email, c.contact_phone, c.eligibility_exception, c.exception_reason,
        c.created_at, c.updated_at, c.commune_code = ANY(d.perimeter)
 FROM pme_company c JOIN dispositifs_dispositif d ON d.id = c.dispositif_id
-LEFT JOIN partners_nafcode n ON n.code = c.naf_code
 """
 
 PROJECT_SQL = """
@@ -168,44 +166,54 @@ JOIN pme_company c ON c.id = p.company_id
 """
 
 
-def company_json(row, today: dt.date) -> dict:
-    (pk, slug, siren, siret, name, naf, naf_label, created, headcount, turnover, commune,
-     commune_name,
+_NAF_LABELS: dict[str, str] = {}
+
+
+def naf_labels(cur) -> dict[str, str]:
+    """NAF labels, read once per process like the platform's reference."""
+    if not _NAF_LABELS:
+        cur.execute("SELECT code, label FROM partners_nafcode")
+        _NAF_LABELS.update(cur.fetchall())
+    return _NAF_LABELS
+
+
+def check(code: str, status: str, message: str) -> dict:
+    return {"code": code, "status": status, "passed": status == "passed", "message": message}
+
+
+def company_json(row, today: dt.date, labels: dict[str, str]) -> dict:
+    (pk, slug, siren, siret, name, naf, created, headcount, turnover, commune, commune_name,
      contact, contact_role, email, phone, exception, reason, created_at, updated_at,
      inside) = row  # fmt: skip
     age = years_between(created, today)
-    too_big = headcount >= SME_MAX_HEADCOUNT or (
-        turnover is not None and turnover > SME_MAX_TURNOVER
-    )
-    size = "failed" if too_big else "unknown" if turnover is None else "passed"
-    size_message = (
-        f"Effectif {headcount} (moins de {SME_MAX_HEADCOUNT} salariés) ; chiffre d'affaires "
-        "inconnu, à vérifier (50 M€ au plus)."
-        if size == "unknown"
-        else f"Effectif {headcount} (moins de {SME_MAX_HEADCOUNT} salariés, CA ≤ 50 M€)."
-    )
+    if headcount >= SME_MAX_HEADCOUNT or (turnover is not None and turnover > SME_MAX_TURNOVER):
+        size = "failed"
+    else:
+        size = "unknown" if turnover is None else "passed"
+    if size == "unknown":
+        size_message = (
+            f"Effectif {headcount} (moins de {SME_MAX_HEADCOUNT} salariés) ; chiffre d'affaires "
+            "inconnu, à vérifier (50 M€ au plus)."
+        )
+    else:
+        size_message = f"Effectif {headcount} (moins de {SME_MAX_HEADCOUNT} salariés, CA ≤ 50 M€)."
     year_word = "an" if age == 1 else "ans"
     place = "dans le" if inside else "hors du"
-    old_enough = "passed" if age >= MIN_AGE_YEARS else "failed"
-    in_perimeter = "passed" if inside else "failed"
     checks = [
-        {
-            "code": "age",
-            "status": old_enough,
-            "passed": old_enough == "passed",
-            "message": f"Créée il y a {age} {year_word} (au moins {MIN_AGE_YEARS} requis).",
-        },
-        {"code": "size", "status": size, "passed": size == "passed", "message": size_message},
-        {
-            "code": "perimeter",
-            "status": in_perimeter,
-            "passed": inside,
-            "message": f"La commune {commune} est {place} périmètre du dispositif.",
-        },
+        check(
+            "age",
+            "passed" if age >= MIN_AGE_YEARS else "failed",
+            f"Créée il y a {age} {year_word} (au moins {MIN_AGE_YEARS} requis).",
+        ),
+        check("size", size, size_message),
+        check(
+            "perimeter",
+            "passed" if inside else "failed",
+            f"La commune {commune} est {place} périmètre du dispositif.",
+        ),
     ]
-    met = all(check["passed"] for check in checks)
-    failed = any(check["status"] == "failed" for check in checks)
-    to_check = not failed and any(check["status"] == "unknown" for check in checks)
+    met = all(c["passed"] for c in checks)
+    failures = any(c["status"] == "failed" for c in checks)
     return {
         "id": pk,
         "dispositif": slug,
@@ -213,7 +221,7 @@ def company_json(row, today: dt.date) -> dict:
         "siret": siret,
         "name": name,
         "naf_code": naf,
-        "naf_label": naf_label,
+        "naf_label": labels.get(naf, ""),
         "creation_date": day(created),
         "age_years": age,
         "headcount": headcount,
@@ -226,7 +234,7 @@ def company_json(row, today: dt.date) -> dict:
         "contact_phone": phone,
         "eligibility": {
             "criteria_met": met,
-            "to_check": to_check,
+            "to_check": not failures and any(c["status"] == "unknown" for c in checks),
             "eligible": met or exception,
             "exception": exception,
             "exception_reason": reason,
@@ -239,7 +247,7 @@ def company_json(row, today: dt.date) -> dict:
     }
 
 
-def project_json(row, today: dt.date) -> dict:
+def project_json(row, today: dt.date, labels: dict[str, str]) -> dict:
     (pk, slug, company, company_name, title, kind, description, referred_by, referred_on, needs,
      budget, plan, jobs_start, jobs_3y, advance, stage, changed, first_committee, approved,
      created_at, updated_at) = row  # fmt: skip
@@ -349,6 +357,7 @@ def application(environ, start_response):
         statement += f" ORDER BY {alias}.id {order} LIMIT %s"
         cur.execute(statement, [*params, size + 1])
         rows = cur.fetchall()
+        labels = naf_labels(cur)
 
     page = rows[:size]
     following = len(rows) > size
@@ -369,6 +378,6 @@ def application(environ, start_response):
             "previous": encode_cursor(base, str(page[0][0]), True)
             if has_previous and page
             else None,
-            "results": [to_json(row, today) for row in page],
+            "results": [to_json(row, today, labels) for row in page],
         },
     )

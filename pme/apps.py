@@ -13,3 +13,4 @@ class PmeConfig(AppConfig):
         # this order (the order they appear in).
         for module in ("panels", "navigation"):
             import_module(f"{self.name}.{module}")
+        import_module(f"{self.name}.signals")

@@ -166,7 +166,11 @@ class Company(TenantModel):
                 violation_error_message=_("Justifiez la dérogation (au moins 10 caractères)."),
             ),
         ]
-        indexes = [models.Index(fields=["dispositif", "name"])]
+        indexes = [
+            models.Index(fields=["dispositif", "name"]),
+            # The lists' default order across dispositifs: name, newest first on ties.
+            models.Index(fields=["name", "-id"], name="company_name_id_desc"),
+        ]
 
     def __str__(self):
         return self.name
@@ -404,6 +408,8 @@ class Project(TenantModel):
         indexes = [
             models.Index(fields=["dispositif", "stage"]),
             models.Index(fields=["dispositif", "referred_on"]),
+            # The lists' default order across dispositifs: latest referral first.
+            models.Index(fields=["-referred_on", "-id"], name="project_referred_id_desc"),
         ]
 
     def __str__(self):

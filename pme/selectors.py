@@ -11,6 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import (
     Aggregate,
     BooleanField,
@@ -20,10 +23,15 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    IntegerField,
+    OuterRef,
     Q,
+    Subquery,
     Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from alize.formats import money, short_date, short_datetime
@@ -139,12 +147,62 @@ def with_eligibility(queryset):
     )
 
 
+def project_count_subquery():
+    """The number of projects of the outer company, as a correlated subquery: counting
+    through a join would group every company before the page is cut."""
+    counts = (
+        Project.objects.filter(company=OuterRef("pk"))
+        .order_by()
+        .values("company")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
 def company_list(user, action: str = Action.VIEW_COMPANY):
     """Companies the user may ``action`` (read, by default), with eligibility and project
     count."""
     queryset = Company.objects.for_user(user, action)
     return with_eligibility(queryset.select_related("dispositif")).annotate(
-        project_count=Count("projects")
+        project_count=project_count_subquery()
+    )
+
+
+COMPANY_ROW_COLUMNS = (
+    "id",
+    "dispositif_id",
+    "siren",
+    "siret",
+    "name",
+    "naf_code",
+    "creation_date",
+    "headcount",
+    "turnover",
+    "commune_code",
+    "commune_name",
+    "contact_name",
+    "contact_role",
+    "contact_email",
+    "contact_phone",
+    "eligibility_exception",
+    "exception_reason",
+    "created_at",
+    "updated_at",
+)
+
+
+def company_rows(queryset):
+    """Plain rows of a companies list: the company's columns, its dispositif's slug and
+    whether its commune is inside the dispositif's perimeter (tested by the database, so
+    the perimeter array is never loaded)."""
+    return queryset.values(
+        *COMPANY_ROW_COLUMNS,
+        dispositif_slug=F("dispositif__slug"),
+        in_perimeter=ExpressionWrapper(
+            Q(EqualsAny(F("commune_code"), F("dispositif__perimeter"))),
+            output_field=BooleanField(),
+        ),
     )
 
 
@@ -164,6 +222,46 @@ def project_list(user):
     """Projects the user may read (run or sit on the committee of)."""
     return Project.objects.for_user(user, Action.VIEW_PROJECT).select_related(
         "company", "dispositif", "referred_by"
+    )
+
+
+PROJECT_ROW_COLUMNS = (
+    "id",
+    "dispositif_id",
+    "company_id",
+    "title",
+    "project_type",
+    "description",
+    "referred_by_id",
+    "referred_on",
+    "total_budget",
+    "financing_plan",
+    "jobs_at_start",
+    "jobs_planned_3y",
+    "requested_advance",
+    "stage",
+    "stage_changed_at",
+    "first_committee_on",
+    "approved_on",
+    "created_at",
+    "updated_at",
+)
+
+
+def project_rows(queryset):
+    """Plain rows of a projects list: the project's columns, its dispositif's slug, its
+    company's name and its needs' ids (by skill name, as the relation orders them), in one
+    query."""
+    needs = (
+        Project.needs.through.objects.filter(project_id=OuterRef("pk"))
+        .order_by("skill__name", "skill_id")
+        .values("skill_id")
+    )
+    return queryset.values(
+        *PROJECT_ROW_COLUMNS,
+        dispositif_slug=F("dispositif__slug"),
+        company_name=F("company__name"),
+        need_ids=ArraySubquery(needs),
     )
 
 
@@ -538,3 +636,34 @@ def pipeline_funnel(dispositif_ids: set[int] | None) -> Funnel:
         went_to_committee=timing["n"],
         exceptions=exceptions,
     )
+
+
+FUNNEL_VERSION_KEY = "pme:funnel:version"
+FUNNEL_CACHE_SECONDS = 300
+
+
+def _bump_funnel_version() -> None:
+    try:
+        cache.incr(FUNNEL_VERSION_KEY)
+    except ValueError:
+        cache.set(FUNNEL_VERSION_KEY, 1, None)
+
+
+def funnel_changed() -> None:
+    """Projects, companies or referrers changed: every cached funnel is stale, now and once
+    the transaction commits (a funnel read in between would cache the old rows)."""
+    _bump_funnel_version()
+    transaction.on_commit(_bump_funnel_version)
+
+
+def pipeline_funnel_cached(dispositif_ids: set[int] | None) -> Funnel:
+    """``pipeline_funnel`` cached per scope (the dispositifs, or all) and language, until
+    projects, companies or referrers change (``funnel_changed``), at most five minutes."""
+    version = cache.get(FUNNEL_VERSION_KEY, 0)
+    scope_key = "all" if dispositif_ids is None else ",".join(map(str, sorted(dispositif_ids)))
+    key = f"pme:funnel:{version}:{get_language()}:{scope_key}"
+    funnel = cache.get(key)
+    if funnel is None:
+        funnel = pipeline_funnel(dispositif_ids)
+        cache.set(key, funnel, FUNNEL_CACHE_SECONDS)
+    return funnel

@@ -607,6 +607,6 @@ class FunnelView(ActionRequiredMixin, TemplateView):
             options=options,
             national=national,
             selected=selected,
-            funnel=selectors.pipeline_funnel(ids),
+            funnel=selectors.pipeline_funnel_cached(ids),
         )
         return context

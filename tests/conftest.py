@@ -235,3 +235,11 @@ def pytest_collection_modifyitems(session, config, items):
         f"{', with -k/-m selection' if deselected else ''}): route coverage is only "
         "meaningful when the whole suite runs"
     )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached pages never outlive the rolled-back rows."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from alize.tenancy import may, tenant_model
+from alize.tenancy import dispositif_ids, may, tenant_model
 
 
 class TenantSerializer(serializers.ModelSerializer):
@@ -102,3 +102,68 @@ class OptionalChoiceField(serializers.ChoiceField):
 
     def to_representation(self, value):
         return None if value in ("", None) else super().to_representation(value)
+
+
+class RowSerializer:
+    """The JSON of ``serializer_class`` for plain rows (``values()`` dicts) of a list page.
+
+    Built once per request from the serializer's own fields: plain columns are copied,
+    dates, times and decimals go through their field's ``to_representation``, and the
+    ``computed`` callables (``row -> value``) give the rest. Personal fields are dropped from
+    rows whose dispositif (``row["dispositif_id"]``) the caller does not manage, as
+    ``PersonalDataMixin`` does. The output equals the serializer's, without its per-row cost.
+    """
+
+    COPIED = (
+        serializers.BooleanField,
+        serializers.CharField,
+        serializers.ChoiceField,
+        serializers.IntegerField,
+    )
+    CONVERTED = (
+        serializers.DateField,
+        serializers.DateTimeField,
+        serializers.DecimalField,
+        serializers.TimeField,
+    )
+
+    def __init__(self, serializer_class, *, context: dict, computed: dict | None = None):
+        computed = computed or {}
+        self.plan = []
+        for name, field in serializer_class(context=context).fields.items():
+            if field.write_only:
+                continue
+            if name in computed:
+                self.plan.append((name, computed[name], True))
+            elif isinstance(field, self.CONVERTED):
+                self.plan.append((name, field.to_representation, False))
+            elif isinstance(field, self.COPIED):
+                self.plan.append((name, None, False))
+            else:
+                raise TypeError(f"{serializer_class.__name__}.{name}: give it in ``computed``.")
+        personal = set(getattr(serializer_class, "personal_fields", ()))
+        self.public_plan = [step for step in self.plan if step[0] not in personal]
+        request = context.get("request")
+        self.managed = (
+            dispositif_ids(getattr(request, "user", None), "manage") if personal else None
+        )
+        self.personal = bool(personal)
+
+    def manages(self, dispositif_id) -> bool:
+        return self.managed is None or dispositif_id in self.managed
+
+    def to_representation(self, row: dict) -> dict:
+        plan = self.plan
+        if self.personal and not self.manages(row["dispositif_id"]):
+            plan = self.public_plan
+        data = {}
+        for name, convert, whole_row in plan:
+            if whole_row:
+                data[name] = convert(row)
+            else:
+                value = row[name]
+                data[name] = value if convert is None or value is None else convert(value)
+        return data
+
+    def many(self, rows) -> list[dict]:
+        return [self.to_representation(row) for row in rows]

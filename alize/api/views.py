@@ -3,6 +3,7 @@ access policy; scope and access are enforced here, for every route alike."""
 
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import mixins, viewsets
+from rest_framework.response import Response
 
 from alize.tenancy import enter_scope, is_scoped, leave_scope, may, scope_for_user
 
@@ -57,3 +58,24 @@ class ScopedCreateListRetrieveViewSet(
     viewsets.GenericViewSet,
 ):
     """Endpoint for append-only records (history, logs)."""
+
+
+class RowListMixin:
+    """The ``list`` action served from plain rows: the filtered queryset is turned into
+    ``list_rows(queryset)`` (a selector's ``values()``), paginated, and rendered by
+    ``list_serializer(context)`` (a ``RowSerializer``) into the JSON of ``serializer_class``.
+    Detail and write actions keep the serializer."""
+
+    def list_rows(self, queryset):
+        raise NotImplementedError
+
+    def list_serializer(self, context):
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        rows = self.list_rows(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
+        serializer = self.list_serializer(self.get_serializer_context())
+        if page is None:
+            return Response(serializer.many(rows))
+        return self.get_paginated_response(serializer.many(page))

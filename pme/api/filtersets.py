@@ -37,7 +37,10 @@ class CompanyAPIFilterSet(SearchFilterSet, TenantAPIFilterSet):
 class ProjectAPIFilterSet(SearchFilterSet, TenantAPIFilterSet):
     search_fields = ("title", "company__name", "company__siren")
 
-    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Étape"))
+    # A filter on the project's own column never duplicates rows: no DISTINCT.
+    stage = django_filters.MultipleChoiceFilter(
+        choices=Stage.choices, distinct=False, label=_("Étape")
+    )
     project_type = django_filters.ChoiceFilter(choices=ProjectType.choices, label=_("Type"))
     referred_after = django_filters.DateFilter(
         field_name="referred_on", lookup_expr="gte", label=_("Signalé après le")

@@ -1,14 +1,29 @@
 """API serializers of the pme app. Writes are validated here for shape and scope, then
 handed to ``pme.services`` by the viewsets; the stage is never written directly."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from alize.actions import Action
-from alize.api.serializers import OptionalChoiceField, PersonalDataMixin, TenantSerializer
+from alize.api.serializers import (
+    OptionalChoiceField,
+    PersonalDataMixin,
+    RowSerializer,
+    TenantSerializer,
+)
 from alize.tenancy import may
+from partners.reference.selectors import naf_label
 
-from ..models import Company, JobsFollowUp, Project, Stage, StageTransition
+from ..models import (
+    TRANSITIONS,
+    Company,
+    JobsFollowUp,
+    Project,
+    Stage,
+    StageTransition,
+    years_between,
+)
 from ..services import FOLLOW_UP_FIELDS
 
 
@@ -137,6 +152,101 @@ class ProjectSerializer(CreateOnlyFieldsMixin, TenantSerializer):
     def validate_company(self, company):
         check_manages(self, company.dispositif_id, "company")
         return company
+
+
+class _RowPerimeter:
+    """The dispositif as ``Company.eligibility`` reads it: only whether the commune is in."""
+
+    __slots__ = ("perimeter",)
+
+    def __init__(self, commune_code: str, inside: bool):
+        self.perimeter = (commune_code,) if inside else ()
+
+
+class _CompanyRow:
+    """What ``Company.eligibility`` reads, taken from a plain row (``company_rows``), so
+    the list gives the model's own checks and messages."""
+
+    __slots__ = (
+        "creation_date",
+        "headcount",
+        "turnover",
+        "commune_code",
+        "dispositif",
+        "eligibility_exception",
+        "exception_reason",
+    )
+
+    def __init__(self, row: dict):
+        self.creation_date = row["creation_date"]
+        self.headcount = row["headcount"]
+        self.turnover = row["turnover"]
+        self.commune_code = row["commune_code"]
+        self.dispositif = _RowPerimeter(row["commune_code"], row["in_perimeter"])
+        self.eligibility_exception = row["eligibility_exception"]
+        self.exception_reason = row["exception_reason"]
+
+    def age_years(self, on=None):
+        return years_between(self.creation_date, on or timezone.localdate())
+
+
+def company_row_serializer(context: dict) -> RowSerializer:
+    """``CompanySerializer``'s JSON for the rows of ``selectors.company_rows``."""
+    today = timezone.localdate()
+
+    def eligibility(row):
+        result = Company.eligibility(_CompanyRow(row), today)
+        return {
+            "criteria_met": result.criteria_met,
+            "to_check": result.to_check,
+            "eligible": result.eligible,
+            "exception": result.exception,
+            "exception_reason": result.exception_reason,
+            "checks": [
+                {
+                    "code": check.code,
+                    "status": str(check.status),
+                    "passed": check.passed,
+                    "message": check.message,
+                }
+                for check in result.checks
+            ],
+        }
+
+    return RowSerializer(
+        CompanySerializer,
+        context=context,
+        computed={
+            "dispositif": lambda row: row["dispositif_slug"],
+            "naf_label": lambda row: naf_label(row["naf_code"]),
+            "age_years": lambda row: years_between(row["creation_date"], today),
+            "eligibility": eligibility,
+        },
+    )
+
+
+NEXT_STAGES = {
+    stage: [str(value) for value in sorted(targets, key=list(Stage.values).index)]
+    for stage, targets in TRANSITIONS.items()
+}
+
+
+def project_row_serializer(context: dict) -> RowSerializer:
+    """``ProjectSerializer``'s JSON for the rows of ``selectors.project_rows``; the stage
+    labels are translated once per request."""
+    labels = {value: str(label) for value, label in Stage.choices}
+    return RowSerializer(
+        ProjectSerializer,
+        context=context,
+        computed={
+            "dispositif": lambda row: row["dispositif_slug"],
+            "company": lambda row: row["company_id"],
+            "referred_by": lambda row: row["referred_by_id"],
+            "needs": lambda row: row["need_ids"],
+            "stage_label": lambda row: labels[row["stage"]],
+            "allowed_next_stages": lambda row: NEXT_STAGES[row["stage"]],
+        },
+    )
 
 
 class ProjectTransitionSerializer(serializers.Serializer):

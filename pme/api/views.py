@@ -6,9 +6,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from alize.actions import Action
-from alize.api.views import ScopedModelViewSet, ScopedReadOnlyViewSet
+from alize.api.views import RowListMixin, ScopedModelViewSet, ScopedReadOnlyViewSet
 
-from .. import services
+from .. import selectors, services
 from ..models import Company, JobsFollowUp, Project, StageTransition
 from .filtersets import (
     CompanyAPIFilterSet,
@@ -22,17 +22,26 @@ from .serializers import (
     ProjectSerializer,
     ProjectTransitionSerializer,
     StageTransitionSerializer,
+    company_row_serializer,
+    project_row_serializer,
 )
 
 
-class CompanyViewSet(ScopedModelViewSet):
-    """SMEs of the dispositifs in scope, with their computed eligibility."""
+class CompanyViewSet(RowListMixin, ScopedModelViewSet):
+    """SMEs of the dispositifs in scope, with their computed eligibility. The list is served
+    from plain rows (``selectors.company_rows``) with the serializer's JSON."""
 
     queryset = Company.objects.select_related("dispositif")
     serializer_class = CompanySerializer
     filterset_class = CompanyAPIFilterSet
     ordering_fields = ["name", "creation_date", "headcount"]
     view_action = Action.VIEW_COMPANY
+
+    def list_rows(self, queryset):
+        return selectors.company_rows(queryset)
+
+    def list_serializer(self, context):
+        return company_row_serializer(context)
 
     def perform_create(self, serializer):
         serializer.instance = services.company_create(**serializer.validated_data)
@@ -46,14 +55,21 @@ class CompanyViewSet(ScopedModelViewSet):
         services.company_delete(company=instance)
 
 
-class ProjectViewSet(ScopedModelViewSet):
-    """Projects of the dispositifs in scope; the stage moves with the ``transition`` action."""
+class ProjectViewSet(RowListMixin, ScopedModelViewSet):
+    """Projects of the dispositifs in scope; the stage moves with the ``transition`` action.
+    The list is served from plain rows (``selectors.project_rows``)."""
 
     queryset = Project.objects.select_related("dispositif", "company").prefetch_related("needs")
     serializer_class = ProjectSerializer
     filterset_class = ProjectAPIFilterSet
     ordering_fields = ["referred_on", "stage_changed_at"]
     view_action = Action.VIEW_PROJECT
+
+    def list_rows(self, queryset):
+        return selectors.project_rows(queryset)
+
+    def list_serializer(self, context):
+        return project_row_serializer(context)
 
     def perform_create(self, serializer):
         serializer.instance = services.project_create(
