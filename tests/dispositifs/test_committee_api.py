@@ -36,7 +36,7 @@ def on_agenda(dispositif, committee=None):
     """An agenda item of ``committee`` (a new one when not given) for a project in instruction."""
     project = project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
     with scope([dispositif]):
-        committee = committee or CommitteeFactory(dispositif=dispositif)
+        committee = committee or CommitteeFactory(dispositif=dispositif, date=dt.date.today())
         return services.agenda_add_project(committee=committee, project=project, by=None)
 
 
