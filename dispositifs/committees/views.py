@@ -385,6 +385,7 @@ class CommitteeRecordPastView(CommitteeCreateView):
     created « held » and its decisions are then recorded on its page."""
 
     form_class = PastCommitteeForm
+    http_method_names = ["get", "post"]
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
