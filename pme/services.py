@@ -372,6 +372,50 @@ def project_record_committee_outcome(
     return _move(project, to_stage, by=by, comment=comment, **dates)
 
 
+@transaction.atomic
+def project_correct_committee_outcome(
+    *, project: Project, to_stage: str, committee_date: dt.date, by, comment: str
+) -> Project:
+    """A committee decision was corrected: the project moves from one decision stage to
+    another as a visible timeline entry. Approval sets ``approved_on`` to the committee's
+    date; leaving approval clears it and the open follow-up reminders it had planned."""
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    current = locked.stage
+    if current not in DECISION_STAGES or to_stage not in DECISION_STAGES or current == to_stage:
+        raise ApplicationError(
+            _("Un projet « %(current)s » ne peut pas être corrigé en « %(target)s ».")
+            % {
+                "current": Stage(current).label,
+                "target": Stage(to_stage).label if to_stage in Stage.values else to_stage,
+            },
+            field="outcome",
+        )
+    if current == Stage.APPROVED and JobsFollowUp.objects.filter(project=locked).exists():
+        raise ApplicationError(
+            _("Des suivis des emplois sont enregistrés pour ce projet : supprimez-les d'abord."),
+            field="outcome",
+        )
+    approved_on = committee_date if to_stage == Stage.APPROVED else None
+    if current == Stage.APPROVED:
+        FollowUpReminder.objects.filter(project=locked, resolved_at__isnull=True).delete()
+    now = timezone.now()
+    locked.stage = to_stage
+    locked.stage_changed_at = now
+    locked.approved_on = approved_on
+    locked.save(update_fields=["stage", "stage_changed_at", "approved_on", "updated_at"])
+    StageTransition.objects.create(
+        dispositif_id=locked.dispositif_id,
+        project=locked,
+        from_stage=current,
+        to_stage=to_stage,
+        by=by,
+        at=now,
+        comment=comment,
+    )
+    project.stage, project.stage_changed_at, project.approved_on = to_stage, now, approved_on
+    return project
+
+
 def follow_up_due_date(project: Project, year: int) -> dt.date | None:
     """The ``year``-th anniversary of approval (28 February for a 29 February); None when the
     project is not approved or the anniversary falls past the calendar's end (year 9999)."""

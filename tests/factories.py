@@ -154,7 +154,11 @@ def project_at(stage, company=None, by=None, **kwargs):
     from pme.models import Stage
 
     company = company or CompanyFactory(**kwargs)
+    early = (Stage.REFERRED, Stage.QUALIFIED, Stage.IN_INSTRUCTION, Stage.ABANDONED)
+    today = dt.date.today()
     with scope(every_dispositif=True, reason="test setup"):
+        # A project that reaches a committee was referred 14 days before; the committee sits
+        # today, the one day a planned committee takes decisions.
         project = services.project_create(
             company=company,
             by=by,
@@ -162,6 +166,7 @@ def project_at(stage, company=None, by=None, **kwargs):
             project_type="development",
             jobs_at_start=10,
             jobs_planned_3y=14,
+            referred_on=today if stage in early else today - dt.timedelta(days=14),
         )
         path = {
             Stage.REFERRED: [],
@@ -177,7 +182,7 @@ def project_at(stage, company=None, by=None, **kwargs):
                 project=project, to_stage=stage, by=by, comment=ABANDON_REASON
             )
             return project
-        committee = CommitteeFactory(dispositif=company.dispositif)
+        committee = CommitteeFactory(dispositif=company.dispositif, date=today)
         item = committee_services.agenda_add_project(committee=committee, project=project, by=by)
         if stage == Stage.ON_AGENDA:
             return project

@@ -231,3 +231,90 @@ def test_timelines_are_dated_in_the_past(demo_db):
     now = timezone.now()
     assert not StageTransition.unscoped_objects.filter(at__gt=now).exists()
     assert StageTransition.unscoped_objects.filter(at__lt=now - dt.timedelta(days=700)).exists()
+
+
+def test_demo_committees_respect_the_guards(demo_db):
+    today = timezone.localdate()
+    held = (CommitteeStatus.HELD, CommitteeStatus.MINUTES_SENT)
+    with scope(every_dispositif=True, reason="test referee"):
+        assert not Committee.objects.filter(status__in=held, date__gt=today).exists()
+        assert not Committee.objects.exclude(status__in=held).filter(date__lt=today).exists()
+        assert not Decision.objects.exclude(item__committee__status__in=held).exists()
+        assert not Project.objects.filter(approved_on__gt=today).exists()
+        assert not Project.objects.filter(first_committee_on__gt=today).exists()
+
+
+def test_demo_figures_differ_by_dispositif_and_narrow_down_the_funnel(demo_db):
+    launched = {spec.slug: spec.launched for spec in DISPOSITIFS}
+    with scope(every_dispositif=True, reason="test referee"):
+        committees = {
+            slug: Committee.objects.filter(dispositif__slug=slug).count() for slug in launched
+        }
+        projects = {
+            slug: Project.objects.filter(dispositif__slug=slug).count() for slug in launched
+        }
+        oldest = min(launched, key=lambda slug: (launched[slug], slug))
+        youngest = max(launched, key=lambda slug: (launched[slug], slug))
+        assert committees[oldest] > committees[youngest]
+        assert projects[oldest] > projects[youngest]
+        assert len(set(projects.values())) >= 4
+        referred = Project.objects.count()
+        to_committee = Project.objects.filter(first_committee_on__isnull=False).count()
+        accepted = Project.objects.filter(approved_on__isnull=False).count()
+        assert referred > to_committee > accepted > 0
+        assert to_committee <= 0.8 * referred and accepted <= 0.8 * to_committee
+        by_stage = {
+            stage: Project.objects.filter(stage=stage).count()
+            for stage in (Stage.REFERRED, Stage.QUALIFIED, Stage.CLOSED, Stage.REJECTED)
+        }
+        assert len(set(by_stage.values())) > 1 and 10 not in by_stage.values()
+
+
+def pipeline_fingerprint(dispositif):
+    """Everything the committees' demo writes in one dispositif, without ids."""
+    projects = sorted(
+        Project.objects.filter(dispositif=dispositif).values_list(
+            "company__siren", "title", "stage", "referred_on", "first_committee_on", "approved_on"
+        )
+    )
+    committees = sorted(
+        Committee.objects.filter(dispositif=dispositif).values_list(
+            "date", "start_time", "status", "host__slug", "place"
+        )
+    )
+    decisions = sorted(
+        Decision.objects.filter(dispositif=dispositif).values_list(
+            "item__project__title", "item__committee__date", "outcome", "advance_amount"
+        )
+    )
+    commitments = sorted(
+        PartnerCommitment.objects.filter(dispositif=dispositif).values_list(
+            "item__project__title", "organisation__slug", "tool", "amount"
+        )
+    )
+    return projects, committees, decisions, commitments
+
+
+def test_the_same_seed_gives_the_same_pipeline(demo_db):
+    from dispositifs.committees.demo import CommitteeStorySeeder
+    from dispositifs.committees.models import AgendaItem, Attendance
+    from pme.models import JobsFollowUp
+
+    spec = next(spec for spec in DISPOSITIFS if spec.slug == "valenciennes")
+    with scope(every_dispositif=True, reason="test referee"):
+        dispositif = Dispositif.objects.get(slug=spec.slug)
+        before = pipeline_fingerprint(dispositif)
+        for model in (
+            PartnerCommitment,
+            Decision,
+            Attendance,
+            AgendaItem,
+            Committee,
+            FollowUpReminder,
+            JobsFollowUp,
+            StageTransition,
+            Project,
+        ):
+            model.objects.filter(dispositif=dispositif).delete()
+        CommitteeStorySeeder(spec, dispositif, timezone.localdate()).run()
+        assert pipeline_fingerprint(dispositif) == before

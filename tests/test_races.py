@@ -12,6 +12,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from alize.tenancy import scope
 from dispositifs.committees import services as committee_services
@@ -98,7 +99,7 @@ def assert_refused(response, field):
 def test_two_decisions_on_the_same_dossier(world, monkeypatch):
     project = project_at(Stage.IN_INSTRUCTION, dispositif=world.a)
     with scope([world.a]):
-        committee = CommitteeFactory(dispositif=world.a)
+        committee = CommitteeFactory(dispositif=world.a, date=timezone.localdate())
         item = committee_services.agenda_add_project(committee=committee, project=project, by=None)
     url = reverse("api:committee-decisions", args=[committee.pk])
 

@@ -5,7 +5,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from alize.admin import ReadOnlyAdminMixin
 
-from .models import AgendaItem, Attendance, Committee, Decision, PartnerCommitment
+from .models import (
+    AgendaItem,
+    Attendance,
+    Committee,
+    Decision,
+    DecisionCorrection,
+    PartnerCommitment,
+)
 
 
 class AgendaItemInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -71,3 +78,16 @@ class DecisionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     search_fields = ["item__project__title", "item__project__company__name"]
     raw_id_fields = ["item"]
     readonly_fields = ["decided_by", "decided_at"]
+
+
+@admin.register(DecisionCorrection)
+class DecisionCorrectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Corrections of decisions, read-only: each is recorded with its reason through the
+    committee page, and moves the project's stage with it."""
+
+    list_display = ["decision", "previous_outcome", "outcome", "corrected_by", "corrected_at"]
+    list_filter = ["outcome", "dispositif"]
+    list_select_related = ["decision__item__project__company", "corrected_by"]
+    search_fields = ["decision__item__project__title", "reason"]
+    raw_id_fields = ["decision"]
+    readonly_fields = ["corrected_by", "corrected_at"]

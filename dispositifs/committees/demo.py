@@ -12,16 +12,26 @@ from alize.demo import Log, register_seeder
 from dispositifs.demo import DISPOSITIFS, region_council_slug
 from dispositifs.models import Dispositif
 from partners.models import Organisation
-from pme.demo import ADVANCES, PipelineSeeder, _at, _months_ago, _weekday
+from pme.demo import ADVANCES, PROJECT_TITLES, PipelineSeeder, _at, _months_ago, _weekday
 from pme.models import Company, Project, Stage
 
 from . import services as committee_services
 from .models import AgendaItem, Committee, CommitteeStatus, Decision, PartnerCommitment
 
+# Outcomes of the dossiers of an older committee, and how often: most are approved, some
+# refused, a few deferred (and then abandoned).
+OLDER_OUTCOMES = ["approved"] * 11 + ["rejected"] * 5 + ["deferred"] * 4
+
 
 class CommitteeStorySeeder(PipelineSeeder):
-    """The pipeline of one demo dispositif told through its committees: four held ones
-    (approvals, deferrals, a refusal) and a planned one with its agenda."""
+    """The pipeline of one demo dispositif told through its committees: four recent held ones
+    (approvals, deferrals, a refusal), a planned one with its agenda, and, the older the
+    dispositif, the more committees before them. Early stages vary by dispositif, so that
+    the funnel narrows from referral to committee to acceptance as it does in real life.
+
+    Past committees are recorded through ``committee_record_past`` (created held), as the
+    committee guards require; the planned one is scheduled in the future.
+    """
 
     def for_committee(self, company, committee_date, project_type) -> Project:
         referred = committee_date - dt.timedelta(days=self.rng.randint(75, 160))
@@ -30,19 +40,35 @@ class CommitteeStorySeeder(PipelineSeeder):
         return project
 
     # committees ----------------------------------------------------------------------------
-    def committee(self, day: dt.date) -> Committee:
-        existing = Committee.objects.filter(dispositif=self.dispositif, date=day).first()
-        if existing is not None:
-            return existing
+    def _meeting(self) -> dict:
         host = committee_services.committee_suggest_host(self.dispositif)
         city = host.city or self.spec.carrier[2]
+        return {
+            "host": host,
+            "place": f"{host.name}, {city}",
+            "start_time": dt.time(9, 30) if self.rng.random() < 0.5 else dt.time(14, 0),
+        }
+
+    def committee(self, day: dt.date) -> Committee:
+        """The planned committee (in the future)."""
         return committee_services.committee_schedule(
+            dispositif=self.dispositif, date=day, **self._meeting()
+        )
+
+    def past_committee(self, day: dt.date, projects: list[Project]) -> list[AgendaItem]:
+        """A committee already held, with its agenda and attendance; returns its dossiers."""
+        committee = committee_services.committee_record_past(
             dispositif=self.dispositif,
             date=day,
-            host=host,
-            place=f"{host.name}, {city}",
-            start_time=dt.time(9, 30) if self.rng.random() < 0.5 else dt.time(14, 0),
+            projects=projects,
+            by=self.animateur,
+            **self._meeting(),
         )
+        on = min(day - dt.timedelta(days=20), self.today - dt.timedelta(days=1))
+        for project in projects:
+            self.dates[project.pk].append(_at(on, self.rng))
+        self.attend(committee)
+        return list(committee.items.select_related("committee").order_by("order"))
 
     def put_on_agenda(self, committee: Committee, project: Project) -> AgendaItem:
         project.refresh_from_db()
@@ -53,11 +79,7 @@ class CommitteeStorySeeder(PipelineSeeder):
         self.dates[project.pk].append(_at(on, self.rng))
         return item
 
-    def hold(self, committee: Committee) -> None:
-        committee_services.committee_set_status(
-            committee=committee, status=CommitteeStatus.AGENDA_SENT
-        )
-        committee_services.committee_set_status(committee=committee, status=CommitteeStatus.HELD)
+    def attend(self, committee: Committee) -> None:
         seats = [self.spec.carrier[0], region_council_slug(self.spec.region), "credit-agricole"]
         seats += [slug for slug in self.spec.firms if self.rng.random() < 0.8]
         seats += [
@@ -149,39 +171,31 @@ class CommitteeStorySeeder(PipelineSeeder):
         closed = self.for_committee(c[0], days[0], "investment")
         followed = self.for_committee(c[1], days[0], "export")
         rejected = self.for_committee(c[2], days[0], "diversification")
-        first = self.committee(days[0])
-        items = [self.put_on_agenda(first, p) for p in (closed, followed, rejected)]
-        self.hold(first)
+        items = self.past_committee(days[0], [closed, followed, rejected])
         for item, outcome in zip(items, ("approved", "approved", "rejected"), strict=True):
             self.decide(item, outcome)
-        self.close_minutes(first)
+        self.close_minutes(items[0].committee)
 
         # Second committee, 21 months ago: two approvals.
         progress_a = self.for_committee(c[3], days[1], "organisation")
         progress_b = self.for_committee(c[4], days[1], "investment")
-        second = self.committee(days[1])
-        items = [self.put_on_agenda(second, p) for p in (progress_a, progress_b)]
-        self.hold(second)
+        items = self.past_committee(days[1], [progress_a, progress_b])
         for item in items:
             self.decide(item, "approved")
-        self.close_minutes(second)
+        self.close_minutes(items[0].committee)
 
         # Third committee, 13 months ago: an approval and a deferral.
         progress_c = self.for_committee(c[5], days[2], "development")
         approved = self.for_committee(c[6], days[2], "export")
-        third = self.committee(days[2])
-        items = [self.put_on_agenda(third, p) for p in (progress_c, approved)]
-        self.hold(third)
+        items = self.past_committee(days[2], [progress_c, approved])
         self.decide(items[0], "approved")
         self.decide(items[1], "deferred")
-        self.close_minutes(third)
+        self.close_minutes(items[0].committee)
 
         # Fourth committee, six weeks ago (held, minutes not sent yet): the deferred dossier
         # comes back and is approved; a new one is deferred.
         deferred = self.for_committee(c[7], days[3], "diversification")
-        fourth = self.committee(days[3])
-        items = [self.put_on_agenda(fourth, p) for p in (approved, deferred)]
-        self.hold(fourth)
+        items = self.past_committee(days[3], [approved, deferred])
         self.decide(items[0], "approved")
         self.decide(items[1], "deferred")
 
@@ -213,7 +227,9 @@ class CommitteeStorySeeder(PipelineSeeder):
         for project in upcoming:
             self.put_on_agenda(planned, project)
 
-        # Earlier stages of the pipeline.
+        # Older history (older dispositifs only), then the earlier stages of the pipeline.
+        self.older_committees(c)
+        self.early_pipeline(c)
         recent = self.today - dt.timedelta(days=self.rng.randint(40, 70))
         self.instruct(self.project(c[0], recent, "export"), self.today - dt.timedelta(days=5))
         qualified = self.project(c[9], self.today - dt.timedelta(days=30), "development")
@@ -228,6 +244,90 @@ class CommitteeStorySeeder(PipelineSeeder):
             comment="Le dirigeant reporte son projet après la perte d'un client important.",
         )
         self.backdate()
+
+    # variations by dispositif ------------------------------------------------------------
+    def history_years(self) -> int:
+        """How many years of committees come before the recent story: the older the
+        dispositif, the more (from none for the youngest to five for the oldest)."""
+        return max(0, 2005 - self.spec.launched)
+
+    def any_project(self, companies, referred_on: dt.date) -> Project:
+        """A project of a company that still has an unused title for the type drawn."""
+        while True:
+            company = self.rng.choice(companies)
+            project_type = self.rng.choice(sorted(PROJECT_TITLES))
+            used = self.titles.get(company.pk, set())
+            if any(title not in used for title in PROJECT_TITLES[project_type]):
+                return self.project(company, referred_on, project_type)
+
+    def older_committees(self, companies) -> None:
+        """Two committees a year before the recent story, for older dispositifs: most
+        approved dossiers have since been followed for three years and many are closed;
+        deferred ones were abandoned."""
+        for year in range(self.history_years(), 0, -1):
+            for months in (36 + 12 * year, 42 + 12 * year):
+                day = _weekday(_months_ago(self.today, months))
+                projects = []
+                for _ in range(self.rng.randint(2, 4)):
+                    referred = day - dt.timedelta(days=self.rng.randint(75, 160))
+                    project = self.any_project(companies, referred)
+                    self.instruct(project, day - dt.timedelta(days=25))
+                    projects.append(project)
+                items = self.past_committee(day, projects)
+                for item in items:
+                    outcome = self.rng.choice(OLDER_OUTCOMES)
+                    self.decide(item, outcome)
+                    self.after_older_decision(item.project, day, outcome)
+                self.close_minutes(items[0].committee)
+
+    def after_older_decision(self, project: Project, day: dt.date, outcome: str) -> None:
+        if outcome == "deferred":
+            self.move(
+                project,
+                Stage.ABANDONED,
+                day + dt.timedelta(days=self.rng.randint(60, 150)),
+                comment="Le dirigeant n'a pas obtenu le financement bancaire.",
+            )
+            return
+        if outcome != "approved":
+            return
+        self.move(project, Stage.IN_PROGRESS, day + dt.timedelta(days=self.rng.randint(20, 45)))
+        for year in (1, 2, 3):
+            self.follow_up(project, year)
+        self.move(project, Stage.FOLLOWED_UP, day + dt.timedelta(days=380))
+        if self.rng.random() < 0.6:
+            self.move(
+                project,
+                Stage.CLOSED,
+                day + dt.timedelta(days=self.rng.randint(1100, 1200)),
+                comment="Suivi à trois ans achevé.",
+            )
+
+    def early_pipeline(self, companies) -> None:
+        """More referrals than qualified projects, more qualified than in instruction: the
+        top of the funnel, different in every dispositif."""
+        for _ in range(self.rng.randint(1, 3) + self.history_years() // 2):
+            self.any_project(companies, self.today - dt.timedelta(days=self.rng.randint(2, 30)))
+        for _ in range(self.rng.randint(0, 2) + self.history_years() // 3):
+            project = self.any_project(
+                companies, self.today - dt.timedelta(days=self.rng.randint(35, 80))
+            )
+            self.move(project, Stage.QUALIFIED, self.today - dt.timedelta(days=20))
+        for _ in range(self.rng.randint(0, 2)):
+            referred = self.today - dt.timedelta(days=self.rng.randint(200, 400))
+            project = self.any_project(companies, referred)
+            self.move(project, Stage.QUALIFIED, referred + dt.timedelta(days=20))
+            self.move(
+                project,
+                Stage.ABANDONED,
+                referred + dt.timedelta(days=90),
+                comment="Projet reporté par l'entreprise.",
+            )
+        for _ in range(self.rng.randint(0, 1)):
+            project = self.any_project(
+                companies, self.today - dt.timedelta(days=self.rng.randint(60, 120))
+            )
+            self.instruct(project, self.today - dt.timedelta(days=3))
 
     def backdate(self) -> None:
         """Date the decisions and commitments too (the pipeline dates its own rows)."""

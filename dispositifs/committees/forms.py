@@ -86,6 +86,32 @@ class CommitteeForm(forms.Form):
         return cleaned
 
 
+class PastCommitteeForm(CommitteeForm):
+    """Record, for history, a committee already held: its details, minutes and the projects
+    it examined (chosen among those ready for an agenda)."""
+
+    def __init__(self, *args, ready_projects=(), **kwargs):
+        kwargs["with_minutes"] = True
+        super().__init__(*args, **kwargs)
+        ready_projects = list(ready_projects)
+        self.projects_by_pk = {str(project.pk): project for project in ready_projects}
+        self.fields["projects"] = forms.MultipleChoiceField(
+            label=_("Projets examinés"),
+            required=False,
+            choices=[
+                (str(project.pk), f"{project.title} — {project.company.name}")
+                for project in ready_projects
+            ],
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_(
+                "Projets en instruction ou ajournés ; leurs décisions se saisissent ensuite."
+            ),
+        )
+
+    def clean_projects(self):
+        return [self.projects_by_pk[pk] for pk in self.cleaned_data.get("projects", [])]
+
+
 class CommitteeStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Statut"), choices=CommitteeStatus.choices)
 
@@ -134,7 +160,13 @@ class CommitmentForm(forms.Form):
     an animateur, only their own for a committee member (another id is refused)."""
 
     organisation = forms.ChoiceField(label=_("Organisation"))
-    tool = forms.CharField(label=_("Outil mobilisé"), max_length=200)
+    tool = forms.CharField(
+        label=_("Outil mobilisé"),
+        max_length=200,
+        help_text=_(
+            "Texte libre ; les outils que l'organisation apporte d'habitude sont proposés."
+        ),
+    )
     amount = forms.DecimalField(
         label=_("Montant (€)"), required=False, max_digits=14, decimal_places=2
     )
@@ -168,3 +200,11 @@ class DecisionForm(forms.Form):
 
     def clean_missions_granted(self):
         return self.cleaned_data.get("missions_granted") or 0
+
+
+class DecisionCorrectionForm(DecisionForm):
+    """A corrected decision and why: the correction is kept as a visible entry."""
+
+    reason = forms.CharField(
+        label=_("Motif de la correction"), widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -236,4 +236,41 @@ class Decision(TenantModel):
         return f"{self.item.project}: {self.get_outcome_display()}"
 
 
+class DecisionCorrection(TenantModel):
+    """A correction of a recorded decision: who, when, why, and the outcome, missions and
+    advance before and after. Append-only; the decision row itself carries the new values."""
+
+    decision = models.ForeignKey(
+        Decision, on_delete=models.CASCADE, related_name="corrections", verbose_name=_("décision")
+    )
+    previous_outcome = models.CharField(
+        _("décision avant"), max_length=16, choices=DecisionOutcome.choices
+    )
+    outcome = models.CharField(_("décision après"), max_length=16, choices=DecisionOutcome.choices)
+    previous_missions_granted = models.PositiveSmallIntegerField(_("missions avant"), default=0)
+    missions_granted = models.PositiveSmallIntegerField(_("missions après"), default=0)
+    previous_advance_amount = MoneyField(
+        _("avance avant (€)"), max_digits=12, null=True, blank=True
+    )
+    advance_amount = MoneyField(_("avance après (€)"), max_digits=12, null=True, blank=True)
+    reason = models.TextField(_("motif de la correction"))
+    corrected_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("corrigée par"),
+    )
+    corrected_at = models.DateTimeField(_("corrigée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("correction de décision")
+        verbose_name_plural = _("corrections de décisions")
+        ordering = ["decision", "corrected_at", "id"]
+
+    def __str__(self):
+        return f"{self.decision}: {self.previous_outcome} → {self.outcome}"
+
+
 declare_history_global(PartnerCommitment, Decision)

@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -20,6 +20,7 @@ from .models import (
     Attendance,
     Committee,
     Decision,
+    DecisionCorrection,
     DecisionOutcome,
     PartnerCommitment,
 )
@@ -109,6 +110,37 @@ def committee_agenda(committee):
         .prefetch_related(Prefetch("commitments", queryset=commitments))
         .order_by("order", "id")
     )
+
+
+def organisation_usual_tools(user, organisation_ids, *, limit: int = 8) -> dict[int, list[str]]:
+    """The tools each organisation usually brings, learned from the commitments the user may
+    read: most often first, then most recent; one query for every organisation."""
+    rows = (
+        PartnerCommitment.objects.for_user(user, Action.VIEW_COMMITTEE)
+        .filter(organisation_id__in=list(organisation_ids))
+        .values("organisation_id", "tool")
+        .annotate(times=Count("id"), last=Max("recorded_at"))
+        .order_by("organisation_id", "-times", "-last", "tool")
+    )
+    tools: dict[int, list[str]] = {}
+    for row in rows:
+        known = tools.setdefault(row["organisation_id"], [])
+        if len(known) < limit:
+            known.append(row["tool"])
+    return tools
+
+
+def committee_corrections(committee) -> dict[int, list[DecisionCorrection]]:
+    """The corrections of the committee's decisions, by agenda item, oldest first (one query)."""
+    corrections: dict[int, list[DecisionCorrection]] = {}
+    rows = (
+        DecisionCorrection.objects.filter(decision__item__committee=committee)
+        .select_related("corrected_by", "decision")
+        .order_by("corrected_at", "id")
+    )
+    for row in rows:
+        corrections.setdefault(row.decision.item_id, []).append(row)
+    return corrections
 
 
 def committee_attendances(committee):
@@ -224,5 +256,20 @@ def committee_history(item_ids) -> list[HistoryEntry]:
             )
         )
         previous[row.id] = row
+    corrections = DecisionCorrection.objects.filter(decision__item_id__in=item_ids).select_related(
+        "corrected_by", "decision"
+    )
+    for row in corrections:
+        entries.append(
+            HistoryEntry(
+                kind=str(_("Décision")),
+                action=str(_("correction")),
+                at=row.corrected_at,
+                user=row.corrected_by,
+                item_id=row.decision.item_id,
+                summary=f"{outcomes.get(row.previous_outcome)} → {outcomes.get(row.outcome)}",
+                changes=[str(_("motif : %(reason)s") % {"reason": row.reason})],
+            )
+        )
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alize.errors import ApplicationError
@@ -20,6 +21,7 @@ from dispositifs.models import Membership
 from partners.models import Organisation, OrganisationKind
 from pme.models import Project, Stage
 from pme.services import (
+    project_correct_committee_outcome,
     project_put_on_agenda,
     project_record_committee_outcome,
     project_take_off_agenda,
@@ -32,6 +34,7 @@ from .models import (
     Committee,
     CommitteeStatus,
     Decision,
+    DecisionCorrection,
     DecisionOutcome,
     PartnerCommitment,
 )
@@ -46,6 +49,52 @@ OUTCOME_STAGE = {
 
 def _committee_date(committee: Committee) -> dict:
     return {"date": long_date(committee.date)}
+
+
+SITTING_STATUSES = frozenset({CommitteeStatus.PLANNED, CommitteeStatus.AGENDA_SENT})
+HELD_STATUSES = frozenset({CommitteeStatus.HELD, CommitteeStatus.MINUTES_SENT})
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _check_planned_date(date: dt.date) -> None:
+    if date < _today():
+        raise ValidationError(
+            {
+                "date": _(
+                    "Un comité planifié se tient aujourd'hui ou plus tard. Pour garder la trace "
+                    "d'un comité passé, enregistrez un comité passé."
+                )
+            }
+        )
+
+
+def _check_past_date(date: dt.date) -> None:
+    if date > _today():
+        raise ValidationError(
+            {"date": _("Un comité tenu est daté d'aujourd'hui ou d'un jour passé.")}
+        )
+
+
+def is_in_session(committee: Committee) -> bool:
+    """Decisions and attendance are recorded on a held committee, or on the committee's day."""
+    if committee.status == CommitteeStatus.HELD:
+        return True
+    return committee.status in SITTING_STATUSES and committee.date == _today()
+
+
+def _check_in_session(committee: Committee, field: str) -> None:
+    if not is_in_session(committee):
+        raise ApplicationError(
+            _(
+                "Le comité du %(date)s n'est pas encore tenu : décisions et présences "
+                "s'enregistrent le jour du comité ou une fois le comité tenu."
+            )
+            % _committee_date(committee),
+            field=field,
+        )
 
 
 def _is_member(dispositif, organisation, on: dt.date | None = None) -> bool:
@@ -78,7 +127,9 @@ def committee_suggest_host(dispositif) -> Organisation | None:
 def committee_schedule(
     *, dispositif, date: dt.date, host=None, place: str = "", start_time=None
 ) -> Committee:
-    """Plan a committee; the host must hold a seat at the tour de table on that date."""
+    """Plan a committee, today or later; the host must hold a seat at the tour de table on
+    that date. A committee already held is recorded with ``committee_record_past``."""
+    _check_planned_date(date)
     if host is not None and not _is_member(dispositif, host, on=date):
         raise ValidationError({"host": _("L'organisation hôte doit être membre du dispositif.")})
     committee = Committee(
@@ -91,11 +142,27 @@ def committee_schedule(
 
 @transaction.atomic
 def committee_update(*, committee: Committee, **fields) -> Committee:
-    """Change a committee's date, time, host, place or minutes (never its status here)."""
+    """Change a committee's date, time, host, place or minutes (never its status here).
+
+    A planned committee is not moved into the past, a held one not into the future, and the
+    date of a committee that has decisions (the projects' dates come from it) stays.
+    """
     allowed = {"date", "start_time", "host", "place", "minutes"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Unknown committee field: {sorted(unknown)}")
+    stored = Committee.objects.select_for_update().get(pk=committee.pk)
+    new_date = fields.get("date", stored.date)
+    if new_date != stored.date:
+        if Decision.objects.filter(item__committee=stored).exists():
+            raise ValidationError(
+                {"date": _("Des décisions sont enregistrées à ce comité : sa date ne change plus.")}
+            )
+        if stored.status in SITTING_STATUSES:
+            _check_planned_date(new_date)
+        else:
+            _check_past_date(new_date)
     for name, value in fields.items():
-        if name not in allowed:
-            raise ValueError(f"Unknown committee field: {name}")
         setattr(committee, name, value)
     if committee.host is not None and not _is_member(
         committee.dispositif, committee.host, on=committee.date
@@ -121,6 +188,12 @@ def committee_set_status(*, committee: Committee, status: str) -> Committee:
             },
             field="status",
         )
+    if status == CommitteeStatus.HELD and locked.date > _today():
+        raise ApplicationError(
+            _("Le comité du %(date)s ne peut être tenu qu'à partir de sa date.")
+            % _committee_date(locked),
+            field="status",
+        )
     locked.status = status
     locked.save(update_fields=["status"])
     committee.status = status
@@ -138,6 +211,10 @@ def _check_open(committee: Committee) -> None:
 def agenda_add_project(*, committee: Committee, project: Project, by) -> AgendaItem:
     """Put a ready project at the end of the agenda; it moves to « on agenda »."""
     _check_open(committee)
+    return _agenda_append(committee, project, by=by)
+
+
+def _agenda_append(committee: Committee, project: Project, *, by) -> AgendaItem:
     if project.dispositif_id != committee.dispositif_id:
         raise ValidationError({"project": _("Ce projet appartient à un autre dispositif.")})
     # Locked first: of two simultaneous adds, the second waits and then sees the new stage.
@@ -228,7 +305,10 @@ def agenda_move_item(*, item: AgendaItem, offset: int) -> None:
 def attendance_record(
     *, committee: Committee, organisation, person_name: str, present: bool = True
 ) -> Attendance:
-    """Record who attended for which member organisation (idempotent per person)."""
+    """Record who attended for which member organisation (idempotent per person), once the
+    committee is held or on its day."""
+    if committee.status != CommitteeStatus.MINUTES_SENT:
+        _check_in_session(committee, "person_name")
     person_name = (person_name or "").strip()
     if not person_name:
         raise ValidationError({"person_name": _("Indiquez le nom du participant.")})
@@ -295,30 +375,7 @@ def commitment_delete(*, commitment: PartnerCommitment) -> None:
     commitment.delete()
 
 
-@transaction.atomic
-def committee_record_decision(
-    *,
-    item: AgendaItem,
-    outcome: str,
-    by,
-    missions_granted: int = 0,
-    missions_description: str = "",
-    advance_amount: Decimal | None = None,
-    conditions: str = "",
-) -> Decision:
-    """Record the committee's decision on a dossier and move the project's stage with it,
-    in one transaction. An advance must lie within the dispositif's bounds."""
-    item = (
-        AgendaItem.objects.select_for_update()
-        .select_related("committee", "dispositif")
-        .get(pk=item.pk)
-    )
-    if item.committee.status == CommitteeStatus.MINUTES_SENT:
-        raise ApplicationError(
-            _("Le compte rendu est envoyé : le comité est clos."), field="outcome"
-        )
-    if Decision.objects.filter(item=item).exists():
-        raise ApplicationError(_("Ce dossier a déjà une décision."), field="outcome")
+def _check_decision(item: AgendaItem, outcome: str, missions_granted, advance_amount) -> None:
     if outcome not in DecisionOutcome.values:
         raise ValidationError({"outcome": _("Décision inconnue.")})
     errors = {}
@@ -335,6 +392,35 @@ def committee_record_decision(
             ) % {"min": money(low), "max": money(high)}
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def committee_record_decision(
+    *,
+    item: AgendaItem,
+    outcome: str,
+    by,
+    missions_granted: int = 0,
+    missions_description: str = "",
+    advance_amount: Decimal | None = None,
+    conditions: str = "",
+) -> Decision:
+    """Record the committee's decision on a dossier and move the project's stage with it,
+    in one transaction, once the committee is held or on its day. An advance must lie
+    within the dispositif's bounds."""
+    item = (
+        AgendaItem.objects.select_for_update()
+        .select_related("committee", "dispositif")
+        .get(pk=item.pk)
+    )
+    if item.committee.status == CommitteeStatus.MINUTES_SENT:
+        raise ApplicationError(
+            _("Le compte rendu est envoyé : le comité est clos."), field="outcome"
+        )
+    if Decision.objects.filter(item=item).exists():
+        raise ApplicationError(_("Ce dossier a déjà une décision."), field="outcome")
+    _check_in_session(item.committee, "outcome")
+    _check_decision(item, outcome, missions_granted, advance_amount)
     decision = Decision(
         dispositif_id=item.dispositif_id,
         item=item,
@@ -368,3 +454,130 @@ def committee_delete(*, committee: Committee) -> None:
             _("Retirez d'abord les projets de l'ordre du jour."), field="project"
         )
     locked.delete()
+
+
+@transaction.atomic
+def committee_record_past(
+    *,
+    dispositif,
+    date: dt.date,
+    by,
+    host=None,
+    place: str = "",
+    start_time=None,
+    minutes: str = "",
+    projects=(),
+) -> Committee:
+    """Record, for history, a committee already held (today or before), with the projects it
+    examined on its agenda; it is created « held », ready for its decisions."""
+    _check_past_date(date)
+    if host is not None and not _is_member(dispositif, host, on=date):
+        raise ValidationError({"host": _("L'organisation hôte doit être membre du dispositif.")})
+    projects = list(projects)
+    if len({project.pk for project in projects}) != len(projects):
+        raise ValidationError({"projects": _("Chaque projet n'est inscrit qu'une fois.")})
+    committee = Committee(
+        dispositif=dispositif,
+        date=date,
+        host=host,
+        place=place,
+        start_time=start_time,
+        minutes=minutes,
+    )
+    committee.full_clean()
+    committee.save()
+    for project in projects:
+        try:
+            _agenda_append(committee, project, by=by)
+        except ValidationError as error:
+            raise ValidationError(
+                {"projects": [f"{project.title} : {m}" for m in error.messages]}
+            ) from error
+    committee.status = CommitteeStatus.HELD
+    committee.save(update_fields=["status"])
+    return committee
+
+
+def decision_is_correctable(decision: Decision) -> bool:
+    """A decision is corrected while its project still stands at the stage it produced and no
+    later committee has decided on it."""
+    project = decision.item.project
+    if project.stage != OUTCOME_STAGE[decision.outcome]:
+        return False
+    return not Decision.objects.filter(
+        item__project_id=project.pk, item__committee__date__gt=decision.item.committee.date
+    ).exists()
+
+
+@transaction.atomic
+def committee_correct_decision(
+    *,
+    decision: Decision,
+    outcome: str,
+    reason: str,
+    by,
+    missions_granted: int = 0,
+    missions_description: str = "",
+    advance_amount: Decimal | None = None,
+    conditions: str = "",
+) -> DecisionCorrection:
+    """Correct a recorded decision: a new, visible entry (who, when, why, old → new), and the
+    project's stage and dates follow in the same transaction. Never a silent edit."""
+    decision = (
+        Decision.objects.select_for_update()
+        .select_related("item__committee", "item__project", "dispositif")
+        .get(pk=decision.pk)
+    )
+    item = decision.item
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Indiquez le motif de la correction.")})
+    _check_decision(item, outcome, missions_granted, advance_amount)
+    if not decision_is_correctable(decision):
+        raise ApplicationError(
+            _(
+                "Le projet a changé d'étape depuis cette décision : elle ne peut plus être "
+                "corrigée."
+            ),
+            field="outcome",
+        )
+    missions_granted = missions_granted or 0
+    advance_amount = advance_amount if outcome == DecisionOutcome.APPROVED else None
+    new = {
+        "outcome": outcome,
+        "missions_granted": missions_granted,
+        "missions_description": missions_description,
+        "advance_amount": advance_amount,
+        "conditions": conditions,
+    }
+    if all(getattr(decision, name) == value for name, value in new.items()):
+        raise ValidationError({"outcome": _("La correction ne change rien à la décision.")})
+    correction = DecisionCorrection(
+        dispositif_id=decision.dispositif_id,
+        decision=decision,
+        previous_outcome=decision.outcome,
+        outcome=outcome,
+        previous_missions_granted=decision.missions_granted,
+        missions_granted=missions_granted,
+        previous_advance_amount=decision.advance_amount,
+        advance_amount=advance_amount,
+        reason=reason,
+        corrected_by=by,
+    )
+    correction.full_clean()
+    correction.save()
+    previous_outcome = decision.outcome
+    for name, value in new.items():
+        setattr(decision, name, value)
+    decision.full_clean()
+    decision.save()
+    if outcome != previous_outcome:
+        project_correct_committee_outcome(
+            project=item.project,
+            to_stage=OUTCOME_STAGE[outcome],
+            committee_date=item.committee.date,
+            by=by,
+            comment=_("Correction de la décision du comité du %(date)s : %(reason)s")
+            % {**_committee_date(item.committee), "reason": reason},
+        )
+    return correction

@@ -9,6 +9,7 @@ app_name = "committees"
 urlpatterns = [
     path("", views.CommitteeListView.as_view(), name="list"),
     path("planifier/", views.CommitteeCreateView.as_view(), name="create"),
+    path("enregistrer-passe/", views.CommitteeRecordPastView.as_view(), name="record-past"),
     path("<int:pk>/", views.CommitteeDetailView.as_view(), name="detail"),
     path("<int:pk>/modifier/", views.CommitteeUpdateView.as_view(), name="update"),
     path("<int:pk>/statut/", views.CommitteeStatusView.as_view(), name="set-status"),
@@ -20,6 +21,12 @@ urlpatterns = [
         "dossiers/<int:pk>/engagements/", views.CommitmentAddView.as_view(), name="commitment-add"
     ),
     path("dossiers/<int:pk>/decision/", views.DecisionView.as_view(), name="decision"),
+    path(
+        "dossiers/<int:pk>/decision/corriger/",
+        views.DecisionCorrectView.as_view(),
+        name="decision-correct",
+    ),
+    path("dossiers/<int:pk>/outils/", views.UsualToolsView.as_view(), name="usual-tools"),
     path(
         "engagements/<int:pk>/supprimer/",
         views.CommitmentDeleteView.as_view(),

@@ -38,20 +38,25 @@ from .forms import (
     CommitmentForm,
     CommitteeForm,
     CommitteeStatusForm,
+    DecisionCorrectionForm,
     DecisionForm,
+    PastCommitteeForm,
 )
 from .models import AgendaItem, Committee, CommitteeStatus
 from .selectors import (
+    agenda_ready_projects,
     commitment_organisations,
     committee_agenda,
     committee_attendances,
     committee_commitment_for,
+    committee_corrections,
     committee_for,
     committee_history,
     committee_host_choices,
     committee_item_for,
     committee_list,
     committee_ready_projects,
+    organisation_usual_tools,
 )
 
 SERVICE_ERRORS = (ValidationError, ApplicationError)
@@ -108,10 +113,12 @@ class CommitteeListView(FilteredListView):
             return super().get_ordering_fields()
         today = timezone.localdate()
         upcoming_date = Case(When(date__gte=today, then=F("date")))
+        upcoming_time = Case(When(date__gte=today, then=F("start_time")))
         return [
             upcoming_date.asc(nulls_last=True),
-            F("start_time").asc(nulls_last=True),
+            upcoming_time.asc(nulls_last=True),
             F("date").desc(),
+            F("start_time").desc(nulls_last=True),
             "-pk",
         ]
 
@@ -132,6 +139,38 @@ def _decision_of(item):
         return None
 
 
+def _decision_initial(decision) -> dict:
+    return {
+        "outcome": decision.outcome,
+        "missions_granted": decision.missions_granted,
+        "missions_description": decision.missions_description,
+        "advance_amount": decision.advance_amount,
+        "conditions": decision.conditions,
+    }
+
+
+def _offer_usual_tools(item, organisations, usual_tools) -> None:
+    """The tool field lists the tools the chosen organisation usually brings (a datalist,
+    refreshed by htmx when another organisation is chosen); it stays free text."""
+    form = item.commitment_form
+    datalist = f"tools-{item.pk}"
+    form.fields["tool"].widget.attrs["list"] = datalist
+    if len(organisations) == 1:
+        item.usual_tools = [(tool, "") for tool in usual_tools.get(organisations[0].pk, [])]
+        return
+    item.usual_tools = [
+        (tool, org.name) for org in organisations for tool in usual_tools.get(org.pk, [])
+    ]
+    form.fields["organisation"].widget.attrs.update(
+        {
+            "hx-get": reverse("committees:usual-tools", args=[item.pk]),
+            "hx-trigger": "change",
+            "hx-target": f"#{datalist}",
+            "hx-swap": "innerHTML",
+        }
+    )
+
+
 def render_committee(request, committee: Committee, *, status: int = 200, bound=None):
     """The committee page. ``bound`` holds forms re-shown with their errors after a refused
     POST, keyed by "agenda", "attendance", ("commitment", item pk) or ("decision", item pk)."""
@@ -142,23 +181,41 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
     member_org_ids = set() if manager else {org.pk for org in commitment_orgs}
     closed = committee.status == CommitteeStatus.MINUTES_SENT
     agenda_open = committee.status in (CommitteeStatus.PLANNED, CommitteeStatus.AGENDA_SENT)
+    in_session = services.is_in_session(committee)
+    usual_tools = (
+        organisation_usual_tools(user, [org.pk for org in commitment_orgs])
+        if commitment_orgs and not closed
+        else {}
+    )
 
     items = list(committee_agenda(committee))
+    corrections = committee_corrections(committee)
     for item in items:
         item.decision_record = _decision_of(item)
         item.eligibility = item.project.company.eligibility(on=committee.date)
         commitments = list(item.commitments.all())
         item.partner_commitments = [c for c in commitments if not c.firm_last]
         item.firm_commitments = [c for c in commitments if c.firm_last]
+        item.commitments_total = sum(c.amount for c in commitments if c.amount is not None)
         item.commitment_form = None
         if commitment_orgs and not closed:
             item.commitment_form = bound.get(("commitment", item.pk)) or CommitmentForm(
                 organisations=commitment_orgs, auto_id=f"id_c{item.pk}_%s"
             )
-        item.decision_form = None
-        if manager and not closed and item.decision_record is None:
+            _offer_usual_tools(item, commitment_orgs, usual_tools)
+        item.decision_form = item.correction_form = None
+        decision = item.decision_record
+        if manager and in_session and decision is None:
             item.decision_form = bound.get(("decision", item.pk)) or DecisionForm(
                 auto_id=f"id_d{item.pk}_%s"
+            )
+        item.corrections = corrections.get(item.pk, [])
+        correctable = (
+            decision is not None and item.project.stage == services.OUTCOME_STAGE[decision.outcome]
+        )
+        if manager and correctable:
+            item.correction_form = bound.get(("correction", item.pk)) or DecisionCorrectionForm(
+                initial=_decision_initial(decision), auto_id=f"id_k{item.pk}_%s"
             )
 
     agenda_form = attendance_form = None
@@ -167,7 +224,7 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
         agenda_form = bound.get("agenda") or AgendaAddForm(
             committee=committee, ready_projects=ready
         )
-    if manager:
+    if manager and (in_session or closed):
         attendance_form = bound.get("attendance") or AttendanceForm(
             organisations=commitment_orgs, auto_id="id_att_%s"
         )
@@ -187,6 +244,7 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
         "can_manage": manager,
         "member_org_ids": member_org_ids,
         "agenda_open": agenda_open,
+        "in_session": in_session,
         "closed": closed,
         "next_statuses": [(s, labels[s]) for s in committee.allowed_next_statuses]
         if manager
@@ -320,6 +378,57 @@ class CommitteeCreateView(CommitteeFormMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Comité planifié."))
         return self.back_to(committee)
+
+
+class CommitteeRecordPastView(CommitteeCreateView):
+    """Record, for history, a committee already held, with the projects it examined; it is
+    created « held » and its decisions are then recorded on its page."""
+
+    form_class = PastCommitteeForm
+    http_method_names = ["get", "post"]
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        chosen = self.chosen_dispositif()
+        kwargs["ready_projects"] = list(agenda_ready_projects(chosen)) if chosen else []
+        return kwargs
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if "dispositif" in form.fields:
+            form.fields["dispositif"].widget.attrs["hx-get"] = reverse("committees:record-past")
+        return form
+
+    def get_initial(self):
+        initial = super().get_initial()
+        initial.pop("host", None)
+        initial.pop("place", None)
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("Enregistrer un comité passé")
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        dispositif = data.get("dispositif") or self.chosen_dispositif()
+        try:
+            committee = services.committee_record_past(
+                dispositif=dispositif,
+                date=data["date"],
+                start_time=data["start_time"],
+                host=data["host"],
+                place=data["place"],
+                minutes=data["minutes"],
+                projects=data["projects"],
+                by=self.request.user,
+            )
+        except SERVICE_ERRORS as error:
+            apply_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Comité passé enregistré : saisissez ses décisions."))
+        return self.back_to(committee, "agenda")
 
 
 class CommitteeUpdateView(CommitteeFormMixin, FormView):
@@ -504,13 +613,33 @@ class CommitmentAddView(CommitteeActionView):
 
 
 class CommitmentDeleteView(CommitteeActionView):
-    """Delete a commitment (kept in the history). A member deletes only their own."""
+    """Delete a commitment (kept in the history) after a confirmation page (GET), which
+    works without JavaScript. A member deletes only their own."""
 
-    def post(self, request, pk):
+    http_method_names = ["get", "post"]
+
+    def get_own_commitment(self, pk):
         commitment = self.get_commitment(pk)
         committee = commitment.item.committee
-        own = {org.pk for org in commitment_organisations(request.user, committee)}
+        own = {org.pk for org in commitment_organisations(self.request.user, committee)}
         require(commitment.organisation_id in own)
+        return commitment
+
+    def get(self, request, pk):
+        commitment = self.get_own_commitment(pk)
+        return render(
+            request,
+            "committees/commitment_confirm_delete.html",
+            {
+                "commitment": commitment,
+                "committee": commitment.item.committee,
+                "title": _("Supprimer l'engagement"),
+            },
+        )
+
+    def post(self, request, pk):
+        commitment = self.get_own_commitment(pk)
+        committee = commitment.item.committee
         try:
             services.commitment_delete(commitment=commitment)
         except SERVICE_ERRORS as error:
@@ -536,5 +665,48 @@ class DecisionView(CommitteeActionView):
             return self.refuse(committee, bound={("decision", item.pk): form})
         messages.success(
             request, _("Décision enregistrée pour « %(title)s ».") % {"title": item.project.title}
+        )
+        return self.back_to(committee, f"item-{item.pk}")
+
+
+class UsualToolsView(CommitteeAccessMixin, View):
+    """The tools an organisation usually brings, as ``<option>`` rows for the tool field's
+    datalist (htmx, when the organisation changes in a commitment form)."""
+
+    def get(self, request, pk):
+        item = self.get_item(pk)
+        organisations = {
+            str(org.pk): org for org in commitment_organisations(request.user, item.committee)
+        }
+        require(bool(organisations))
+        chosen = organisations.get(request.GET.get("organisation", ""))
+        tools = []
+        if chosen is not None:
+            tools = organisation_usual_tools(request.user, [chosen.pk]).get(chosen.pk, [])
+        return render(request, "committees/usual_tools.html", {"tools": tools})
+
+
+class DecisionCorrectView(CommitteeActionView):
+    """Correct a recorded decision, with a reason; the correction is a visible entry and the
+    project's stage and dates follow."""
+
+    def post(self, request, pk):
+        item = self.get_item(pk)
+        committee = item.committee
+        self.require_manager(committee)
+        decision = _decision_of(item)
+        require(decision is not None)
+        form = DecisionCorrectionForm(request.POST, auto_id=f"id_k{item.pk}_%s")
+        if form.is_valid():
+            try:
+                services.committee_correct_decision(
+                    decision=decision, by=request.user, **form.cleaned_data
+                )
+            except SERVICE_ERRORS as error:
+                apply_service_error(form, error)
+        if form.errors:
+            return self.refuse(committee, bound={("correction", item.pk): form})
+        messages.success(
+            request, _("Décision corrigée pour « %(title)s ».") % {"title": item.project.title}
         )
         return self.back_to(committee, f"item-{item.pk}")

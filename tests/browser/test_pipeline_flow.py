@@ -89,10 +89,11 @@ def test_animateur_takes_a_project_from_company_to_approval(page, world, tour_de
         project = Project.objects.get(title="Nouvelle ligne de découpe laser")
     assert project.stage == Stage.IN_INSTRUCTION
 
-    # 4. Schedule a committee at a partner's premises.
+    # 4. Schedule a committee at a partner's premises; it sits today, so that its decision
+    # can be recorded below.
     page.goto("/comites/planifier/")
     form = page.locator("form[method=post].card")
-    form.locator("[name=date]").fill((dt.date.today() + dt.timedelta(days=10)).isoformat())
+    form.locator("[name=date]").fill(dt.date.today().isoformat())
     form.locator("[name=host]").select_option(label=region.name)
     form.locator("[name=place]").fill("Hôtel de région, Lille")
     submit(form)

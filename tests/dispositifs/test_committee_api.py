@@ -13,6 +13,7 @@ from dispositifs.committees.models import (
     Committee,
     CommitteeStatus,
     Decision,
+    DecisionCorrection,
     PartnerCommitment,
 )
 from partners.models import OrganisationKind
@@ -36,7 +37,7 @@ def on_agenda(dispositif, committee=None):
     """An agenda item of ``committee`` (a new one when not given) for a project in instruction."""
     project = project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
     with scope([dispositif]):
-        committee = committee or CommitteeFactory(dispositif=dispositif)
+        committee = committee or CommitteeFactory(dispositif=dispositif, date=dt.date.today())
         return services.agenda_add_project(committee=committee, project=project, by=None)
 
 
@@ -261,6 +262,65 @@ class TestCommitteeAPI(APIEndpointTestBase):
         assert status == CommitteeStatus.PLANNED
         assert count_rows(Decision) == 0 and count_rows(AgendaItem) == 1
 
+    # dates and statuses ----------------------------------------------------------------
+    def test_scheduling_in_the_past_and_holding_in_the_future_are_refused(self, world):
+        api = api_client_for(world.animateur_a)
+        past = self.create_payload(world, world.a) | {"date": "2020-01-15"}
+        response = api.post(self.list_url(), past, format="json")
+        assert response.status_code == 400
+        assert "date" in response.json()["fields"]
+        assert count_rows(Committee) == 0
+        item = on_agenda(world.a, committee=CommitteeFactory(dispositif=world.a))
+        response = api.post(self.url("status", item.committee), {"status": "held"}, format="json")
+        assert response.status_code == 400
+        assert "status" in response.json()["fields"]
+        response = api.post(
+            self.url("decisions", item.committee),
+            {"item": item.pk, "outcome": "approved"},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert "outcome" in response.json()["fields"]
+        assert Committee.unscoped_objects.get(pk=item.committee_id).status == "planned"
+        assert stage_of(item.project) == Stage.ON_AGENDA and count_rows(Decision) == 0
+
+    def test_record_a_past_committee(self, world):
+        projects = [project_at(Stage.IN_INSTRUCTION, dispositif=world.a) for _ in range(2)]
+        host = MembershipFactory(dispositif=world.a).organisation
+        day = dt.date.today() - dt.timedelta(days=90)
+        payload = {
+            "dispositif": world.a.slug,
+            "date": str(day),
+            "host": host.pk,
+            "place": "CCI",
+            "minutes": "Deux dossiers.",
+            "projects": [p.pk for p in projects],
+        }
+        api = api_client_for(world.animateur_a)
+        url = reverse("api:committee-record-past")
+        future = payload | {"date": str(dt.date.today() + dt.timedelta(days=1))}
+        response = api.post(url, future, format="json")
+        assert response.status_code == 400 and "date" in response.json()["fields"]
+        foreign = project_at(Stage.IN_INSTRUCTION, dispositif=world.b)
+        response = api.post(url, payload | {"projects": [foreign.pk]}, format="json")
+        assert response.status_code == 400 and "projects" in response.json()["fields"]
+        assert count_rows(Committee) == 0
+        for user in (world.member_a, world.api_client_user):
+            assert api_client_for(user).post(url, payload, format="json").status_code == 403
+        response = api.post(url, payload, format="json")
+        assert response.status_code == 201, response.content
+        body = response.json()
+        assert (body["status"], body["date"]) == ("held", str(day))
+        assert [row["project"] for row in body["agenda"]] == [p.pk for p in projects]
+        response = api.post(
+            self.url("decisions", Committee.unscoped_objects.get(pk=body["id"])),
+            {"item": body["agenda"][0]["id"], "outcome": "approved"},
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+        project = Project.unscoped_objects.get(pk=projects[0].pk)
+        assert (project.stage, project.approved_on) == (Stage.APPROVED, day)
+
     def test_list_with_agendas_runs_constant_queries(self, world):
         api = api_client_for(world.animateur_a)
         on_agenda(world.a)
@@ -360,3 +420,28 @@ class TestDecisionAPI(APIReadOnlyTestBase):
         assert [row["id"] for row in rows] == [approved.pk]
         assert rows[0]["project"] == approved.item.project_id
         assert rejected.pk not in {row["project"] for row in rows}
+
+    def test_correct_a_decision(self, world):
+        decision = self.make_in(world, world.a)[0]
+        project = decision.item.project
+        url = reverse("api:decision-correct", args=[decision.pk])
+        payload = {"outcome": "deferred", "reason": "Le comité avait ajourné le dossier."}
+        for user in (world.member_a, world.api_client_user):
+            assert api_client_for(user).post(url, payload, format="json").status_code == 403
+        assert api_client_for(world.animateur_b).post(url, payload, format="json").status_code in (
+            403,
+            404,
+        )
+        api = api_client_for(world.animateur_a)
+        response = api.post(url, {"outcome": "deferred", "reason": ""}, format="json")
+        assert response.status_code == 400 and "reason" in response.json()["fields"]
+        assert stage_of(project) == Stage.APPROVED and count_rows(DecisionCorrection) == 0
+        response = api.post(url, payload, format="json")
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert body["outcome"] == "deferred"
+        assert [
+            (c["previous_outcome"], c["outcome"], c["reason"]) for c in body["corrections"]
+        ] == [("approved", "deferred", "Le comité avait ajourné le dossier.")]
+        stored = Project.unscoped_objects.get(pk=project.pk)
+        assert (stored.stage, stored.approved_on) == (Stage.DEFERRED, None)

@@ -121,7 +121,7 @@ PATH_TO = {
     ("current", "target"), list(itertools.product(S.values, [*S.values, "cancelled"]))
 )
 def test_committee_status_moves(world, current, target):
-    committee = CommitteeFactory(dispositif=world.a)
+    committee = CommitteeFactory(dispositif=world.a, date=TODAY)
     with scope([world.a]):
         for step in PATH_TO[current]:
             services.committee_set_status(committee=committee, status=step)
@@ -176,7 +176,7 @@ def test_agenda_add_refuses_a_project_of_another_dispositif(world):
 
 
 def test_agenda_add_refuses_duplicates_and_numbers_in_order(world):
-    committee = CommitteeFactory(dispositif=world.a)
+    committee = CommitteeFactory(dispositif=world.a, date=TODAY)
     first, second = (project_at(Stage.IN_INSTRUCTION, dispositif=world.a) for _ in range(2))
     with scope([world.a]):
         item = services.agenda_add_project(committee=committee, project=first, by=None)
@@ -193,7 +193,7 @@ def test_agenda_add_refuses_duplicates_and_numbers_in_order(world):
 
 
 def test_agenda_of_a_held_committee_is_closed(world):
-    committee = CommitteeFactory(dispositif=world.a)
+    committee = CommitteeFactory(dispositif=world.a, date=TODAY)
     project = project_at(Stage.IN_INSTRUCTION, dispositif=world.a)
     on_agenda = project_at(Stage.IN_INSTRUCTION, dispositif=world.a)
     with scope([world.a]):
@@ -211,7 +211,7 @@ def test_agenda_of_a_held_committee_is_closed(world):
 
 
 def _agenda(world, count):
-    committee = CommitteeFactory(dispositif=world.a)
+    committee = CommitteeFactory(dispositif=world.a, date=TODAY)
     projects = [project_at(Stage.IN_INSTRUCTION, dispositif=world.a) for _ in range(count)]
     with scope([world.a]):
         items = [
@@ -297,7 +297,7 @@ def test_move_item_up_and_down_stays_within_the_agenda(world):
 def test_attendance_only_for_members_and_once_per_person(world):
     member = seat(world.a, "EDF")
     outsider = seat(world.b, "Membre de B")
-    committee = CommitteeFactory(dispositif=world.a)
+    committee = CommitteeFactory(dispositif=world.a, date=TODAY)
     with scope([world.a]):
         with pytest.raises(ValidationError) as refused:
             services.attendance_record(
@@ -448,15 +448,19 @@ def test_decision_moves_the_stage(world, outcome, stage):
 
 
 def test_first_committee_date_is_kept_on_a_second_passage(world):
-    first_committee, (item,) = _agenda(world, 1)
-    later = CommitteeFactory(dispositif=world.a, date=first_committee.date + dt.timedelta(days=60))
+    project = project_at(Stage.IN_INSTRUCTION, dispositif=world.a)
+    first_day = TODAY - dt.timedelta(days=60)
+    later = CommitteeFactory(dispositif=world.a, date=TODAY)
     with scope([world.a]):
-        services.committee_record_decision(item=item, outcome="deferred", by=None)
-        project = Project.objects.get(pk=item.project_id)
+        first = services.committee_record_past(
+            dispositif=world.a, date=first_day, by=None, projects=[project]
+        )
+        services.committee_record_decision(item=first.items.get(), outcome="deferred", by=None)
+        project = Project.objects.get(pk=project.pk)
         second = services.agenda_add_project(committee=later, project=project, by=None)
         services.committee_record_decision(item=second, outcome="approved", by=None)
-    project = Project.unscoped_objects.get(pk=item.project_id)
-    assert project.first_committee_on == first_committee.date
+    project = Project.unscoped_objects.get(pk=project.pk)
+    assert project.first_committee_on == first_day
     assert project.approved_on == later.date
 
 

@@ -12,6 +12,7 @@ from ..models import (
     Committee,
     CommitteeStatus,
     Decision,
+    DecisionCorrection,
     DecisionOutcome,
     PartnerCommitment,
 )
@@ -62,6 +63,32 @@ class CommitteeSerializer(TenantSerializer):
             "agenda",
             "created_at",
         ]
+
+
+class PastCommitteeSerializer(TenantSerializer):
+    """Input of the ``record-past`` action: a committee already held (today or before), with
+    the projects it examined; it is created « held »."""
+
+    host = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), allow_null=True, required=False
+    )
+    start_time = WallClockTimeField(allow_null=True, required=False)
+    projects = serializers.PrimaryKeyRelatedField(
+        queryset=Project.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = Committee
+        fields = ["dispositif", "date", "start_time", "host", "place", "minutes", "projects"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        dispositif = attrs["dispositif"]
+        if any(project.dispositif_id != dispositif.pk for project in attrs.get("projects", [])):
+            raise serializers.ValidationError(
+                {"projects": _("Cet objet appartient à un autre dispositif.")}
+            )
+        return attrs
 
 
 class CommitteeStatusSerializer(serializers.Serializer):
@@ -151,14 +178,49 @@ class PartnerCommitmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class DecisionCorrectionSerializer(serializers.ModelSerializer):
+    """A correction of a decision: when, why, and the outcome, missions and advance before
+    and after (read-only)."""
+
+    class Meta:
+        model = DecisionCorrection
+        fields = [
+            "id",
+            "previous_outcome",
+            "outcome",
+            "previous_missions_granted",
+            "missions_granted",
+            "previous_advance_amount",
+            "advance_amount",
+            "reason",
+            "corrected_at",
+        ]
+        read_only_fields = fields
+
+
+class DecisionCorrectSerializer(serializers.Serializer):
+    """Input of a decision's ``correct`` action: the corrected decision and the reason."""
+
+    outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
+    missions_granted = serializers.IntegerField(min_value=0, max_value=50, default=0)
+    missions_description = serializers.CharField(allow_blank=True, default="")
+    advance_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, default=None
+    )
+    conditions = serializers.CharField(allow_blank=True, default="")
+    reason = serializers.CharField(max_length=2000)
+
+
 class DecisionSerializer(serializers.ModelSerializer):
-    """A committee's decision on a dossier, with missions and advance granted (read-only)."""
+    """A committee's decision on a dossier, with missions and advance granted and its
+    corrections, oldest first (read-only)."""
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     committee = serializers.IntegerField(source="item.committee_id", read_only=True)
     committee_date = serializers.DateField(source="item.committee.date", read_only=True)
     project = serializers.IntegerField(source="item.project_id", read_only=True)
     project_title = serializers.CharField(source="item.project.title", read_only=True)
+    corrections = DecisionCorrectionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Decision
@@ -176,5 +238,6 @@ class DecisionSerializer(serializers.ModelSerializer):
             "advance_amount",
             "conditions",
             "decided_at",
+            "corrections",
         ]
         read_only_fields = fields

@@ -10,7 +10,7 @@ from alize.actions import Action
 from alize.api.views import ScopedModelViewSet, ScopedReadOnlyViewSet
 
 from .. import services
-from ..models import AgendaItem, Committee, Decision, PartnerCommitment
+from ..models import AgendaItem, Committee, Decision, DecisionCorrection, PartnerCommitment
 from .filtersets import (
     AgendaItemAPIFilterSet,
     CommitteeAPIFilterSet,
@@ -22,9 +22,11 @@ from .serializers import (
     AgendaItemSerializer,
     CommitteeSerializer,
     CommitteeStatusSerializer,
+    DecisionCorrectSerializer,
     DecisionRecordSerializer,
     DecisionSerializer,
     PartnerCommitmentSerializer,
+    PastCommitteeSerializer,
 )
 
 
@@ -63,6 +65,16 @@ class CommitteeViewSet(ScopedModelViewSet):
 
     def _fresh(self, committee):
         return self.get_serializer(self.get_queryset().get(pk=committee.pk)).data
+
+    @extend_schema(request=PastCommitteeSerializer, responses={201: CommitteeSerializer})
+    @action(detail=False, methods=["post"], url_path="record-past", url_name="record-past")
+    def record_past(self, request):
+        """Record, for history, a committee already held, with the projects it examined; it
+        is created « held » and its decisions are then recorded with ``decisions``."""
+        record = PastCommitteeSerializer(data=request.data, context=self.get_serializer_context())
+        record.is_valid(raise_exception=True)
+        committee = services.committee_record_past(by=request.user, **record.validated_data)
+        return Response(self._fresh(committee), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CommitteeStatusSerializer, responses=CommitteeSerializer)
     @action(detail=True, methods=["post"], url_path="status", url_name="status")
@@ -125,8 +137,25 @@ class DecisionViewSet(ScopedReadOnlyViewSet):
     """Committee decisions with missions and advances granted (read-only; recorded through
     the committee's ``decisions`` action)."""
 
-    queryset = Decision.objects.select_related("dispositif", "item__committee", "item__project")
+    queryset = Decision.objects.select_related(
+        "dispositif", "item__committee", "item__project"
+    ).prefetch_related(
+        Prefetch("corrections", queryset=DecisionCorrection.objects.order_by("corrected_at", "id"))
+    )
     serializer_class = DecisionSerializer
     filterset_class = DecisionAPIFilterSet
     ordering_fields = ["decided_at"]
     view_action = Action.VIEW_COMMITTEE
+
+    @extend_schema(request=DecisionCorrectSerializer, responses=DecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        """Correct the decision, with a reason: the correction is kept as a visible entry and
+        the project's stage and dates follow."""
+        decision = self.get_object()
+        correction = DecisionCorrectSerializer(data=request.data)
+        correction.is_valid(raise_exception=True)
+        services.committee_correct_decision(
+            decision=decision, by=request.user, **correction.validated_data
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=decision.pk)).data)
