@@ -943,25 +943,23 @@ def cmd_run(extra: list[str]) -> int:
     return code
 
 
-def cmd_test(pytest_args: list[str]) -> int:
-    services = Services(redis_db=1)  # db 1: tests never touch the data of a running `make run`
+def run_with_services(
+    settings: str, redis_db: int, setup_log: str, title: str, command: list[str]
+) -> int:
+    """Start the servers, compile the translations, run ``command`` with Django's settings
+    and the servers' URLs, pass a stop signal on to it, and stop the servers."""
+    services = Services(redis_db=redis_db)
     code = 0
     try:
-        env = django_env("alize.settings.test", services.start())
+        env = django_env(settings, services.start())
         LOGS.mkdir(parents=True, exist_ok=True)
-        test_log = LOGS / "test-setup.log"
-        test_log.write_text("")
-        manage(["compile_translations"], env, test_log)
-        command = [PYTHON, "-m", "pytest", *pytest_args]
-        step(" ".join(["pytest", *pytest_args]))
+        log = LOGS / setup_log
+        log.write_text("")
+        manage(["compile_translations"], env, log)
+        step(title)
         check_interrupted()
-        proc = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            preexec_fn=_child_preexec,
-        )
-        # pytest shares the terminal's process group: Ctrl-C reaches it directly and it
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, preexec_fn=_child_preexec)
+        # The command shares the terminal's process group: Ctrl-C reaches it directly and it
         # reports the interruption itself. SIGTERM or SIGHUP sent to the stack is passed on.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         forwarded = False
@@ -987,38 +985,26 @@ def cmd_test(pytest_args: list[str]) -> int:
     return code
 
 
+def cmd_test(pytest_args: list[str]) -> int:
+    """pytest against the real servers; Redis db 1, so a running `make run` is never touched."""
+    return run_with_services(
+        "alize.settings.test",
+        1,
+        "test-setup.log",
+        " ".join(["pytest", *pytest_args]),
+        [PYTHON, "-m", "pytest", *pytest_args],
+    )
+
+
 def cmd_bench(bench_args: list[str]) -> int:
     """``python -m bench`` with the same servers as the tests; it works in its own database."""
-    services = Services(redis_db=2)
-    code = 0
-    try:
-        env = django_env("bench.settings", services.start())
-        LOGS.mkdir(parents=True, exist_ok=True)
-        bench_log = LOGS / "bench-setup.log"
-        bench_log.write_text("")
-        manage(["compile_translations"], env, bench_log)
-        step(" ".join(["python -m bench", *bench_args]))
-        proc = subprocess.Popen(
-            [PYTHON, "-m", "bench", *bench_args], cwd=ROOT, env=env, preexec_fn=_child_preexec
-        )
-        while proc.poll() is None:
-            if stop_requested():
-                proc.send_signal(signal.SIGTERM)
-                proc.wait()
-                break
-            time.sleep(0.2)
-        code = proc.returncode
-        if code < 0:
-            code = 128 - code
-    except Interrupted:
-        say()
-        code = 130
-    except StackError as exc:
-        say(f"error: {exc}")
-        code = exc.code
-    finally:
-        services.stop()
-    return code
+    return run_with_services(
+        "bench.settings",
+        2,
+        "bench-setup.log",
+        " ".join(["python -m bench", *bench_args]),
+        [PYTHON, "-m", "bench", *bench_args],
+    )
 
 
 def cmd_services() -> int:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.reference.forms import PerimeterField
 
 from .models import Dispositif, Membership
+from .services import DISPOSITIF_FIELDS
 
 
 class MembershipInline(admin.TabularInline):
@@ -23,20 +24,7 @@ class DispositifAdminForm(forms.ModelForm):
 
     class Meta:
         model = Dispositif
-        fields = [
-            "name",
-            "slug",
-            "region",
-            "departements",
-            "perimeter",
-            "carrier",
-            "launch_date",
-            "status",
-            "advance_min",
-            "advance_max",
-            "follow_up_years",
-            "stale_after_days",
-        ]
+        fields = list(DISPOSITIF_FIELDS)
 
 
 @admin.register(Dispositif)

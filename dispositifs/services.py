@@ -24,6 +24,7 @@ DISPOSITIF_FIELDS = (
     "advance_min",
     "advance_max",
     "follow_up_years",
+    "stale_after_days",
 )
 MEMBERSHIP_FIELDS = (
     "organisation",

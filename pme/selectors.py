@@ -59,7 +59,13 @@ from .models import (
     follow_up_overdue,
     reopen_stage,
 )
-from .services import FOLLOW_UP_FIELDS, FOLLOW_UP_STAGES, PROJECT_FIELDS, follow_up_due_date
+from .services import (
+    COMPANY_FIELDS,
+    FOLLOW_UP_FIELDS,
+    FOLLOW_UP_STAGES,
+    PROJECT_FIELDS,
+    follow_up_due_date,
+)
 
 # ---------------------------------------------------------------------------------------
 # Who sees what
@@ -172,19 +178,7 @@ def company_list(user, action: str = Action.VIEW_COMPANY):
 COMPANY_ROW_COLUMNS = (
     "id",
     "dispositif_id",
-    "siren",
-    "siret",
-    "name",
-    "naf_code",
-    "creation_date",
-    "headcount",
-    "turnover",
-    "commune_code",
-    "commune_name",
-    "contact_name",
-    "contact_role",
-    "contact_email",
-    "contact_phone",
+    *COMPANY_FIELDS,
     "eligibility_exception",
     "exception_reason",
     "created_at",
