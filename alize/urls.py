@@ -31,4 +31,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler404 = "alize.error_views.not_found"
 handler500 = "alize.error_views.server_error"

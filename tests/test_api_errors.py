@@ -174,3 +174,13 @@ def test_an_application_error_rolls_the_request_back(db):
     with transaction.atomic():
         exception_handler(ApplicationError("Refusé."), {})
         assert transaction.get_rollback()
+
+
+def test_an_unknown_api_address_answers_404_in_the_error_shape(world, settings):
+    settings.DEBUG = False
+    api = api_client_for(world.animateur_a)
+    response = api.get("/api/v1/projects/1/no-such-action/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"message", "code", "fields", "extra"} and body["code"] == "not_found"

@@ -40,6 +40,10 @@ class CommuneInput(forms.TextInput):
         return html + format_html('<datalist id="{}"></datalist>', list_id)
 
 
+class _Typed(str):
+    """A value as the user typed it in a bound form (never read as a stored INSEE code)."""
+
+
 class CommuneField(forms.CharField):
     """One commune: cleans to its INSEE code; an unknown value or a postal code shared by
     several communes is a field error that names the candidates."""
@@ -51,7 +55,15 @@ class CommuneField(forms.CharField):
         kwargs.setdefault("help_text", _("Code postal, nom ou code INSEE de la commune."))
         super().__init__(**kwargs)
 
+    def bound_data(self, data, initial):
+        """What the user typed is shown back exactly as typed: a postal code that is also
+        another commune's INSEE code (59300) must not turn into that commune."""
+        data = super().bound_data(data, initial)
+        return _Typed(data) if isinstance(data, str) else data
+
     def prepare_value(self, value):
+        if isinstance(value, _Typed):
+            return str(value)
         if value and re.fullmatch(r"\d{5}|2[AB]\d{3}", str(value)):
             commune = communes_by_code([value]).get(value)
             if commune is not None:

@@ -139,6 +139,12 @@ def test_company_form_turns_a_postal_code_into_a_choice_and_a_pick_into_the_inse
     errors = response.context["form"].errors["commune_code"][0]
     assert "Valenciennes (59606)" in errors and "Famars (59221)" in errors
     assert not Company.unscoped_objects.exists()
+    # The field shows back what was typed, never the commune whose INSEE code is 59300
+    # (Hem-Lenglet): sending the form again as it stands must not pick that commune.
+    html = response.content.decode()
+    assert 'name="commune_code" value="59300"' in html and 'Hem-Lenglet (59300)"' not in html
+    again = web_a.post(reverse("pme:company-create"), COMPANY_POST | {"commune_code": "59300"})
+    assert again.status_code == 400 and not Company.unscoped_objects.exists()
 
     web_a.post(
         reverse("pme:company-create"), COMPANY_POST | {"commune_code": "Valenciennes (59606)"}
