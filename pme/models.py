@@ -16,8 +16,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from alize.constraints import FieldCheckConstraint
@@ -198,52 +198,79 @@ class Company(TenantModel):
 
     def eligibility(self, on: dt.date | None = None) -> Eligibility:
         """Older than three years, SME size, commune inside the dispositif's perimeter."""
-        age = self.age_years(on)
-        if self.headcount >= SME_MAX_HEADCOUNT or (
-            self.turnover is not None and self.turnover > SME_MAX_TURNOVER
-        ):
-            size = CheckStatus.FAILED
-        elif self.turnover is None:
-            size = CheckStatus.UNKNOWN
-        else:
-            size = CheckStatus.PASSED
-        perimeter = self.dispositif.perimeter
-        checks = [
-            EligibilityCheck(
-                "age",
-                CheckStatus.PASSED if age >= MIN_AGE_YEARS else CheckStatus.FAILED,
-                ngettext(
-                    "Créée il y a %(age)s an (au moins %(min)s requis).",
-                    "Créée il y a %(age)s ans (au moins %(min)s requis).",
-                    age,
-                )
-                % {"age": age, "min": MIN_AGE_YEARS},
-            ),
-            EligibilityCheck(
-                "size",
-                size,
-                (
-                    _(
-                        "Effectif %(headcount)s (moins de %(max)s salariés) ; chiffre d'affaires "
-                        "inconnu, à vérifier (50 M€ au plus)."
-                    )
-                    if size == CheckStatus.UNKNOWN
-                    else _("Effectif %(headcount)s (moins de %(max)s salariés, CA ≤ 50 M€).")
-                )
-                % {"headcount": self.headcount, "max": SME_MAX_HEADCOUNT},
-            ),
-            EligibilityCheck(
-                "perimeter",
-                CheckStatus.PASSED if self.commune_code in perimeter else CheckStatus.FAILED,
-                (
-                    _("La commune %(code)s est dans le périmètre du dispositif.")
-                    if self.commune_code in perimeter
-                    else _("La commune %(code)s est hors du périmètre du dispositif.")
-                )
-                % {"code": self.commune_code},
-            ),
-        ]
-        return Eligibility(checks, self.eligibility_exception, self.exception_reason)
+        return eligibility_of(
+            age=self.age_years(on),
+            headcount=self.headcount,
+            turnover=self.turnover,
+            commune_code=self.commune_code,
+            in_perimeter=self.commune_code in self.dispositif.perimeter,
+            exception=self.eligibility_exception,
+            exception_reason=self.exception_reason,
+        )
+
+
+class EligibilityTexts:
+    """The eligibility messages in the active language, each template translated once: a
+    list builds one for its page instead of translating three messages per row."""
+
+    def __init__(self):
+        self.size_unknown = gettext(
+            "Effectif %(headcount)s (moins de %(max)s salariés) ; chiffre d'affaires "
+            "inconnu, à vérifier (50 M€ au plus)."
+        )
+        self.size = gettext("Effectif %(headcount)s (moins de %(max)s salariés, CA ≤ 50 M€).")
+        self.inside = gettext("La commune %(code)s est dans le périmètre du dispositif.")
+        self.outside = gettext("La commune %(code)s est hors du périmètre du dispositif.")
+        self._age: dict[int, str] = {}
+
+    def age(self, age: int) -> str:
+        if age not in self._age:
+            self._age[age] = ngettext(
+                "Créée il y a %(age)s an (au moins %(min)s requis).",
+                "Créée il y a %(age)s ans (au moins %(min)s requis).",
+                age,
+            ) % {"age": age, "min": MIN_AGE_YEARS}
+        return self._age[age]
+
+
+def eligibility_of(
+    *,
+    age: int,
+    headcount: int,
+    turnover: Decimal | None,
+    commune_code: str,
+    in_perimeter: bool,
+    exception: bool,
+    exception_reason: str,
+    texts: EligibilityTexts | None = None,
+) -> Eligibility:
+    """The three criteria from a company's values (``Company.eligibility`` and the lists)."""
+    texts = texts or EligibilityTexts()
+    if headcount >= SME_MAX_HEADCOUNT or (turnover is not None and turnover > SME_MAX_TURNOVER):
+        size = CheckStatus.FAILED
+    elif turnover is None:
+        size = CheckStatus.UNKNOWN
+    else:
+        size = CheckStatus.PASSED
+    checks = [
+        EligibilityCheck(
+            "age",
+            CheckStatus.PASSED if age >= MIN_AGE_YEARS else CheckStatus.FAILED,
+            texts.age(age),
+        ),
+        EligibilityCheck(
+            "size",
+            size,
+            (texts.size_unknown if size == CheckStatus.UNKNOWN else texts.size)
+            % {"headcount": headcount, "max": SME_MAX_HEADCOUNT},
+        ),
+        EligibilityCheck(
+            "perimeter",
+            CheckStatus.PASSED if in_perimeter else CheckStatus.FAILED,
+            (texts.inside if in_perimeter else texts.outside) % {"code": commune_code},
+        ),
+    ]
+    return Eligibility(checks, exception, exception_reason)
 
 
 class ProjectType(models.TextChoices):

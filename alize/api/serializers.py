@@ -1,9 +1,13 @@
 """Serializer bases: the tenant is set once on create and never changed, and personal data
 goes only to those who manage the row."""
 
+import datetime as dt
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from alize.tenancy import dispositif_ids, may, tenant_model
 
@@ -104,6 +108,51 @@ class OptionalChoiceField(serializers.ChoiceField):
         return None if value in ("", None) else super().to_representation(value)
 
 
+def _iso_datetime(field: serializers.DateTimeField):
+    """``field.to_representation`` for aware datetimes, with the field's time zone looked up
+    once (per request) rather than once per value."""
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    if zone is None or not isinstance(output_format, str) or output_format.lower() != ISO_8601:
+        return field.to_representation
+
+    def convert(value):
+        if isinstance(value, str) or value.tzinfo is None:
+            return field.to_representation(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return convert
+
+
+def _iso_date(field: serializers.DateField):
+    """``field.to_representation`` for dates in ISO 8601 without its per-value checks."""
+    output_format = getattr(field, "format", api_settings.DATE_FORMAT)
+    if not isinstance(output_format, str) or output_format.lower() != ISO_8601:
+        return field.to_representation
+
+    def convert(value):
+        return value.isoformat() if type(value) is dt.date else field.to_representation(value)
+
+    return convert
+
+
+def _plain_decimal(field: serializers.DecimalField):
+    """``field.to_representation`` for decimals already at the field's places (as the
+    database returns them): the quantizing is skipped, the string is the same."""
+    coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    if not coerce or field.localize or field.normalize_output or field.decimal_places is None:
+        return field.to_representation
+    exponent = -field.decimal_places
+
+    def convert(value):
+        if type(value) is Decimal and value.as_tuple().exponent == exponent:
+            return f"{value:f}"
+        return field.to_representation(value)
+
+    return convert
+
+
 class RowSerializer:
     """The JSON of ``serializer_class`` for plain rows (``values()`` dicts) of a list page.
 
@@ -126,17 +175,37 @@ class RowSerializer:
         serializers.DecimalField,
         serializers.TimeField,
     )
+    FAST = {
+        serializers.DateTimeField: _iso_datetime,
+        serializers.DateField: _iso_date,
+        serializers.DecimalField: _plain_decimal,
+    }
+    # The readable fields of each serializer class: they hold no state of the request, so
+    # they are built once per process instead of once per request.
+    _fields: dict[type, list] = {}
+
+    @classmethod
+    def readable_fields(cls, serializer_class, context: dict) -> list:
+        fields = cls._fields.get(serializer_class)
+        if fields is None:
+            fields = [
+                (name, field)
+                for name, field in serializer_class(context=context).fields.items()
+                if not field.write_only
+            ]
+            cls._fields[serializer_class] = fields
+        return fields
 
     def __init__(self, serializer_class, *, context: dict, computed: dict | None = None):
         computed = computed or {}
         self.plan = []
-        for name, field in serializer_class(context=context).fields.items():
-            if field.write_only:
-                continue
+        for name, field in self.readable_fields(serializer_class, context):
             if name in computed:
                 self.plan.append((name, computed[name], True))
             elif isinstance(field, self.CONVERTED):
-                self.plan.append((name, field.to_representation, False))
+                fast = self.FAST.get(type(field))
+                convert = fast(field) if fast else field.to_representation
+                self.plan.append((name, convert, False))
             elif isinstance(field, self.COPIED):
                 self.plan.append((name, None, False))
             else:

@@ -4,7 +4,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -80,14 +81,24 @@ def project_committee_passages(project):
     )
 
 
+def _count_of(queryset, outer: str):
+    """The number of rows of ``queryset`` whose ``outer`` is the outer committee, as a
+    correlated subquery: evaluated for the shown page only, where a join would group every
+    committee before the page is cut."""
+    counts = (
+        queryset.filter(**{outer: OuterRef("pk")}).order_by().values(outer).annotate(n=Count("id"))
+    )
+    return Coalesce(Subquery(counts.values("n"), output_field=IntegerField()), Value(0))
+
+
 def committee_list(user):
     """Committees the user may read, with dispositif, host and agenda counts (one query)."""
     return (
         Committee.objects.for_user(user, Action.VIEW_COMMITTEE)
         .select_related("dispositif", "host")
         .annotate(
-            item_count=Count("items", distinct=True),
-            decision_count=Count("items__decision", distinct=True),
+            item_count=_count_of(AgendaItem.objects.all(), "committee"),
+            decision_count=_count_of(Decision.objects.all(), "item__committee"),
         )
     )
 

@@ -18,10 +18,12 @@ from partners.reference.selectors import naf_label
 from ..models import (
     TRANSITIONS,
     Company,
+    EligibilityTexts,
     JobsFollowUp,
     Project,
     Stage,
     StageTransition,
+    eligibility_of,
     years_between,
 )
 from ..services import FOLLOW_UP_FIELDS
@@ -154,48 +156,23 @@ class ProjectSerializer(CreateOnlyFieldsMixin, TenantSerializer):
         return company
 
 
-class _RowPerimeter:
-    """The dispositif as ``Company.eligibility`` reads it: only whether the commune is in."""
-
-    __slots__ = ("perimeter",)
-
-    def __init__(self, commune_code: str, inside: bool):
-        self.perimeter = (commune_code,) if inside else ()
-
-
-class _CompanyRow:
-    """What ``Company.eligibility`` reads, taken from a plain row (``company_rows``), so
-    the list gives the model's own checks and messages."""
-
-    __slots__ = (
-        "creation_date",
-        "headcount",
-        "turnover",
-        "commune_code",
-        "dispositif",
-        "eligibility_exception",
-        "exception_reason",
-    )
-
-    def __init__(self, row: dict):
-        self.creation_date = row["creation_date"]
-        self.headcount = row["headcount"]
-        self.turnover = row["turnover"]
-        self.commune_code = row["commune_code"]
-        self.dispositif = _RowPerimeter(row["commune_code"], row["in_perimeter"])
-        self.eligibility_exception = row["eligibility_exception"]
-        self.exception_reason = row["exception_reason"]
-
-    def age_years(self, on=None):
-        return years_between(self.creation_date, on or timezone.localdate())
-
-
 def company_row_serializer(context: dict) -> RowSerializer:
-    """``CompanySerializer``'s JSON for the rows of ``selectors.company_rows``."""
+    """``CompanySerializer``'s JSON for the rows of ``selectors.company_rows``; the
+    eligibility messages are translated once per request."""
     today = timezone.localdate()
+    texts = EligibilityTexts()
 
     def eligibility(row):
-        result = Company.eligibility(_CompanyRow(row), today)
+        result = eligibility_of(
+            age=years_between(row["creation_date"], today),
+            headcount=row["headcount"],
+            turnover=row["turnover"],
+            commune_code=row["commune_code"],
+            in_perimeter=row["in_perimeter"],
+            exception=row["eligibility_exception"],
+            exception_reason=row["exception_reason"],
+            texts=texts,
+        )
         return {
             "criteria_met": result.criteria_met,
             "to_check": result.to_check,
