@@ -101,6 +101,7 @@ clean-data: stop
 messages: venv
 	@$(PY) manage.py makemessages -l en --no-obsolete --no-location \
 		--ignore=.venv --ignore=.local --ignore=staticfiles --ignore=tests
+	@$(PY) manage.py sync_french_plurals
 	@$(PY) manage.py compile_translations
 
 # Longer OpenAPI fuzzing than `make test` runs: new random examples on every run.

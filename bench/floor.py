@@ -197,7 +197,7 @@ def company_json(row, today: dt.date, labels: dict[str, str]) -> dict:
         )
     else:
         size_message = f"Effectif {headcount} (moins de {SME_MAX_HEADCOUNT} salariés, CA ≤ 50 M€)."
-    year_word = "an" if age == 1 else "ans"
+    year_word = "an" if age <= 1 else "ans"  # French: 0 and 1 are singular
     place = "dans le" if inside else "hors du"
     checks = [
         check(

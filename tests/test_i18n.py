@@ -44,3 +44,25 @@ def test_english_catalogue_holds_every_string_of_the_code(tmp_path):
         shutil.copy(saved, PO_FILE)
     committed = {e.msgid for e in polib.pofile(str(PO_FILE)) if not e.obsolete}
     assert sorted(extracted - committed) == [], "run `make messages` and translate the new strings"
+
+
+def test_french_catalogue_gives_every_plural_string_the_french_rule():
+    """0 is singular in French (« 0 dossier »); the French catalogue holds every plural
+    string of the code under that rule (``make messages`` writes it)."""
+    import polib
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    from alize.management.commands.sync_french_plurals import french_plurals_catalogue
+
+    expected = french_plurals_catalogue(polib.pofile(str(PO_FILE)))
+    french = polib.pofile(str(PO_FILE.parent.parent.parent / "fr" / "LC_MESSAGES" / "django.po"))
+    assert french.metadata["Plural-Forms"] == "nplurals=2; plural=(n > 1);"
+    assert [(e.msgid, e.msgid_plural, e.msgstr_plural) for e in french] == [
+        (e.msgid, e.msgid_plural, e.msgstr_plural) for e in expected
+    ]
+    with translation.override("fr"):
+        assert ngettext("%(n)s dossier", "%(n)s dossiers", 0) % {"n": 0} == "0 dossier"
+        assert ngettext("%(n)s dossier", "%(n)s dossiers", 2) % {"n": 2} == "2 dossiers"
+    with translation.override("en"):
+        assert ngettext("%(n)s dossier", "%(n)s dossiers", 0) % {"n": 0} == "0 dossiers"
