@@ -36,10 +36,6 @@ def register_panel(page: str, *, order: int = 100):
     return register
 
 
-def panels_for(page: str) -> list[Panel]:
-    return list(_PANELS.get(page, ()))
-
-
 def render_panels(page: str, request, obj=None) -> list[dict]:
     """The contexts of the panels of ``page`` that have something to show."""
     rendered = []

@@ -3,7 +3,7 @@
 from alize.navigation import entries_for
 
 from .models import Role
-from .roles import has_role, roles_of
+from .roles import roles_of
 
 
 def navigation(request):
@@ -14,5 +14,4 @@ def navigation(request):
     return {
         "navigation": entries_for(request),
         "user_roles": sorted(str(labels[r]) for r in roles_of(user)),
-        "is_coordinator": has_role(user, Role.NATIONAL_COORDINATOR),
     }

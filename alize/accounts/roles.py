@@ -6,8 +6,6 @@ What a role lets a person do, and where, is the access policy's business
 
 from __future__ import annotations
 
-from .models import Role
-
 
 def assignments(user) -> list:
     """The user's role assignments, loaded once per user object."""
@@ -22,11 +20,3 @@ def assignments(user) -> list:
 
 def roles_of(user) -> set[str]:
     return {a.role for a in assignments(user)}
-
-
-def has_role(user, *roles: str) -> bool:
-    return bool(roles_of(user) & set(roles))
-
-
-def is_coordinator(user) -> bool:
-    return has_role(user, Role.NATIONAL_COORDINATOR)
