@@ -36,7 +36,7 @@ def test_lockout_after_repeated_failures(world, client):
     response = client.post(
         reverse("login"), {"email": world.animateur_a.email, "password": "secret-password"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 429
     assert "_auth_user_id" not in client.session
 
 

@@ -41,8 +41,9 @@ def test_victim_still_logs_in_from_another_ip_while_the_attacker_ip_is_locked(wo
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         assert login(client, email, "wrong", ATTACKER).status_code == 400
     locked = login(client, email, PASSWORD, ATTACKER)
-    assert locked.status_code == 400
-    assert "Trop de tentatives" in locked.content.decode()
+    assert locked.status_code == 429
+    assert locked["Retry-After"] == str(int(settings.LOGIN_FAILURE_WINDOW.total_seconds()))
+    assert "Trop de tentatives échouées : réessayez dans 15 minutes." in locked.content.decode()
     assert not logged_in(client)
 
     assert login(client, email, PASSWORD, VICTIM).status_code == 302
@@ -53,7 +54,7 @@ def test_lock_lifts_after_the_cool_off(world, client):
     email = world.coordinator.email
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         login(client, email, "wrong", ATTACKER)
-    assert login(client, email, PASSWORD, ATTACKER).status_code == 400
+    assert login(client, email, PASSWORD, ATTACKER).status_code == 429
     LoginFailure.objects.update(at=timezone.now() - settings.LOGIN_FAILURE_WINDOW)
     assert login(client, email, PASSWORD, ATTACKER).status_code == 302
 
@@ -63,7 +64,7 @@ def test_one_ip_spraying_many_accounts_gets_locked(world, client):
         login(client, f"sprayed-{n}@example.org", "wrong", ATTACKER)
     # A real account with its right password is refused from the spraying IP...
     response = login(client, world.animateur_a.email, PASSWORD, ATTACKER)
-    assert response.status_code == 400
+    assert response.status_code == 429
     assert not logged_in(client)
     assert not LoginFailure.objects.filter(email=world.animateur_a.email).exists()
     # ...and accepted from anywhere else.

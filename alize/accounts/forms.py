@@ -1,6 +1,7 @@
 """Login form: e-mail and password, with a lockout message."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
@@ -25,9 +26,11 @@ class LoginForm(forms.Form):
         email, password = cleaned.get("email"), cleaned.get("password")
         if email and password:
             if is_locked_out(email, client_ip(self.request)):
+                minutes = int(settings.LOGIN_FAILURE_WINDOW.total_seconds() // 60)
                 raise forms.ValidationError(
-                    _("Trop de tentatives échouées : réessayez dans quelques minutes."),
+                    _("Trop de tentatives échouées : réessayez dans %(minutes)s minutes."),
                     code="locked_out",
+                    params={"minutes": minutes},
                 )
             self.user = authenticate(self.request, email=email, password=password)
             if self.user is None or not self.user.is_active:

@@ -1,5 +1,6 @@
 """Login, logout and the home page, whose panels depend on the user's roles."""
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import LogoutView as DjangoLogoutView
@@ -35,9 +36,14 @@ def login_view(request):
                 next_url = ""
             return redirect(next_url or "home")
         status = 400
-    return render(
+        if form.has_error("__all__", code="locked_out"):
+            status = 429  # too many failures from this address and IP: come back later
+    response = render(
         request, "registration/login.html", {"form": form, "next": next_url}, status=status
     )
+    if status == 429:
+        response["Retry-After"] = str(int(settings.LOGIN_FAILURE_WINDOW.total_seconds()))
+    return response
 
 
 class LogoutView(DjangoLogoutView):
