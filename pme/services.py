@@ -261,6 +261,13 @@ def _move(
     current = locked.stage
     if not reopening:
         _check_move(current, to_stage)
+    return _record_move(project, locked, to_stage, by=by, comment=comment, **dates)
+
+
+def _record_move(project: Project, locked: Project, to_stage: str, *, by, comment: str, **dates):
+    """Save the locked row's new stage (and dates), add the timeline entry, and bring the
+    caller's ``project`` up to date; the caller has locked the row and checked the move."""
+    current = locked.stage
     now = timezone.now()
     locked.stage = to_stage
     locked.stage_changed_at = now
@@ -398,22 +405,7 @@ def project_correct_committee_outcome(
     approved_on = committee_date if to_stage == Stage.APPROVED else None
     if current == Stage.APPROVED:
         FollowUpReminder.objects.filter(project=locked, resolved_at__isnull=True).delete()
-    now = timezone.now()
-    locked.stage = to_stage
-    locked.stage_changed_at = now
-    locked.approved_on = approved_on
-    locked.save(update_fields=["stage", "stage_changed_at", "approved_on", "updated_at"])
-    StageTransition.objects.create(
-        dispositif_id=locked.dispositif_id,
-        project=locked,
-        from_stage=current,
-        to_stage=to_stage,
-        by=by,
-        at=now,
-        comment=comment,
-    )
-    project.stage, project.stage_changed_at, project.approved_on = to_stage, now, approved_on
-    return project
+    return _record_move(project, locked, to_stage, by=by, comment=comment, approved_on=approved_on)
 
 
 def follow_up_due_date(project: Project, year: int) -> dt.date | None:
