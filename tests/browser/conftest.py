@@ -47,6 +47,26 @@ def page(chromium, live_server):
         context.close()
 
 
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(chromium, live_server):
+    """A page at phone width (390×844)."""
+    context = chromium.new_context(locale="fr-FR", base_url=live_server.url, viewport=PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def width_of(page) -> int:
+    """The page's laid-out width in CSS pixels (wider than the viewport: it scrolls sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
 def log_in(page, email, password="secret-password"):
     page.goto("/connexion/")
     page.fill("input[name=email]", email)

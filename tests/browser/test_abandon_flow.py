@@ -5,24 +5,12 @@ import pytest
 
 from alize.tenancy import scope
 from pme.models import Project, Stage, StageTransition
-from tests.browser.conftest import log_in
-from tests.browser.test_phone_layout import PHONE, width_of
+from tests.browser.conftest import PHONE, log_in, width_of
 from tests.factories import project_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 REASON = "L'entreprise a été rachetée par un groupe qui reprend le projet en interne."
-
-
-@pytest.fixture
-def phone(chromium, live_server):
-    context = chromium.new_context(locale="fr-FR", base_url=live_server.url, viewport=PHONE)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def stage_of(project) -> str:

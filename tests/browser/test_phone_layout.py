@@ -7,23 +7,10 @@ import pytest
 from alize.tenancy import scope
 from dispositifs.committees.models import AgendaItem
 from pme.models import Stage
-from tests.browser.conftest import log_in
+from tests.browser.conftest import PHONE, log_in, width_of
 from tests.factories import CompanyFactory, project_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def phone(chromium, live_server):
-    context = chromium.new_context(locale="fr-FR", base_url=live_server.url, viewport=PHONE)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 @pytest.fixture
@@ -41,10 +28,6 @@ def pipeline(world):
         project.save()
         committee = AgendaItem.objects.get(project=project).committee
     return company, project, committee
-
-
-def width_of(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
 
 
 def test_main_flow_fits_a_phone_and_the_menu_opens(phone, world, pipeline):
