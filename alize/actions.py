@@ -19,3 +19,6 @@ class Action(StrEnum):
     MANAGE_NETWORK = "manage_network"  # create and change dispositifs (national)
     VIEW_DIRECTORY = "view_directory"  # the organisations directory
     MANAGE_DIRECTORY = "manage_directory"  # change organisations (national)
+    VIEW_MISSION = "view_mission"  # skill missions and their hour logs
+    RESPOND_MISSION = "respond_mission"  # a firm accepts, declines, assigns; manages experts
+    LOG_HOURS = "log_hours"  # an expert logs hours on their own missions

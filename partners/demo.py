@@ -6,7 +6,7 @@ from __future__ import annotations
 from alize.accounts.models import Role
 from alize.demo import DEMO_DOMAIN, Log, demo_role, demo_user, register_logins, register_seeder
 
-from .models import Organisation, OrganisationKind, Skill
+from .models import NATIONAL_SKILLS, Organisation, OrganisationKind, Skill
 
 FIRMS = {
     "edf": ("EDF", "552081317"),
@@ -37,19 +37,13 @@ SHARED_PARTNERS = [
     ("credit-agricole", "Crédit Agricole", OrganisationKind.BANK, "financial_partner"),
 ]
 
+# The national vocabulary (created by a migration, see ``NATIONAL_SKILLS``) and a few more
+# the demo projects use.
 SKILLS = [
-    ("qualite", "Qualité"),
-    ("export", "Export et international"),
-    ("lean-production", "Lean et organisation de la production"),
-    ("rh-recrutement", "Ressources humaines et recrutement"),
-    ("marketing", "Marketing et action commerciale"),
-    ("finance", "Finance et gestion"),
-    ("achats", "Achats et logistique"),
-    ("informatique", "Informatique et numérique"),
+    *NATIONAL_SKILLS,
     ("securite-environnement", "Sécurité et environnement"),
     ("recherche-developpement", "Recherche et développement"),
     ("maintenance", "Maintenance industrielle"),
-    ("energie", "Efficacité énergétique"),
 ]
 
 

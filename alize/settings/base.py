@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "dispositifs",
     "pme",
     "dispositifs.committees",
+    "partners.missions",
     "loans",
     "reporting",
 ]

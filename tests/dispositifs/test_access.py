@@ -26,6 +26,9 @@ EXPECTED = {
         Action.MANAGE_NETWORK: NONE,
         Action.VIEW_DIRECTORY: EVERY,
         Action.MANAGE_DIRECTORY: NONE,
+        Action.VIEW_MISSION: A,
+        Action.RESPOND_MISSION: NONE,
+        Action.LOG_HOURS: NONE,
     },
     "member_a": {
         Action.VIEW_DISPOSITIF: A,
@@ -37,14 +40,21 @@ EXPECTED = {
         Action.MANAGE_NETWORK: NONE,
         Action.VIEW_DIRECTORY: NONE,
         Action.MANAGE_DIRECTORY: NONE,
+        Action.VIEW_MISSION: NONE,
+        Action.RESPOND_MISSION: NONE,
+        Action.LOG_HOURS: NONE,
     },
     "correspondent_a": {
         **dict.fromkeys(Action, NONE),
         Action.VIEW_DISPOSITIF: A,
+        Action.VIEW_MISSION: A,
+        Action.RESPOND_MISSION: A,
     },
     "expert_a": {
         **dict.fromkeys(Action, NONE),
         Action.VIEW_DISPOSITIF: A,
+        Action.VIEW_MISSION: A,
+        Action.LOG_HOURS: A,
     },
     "api_client_a": {
         Action.VIEW_DISPOSITIF: A,
@@ -56,6 +66,9 @@ EXPECTED = {
         Action.MANAGE_NETWORK: NONE,
         Action.VIEW_DIRECTORY: EVERY,
         Action.MANAGE_DIRECTORY: NONE,
+        Action.VIEW_MISSION: NONE,
+        Action.RESPOND_MISSION: NONE,
+        Action.LOG_HOURS: NONE,
     },
     "no_role": dict.fromkeys(Action, NONE),
 }
