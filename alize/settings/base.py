@@ -244,6 +244,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pme.tasks.refresh_due_follow_ups",
         "schedule": crontab(hour=6, minute=0),
     },
+    "missions-monthly-reminder": {
+        "task": "missions.tasks.send_monthly_reminders",
+        "schedule": crontab(day_of_month=25, hour=9, minute=0),
+    },
 }
 
 # API request bodies (alize.api.parsers.BoundedJSONParser).

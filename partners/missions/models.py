@@ -373,3 +373,31 @@ class ClosedMonth(TenantModel):
 
     def __str__(self):
         return self.month.strftime("%Y-%m")
+
+
+class FirmMonthHours(TenantModel):
+    """Hours a firm delivered in a dispositif in one month: a running total kept by the
+    hour-log services in the same transaction as the logs (an upsert that adds the change),
+    so the fatigue view and the firm portal sum a few hundred rows, not a million logs."""
+
+    firm = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("entreprise partenaire"),
+    )
+    month = models.DateField(_("mois"))
+    hours = models.DecimalField(_("heures"), max_digits=10, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("heures mensuelles d'une entreprise")
+        verbose_name_plural = _("heures mensuelles des entreprises")
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispositif", "firm", "month"], name="firm_month_hours_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.firm_id} {self.month:%Y-%m}: {self.hours} h"
