@@ -101,6 +101,7 @@ def test_the_demo_seeds_in_layer_order():
         "dispositifs.demo.seed_dispositif_logins",
         "dispositifs.committees.demo.seed_pipeline",
         "pme.demo.seed_follow_up_reminders",
+        "partners.missions.demo.seed_missions",
     ]
 
 
@@ -299,12 +300,24 @@ def pipeline_fingerprint(dispositif):
 def test_the_same_seed_gives_the_same_pipeline(demo_db):
     from dispositifs.committees.demo import CommitteeStorySeeder
     from dispositifs.committees.models import AgendaItem, Attendance
+    from partners.missions import models as missions
     from pme.models import JobsFollowUp
 
     spec = next(spec for spec in DISPOSITIFS if spec.slug == "valenciennes")
     with scope(every_dispositif=True, reason="test referee"):
         dispositif = Dispositif.objects.get(slug=spec.slug)
         before = pipeline_fingerprint(dispositif)
+        # The missions hang on the decisions: they go first.
+        missions.HourLog.objects.filter(dispositif=dispositif, corrects__isnull=False).delete()
+        for model in (
+            missions.HourLog,
+            missions.FirmMonthHours,
+            missions.MissionAssignment,
+            missions.MissionTransition,
+            missions.ClosedMonth,
+            missions.SkillMission,
+        ):
+            model.objects.filter(dispositif=dispositif).delete()
         for model in (
             PartnerCommitment,
             Decision,
@@ -319,3 +332,31 @@ def test_the_same_seed_gives_the_same_pipeline(demo_db):
             model.objects.filter(dispositif=dispositif).delete()
         CommitteeStorySeeder(spec, dispositif, timezone.localdate()).run()
         assert pipeline_fingerprint(dispositif) == before
+
+
+def test_missions_in_every_state_with_a_year_of_hours(demo_db):
+    from partners.missions.models import ClosedMonth, HourLog, MissionStatus, SkillMission
+    from partners.missions.selectors import firm_year_figures
+    from partners.models import Expert, Organisation
+
+    today = timezone.localdate()
+    with scope(every_dispositif=True, reason="test referee"):
+        for dispositif in every_demo_dispositif():
+            statuses = set(
+                SkillMission.objects.filter(dispositif=dispositif).values_list("status", flat=True)
+            )
+            assert {"proposed", "accepted", "in_progress", "completed"} <= statuses
+            assert statuses & {"declined", "cancelled"}
+            assert ClosedMonth.objects.filter(dispositif=dispositif).exists()
+        assert set(SkillMission.objects.values_list("status", flat=True)) == set(MissionStatus)
+        assert SkillMission.objects.filter(cross_territory=True, status="in_progress").exists()
+        oldest = HourLog.objects.order_by("date").values_list("date", flat=True).first()
+        assert oldest <= today - dt.timedelta(days=300)
+        assert HourLog.objects.filter(kind="adjustment").exists()
+        firms = Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM)
+        figures = firm_year_figures(firm_ids=firms.values_list("pk", flat=True), year=today.year)
+        over = {f.name for f in figures.values() if f.delivered > f.pledged}
+        assert "Valti" in over and len(over) < len(figures)
+    for firm in firms:
+        login = Expert.objects.get(email=f"expert.{firm.slug}@demo.alize.fr")
+        assert login.user.email == login.email
