@@ -41,8 +41,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Exists, Max, OuterRef, Prefetch, Q, Sum
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, Sum
 from django.http import Http404
 
 from dispositifs.access import Action, dispositif_ids, row_reach
@@ -85,6 +86,80 @@ def mission_queryset(user, action: str = Action.VIEW_MISSION):
             Exists(MissionAssignment.objects.filter(mission=OuterRef("pk"), expert__user=user))
         )
     return queryset.filter(condition)
+
+
+def _expert_ids():
+    return ArraySubquery(
+        MissionAssignment.objects.filter(mission=OuterRef("pk"))
+        .order_by("expert_id")
+        .values("expert_id")
+    )
+
+
+def mission_api_queryset(user, action: str = Action.VIEW_MISSION):
+    """Missions for the API: with their project, firm and skill, and ``expert_ids``."""
+    return (
+        mission_queryset(user, action)
+        .select_related("project", "firm", "skill", "dispositif")
+        .annotate(expert_ids=_expert_ids())
+    )
+
+
+MISSION_ROW_COLUMNS = (
+    "id",
+    "dispositif_id",
+    "project_id",
+    "decision_id",
+    "firm_id",
+    "skill_id",
+    "objective",
+    "planned_hours",
+    "starts_on",
+    "ends_on",
+    "status",
+    "cross_territory",
+    "decline_reason",
+    "sme_evaluation",
+    "sme_rating",
+    "expert_evaluation",
+    "expert_rating",
+    "proposed_at",
+    "status_changed_at",
+)
+
+
+def mission_rows(queryset):
+    """Plain rows of a missions list (one query): the mission's columns, its dispositif's
+    slug, project title, firm and skill names, and its experts' ids."""
+    return queryset.values(
+        *MISSION_ROW_COLUMNS,
+        dispositif_slug=F("dispositif__slug"),
+        project_title=F("project__title"),
+        firm_name=F("firm__name"),
+        skill_name=F("skill__name"),
+        expert_ids=_expert_ids(),
+    )
+
+
+HOUR_LOG_ROW_COLUMNS = (
+    "id",
+    "dispositif_id",
+    "mission_id",
+    "expert_id",
+    "date",
+    "hours",
+    "kind",
+    "corrects_id",
+    "note",
+    "reason",
+    "created_at",
+    "updated_at",
+)
+
+
+def hour_log_rows(queryset):
+    """Plain rows of an hour-log list (one query) with the dispositif's slug."""
+    return queryset.values(*HOUR_LOG_ROW_COLUMNS, dispositif_slug=F("dispositif__slug"))
 
 
 def mission_get(user, pk, action: str = Action.VIEW_MISSION) -> SkillMission:
