@@ -48,7 +48,15 @@ from django.http import Http404
 
 from dispositifs.access import Action, dispositif_ids, row_reach
 from dispositifs.models import Dispositif, Membership, MembershipKind
-from partners.models import Expert, ExpertRate, Organisation, OrganisationKind, Skill
+from partners.models import (
+    NATIONAL_HOURLY_RATE,
+    Expert,
+    ExpertRate,
+    Organisation,
+    OrganisationKind,
+    RateUnit,
+    Skill,
+)
 
 from .models import (
     LOGGABLE_STATUSES,
@@ -255,9 +263,13 @@ def expert_of(user) -> Expert | None:
 # Rates and firm figures.
 
 
+def _national_rate(rates: dict) -> ExpertRate:
+    return rates.get(None) or ExpertRate(unit=RateUnit.HOURLY, amount=NATIONAL_HOURLY_RATE)
+
+
 def rate_for(firm: Organisation | int) -> ExpertRate:
-    """The firm's rate, else the national default (there is always one: a migration
-    creates it, the admin edits it)."""
+    """The firm's rate, else the national default (the stored one, edited in the admin;
+    ``NATIONAL_HOURLY_RATE`` should that row be missing)."""
     firm_id = getattr(firm, "pk", firm)
     rates = {
         r.organisation_id: r
@@ -265,7 +277,7 @@ def rate_for(firm: Organisation | int) -> ExpertRate:
             Q(organisation_id=firm_id) | Q(organisation__isnull=True)
         )
     }
-    return rates.get(firm_id) or rates[None]
+    return rates.get(firm_id) or _national_rate(rates)
 
 
 def rates_for(firm_ids) -> dict[int, ExpertRate]:
@@ -277,7 +289,7 @@ def rates_for(firm_ids) -> dict[int, ExpertRate]:
             Q(organisation_id__in=firm_ids) | Q(organisation__isnull=True)
         )
     }
-    return {firm_id: rates.get(firm_id) or rates[None] for firm_id in firm_ids}
+    return {firm_id: rates.get(firm_id) or _national_rate(rates) for firm_id in firm_ids}
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alize.errors import ApplicationError
 from dispositifs.access import Action, may, row_reach
@@ -231,7 +232,11 @@ def mission_create(
     live = SkillMission.objects.filter(decision=decision, status__in=LIVE_STATUSES).count()
     if live >= decision.missions_granted:
         raise ApplicationError(
-            _("La décision accorde %(granted)d mission(s), toutes déjà proposées.")
+            ngettext(
+                "La décision accorde %(granted)d mission, déjà proposée.",
+                "La décision accorde %(granted)d missions, toutes déjà proposées.",
+                decision.missions_granted,
+            )
             % {"granted": decision.missions_granted},
             field="decision",
             code="missions_exhausted",
