@@ -638,9 +638,8 @@ def hours_save_week(*, expert: Expert, cells: Iterable[HourCell], by) -> WeekRes
     for cell in cells:
         mission = missions.get(cell.mission_id)
         if mission is None:
-            result.errors.append(
-                CellError(cell.mission_id, cell.date, _("Mission inconnue."), field="mission")
-            )
+            message = _("%(day)s : mission inconnue.") % {"day": _day_label(cell.date)}
+            result.errors.append(CellError(cell.mission_id, cell.date, message, field="mission"))
             continue
         try:
             with transaction.atomic():
