@@ -719,8 +719,9 @@ def seed_missions(ctx: SeedContext) -> None:
 
 
 def _hour_logs(ctx: SeedContext, loggable: list[tuple]) -> list[dict]:
-    """``scale.hour_logs`` entries over the weekdays of the missions' work, in proportion
-    to each mission's length, never over 12 hours a day for one person."""
+    """Exactly ``scale.hour_logs`` entries over the weekdays of the missions' work, spread
+    in proportion to each mission's length (a first pass), then topped up a day at a time
+    across the missions; never over 12 hours a day for one person."""
     rng = ctx.rng
     wanted = ctx.scale.hour_logs
     spans = []
@@ -731,40 +732,49 @@ def _hour_logs(ctx: SeedContext, loggable: list[tuple]) -> list[dict]:
             if (starts + dt.timedelta(days=n)).weekday() < 5
         ]
         for expert in team:
-            spans.append((mission, dispositif, expert, days))
+            rng.shuffle(days)
+            spans.append((mission, dispositif, expert, list(days)))
     capacity = sum(len(days) for *_rest, days in spans)
     share = min(1.0, wanted / capacity) if capacity else 0.0
     day_load: dict[int, int] = {}
     logs: list[dict] = []
+
+    def add(mission, dispositif, expert, day) -> None:
+        quarters = rng.randrange(2, 17)  # 0.5 h to 4 h
+        key = expert * 100_000 + day.toordinal() - 730_000
+        if day_load.get(key, 0) + quarters > MAX_QUARTERS_PER_DAY:
+            return
+        day_load[key] = day_load.get(key, 0) + quarters
+        logs.append(
+            {
+                "id": len(logs) + 1,
+                "dispositif_id": dispositif,
+                "mission_id": mission,
+                "expert_id": expert,
+                "date": day,
+                "hours": Decimal(quarters) / 4,
+                "kind": "entry",
+                "corrects_id": None,
+                "note": "",
+                "reason": "",
+                "created_by_id": None,
+                "created_at": aware(day, 18),
+                "updated_at": aware(day, 18),
+            }
+        )
+
     for mission, dispositif, expert, days in spans:
-        if len(logs) >= wanted:
-            break
-        count = min(len(days), max(1, round(len(days) * share)))
-        for day in sorted(rng.sample(days, count)):
-            quarters = rng.randrange(2, 17)  # 0.5 h to 4 h
-            key = expert * 100_000 + day.toordinal() - 730_000
-            if day_load.get(key, 0) + quarters > MAX_QUARTERS_PER_DAY:
-                continue
-            day_load[key] = day_load.get(key, 0) + quarters
-            logs.append(
-                {
-                    "id": len(logs) + 1,
-                    "dispositif_id": dispositif,
-                    "mission_id": mission,
-                    "expert_id": expert,
-                    "date": day,
-                    "hours": Decimal(quarters) / 4,
-                    "kind": "entry",
-                    "corrects_id": None,
-                    "note": "",
-                    "reason": "",
-                    "created_by_id": None,
-                    "created_at": aware(day, 18),
-                    "updated_at": aware(day, 18),
-                }
-            )
+        for _ in range(min(len(days), max(1, int(len(days) * share)))):
             if len(logs) >= wanted:
                 break
+            add(mission, dispositif, expert, days.pop())
+    while len(logs) < wanted and any(span[3] for span in spans):
+        for mission, dispositif, expert, days in spans:
+            if days and len(logs) < wanted:
+                add(mission, dispositif, expert, days.pop())
+    logs.sort(key=lambda row: (row["date"], row["mission_id"], row["expert_id"]))
+    for number, row in enumerate(logs, start=1):
+        row["id"] = number
     return logs
 
 

@@ -495,18 +495,28 @@ def fatigue_report(*, user, year: int, today: dt.date | None = None) -> FatigueR
     managed = dispositif_ids(user, Action.MANAGE)
     if managed is not None and not managed:
         raise Http404
-    firms = Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM)
     memberships = Membership.objects.filter(kind=MembershipKind.PARTNER_FIRM)
     dispositifs = Dispositif.objects.all()
-    if managed is not None:
-        firms = firms.filter(
-            Q(memberships__dispositif__in=managed)
-            | Q(missions__dispositif__in=managed)
-            | Q(experts__lends_across_territories=True, experts__is_active=True)
+    if managed is None:
+        firm_ids = set(
+            Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM).values_list(
+                "pk", flat=True
+            )
         )
+    else:
+        # One UNION: the firms seated there, those with a mission there, those lending.
+        seated = Membership.objects.filter(
+            dispositif__in=managed, organisation__kind=OrganisationKind.LARGE_FIRM
+        ).values_list("organisation_id", flat=True)
+        working = SkillMission.objects.filter(dispositif__in=managed).values_list(
+            "firm_id", flat=True
+        )
+        lending = Expert.objects.filter(lends_across_territories=True, is_active=True).values_list(
+            "organisation_id", flat=True
+        )
+        firm_ids = set(seated.union(working, lending))
         memberships = memberships.filter(dispositif__in=managed)
         dispositifs = dispositifs.filter(pk__in=managed)
-    firm_ids = set(firms.values_list("pk", flat=True).distinct())
     figures = firm_year_figures(firm_ids=firm_ids, year=year)
     last_joined = dict(
         memberships.values("dispositif")
