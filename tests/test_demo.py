@@ -96,6 +96,7 @@ def test_the_demo_seeds_in_layer_order():
         "partners.demo.seed_organisations",
         "partners.demo.seed_skills",
         "partners.demo.seed_firm_logins",
+        "partners.demo.seed_experts",
         "dispositifs.demo.seed_dispositifs",
         "dispositifs.demo.seed_dispositif_logins",
         "dispositifs.committees.demo.seed_pipeline",

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -16,3 +18,6 @@ class MissionsConfig(AppConfig):
         # A firm with a mission in a dispositif where it holds no seat (cross-territory
         # lending) reaches that dispositif: its correspondent and experts must see the work.
         register_firm_presence("missions.SkillMission", "firm")
+        # Home, project panels and menu entries register themselves on import.
+        for module in ("panels", "navigation"):
+            import_module(f"{self.name}.{module}")
