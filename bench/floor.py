@@ -1,4 +1,5 @@
-"""The floor: a bare WSGI app answering the companies and projects API lists with psycopg.
+"""The floor: a bare WSGI app answering the companies, projects, missions and hour-log API
+lists with psycopg.
 
 It does what the API must do and nothing more: the token lookup, the role lookups that give
 the caller's dispositifs, the same SQL filter, page and cursor, and the same JSON. It is served
@@ -308,9 +309,104 @@ def project_filters(query: dict) -> tuple[list[str], list]:
     return where, params
 
 
+MISSION_SQL = """
+SELECT m.id, d.slug, m.project_id, p.title, m.decision_id, m.firm_id, o.name, m.skill_id,
+       s.name, m.objective, m.planned_hours, m.starts_on, m.ends_on, m.status,
+       m.cross_territory, m.decline_reason, m.sme_evaluation, m.sme_rating,
+       m.expert_evaluation, m.expert_rating,
+       ARRAY(SELECT a.expert_id FROM missions_missionassignment a
+             WHERE a.mission_id = m.id ORDER BY a.expert_id),
+       m.proposed_at, m.status_changed_at
+FROM missions_skillmission m JOIN dispositifs_dispositif d ON d.id = m.dispositif_id
+JOIN pme_project p ON p.id = m.project_id
+JOIN partners_organisation o ON o.id = m.firm_id
+JOIN partners_skill s ON s.id = m.skill_id
+"""
+
+HOUR_LOG_SQL = """
+SELECT l.id, d.slug, l.mission_id, l.expert_id, l.date, l.hours, l.kind, l.corrects_id,
+       l.note, l.reason, l.created_at, l.updated_at
+FROM missions_hourlog l JOIN dispositifs_dispositif d ON d.id = l.dispositif_id
+"""
+
+
+def mission_json(row, today: dt.date, labels: dict[str, str]) -> dict:
+    (pk, slug, project, project_title, decision, firm, firm_name, skill, skill_name, objective,
+     planned, starts, ends, status, cross, decline, sme_eval, sme_rating, expert_eval,
+     expert_rating, experts, proposed_at, changed) = row  # fmt: skip
+    return {
+        "id": pk,
+        "dispositif": slug,
+        "project": project,
+        "project_title": project_title,
+        "decision": decision,
+        "firm": firm,
+        "firm_name": firm_name,
+        "skill": skill,
+        "skill_name": skill_name,
+        "objective": objective,
+        "planned_hours": money(planned),
+        "starts_on": day(starts),
+        "ends_on": day(ends),
+        "status": status,
+        "cross_territory": cross,
+        "decline_reason": decline,
+        "sme_evaluation": sme_eval,
+        "sme_rating": sme_rating,
+        "expert_evaluation": expert_eval,
+        "expert_rating": expert_rating,
+        "experts": list(experts),
+        "proposed_at": iso(proposed_at),
+        "status_changed_at": iso(changed),
+    }
+
+
+def hour_log_json(row, today: dt.date, labels: dict[str, str]) -> dict:
+    (pk, slug, mission, expert, date, hours, kind, corrects, note, reason, created_at,
+     updated_at) = row  # fmt: skip
+    return {
+        "id": pk,
+        "dispositif": slug,
+        "mission": mission,
+        "expert": expert,
+        "date": day(date),
+        "hours": money(hours),
+        "kind": kind,
+        "corrects": corrects,
+        "note": note,
+        "reason": reason,
+        "created_at": iso(created_at),
+        "updated_at": iso(updated_at),
+    }
+
+
+def mission_filters(query: dict) -> tuple[list[str], list]:
+    where, params = [], []
+    if "dispositif" in query:
+        where.append("d.slug = %s")
+        params.append(query["dispositif"])
+    if "status" in query:
+        where.append("m.status = ANY(%s)")
+        params.append(query["status_list"])
+    return where, params
+
+
+def hour_log_filters(query: dict) -> tuple[list[str], list]:
+    where, params = [], []
+    if "dispositif" in query:
+        where.append("d.slug = %s")
+        params.append(query["dispositif"])
+    if "date_after" in query:
+        where.append("l.date >= %s")
+        params.append(dt.date.fromisoformat(query["date_after"]))
+    return where, params
+
+
 LISTS = {
     "/api/v1/companies/": ("c", COMPANY_SQL, company_filters, company_json),
     "/api/v1/projects/": ("p", PROJECT_SQL, project_filters, project_json),
+    "/api/v1/missions/": ("m", MISSION_SQL, mission_filters, mission_json),
+    "/api/v1/hour-logs/": ("l", HOUR_LOG_SQL, hour_log_filters, hour_log_json),
 }
 
 
@@ -334,6 +430,7 @@ def application(environ, start_response):
     multi = parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     query = {key: values[-1] for key, values in multi.items()}
     query["stage_list"] = multi.get("stage", [])
+    query["status_list"] = multi.get("status", [])
     alias, sql, filters, to_json = LISTS[path]
     size = DEFAULT_PAGE_SIZE
     if query.get("page_size", "").isdigit() and int(query["page_size"]) > 0:

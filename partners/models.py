@@ -181,6 +181,9 @@ class RateUnit(models.TextChoices):
 
 # A day of expertise, for firms that give a daily rate: hours × daily rate ÷ 7.
 HOURS_PER_DAY = Decimal("7")
+# The national default hourly rate a migration stores (the admin changes the stored one);
+# used as it is should that row be missing.
+NATIONAL_HOURLY_RATE = Decimal("80.00")
 CENT = Decimal("0.01")
 
 

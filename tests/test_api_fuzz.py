@@ -33,7 +33,8 @@ from alize.wsgi import application
 from dispositifs.committees import services as committee_services
 from dispositifs.committees.models import AgendaItem, Committee, Decision, PartnerCommitment
 from dispositifs.models import Membership
-from partners.models import Organisation, OrganisationKind
+from partners.missions.models import HourLog, SkillMission
+from partners.models import Expert, Organisation, OrganisationKind
 from pme import services as pme_services
 from pme.models import Company, JobsFollowUp, Project, Stage, StageTransition
 from tests.factories import (
@@ -61,6 +62,9 @@ PATH_MODELS = {
     "projects": Project,
     "follow-ups": JobsFollowUp,
     "stage-transitions": StageTransition,
+    "experts": Expert,
+    "missions": SkillMission,
+    "hour-logs": HourLog,
 }
 
 
@@ -138,6 +142,26 @@ def seed(dispositif):
         ready = project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
         committee_services.agenda_add_project(committee=committee, project=ready, by=None)
         project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
+    seed_missions(dispositif, firm)
+
+
+def seed_missions(dispositif, firm):
+    """A mission in progress lent by the firm, with an expert who logged a day."""
+    from tests.factories import SkillFactory
+    from tests.missions.conftest import approved_decision, log, make_expert, running_mission
+
+    expert = make_expert(firm, user=user_with_role(Role.EXPERT, organisation=firm))
+    correspondent = user_with_role(Role.FIRM_CORRESPONDENT, organisation=firm)
+    animateur = user_with_role(Role.ANIMATEUR, dispositif=dispositif)
+    mission = running_mission(
+        approved_decision(dispositif),
+        firm,
+        SkillFactory(name="Qualité fuzz", slug="qualite-fuzz"),
+        animateur=animateur,
+        correspondent=correspondent,
+        experts=[expert],
+    )
+    log(mission, expert, mission.starts_on, "2")
 
 
 @pytest.fixture
@@ -150,10 +174,15 @@ def fuzz_world(world):
             if model == "dispositifs"
             else list(model.objects.values_list("pk", flat=True))
             for prefix, model in PATH_MODELS.items()
-            if model is not Organisation
+            if model not in (Organisation, Expert)
         }
         ids["organisations"] = list(
             Membership.objects.filter(dispositif=world.a).values_list("organisation_id", flat=True)
+        )
+        ids["experts"] = list(
+            Expert.objects.filter(organisation__in=ids["organisations"]).values_list(
+                "pk", flat=True
+            )
         )
     assert all(ids.values()), ids
     return world, ids

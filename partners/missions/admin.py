@@ -3,6 +3,8 @@ so lifecycle fields and hour logs are read-only here."""
 
 from django.contrib import admin
 
+from alize.admin import ReadOnlyAdminMixin
+
 from .models import ClosedMonth, HourLog, MissionAssignment, MissionTransition, SkillMission
 
 
@@ -29,21 +31,8 @@ class AssignmentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class ServiceOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by the services: the admin lists and shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SkillMission)
-class SkillMissionAdmin(ServiceOnlyAdmin):
+class SkillMissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "dispositif", "firm", "status", "planned_hours", "starts_on"]
     list_filter = ["status", "cross_territory", "dispositif"]
     search_fields = ["project__title", "firm__name", "objective"]
@@ -52,7 +41,7 @@ class SkillMissionAdmin(ServiceOnlyAdmin):
 
 
 @admin.register(HourLog)
-class HourLogAdmin(ServiceOnlyAdmin):
+class HourLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["date", "expert", "mission", "hours", "kind", "dispositif"]
     list_filter = ["kind", "dispositif"]
     search_fields = ["expert__last_name", "note", "reason"]
@@ -61,6 +50,6 @@ class HourLogAdmin(ServiceOnlyAdmin):
 
 
 @admin.register(ClosedMonth)
-class ClosedMonthAdmin(ServiceOnlyAdmin):
+class ClosedMonthAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["month", "dispositif", "closed_by", "closed_at"]
     list_filter = ["dispositif"]

@@ -41,13 +41,22 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Exists, Max, OuterRef, Prefetch, Q, Sum
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, Sum
 from django.http import Http404
 
 from dispositifs.access import Action, dispositif_ids, row_reach
 from dispositifs.models import Dispositif, Membership, MembershipKind
-from partners.models import Expert, ExpertRate, Organisation, OrganisationKind, Skill
+from partners.models import (
+    NATIONAL_HOURLY_RATE,
+    Expert,
+    ExpertRate,
+    Organisation,
+    OrganisationKind,
+    RateUnit,
+    Skill,
+)
 
 from .models import (
     LOGGABLE_STATUSES,
@@ -85,6 +94,80 @@ def mission_queryset(user, action: str = Action.VIEW_MISSION):
             Exists(MissionAssignment.objects.filter(mission=OuterRef("pk"), expert__user=user))
         )
     return queryset.filter(condition)
+
+
+def _expert_ids():
+    return ArraySubquery(
+        MissionAssignment.objects.filter(mission=OuterRef("pk"))
+        .order_by("expert_id")
+        .values("expert_id")
+    )
+
+
+def mission_api_queryset(user, action: str = Action.VIEW_MISSION):
+    """Missions for the API: with their project, firm and skill, and ``expert_ids``."""
+    return (
+        mission_queryset(user, action)
+        .select_related("project", "firm", "skill", "dispositif")
+        .annotate(expert_ids=_expert_ids())
+    )
+
+
+MISSION_ROW_COLUMNS = (
+    "id",
+    "dispositif_id",
+    "project_id",
+    "decision_id",
+    "firm_id",
+    "skill_id",
+    "objective",
+    "planned_hours",
+    "starts_on",
+    "ends_on",
+    "status",
+    "cross_territory",
+    "decline_reason",
+    "sme_evaluation",
+    "sme_rating",
+    "expert_evaluation",
+    "expert_rating",
+    "proposed_at",
+    "status_changed_at",
+)
+
+
+def mission_rows(queryset):
+    """Plain rows of a missions list (one query): the mission's columns, its dispositif's
+    slug, project title, firm and skill names, and its experts' ids."""
+    return queryset.values(
+        *MISSION_ROW_COLUMNS,
+        dispositif_slug=F("dispositif__slug"),
+        project_title=F("project__title"),
+        firm_name=F("firm__name"),
+        skill_name=F("skill__name"),
+        expert_ids=_expert_ids(),
+    )
+
+
+HOUR_LOG_ROW_COLUMNS = (
+    "id",
+    "dispositif_id",
+    "mission_id",
+    "expert_id",
+    "date",
+    "hours",
+    "kind",
+    "corrects_id",
+    "note",
+    "reason",
+    "created_at",
+    "updated_at",
+)
+
+
+def hour_log_rows(queryset):
+    """Plain rows of an hour-log list (one query) with the dispositif's slug."""
+    return queryset.values(*HOUR_LOG_ROW_COLUMNS, dispositif_slug=F("dispositif__slug"))
 
 
 def mission_get(user, pk, action: str = Action.VIEW_MISSION) -> SkillMission:
@@ -180,9 +263,13 @@ def expert_of(user) -> Expert | None:
 # Rates and firm figures.
 
 
+def _national_rate(rates: dict) -> ExpertRate:
+    return rates.get(None) or ExpertRate(unit=RateUnit.HOURLY, amount=NATIONAL_HOURLY_RATE)
+
+
 def rate_for(firm: Organisation | int) -> ExpertRate:
-    """The firm's rate, else the national default (there is always one: a migration
-    creates it, the admin edits it)."""
+    """The firm's rate, else the national default (the stored one, edited in the admin;
+    ``NATIONAL_HOURLY_RATE`` should that row be missing)."""
     firm_id = getattr(firm, "pk", firm)
     rates = {
         r.organisation_id: r
@@ -190,7 +277,7 @@ def rate_for(firm: Organisation | int) -> ExpertRate:
             Q(organisation_id=firm_id) | Q(organisation__isnull=True)
         )
     }
-    return rates.get(firm_id) or rates[None]
+    return rates.get(firm_id) or _national_rate(rates)
 
 
 def rates_for(firm_ids) -> dict[int, ExpertRate]:
@@ -202,7 +289,7 @@ def rates_for(firm_ids) -> dict[int, ExpertRate]:
             Q(organisation_id__in=firm_ids) | Q(organisation__isnull=True)
         )
     }
-    return {firm_id: rates.get(firm_id) or rates[None] for firm_id in firm_ids}
+    return {firm_id: rates.get(firm_id) or _national_rate(rates) for firm_id in firm_ids}
 
 
 @dataclass(frozen=True)
@@ -408,18 +495,28 @@ def fatigue_report(*, user, year: int, today: dt.date | None = None) -> FatigueR
     managed = dispositif_ids(user, Action.MANAGE)
     if managed is not None and not managed:
         raise Http404
-    firms = Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM)
     memberships = Membership.objects.filter(kind=MembershipKind.PARTNER_FIRM)
     dispositifs = Dispositif.objects.all()
-    if managed is not None:
-        firms = firms.filter(
-            Q(memberships__dispositif__in=managed)
-            | Q(missions__dispositif__in=managed)
-            | Q(experts__lends_across_territories=True, experts__is_active=True)
+    if managed is None:
+        firm_ids = set(
+            Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM).values_list(
+                "pk", flat=True
+            )
         )
+    else:
+        # One UNION: the firms seated there, those with a mission there, those lending.
+        seated = Membership.objects.filter(
+            dispositif__in=managed, organisation__kind=OrganisationKind.LARGE_FIRM
+        ).values_list("organisation_id", flat=True)
+        working = SkillMission.objects.filter(dispositif__in=managed).values_list(
+            "firm_id", flat=True
+        )
+        lending = Expert.objects.filter(lends_across_territories=True, is_active=True).values_list(
+            "organisation_id", flat=True
+        )
+        firm_ids = set(seated.union(working, lending))
         memberships = memberships.filter(dispositif__in=managed)
         dispositifs = dispositifs.filter(pk__in=managed)
-    firm_ids = set(firms.values_list("pk", flat=True).distinct())
     figures = firm_year_figures(firm_ids=firm_ids, year=year)
     last_joined = dict(
         memberships.values("dispositif")

@@ -44,7 +44,9 @@ Hours (``HourLog``):
   — a visible correction with signed hours and a reason (≥ 10 characters), allowed in a
   closed month too: by the dispositif's animateur, or the expert on their own mission.
   The day's total stays between 0 and 12 hours.
-- ``month_close(dispositif=, month=, by=)`` — the animateur locks a month's entries.
+- ``month_close(dispositif=, month=, by=)`` — the animateur locks a month's entries. Hour
+  writes hold the month's advisory lock shared and closing takes it exclusive, so a month
+  never closes under a write that found it open.
 
 Each hour change also adds itself to ``FirmMonthHours`` (the firm's monthly total in the
 dispositif) in the same transaction.
@@ -61,6 +63,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alize.errors import ApplicationError
 from dispositifs.access import Action, may, row_reach
@@ -106,6 +109,20 @@ class MissionAccessError(ApplicationError):
 
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
+
+
+# Namespace of the missions' transaction-level advisory locks (« MI » in the top bits).
+_MONTH_LOCK_NAMESPACE = 0x4D49 << 40
+
+
+def lock_month(*, dispositif_id: int, day: dt.date, shared: bool) -> None:
+    """Take the month's advisory lock until the transaction ends: hour writes take it
+    shared (they run side by side), closing the month takes it exclusive, so a month is
+    never closed while a write that found it open is still uncommitted."""
+    key = _MONTH_LOCK_NAMESPACE | (dispositif_id << 20) | (day.year * 12 + day.month - 1)
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [key])
 
 
 def is_month_closed(*, dispositif_id: int, day: dt.date) -> bool:
@@ -231,7 +248,11 @@ def mission_create(
     live = SkillMission.objects.filter(decision=decision, status__in=LIVE_STATUSES).count()
     if live >= decision.missions_granted:
         raise ApplicationError(
-            _("La décision accorde %(granted)d mission(s), toutes déjà proposées.")
+            ngettext(
+                "La décision accorde %(granted)d mission, déjà proposée.",
+                "La décision accorde %(granted)d missions, toutes déjà proposées.",
+                decision.missions_granted,
+            )
             % {"granted": decision.missions_granted},
             field="decision",
             code="missions_exhausted",
@@ -524,6 +545,7 @@ def _check_loggable(mission: SkillMission, expert: Expert, day: dt.date) -> None
             field="date",
             code="outside_mission",
         )
+    lock_month(dispositif_id=mission.dispositif_id, day=day, shared=True)
     if is_month_closed(dispositif_id=mission.dispositif_id, day=day):
         raise ApplicationError(
             _("Le mois du %(day)s est clos : demandez une régularisation.")
@@ -633,9 +655,8 @@ def hours_save_week(*, expert: Expert, cells: Iterable[HourCell], by) -> WeekRes
     for cell in cells:
         mission = missions.get(cell.mission_id)
         if mission is None:
-            result.errors.append(
-                CellError(cell.mission_id, cell.date, _("Mission inconnue."), field="mission")
-            )
+            message = _("%(day)s : mission inconnue.") % {"day": _day_label(cell.date)}
+            result.errors.append(CellError(cell.mission_id, cell.date, message, field="mission"))
             continue
         try:
             with transaction.atomic():
@@ -670,6 +691,7 @@ def hour_log_delete(*, log: HourLog, by) -> None:
             code="adjustment_is_final",
         )
     _lock_expert(log.expert)
+    lock_month(dispositif_id=log.dispositif_id, day=log.date, shared=True)
     if is_month_closed(dispositif_id=log.dispositif_id, day=log.date):
         raise ApplicationError(
             _("Le mois est clos : demandez une régularisation."),
@@ -756,6 +778,7 @@ def month_close(*, dispositif, month: dt.date, by) -> ClosedMonth:
         raise ApplicationError(
             _("On ne clôt pas un mois à venir."), field="month", code="future_month"
         )
+    lock_month(dispositif_id=dispositif_id, day=month, shared=False)
     if ClosedMonth.objects.filter(dispositif_id=dispositif_id, month=month).exists():
         raise ApplicationError(_("Ce mois est déjà clos."), field="month", code="already_closed")
     return ClosedMonth.objects.create(dispositif_id=dispositif_id, month=month, closed_by=by)

@@ -86,6 +86,62 @@ def log(mission, expert, day, hours, *, by=None):
         )
 
 
+def world_expert(world) -> Expert:
+    """The ``Expert`` profile of the world's expert user (A's firm), created once."""
+    expert = Expert.objects.filter(user=world.expert_a).first()
+    return expert or make_expert(world.firm_a, user=world.expert_a, last_name="du monde")
+
+
+def firm_of_b(world):
+    """A large firm seated in B only, with its correspondent and an expert."""
+    from partners.models import Organisation
+
+    firm = Organisation.objects.filter(slug="entreprise-b-monde").first()
+    if firm is None:
+        firm = OrganisationFactory(name="Entreprise B du monde", slug="entreprise-b-monde")
+        MembershipFactory(dispositif=world.b, organisation=firm)
+        user_with_role(Role.FIRM_CORRESPONDENT, organisation=firm)
+        make_expert(firm, user=user_with_role(Role.EXPERT, organisation=firm))
+    return firm
+
+
+def world_mission(world, dispositif, *, status="in_progress"):
+    """A mission of ``dispositif``: in A lent by A's firm with the world's expert, in B by
+    B's own firm and its expert (so A's correspondent and expert never reach it)."""
+    from alize.accounts.models import RoleAssignment
+
+    skill = SkillFactory(name="Qualité test", slug="qualite-test")
+    if dispositif.pk == world.a.pk:
+        firm, expert = world.firm_a, world_expert(world)
+        animateur, correspondent = world.animateur_a, world.correspondent_a
+    else:
+        firm = firm_of_b(world)
+        expert = Expert.objects.filter(organisation=firm).first()
+        animateur = world.animateur_b
+        correspondent = (
+            RoleAssignment.objects.filter(role=Role.FIRM_CORRESPONDENT, organisation=firm)
+            .first()
+            .user
+        )
+    decision = approved_decision(dispositif, missions=1)
+    if status == "proposed":
+        today = dt.date.today()
+        with scope(every_dispositif=True, reason="test setup"):
+            return services.mission_create(
+                decision=decision,
+                firm=firm,
+                skill=skill,
+                objective="Mettre en place un plan qualité.",
+                planned_hours=Decimal("40"),
+                starts_on=today - dt.timedelta(days=60),
+                ends_on=today + dt.timedelta(days=60),
+                by=animateur,
+            )
+    return running_mission(
+        decision, firm, skill, animateur=animateur, correspondent=correspondent, experts=[expert]
+    )
+
+
 @dataclass
 class MissionsWorld:
     world: object

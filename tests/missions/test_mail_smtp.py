@@ -1,0 +1,55 @@
+"""The missions' e-mails through the mail layer and a real local SMTP server: the monthly
+reminder reaches each expert once even when the job runs twice; the proposal reaches the
+firm's correspondent and the decline the animateur, in the recipient's language."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("alize.mail")
+
+from alize.tenancy import scope  # noqa: E402
+from partners.missions import notifications, tasks  # noqa: E402
+from partners.missions.models import SkillMission  # noqa: E402
+
+from .conftest import log  # noqa: E402
+
+pytestmark = pytest.mark.django_db
+
+
+def recipients(smtp_server) -> list[str]:
+    return sorted(message["To"] for message in smtp_server.messages)
+
+
+def test_the_monthly_reminder_reaches_each_expert_once_when_the_job_runs_twice(
+    missions_world, smtp_server
+):
+    mw = missions_world
+    day = mw.log_a.date
+    month = day.replace(day=1).isoformat()
+    # A's expert has no hours that month any more; B's expert has some.
+    log(mw.mission_a, mw.expert_a, day, "0")
+    with scope(every_dispositif=True, reason="test: the job's own scopes"):
+        first = tasks.send_monthly_reminders.apply(kwargs={"month": month}).get()
+        second = tasks.send_monthly_reminders.apply(kwargs={"month": month}).get()
+    assert len(first) == len(second) >= 2  # one task per dispositif, each time
+    (message,) = smtp_server.messages
+    assert mw.expert_a.user.email in message["To"]
+    assert day.strftime("%m/%Y") in message["Subject"]
+    assert mw.skill.name in message.get_body(("plain",)).get_content()
+
+
+def test_proposal_and_decline_reach_the_correspondent_and_the_animateur(
+    missions_world, smtp_server
+):
+    mw = missions_world
+    world = mw.world
+    with scope([world.a.pk]):
+        mission = SkillMission.objects.select_related(
+            "skill", "project__company", "dispositif", "firm"
+        ).get(pk=mw.mission_a.pk)
+        assert notifications.send_mission_proposal(mission) == 1
+        assert notifications.send_mission_proposal(mission) == 0
+        mission.decline_reason = "Aucun expert disponible."
+        assert notifications.send_mission_declined(mission) == 1
+    assert recipients(smtp_server) == sorted([world.correspondent_a.email, world.animateur_a.email])
