@@ -220,6 +220,9 @@ class HourLogViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
+        # Another firm's (or another expert's) mission is not found, as when reading it.
+        if not selectors.mission_queryset(self.request.user).filter(pk=data["mission"].pk).exists():
+            raise Http404
         serializer.instance = services.hour_log_save(
             mission=data["mission"],
             expert=self._expert(),
