@@ -21,7 +21,7 @@ from partners.models import Expert
 
 from .. import selectors, services
 from ..filtersets import ExpertFilterSet, HourLogFilterSet, MissionFilterSet
-from ..models import HourLog, SkillMission
+from ..models import HourLog, HourLogKind, SkillMission
 from ..services import HourCell
 from .serializers import (
     ExpertSerializer,
@@ -235,7 +235,7 @@ class HourLogViewSet(
     def perform_update(self, serializer):
         log = serializer.instance
         data = serializer.validated_data
-        if log.kind != "entry":
+        if log.kind != HourLogKind.ENTRY:
             raise serializers.ValidationError(
                 {"kind": [_("Une régularisation ne se modifie pas : ajoutez-en une autre.")]}
             )
