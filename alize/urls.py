@@ -20,7 +20,7 @@ urlpatterns = [
         account_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("dispositifs/", include("dispositifs.urls")),
     path("comites/", include("dispositifs.committees.urls")),
     path("pme/", include("pme.urls")),

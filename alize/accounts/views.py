@@ -1,4 +1,5 @@
-"""Login, logout and the home page, whose panels depend on the user's roles."""
+"""Login, logout, the language switch and the home page, whose panels depend on the user's
+roles."""
 
 from django.conf import settings
 from django.contrib.auth import login
@@ -10,12 +11,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
+from django.views.i18n import set_language as django_set_language
 
 from alize.panels import render_panels
 from alize.web import InvalidFormStatusMixin, SignedInMixin
 
 from .forms import LoginForm
+from .services import user_language_set
 
 
 @sensitive_post_parameters("password")
@@ -43,6 +47,22 @@ def login_view(request):
     )
     if status == 429:
         response["Retry-After"] = str(int(settings.LOGIN_FAILURE_WINDOW.total_seconds()))
+    return response
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch (cookie), which a signed-in user's account also keeps: the
+    e-mails the platform sends them use that language (``User.language``)."""
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    user = request.user
+    if (
+        user.is_authenticated
+        and language in {code for code, _name in settings.LANGUAGES}
+        and user.language != language
+    ):
+        user_language_set(user=user, language=language)
     return response
 
 

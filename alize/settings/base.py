@@ -249,8 +249,16 @@ CELERY_BEAT_SCHEDULE = {
 API_JSON_MAX_BYTES = 2_621_440
 API_JSON_MAX_DEPTH = 32
 
+# Outgoing e-mail (alize.mail.send_once). Production sends through SMTP from the
+# environment, `make run` through its local SMTP server, tests through a test server.
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = "Alizé <noreply@alize.fr>"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Alizé <noreply@alize.fr>")
+EMAIL_TIMEOUT = 30
+# The platform's public address, for the links of e-mails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The local SMTP server's mailbox, readable on /mailbox/ (local settings only; the page
+# answers 404 while this is None).
+DEMO_MAILBOX_DIR = None
 
 LOGGING = {
     "version": 1,
