@@ -130,6 +130,12 @@ LOGIN_FAILURE_LIMIT = 5
 LOGIN_FAILURE_IP_LIMIT = 20
 LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 LOGIN_FAILURE_RETENTION = timedelta(days=7)
+# Forgotten-password requests per address and per IP within the window
+# (alize.accounts.views.password_reset_allowed); the links last three days.
+PASSWORD_RESET_LIMIT = 3
+PASSWORD_RESET_IP_LIMIT = 20
+PASSWORD_RESET_WINDOW = timedelta(minutes=15)
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
 # Reverse proxies in front of the application server that append to X-Forwarded-For (0: none,
 # the client is REMOTE_ADDR). Only a proxy that the clients cannot bypass may be counted.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
