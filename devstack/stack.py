@@ -901,6 +901,7 @@ def cmd_run(extra: list[str]) -> int:
             setup_log.write_text("")
             manage(["compile_translations"], env, setup_log)
             manage(["migrate", "--noinput"], env, setup_log)
+            manage(["sync_schedules"], env, setup_log)
             collectstatic(env, setup_log)
             manage(["seed_demo"], env, None)
 
@@ -918,9 +919,8 @@ def cmd_run(extra: list[str]) -> int:
         worker = "celery -A alize worker --loglevel INFO --concurrency 1"
         worker += " --without-gossip --without-mingle"
         supervisor.spawn("worker", [PYTHON, "-m", *worker.split()], env)
-        beat = "celery -A alize beat --loglevel INFO"
-        schedule = str(LOCAL / "celerybeat-schedule")
-        supervisor.spawn("beat", [PYTHON, "-m", *beat.split(), "--schedule", schedule], env)
+        beat = "celery -A alize beat --loglevel INFO --scheduler alize.beat:Scheduler"
+        supervisor.spawn("beat", [PYTHON, "-m", *beat.split()], env)
         wait_for_port(port, supervisor)
         say()
         say(f"    Alizé is running at http://127.0.0.1:{port}/")

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "simple_history",
+    "django_celery_beat",
     # The project's apps, in layer order (DESIGN §3): core, directory, tenant, pipeline,
     # committees, then missions and loans, then reporting. Panels and menu entries
     # register in this order.
@@ -240,6 +241,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# Beat reads its schedules from the database (editable in the admin); this dict declares the
+# jobs, and alize.beat creates the missing rows without overwriting edited ones.
+CELERY_BEAT_SCHEDULER = "alize.beat:Scheduler"
 CELERY_BEAT_SCHEDULE = {
     "accounts-purge-login-failures": {
         "task": "alize.accounts.tasks.purge_login_failures",
