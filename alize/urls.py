@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from alize import mailbox_views
 from alize.accounts import views as account_views
 from alize.api.docs import PrivateSchemaView, PrivateSwaggerView
 
@@ -39,6 +40,17 @@ urlpatterns = [
         "accounts/password-reset/done/",
         account_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
+    ),
+    path("mailbox/", mailbox_views.MailboxListView.as_view(), name="mailbox"),
+    path(
+        "mailbox/<str:name>/",
+        mailbox_views.MailboxMessageView.as_view(),
+        name="mailbox-message",
+    ),
+    path(
+        "mailbox/<str:name>/attachments/<int:index>/",
+        mailbox_views.MailboxAttachmentView.as_view(),
+        name="mailbox-attachment",
     ),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("dispositifs/", include("dispositifs.urls")),
