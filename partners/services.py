@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from alize.accounts.models import Role, RoleAssignment
 from alize.errors import ApplicationError
+from alize.mail import send_once
 from alize.services import model_update
 
 from .models import Expert, Organisation
@@ -110,9 +111,6 @@ def expert_update(*, expert: Expert, skills=None, **fields) -> Expert:
 
 
 def _send_invitation(expert_id: int, user_id: int) -> None:
-    # The mail layer is the core's; imported when a mail is sent.
-    from alize.mail import send_once
-
     expert = Expert.objects.select_related("organisation").get(pk=expert_id)
     user = get_user_model().objects.get(pk=user_id)
     path = reverse(

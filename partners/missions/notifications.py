@@ -15,16 +15,9 @@ from __future__ import annotations
 import datetime as dt
 
 from alize.accounts.models import Role, RoleAssignment
+from alize.mail import send_once
 
 from .models import SkillMission
-
-
-def _send_once(**kwargs) -> bool:
-    # The mail layer is the core's; imported when a mail is sent, so that the missions
-    # app loads in processes that never send one.
-    from alize.mail import send_once
-
-    return send_once(**kwargs)
 
 
 def firm_correspondents(firm_id: int) -> list:
@@ -69,7 +62,7 @@ def send_mission_proposal(mission: SkillMission) -> int:
     """Mail the proposal to each correspondent of the firm; returns how many were sent."""
     context = _mission_context(mission)
     return sum(
-        _send_once(
+        send_once(
             key=f"missions:proposal:{mission.pk}:user-{user.pk}",
             to=user,
             template="missions/proposal",
@@ -83,7 +76,7 @@ def send_mission_declined(mission: SkillMission) -> int:
     """Mail a decline (and its reason) to each animateur of the dispositif."""
     context = _mission_context(mission)
     return sum(
-        _send_once(
+        send_once(
             key=f"missions:declined:{mission.pk}:user-{user.pk}",
             to=user,
             template="missions/declined",
@@ -95,7 +88,7 @@ def send_mission_declined(mission: SkillMission) -> int:
 
 def send_monthly_reminder(*, expert, month: dt.date, missions: list[SkillMission]) -> bool:
     """Remind an expert to log the month's hours on their missions (once per month)."""
-    return _send_once(
+    return send_once(
         key=f"missions:reminder:{month:%Y-%m}:expert-{expert.pk}",
         to=expert.user or expert.email,
         template="missions/reminder",

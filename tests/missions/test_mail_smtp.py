@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("alize.mail")
+from alize.tenancy import scope
+from partners.missions import notifications, tasks
+from partners.missions.models import SkillMission
 
-from alize.tenancy import scope  # noqa: E402
-from partners.missions import notifications, tasks  # noqa: E402
-from partners.missions.models import SkillMission  # noqa: E402
-
-from .conftest import log  # noqa: E402
+from .conftest import log
 
 pytestmark = pytest.mark.django_db
 
