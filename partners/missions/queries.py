@@ -42,8 +42,12 @@ LIVE_STATUSES = (
 PANEL_ROWS = 10
 
 
+def skill_choices():
+    return Skill.objects.order_by("name")
+
+
 def skills() -> list:
-    return list(Skill.objects.order_by("name"))
+    return list(skill_choices())
 
 
 def managed_dispositifs(user):
