@@ -418,7 +418,7 @@ def mission_suggestions(
 ) -> list[ExpertSuggestion]:
     """Experts for a mission of ``skill`` (and the project's needs) in a dispositif: those
     of firms seated there and those available to other dispositifs, ordered by skill match
-    then pledge headroom (see the module docstring). Four queries."""
+    then pledge headroom (see the module docstring). Five queries."""
     managed = dispositif_ids(user, Action.MANAGE)
     if managed is not None and dispositif_id not in managed:
         raise Http404
@@ -589,7 +589,7 @@ class WeekGrid:
 
 def week_grid(*, expert: Expert, monday: dt.date) -> WeekGrid:
     """The expert's missions that overlap the week (open for hours, or with hours in it)
-    × its seven days, with the entries, adjustments and locks. Four queries; runs in the
+    × its seven days, with the entries, adjustments and locks. Three queries; runs in the
     expert's scope (which holds every dispositif their firm works in)."""
     monday = monday - dt.timedelta(days=monday.weekday())
     days = [monday + dt.timedelta(days=i) for i in range(7)]
@@ -705,7 +705,7 @@ class FirmPortal:
 def firm_portal(*, user, firm: Organisation, year: int) -> FirmPortal:
     """The firm's year across every dispositif it works in: hours by month and
     dispositif, their value at the firm's rate, and the pledge use. The firm must be one
-    the user answers for (else 404). Four queries."""
+    the user answers for (else 404). Three queries."""
     firms = managed_firm_ids(user)
     if firms is not None and firm.pk not in firms:
         raise Http404

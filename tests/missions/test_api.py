@@ -316,3 +316,34 @@ class TestExpertAPI(AnonymousMixin, ListMixin, RetrieveMixin):
         assert expert.user.email == expert.email
         assert expert.user.role_assignments.get().organisation_id == world.firm_a.pk
         assert not expert.user.has_usable_password()
+
+
+def test_an_expert_cannot_log_on_another_firms_mission_in_their_own_dispositif(world):
+    """EDF and Saint-Gobain both sit in A: the EDF expert reaches A, yet Saint-Gobain's
+    mission there is 404 to read and to log on."""
+    from alize.accounts.models import Role
+    from tests.factories import MembershipFactory, OrganisationFactory, user_with_role
+
+    from .conftest import approved_decision, running_mission
+
+    saint_gobain = OrganisationFactory(name="Saint-Gobain test", kind="large_firm")
+    MembershipFactory(dispositif=world.a, organisation=saint_gobain)
+    sg_expert = make_expert(
+        saint_gobain, user=user_with_role(Role.EXPERT, organisation=saint_gobain)
+    )
+    mission = running_mission(
+        approved_decision(world.a),
+        saint_gobain,
+        SkillFactory(name="Qualité test", slug="qualite-test"),
+        animateur=world.animateur_a,
+        correspondent=user_with_role(Role.FIRM_CORRESPONDENT, organisation=saint_gobain),
+        experts=[sg_expert],
+    )
+    world_expert(world)
+    edf = api_client_for(world.expert_a)
+    assert edf.get(reverse("api:mission-detail", args=[mission.pk])).status_code == 404
+    response = edf.post(
+        reverse("api:hour-log-list"), {"mission": mission.pk, "date": str(a_day()), "hours": "1"}
+    )
+    assert response.status_code == 404
+    assert not HourLog.unscoped_objects.filter(mission=mission).exists()

@@ -53,3 +53,23 @@ def test_proposal_and_decline_reach_the_correspondent_and_the_animateur(
         mission.decline_reason = "Aucun expert disponible."
         assert notifications.send_mission_declined(mission) == 1
     assert recipients(smtp_server) == sorted([world.correspondent_a.email, world.animateur_a.email])
+
+
+def test_the_invitation_mails_a_working_link_to_choose_a_password(
+    missions_world, smtp_server, client, django_capture_on_commit_callbacks
+):
+    from partners.services import expert_invite
+
+    from .conftest import make_expert
+
+    expert = make_expert(missions_world.world.firm_a, email="nouvelle.experte@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        expert_invite(expert=expert)
+    (message,) = smtp_server.messages
+    assert message["To"] == "nouvelle.experte@example.org"
+    body = message.get_body(("plain",)).get_content()
+    (link,) = [line for line in body.splitlines() if "/accounts/password-reset/" in line]
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    response = client.get("/" + path)
+    assert response.status_code in (200, 302)
+    assert "invalid" not in response.content.decode().lower()

@@ -503,3 +503,19 @@ def test_hours_are_valued_at_the_firms_rate_or_the_national_default(missions_wor
     assert [(m.dispositif_id, m.hours, m.value) for m in portal.months] == [
         (mw.world.b.pk, Decimal("2"), Decimal("200.00"))
     ]
+
+
+def test_the_fatigue_view_and_the_week_grid_cost_a_few_queries_whatever_the_rows(
+    missions_world, django_assert_num_queries
+):
+    mw = missions_world
+    year = last_monday().year
+    for user in (mw.world.coordinator, mw.world.animateur_a):
+        with everywhere():
+            selectors.fatigue_report(user=user, year=year)  # the access policy's answers
+            with django_assert_num_queries(4):
+                report = selectors.fatigue_report(user=user, year=year)
+        assert report.firms
+    with everywhere(), django_assert_num_queries(3):
+        grid = selectors.week_grid(expert=mw.expert_a, monday=last_monday())
+    assert [row.mission.pk for row in grid.rows] == [mw.mission_a.pk]

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from alize.api.serializers import RowSerializer, TenantSerializer
 from dispositifs.committees.models import Decision
-from partners.models import Expert, Organisation, Skill
+from partners.models import Expert, Organisation, OrganisationKind, Skill
 
 from ..models import HourLog, HourLogKind, MissionStatus, SkillMission
 from ..selectors import shows_personal_data
@@ -233,7 +233,7 @@ class ExpertSerializer(serializers.ModelSerializer):
     personal_fields = ("email", "phone")
 
     organisation = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.filter(kind="large_firm")
+        queryset=Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM)
     )
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     skills = serializers.PrimaryKeyRelatedField(

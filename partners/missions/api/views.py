@@ -21,7 +21,7 @@ from partners.models import Expert
 
 from .. import selectors, services
 from ..filtersets import ExpertFilterSet, HourLogFilterSet, MissionFilterSet
-from ..models import HourLog, SkillMission
+from ..models import HourLog, HourLogKind, SkillMission
 from ..services import HourCell
 from .serializers import (
     ExpertSerializer,
@@ -220,6 +220,9 @@ class HourLogViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
+        # Another firm's (or another expert's) mission is not found, as when reading it.
+        if not selectors.mission_queryset(self.request.user).filter(pk=data["mission"].pk).exists():
+            raise Http404
         serializer.instance = services.hour_log_save(
             mission=data["mission"],
             expert=self._expert(),
@@ -232,7 +235,7 @@ class HourLogViewSet(
     def perform_update(self, serializer):
         log = serializer.instance
         data = serializer.validated_data
-        if log.kind != "entry":
+        if log.kind != HourLogKind.ENTRY:
             raise serializers.ValidationError(
                 {"kind": [_("Une régularisation ne se modifie pas : ajoutez-en une autre.")]}
             )
