@@ -16,7 +16,7 @@ from django.urls import reverse
 from alize.accounts.models import Role, RoleAssignment
 from alize.tenancy import scope
 from dispositifs.committees import services as committee_services
-from partners.missions import services
+from partners.missions import queries, services
 from partners.missions.models import ClosedMonth, HourLog, MissionStatus, SkillMission
 from partners.models import Expert
 from pme.models import Stage
@@ -550,3 +550,14 @@ def test_expert_home_shows_the_week_and_what_is_still_to_log(world, client):
     home = client.get(reverse("home")).content.decode()
     assert 'id="panel-expert-week"' in home and 'id="panel-expert-missions"' in home
     assert reverse("missions:detail", args=[mission.pk]) in home
+    today = dt.date.today()
+    expert = setup_people(world)["expert_a"]
+    with scope([world.a.pk]):
+        days = queries.days_to_log(expert, today)
+    worked = [d for d in days if d.weekday() < 5]
+    assert days == worked and all(today.replace(day=1) <= d < today for d in days)
+    if days:
+        assert 'id="days-to-log"' in home and f"?week={week_param(monday_of(days[0]))}" in home
+        log(mission, expert, days[0], "2")
+        with scope([world.a.pk]):
+            assert days[0] not in queries.days_to_log(expert, today)
