@@ -38,10 +38,6 @@ def week_label(monday: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def week_days(monday: dt.date) -> list[dt.date]:
-    return [monday + dt.timedelta(days=offset) for offset in range(7)]
-
-
 def day_name(day: dt.date) -> str:
     """« mardi 24 novembre 2026 »: how a message names a day (as the services do)."""
     return formats.date_format(day, "l j F Y")

@@ -44,6 +44,7 @@ def expert_home_panel(request, obj=None):
         "missions": queries.my_missions(expert),
         "week": week,
         "to_log": selectors.expert_to_log(expert=expert, today=today),
+        "days_to_log": queries.days_to_log(expert, today),
     }
 
 

@@ -7,6 +7,7 @@ missions they are assigned to and their own hours, the coordination everything.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
@@ -42,8 +43,12 @@ LIVE_STATUSES = (
 PANEL_ROWS = 10
 
 
+def skill_choices():
+    return Skill.objects.order_by("name")
+
+
 def skills() -> list:
-    return list(Skill.objects.order_by("name"))
+    return list(skill_choices())
 
 
 def managed_dispositifs(user):
@@ -338,3 +343,29 @@ def my_missions(expert) -> list:
         .order_by("-starts_on", "-id")
         .distinct()[:PANEL_ROWS]
     )
+
+
+def days_to_log(expert, today) -> list:
+    """Working days of this month, up to yesterday, on which the expert had a mission in
+    progress and logged nothing at all (two queries)."""
+    first = today.replace(day=1)
+    spans = list(
+        SkillMission.objects.filter(
+            assignments__expert=expert,
+            status=MissionStatus.IN_PROGRESS,
+            starts_on__lt=today,
+            ends_on__gte=first,
+        ).values_list("starts_on", "ends_on")
+    )
+    logged = set(
+        HourLog.objects.filter(expert=expert, date__gte=first, date__lt=today).values_list(
+            "date", flat=True
+        )
+    )
+    days = []
+    day = first
+    while day < today:
+        if day.weekday() < 5 and day not in logged and any(s <= day <= e for s, e in spans):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days

@@ -365,7 +365,7 @@ class MissionProposeView(ActionRequiredMixin, InvalidFormStatusMixin, FormView):
             for firm_id, figure in figures.items()
         }
         kwargs.update(
-            skills=queries.skills(),
+            skills=queries.skill_choices(),
             firms=queries.proposable_firms(self.decision.dispositif_id),
             firm_labels=firm_labels,
         )

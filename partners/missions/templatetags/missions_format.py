@@ -25,3 +25,9 @@ def percent(value):
     if value is None or value == "":
         return ""
     return grid.percent(value)
+
+
+@register.filter
+def iso_week(value):
+    """The ISO week of a date as the week grid's address names it: ``2026-W48``."""
+    return grid.week_label(value) if value else ""
