@@ -19,3 +19,7 @@ class Action(StrEnum):
     MANAGE_NETWORK = "manage_network"  # create and change dispositifs (national)
     VIEW_DIRECTORY = "view_directory"  # the organisations directory
     MANAGE_DIRECTORY = "manage_directory"  # change organisations (national)
+    VIEW_ADVANCE = "view_advance"  # funds, advances, schedules, repayments, co-financing
+    MANAGE_ADVANCE = "manage_advance"  # funds, contributions, contract, disburse, reschedule
+    RECORD_REPAYMENT = "record_repayment"  # record and reverse repayments
+    APPROVE_WRITE_OFF = "approve_write_off"  # approve a write-off someone else proposed

@@ -45,6 +45,10 @@ GRANTS: dict[str, dict[Action, Reach]] = {
         Action.MANAGE: Reach.ASSIGNED,
         Action.RECORD_COMMITMENT: Reach.ASSIGNED,
         Action.VIEW_DIRECTORY: Reach.EVERY,
+        Action.VIEW_ADVANCE: Reach.ASSIGNED,
+        Action.MANAGE_ADVANCE: Reach.ASSIGNED,
+        Action.RECORD_REPAYMENT: Reach.ASSIGNED,
+        Action.APPROVE_WRITE_OFF: Reach.ASSIGNED,
     },
     Role.COMMITTEE_MEMBER: {
         **dict.fromkeys(_PIPELINE_READ, Reach.ASSIGNED),
@@ -56,6 +60,7 @@ GRANTS: dict[str, dict[Action, Reach]] = {
         **dict.fromkeys(_PIPELINE_READ, Reach.REGION),
         Action.VIEW_COMPANY: Reach.REGION,
         Action.VIEW_DIRECTORY: Reach.EVERY,
+        Action.VIEW_ADVANCE: Reach.REGION,
     },
 }
 

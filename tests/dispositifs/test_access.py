@@ -26,6 +26,10 @@ EXPECTED = {
         Action.MANAGE_NETWORK: NONE,
         Action.VIEW_DIRECTORY: EVERY,
         Action.MANAGE_DIRECTORY: NONE,
+        Action.VIEW_ADVANCE: A,
+        Action.MANAGE_ADVANCE: A,
+        Action.RECORD_REPAYMENT: A,
+        Action.APPROVE_WRITE_OFF: A,
     },
     "member_a": {
         Action.VIEW_DISPOSITIF: A,
@@ -37,6 +41,10 @@ EXPECTED = {
         Action.MANAGE_NETWORK: NONE,
         Action.VIEW_DIRECTORY: NONE,
         Action.MANAGE_DIRECTORY: NONE,
+        Action.VIEW_ADVANCE: NONE,
+        Action.MANAGE_ADVANCE: NONE,
+        Action.RECORD_REPAYMENT: NONE,
+        Action.APPROVE_WRITE_OFF: NONE,
     },
     "correspondent_a": {
         **dict.fromkeys(Action, NONE),
@@ -56,6 +64,10 @@ EXPECTED = {
         Action.MANAGE_NETWORK: NONE,
         Action.VIEW_DIRECTORY: EVERY,
         Action.MANAGE_DIRECTORY: NONE,
+        Action.VIEW_ADVANCE: A,
+        Action.MANAGE_ADVANCE: NONE,
+        Action.RECORD_REPAYMENT: NONE,
+        Action.APPROVE_WRITE_OFF: NONE,
     },
     "no_role": dict.fromkeys(Action, NONE),
 }
