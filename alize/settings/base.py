@@ -243,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pme.tasks.refresh_due_follow_ups",
         "schedule": crontab(hour=6, minute=0),
     },
+    "loans-daily-arrears": {
+        "task": "loans.tasks.refresh_arrears",
+        "schedule": crontab(hour=5, minute=30),
+    },
 }
 
 # API request bodies (alize.api.parsers.BoundedJSONParser).
