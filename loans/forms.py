@@ -7,6 +7,7 @@ itself, so the error names the field before anything is sent to the service.
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal
 
@@ -33,8 +34,18 @@ def date_field(label, **kwargs) -> forms.DateField:
     )
 
 
+class MoneyInputField(forms.DecimalField):
+    """An amount in euros as people type it: « 12 000,50 », « 12000.50 », « 12 000 € »
+    (spaces of any kind and the euro sign are ignored; the decimal mark is the language's)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(r"[\s\u00a0\u202f€]", "", value)
+        return super().to_python(value)
+
+
 def money_field(label, **kwargs) -> forms.DecimalField:
-    return forms.DecimalField(
+    return MoneyInputField(
         label=label,
         max_digits=14,
         decimal_places=2,
