@@ -80,15 +80,9 @@ def fund_balances(fund: Fund) -> ledger.Balances:
     return ledger.fund_balances([fund.pk])[fund.pk]
 
 
-def fund_rows(queryset) -> list[dict]:
-    """Plain rows of a funds list with their balances: two queries whatever the length."""
-    rows = list(
-        queryset.values("id", "dispositif_id", "name", "created_at", slug=F("dispositif__slug"))
-    )
-    balances = ledger.fund_balances(row["id"] for row in rows)
-    for row in rows:
-        row.update(balances[row["id"]].as_dict())
-    return rows
+def fund_balances_of(funds) -> dict[int, ledger.Balances]:
+    """The balances of several funds (a page of a list) in one query."""
+    return ledger.fund_balances(fund.pk for fund in funds)
 
 
 def fund_contributions(fund: Fund) -> list[dict]:

@@ -176,15 +176,24 @@ def _refresh(target: Advance, source: Advance) -> Advance:
 # -- Funds and contributions --------------------------------------------------------------
 
 
+def _check_fund_name(fund: Fund) -> None:
+    same = Fund.objects.filter(dispositif_id=fund.dispositif_id, name__iexact=fund.name)
+    if same.exclude(pk=fund.pk).exists():
+        raise ApplicationError(_("Ce dispositif a déjà un fonds de ce nom."), field="name")
+
+
 @transaction.atomic
 def fund_create(*, dispositif, name: str) -> Fund:
     """A new fund of a dispositif (its name unique there)."""
-    return validate_and_save(Fund(dispositif=dispositif, name=(name or "").strip()))
+    fund = Fund(dispositif=dispositif, name=(name or "").strip())
+    _check_fund_name(fund)
+    return validate_and_save(fund)
 
 
 @transaction.atomic
 def fund_rename(*, fund: Fund, name: str) -> Fund:
     model_update(fund, ["name"], {"name": (name or "").strip()})
+    _check_fund_name(fund)
     return validate_and_save(fund)
 
 

@@ -14,7 +14,7 @@ from dispositifs.models import Dispositif
 from loans import selectors, services
 from loans.models import Advance, AdvanceStatus, Instalment, PortfolioSnapshot
 from loans.tasks import refresh_arrears
-from tests.loans.conftest import advance_at, make_fund, setup_scope
+from tests.loans.builders import advance_at, make_fund, setup_scope
 
 D = Decimal
 pytestmark = pytest.mark.django_db

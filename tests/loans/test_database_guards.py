@@ -10,7 +10,7 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from loans.models import AppendOnlyError, JournalTransaction, LedgerLine
-from tests.loans.conftest import advance_at, setup_scope
+from tests.loans.builders import advance_at, setup_scope
 
 D = Decimal
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,7 @@ from loans.models import (
     Repayment,
     RepaymentAllocation,
 )
-from tests.loans.conftest import (
+from tests.loans.builders import (
     LONG_AGO,
     TODAY,
     advance_at,
