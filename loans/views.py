@@ -74,7 +74,7 @@ class FundListView(FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         funds = list(context["object_list"])
-        balances = ledger.fund_balances([fund.pk for fund in funds])
+        balances = selectors.fund_balances_of(funds)
         context["rows"] = [(fund, balances[fund.pk]) for fund in funds]
         context["show_dispositif"] = several_dispositifs(self.request.user, self.action)
         context["leverage"] = selectors.leverage_by_dispositif(self.request.user)

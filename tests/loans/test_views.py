@@ -32,7 +32,7 @@ from loans.models import (
 )
 from pme.models import Company
 from tests.factories import OrganisationFactory
-from tests.loans.conftest import (
+from tests.loans.builders import (
     TODAY,
     advance_at,
     approved_decision,
