@@ -9,6 +9,7 @@ never returned (the page answers 404 or leaves it out).
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
@@ -18,7 +19,7 @@ from alize.actions import Action
 from dispositifs.committees.models import Decision, DecisionOutcome
 from pme.models import Project
 
-from . import selectors
+from . import ledger, selectors
 from .models import (
     ZERO,
     Advance,
@@ -26,6 +27,7 @@ from .models import (
     Cofinancing,
     Fund,
     Instalment,
+    LedgerLine,
     WriteOff,
     WriteOffStatus,
 )
@@ -39,6 +41,39 @@ RATIO = Decimal("0.0001")
 
 def fund_detail_queryset(user, action: str = Action.VIEW_ADVANCE):
     return Fund.objects.for_user(user, action).select_related("dispositif")
+
+
+def fund_attribution(fund) -> dict[int, list[dict]]:
+    """Per contribution of ``fund``, the advances its money financed with what came back,
+    was lost and is still out of each (``loans.selectors.contribution_advances`` for every
+    contribution at once): two queries, however many contributions the fund has. The
+    ledger's own folding (``loans.ledger``) turns the sums into balances."""
+    rows = (
+        LedgerLine.objects.filter(fund=fund, advance__isnull=False)
+        .values("contribution_id", "advance_id", "account", "kind")
+        .annotate(d=Sum("debit"), c=Sum("credit"))
+        .order_by()
+    )
+    sums = {
+        ((row["contribution_id"], row["advance_id"]), row["account"], row["kind"]): (
+            row["d"] or ZERO,
+            row["c"] or ZERO,
+        )
+        for row in rows
+    }
+    balances = ledger._fold(sums)
+    advances = Advance.objects.filter(
+        pk__in={advance_id for _contribution, advance_id in balances}
+    ).select_related("project__company")
+    ordered = sorted(advances, key=lambda a: (a.disbursed_on or dt.date.min, a.pk))
+    result: dict[int, list[dict]] = {}
+    for advance in ordered:
+        for (contribution_id, advance_id), balance in balances.items():
+            if advance_id == advance.pk:
+                result.setdefault(contribution_id, []).append(
+                    {"advance": advance, **balance.as_dict()}
+                )
+    return result
 
 
 def funds_of_dispositif(user, dispositif_id: int):

@@ -105,8 +105,9 @@ def render_fund(request, fund, *, status: int = 200, contribution_form=None):
     user = request.user
     manager = may(user, Action.MANAGE_ADVANCE, fund.dispositif_id)
     contributions = selectors.fund_contributions(fund)
+    financed = queries.fund_attribution(fund)
     for row in contributions:
-        row["advances"] = selectors.contribution_advances(row["contribution"])
+        row["advances"] = financed.get(row["contribution"].pk, [])
     utilisation = selectors.fund_utilisation(fund, until=timezone.localdate())
     if manager and contribution_form is None:
         contribution_form = ContributionForm()
@@ -492,7 +493,10 @@ class ArrearsView(ActionRequiredMixin, TemplateView):
         user = self.request.user
         overdue = list(queries.advances_in_arrears(user)[:ARREARS_ROWS])
         balances = ledger.advance_balances([advance.pk for advance in overdue])
-        snapshots = selectors.latest_snapshots(selectors.fund_list(user))
+        funds = {fund.pk: fund for fund in selectors.fund_list(user)}
+        snapshots = selectors.latest_snapshots(list(funds))
+        for snapshot in snapshots:
+            snapshot.fund = funds[snapshot.fund_id]  # with its dispositif, already loaded
         context.update(
             title=_("Impayés et portefeuille à risque"),
             rows=[(advance, balances[advance.pk]) for advance in overdue],

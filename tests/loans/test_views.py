@@ -36,6 +36,7 @@ from tests.loans.builders import (
     TODAY,
     advance_at,
     approved_decision,
+    contribute,
     make_fund,
     setup_scope,
 )
@@ -152,6 +153,22 @@ class TestFundViews(ViewIsolationTestBase):
         assert text.count("data-bar") == 12
         assert response.context["utilisation"][-1]["ratio"] == D("0.2000")
         assert "20,00" not in text or "%" in text
+
+    def test_detail_query_count_does_not_grow_with_contributions(self, world, client):
+        fund = make_fund(world.a, contributions=(D("15000.00"),))
+        named_advance(world.a, amount=D("12000.00"))
+
+        def more():
+            for amount in ("10000.00", "2000.00", "3000.00"):
+                contribute(fund, D(amount))
+            named_advance(world.a, amount=D("14000.00"))
+
+        client.force_login(world.animateur_a)
+        assert_queries_do_not_grow(
+            "loans:fund-detail",
+            lambda: client.get(reverse("loans:fund-detail", args=[fund.pk])),
+            more,
+        )
 
     def test_contribution_form_records_and_refuses_with_field_errors(self, world, client):
         fund = make_fund(world.a, contributions=())
@@ -569,6 +586,22 @@ class TestArrearsView(WebAnonymousMixin, WebListMixin):
         assert per_dispositif["par30"] == (D("12000.00") / total).quantize(D("0.0001"))
         text = page_text(response)
         assert 'data-ratio="0.3624"' in text and "36,24\u00a0%" in text
+
+    def test_query_count_does_not_grow_with_funds(self, world, client):
+        late_advance(world.a)
+
+        def more():
+            for dispositif in (world.a, world.b):
+                fund = make_fund(dispositif, name=f"Autre fonds {next(_numbers)}")
+                advance_at("disbursed", fund, disbursed_on=TODAY - dt.timedelta(days=90))
+                with scope([dispositif.pk]):
+                    services.arrears_refresh(dispositif=dispositif, today=TODAY)
+
+        client.force_login(world.coordinator)
+        response = assert_queries_do_not_grow(
+            "loans:arrears (coordinator)", lambda: client.get(reverse("loans:arrears")), more
+        )
+        assert len(response.context["funds"]) == 3
 
     def test_home_panel_lists_the_advances_to_chase(self, world, client):
         late = late_advance(world.a)
