@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from alize import exports
 from alize.errors import ApplicationError, apply_service_error, service_error_text
 from alize.formats import money
 from alize.web import ActionRequiredMixin, FilteredListView, require
@@ -47,6 +48,7 @@ from .models import LIVE_STATUSES, AdvanceStatus, WriteOffStatus
 SERVICE_ERRORS = (ValidationError, ApplicationError)
 PANEL_ROWS = 20
 ARREARS_ROWS = 200
+EXPORT_ROWS = 50_000
 
 
 def several_dispositifs(user, action: str) -> bool:
@@ -184,6 +186,43 @@ class AdvanceListView(FilteredListView):
         if self.filterset.is_bound and not self.filterset.is_valid():
             return queryset.none()
         return queryset
+
+    EXPORTS = {"csv": exports.csv_response, "xlsx": exports.xlsx_response}
+
+    def get(self, request, *args, **kwargs):
+        export = self.EXPORTS.get(request.GET.get("format", ""))
+        if export is None:
+            return super().get(request, *args, **kwargs)
+        return export(
+            filename=f"avances-{timezone.localdate().isoformat()}.{request.GET['format']}",
+            headers=[
+                _("Dispositif"),
+                _("Fonds"),
+                _("Entreprise"),
+                _("Projet"),
+                _("Montant"),
+                _("Capital restant dû"),
+                _("Statut"),
+                _("Jours de retard"),
+                _("Décaissée le"),
+                _("Créée le"),
+            ],
+            rows=(
+                (
+                    row["dispositif_slug"],
+                    row["fund_name"],
+                    row["company_name"],
+                    row["project_title"],
+                    row["amount"],
+                    row["outstanding"],
+                    AdvanceStatus(row["status"]).label,
+                    row["days_past_due"],
+                    row["disbursed_on"],
+                    timezone.localdate(row["created_at"]),
+                )
+                for row in selectors.advance_rows(self.get_queryset()[:EXPORT_ROWS])
+            ),
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -280,6 +280,21 @@ class TestAdvanceViews(ViewIsolationTestBase):
         assert balances[current.pk].outstanding == D("12000.00")
         assert balances[approved.pk].outstanding == D("0.00")
 
+    def test_export_follows_the_filters(self, world, client):
+        current = named_advance(world.a)
+        late = late_advance(world.a)
+        named_advance(world.b)
+        client.force_login(world.animateur_a)
+        response = client.get(reverse("loans:advance-list"), {"arrears": "yes", "format": "csv"})
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/csv")
+        lines = response.content.decode("utf-8-sig").strip().splitlines()
+        assert len(lines) == 2 and late.project.company.name in lines[1]
+        assert current.project.company.name not in response.content.decode("utf-8-sig")
+        assert '"12000.00"' in lines[1] and '"En retard"' in lines[1]
+        xlsx = client.get(reverse("loans:advance-list"), {"format": "xlsx"})
+        assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
     def test_create_from_an_approved_decision_with_bounds_on_the_field(self, world, client):
         fund = fund_of(world.a)
         decision = approved_decision(world.a, D("12000.00"))
