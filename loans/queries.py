@@ -34,6 +34,7 @@ from .models import (
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 RATIO = Decimal("0.0001")
+ATTRIBUTION_ROWS = 50  # advances listed per contribution on a fund's page
 
 
 # -- Funds ------------------------------------------------------------------------------
@@ -43,11 +44,12 @@ def fund_detail_queryset(user, action: str = Action.VIEW_ADVANCE):
     return Fund.objects.for_user(user, action).select_related("dispositif")
 
 
-def fund_attribution(fund) -> dict[int, list[dict]]:
-    """Per contribution of ``fund``, the advances its money financed with what came back,
-    was lost and is still out of each (``loans.selectors.contribution_advances`` for every
-    contribution at once): two queries, however many contributions the fund has. The
-    ledger's own folding (``loans.ledger``) turns the sums into balances."""
+def fund_attribution(fund, *, limit: int = ATTRIBUTION_ROWS) -> dict[int, dict]:
+    """Per contribution of ``fund``: ``advances``, the latest ``limit`` advances its money
+    financed, each with what came back, was lost and is still out of it, and ``count``, how
+    many it financed in all (``loans.selectors.contribution_advances`` for every
+    contribution at once, bounded). Two queries, however many contributions and advances
+    the fund has; the ledger's own folding (``loans.ledger``) turns sums into balances."""
     rows = (
         LedgerLine.objects.filter(fund=fund, advance__isnull=False)
         .values("contribution_id", "advance_id", "account", "kind")
@@ -62,17 +64,27 @@ def fund_attribution(fund) -> dict[int, list[dict]]:
         for row in rows
     }
     balances = ledger._fold(sums)
-    advances = Advance.objects.filter(
-        pk__in={advance_id for _contribution, advance_id in balances}
-    ).select_related("project__company")
-    ordered = sorted(advances, key=lambda a: (a.disbursed_on or dt.date.min, a.pk))
-    result: dict[int, list[dict]] = {}
-    for advance in ordered:
-        for (contribution_id, advance_id), balance in balances.items():
-            if advance_id == advance.pk:
-                result.setdefault(contribution_id, []).append(
-                    {"advance": advance, **balance.as_dict()}
-                )
+    by_contribution: dict[int, list[int]] = {}
+    for contribution_id, advance_id in sorted(balances, reverse=True):
+        by_contribution.setdefault(contribution_id, []).append(advance_id)
+    shown = {pk for ids in by_contribution.values() for pk in ids[:limit]}
+    advances = {
+        advance.pk: advance
+        for advance in Advance.objects.filter(pk__in=shown).select_related("project__company")
+    }
+    result = {}
+    for contribution_id, advance_ids in by_contribution.items():
+        latest = sorted(
+            (advances[pk] for pk in advance_ids[:limit]),
+            key=lambda a: (a.disbursed_on or dt.date.min, a.pk),
+            reverse=True,
+        )
+        result[contribution_id] = {
+            "count": len(advance_ids),
+            "advances": [
+                {"advance": a, **balances[(contribution_id, a.pk)].as_dict()} for a in latest
+            ],
+        }
     return result
 
 

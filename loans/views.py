@@ -109,7 +109,7 @@ def render_fund(request, fund, *, status: int = 200, contribution_form=None):
     contributions = selectors.fund_contributions(fund)
     financed = queries.fund_attribution(fund)
     for row in contributions:
-        row["advances"] = financed.get(row["contribution"].pk, [])
+        row["financed"] = financed.get(row["contribution"].pk, {"count": 0, "advances": []})
     utilisation = selectors.fund_utilisation(fund, until=timezone.localdate())
     if manager and contribution_form is None:
         contribution_form = ContributionForm()

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from alize.tenancy import scope
-from loans import services
+from loans import queries, services
 from loans.models import (
     Advance,
     AdvanceStatus,
@@ -143,7 +143,7 @@ class TestFundViews(ViewIsolationTestBase):
         rows = response.context["contributions"]
         # First in, first out: the older contribution financed 10 000, the next 2 000.
         assert [row["lent"] for row in rows] == [D("10000.00"), D("2000.00")]
-        assert [[share["advance"].pk for share in row["advances"]] for row in rows] == [
+        assert [[share["advance"].pk for share in row["financed"]["advances"]] for row in rows] == [
             [advance.pk],
             [advance.pk],
         ]
@@ -169,6 +169,20 @@ class TestFundViews(ViewIsolationTestBase):
             lambda: client.get(reverse("loans:fund-detail", args=[fund.pk])),
             more,
         )
+
+    def test_attribution_lists_the_latest_advances_of_a_contribution(self, world, client):
+        fund = make_fund(world.a, contributions=(D("100000.00"),))
+        advances = [named_advance(world.a, amount=D("10000.00")) for _ in range(3)]
+        with scope([world.a.pk]):
+            (financed,) = queries.fund_attribution(fund, limit=2).values()
+        assert financed["count"] == 3
+        assert [share["advance"].pk for share in financed["advances"]] == [
+            advances[2].pk,
+            advances[1].pk,
+        ]
+        client.force_login(world.animateur_a)
+        page = page_text(client.get(reverse("loans:fund-detail", args=[fund.pk])))
+        assert "3 avances financées" in page
 
     def test_contribution_form_records_and_refuses_with_field_errors(self, world, client):
         fund = make_fund(world.a, contributions=())
