@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alize.formats import money
+from alize.filters import ListSelect
 from alize.forms import EmptyChoiceLabelMixin
 from partners.models import Organisation, OrganisationKind
 from pme.models import ProjectType
@@ -62,11 +63,14 @@ def today():
 
 class ContributionForm(EmptyChoiceLabelMixin, forms.Form):
     """Money put into a fund: its source, amount and date; a revitalisation agreement names
-    the agreement and the firm bound by it."""
+    the agreement and the firm bound by it. The directory's organisations are many: their
+    selects render in Python (``ListSelect``), not a template per option."""
 
     kind = forms.ChoiceField(label=_("Origine"), choices=[("", "")] + ContributionKind.choices)
     organisation = forms.ModelChoiceField(
-        label=_("Organisme apporteur"), queryset=Organisation.objects.order_by("name")
+        label=_("Organisme apporteur"),
+        queryset=Organisation.objects.order_by("name"),
+        widget=ListSelect,
     )
     agreement = forms.CharField(
         label=_("Convention de revitalisation"),
@@ -78,6 +82,7 @@ class ContributionForm(EmptyChoiceLabelMixin, forms.Form):
         label=_("Entreprise assujettie"),
         queryset=Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM).order_by("name"),
         required=False,
+        widget=ListSelect,
         help_text=_("Seulement pour une convention de revitalisation."),
     )
     amount = money_field(_("Montant (€)"))
