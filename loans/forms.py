@@ -15,8 +15,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alize.formats import money
 from alize.filters import ListSelect
+from alize.formats import money
 from alize.forms import EmptyChoiceLabelMixin
 from partners.models import Organisation, OrganisationKind
 from pme.models import ProjectType
