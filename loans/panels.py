@@ -1,6 +1,10 @@
 """Panels the loans app contributes: on the animateur's home page the advances to chase
 (instalments unpaid past their due date), and on a project page its advance (state,
-outstanding principal, next instalment) with its co-financing and leverage ratio."""
+outstanding principal, next instalment) with its co-financing and leverage ratio, and on a
+dispositif's page the links to its advances and funds."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from alize.panels import register_panel
 from dispositifs.access import Action, dispositif_ids, may
@@ -50,4 +54,20 @@ def project_advance_panel(request, project):
         else [],
         "leverage": queries.project_leverage(project),
         "can_manage": manager,
+    }
+
+
+@register_panel("dispositif", order=30)
+def dispositif_loans_panel(request, dispositif):
+    """Links to the dispositif's advances, arrears and funds, for those who read them."""
+    if not may(request.user, Action.VIEW_ADVANCE, dispositif.pk):
+        return None
+    query = f"?dispositif={dispositif.slug}"
+    return {
+        "template": "includes/panel_links.html",
+        "label": _("Avances remboursables du dispositif"),
+        "links": [
+            (_("Avances"), reverse("loans:advance-list") + query),
+            (_("Fonds"), reverse("loans:fund-list") + query),
+        ],
     }

@@ -733,3 +733,13 @@ def test_every_page_answers_in_both_languages(world, client, language):
         response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 200, url
         assert f'<html lang="{language}">' in response.content.decode(), url
+
+
+def test_dispositif_page_links_to_its_advances(world, client):
+    url = reverse("dispositifs:detail", args=[world.a.slug])
+    client.force_login(world.animateur_a)
+    page = client.get(url).content.decode()
+    assert f"/advances/?dispositif={world.a.slug}" in page
+    client.force_login(world.member_a)  # reads the dispositif, not its advances
+    page = client.get(url).content.decode()
+    assert "/advances/" not in page
