@@ -96,13 +96,6 @@ def funds_of_dispositif(user, dispositif_id: int):
 # -- Advances ---------------------------------------------------------------------------
 
 
-def advance_list(user):
-    """Advances the user reads, with their project, company and fund in the same query."""
-    return Advance.objects.for_user(user, Action.VIEW_ADVANCE).select_related(
-        "project__company", "fund", "dispositif"
-    )
-
-
 def advance_detail_queryset(user, action: str = Action.VIEW_ADVANCE):
     return Advance.objects.for_user(user, action).select_related(
         "project__company", "fund", "dispositif", "decision__item__committee", "created_by"
@@ -159,7 +152,7 @@ def advances_in_arrears(user):
         output_field=MONEY,
     )
     return (
-        advance_list(user)
+        selectors.advance_list(user)
         .filter(Q(status=AdvanceStatus.IN_ARREARS) | Q(days_past_due__gt=0))
         .exclude(status__in=[AdvanceStatus.REPAID, AdvanceStatus.WRITTEN_OFF])
         .annotate(

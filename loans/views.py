@@ -179,7 +179,7 @@ class AdvanceListView(FilteredListView):
     extra_context = {"title": gettext_lazy("Avances remboursables")}
 
     def get_base_queryset(self):
-        return queries.advance_list(self.request.user)
+        return selectors.advance_list(self.request.user)
 
     def get_queryset(self):
         queryset = super().get_queryset()
