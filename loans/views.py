@@ -335,7 +335,7 @@ def render_advance(request, advance, *, status: int = 200, bound=None):
         "project": advance.project,
         "balance": selectors.advance_balances(advance),
         "schedule": schedule,
-        "next_due": next_due(schedule["live"]),
+        "next_due": next_due(schedule["live"]) if live else None,
         "repayments": repayments,
         "ledger_lines": list(selectors.advance_ledger_lines(advance)),
         "history": list(selectors.advance_timeline(advance)),

@@ -502,6 +502,9 @@ class TestAdvanceViews(ViewIsolationTestBase):
         assert JournalTransaction.unscoped_objects.filter(write_off=write_off).count() == 1
         fund_page = client.get(reverse("loans:fund-detail", args=[advance.fund_id]))
         assert fund_page.context["balances"].lost == D("12000.00")
+        page = client.get(reverse("loans:advance-detail", args=[advance.pk]))
+        assert page.context["next_due"] is None
+        assert page.content.decode().count('data-state="written-off"') == 12
 
     def test_write_off_rejected_by_another_person(self, world, client):
         advance = named_advance(world.a)
