@@ -71,3 +71,19 @@ def dispositif_loans_panel(request, dispositif):
             (_("Fonds"), reverse("loans:fund-list") + query),
         ],
     }
+
+
+@register_panel("home", order=41)
+def write_offs_to_approve_panel(request, obj=None):
+    """For those who approve write-offs: the ones someone else proposed, oldest first (the
+    second signature of the maker-checker rule). Nothing to show, no panel."""
+    if not may(request.user, Action.APPROVE_WRITE_OFF):
+        return None
+    rows = list(selectors.write_offs_to_approve(request.user)[: PANEL_ROWS + 1])
+    if not rows:
+        return None
+    return {
+        "template": "loans/panel_home_write_offs.html",
+        "rows": rows[:PANEL_ROWS],
+        "more": len(rows) > PANEL_ROWS,
+    }

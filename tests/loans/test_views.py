@@ -506,6 +506,36 @@ class TestAdvanceViews(ViewIsolationTestBase):
         assert page.context["next_due"] is None
         assert page.content.decode().count('data-state="written-off"') == 12
 
+    def test_home_panel_lists_the_write_offs_someone_else_proposed(self, world, client):
+        advance = named_advance(world.a)
+        with scope([world.a.pk]):
+            services.write_off_propose(
+                advance=advance, reason="Cessation d'activité annoncée", by=world.animateur_a
+            )
+        name = advance.project.company.name
+        client.force_login(world.coordinator)
+        home = client.get(reverse("home")).content.decode()
+        assert 'id="panel-write-offs-to-approve"' in home and name in home
+        for user in (world.animateur_a, world.animateur_b, world.api_client_user):
+            client.force_login(user)  # the proposer, another dispositif, a reader
+            home = client.get(reverse("home")).content.decode()
+            assert 'id="panel-write-offs-to-approve"' not in home, user
+
+    def test_write_off_panel_query_count(self, world, client):
+        from loans.panels import write_offs_to_approve_panel
+
+        advance = named_advance(world.a)
+        with scope([world.a.pk]):
+            services.write_off_propose(
+                advance=advance, reason="Cessation d'activité annoncée", by=world.coordinator
+            )
+        request = client.get(reverse("home")).wsgi_request
+        request.user = world.animateur_a
+        with scope([world.a.pk]), CaptureQueriesContext(connection) as queries:
+            panel = write_offs_to_approve_panel(request)
+        assert len(panel["rows"]) == 1
+        assert_query_count("home panel: write-offs to approve", queries)
+
     def test_write_off_rejected_by_another_person(self, world, client):
         advance = named_advance(world.a)
         with scope([world.a.pk]):
