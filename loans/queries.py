@@ -34,7 +34,7 @@ from .models import (
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 RATIO = Decimal("0.0001")
-ATTRIBUTION_ROWS = 50  # advances listed per contribution on a fund's page
+ATTRIBUTION_ROWS = 20  # advances listed per contribution on a fund's page
 
 
 # -- Funds ------------------------------------------------------------------------------
