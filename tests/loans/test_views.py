@@ -776,3 +776,21 @@ def test_dispositif_page_links_to_its_advances(world, client):
     client.force_login(world.member_a)  # reads the dispositif, not its advances
     page = client.get(url).content.decode()
     assert "/advances/" not in page
+
+
+def test_menu_entries_follow_the_policy(world, client):
+    entries = {
+        reverse("loans:advance-list"),
+        reverse("loans:arrears"),
+        reverse("loans:fund-list"),
+    }
+    for user, shown in (
+        (world.animateur_a, True),
+        (world.coordinator, True),
+        (world.member_a, False),
+        (world.correspondent_a, False),
+    ):
+        client.force_login(user)
+        nav = client.get(reverse("home")).content.decode().split('class="mainnav"')[1]
+        nav = nav.split("</nav>")[0]
+        assert all((f'href="{url}"' in nav) == shown for url in entries), user
