@@ -1,5 +1,6 @@
-"""FilterSets of the loans browser lists. Choice querysets go through scoped managers
-narrowed by the access policy, so a dispositif or fund outside the user's reach is an
+"""FilterSets of the loans browser lists beyond those of ``loans.filtersets``: the funds
+list, and the advances list's « in arrears » choice. Choice querysets go through scoped
+managers narrowed by the access policy, so a dispositif outside the user's reach is an
 invalid choice (the list then shows nothing), never a leak."""
 
 import django_filters
@@ -10,16 +11,8 @@ from alize.filters import SearchFilterSet
 from dispositifs.access import Action
 from pme.filtersets import OneDispositifHiddenMixin, dispositif_choices
 
-from .models import Advance, AdvanceStatus, Fund
-
-
-def fund_choices(request):
-    user = getattr(request, "user", None)
-    return (
-        Fund.objects.for_user(user, Action.VIEW_ADVANCE)
-        .select_related("dispositif")
-        .order_by("dispositif__name", "name")
-    )
+from .filtersets import AdvanceFilterSet
+from .models import AdvanceStatus, Fund
 
 
 class FundFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
@@ -37,28 +30,18 @@ class FundFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
         fields = ["q", "dispositif"]
 
 
-class AdvanceFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
-    """Status, fund, « in arrears » and a search over the company and the project."""
+class AdvanceListFilterSet(AdvanceFilterSet):
+    """The app's advance filters (``loans.filtersets``) plus « in arrears / up to date »,
+    as the list page offers it."""
 
-    search_fields = ("project__company__name", "project__company__siren", "project__title")
-    dispositif_action = Action.VIEW_ADVANCE
-
-    dispositif = django_filters.ModelChoiceFilter(
-        queryset=dispositif_choices(Action.VIEW_ADVANCE),
-        to_field_name="slug",
-        label=_("Dispositif"),
-    )
-    status = django_filters.ChoiceFilter(choices=AdvanceStatus.choices, label=_("Statut"))
-    fund = django_filters.ModelChoiceFilter(queryset=fund_choices, label=_("Fonds"))
     arrears = django_filters.ChoiceFilter(
         choices=[("yes", _("En retard")), ("no", _("À jour"))],
         method="filter_arrears",
         label=_("Retard"),
     )
 
-    class Meta:
-        model = Advance
-        fields = ["q", "dispositif", "status", "fund", "arrears"]
+    class Meta(AdvanceFilterSet.Meta):
+        fields = [*AdvanceFilterSet.Meta.fields, "arrears"]
 
     def filter_arrears(self, queryset, name, value):
         late = Q(status=AdvanceStatus.IN_ARREARS) | Q(days_past_due__gt=0)

@@ -42,7 +42,7 @@ from .forms import (
     ReversalForm,
     WriteOffProposalForm,
 )
-from .list_filters import AdvanceFilterSet, FundFilterSet
+from .list_filters import AdvanceListFilterSet, FundFilterSet
 from .models import LIVE_STATUSES, AdvanceStatus, WriteOffStatus
 
 SERVICE_ERRORS = (ValidationError, ApplicationError)
@@ -164,7 +164,7 @@ class AdvanceListView(FilteredListView):
 
     action = Action.VIEW_ADVANCE
     template_name = "loans/advance_list.html"
-    filterset_class = AdvanceFilterSet
+    filterset_class = AdvanceListFilterSet
     sort_fields = {
         "company": "project__company__name",
         "project": "project__title",
