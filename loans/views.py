@@ -308,6 +308,7 @@ def render_advance(request, advance, *, status: int = 200, bound=None):
     write_offs = list(selectors.advance_write_offs(advance))
     proposed = next((w for w in write_offs if w.status == WriteOffStatus.PROPOSED), None)
     live = advance.status in LIVE_STATUSES
+    lost = advance.status == AdvanceStatus.WRITTEN_OFF  # its repayments stay as they are
     forms = {}
     if manager and advance.status == AdvanceStatus.APPROVED:
         forms["contract"] = bound.get("contract") or ContractForm(prefix="contract")
@@ -325,7 +326,7 @@ def render_advance(request, advance, *, status: int = 200, bound=None):
         except ObjectDoesNotExist:
             repayment.reversal_record = None
         repayment.reversal_form = None
-        if recorder and repayment.reversal_record is None:
+        if recorder and repayment.reversal_record is None and not lost:
             repayment.reversal_form = bound.get(("reversal", repayment.pk)) or ReversalForm(
                 prefix=f"reversal-{repayment.pk}"
             )
