@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from alize.actions import Action
 from dispositifs.committees.models import Decision, DecisionOutcome
@@ -22,9 +22,11 @@ from pme.models import Project
 from . import ledger, selectors
 from .models import (
     ZERO,
+    Account,
     Advance,
     AdvanceStatus,
     Cofinancing,
+    EntryKind,
     Fund,
     Instalment,
     LedgerLine,
@@ -45,47 +47,68 @@ def fund_detail_queryset(user, action: str = Action.VIEW_ADVANCE):
 
 
 def fund_attribution(fund, *, limit: int = ATTRIBUTION_ROWS) -> dict[int, dict]:
-    """Per contribution of ``fund``: ``advances``, the latest ``limit`` advances its money
-    financed, each with what came back, was lost and is still out of it, and ``count``, how
-    many it financed in all (``loans.selectors.contribution_advances`` for every
-    contribution at once, bounded). Two queries, however many contributions and advances
-    the fund has; the ledger's own folding (``loans.ledger``) turns sums into balances."""
+    """Per contribution of ``fund``: ``count``, how many advances its money financed, and
+    ``advances``, the latest ``limit`` of them, each with what came back, was lost and is
+    still out of it (``loans.selectors.contribution_advances`` for every contribution at
+    once, bounded).
+
+    A contribution financed an advance when the disbursement wrote a line on the loans
+    account for it (one per pair), so the pairs, their count and the latest of each are
+    read from those lines; only the pairs shown are summed. Four queries, however many
+    contributions and advances the fund has; the ledger's own folding (``loans.ledger``)
+    turns the sums into balances."""
+    financed = LedgerLine.objects.filter(
+        fund=fund, account=Account.LOANS, kind=EntryKind.DISBURSEMENT
+    ).order_by()
+    counts = dict(
+        financed.values("contribution_id")
+        .annotate(n=Count("id"))
+        .values_list("contribution_id", "n")
+    )
+    latest = (
+        financed.annotate(
+            rank=Window(
+                RowNumber(), partition_by=F("contribution_id"), order_by=F("advance_id").desc()
+            )
+        )
+        .filter(rank__lte=limit)
+        .values_list("contribution_id", "advance_id")
+    )
+    pairs = set(latest)
     rows = (
-        LedgerLine.objects.filter(fund=fund, advance__isnull=False)
+        LedgerLine.objects.filter(fund=fund, advance__in={advance for _c, advance in pairs})
         .values("contribution_id", "advance_id", "account", "kind")
         .annotate(d=Sum("debit"), c=Sum("credit"))
         .order_by()
     )
-    sums = {
-        ((row["contribution_id"], row["advance_id"]), row["account"], row["kind"]): (
-            row["d"] or ZERO,
-            row["c"] or ZERO,
-        )
-        for row in rows
-    }
-    balances = ledger._fold(sums)
-    by_contribution: dict[int, list[int]] = {}
-    for contribution_id, advance_id in sorted(balances, reverse=True):
-        by_contribution.setdefault(contribution_id, []).append(advance_id)
-    shown = {pk for ids in by_contribution.values() for pk in ids[:limit]}
-    advances = {
-        advance.pk: advance
-        for advance in Advance.objects.filter(pk__in=shown).select_related("project__company")
-    }
-    result = {}
-    for contribution_id, advance_ids in by_contribution.items():
-        latest = sorted(
-            (advances[pk] for pk in advance_ids[:limit]),
-            key=lambda a: (a.disbursed_on or dt.date.min, a.pk),
-            reverse=True,
-        )
-        result[contribution_id] = {
-            "count": len(advance_ids),
+    balances = ledger._fold(
+        {
+            ((row["contribution_id"], row["advance_id"]), row["account"], row["kind"]): (
+                row["d"] or ZERO,
+                row["c"] or ZERO,
+            )
+            for row in rows
+            if (row["contribution_id"], row["advance_id"]) in pairs
+        }
+    )
+    advances = sorted(
+        Advance.objects.filter(pk__in={advance for _c, advance in pairs}).select_related(
+            "project__company"
+        ),
+        key=lambda a: (a.disbursed_on or dt.date.min, a.pk),
+        reverse=True,
+    )
+    return {
+        contribution_id: {
+            "count": count,
             "advances": [
-                {"advance": a, **balances[(contribution_id, a.pk)].as_dict()} for a in latest
+                {"advance": advance, **balances[(contribution_id, advance.pk)].as_dict()}
+                for advance in advances
+                if (contribution_id, advance.pk) in pairs
             ],
         }
-    return result
+        for contribution_id, count in counts.items()
+    }
 
 
 def funds_of_dispositif(user, dispositif_id: int):
