@@ -220,6 +220,8 @@ SPECTACULAR_SETTINGS = {
         "CommitteeStatusEnum": "dispositifs.committees.models.CommitteeStatus",
         "DecisionOutcomeEnum": "dispositifs.committees.models.DecisionOutcome",
         "StageEnum": "pme.models.Stage",
+        "AdvanceStatusEnum": "loans.models.AdvanceStatus",
+        "WriteOffStatusEnum": "loans.models.WriteOffStatus",
     },
 }
 
