@@ -64,6 +64,7 @@ def build_cases(info: dict) -> list[Case]:
     slug = info["animateur_dispositif"]
     deep_company = cursor_for(info["companies_max_id"] // 3)
     deep_project = cursor_for(info["projects_max_id"] // 3)
+    deep_advance = cursor_for(info["advances_max_id"] // 3)
     api = [
         ("companies first page", f"/api/v1/companies/?page_size={PAGE}"),
         ("companies deep cursor", f"/api/v1/companies/?page_size={PAGE}&cursor={deep_company}"),
@@ -75,6 +76,11 @@ def build_cases(info: dict) -> list[Case]:
         ("projects ?dispositif", f"/api/v1/projects/?page_size={PAGE}&dispositif={slug}"),
         ("projects ?stage", f"/api/v1/projects/?page_size={PAGE}&stage=approved"),
         ("projects ?project_type", f"/api/v1/projects/?page_size={PAGE}&project_type=export"),
+        ("advances first page", f"/api/v1/advances/?page_size={PAGE}"),
+        ("advances deep cursor", f"/api/v1/advances/?page_size={PAGE}&cursor={deep_advance}"),
+        ("advances ?dispositif", f"/api/v1/advances/?page_size={PAGE}&dispositif={slug}"),
+        ("advances ?status", f"/api/v1/advances/?page_size={PAGE}&status=in_arrears"),
+        ("fund balance", f"/api/v1/funds/{info['fund_id']}/"),
     ]
     html = [
         ("companies page", "/pme/entreprises/"),

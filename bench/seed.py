@@ -35,11 +35,16 @@ class Scale:
     companies: int
     projects: int
     organisations: int = 120
+    advances: int = 0
 
 
 SCALES = {
-    "national": Scale("national", dispositifs=60, companies=20_000, projects=30_000),
-    "tiny": Scale("tiny", dispositifs=4, companies=120, projects=180, organisations=12),
+    "national": Scale(
+        "national", dispositifs=60, companies=20_000, projects=30_000, advances=10_000
+    ),
+    "tiny": Scale(
+        "tiny", dispositifs=4, companies=120, projects=180, organisations=12, advances=60
+    ),
 }
 
 
@@ -501,3 +506,7 @@ def seed(url: str, scale: Scale) -> dict[str, int]:
         with conn.cursor() as cur:
             cur.execute("ANALYZE")
     return ctx.counts
+
+
+# Steps of the higher layers register on import, after the pipeline's.
+from bench import loans_seed  # noqa: E402, F401

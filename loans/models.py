@@ -784,20 +784,21 @@ class LedgerLine(AppendOnlyModel):
         ordering = ["transaction", "id"]
         indexes = [
             # Covering indexes: a fund's, a contribution's or an advance's balances are
-            # index-only sums, however long the ledger grows.
+            # index-only sums, however long the ledger grows (the dispositif is included
+            # for the tenancy filter every scoped query adds).
             models.Index(
                 fields=["fund", "account", "kind"],
-                include=["debit", "credit"],
+                include=["debit", "credit", "dispositif"],
                 name="ledger_fund_account",
             ),
             models.Index(
                 fields=["contribution", "account", "kind"],
-                include=["debit", "credit", "advance"],
+                include=["debit", "credit", "advance", "dispositif"],
                 name="ledger_contribution_account",
             ),
             models.Index(
                 fields=["advance", "account", "kind"],
-                include=["debit", "credit", "contribution"],
+                include=["debit", "credit", "contribution", "dispositif"],
                 name="ledger_advance_account",
                 condition=Q(advance__isnull=False),
             ),
