@@ -87,6 +87,8 @@ def build_cases(info: dict) -> list[Case]:
         ("projects page", "/pme/projets/"),
         ("committees page", "/comites/"),
         ("funnel page", "/pme/entonnoir/"),
+        ("advances page", "/advances/"),
+        ("fund page", f"/funds/{info['fund_id']}/"),
     ]
     cases = []
     for who in ("coordinator", "animateur"):
