@@ -22,3 +22,7 @@ class Action(StrEnum):
     VIEW_MISSION = "view_mission"  # skill missions and their hour logs
     RESPOND_MISSION = "respond_mission"  # a firm accepts, declines, assigns; manages experts
     LOG_HOURS = "log_hours"  # an expert logs hours on their own missions
+    VIEW_ADVANCE = "view_advance"  # funds, advances, schedules, repayments, co-financing
+    MANAGE_ADVANCE = "manage_advance"  # funds, contributions, contract, disburse, reschedule
+    RECORD_REPAYMENT = "record_repayment"  # record and reverse repayments
+    APPROVE_WRITE_OFF = "approve_write_off"  # approve a write-off someone else proposed

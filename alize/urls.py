@@ -58,6 +58,7 @@ urlpatterns = [
     path("pme/", include("pme.urls")),
     path("partenaires/", include("partners.urls")),
     path("", include("partners.missions.urls")),
+    path("", include("loans.urls")),
     path("api/v1/", include("alize.api.urls")),
     path("api/schema/", PrivateSchemaView.as_view(), name="api-schema"),
     path("api/docs/", PrivateSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

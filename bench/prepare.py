@@ -91,13 +91,22 @@ def bounds(url: str) -> dict[str, int]:
         missions = conn.execute("SELECT MAX(id), COUNT(*) FROM missions_skillmission").fetchone()
         logs = conn.execute("SELECT MAX(id), COUNT(*) FROM missions_hourlog").fetchone()
         dispositifs = conn.execute("SELECT COUNT(*) FROM dispositifs_dispositif").fetchone()[0]
+        advances = conn.execute("SELECT MAX(id), COUNT(*) FROM loans_advance").fetchone()
+        lines = conn.execute("SELECT COUNT(*) FROM loans_ledgerline").fetchone()[0]
+        fund = conn.execute(
+            "SELECT f.id FROM loans_fund f JOIN dispositifs_dispositif d ON d.id = f.dispositif_id "
+            "WHERE d.slug = 'bench-01' ORDER BY f.id LIMIT 1"
+        ).fetchone()
     return {
         "companies_max_id": companies[0],
         "projects_max_id": projects[0],
         "missions_max_id": missions[0] or 0,
         "hour_logs_max_id": logs[0] or 0,
+        "advances_max_id": advances[0] or 0,
+        "fund_id": fund[0] if fund else 0,
         "size": f"{dispositifs} dispositifs, {companies[1]} companies, {projects[1]} projects, "
-        f"{missions[1]} missions, {logs[1]} hour logs",
+        f"{missions[1]} missions, {logs[1]} hour logs, {advances[1]} advances, "
+        f"{lines} ledger lines",
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import json
 import random
 from collections.abc import Callable, Iterable
@@ -37,6 +38,7 @@ class Scale:
     organisations: int = 120
     experts_per_firm: int = 60
     hour_logs: int = 1_000_000
+    advances: int = 10_000
 
 
 SCALES = {
@@ -49,6 +51,7 @@ SCALES = {
         organisations=12,
         experts_per_firm=6,
         hour_logs=3_000,
+        advances=60,
     ),
 }
 
@@ -72,6 +75,16 @@ class SeedStep:
 
 
 STEPS: list[SeedStep] = []
+# Modules of the higher layers' steps (they import this one): loaded by name when the steps
+# are needed, after the pipeline's steps of this module, in layer order.
+STEP_MODULES = ("bench.loans_seed",)
+
+
+def steps() -> list[SeedStep]:
+    """Every registered step, the higher layers' modules loaded first."""
+    for module in STEP_MODULES:
+        importlib.import_module(module)
+    return STEPS
 
 
 def seed_step(name: str, version: int = 1):
@@ -95,7 +108,7 @@ def fingerprint(scale: Scale) -> str:
         "version": SEED_VERSION,
         "reference_day": REFERENCE_DAY.isoformat(),
         "scale": scale.__dict__,
-        "steps": [(step.name, step.version) for step in STEPS],
+        "steps": [(step.name, step.version) for step in steps()],
         "migrations": migrations,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
@@ -858,7 +871,7 @@ def seed(url: str, scale: Scale) -> dict[str, int]:
     """Run every registered step in one transaction; returns the row counts."""
     with psycopg.connect(url) as conn:
         ctx = SeedContext(conn=conn, scale=scale, rng=random.Random(SEED))  # noqa: S311
-        for step in STEPS:
+        for step in steps():
             step.run(ctx)
         with conn.cursor() as cur:
             cur.execute("ANALYZE")

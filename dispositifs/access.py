@@ -69,6 +69,10 @@ GRANTS: dict[str, dict[Action, Reach]] = {
         Action.VIEW_MISSION: Reach.ASSIGNED,
         Action.RECORD_COMMITMENT: Reach.ASSIGNED,
         Action.VIEW_DIRECTORY: Reach.EVERY,
+        Action.VIEW_ADVANCE: Reach.ASSIGNED,
+        Action.MANAGE_ADVANCE: Reach.ASSIGNED,
+        Action.RECORD_REPAYMENT: Reach.ASSIGNED,
+        Action.APPROVE_WRITE_OFF: Reach.ASSIGNED,
     },
     Role.COMMITTEE_MEMBER: {
         **dict.fromkeys(_PIPELINE_READ, Reach.ASSIGNED),
@@ -88,6 +92,7 @@ GRANTS: dict[str, dict[Action, Reach]] = {
         **dict.fromkeys(_PIPELINE_READ, Reach.REGION),
         Action.VIEW_COMPANY: Reach.REGION,
         Action.VIEW_DIRECTORY: Reach.EVERY,
+        Action.VIEW_ADVANCE: Reach.REGION,
     },
 }
 

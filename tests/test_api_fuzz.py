@@ -33,6 +33,8 @@ from alize.wsgi import application
 from dispositifs.committees import services as committee_services
 from dispositifs.committees.models import AgendaItem, Committee, Decision, PartnerCommitment
 from dispositifs.models import Membership
+from loans import services as loan_services
+from loans.models import Advance, Cofinancing, Fund, Repayment
 from partners.missions.models import HourLog, SkillMission
 from partners.models import Expert, Organisation, OrganisationKind
 from pme import services as pme_services
@@ -44,6 +46,7 @@ from tests.factories import (
     project_at,
     user_with_role,
 )
+from tests.loans.builders import advance_at, make_fund
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 RANDOM = os.environ.get("FUZZ_RANDOM", "") == "1"
@@ -65,6 +68,10 @@ PATH_MODELS = {
     "experts": Expert,
     "missions": SkillMission,
     "hour-logs": HourLog,
+    "funds": Fund,
+    "advances": Advance,
+    "repayments": Repayment,
+    "cofinancing": Cofinancing,
 }
 
 
@@ -142,6 +149,27 @@ def seed(dispositif):
         ready = project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
         committee_services.agenda_add_project(committee=committee, project=ready, by=None)
         project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
+    # A fund, an advance at each early status, a repayment and co-financing.
+    fund = make_fund(dispositif)
+    advance_at("approved", fund)
+    advance_at("contracted", fund)
+    lent = advance_at("disbursed", fund)
+    with scope([dispositif]):
+        loan_services.repayment_record(
+            advance=lent,
+            amount=1000,
+            received_on=dt.date.today(),
+            idempotency_key=f"fuzz-{dispositif.pk}",
+            by=None,
+        )
+        loan_services.cofinancing_create(
+            project=lent.project,
+            organisation="Banque test",
+            kind="bank_loan",
+            amount=20000,
+            evidence_on=dt.date.today(),
+            by=None,
+        )
     seed_missions(dispositif, firm)
 
 

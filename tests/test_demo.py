@@ -102,6 +102,7 @@ def test_the_demo_seeds_in_layer_order():
         "dispositifs.committees.demo.seed_pipeline",
         "pme.demo.seed_follow_up_reminders",
         "partners.missions.demo.seed_missions",
+        "loans.demo.seed_loans",
     ]
 
 
@@ -298,40 +299,67 @@ def pipeline_fingerprint(dispositif):
 
 
 def test_the_same_seed_gives_the_same_pipeline(demo_db):
+    """The committees' story told again, in a twin of Valenciennes (same perimeter, same tour
+    de table), is the same story: the seed depends on the dispositif's spec only. (A twin,
+    because the original's decisions now carry advances and an append-only ledger.)"""
     from dispositifs.committees.demo import CommitteeStorySeeder
-    from dispositifs.committees.models import AgendaItem, Attendance
-    from partners.missions import models as missions
-    from pme.models import JobsFollowUp
 
     spec = next(spec for spec in DISPOSITIFS if spec.slug == "valenciennes")
     with scope(every_dispositif=True, reason="test referee"):
         dispositif = Dispositif.objects.get(slug=spec.slug)
-        before = pipeline_fingerprint(dispositif)
-        # The missions hang on the decisions: they go first.
-        missions.HourLog.objects.filter(dispositif=dispositif, corrects__isnull=False).delete()
-        for model in (
-            missions.HourLog,
-            missions.FirmMonthHours,
-            missions.MissionAssignment,
-            missions.MissionTransition,
-            missions.ClosedMonth,
-            missions.SkillMission,
-        ):
-            model.objects.filter(dispositif=dispositif).delete()
-        for model in (
-            PartnerCommitment,
-            Decision,
-            Attendance,
-            AgendaItem,
-            Committee,
-            FollowUpReminder,
-            JobsFollowUp,
-            StageTransition,
-            Project,
-        ):
-            model.objects.filter(dispositif=dispositif).delete()
-        CommitteeStorySeeder(spec, dispositif, timezone.localdate()).run()
-        assert pipeline_fingerprint(dispositif) == before
+        twin = Dispositif.objects.create(
+            name=f"{dispositif.name} (jumeau)",
+            slug=f"{dispositif.slug}-jumeau",
+            region=dispositif.region,
+            departements=dispositif.departements,
+            perimeter=dispositif.perimeter,
+            carrier=dispositif.carrier,
+            launch_date=dispositif.launch_date,
+        )
+        for seat in Membership.objects.filter(dispositif=dispositif):
+            Membership.objects.create(
+                dispositif=twin,
+                organisation=seat.organisation,
+                kind=seat.kind,
+                joined_on=seat.joined_on,
+                left_on=seat.left_on,
+                pledged_hours_per_year=seat.pledged_hours_per_year,
+            )
+        CommitteeStorySeeder(spec, twin, timezone.localdate()).run()
+        assert pipeline_fingerprint(twin) == pipeline_fingerprint(dispositif)
+
+
+def test_every_dispositif_has_a_fund_and_advances_in_every_state(demo_db, client):
+    from django.db.models import Sum
+
+    from loans.models import Advance, Cofinancing, FundContribution, Instalment, LedgerLine
+
+    kinds = {"caisse_des_depots", "revitalisation", "esf", "local_authority"}
+    seen: set[str] = set()
+    with scope(every_dispositif=True, reason="test referee"):
+        for dispositif in every_demo_dispositif():
+            contributions = FundContribution.objects.filter(dispositif=dispositif)
+            assert set(contributions.values_list("kind", flat=True)) == kinds, dispositif.slug
+            agreement = contributions.get(kind="revitalisation")
+            assert agreement.agreement and agreement.agreement_firm is not None
+            statuses = set(
+                Advance.objects.filter(dispositif=dispositif).values_list("status", flat=True)
+            )
+            assert {"approved", "in_arrears", "written_off", "repaid"} <= statuses, statuses
+            assert statuses & {"disbursed", "repaying", "rescheduled"}, dispositif.slug
+            seen |= statuses
+            assert Cofinancing.objects.filter(dispositif=dispositif).exists()
+            sums = LedgerLine.objects.filter(dispositif=dispositif).aggregate(
+                debit=Sum("debit"), credit=Sum("credit")
+            )
+            assert sums["debit"] == sums["credit"]
+        assert "rescheduled" in seen
+        assert Instalment.objects.filter(superseded_at__isnull=False).exists()
+    client.force_login(User.objects.get(email="animateur.valenciennes@demo.alize.fr"))
+    for name in ("loans:advance-list", "loans:fund-list", "loans:arrears"):
+        assert client.get(reverse(name)).status_code == 200
+    home = client.get(reverse("home")).content.decode()
+    assert 'id="panel-advances-to-chase"' in home
 
 
 def test_missions_in_every_state_with_a_year_of_hours(demo_db):

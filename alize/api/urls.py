@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("partners.api.urls")),
     path("", include("pme.api.urls")),
     path("", include("partners.missions.api.urls")),
+    path("", include("loans.api.urls")),
 ]

@@ -228,6 +228,8 @@ SPECTACULAR_SETTINGS = {
         "CommitteeStatusEnum": "dispositifs.committees.models.CommitteeStatus",
         "DecisionOutcomeEnum": "dispositifs.committees.models.DecisionOutcome",
         "StageEnum": "pme.models.Stage",
+        "AdvanceStatusEnum": "loans.models.AdvanceStatus",
+        "WriteOffStatusEnum": "loans.models.WriteOffStatus",
     },
 }
 
@@ -257,6 +259,10 @@ CELERY_BEAT_SCHEDULE = {
     "missions-monthly-reminder": {
         "task": "missions.tasks.send_monthly_reminders",
         "schedule": crontab(day_of_month=25, hour=9, minute=0),
+    },
+    "loans-daily-arrears": {
+        "task": "loans.tasks.refresh_arrears",
+        "schedule": crontab(hour=5, minute=30),
     },
 }
 

@@ -29,6 +29,10 @@ EXPECTED = {
         Action.VIEW_MISSION: A,
         Action.RESPOND_MISSION: NONE,
         Action.LOG_HOURS: NONE,
+        Action.VIEW_ADVANCE: A,
+        Action.MANAGE_ADVANCE: A,
+        Action.RECORD_REPAYMENT: A,
+        Action.APPROVE_WRITE_OFF: A,
     },
     "member_a": {
         Action.VIEW_DISPOSITIF: A,
@@ -43,6 +47,10 @@ EXPECTED = {
         Action.VIEW_MISSION: NONE,
         Action.RESPOND_MISSION: NONE,
         Action.LOG_HOURS: NONE,
+        Action.VIEW_ADVANCE: NONE,
+        Action.MANAGE_ADVANCE: NONE,
+        Action.RECORD_REPAYMENT: NONE,
+        Action.APPROVE_WRITE_OFF: NONE,
     },
     "correspondent_a": {
         **dict.fromkeys(Action, NONE),
@@ -69,6 +77,10 @@ EXPECTED = {
         Action.VIEW_MISSION: NONE,
         Action.RESPOND_MISSION: NONE,
         Action.LOG_HOURS: NONE,
+        Action.VIEW_ADVANCE: A,
+        Action.MANAGE_ADVANCE: NONE,
+        Action.RECORD_REPAYMENT: NONE,
+        Action.APPROVE_WRITE_OFF: NONE,
     },
     "no_role": dict.fromkeys(Action, NONE),
 }
