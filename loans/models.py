@@ -760,14 +760,21 @@ class LedgerLine(AppendOnlyModel):
     account = models.CharField(_("compte"), max_length=16, choices=Account.choices)
     debit = MoneyField(_("débit (€)"), default=ZERO)
     credit = MoneyField(_("crédit (€)"), default=ZERO)
+    # The covering indexes below lead with fund, contribution and advance: no separate
+    # foreign-key index (it would only be a smaller, non-covering copy the planner prefers).
     fund = models.ForeignKey(
-        Fund, on_delete=models.PROTECT, related_name="ledger_lines", verbose_name=_("fonds")
+        Fund,
+        on_delete=models.PROTECT,
+        related_name="ledger_lines",
+        verbose_name=_("fonds"),
+        db_index=False,
     )
     contribution = models.ForeignKey(
         FundContribution,
         on_delete=models.PROTECT,
         related_name="ledger_lines",
         verbose_name=_("apport"),
+        db_index=False,
     )
     advance = models.ForeignKey(
         Advance,
@@ -776,6 +783,7 @@ class LedgerLine(AppendOnlyModel):
         blank=True,
         related_name="ledger_lines",
         verbose_name=_("avance"),
+        db_index=False,
     )
 
     class Meta:

@@ -148,7 +148,8 @@ def fund_utilisation(fund: Fund, *, until: dt.date, months: int = 12) -> list[di
 
 def _loans_sum(kind: str | None = None):
     """A subquery: the advance's LOANS debits − credits (or one kind's lines only)."""
-    lines = LedgerLine.objects.filter(advance=OuterRef("pk"), account=Account.LOANS)
+    # No ordering: the model's default (by transaction) would join the journal.
+    lines = LedgerLine.objects.filter(advance=OuterRef("pk"), account=Account.LOANS).order_by()
     if kind is not None:
         lines = lines.filter(kind=kind)
     total = lines.values("advance").annotate(total=Sum(F("debit") - F("credit"))).values("total")
@@ -279,6 +280,7 @@ def advances_to_chase(user, *, limit: int = 20) -> list[dict]:
     as of the last arrears run — for the animateur's home page."""
     overdue = (
         Instalment.objects.filter(advance=OuterRef("pk"), superseded_at__isnull=True, overdue=True)
+        .order_by()
         .values("advance")
         .annotate(
             due=Sum("amount")
