@@ -108,3 +108,16 @@ def test_an_invalid_address_is_refused_with_its_field(client, smtp_server):
     response = client.post(reverse("password_reset"), {"email": "not-an-address"})
     assert response.status_code == 400 and "email" in response.context["form"].errors
     assert smtp_server.messages == []
+
+
+def test_put_changes_nothing_and_sends_nothing(client, smtp_server):
+    user = UserFactory(email="put@example.org")
+    password_hash = user.password
+    response = client.put(reverse("password_reset"), "email=put@example.org")
+    assert response.status_code == 400
+    bogus = reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "bogus-token"})
+    response = client.put(bogus, "new_password1=x&new_password2=x")
+    assert response.status_code == 200 and not response.context["validlink"]
+    user.refresh_from_db()
+    assert user.password == password_hash
+    assert smtp_server.messages == []
