@@ -14,7 +14,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NEW_PASSWORD = "Mistral-sur-la-Drome-88"
 
 
-def test_forgotten_password_by_mail_then_login(phone, smtp_server):
+def test_forgotten_password_by_mail_then_login(phone, smtp_server, monkeypatch):
+    from alize.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)  # the mail job runs at once
     UserFactory(email="oubli@example.org", full_name="Lucie Oubli", language="fr")
     phone.goto("/connexion/")
     phone.click("text=Mot de passe oublié ?")
