@@ -35,13 +35,26 @@ def date_field(label, **kwargs) -> forms.DateField:
     )
 
 
+PLAIN_AMOUNT = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?", re.ASCII)
+
+
 class MoneyInputField(forms.DecimalField):
     """An amount in euros as people type it: « 12 000,50 », « 12000.50 », « 12 000 € »
-    (spaces of any kind and the euro sign are ignored; the decimal mark is the language's)."""
+    (spaces of any kind and the euro sign are ignored; the decimal mark is the language's).
+    Anything else — an exponent (« 1e4 »), underscores, letters — is refused rather than
+    read as a number nobody meant; so are a third decimal and amounts below one cent."""
+
+    default_error_messages = {
+        "invalid": _("Saisissez un montant en chiffres, par exemple 12 500,50."),
+        "min_value": _("Le montant doit être d'au moins 0,01 €."),
+        "max_decimal_places": _("Un montant a au plus deux décimales (les centimes)."),
+    }
 
     def to_python(self, value):
         if isinstance(value, str):
             value = re.sub(r"[\s\u00a0\u202f€]", "", value)
+            if value and not PLAIN_AMOUNT.fullmatch(value):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
 

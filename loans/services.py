@@ -60,7 +60,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alize.errors import ApplicationError, ConflictError
-from alize.formats import money
+from alize.formats import money, short_date
 from alize.services import model_update, validate_and_save
 
 from . import ledger
@@ -472,10 +472,14 @@ def _replay(existing: Repayment, advance: Advance, amount, received_on) -> tuple
                 "Cette clé d'idempotence a déjà servi pour un autre remboursement "
                 "(%(amount)s le %(date)s) : utilisez une nouvelle clé."
             )
-            % {"amount": money(existing.amount), "date": existing.received_on.isoformat()},
+            % {"amount": money(existing.amount), "date": short_date(existing.received_on)},
             field="idempotency_key",
             code="idempotency_key_reused",
-            extra={"repayment": existing.pk},
+            extra={
+                "repayment": existing.pk,
+                "amount": str(existing.amount),
+                "received_on": existing.received_on.isoformat(),
+            },
         )
     return existing, False
 

@@ -13,6 +13,8 @@ to those who manage the advance.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpResponseRedirect
@@ -26,7 +28,7 @@ from django.views.generic import TemplateView
 
 from alize import exports
 from alize.errors import ApplicationError, apply_service_error, service_error_text
-from alize.formats import money
+from alize.formats import money, short_date
 from alize.web import ActionRequiredMixin, FilteredListView, require
 from dispositifs.access import Action, dispositif_ids, may
 
@@ -383,6 +385,13 @@ class AdvanceActionView(ActionRequiredMixin, View):
     def perform(self, advance, data):
         raise NotImplementedError
 
+    def refused(self, form, error):
+        """The form to show again after the service refused ``error``: its message on the
+        field at fault, and above the page."""
+        apply_service_error(form, error)
+        messages.error(self.request, service_error_text(error))
+        return form
+
     def post(self, request, pk, **kwargs):
         advance = self.get_advance(pk)
         form = self.get_form()
@@ -390,8 +399,7 @@ class AdvanceActionView(ActionRequiredMixin, View):
             try:
                 self.perform(advance, form.cleaned_data)
             except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-                messages.error(request, service_error_text(error))
+                form = self.refused(form, error)
             else:
                 messages.success(request, self.success_message)
                 url = reverse("loans:advance-detail", args=[advance.pk])
@@ -439,6 +447,29 @@ class RepaymentRecordView(AdvanceActionView):
         )
         if not created:
             self.success_message = _("Ce remboursement était déjà enregistré (envoi en double).")
+
+    def refused(self, form, error):
+        """A form that already recorded a repayment, sent again with another amount or date
+        (the back button): nothing more is recorded. The form comes back with what was typed
+        and a new hidden key, so sending it again is a deliberate second repayment."""
+        if getattr(error, "code", "") != "idempotency_key_reused":
+            return super().refused(form, error)
+        data = self.request.POST.copy()
+        data[form.add_prefix("idempotency_key")] = RepaymentForm().initial["idempotency_key"]
+        fresh = RepaymentForm(data, prefix=self.key)
+        fresh.is_valid()
+        first = error.extra
+        message = _(
+            "Ce formulaire a déjà enregistré un remboursement de %(amount)s reçu le %(date)s "
+            "(voir la liste) ; rien de plus n'est enregistré. Pour enregistrer un autre "
+            "remboursement, vérifiez le montant et la date, puis envoyez à nouveau."
+        ) % {
+            "amount": money(first["amount"]),
+            "date": short_date(dt.date.fromisoformat(first["received_on"])),
+        }
+        fresh.add_error(None, message)
+        messages.error(self.request, message)
+        return fresh
 
 
 class RepaymentReverseView(AdvanceActionView):
