@@ -105,6 +105,13 @@ class ContributionForm(EmptyChoiceLabelMixin, forms.Form):
         choices=[("", _("Aucune réservation"))] + ProjectType.choices,
         required=False,
     )
+    # Drawn when the form is shown, sent back hidden: the same form sent twice records once.
+    submission_key = forms.CharField(widget=forms.HiddenInput, max_length=128)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", f"web-{uuid.uuid4()}")
 
 
 class AdvanceForm(EmptyChoiceLabelMixin, forms.Form):

@@ -108,12 +108,20 @@ class FundContribution(TenantModel):
         verbose_name=_("saisi par"),
     )
     recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+    # Drawn when the web form is shown: the same form sent twice records one contribution.
+    submission_key = models.CharField(
+        _("clé d'envoi du formulaire"), max_length=128, null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("apport au fonds")
         verbose_name_plural = _("apports au fonds")
         ordering = ["fund", "received_on", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["dispositif", "submission_key"],
+                name="contribution_submission_key_unique",
+            ),
             FieldCheckConstraint(
                 name="contribution_amount_positive",
                 field="amount",

@@ -8,7 +8,8 @@ scope and do not check access: views and API views ask the policy first
 
 - ``fund_create(dispositif, name)``; ``contribution_record(fund, kind, organisation,
   amount, received_on, by, agreement="", agreement_firm=None, earmark="")`` posts
-  cash/capital.
+  cash/capital. ``contribution_record_once(fund, submission_key, **fields)`` →
+  ``(contribution, created)``: the web form's key makes a form sent twice record once.
 - ``advance_create(decision, fund, instalment_count, frequency, grace_months, by,
   amount=None)``: from an approved decision with an advance amount (one advance per
   decision); ``amount`` defaults to the decided amount, may be lower, never higher, and
@@ -235,6 +236,29 @@ def contribution_record(
         lines=ledger.pair(Account.CASH, Account.CAPITAL, {contribution.pk: contribution.amount}),
     )
     return contribution
+
+
+@transaction.atomic
+def contribution_record_once(
+    *, fund: Fund, submission_key: str, **fields
+) -> tuple[FundContribution, bool]:
+    """``contribution_record`` for a form that may be sent twice (a double click, a reload):
+    the first contribution recorded under ``submission_key`` (per dispositif) is returned
+    with ``created=False`` and nothing more is posted, also when two requests race."""
+    key = (submission_key or "").strip()
+    if not key or len(key) > 128:
+        raise ApplicationError(
+            _("Une clé d'envoi (1 à 128 caractères) est requise."), field="submission_key"
+        )
+    Fund.objects.select_for_update().get(pk=fund.pk)
+    sent = FundContribution.objects.filter(dispositif_id=fund.dispositif_id, submission_key=key)
+    existing = sent.first()
+    if existing is not None:
+        return existing, False
+    contribution = contribution_record(fund=fund, **fields)
+    contribution.submission_key = key
+    contribution.save(update_fields=["submission_key"])
+    return contribution, True
 
 
 # -- Advances -------------------------------------------------------------------------------

@@ -149,11 +149,18 @@ class FundContributionView(ActionRequiredMixin, View):
         form = ContributionForm(request.POST)
         if form.is_valid():
             try:
-                services.contribution_record(fund=fund, by=request.user, **form.cleaned_data)
+                _contribution, created = services.contribution_record_once(
+                    fund=fund, by=request.user, **form.cleaned_data
+                )
             except SERVICE_ERRORS as error:
                 apply_service_error(form, error)
             else:
-                messages.success(request, _("L'apport est enregistré."))
+                messages.success(
+                    request,
+                    _("L'apport est enregistré.")
+                    if created
+                    else _("Cet apport était déjà enregistré (envoi en double)."),
+                )
                 return HttpResponseRedirect(reverse("loans:fund-detail", args=[fund.pk]))
         return render_fund(request, fund, status=400, contribution_form=form)
 

@@ -71,6 +71,7 @@ def test_refused_amounts_record_nothing_through_the_web(world, client):
                 "organisation": fund_contributor(fund),
                 "amount": typed,
                 "received_on": TODAY.isoformat(),
+                "submission_key": f"web-{typed}",
             },
         )
         assert response.status_code == 400
@@ -114,3 +115,31 @@ def test_a_form_sent_again_with_another_amount_is_refused_and_a_fresh_form_offer
     assert client.post(url, again).status_code == 302
     amounts = Repayment.unscoped_objects.filter(advance=advance).values_list("amount", flat=True)
     assert sorted(amounts) == [D("500.00"), D("600.00")]
+
+
+def test_a_contribution_form_sent_twice_records_one_contribution(world, client):
+    fund = fund_of(world.a)
+    client.force_login(world.animateur_a)
+    page = client.get(reverse("loans:fund-detail", args=[fund.pk]))
+    key = page.context["contribution_form"].initial["submission_key"]
+    assert key.startswith("web-") and f'value="{key}"' in page.content.decode()
+    before = (FundContribution.unscoped_objects.count(), LedgerLine.unscoped_objects.count())
+    data = {
+        "kind": "other",
+        "organisation": fund_contributor(fund),
+        "amount": "25 000,00",
+        "received_on": TODAY.isoformat(),
+        "submission_key": key,
+    }
+    url = reverse("loans:fund-contribution", args=[fund.pk])
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data, follow=True)
+    assert "déjà enregistré" in again.content.decode()
+    after = (FundContribution.unscoped_objects.count(), LedgerLine.unscoped_objects.count())
+    assert after == (before[0] + 1, before[1] + 2)
+    # A fresh form (a new key) is another contribution.
+    fresh = client.get(reverse("loans:fund-detail", args=[fund.pk]))
+    other = fresh.context["contribution_form"].initial["submission_key"]
+    assert other != key
+    assert client.post(url, {**data, "submission_key": other}).status_code == 302
+    assert FundContribution.unscoped_objects.count() == before[0] + 2

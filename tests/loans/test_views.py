@@ -212,6 +212,7 @@ class TestFundViews(ViewIsolationTestBase):
                 "agreement_firm": firm.pk,
                 "amount": "25 000,00",
                 "received_on": "2026-01-10",
+                "submission_key": "web-contribution-1",
             },
         )
         assert ok.status_code == 302
