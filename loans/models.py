@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from alize.constraints import FieldCheckConstraint
 from alize.fields import MoneyField
 from alize.tenancy import ScopedManager, ScopedQuerySet, TenantModel
+from alize.validators import validate_past_date
 from pme.models import ProjectType
 
 CENT = Decimal("0.01")
@@ -92,7 +93,7 @@ class FundContribution(TenantModel):
         verbose_name=_("entreprise assujettie"),
     )
     amount = MoneyField(_("montant (€)"), validators=[MinValueValidator(CENT)])
-    received_on = models.DateField(_("reçu le"))
+    received_on = models.DateField(_("reçu le"), validators=[validate_past_date])
     earmark = models.CharField(
         _("réservé aux projets de type"),
         max_length=32,
@@ -393,7 +394,7 @@ class Repayment(TenantModel):
     advance = models.ForeignKey(
         Advance, on_delete=models.PROTECT, related_name="repayments", verbose_name=_("avance")
     )
-    received_on = models.DateField(_("reçu le"))
+    received_on = models.DateField(_("reçu le"), validators=[validate_past_date])
     amount = MoneyField(_("montant (€)"), max_digits=12, validators=[MinValueValidator(CENT)])
     idempotency_key = models.CharField(_("clé d'idempotence"), max_length=128)
     recorded_by = models.ForeignKey(
@@ -439,7 +440,7 @@ class RepaymentReversal(TenantModel):
         verbose_name=_("remboursement"),
     )
     reason = models.TextField(_("motif"))
-    reversed_on = models.DateField(_("annulé le"))
+    reversed_on = models.DateField(_("annulé le"), validators=[validate_past_date])
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -576,7 +577,7 @@ class Cofinancing(TenantModel):
     organisation = models.CharField(_("organisme"), max_length=200)
     kind = models.CharField(_("nature"), max_length=16, choices=CofinancingKind.choices)
     amount = MoneyField(_("montant (€)"), validators=[MinValueValidator(CENT)])
-    evidence_on = models.DateField(_("justifié le"))
+    evidence_on = models.DateField(_("justifié le"), validators=[validate_past_date])
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -63,6 +63,7 @@ from django.utils.translation import gettext as _
 from alize.errors import ApplicationError, ConflictError
 from alize.formats import money, short_date
 from alize.services import model_update, validate_and_save
+from alize.validators import latest_plausible_date
 
 from . import ledger
 from .models import (
@@ -722,6 +723,11 @@ def advance_reschedule(
     if first_due_on < _today():
         raise ApplicationError(
             _("La première échéance ne peut pas être dans le passé."), field="first_due_on"
+        )
+    if first_due_on > latest_plausible_date():
+        raise ApplicationError(
+            _("La première échéance doit tomber dans les dix ans à venir."),
+            field="first_due_on",
         )
     left = outstanding(locked)
     if left <= 0:
