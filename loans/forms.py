@@ -110,6 +110,8 @@ class ContributionForm(EmptyChoiceLabelMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Optional: its empty choice means « no earmark », not « choose… ».
+        self.fields["earmark"].choices = [("", _("Aucune réservation"))] + ProjectType.choices
         if not self.is_bound:
             self.initial.setdefault("submission_key", f"web-{uuid.uuid4()}")
 

@@ -2,7 +2,8 @@
 spaces, the euro sign and the language's decimal mark are accepted; exponents, underscores,
 a third decimal, zero and negative amounts are refused with a message on the field, and a
 refused amount records nothing. A repayment form sent again with another amount (the back
-button) is refused in the user's words and offers a fresh form."""
+button) is refused in the user's words and offers a fresh form; a contribution form sent
+twice records one contribution."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from loans.forms import RepaymentForm, money_field
+from loans.forms import ContributionForm, RepaymentForm, money_field
 from loans.models import FundContribution, LedgerLine, Repayment
 from tests.loans.builders import TODAY
 from tests.loans.test_views import fund_of, named_advance, page_text
@@ -143,3 +144,10 @@ def test_a_contribution_form_sent_twice_records_one_contribution(world, client):
     assert other != key
     assert client.post(url, {**data, "submission_key": other}).status_code == 302
     assert FundContribution.unscoped_objects.count() == before[0] + 2
+
+
+def test_the_earmark_choice_says_none_rather_than_choose():
+    """« Réservé aux projets de type » is optional: its empty choice means no earmark."""
+    with translation.override("fr"):
+        choices = list(ContributionForm().fields["earmark"].choices)
+        assert choices[0] == ("", "Aucune réservation")
