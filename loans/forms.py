@@ -220,3 +220,10 @@ class CofinancingForm(EmptyChoiceLabelMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Nature"), choices=[("", "")] + CofinancingKind.choices)
     amount = money_field(_("Montant (€)"))
     evidence_on = date_field(_("Justifié le"), initial=today)
+    # Drawn when the form is shown, sent back hidden: the same form sent twice records once.
+    submission_key = forms.CharField(widget=forms.HiddenInput, max_length=128)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", f"web-{uuid.uuid4()}")

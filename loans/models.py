@@ -587,12 +587,20 @@ class Cofinancing(TenantModel):
         verbose_name=_("saisi par"),
     )
     recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+    # Drawn when the web form is shown: the same form sent twice records one co-financing.
+    submission_key = models.CharField(
+        _("clé d'envoi du formulaire"), max_length=128, null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("cofinancement")
         verbose_name_plural = _("cofinancements")
         ordering = ["project", "evidence_on", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["dispositif", "submission_key"],
+                name="cofinancing_submission_key_unique",
+            ),
             FieldCheckConstraint(
                 name="cofinancing_amount_positive",
                 field="amount",

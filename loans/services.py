@@ -41,7 +41,9 @@ scope and do not check access: views and API views ask the policy first
   on=None)`` (maker-checker: never the proposer; posts the loss, status « written off »);
   ``write_off_reject(write_off, by)``.
 - ``cofinancing_create(project, organisation, kind, amount, evidence_on, by)``,
-  ``cofinancing_update(cofinancing, **fields)``, ``cofinancing_delete(cofinancing)``.
+  ``cofinancing_update(cofinancing, **fields)``, ``cofinancing_delete(cofinancing)``;
+  ``cofinancing_create_once(project, submission_key, **fields)`` → ``(cofinancing,
+  created)`` for the web form, like ``contribution_record_once``.
 - ``arrears_refresh(dispositif, today)``: the daily job's work (see ``loans.tasks``).
 
 Schedule invariant: the live instalments (not superseded) plus what was paid on superseded
@@ -852,6 +854,33 @@ def cofinancing_create(
             recorded_by=by,
         )
     )
+
+
+@transaction.atomic
+def cofinancing_create_once(*, project, submission_key: str, **fields) -> tuple[Cofinancing, bool]:
+    """``cofinancing_create`` for a form that may be sent twice: the first co-financing
+    recorded under ``submission_key`` (per dispositif) is returned with ``created=False``.
+    A concurrent second send waits on the key's unique index, then finds the first."""
+    key = (submission_key or "").strip()
+    if not key or len(key) > 128:
+        raise ApplicationError(
+            _("Une clé d'envoi (1 à 128 caractères) est requise."), field="submission_key"
+        )
+    sent = Cofinancing.objects.filter(dispositif_id=project.dispositif_id, submission_key=key)
+    existing = sent.first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            cofinancing = cofinancing_create(project=project, **fields)
+            cofinancing.submission_key = key
+            cofinancing.save(update_fields=["submission_key"])
+    except IntegrityError:
+        existing = sent.first()
+        if existing is None:
+            raise
+        return existing, False
+    return cofinancing, True
 
 
 @transaction.atomic

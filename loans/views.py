@@ -620,10 +620,17 @@ class CofinancingView(ActionRequiredMixin, View):
         form = CofinancingForm(request.POST)
         if form.is_valid():
             try:
-                services.cofinancing_create(project=found, by=request.user, **form.cleaned_data)
+                _cofinancing, created = services.cofinancing_create_once(
+                    project=found, by=request.user, **form.cleaned_data
+                )
             except SERVICE_ERRORS as error:
                 apply_service_error(form, error)
             else:
-                messages.success(request, _("Le cofinancement est enregistré."))
+                messages.success(
+                    request,
+                    _("Le cofinancement est enregistré.")
+                    if created
+                    else _("Ce cofinancement était déjà enregistré (envoi en double)."),
+                )
                 return HttpResponseRedirect(reverse("loans:cofinancing", args=[found.pk]))
         return render_cofinancing(request, found, status=400, form=form)

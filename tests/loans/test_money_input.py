@@ -3,7 +3,7 @@ spaces, the euro sign and the language's decimal mark are accepted; exponents, u
 a third decimal, zero and negative amounts are refused with a message on the field, and a
 refused amount records nothing. A repayment form sent again with another amount (the back
 button) is refused in the user's words and offers a fresh form; a contribution form sent
-twice records one contribution."""
+twice records one contribution, and so does a co-financing form."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from loans.forms import ContributionForm, RepaymentForm, money_field
-from loans.models import FundContribution, LedgerLine, Repayment
+from loans.models import Cofinancing, FundContribution, LedgerLine, Repayment
 from tests.loans.builders import TODAY
 from tests.loans.test_views import fund_of, named_advance, page_text
 
@@ -151,3 +151,23 @@ def test_the_earmark_choice_says_none_rather_than_choose():
     with translation.override("fr"):
         choices = list(ContributionForm().fields["earmark"].choices)
         assert choices[0] == ("", "Aucune réservation")
+
+
+def test_a_cofinancing_form_sent_twice_records_one_cofinancing(world, client):
+    advance = named_advance(world.a, amount=D("12000.00"))
+    client.force_login(world.animateur_a)
+    url = reverse("loans:cofinancing", args=[advance.project_id])
+    key = client.get(url).context["form"].initial["submission_key"]
+    assert key.startswith("web-")
+    data = {
+        "organisation": "Crédit Agricole Nord de France",
+        "kind": "bank_loan",
+        "amount": "30 000,00",
+        "evidence_on": TODAY.isoformat(),
+        "submission_key": key,
+    }
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data, follow=True)
+    assert "déjà enregistré" in again.content.decode()
+    assert again.context["leverage"]["ratio"] == D("2.50")  # not 5.00
+    assert Cofinancing.unscoped_objects.filter(project=advance.project).count() == 1

@@ -716,7 +716,9 @@ class TestCofinancingView(WebAnonymousMixin, WebDetailMixin):
         advance = named_advance(world.a, amount=D("12000.00"))
         client.force_login(world.animateur_a)
         url = reverse("loans:cofinancing", args=[advance.project_id])
-        refused = client.post(url, {"organisation": "Crédit Agricole", "kind": "bank_loan"})
+        refused = client.post(
+            url, {"organisation": "Crédit Agricole", "kind": "bank_loan", "submission_key": "w"}
+        )
         assert refused.status_code == 400
         assert set(refused.context["form"].errors) == {"amount", "evidence_on"}
         data = {
@@ -724,6 +726,7 @@ class TestCofinancingView(WebAnonymousMixin, WebDetailMixin):
             "kind": "bank_loan",
             "amount": "30 000,00",
             "evidence_on": TODAY.isoformat(),
+            "submission_key": "web-cofinancing-1",
         }
         assert client.post(url, data).status_code == 302
         page = client.get(url)
