@@ -209,6 +209,7 @@ class WriteOffProposalForm(forms.Form):
 
     reason = forms.CharField(
         label=_("Motif du passage en perte"),
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

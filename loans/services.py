@@ -91,6 +91,7 @@ from .models import (
 )
 
 REASON_MIN_LENGTH = 10
+REASON_MAX_LENGTH = 2000
 ADVANCE_TERMS = ("amount", "grace_months", "instalment_count", "frequency")
 COFINANCING_FIELDS = ("organisation", "kind", "amount", "evidence_on")
 PAR_DAYS = 30
@@ -106,6 +107,11 @@ def _reason(reason: str, field: str = "reason") -> str:
         raise ApplicationError(
             _("Expliquez pourquoi, en %(count)d caractères au moins.")
             % {"count": REASON_MIN_LENGTH},
+            field=field,
+        )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ApplicationError(
+            _("Un motif tient en %(count)d caractères au plus.") % {"count": REASON_MAX_LENGTH},
             field=field,
         )
     return reason

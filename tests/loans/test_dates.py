@@ -1,7 +1,8 @@
 """Dates people type on the loans forms and API stay plausible: money received, evidence
 and a reversal are dated from 1900 to today (never in the future: the ledger would carry
 an entry dated later than now), and a new schedule starts within ten years — a first
-instalment in year 9999 is refused on its field, never a server error."""
+instalment in year 9999 is refused on its field, never a server error. Reasons are bounded
+too."""
 
 from __future__ import annotations
 
@@ -108,3 +109,14 @@ def test_a_schedule_starting_in_year_9999_is_refused_on_its_field(world, client)
         assert Instalment.objects.filter(advance=advance).count() == before
     advance.refresh_from_db()
     assert advance.schedule_version == 1
+
+
+def test_a_reason_of_a_hundred_thousand_characters_is_refused(world, fund_a):
+    """Reasons are free text, not unbounded: a write-off proposed through the API (whose
+    bodies may weigh megabytes) with a 100 000-character reason is refused on its field."""
+    advance = advance_at("disbursed", fund_a)
+    with setup_scope():
+        with pytest.raises(ApplicationError) as refused:
+            services.write_off_propose(advance=advance, reason="x" * 100_000, by=None)
+        assert refused.value.field == "reason"
+        assert not advance.write_offs.exists()
