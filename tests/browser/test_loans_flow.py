@@ -118,3 +118,29 @@ def test_loans_pages_fit_a_phone(phone, world):
     phone.goto(f"/funds/{fund.pk}/")
     chart = phone.locator("figure[data-chart=utilisation] svg")
     assert chart.evaluate("svg => svg.getBoundingClientRect().right") <= PHONE["width"]
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 390, "height": 844}, {"width": 1366, "height": 900}]
+)
+def test_fund_balances_keep_each_amount_on_one_line(chromium, live_server, world, viewport):
+    """« 420 926,48 € » is one figure: the balance cards never push the euro sign onto a
+    line of its own, at phone or desktop width."""
+    fund = make_fund(world.a, contributions=(Decimal("455000.00"),))
+    context = chromium.new_context(
+        base_url=live_server.url, viewport=viewport, locale="fr-FR", timezone_id="Europe/Paris"
+    )
+    page = context.new_page()
+    try:
+        log_in(page, world.animateur_a.email)
+        page.goto(f"/funds/{fund.pk}/")
+        assert figure(page, "available") == euros("455 000,00 €")
+        lines = page.locator("[data-balances] dd").evaluate_all(
+            """dds => dds.map(dd => {
+                const style = getComputedStyle(dd);
+                return Math.round(dd.getBoundingClientRect().height / parseFloat(style.lineHeight));
+            })"""
+        )
+        assert lines and set(lines) == {1}, lines
+    finally:
+        context.close()
