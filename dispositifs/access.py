@@ -23,7 +23,15 @@ from alize.tenancy import may
 
 from .models import Dispositif, Membership
 
-__all__ = ["Action", "GRANTS", "dispositif_ids", "may", "organisation_ids", "scope_ids"]
+__all__ = [
+    "Action",
+    "GRANTS",
+    "dispositif_ids",
+    "firm_ids",
+    "may",
+    "organisation_ids",
+    "scope_ids",
+]
 
 
 class Reach(StrEnum):
@@ -33,6 +41,7 @@ class Reach(StrEnum):
     ASSIGNED = "assigned"  # the assignment's dispositif
     SEATED = "seated"  # dispositifs where the assignment's organisation holds a seat
     REGION = "region"  # dispositifs of the assignment's region
+    FIRM = "firm"  # the assignment's organisation's own documents; no dispositif
 
 
 _PIPELINE_READ = (Action.VIEW_DISPOSITIF, Action.VIEW_PROJECT, Action.VIEW_COMMITTEE)
@@ -45,12 +54,20 @@ GRANTS: dict[str, dict[Action, Reach]] = {
         Action.MANAGE: Reach.ASSIGNED,
         Action.RECORD_COMMITMENT: Reach.ASSIGNED,
         Action.VIEW_DIRECTORY: Reach.EVERY,
+        Action.VIEW_DOCUMENT: Reach.ASSIGNED,
+        Action.REQUEST_DOCUMENT: Reach.ASSIGNED,
     },
     Role.COMMITTEE_MEMBER: {
         **dict.fromkeys(_PIPELINE_READ, Reach.ASSIGNED),
         Action.RECORD_COMMITMENT: Reach.ASSIGNED,
+        # The agendas and minutes of their dispositif (reporting.selectors narrows the kinds).
+        Action.VIEW_DOCUMENT: Reach.ASSIGNED,
     },
-    Role.FIRM_CORRESPONDENT: {Action.VIEW_DISPOSITIF: Reach.SEATED},
+    Role.FIRM_CORRESPONDENT: {
+        Action.VIEW_DISPOSITIF: Reach.SEATED,
+        Action.VIEW_DOCUMENT: Reach.FIRM,
+        Action.REQUEST_DOCUMENT: Reach.FIRM,
+    },
     Role.EXPERT: {Action.VIEW_DISPOSITIF: Reach.SEATED},
     Role.API_CLIENT: {
         **dict.fromkeys(_PIPELINE_READ, Reach.REGION),
@@ -157,3 +174,24 @@ def organisation_ids(user, action: str, dispositif_id: int) -> set[int] | None:
         and a.organisation_id
         and GRANTS.get(a.role, {}).get(action) == Reach.ASSIGNED
     }
+
+
+def firm_ids(user, action: str) -> set[int] | None:
+    """Organisations whose firm-wide documents ``user`` may ``action`` (``Reach.FIRM``, e.g.
+    a correspondent and their firm's contribution statement); ``None`` means every firm
+    (a role that reaches every dispositif). Anonymous users and other roles: none."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    key = ("firms", action)
+    memo = _memo(user)
+    if key not in memo:
+        found: set[int] | None = set()
+        for assignment in assignments(user):
+            reach = GRANTS.get(assignment.role, {}).get(action)
+            if reach == Reach.EVERY:
+                found = None
+                break
+            if reach == Reach.FIRM and assignment.organisation_id:
+                found.add(assignment.organisation_id)
+        memo[key] = found
+    return memo[key]
