@@ -1,0 +1,115 @@
+"""The PDF builders: each lays out one kind of document from the selectors' figures and
+renders it with WeasyPrint, in the document's language. A builder only reads; the runner
+(``reporting.runner``) stores what it returns. ``progress(percent)`` is committed as the
+build goes, so the Documents page can show it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from weasyprint import HTML
+
+from dispositifs.committees.models import Committee
+
+from . import charts, selectors
+from .models import Document, DocumentKind
+
+PDF = "application/pdf"
+
+
+@dataclass(frozen=True)
+class Built:
+    content: bytes
+    filename: str
+    content_type: str = PDF
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    """HTML from a template (the active language), then PDF."""
+    html = render_to_string(template, {**context, "generated_at": timezone.now()})
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def _committee(document: Document) -> Committee:
+    return Committee.objects.select_related("dispositif", "host").get(pk=document.committee_id)
+
+
+def build_agenda(document: Document, progress: Callable[[int], None]) -> Built:
+    """Cover (date, place, host), the ordered dossiers, then one summary page per dossier:
+    company, project, needs, financing plan, jobs, partners' tools already activated,
+    requested advance, eligibility with any exception."""
+    committee = _committee(document)
+    dossiers = selectors.committee_dossiers(committee)
+    progress(20)
+    summaries = []
+    for index, item in enumerate(dossiers, start=1):
+        company = item.project.company
+        summaries.append({"item": item, "eligibility": company.eligibility(committee.date)})
+        progress(20 + 60 * index // max(len(dossiers), 1))
+    content = render_pdf(
+        "reporting/pdf/agenda.html",
+        {"document": document, "committee": committee, "dossiers": summaries},
+    )
+    progress(95)
+    name = _("ordre-du-jour")
+    return Built(content, f"{name}-{slugify(committee.dispositif.slug)}-{committee.date}.pdf")
+
+
+def build_minutes(document: Document, progress: Callable[[int], None]) -> Built:
+    """The relevé de décisions: who attended, then per dossier the partners' tools and the
+    committee's decision (missions, advance, conditions), and the minutes' text."""
+    committee = _committee(document)
+    attendance = selectors.committee_attendance(committee)
+    progress(30)
+    dossiers = selectors.committee_dossiers(committee)
+    progress(60)
+    content = render_pdf(
+        "reporting/pdf/minutes.html",
+        {
+            "document": document,
+            "committee": committee,
+            "present": [a for a in attendance if a.present],
+            "absent": [a for a in attendance if not a.present],
+            "dossiers": dossiers,
+        },
+    )
+    progress(95)
+    name = _("releve-de-decisions")
+    return Built(content, f"{name}-{slugify(committee.dispositif.slug)}-{committee.date}.pdf")
+
+
+def build_annual_report(document: Document, progress: Callable[[int], None]) -> Built:
+    """The annual impact report of a dispositif or of the network: indicators, charts as
+    inline SVG, a table of contents and page numbers."""
+    figures = selectors.annual_figures(document.year, document.dispositif_id)
+    progress(60)
+    context = {
+        "document": document,
+        "figures": figures,
+        "subject": document.dispositif.name if document.dispositif_id else _("Réseau Alizé"),
+        "funnel_chart": charts.horizontal_bars(figures.funnel),
+        "sources_chart": charts.horizontal_bars(figures.referral_sources[:12], colour="#4d7f3a"),
+    }
+    content = render_pdf("reporting/pdf/annual_report.html", context)
+    progress(95)
+    subject = document.dispositif.slug if document.dispositif_id else "national"
+    return Built(content, f"{_('rapport-annuel')}-{subject}-{document.year}.pdf")
+
+
+BUILDERS: dict[str, Callable[[Document, Callable[[int], None]], Built]] = {
+    DocumentKind.AGENDA: build_agenda,
+    DocumentKind.MINUTES: build_minutes,
+    DocumentKind.ANNUAL_REPORT: build_annual_report,
+}
+
+
+def build(document: Document, progress: Callable[[int], None]) -> Built:
+    """Run the builder of the document's kind in the document's language."""
+    with translation.override(document.language):
+        return BUILDERS[document.kind](document, progress)

@@ -1,0 +1,88 @@
+"""The PDF builders, synchronously: what each document says, in French and in English."""
+
+import datetime as dt
+
+import pytest
+
+from alize.tenancy import scope
+from dispositifs.committees import services as committee_services
+from pme.models import JobsFollowUp
+from reporting import builders, runner, services
+from reporting.models import DocumentKind
+from tests.factories import DispositifFactory
+from tests.reporting.conftest import make_sitting, pdf_text
+
+
+def built_text(document) -> tuple[str, list[int]]:
+    steps = []
+    with runner.document_scope(document):
+        built = builders.build(document, steps.append)
+    assert built.content.startswith(b"%PDF") and built.content_type == "application/pdf"
+    return pdf_text(built.content), steps
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_agenda_has_a_cover_and_a_page_per_dossier(world, sitting, language):
+    with scope([world.a]):
+        document = services.document_request(
+            kind=DocumentKind.AGENDA, committee=sitting.committee, by=None, language=language
+        )
+    text, steps = built_text(document)
+    assert world.a.name in text
+    assert "Fonderie Lenoir" in text and "Atelier Vasseur" in text
+    assert "Subvention régionale" in text and sitting.region.name in text
+    assert "Prêt bancaire 1" in text
+    if language == "fr":
+        assert "Ordre du jour" in text and "15 000,00" in text and "Éligibilité" in text
+    else:
+        assert "Agenda" in text and "€15,000.00" in text and "Eligibility" in text
+    assert steps == sorted(steps) and steps[-1] == 95
+
+
+def test_minutes_say_who_attended_and_what_was_decided(world, sitting):
+    with scope([world.a]):
+        committee_services.committee_set_status(committee=sitting.committee, status="held")
+        document = services.document_request(
+            kind=DocumentKind.MINUTES, committee=sitting.committee, by=None
+        )
+    text, _steps = built_text(document)
+    assert "Relevé de décisions" in text
+    assert "Mme Delattre" in text
+    assert "Accepté" in text and "12 000,00" in text and "15 000,00" in text
+
+
+def test_annual_report_counts_the_year(world, sitting):
+    year = dt.date.today().year
+    project = sitting.items[0].project
+    with scope([world.a]):
+        JobsFollowUp.objects.create(
+            dispositif=world.a,
+            project=project,
+            year=1,
+            as_of=dt.date(year, 1, 2) if dt.date.today() > dt.date(year, 1, 2) else dt.date.today(),
+            headcount=30,
+            jobs_created=7,
+            jobs_maintained=20,
+            source="company",
+        )
+        document = services.document_request(
+            kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=year, by=None
+        )
+    text, _steps = built_text(document)
+    assert world.a.name in text
+    assert f"Rapport annuel d'impact {year}" in text
+    assert "27 000,00" in text  # 12 000 + 15 000 granted
+    assert "Emplois créés" in text
+
+
+def test_national_report_reads_every_dispositif(world, sitting):
+    other = DispositifFactory(name="Alizé Saumur test", slug="saumur-test")
+    make_sitting(other, companies=("Menuiserie Boré",))
+    year = dt.date.today().year
+    document = services.document_request(
+        kind=DocumentKind.ANNUAL_REPORT, national=True, year=year, by=None
+    )
+    text, _steps = built_text(document)
+    assert "Réseau Alizé" in text
+    assert world.a.name in text and other.name in text
+    assert "39 000,00" in text  # 12 000 + 15 000 in A, 12 000 in Saumur
