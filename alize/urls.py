@@ -25,6 +25,7 @@ urlpatterns = [
     path("comites/", include("dispositifs.committees.urls")),
     path("pme/", include("pme.urls")),
     path("partenaires/", include("partners.urls")),
+    path("documents/", include("reporting.urls")),
     path("api/v1/", include("alize.api.urls")),
     path("api/schema/", PrivateSchemaView.as_view(), name="api-schema"),
     path("api/docs/", PrivateSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

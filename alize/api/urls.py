@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("dispositifs.committees.api.urls")),
     path("", include("partners.api.urls")),
     path("", include("pme.api.urls")),
+    path("", include("reporting.api.urls")),
 ]

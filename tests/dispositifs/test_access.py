@@ -174,7 +174,7 @@ def test_firm_documents_reach_the_firms_correspondent(world, people, person):
     firm = people["correspondent_a"].role_assignments.get().organisation_id
 
     def named(ids):
-        return EVERY if ids is None else "firm" if ids == {firm} else NONE if not ids else ids
+        return EVERY if ids is None else "firm" if ids == {firm} else ids or NONE
 
     found = (
         named(firm_ids(people[person], Action.VIEW_DOCUMENT)),
