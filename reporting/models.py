@@ -47,7 +47,7 @@ class DocumentScope(models.TextChoices):
 class DocumentStatus(models.TextChoices):
     QUEUED = "queued", _("En attente")
     RUNNING = "running", _("En cours")
-    DONE = "done", _("Prêt")
+    DONE = "done", _("Terminé")
     FAILED = "failed", _("Échec")
 
 
