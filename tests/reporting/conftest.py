@@ -94,3 +94,45 @@ def make_sitting(
 @pytest.fixture
 def sitting(world):
     return make_sitting(world.a)
+
+
+_made = {"n": 0}
+PDF_BYTES = b"%PDF-1.7\n% test document\n%%EOF\n"
+
+
+def make_document(dispositif=None, *, kind=None, status=None, committee=None, **fields):
+    """A document row (done, with a small stored file, unless ``status`` says otherwise),
+    each with a title of its own; ``dispositif=None`` makes a national one."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from reporting.models import Document, DocumentKind, DocumentScope, DocumentStatus
+
+    _made["n"] += 1
+    n = _made["n"]
+    kind = kind or DocumentKind.ANNUAL_REPORT
+    status = status or DocumentStatus.DONE
+    if kind in (DocumentKind.AGENDA, DocumentKind.MINUTES) and committee is None:
+        committee = CommitteeFactory(dispositif=dispositif)
+    document = Document.objects.create(
+        kind=kind,
+        scope=DocumentScope.DISPOSITIF if dispositif is not None else DocumentScope.NATIONAL,
+        dispositif=dispositif,
+        committee=committee,
+        year=2000 + n % 25 if committee is None else committee.date.year,
+        title=f"Document témoin {n}",
+        status=DocumentStatus.QUEUED,
+        **fields,
+    )
+    if status == DocumentStatus.DONE:
+        name = f"temoin-{n}.pdf"
+        document.file.save(name, ContentFile(PDF_BYTES), save=False)
+        document.filename = name
+        document.content_type = "application/pdf"
+        document.checksum = hashlib.sha256(PDF_BYTES).hexdigest()
+        document.size = len(PDF_BYTES)
+        document.progress = 100
+    document.status = status
+    document.save()
+    return document
