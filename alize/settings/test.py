@@ -1,5 +1,7 @@
 """Test settings: a fast password hasher and no outgoing e-mail; the real PostgreSQL and Redis."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, DOCUMENTS_STORAGE, PASSWORD_HASHERS, REST_FRAMEWORK
 
@@ -26,4 +28,14 @@ REST_FRAMEWORK = {
         "user": "100000/min",
         "token_failure": "100000/min",
     },
+}
+
+# Jobs tests: seconds each document build step waits (so a test can kill a worker in the
+# middle of a build), and how soon Redis gives a killed worker's unacknowledged job to
+# another (the default, an hour, suits production).
+REPORTING_STEP_PAUSE = float(os.environ.get("REPORTING_STEP_PAUSE", "0"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
 }
