@@ -110,12 +110,19 @@ def mark_failed(document_id: int, message: str) -> None:
     )
 
 
-def run_document(document_id: int) -> Document:
-    """Build, store and deliver one document; safe to run again at any point."""
+def build_and_store(document_id: int) -> Document:
+    """Claim, build and store one document (steps 1 to 3); a done or failed one is
+    returned as it is. Runs inside the document's scope."""
     document = _claim(document_id)
     if document.status == DocumentStatus.RUNNING:
         built = builders.build(document, progress_recorder(document.pk))
         document = _store(document.pk, built)
+    return document
+
+
+def run_document(document_id: int) -> Document:
+    """Build, store and deliver one document; safe to run again at any point."""
+    document = build_and_store(document_id)
     if document.status == DocumentStatus.DONE:
         delivery.deliver(document)
     return document

@@ -93,8 +93,7 @@ def _request_key(*, kind, committee, dispositif, year, national) -> dict:
     raise ApplicationError(_("Type de document inconnu."), field="kind")
 
 
-@transaction.atomic
-def document_request(
+def document_find_or_create(
     *,
     kind: str,
     by,
@@ -104,16 +103,16 @@ def document_request(
     national: bool = False,
     language: str | None = None,
     regenerate: bool = False,
-) -> Document:
-    """The document for this request: the live one if any (unless ``regenerate``), else a
-    new version, queued for building once the transaction commits."""
+) -> tuple[Document, bool]:
+    """The live document for this request (unless ``regenerate``), else a new version of it,
+    not yet queued; returns (document, created). Call it inside a transaction."""
     key = _request_key(
         kind=kind, committee=committee, dispositif=dispositif, year=year, national=national
     )
     key["language"] = _language(language, by)
     current = Document.objects.select_for_update().filter(is_current=True, **key).first()
     if current is not None and current.status in LIVE_STATUSES and not regenerate:
-        return current
+        return current, False
     version = 1
     if current is not None:
         Document.objects.filter(pk=current.pk).update(is_current=False)
@@ -130,6 +129,34 @@ def document_request(
             )
     except IntegrityError:
         # Asked at the same moment by someone else: theirs is the live one.
-        return Document.objects.get(is_current=True, **key)
-    build_document.enqueue(document_id=document.pk)
+        return Document.objects.get(is_current=True, **key), False
+    return document, True
+
+
+@transaction.atomic
+def document_request(
+    *,
+    kind: str,
+    by,
+    committee: Committee | None = None,
+    dispositif=None,
+    year: int | None = None,
+    national: bool = False,
+    language: str | None = None,
+    regenerate: bool = False,
+) -> Document:
+    """The document for this request: the live one if any (unless ``regenerate``), else a
+    new version, queued for building once the transaction commits."""
+    document, created = document_find_or_create(
+        kind=kind,
+        by=by,
+        committee=committee,
+        dispositif=dispositif,
+        year=year,
+        national=national,
+        language=language,
+        regenerate=regenerate,
+    )
+    if created:
+        build_document.enqueue(document_id=document.pk)
     return document

@@ -100,7 +100,21 @@ def test_the_demo_seeds_in_layer_order():
         "dispositifs.demo.seed_dispositif_logins",
         "dispositifs.committees.demo.seed_pipeline",
         "pme.demo.seed_follow_up_reminders",
+        "reporting.demo.seed_documents",
     ]
+
+
+def test_every_demo_dispositif_has_a_past_agenda_and_last_years_report(demo_db):
+    from reporting.models import Document, DocumentKind, DocumentStatus
+
+    last_year = timezone.localdate().year - 1
+    done = Document.objects.filter(status=DocumentStatus.DONE, is_current=True)
+    for dispositif in every_demo_dispositif():
+        kinds = set(done.filter(dispositif=dispositif).values_list("kind", "year"))
+        assert (DocumentKind.ANNUAL_REPORT, last_year) in kinds, dispositif
+        assert any(kind == DocumentKind.AGENDA for kind, _year in kinds), dispositif
+        for document in done.filter(dispositif=dispositif):
+            assert document.file.storage.exists(document.file.name)
 
 
 def test_skills_are_the_national_list(demo_db):
