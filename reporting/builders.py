@@ -47,18 +47,23 @@ def build_agenda(document: Document, progress: Callable[[int], None]) -> Built:
     committee = _committee(document)
     dossiers = selectors.committee_dossiers(committee)
     progress(20)
+    content = agenda_pdf(document, committee, dossiers, progress)
+    progress(95)
+    name = _("ordre-du-jour")
+    return Built(content, f"{name}-{slugify(committee.dispositif.slug)}-{committee.date}.pdf")
+
+
+def agenda_pdf(document, committee, dossiers, progress: Callable[[int], None]) -> bytes:
+    """The agenda PDF of ``dossiers`` (agenda items as ``committee_dossiers`` loads them)."""
     summaries = []
     for index, item in enumerate(dossiers, start=1):
         company = item.project.company
         summaries.append({"item": item, "eligibility": company.eligibility(committee.date)})
         progress(20 + 60 * index // max(len(dossiers), 1))
-    content = render_pdf(
+    return render_pdf(
         "reporting/pdf/agenda.html",
         {"document": document, "committee": committee, "dossiers": summaries},
     )
-    progress(95)
-    name = _("ordre-du-jour")
-    return Built(content, f"{name}-{slugify(committee.dispositif.slug)}-{committee.date}.pdf")
 
 
 def build_minutes(document: Document, progress: Callable[[int], None]) -> Built:
@@ -89,6 +94,14 @@ def build_annual_report(document: Document, progress: Callable[[int], None]) -> 
     inline SVG, a table of contents and page numbers."""
     figures = selectors.annual_figures(document.year, document.dispositif_id)
     progress(60)
+    content = annual_report_pdf(document, figures)
+    progress(95)
+    subject = document.dispositif.slug if document.dispositif_id else "national"
+    return Built(content, f"{_('rapport-annuel')}-{subject}-{document.year}.pdf")
+
+
+def annual_report_pdf(document: Document, figures: selectors.AnnualFigures) -> bytes:
+    """The annual report PDF of ``figures``, with its charts."""
     context = {
         "document": document,
         "figures": figures,
@@ -96,10 +109,7 @@ def build_annual_report(document: Document, progress: Callable[[int], None]) -> 
         "funnel_chart": charts.horizontal_bars(figures.funnel),
         "sources_chart": charts.horizontal_bars(figures.referral_sources[:12], colour="#4d7f3a"),
     }
-    content = render_pdf("reporting/pdf/annual_report.html", context)
-    progress(95)
-    subject = document.dispositif.slug if document.dispositif_id else "national"
-    return Built(content, f"{_('rapport-annuel')}-{subject}-{document.year}.pdf")
+    return render_pdf("reporting/pdf/annual_report.html", context)
 
 
 BUILDERS: dict[str, Callable[[Document, Callable[[int], None]], Built]] = {

@@ -126,16 +126,18 @@ def committees_due_for_agenda(today: dt.date | None = None):
 def committee_dossiers(committee):
     """The agenda in order with everything a dossier's summary page shows, in a constant
     number of queries: company, project, needs, commitments (large firms last), decision."""
+    return dossiers_of(AgendaItem.objects.filter(committee=committee).order_by("order", "id"))
+
+
+def dossiers_of(items) -> list:
+    """Agenda items (an ordered queryset, sliced or not) with what a summary page shows."""
     commitments = PartnerCommitment.objects.select_related("organisation").order_by(
         "firm_last", "position", "id"
     )
     return list(
-        AgendaItem.objects.filter(committee=committee)
-        .select_related(
+        items.select_related(
             "project__company__dispositif", "project__referred_by", "decision", "dispositif"
-        )
-        .prefetch_related(Prefetch("commitments", queryset=commitments), "project__needs")
-        .order_by("order", "id")
+        ).prefetch_related(Prefetch("commitments", queryset=commitments), "project__needs")
     )
 
 
