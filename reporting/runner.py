@@ -167,7 +167,7 @@ class DocumentTask(ScopedTask):
             )
             return None
         except TRANSIENT_ERRORS as error:
-            if not self.request.is_eager and self.request.retries < self.max_retries:
+            if self.request.retries < self.max_retries:
                 countdown = min(2**self.request.retries * 5, 300)
                 raise self.retry(exc=error, countdown=countdown) from error
             self.give_up(

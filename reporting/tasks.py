@@ -48,8 +48,8 @@ def build_dispositif_annual_report(*, dispositif, year: int) -> int:
     ).pk
 
 
-@shared_task(name="reporting.tasks.build_annual_reports")
-def build_annual_reports(year: int | None = None) -> int:
+@shared_task(bind=True, name="reporting.tasks.build_annual_reports")
+def build_annual_reports(self, year: int | None = None) -> int:
     """In January (beat): last year's report of every dispositif (one job each, fanned
     out) and the national one. Returns the national document's id."""
     year = year or timezone.localdate().year - 1
@@ -57,5 +57,8 @@ def build_annual_reports(year: int | None = None) -> int:
         national = services.document_request(
             kind=DocumentKind.ANNUAL_REPORT, national=True, year=year, by=None
         )
-    build_dispositif_annual_report.delay(year=year)
+    if self.request.is_eager:
+        build_dispositif_annual_report.apply(kwargs={"year": year})
+    else:
+        build_dispositif_annual_report.delay(year=year)
     return national.pk
