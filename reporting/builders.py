@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 
 from dispositifs.committees.models import Committee
 
@@ -21,6 +21,15 @@ from . import charts, selectors
 from .models import Document, DocumentKind
 
 PDF = "application/pdf"
+# The PDFs' style sheet (pages, counters, table of contents), parsed once per process.
+PDF_STYLESHEET = settings.BASE_DIR / "templates" / "reporting" / "pdf" / "pdf.css"
+_stylesheets: list[CSS] = []
+
+
+def stylesheets() -> list[CSS]:
+    if not _stylesheets:
+        _stylesheets.append(CSS(filename=str(PDF_STYLESHEET)))
+    return _stylesheets
 
 
 @dataclass(frozen=True)
@@ -33,7 +42,7 @@ class Built:
 def render_pdf(template: str, context: dict) -> bytes:
     """HTML from a template (the active language), then PDF."""
     html = render_to_string(template, {**context, "generated_at": timezone.now()})
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=stylesheets())
 
 
 def _committee(document: Document) -> Committee:

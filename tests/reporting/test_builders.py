@@ -1,6 +1,7 @@
 """The PDF builders, synchronously: what each document says, in French and in English."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -37,6 +38,7 @@ def test_agenda_has_a_cover_and_a_page_per_dossier(world, sitting, language):
     else:
         assert "Agenda" in text and "€15,000.00" in text and "Eligibility" in text
     assert steps == sorted(steps) and steps[-1] == 95
+    assert "3 / 3" in text  # a cover, then one page per dossier, numbered
 
 
 def test_minutes_say_who_attended_and_what_was_decided(world, sitting):
@@ -71,8 +73,13 @@ def test_annual_report_counts_the_year(world, sitting):
     text, _steps = built_text(document)
     assert world.a.name in text
     assert f"Rapport annuel d'impact {year}" in text
-    assert "27 000,00" in text  # 12 000 + 15 000 granted
+    assert "27 000,00 € (2)" in text  # 12 000 + 15 000 granted
     assert "Emplois créés" in text
+    # A table of contents with page numbers, and page counters in the footer.
+    assert re.search(r"L'année en chiffres \.+ 2\n", text)
+    assert re.search(r"Sources des projets \.+ 5\n", text)
+    assert "2 / 5" in text and "5 / 5" in text
+    assert "<svg" not in text and "Accepté\n2" in text  # the funnel chart's bars
 
 
 def test_national_report_reads_every_dispositif(world, sitting):
