@@ -36,6 +36,7 @@ from dispositifs.models import Membership
 from partners.models import Organisation, OrganisationKind
 from pme import services as pme_services
 from pme.models import Company, JobsFollowUp, Project, Stage, StageTransition
+from reporting.models import Document
 from tests.factories import (
     CommitteeFactory,
     MembershipFactory,
@@ -43,6 +44,7 @@ from tests.factories import (
     project_at,
     user_with_role,
 )
+from tests.reporting.conftest import make_document
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 RANDOM = os.environ.get("FUZZ_RANDOM", "") == "1"
@@ -61,6 +63,7 @@ PATH_MODELS = {
     "projects": Project,
     "follow-ups": JobsFollowUp,
     "stage-transitions": StageTransition,
+    "documents": Document,
 }
 
 
@@ -138,6 +141,7 @@ def seed(dispositif):
         ready = project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
         committee_services.agenda_add_project(committee=committee, project=ready, by=None)
         project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
+    make_document(dispositif)
 
 
 @pytest.fixture
@@ -150,8 +154,11 @@ def fuzz_world(world):
             if model == "dispositifs"
             else list(model.objects.values_list("pk", flat=True))
             for prefix, model in PATH_MODELS.items()
-            if model is not Organisation
+            if model not in (Organisation, Document)
         }
+        ids["documents"] = list(
+            Document.objects.filter(dispositif=world.a).values_list("pk", flat=True)
+        )
         ids["organisations"] = list(
             Membership.objects.filter(dispositif=world.a).values_list("organisation_id", flat=True)
         )
