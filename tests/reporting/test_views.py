@@ -220,3 +220,18 @@ def test_committee_page_shows_its_agenda_to_members(world, client, sitting):
     page = client.get(reverse("committees:detail", args=[sitting.committee.pk])).content.decode()
     assert 'id="committee-documents"' in page
     assert reverse("reporting:download", args=[agenda.pk]) in page
+
+
+def test_the_menu_and_the_home_panel_lead_to_the_documents(world, client):
+    url = reverse("reporting:list")
+    for role, menu, panel in (
+        ("animateur", True, False),
+        ("member", True, False),
+        ("coordinator", True, False),
+        ("correspondent", False, True),
+        ("expert", False, False),
+    ):
+        client.force_login(world.user(role))
+        page = client.get(reverse("home")).content.decode()
+        assert (f'href="{url}"' in page) == (menu or panel), role
+        assert ("Documents de votre entreprise" in page) == panel, role
