@@ -44,3 +44,18 @@ def test_ask_watch_progress_and_download(page, world, tmp_path):
     assert download.suggested_filename == document.filename
     with open(path, "rb") as downloaded, document.file.open("rb") as stored:
         assert downloaded.read() == stored.read()
+
+
+def test_documents_pages_fit_a_phone(phone, world):
+    from tests.browser.conftest import PHONE, width_of
+    from tests.reporting.conftest import make_document
+
+    done = make_document(world.a)
+    log_in(phone, world.animateur_a.email)
+    too_wide = {}
+    for url in ("/documents/", "/documents/demander/", f"/documents/{done.pk}/"):
+        response = phone.goto(url)
+        assert response.status == 200, url
+        if width_of(phone) > PHONE["width"]:
+            too_wide[url] = width_of(phone)
+    assert too_wide == {}
