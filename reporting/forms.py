@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +31,9 @@ class DocumentRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["committee"].queryset = committees
         self.fields["dispositif"].queryset = dispositifs
-        self.fields["year"].initial = timezone.localdate().year - 1
-        self.fields["year"].max_value = timezone.localdate().year
+        this_year = timezone.localdate().year
+        self.fields["year"].initial = this_year - 1
+        self.fields["year"].validators.append(MaxValueValidator(this_year))
+        self.fields["year"].widget.attrs["max"] = this_year
         if not national:
             del self.fields["national"]

@@ -28,12 +28,11 @@ __all__ = [
 def send_due_agendas(*, dispositif) -> list[int]:
     """Daily: every planned committee sitting within ``agenda_days_before`` days moves to
     « agenda sent » and its agenda is built and mailed to the members. Fans out per
-    dispositif; a committee already past « planned » is left alone, so a second run
-    sends nothing more. Returns the ids of the agenda documents asked for."""
+    dispositif (the selector reads the job's scope: this dispositif); a committee already
+    past « planned » is left alone, so a second run sends nothing more. Returns the ids of
+    the agenda documents asked for."""
     asked = []
     for committee in selectors.committees_due_for_agenda():
-        if committee.dispositif_id != dispositif.pk:
-            continue
         committee_set_status(committee=committee, status=CommitteeStatus.AGENDA_SENT)
         document = services.document_request(kind=DocumentKind.AGENDA, committee=committee, by=None)
         asked.append(document.pk)
