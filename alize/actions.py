@@ -21,6 +21,7 @@ class Action(StrEnum):
     MANAGE_DIRECTORY = "manage_directory"  # change organisations (national)
     # Documents (reporting): a dispositif's agendas, minutes and reports, a firm's
     # contribution statement, national reports. Firm documents reach the firm's
-    # correspondent through ``Reach.FIRM`` (see ``dispositifs.access.firm_ids``).
+    # correspondent through ``Reach.FIRM_DOCUMENTS`` (``dispositifs.access
+    # .document_firm_ids``).
     VIEW_DOCUMENT = "view_document"  # read and download documents
     REQUEST_DOCUMENT = "request_document"  # ask for a document to be built

@@ -27,7 +27,7 @@ __all__ = [
     "Action",
     "GRANTS",
     "dispositif_ids",
-    "firm_ids",
+    "document_firm_ids",
     "may",
     "organisation_ids",
     "scope_ids",
@@ -41,7 +41,9 @@ class Reach(StrEnum):
     ASSIGNED = "assigned"  # the assignment's dispositif
     SEATED = "seated"  # dispositifs where the assignment's organisation holds a seat
     REGION = "region"  # dispositifs of the assignment's region
-    FIRM = "firm"  # the assignment's organisation's own documents; no dispositif
+    # The assignment's organisation's own firm-wide documents (its contribution statement);
+    # grants no dispositif.
+    FIRM_DOCUMENTS = "firm_documents"
 
 
 _PIPELINE_READ = (Action.VIEW_DISPOSITIF, Action.VIEW_PROJECT, Action.VIEW_COMMITTEE)
@@ -65,8 +67,8 @@ GRANTS: dict[str, dict[Action, Reach]] = {
     },
     Role.FIRM_CORRESPONDENT: {
         Action.VIEW_DISPOSITIF: Reach.SEATED,
-        Action.VIEW_DOCUMENT: Reach.FIRM,
-        Action.REQUEST_DOCUMENT: Reach.FIRM,
+        Action.VIEW_DOCUMENT: Reach.FIRM_DOCUMENTS,
+        Action.REQUEST_DOCUMENT: Reach.FIRM_DOCUMENTS,
     },
     Role.EXPERT: {Action.VIEW_DISPOSITIF: Reach.SEATED},
     Role.API_CLIENT: {
@@ -176,10 +178,11 @@ def organisation_ids(user, action: str, dispositif_id: int) -> set[int] | None:
     }
 
 
-def firm_ids(user, action: str) -> set[int] | None:
-    """Organisations whose firm-wide documents ``user`` may ``action`` (``Reach.FIRM``, e.g.
-    a correspondent and their firm's contribution statement); ``None`` means every firm
-    (a role that reaches every dispositif). Anonymous users and other roles: none."""
+def document_firm_ids(user, action: str) -> set[int] | None:
+    """Organisations whose firm-wide documents ``user`` may ``action``
+    (``Reach.FIRM_DOCUMENTS``: a correspondent and their firm's contribution statement);
+    ``None`` means every firm (a role that reaches every dispositif). Anonymous users and
+    other roles: none."""
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
     key = ("firms", action)
@@ -191,7 +194,7 @@ def firm_ids(user, action: str) -> set[int] | None:
             if reach == Reach.EVERY:
                 found = None
                 break
-            if reach == Reach.FIRM and assignment.organisation_id:
+            if reach == Reach.FIRM_DOCUMENTS and assignment.organisation_id:
                 found.add(assignment.organisation_id)
         memo[key] = found
     return memo[key]

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from alize.panels import register_panel
-from dispositifs.access import Action, dispositif_ids, firm_ids
+from dispositifs.access import Action, dispositif_ids, document_firm_ids
 
 from .selectors import committee_documents
 
@@ -24,7 +24,7 @@ def firm_documents_panel(request, obj=None):
     """A link to the Documents page for those who read only their firm's documents (the
     menu entry is for those who read a dispositif's)."""
     user = request.user
-    if dispositif_ids(user, Action.VIEW_DOCUMENT) != set() or not firm_ids(
+    if dispositif_ids(user, Action.VIEW_DOCUMENT) != set() or not document_firm_ids(
         user, Action.VIEW_DOCUMENT
     ):
         return None

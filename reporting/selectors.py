@@ -13,7 +13,7 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
 from alize.accounts.models import Role, RoleAssignment
-from dispositifs.access import Action, dispositif_ids, firm_ids
+from dispositifs.access import Action, dispositif_ids, document_firm_ids
 from dispositifs.committees.models import (
     AgendaItem,
     Attendance,
@@ -36,7 +36,7 @@ AGENDA_DAYS_BEFORE_MAX = 60
 def document_condition(user, action: str = Action.VIEW_DOCUMENT) -> Q:
     """The documents ``user`` may ``action``: a dispositif's where the policy allows it (the
     agendas and minutes only, for those who do not manage the dispositif), a firm's for
-    the firms ``firm_ids`` names, national ones for those who reach every dispositif."""
+    the firms ``document_firm_ids`` names, national ones for those who reach every dispositif."""
     allowed = dispositif_ids(user, action)
     if allowed is None:
         return Q()
@@ -46,7 +46,7 @@ def document_condition(user, action: str = Action.VIEW_DOCUMENT) -> Q:
         Q(dispositif_id__in=sorted(full))
         | Q(dispositif_id__in=sorted(allowed - full), kind__in=sorted(COMMITTEE_KINDS))
     )
-    firms = firm_ids(user, action)
+    firms = document_firm_ids(user, action)
     if firms is None:
         condition |= Q(scope=DocumentScope.FIRM)
     elif firms:
@@ -68,7 +68,7 @@ def documents_for(user, action: str = Action.VIEW_DOCUMENT):
 def may_read_documents(user) -> bool:
     """Does ``user`` read any document at all (the Documents page and its menu entry)?"""
     ids = dispositif_ids(user, Action.VIEW_DOCUMENT)
-    return ids is None or bool(ids) or bool(firm_ids(user, Action.VIEW_DOCUMENT))
+    return ids is None or bool(ids) or bool(document_firm_ids(user, Action.VIEW_DOCUMENT))
 
 
 def requestable_dispositifs(user):

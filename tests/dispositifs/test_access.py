@@ -8,7 +8,7 @@ import pytest
 
 from alize.accounts.models import Role
 from alize.tenancy import dispositif_ids, scope_for_user
-from dispositifs.access import Action, firm_ids, organisation_ids, scope_ids
+from dispositifs.access import Action, document_firm_ids, organisation_ids, scope_ids
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, user_with_role
 
 A, B, EVERY, NONE = "A", "B", "every", "none"
@@ -177,8 +177,8 @@ def test_firm_documents_reach_the_firms_correspondent(world, people, person):
         return EVERY if ids is None else "firm" if ids == {firm} else ids or NONE
 
     found = (
-        named(firm_ids(people[person], Action.VIEW_DOCUMENT)),
-        named(firm_ids(people[person], Action.REQUEST_DOCUMENT)),
+        named(document_firm_ids(people[person], Action.VIEW_DOCUMENT)),
+        named(document_firm_ids(people[person], Action.REQUEST_DOCUMENT)),
     )
     assert found == FIRM_DOCUMENTS[person]
 
