@@ -9,8 +9,8 @@ by ``dispositif`` / ``organisation`` (a check constraint keeps the three shapes 
 reads which is decided by the access policy, in one place: ``reporting.selectors
 .documents_for`` (dispositif documents through ``view_document`` in that dispositif,
 committee members for agendas and minutes only; firm documents through
-``document_firm_ids``; national documents for those who read every dispositif). Views, API and panels read
-documents only through it. The builders read tenant data inside the scope of the document
+``document_firm_ids``; national documents for those who read every dispositif). Views,
+API and panels read documents only through it. The builders read tenant data inside the scope of the document
 (``reporting.runner``).
 """
 
