@@ -10,8 +10,8 @@ reads which is decided by the access policy, in one place: ``reporting.selectors
 .documents_for`` (dispositif documents through ``view_document`` in that dispositif,
 committee members for agendas and minutes only; firm documents through
 ``document_firm_ids``; national documents for those who read every dispositif). Views,
-API and panels read documents only through it. The builders read tenant data inside the scope of the document
-(``reporting.runner``).
+API and panels read documents only through it. The builders read tenant data inside the
+scope of the document (``reporting.runner``).
 """
 
 from __future__ import annotations
