@@ -35,3 +35,44 @@ class JobFailure(models.Model):
 
     def __str__(self):
         return f"{self.task_name} ({self.dispositif_name or '-'}, {self.failed_at:%Y-%m-%d %H:%M})"
+
+
+class SentMailStatus(models.TextChoices):
+    SENDING = "sending", _("en cours d'envoi")
+    SENT = "sent", _("envoyé")
+    FAILED = "failed", _("échec")
+
+
+@global_model(
+    "The idempotency record of outgoing e-mail: claimed by a key before sending, possibly "
+    "by a job outside any scope; read only by the national coordination (admin)."
+)
+class SentMail(models.Model):
+    """One e-mail the platform sent (or is sending, or failed to send), by its idempotency key.
+
+    ``alize.mail.send_once`` claims the key (status "sending") and commits that claim
+    before talking to the SMTP server, then marks the row "sent" or "failed". A row left
+    "sending" means a worker stopped between the two: it is not sent again automatically
+    (see ``alize.mail``) and the coordination sees it in the admin.
+    """
+
+    key = models.CharField(_("clé"), max_length=255, unique=True)
+    recipient = models.CharField(_("destinataire"), max_length=254)
+    template = models.CharField(_("modèle"), max_length=200)
+    language = models.CharField(_("langue"), max_length=8)
+    subject = models.CharField(_("objet"), max_length=255, blank=True)
+    status = models.CharField(
+        _("état"), max_length=16, choices=SentMailStatus.choices, default=SentMailStatus.SENDING
+    )
+    attempts = models.PositiveIntegerField(_("tentatives"), default=1)
+    claimed_at = models.DateTimeField(_("réservé le"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail envoyé")
+        verbose_name_plural = _("e-mails envoyés")
+        ordering = ["-claimed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.key} → {self.recipient} ({self.get_status_display()})"

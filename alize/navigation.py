@@ -3,12 +3,14 @@ access policy lets do its action somewhere."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
+from alize.mailbox import mailbox_dir
 from alize.tenancy import may
 
 
@@ -18,16 +20,20 @@ class Entry:
     url_name: str
     action: str | None  # None: every signed-in user
     order: int
+    when: Callable[[], bool] | None = None  # shown only while this answers True
 
 
 NAVIGATION: list[Entry] = []
 
 
-def register_navigation(label, url_name: str, action: str | None, *, order: int = 100) -> None:
-    """Apps add their entries at import time; ``order`` places them in the menu."""
+def register_navigation(
+    label, url_name: str, action: str | None, *, order: int = 100, when=None
+) -> None:
+    """Apps add their entries at import time; ``order`` places them in the menu, ``when``
+    (a function without arguments) hides the entry while it answers False."""
     if any(entry.url_name == url_name for entry in NAVIGATION):
         return
-    NAVIGATION.append(Entry(label, url_name, action, order))
+    NAVIGATION.append(Entry(label, url_name, action, order, when))
     NAVIGATION.sort(key=lambda entry: entry.order)
 
 
@@ -37,6 +43,8 @@ def entries_for(request) -> list[dict]:
     entries = []
     for entry in NAVIGATION:
         if entry.action is not None and not may(user, entry.action):
+            continue
+        if entry.when is not None and not entry.when():
             continue
         url = reverse(entry.url_name)
         active = request.path == url if url == "/" else request.path.startswith(url)
@@ -48,4 +56,11 @@ register_navigation(_("Accueil"), "home", None, order=0)
 register_navigation(_("Dispositifs"), "dispositifs:list", Action.VIEW_DISPOSITIF, order=10)
 register_navigation(
     _("Organisations"), "partners:organisation-list", Action.VIEW_DIRECTORY, order=60
+)
+register_navigation(
+    _("Boîte mail locale"),
+    "mailbox",
+    Action.MANAGE_NETWORK,
+    order=90,
+    when=lambda: mailbox_dir() is not None,
 )

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from alize import mailbox_views
 from alize.accounts import views as account_views
 from alize.api.docs import PrivateSchemaView, PrivateSwaggerView
 
@@ -20,7 +21,38 @@ urlpatterns = [
         account_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path(
+        "accounts/password-reset/",
+        account_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        account_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password-reset/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password-reset/done/",
+        account_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("mailbox/", mailbox_views.MailboxListView.as_view(), name="mailbox"),
+    path(
+        "mailbox/<str:name>/",
+        mailbox_views.MailboxMessageView.as_view(),
+        name="mailbox-message",
+    ),
+    path(
+        "mailbox/<str:name>/attachments/<int:index>/",
+        mailbox_views.MailboxAttachmentView.as_view(),
+        name="mailbox-attachment",
+    ),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("dispositifs/", include("dispositifs.urls")),
     path("comites/", include("dispositifs.committees.urls")),
     path("pme/", include("pme.urls")),

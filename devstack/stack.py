@@ -17,7 +17,11 @@ Logs go to ``.local/logs/``; ``ALIZE_LOCAL_DIR`` moves the whole ``.local`` stat
 The URLs of the embedded servers are kept in ``.local/stack.json``, where the local settings
 find them: a ``manage.py`` command typed by hand reaches the servers ``make run`` started.
 
-While ``run`` is up, a web, worker or beat process that exits is restarted with a backoff, and
+``run`` also starts a local SMTP server (``devstack/mailserver.py``) that keeps every mail the
+platform sends in ``.local/mail/`` (one ``.eml`` file each, read on the /mailbox/ page); its
+port is recorded in ``stack.json`` for the local settings.
+
+While ``run`` is up, a web, worker, beat or mail process that exits is restarted with a backoff, and
 so is an embedded PostgreSQL or Redis that dies. SIGINT, SIGTERM and SIGHUP only set a flag
 that the main loop reads, so any number of them, to any process of the group, still lets the
 shutdown finish.
@@ -55,6 +59,9 @@ RUN_FILE = LOCAL / "run.json"
 DB_NAME = "alize"
 REDIS_FIRST_PORT = 6390
 REDIS_LAST_PORT = 6499
+MAIL_DIR = LOCAL / "mail"
+MAIL_FIRST_PORT = 2525
+MAIL_LAST_PORT = 2599
 STOP_TIMEOUT = 10.0
 POLL = 0.2
 RESTART_FIRST_DELAY = 1.0
@@ -901,9 +908,12 @@ def cmd_run(extra: list[str]) -> int:
             setup_log.write_text("")
             manage(["compile_translations"], env, setup_log)
             manage(["migrate", "--noinput"], env, setup_log)
+            manage(["sync_schedules"], env, setup_log)
             collectstatic(env, setup_log)
             manage(["seed_demo"], env, None)
 
+        mail_port = start_mail_server(supervisor, env)
+        step(f"SMTP server on 127.0.0.1:{mail_port}: every mail lands in {rel(MAIL_DIR)}/")
         step(f"Starting web (gunicorn), Celery worker and beat; logs in {rel(LOGS)}/")
         gunicorn = "gunicorn -c alize/gunicorn.conf.py alize.wsgi:application"
         gunicorn += " --access-logfile - --error-logfile -"
@@ -918,9 +928,8 @@ def cmd_run(extra: list[str]) -> int:
         worker = "celery -A alize worker --loglevel INFO --concurrency 1"
         worker += " --without-gossip --without-mingle"
         supervisor.spawn("worker", [PYTHON, "-m", *worker.split()], env)
-        beat = "celery -A alize beat --loglevel INFO"
-        schedule = str(LOCAL / "celerybeat-schedule")
-        supervisor.spawn("beat", [PYTHON, "-m", *beat.split(), "--schedule", schedule], env)
+        beat = "celery -A alize beat --loglevel INFO --scheduler alize.beat:Scheduler"
+        supervisor.spawn("beat", [PYTHON, "-m", *beat.split()], env)
         wait_for_port(port, supervisor)
         say()
         say(f"    Alizé is running at http://127.0.0.1:{port}/")
@@ -939,8 +948,42 @@ def cmd_run(extra: list[str]) -> int:
         code = exc.code
     finally:
         supervisor.stop()
+        forget_mail_server()
         services.stop()
     return code
+
+
+def start_mail_server(supervisor: Supervisor, env: dict[str, str]) -> int:
+    """Start the local SMTP server (supervised like web, worker and beat) on a free port and
+    record that port in stack.json, where the local settings point EMAIL_* at it."""
+    port = next(
+        (p for p in range(MAIL_FIRST_PORT, MAIL_LAST_PORT + 1) if port_free(p)),
+        None,
+    )
+    if port is None:
+        raise StackError(f"No free port for the SMTP server in {MAIL_FIRST_PORT}-{MAIL_LAST_PORT}.")
+    server = ROOT / "devstack" / "mailserver.py"
+    supervisor.spawn(
+        "mail", [PYTHON, str(server), "--port", str(port), "--maildir", str(MAIL_DIR)], env
+    )
+    deadline = time.monotonic() + 15
+    while not port_in_use(port):
+        supervisor.check(fatal=True)
+        if time.monotonic() > deadline:
+            raise StackError(f"The SMTP server did not listen on port {port}; see {rel(LOGS)}/.")
+        pause(POLL)
+    with locked_state() as state:
+        state["mail"] = {"port": port, "pid": os.getpid()}
+    return port
+
+
+def forget_mail_server() -> None:
+    """Remove this session's SMTP server from stack.json once it is stopped."""
+    if not STATE_FILE.exists():
+        return
+    with locked_state() as state:
+        if (state.get("mail") or {}).get("pid") == os.getpid():
+            state.pop("mail", None)
 
 
 def run_with_services(
@@ -1056,6 +1099,7 @@ def cmd_stop() -> int:
             step(f"Redis: stopped in {time.monotonic() - t0:.2f} s")
         state.pop("postgres", None)
         state.pop("redis", None)
+        state.pop("mail", None)
     return 0
 
 

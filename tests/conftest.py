@@ -243,3 +243,71 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+# E-mail ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _smtp_server_process():
+    import logging
+
+    from tests.smtp import SMTPServer
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command log
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server(_smtp_server_process, settings):
+    """A real SMTP server (aiosmtpd) that Django's SMTP backend sends to during the test;
+    ``smtp_server.messages`` holds what it received (emptied before each test)."""
+    _smtp_server_process.clear()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = _smtp_server_process.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    yield _smtp_server_process
+    _smtp_server_process.clear()
+
+
+@pytest.fixture(autouse=True)
+def _forget_mail_claims(request, django_db_blocker):
+    """Delete the mail claims a test committed. ``alize.mail`` commits its claims on a
+    connection of its own when the caller is inside a transaction, as a test's is, so they
+    would otherwise outlive the test's rollback (and, with --reuse-db, the run)."""
+    from alize import mail
+
+    claimed = []
+    real_claim = mail._claim
+
+    def recording_claim(**kwargs):
+        claimed.append(kwargs["key"])
+        return real_claim(**kwargs)
+
+    mail._claim = recording_claim
+    try:
+        yield
+    finally:
+        mail._claim = real_claim
+        if claimed:
+            with django_db_blocker.unblock():
+                from django.db import DEFAULT_DB_ALIAS, connections
+
+                from alize.models import SentMail
+
+                aside = connections.create_connection(DEFAULT_DB_ALIAS)
+                try:
+                    with aside.cursor() as cursor:
+                        cursor.execute(
+                            f"DELETE FROM {SentMail._meta.db_table} WHERE key = ANY(%s)",
+                            [claimed],
+                        )
+                finally:
+                    aside.close()

@@ -1,5 +1,6 @@
 """Users log in by e-mail; what they may see comes only from their role assignments."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -42,6 +43,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("actif"), default=True)
     is_staff = models.BooleanField(_("accès à l'administration"), default=False)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    # The language of the e-mails the platform sends this person; the language switch of
+    # a signed-in user stores the choice here too.
+    language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES, default="fr")
 
     objects = UserManager()
 

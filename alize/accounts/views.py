@@ -1,21 +1,28 @@
-"""Login, logout and the home page, whose panels depend on the user's roles."""
+"""Login, logout, the language switch and the home page, whose panels depend on the user's
+roles."""
 
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import LogoutView as DjangoLogoutView
+from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
+from django.views.i18n import set_language as django_set_language
 
 from alize.panels import render_panels
 from alize.web import InvalidFormStatusMixin, SignedInMixin
 
-from .forms import LoginForm
+from .backends import client_ip
+from .forms import LoginForm, PasswordResetForm
+from .services import user_language_set
 
 
 @sensitive_post_parameters("password")
@@ -46,6 +53,22 @@ def login_view(request):
     return response
 
 
+@require_POST
+def set_language(request):
+    """Django's language switch (cookie), which a signed-in user's account also keeps: the
+    e-mails the platform sends them use that language (``User.language``)."""
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    user = request.user
+    if (
+        user.is_authenticated
+        and language in {code for code, _name in settings.LANGUAGES}
+        and user.language != language
+    ):
+        user_language_set(user=user, language=language)
+    return response
+
+
 class LogoutView(DjangoLogoutView):
     """Logs out on POST only (CSRF-protected)."""
 
@@ -62,6 +85,66 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     """Confirms the new password."""
 
     template_name = "registration/password_change_done.html"
+
+
+def password_reset_allowed(email: str, ip: str | None) -> bool:
+    """Count a reset request of ``email`` from ``ip``; False once either went over its limit
+    within the window. Known and unknown addresses count alike (nothing to enumerate)."""
+    window = int(settings.PASSWORD_RESET_WINDOW.total_seconds())
+    allowed = True
+    for key, limit in (
+        (f"password-reset:address:{email.strip().lower()}", settings.PASSWORD_RESET_LIMIT),
+        (f"password-reset:ip:{ip or '-'}", settings.PASSWORD_RESET_IP_LIMIT),
+    ):
+        cache.add(key, 0, timeout=window)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window)
+            count = 1
+        allowed = allowed and count <= limit
+    return allowed
+
+
+class PasswordResetView(InvalidFormStatusMixin, auth_views.PasswordResetView):
+    """ "Mot de passe oublié ?": the same answer for every address, known or not; a mail with
+    a single-use link to the known ones; too many requests per address or IP answer 429."""
+
+    template_name = "registration/password_reset_form.html"
+    form_class = PasswordResetForm
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        if not password_reset_allowed(form.cleaned_data["email"], client_ip(self.request)):
+            minutes = int(settings.PASSWORD_RESET_WINDOW.total_seconds() // 60)
+            form.add_error(
+                None,
+                _("Trop de demandes : réessayez dans %(minutes)s minutes.") % {"minutes": minutes},
+            )
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(minutes * 60)
+            return response
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    """Says a mail is on its way if the address is known (the same page for any address)."""
+
+    template_name = "registration/password_reset_done.html"
+
+
+class PasswordResetConfirmView(InvalidFormStatusMixin, auth_views.PasswordResetConfirmView):
+    """The link of the mail: a new password, checked by the project's validators; the
+    link's token no longer works once the password changed (single use)."""
+
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    """Confirms the new password and points to the login page."""
+
+    template_name = "registration/password_reset_complete.html"
 
 
 class HomeView(SignedInMixin, TemplateView):

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "simple_history",
+    "django_celery_beat",
     # The project's apps, in layer order (DESIGN §3): core, directory, tenant, pipeline,
     # committees, then missions and loans, then reporting. Panels and menu entries
     # register in this order.
@@ -130,6 +131,12 @@ LOGIN_FAILURE_LIMIT = 5
 LOGIN_FAILURE_IP_LIMIT = 20
 LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 LOGIN_FAILURE_RETENTION = timedelta(days=7)
+# Forgotten-password requests per address and per IP within the window
+# (alize.accounts.views.password_reset_allowed); the links last three days.
+PASSWORD_RESET_LIMIT = 3
+PASSWORD_RESET_IP_LIMIT = 20
+PASSWORD_RESET_WINDOW = timedelta(minutes=15)
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
 # Reverse proxies in front of the application server that append to X-Forwarded-For (0: none,
 # the client is REMOTE_ADDR). Only a proxy that the clients cannot bypass may be counted.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
@@ -243,6 +250,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# Beat reads its schedules from the database (editable in the admin); this dict declares the
+# jobs, and alize.beat creates the missing rows without overwriting edited ones.
+CELERY_BEAT_SCHEDULER = "alize.beat:Scheduler"
 CELERY_BEAT_SCHEDULE = {
     "accounts-purge-login-failures": {
         "task": "alize.accounts.tasks.purge_login_failures",
@@ -268,8 +278,16 @@ CELERY_BEAT_SCHEDULE = {
 API_JSON_MAX_BYTES = 2_621_440
 API_JSON_MAX_DEPTH = 32
 
+# Outgoing e-mail (alize.mail.send_once). Production sends through SMTP from the
+# environment, `make run` through its local SMTP server, tests through a test server.
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = "Alizé <noreply@alize.fr>"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Alizé <noreply@alize.fr>")
+EMAIL_TIMEOUT = 30
+# The platform's public address, for the links of e-mails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The local SMTP server's mailbox, readable on /mailbox/ (local settings only; the page
+# answers 404 while this is None).
+DEMO_MAILBOX_DIR = None
 
 LOGGING = {
     "version": 1,

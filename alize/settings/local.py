@@ -2,7 +2,8 @@
 
 A `manage.py` command typed by hand reaches the servers that the local stack started: their
 URLs are read from `.local/stack.json` when `DATABASE_URL` / `REDIS_URL` are not set (the
-environment always wins).
+environment always wins), and so is the port of its SMTP server, which keeps every mail in
+`.local/mail/` (read on /mailbox/).
 """
 
 import json
@@ -10,12 +11,18 @@ import os
 from pathlib import Path
 
 
-def stack_urls(local_dir: Path) -> dict[str, str]:
-    """DATABASE_URL and REDIS_URL of the embedded servers recorded by the local stack."""
+def stack_state(local_dir: Path) -> dict:
+    """What the local stack recorded in ``stack.json`` (empty when it never ran)."""
     try:
         state = json.loads((local_dir / "stack.json").read_text())
     except (OSError, ValueError):
         return {}
+    return state if isinstance(state, dict) else {}
+
+
+def stack_urls(local_dir: Path) -> dict[str, str]:
+    """DATABASE_URL and REDIS_URL of the embedded servers recorded by the local stack."""
+    state = stack_state(local_dir)
     urls = {}
     postgres_url = (state.get("postgres") or {}).get("url")
     if postgres_url:
@@ -51,3 +58,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# E-mail goes to the local SMTP server of the stack, which keeps every message in
+# .local/mail/ (one .eml file each), readable on /mailbox/. Without a running stack, mails
+# are printed on the console.
+DEMO_MAILBOX_DIR = Path(_LOCAL_DIR) / "mail"
+_mail_port = (stack_state(Path(_LOCAL_DIR)).get("mail") or {}).get("port")
+if _mail_port:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = "127.0.0.1"
+    EMAIL_PORT = int(_mail_port)

@@ -104,7 +104,7 @@ def stale_state() -> dict:
         state = json.loads((LOCAL / "stack.json").read_text())
     except (OSError, ValueError):
         return {}
-    return {key: state[key] for key in ("users", "postgres", "redis") if state.get(key)}
+    return {key: state[key] for key in ("users", "postgres", "redis", "mail") if state.get(key)}
 
 
 def wait_until(predicate, timeout: float, step: float = 0.1):

@@ -119,3 +119,23 @@ def test_killed_database_is_restarted_and_the_web_recovers(stack):
     print(f"database killed; web answered 200 again after {time.monotonic() - killed_at:.1f} s")
     assert set(statuses) <= {0, 200, 503}, statuses  # never a 500 or a debug page
     assert "PostgreSQL stopped unexpectedly" in stack.text()
+
+
+def test_mail_sent_locally_lands_in_the_stacks_mailbox(stack):
+    assert "mail" in children()
+    env = stack_env(stack.port)
+    result = subprocess.run(
+        [PYTHON, "manage.py", "sendtestemail", "someone@example.org"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    mailbox = LOCAL / "mail"
+    files = wait_until(
+        lambda: [p for p in mailbox.glob("*.eml") if b"someone@example.org" in p.read_bytes()], 10
+    )
+    assert files, list(mailbox.iterdir())
