@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from alize.mail import send_once
+
 from . import selectors
 from .models import COMMITTEE_KINDS, Document, DocumentStatus
 
@@ -27,8 +29,6 @@ def deliver(document: Document) -> int:
         or document.committee_id is None
     ):
         return 0
-    from alize.mail import send_once
-
     with document.file.open("rb") as stored:
         content = stored.read()
     committee = document.committee

@@ -1,6 +1,7 @@
 """Documents built by a real Celery worker process on the real Redis: the request is queued
 after commit, the worker builds the PDF, the row says done; and a worker killed (SIGKILL)
-in the middle of a build: once restarted, the document is completed once, with one file."""
+in the middle of a build: once restarted, the document is completed once, with one file
+and one e-mail per committee member."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import time
 
 import pytest
 
+from alize.accounts.models import Role
 from alize.tenancy import scope
 from pme.models import JobsFollowUp
 from reporting import services
 from reporting.models import Document, DocumentKind, DocumentStatus
 from tests.celery_worker import WORKER_TIMEOUT, fresh_queue, real_worker, worker_process
+from tests.factories import user_with_role
 from tests.reporting.conftest import make_sitting, pdf_text, stored_bytes
 
 pytestmark = pytest.mark.celery
@@ -75,11 +78,16 @@ def test_worker_builds_the_annual_report(world, transactional_db, tmp_path):
 
 
 def test_a_worker_killed_mid_build_completes_the_document_once_after_restart(
-    world, transactional_db, tmp_path
+    world, transactional_db, tmp_path, smtp_server
 ):
     sitting = make_sitting(world.a, decide=False)
+    second = user_with_role(Role.COMMITTEE_MEMBER, dispositif=world.a, organisation=sitting.region)
     log = tmp_path / "worker.log"
-    env = {"REPORTING_STEP_PAUSE": "1.5", "CELERY_VISIBILITY_TIMEOUT": "3"}
+    env = {
+        "REPORTING_STEP_PAUSE": "1.5",
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "TEST_SMTP_PORT": str(smtp_server.port),
+    }
     with fresh_queue() as (_broker, queue):
         with worker_process(log, queue=queue, env=env) as first:
             with scope([world.a]):
@@ -95,6 +103,7 @@ def test_a_worker_killed_mid_build_completes_the_document_once_after_restart(
             1,
             "",
         )
+        assert smtp_server.messages == []
         with worker_process(log, queue=queue, env=env):
             done = wait_for(
                 lambda: fresh(document).finished and fresh(document),
@@ -107,4 +116,13 @@ def test_a_worker_killed_mid_build_completes_the_document_once_after_restart(
     assert [name for name in os.listdir(folder) if not name.startswith(".")] == [
         os.path.basename(done.file.name)
     ]
-    assert "Fonderie Lenoir" in pdf_text(stored_bytes(done))
+    content = stored_bytes(done)
+    assert "Fonderie Lenoir" in pdf_text(content)
+    # The members' agenda e-mails: one each, the PDF attached, none sent twice.
+    wait_for(lambda: len(smtp_server.messages) >= 2, what="the agenda e-mails")
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(
+        [world.member_a.email, second.email]
+    )
+    for message in smtp_server.messages:
+        (attachment,) = list(message.iter_attachments())
+        assert attachment.get_content() == content

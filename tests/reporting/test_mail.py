@@ -22,9 +22,7 @@ def pdf_attachments(message) -> list[tuple[str, bytes]]:
 
 
 def test_members_receive_the_agenda_once_each_with_the_pdf(world, sitting, smtp_server):
-    second = user_with_role(
-        Role.COMMITTEE_MEMBER, dispositif=world.a, organisation=sitting.region
-    )
+    second = user_with_role(Role.COMMITTEE_MEMBER, dispositif=world.a, organisation=sitting.region)
     user_with_role(Role.COMMITTEE_MEMBER, dispositif=world.b, organisation=sitting.bank)
     with scope([world.a]):
         document = services.document_request(
