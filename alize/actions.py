@@ -19,6 +19,13 @@ class Action(StrEnum):
     MANAGE_NETWORK = "manage_network"  # create and change dispositifs (national)
     VIEW_DIRECTORY = "view_directory"  # the organisations directory
     MANAGE_DIRECTORY = "manage_directory"  # change organisations (national)
+    VIEW_MISSION = "view_mission"  # skill missions and their hour logs
+    RESPOND_MISSION = "respond_mission"  # a firm accepts, declines, assigns; manages experts
+    LOG_HOURS = "log_hours"  # an expert logs hours on their own missions
+    VIEW_ADVANCE = "view_advance"  # funds, advances, schedules, repayments, co-financing
+    MANAGE_ADVANCE = "manage_advance"  # funds, contributions, contract, disburse, reschedule
+    RECORD_REPAYMENT = "record_repayment"  # record and reverse repayments
+    APPROVE_WRITE_OFF = "approve_write_off"  # approve a write-off someone else proposed
     # Documents (reporting): a dispositif's agendas, minutes and reports, a firm's
     # contribution statement, national reports. Firm documents reach the firm's
     # correspondent through ``Reach.FIRM_DOCUMENTS`` (``dispositifs.access

@@ -25,6 +25,10 @@ That mail may or may not have left, and the platform prefers no duplicate to a p
 duplicate: a "sending" row is never sent again automatically. The coordination sees such
 rows in the admin ("E-mails envoyés", status "en cours d'envoi") and may mark one "failed"
 there to have it sent again by the next run.
+
+Since the claim is made on another connection, a caller must not hold, in its own open
+transaction, an uncommitted write to the same ``SentMail`` row (the claim would wait for
+it forever); only the admin's release writes these rows besides this module.
 """
 
 from __future__ import annotations
@@ -120,7 +124,7 @@ def sent_mails_release(*, ids: list[int]) -> int:
 def _recipient(to, language: str | None) -> tuple[str, str, str]:
     """(address, display name, language) of a User or a plain address."""
     available = {code for code, _label in settings.LANGUAGES}
-    if isinstance(to, get_user_model()):
+    if isinstance(to, get_user_model()) and to.email:
         address, name, preferred = to.email, to.get_full_name(), to.language
     elif isinstance(to, str) and "@" in to:
         address, name, preferred = to.strip(), "", None

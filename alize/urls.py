@@ -57,6 +57,8 @@ urlpatterns = [
     path("comites/", include("dispositifs.committees.urls")),
     path("pme/", include("pme.urls")),
     path("partenaires/", include("partners.urls")),
+    path("", include("partners.missions.urls")),
+    path("", include("loans.urls")),
     path("documents/", include("reporting.urls")),
     path("api/v1/", include("alize.api.urls")),
     path("api/schema/", PrivateSchemaView.as_view(), name="api-schema"),

@@ -1,4 +1,5 @@
-"""The floor: a bare WSGI app answering the companies and projects API lists with psycopg.
+"""The floor: a bare WSGI app answering the companies, projects, missions, hour-log and
+advances API lists, and a fund's balances, with psycopg.
 
 It does what the API must do and nothing more: the token lookup, the role lookups that give
 the caller's dispositifs, the same SQL filter, page and cursor, and the same JSON. It is served
@@ -12,6 +13,7 @@ import base64
 import datetime as dt
 import json
 import os
+import re
 import threading
 from decimal import Decimal
 from urllib import parse
@@ -308,10 +310,208 @@ def project_filters(query: dict) -> tuple[list[str], list]:
     return where, params
 
 
+MISSION_SQL = """
+SELECT m.id, d.slug, m.project_id, p.title, m.decision_id, m.firm_id, o.name, m.skill_id,
+       s.name, m.objective, m.planned_hours, m.starts_on, m.ends_on, m.status,
+       m.cross_territory, m.decline_reason, m.sme_evaluation, m.sme_rating,
+       m.expert_evaluation, m.expert_rating,
+       ARRAY(SELECT a.expert_id FROM missions_missionassignment a
+             WHERE a.mission_id = m.id ORDER BY a.expert_id),
+       m.proposed_at, m.status_changed_at
+FROM missions_skillmission m JOIN dispositifs_dispositif d ON d.id = m.dispositif_id
+JOIN pme_project p ON p.id = m.project_id
+JOIN partners_organisation o ON o.id = m.firm_id
+JOIN partners_skill s ON s.id = m.skill_id
+"""
+
+HOUR_LOG_SQL = """
+SELECT l.id, d.slug, l.mission_id, l.expert_id, l.date, l.hours, l.kind, l.corrects_id,
+       l.note, l.reason, l.created_at, l.updated_at
+FROM missions_hourlog l JOIN dispositifs_dispositif d ON d.id = l.dispositif_id
+"""
+
+
+def mission_json(row, today: dt.date, labels: dict[str, str]) -> dict:
+    (pk, slug, project, project_title, decision, firm, firm_name, skill, skill_name, objective,
+     planned, starts, ends, status, cross, decline, sme_eval, sme_rating, expert_eval,
+     expert_rating, experts, proposed_at, changed) = row  # fmt: skip
+    return {
+        "id": pk,
+        "dispositif": slug,
+        "project": project,
+        "project_title": project_title,
+        "decision": decision,
+        "firm": firm,
+        "firm_name": firm_name,
+        "skill": skill,
+        "skill_name": skill_name,
+        "objective": objective,
+        "planned_hours": money(planned),
+        "starts_on": day(starts),
+        "ends_on": day(ends),
+        "status": status,
+        "cross_territory": cross,
+        "decline_reason": decline,
+        "sme_evaluation": sme_eval,
+        "sme_rating": sme_rating,
+        "expert_evaluation": expert_eval,
+        "expert_rating": expert_rating,
+        "experts": list(experts),
+        "proposed_at": iso(proposed_at),
+        "status_changed_at": iso(changed),
+    }
+
+
+def hour_log_json(row, today: dt.date, labels: dict[str, str]) -> dict:
+    (pk, slug, mission, expert, date, hours, kind, corrects, note, reason, created_at,
+     updated_at) = row  # fmt: skip
+    return {
+        "id": pk,
+        "dispositif": slug,
+        "mission": mission,
+        "expert": expert,
+        "date": day(date),
+        "hours": money(hours),
+        "kind": kind,
+        "corrects": corrects,
+        "note": note,
+        "reason": reason,
+        "created_at": iso(created_at),
+        "updated_at": iso(updated_at),
+    }
+
+
+def mission_filters(query: dict) -> tuple[list[str], list]:
+    where, params = [], []
+    if "dispositif" in query:
+        where.append("d.slug = %s")
+        params.append(query["dispositif"])
+    if "status" in query:
+        where.append("m.status = ANY(%s)")
+        params.append(query["status_list"])
+    return where, params
+
+
+def hour_log_filters(query: dict) -> tuple[list[str], list]:
+    where, params = [], []
+    if "dispositif" in query:
+        where.append("d.slug = %s")
+        params.append(query["dispositif"])
+    if "date_after" in query:
+        where.append("l.date >= %s")
+        params.append(dt.date.fromisoformat(query["date_after"]))
+    return where, params
+
+
+ADVANCE_SQL = """
+SELECT a.id, d.slug, a.fund_id, f.name, a.project_id, p.title, c.name, a.decision_id, a.amount,
+       a.interest_rate, a.grace_months, a.instalment_count, a.frequency, a.status,
+       a.status_changed_at, a.contracted_on, a.disbursed_on, a.schedule_version,
+       a.days_past_due,
+       COALESCE((SELECT SUM(l.debit - l.credit) FROM loans_ledgerline l
+                 WHERE l.advance_id = a.id AND l.account = 'loans'), 0.00),
+       a.created_at
+FROM loans_advance a JOIN dispositifs_dispositif d ON d.id = a.dispositif_id
+JOIN loans_fund f ON f.id = a.fund_id
+JOIN pme_project p ON p.id = a.project_id JOIN pme_company c ON c.id = p.company_id
+"""
+
+
+def advance_json(row, today: dt.date, labels: dict[str, str]) -> dict:
+    (pk, slug, fund, fund_name, project, title, company_name, decision, amount, rate, grace,
+     count, frequency, status, changed, contracted, disbursed, version, late, outstanding,
+     created_at) = row  # fmt: skip
+    return {
+        "id": pk,
+        "dispositif": slug,
+        "fund": fund,
+        "fund_name": fund_name,
+        "project": project,
+        "project_title": title,
+        "company_name": company_name,
+        "decision": decision,
+        "amount": money(amount),
+        "interest_rate": money(rate),
+        "grace_months": grace,
+        "instalment_count": count,
+        "frequency": frequency,
+        "status": status,
+        "status_changed_at": iso(changed),
+        "contracted_on": day(contracted),
+        "disbursed_on": day(disbursed),
+        "schedule_version": version,
+        "days_past_due": late,
+        "outstanding": money(outstanding),
+        "created_at": iso(created_at),
+    }
+
+
+def advance_filters(query: dict) -> tuple[list[str], list]:
+    where, params = [], []
+    if "dispositif" in query:
+        where.append("d.slug = %s")
+        params.append(query["dispositif"])
+    if "status" in query:
+        where.append("a.status = ANY(%s)")
+        params.append(query["status_list"])
+    if query.get("fund", "").isdigit():
+        where.append("a.fund_id = %s")
+        params.append(int(query["fund"]))
+    return where, params
+
+
 LISTS = {
     "/api/v1/companies/": ("c", COMPANY_SQL, company_filters, company_json),
     "/api/v1/projects/": ("p", PROJECT_SQL, project_filters, project_json),
+    "/api/v1/missions/": ("m", MISSION_SQL, mission_filters, mission_json),
+    "/api/v1/hour-logs/": ("l", HOUR_LOG_SQL, hour_log_filters, hour_log_json),
+    "/api/v1/advances/": ("a", ADVANCE_SQL, advance_filters, advance_json),
 }
+
+FUND_PATH = re.compile(r"^/api/v1/funds/(\d+)/$")
+
+
+def fund_json(cur, pk: int, allowed: tuple[bool, list[int]]) -> dict | None:
+    """A fund and its balances, summed from its ledger lines as the API does (by account
+    and kind, on the covering index); None when missing or out of the caller's scope."""
+    everything, ids = allowed
+    cur.execute(
+        "SELECT f.id, d.slug, f.name, f.created_at, f.dispositif_id FROM loans_fund f "
+        "JOIN dispositifs_dispositif d ON d.id = f.dispositif_id WHERE f.id = %s",
+        (pk,),
+    )
+    fund = cur.fetchone()
+    if fund is None or not (everything or fund[4] in ids):
+        return None
+    cur.execute(
+        "SELECT account, kind, SUM(debit), SUM(credit) FROM loans_ledgerline "
+        "WHERE fund_id = %s GROUP BY account, kind",
+        (pk,),
+    )
+    figures = dict.fromkeys(("contributed", "available", "lent", "repaid", "lost", "outstanding"))
+    figures = {name: Decimal("0.00") for name in figures}
+    for account, kind, debit, credit in cur.fetchall():
+        if account == "capital":
+            figures["contributed"] += credit - debit
+        elif account == "cash":
+            figures["available"] += debit - credit
+        elif account == "loans":
+            figures["outstanding"] += debit - credit
+            if kind == "disbursement":
+                figures["lent"] += debit
+            elif kind == "repayment":
+                figures["repaid"] += credit
+            elif kind == "reversal":
+                figures["repaid"] -= debit
+        elif account == "losses":
+            figures["lost"] += debit - credit
+    return {
+        "id": fund[0],
+        "dispositif": fund[1],
+        "name": fund[2],
+        "created_at": iso(fund[3]),
+        **{name: money(value) for name, value in figures.items()},
+    }
 
 
 def respond(start_response, status: str, body: dict):
@@ -326,14 +526,23 @@ def respond(start_response, status: str, body: dict):
 def application(environ, start_response):
     """List endpoints of the floor; anything else answers 404."""
     path = environ.get("PATH_INFO", "")
-    if path not in LISTS:
+    fund = FUND_PATH.match(path)
+    if path not in LISTS and fund is None:
         return respond(start_response, "404 Not Found", {"detail": "Not found."})
     auth = environ.get("HTTP_AUTHORIZATION", "")
     if not auth.startswith("Token "):
         return respond(start_response, "401 Unauthorized", {"detail": "Unauthorized."})
+    if fund is not None:
+        with connection().cursor() as cur:
+            allowed = scope(cur, auth[6:].strip())
+            body = None if allowed is None else fund_json(cur, int(fund.group(1)), allowed)
+        if body is None:
+            return respond(start_response, "404 Not Found", {"detail": "Not found."})
+        return respond(start_response, "200 OK", body)
     multi = parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     query = {key: values[-1] for key, values in multi.items()}
     query["stage_list"] = multi.get("stage", [])
+    query["status_list"] = multi.get("status", [])
     alias, sql, filters, to_json = LISTS[path]
     size = DEFAULT_PAGE_SIZE
     if query.get("page_size", "").isdigit() and int(query["page_size"]) > 0:

@@ -63,16 +63,50 @@ def open_sessions(roles: list[str]) -> dict[str, str]:
     return keys
 
 
+def missions_pages(seed) -> dict:
+    """Which missions pages the platform serves (the web side adds them), and the week and
+    year they are measured at (the reference day's)."""
+    from django.urls import Resolver404, resolve
+
+    served = {}
+    for name, path in (("hours", "/missions/hours/"), ("fatigue", "/missions/fatigue/")):
+        try:
+            resolve(path)
+            served[name] = True
+        except Resolver404:
+            served[name] = False
+    year, week, _ = seed.REFERENCE_DAY.isocalendar()
+    return {
+        "missions_pages": served,
+        "week": f"{year}-W{week:02d}",
+        "reference_year": seed.REFERENCE_DAY.year,
+    }
+
+
 def bounds(url: str) -> dict[str, int]:
     """Ids the measured URLs need (deep cursor positions)."""
     with psycopg.connect(url) as conn:
         companies = conn.execute("SELECT MAX(id), COUNT(*) FROM pme_company").fetchone()
         projects = conn.execute("SELECT MAX(id), COUNT(*) FROM pme_project").fetchone()
+        missions = conn.execute("SELECT MAX(id), COUNT(*) FROM missions_skillmission").fetchone()
+        logs = conn.execute("SELECT MAX(id), COUNT(*) FROM missions_hourlog").fetchone()
         dispositifs = conn.execute("SELECT COUNT(*) FROM dispositifs_dispositif").fetchone()[0]
+        advances = conn.execute("SELECT MAX(id), COUNT(*) FROM loans_advance").fetchone()
+        lines = conn.execute("SELECT COUNT(*) FROM loans_ledgerline").fetchone()[0]
+        fund = conn.execute(
+            "SELECT f.id FROM loans_fund f JOIN dispositifs_dispositif d ON d.id = f.dispositif_id "
+            "WHERE d.slug = 'bench-01' ORDER BY f.id LIMIT 1"
+        ).fetchone()
     return {
         "companies_max_id": companies[0],
         "projects_max_id": projects[0],
-        "size": f"{dispositifs} dispositifs, {companies[1]} companies, {projects[1]} projects",
+        "missions_max_id": missions[0] or 0,
+        "hour_logs_max_id": logs[0] or 0,
+        "advances_max_id": advances[0] or 0,
+        "fund_id": fund[0] if fund else 0,
+        "size": f"{dispositifs} dispositifs, {companies[1]} companies, {projects[1]} projects, "
+        f"{missions[1]} missions, {logs[1]} hour logs, {advances[1]} advances, "
+        f"{lines} ledger lines",
     }
 
 
@@ -109,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             conn.execute("INSERT INTO bench_meta VALUES ('fingerprint', %s)", (wanted,))
         summary["seed_s"] = round(time.monotonic() - t1, 1)
     summary["prepare_s"] = round(time.monotonic() - t0, 1)
-    summary["sessions"] = open_sessions(["coordinator", "animateur"])
+    summary["sessions"] = open_sessions(["coordinator", "animateur", "expert"])
+    summary.update(missions_pages(seed))
     summary["tokens"] = {
         role: seed.bench_token(role) for role in ("coordinator", "animateur", "api_client")
     }

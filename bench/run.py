@@ -64,6 +64,9 @@ def build_cases(info: dict) -> list[Case]:
     slug = info["animateur_dispositif"]
     deep_company = cursor_for(info["companies_max_id"] // 3)
     deep_project = cursor_for(info["projects_max_id"] // 3)
+    deep_mission = cursor_for(info["missions_max_id"] // 3)
+    deep_log = cursor_for(info["hour_logs_max_id"] // 3)
+    deep_advance = cursor_for(info["advances_max_id"] // 3)
     api = [
         ("companies first page", f"/api/v1/companies/?page_size={PAGE}"),
         ("companies deep cursor", f"/api/v1/companies/?page_size={PAGE}&cursor={deep_company}"),
@@ -75,17 +78,41 @@ def build_cases(info: dict) -> list[Case]:
         ("projects ?dispositif", f"/api/v1/projects/?page_size={PAGE}&dispositif={slug}"),
         ("projects ?stage", f"/api/v1/projects/?page_size={PAGE}&stage=approved"),
         ("projects ?project_type", f"/api/v1/projects/?page_size={PAGE}&project_type=export"),
+        ("missions first page", f"/api/v1/missions/?page_size={PAGE}"),
+        ("missions deep cursor", f"/api/v1/missions/?page_size={PAGE}&cursor={deep_mission}"),
+        ("missions ?dispositif", f"/api/v1/missions/?page_size={PAGE}&dispositif={slug}"),
+        ("missions ?status", f"/api/v1/missions/?page_size={PAGE}&status=in_progress"),
+        ("hour logs first page", f"/api/v1/hour-logs/?page_size={PAGE}"),
+        ("hour logs deep cursor", f"/api/v1/hour-logs/?page_size={PAGE}&cursor={deep_log}"),
+        ("hour logs ?dispositif", f"/api/v1/hour-logs/?page_size={PAGE}&dispositif={slug}"),
+        ("hour logs ?date_after", f"/api/v1/hour-logs/?page_size={PAGE}&date_after=2026-06-01"),
+        ("advances first page", f"/api/v1/advances/?page_size={PAGE}"),
+        ("advances deep cursor", f"/api/v1/advances/?page_size={PAGE}&cursor={deep_advance}"),
+        ("advances ?dispositif", f"/api/v1/advances/?page_size={PAGE}&dispositif={slug}"),
+        ("advances ?status", f"/api/v1/advances/?page_size={PAGE}&status=in_arrears"),
+        ("fund balance", f"/api/v1/funds/{info['fund_id']}/"),
     ]
     html = [
         ("companies page", "/pme/entreprises/"),
         ("projects page", "/pme/projets/"),
         ("committees page", "/comites/"),
         ("funnel page", "/pme/entonnoir/"),
+        ("advances page", "/advances/"),
+        ("fund page", f"/funds/{info['fund_id']}/"),
+        ("arrears page", "/advances/arrears/"),
     ]
+    # The missions pages, measured once the web side serves them (``prepare`` says which).
+    pages = info.get("missions_pages", {})
+    if pages.get("fatigue"):
+        html.append(("fatigue page", f"/missions/fatigue/?year={info['reference_year']}"))
     cases = []
     for who in ("coordinator", "animateur"):
         cases += [Case(name, "api", path, who, floor=True) for name, path in api]
         cases += [Case(name, "html", path, who) for name, path in html]
+    if pages.get("hours"):
+        cases.append(
+            Case("week grid page", "html", f"/missions/hours/?week={info['week']}", "expert")
+        )
     return cases
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import json
 import random
 from collections.abc import Callable, Iterable
@@ -35,11 +36,23 @@ class Scale:
     companies: int
     projects: int
     organisations: int = 120
+    experts_per_firm: int = 60
+    hour_logs: int = 1_000_000
+    advances: int = 10_000
 
 
 SCALES = {
     "national": Scale("national", dispositifs=60, companies=20_000, projects=30_000),
-    "tiny": Scale("tiny", dispositifs=4, companies=120, projects=180, organisations=12),
+    "tiny": Scale(
+        "tiny",
+        dispositifs=4,
+        companies=120,
+        projects=180,
+        organisations=12,
+        experts_per_firm=6,
+        hour_logs=3_000,
+        advances=60,
+    ),
 }
 
 
@@ -62,6 +75,16 @@ class SeedStep:
 
 
 STEPS: list[SeedStep] = []
+# Modules of the higher layers' steps (they import this one): loaded by name when the steps
+# are needed, after the pipeline's steps of this module, in layer order.
+STEP_MODULES = ("bench.loans_seed",)
+
+
+def steps() -> list[SeedStep]:
+    """Every registered step, the higher layers' modules loaded first."""
+    for module in STEP_MODULES:
+        importlib.import_module(module)
+    return STEPS
 
 
 def seed_step(name: str, version: int = 1):
@@ -85,7 +108,7 @@ def fingerprint(scale: Scale) -> str:
         "version": SEED_VERSION,
         "reference_day": REFERENCE_DAY.isoformat(),
         "scale": scale.__dict__,
-        "steps": [(step.name, step.version) for step in STEPS],
+        "steps": [(step.name, step.version) for step in steps()],
         "migrations": migrations,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
@@ -218,6 +241,8 @@ def seed_directory(ctx: SeedContext) -> None:
     skills = [
         {"id": i, "name": name, "slug": f"bench-{i}"} for i, name in enumerate(SKILLS, start=1)
     ]
+    # The bench's own skills list replaces the national vocabulary a migration created.
+    ctx.conn.execute("DELETE FROM partners_skill")
     copy_rows(ctx, "partners.Skill", skills)
     ctx.ids["skills"] = [row["id"] for row in skills]
 
@@ -492,11 +517,361 @@ def seed_projects(ctx: SeedContext) -> None:
     copy_rows(ctx, "committees.Decision", decisions)
 
 
+# --- Missions ---------------------------------------------------------------------------
+# Experts for every large firm, a skill mission or two for every approved decision, their
+# assignments and moves, closed months, and the scale's hour logs (1 000 000 at national
+# scale); the firms' monthly totals are then summed in SQL. The measured expert (a user with
+# a session) is the one with the most entries in the reference week.
+
+EXPERT_FIRST_NAMES = [
+    "Claire",
+    "Marc",
+    "Inès",
+    "Hugo",
+    "Sophie",
+    "Karim",
+    "Léa",
+    "Paul",
+    "Nadia",
+    "Yves",
+]
+EXPERT_LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Lefèvre",
+    "Moreau",
+    "Garcia",
+    "Roux",
+    "Fournier",
+]
+EXPERT_USER_ID = 5
+MAX_QUARTERS_PER_DAY = 48  # 12 hours, in quarter hours
+FIRST_CLOSED_MONTH = dt.date(2022, 1, 1)
+
+
+def _month_after(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _status(rng, starts: dt.date, ends: dt.date) -> str:
+    roll = rng.random()
+    if roll < 0.06:
+        return "declined"
+    if roll < 0.09:
+        return "cancelled"
+    if starts > REFERENCE_DAY:
+        return "proposed" if roll < 0.5 else "accepted"
+    return "completed" if ends < REFERENCE_DAY else "in_progress"
+
+
+PATHS = {
+    "proposed": ["proposed"],
+    "accepted": ["proposed", "accepted"],
+    "in_progress": ["proposed", "accepted", "in_progress"],
+    "completed": ["proposed", "accepted", "in_progress", "completed"],
+    "declined": ["proposed", "declined"],
+    "cancelled": ["proposed", "accepted", "cancelled"],
+}
+
+
+def _experts(ctx: SeedContext) -> tuple[list[dict], list[tuple], dict[int, list[int]]]:
+    rng = ctx.rng
+    rows, skills, by_firm = [], [], {}
+    now = aware(REFERENCE_DAY - dt.timedelta(days=900))
+    for firm in ctx.ids["large_firms"]:
+        for _ in range(ctx.scale.experts_per_firm):
+            pk = len(rows) + 1
+            first, last = rng.choice(EXPERT_FIRST_NAMES), rng.choice(EXPERT_LAST_NAMES)
+            rows.append(
+                {
+                    "id": pk,
+                    "organisation_id": firm,
+                    "first_name": first,
+                    "last_name": f"{last} {pk}",
+                    "email": f"expert{pk}@firm.example",
+                    "phone": f"06 {pk % 100:02d} {pk % 97:02d} {pk % 89:02d} {pk % 83:02d}",
+                    "job_title": "Ingénieur",
+                    "hours_per_month": rng.choice([8, 16, 24]),
+                    "availability_note": "",
+                    "lends_across_territories": rng.random() < 0.2,
+                    "is_active": True,
+                    "user_id": None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            by_firm.setdefault(firm, []).append(pk)
+            for skill in rng.sample(ctx.ids["skills"], rng.randrange(1, 4)):
+                skills.append((len(skills) + 1, pk, skill))
+    return rows, skills, by_firm
+
+
+def _decisions(ctx: SeedContext) -> list[tuple]:
+    with ctx.conn.cursor() as cur:
+        cur.execute(
+            "SELECT d.id, d.dispositif_id, i.project_id, c.date "
+            "FROM dispositifs_decision d JOIN dispositifs_agendaitem i ON i.id = d.item_id "
+            "JOIN dispositifs_committee c ON c.id = i.committee_id "
+            "WHERE d.outcome = 'approved' ORDER BY d.id"
+        )
+        return cur.fetchall()
+
+
+def _seated_firms(ctx: SeedContext) -> dict[int, list[int]]:
+    seated: dict[int, list[int]] = {}
+    with ctx.conn.cursor() as cur:
+        cur.execute(
+            "SELECT m.dispositif_id, m.organisation_id FROM dispositifs_membership m "
+            "JOIN partners_organisation o ON o.id = m.organisation_id "
+            "WHERE o.kind = 'large_firm' ORDER BY m.id"
+        )
+        for dispositif, firm in cur.fetchall():
+            seated.setdefault(dispositif, []).append(firm)
+    return seated
+
+
+@seed_step("missions")
+def seed_missions(ctx: SeedContext) -> None:
+    """Experts, missions with their assignments and moves, closed months, hour logs."""
+    rng = ctx.rng
+    experts, expert_skills, by_firm = _experts(ctx)
+    lenders = [e["organisation_id"] for e in experts if e["lends_across_territories"]]
+    seated = _seated_firms(ctx)
+    missions, assignments, moves, loggable = [], [], [], []
+    for decision, dispositif, project, committee_day in _decisions(ctx):
+        for _ in range(rng.choice([1, 1, 2])):
+            firms = seated.get(dispositif) or []
+            cross = not firms or rng.random() < 0.05
+            firm = rng.choice(lenders) if cross else rng.choice(firms)
+            starts = committee_day + dt.timedelta(days=rng.randrange(10, 40))
+            ends = starts + dt.timedelta(days=rng.randrange(90, 240))
+            status = _status(rng, starts, ends)
+            pk = len(missions) + 1
+            proposed = aware(committee_day + dt.timedelta(days=3))
+            changed = aware(min(ends, REFERENCE_DAY)) if status != "proposed" else proposed
+            missions.append(
+                {
+                    "id": pk,
+                    "dispositif_id": dispositif,
+                    "project_id": project,
+                    "decision_id": decision,
+                    "firm_id": firm,
+                    "skill_id": rng.choice(ctx.ids["skills"]),
+                    "objective": "Accompagner la PME sur un chantier précis.",
+                    "planned_hours": Decimal(rng.randrange(20, 120)).quantize(Decimal("0.01")),
+                    "starts_on": starts,
+                    "ends_on": ends,
+                    "status": status,
+                    "cross_territory": cross,
+                    "decline_reason": "Aucun expert disponible." if status == "declined" else "",
+                    "sme_evaluation": "Très utile." if status == "completed" else "",
+                    "sme_rating": 4 if status == "completed" else None,
+                    "expert_evaluation": "Bon accueil." if status == "completed" else "",
+                    "expert_rating": 5 if status == "completed" else None,
+                    "proposed_by_id": None,
+                    "proposed_at": proposed,
+                    "status_changed_at": changed,
+                    "updated_at": changed,
+                }
+            )
+            path = PATHS[status]
+            for index, to_status in enumerate(path):
+                moves.append(
+                    {
+                        "id": len(moves) + 1,
+                        "dispositif_id": dispositif,
+                        "mission_id": pk,
+                        "from_status": path[index - 1] if index else "",
+                        "to_status": to_status,
+                        "reason": "",
+                        "by_id": None,
+                        "at": proposed if index == 0 else changed,
+                    }
+                )
+            if status in ("accepted", "in_progress", "completed", "cancelled"):
+                pool = [
+                    e
+                    for e in by_firm[firm]
+                    if not cross or experts[e - 1]["lends_across_territories"]
+                ]
+                team = rng.sample(pool, min(len(pool), rng.choice([1, 1, 2])))
+                for expert in team:
+                    assignments.append(
+                        {
+                            "id": len(assignments) + 1,
+                            "dispositif_id": dispositif,
+                            "mission_id": pk,
+                            "expert_id": expert,
+                            "assigned_by_id": None,
+                            "assigned_at": proposed,
+                        }
+                    )
+                if status in ("in_progress", "completed"):
+                    loggable.append((pk, dispositif, starts, min(ends, REFERENCE_DAY), team))
+    logs = _hour_logs(ctx, loggable)
+    measured = _measured_expert(logs)
+    experts[measured - 1]["user_id"] = EXPERT_USER_ID
+    _expert_user(ctx, experts[measured - 1]["organisation_id"])
+    copy_rows(ctx, "partners.Expert", experts)
+    copy_plain(ctx, "partners_expert_skills", ["id", "expert_id", "skill_id"], expert_skills)
+    copy_rows(ctx, "missions.SkillMission", missions)
+    copy_rows(ctx, "missions.MissionTransition", moves)
+    copy_rows(ctx, "missions.MissionAssignment", assignments)
+    copy_rows(ctx, "missions.HourLog", logs)
+    _closed_months(ctx)
+    with ctx.conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO missions_firmmonthhours (dispositif_id, firm_id, month, hours) "
+            "SELECT l.dispositif_id, m.firm_id, date_trunc('month', l.date)::date, SUM(l.hours) "
+            "FROM missions_hourlog l JOIN missions_skillmission m ON m.id = l.mission_id "
+            "GROUP BY 1, 2, 3"
+        )
+        ctx.counts["missions.FirmMonthHours"] = cur.rowcount
+    ctx.ids["measured_expert"] = measured
+
+
+def _hour_logs(ctx: SeedContext, loggable: list[tuple]) -> list[dict]:
+    """Exactly ``scale.hour_logs`` entries over the weekdays of the missions' work, spread
+    in proportion to each mission's length (a first pass), then topped up a day at a time
+    across the missions; never over 12 hours a day for one person."""
+    rng = ctx.rng
+    wanted = ctx.scale.hour_logs
+    spans = []
+    for mission, dispositif, starts, ends, team in loggable:
+        days = [
+            starts + dt.timedelta(days=n)
+            for n in range((ends - starts).days + 1)
+            if (starts + dt.timedelta(days=n)).weekday() < 5
+        ]
+        for expert in team:
+            rng.shuffle(days)
+            spans.append((mission, dispositif, expert, list(days)))
+    capacity = sum(len(days) for *_rest, days in spans)
+    share = min(1.0, wanted / capacity) if capacity else 0.0
+    day_load: dict[int, int] = {}
+    logs: list[dict] = []
+
+    def add(mission, dispositif, expert, day) -> None:
+        quarters = rng.randrange(2, 17)  # 0.5 h to 4 h
+        key = expert * 100_000 + day.toordinal() - 730_000
+        if day_load.get(key, 0) + quarters > MAX_QUARTERS_PER_DAY:
+            return
+        day_load[key] = day_load.get(key, 0) + quarters
+        logs.append(
+            {
+                "id": len(logs) + 1,
+                "dispositif_id": dispositif,
+                "mission_id": mission,
+                "expert_id": expert,
+                "date": day,
+                "hours": Decimal(quarters) / 4,
+                "kind": "entry",
+                "corrects_id": None,
+                "note": "",
+                "reason": "",
+                "created_by_id": None,
+                "created_at": aware(day, 18),
+                "updated_at": aware(day, 18),
+            }
+        )
+
+    for mission, dispositif, expert, days in spans:
+        for _ in range(min(len(days), max(1, int(len(days) * share)))):
+            if len(logs) >= wanted:
+                break
+            add(mission, dispositif, expert, days.pop())
+    while len(logs) < wanted and any(span[3] for span in spans):
+        for mission, dispositif, expert, days in spans:
+            if days and len(logs) < wanted:
+                add(mission, dispositif, expert, days.pop())
+    logs.sort(key=lambda row: (row["date"], row["mission_id"], row["expert_id"]))
+    for number, row in enumerate(logs, start=1):
+        row["id"] = number
+    return logs
+
+
+def reference_week() -> tuple[dt.date, dt.date]:
+    monday = REFERENCE_DAY - dt.timedelta(days=REFERENCE_DAY.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
+def _measured_expert(logs: list[dict]) -> int:
+    """The expert with the most entries in the reference week (the week grid measured)."""
+    monday, sunday = reference_week()
+    counts: dict[int, int] = {}
+    for row in logs:
+        if monday <= row["date"] <= sunday:
+            counts[row["expert_id"]] = counts.get(row["expert_id"], 0) + 1
+    return max(sorted(counts), key=lambda e: counts[e]) if counts else logs[0]["expert_id"]
+
+
+def _expert_user(ctx: SeedContext, firm: int) -> None:
+    from django.contrib.auth.hashers import make_password
+
+    now = aware(REFERENCE_DAY)
+    before = {
+        label: ctx.counts.get(label, 0) for label in ("accounts.User", "accounts.RoleAssignment")
+    }
+    copy_rows(
+        ctx,
+        "accounts.User",
+        [
+            {
+                "id": EXPERT_USER_ID,
+                "password": make_password(PASSWORD),
+                "email": "expert@bench.alize.fr",
+                "full_name": "Expert",
+                "is_active": True,
+                "is_staff": False,
+                "is_superuser": False,
+                "date_joined": now,
+            }
+        ],
+    )
+    copy_rows(
+        ctx,
+        "accounts.RoleAssignment",
+        [
+            {
+                "id": EXPERT_USER_ID,
+                "user_id": EXPERT_USER_ID,
+                "role": "expert",
+                "organisation_id": firm,
+                "region": "",
+                "created_at": now,
+            }
+        ],
+    )
+    for label, count in before.items():
+        ctx.counts[label] += count
+
+
+def _closed_months(ctx: SeedContext) -> None:
+    """Every dispositif has closed each month from 2022 to the one before the reference."""
+    rows = []
+    last = REFERENCE_DAY.replace(day=1)
+    for dispositif in ctx.ids["dispositifs"]:
+        month = FIRST_CLOSED_MONTH
+        while month < last:
+            rows.append(
+                {
+                    "id": len(rows) + 1,
+                    "dispositif_id": dispositif,
+                    "month": month,
+                    "closed_by_id": None,
+                    "closed_at": aware(_month_after(month) + dt.timedelta(days=5)),
+                }
+            )
+            month = _month_after(month)
+    copy_rows(ctx, "missions.ClosedMonth", rows)
+
+
 def seed(url: str, scale: Scale) -> dict[str, int]:
     """Run every registered step in one transaction; returns the row counts."""
     with psycopg.connect(url) as conn:
         ctx = SeedContext(conn=conn, scale=scale, rng=random.Random(SEED))  # noqa: S311
-        for step in STEPS:
+        for step in steps():
             step.run(ctx)
         with conn.cursor() as cur:
             cur.execute("ANALYZE")

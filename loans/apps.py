@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class LoansConfig(AppConfig):
     name = "loans"
     verbose_name = _("Avances remboursables")
+
+    def ready(self):
+        # Home and project page panels and the menu entries register themselves on import.
+        for module in ("panels", "navigation"):
+            import_module(f"{self.name}.{module}")

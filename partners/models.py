@@ -1,12 +1,19 @@
-"""Organisations of the tour de table, skills and the reference lists of communes and NAF
-codes (all global); experts and skill missions come later."""
+"""Organisations of the tour de table, skills, experts and their rates, and the reference
+lists of communes and NAF codes (all global). Skill missions and hour logs are tenant rows
+of the ``partners.missions`` app."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from alize.constraints import FieldCheckConstraint
+from alize.fields import MoneyField
 from alize.tenancy import global_model
 from alize.validators import validate_siren
 
@@ -84,6 +91,167 @@ class Skill(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# The national skills vocabulary (slug, French name): created by a data migration, edited
+# by the national coordination in the admin. Projects' needs and experts' skills use it.
+NATIONAL_SKILLS = [
+    ("finance", "Finance et gestion"),
+    ("marketing", "Marketing et action commerciale"),
+    ("export", "Export et international"),
+    ("rh-recrutement", "Ressources humaines et recrutement"),
+    ("qualite", "Qualité"),
+    ("lean-production", "Lean et organisation de la production"),
+    ("informatique", "Informatique et numérique"),
+    ("juridique", "Juridique"),
+    ("achats", "Achats et logistique"),
+    ("energie", "Efficacité énergétique"),
+    ("strategie", "Stratégie"),
+]
+
+
+@global_model(
+    "An expert is employed by a national firm and may be lent to any dispositif; the "
+    "missions that use them are the tenant rows."
+)
+class Expert(models.Model):
+    """A person a partner firm lends to SMEs: skills, availability, optional login.
+
+    E-mail and phone are personal data: only those who manage the expert (the firm's
+    correspondent, the national coordination) and the expert themself read them.
+    ``lends_across_territories`` makes the expert proposable by dispositifs where the firm
+    holds no seat (the firm's correspondent still decides each mission).
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="experts",
+        verbose_name=_("entreprise"),
+    )
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    job_title = models.CharField(_("fonction"), max_length=200, blank=True)
+    skills = models.ManyToManyField(
+        Skill, blank=True, related_name="experts", verbose_name=_("compétences")
+    )
+    hours_per_month = models.PositiveSmallIntegerField(
+        _("disponibilité (heures par mois)"),
+        default=0,
+        validators=[MaxValueValidator(200)],
+    )
+    availability_note = models.CharField(
+        _("disponibilité (précisions)"), max_length=300, blank=True
+    )
+    lends_across_territories = models.BooleanField(
+        _("disponible pour d'autres dispositifs"), default=False
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="expert_profile",
+        verbose_name=_("compte"),
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("expert")
+        verbose_name_plural = _("experts")
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [models.Index(fields=["organisation", "is_active"])]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class RateUnit(models.TextChoices):
+    HOURLY = "hourly", _("Taux horaire")
+    DAILY = "daily", _("Taux journalier")
+
+
+# A day of expertise, for firms that give a daily rate: hours × daily rate ÷ 7.
+HOURS_PER_DAY = Decimal("7")
+# The national default hourly rate a migration stores (the admin changes the stored one);
+# used as it is should that row be missing.
+NATIONAL_HOURLY_RATE = Decimal("80.00")
+CENT = Decimal("0.01")
+
+
+@global_model(
+    "Rates belong to a national firm (or to the network for the default), not a dispositif."
+)
+class ExpertRate(models.Model):
+    """The rate at which a firm's expert hours are valued in co-financing statements.
+
+    One row per firm, and one row without a firm: the national default used by every firm
+    without its own. An hourly rate values ``hours × rate``; a daily rate values
+    ``hours × rate ÷ 7`` (a day of expertise is 7 hours). Values are rounded to the cent
+    once, on the total (``value_of``), so the sum stays exact.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="expert_rates",
+        verbose_name=_("entreprise (vide : taux national par défaut)"),
+    )
+    unit = models.CharField(_("unité"), max_length=8, choices=RateUnit.choices)
+    amount = MoneyField(
+        _("montant (€)"), max_digits=10, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("taux de valorisation")
+        verbose_name_plural = _("taux de valorisation")
+        ordering = ["organisation__name"]
+        constraints = [
+            # One rate per firm, and a single national default (NULLs not distinct).
+            models.UniqueConstraint(
+                fields=["organisation"],
+                name="expert_rate_one_per_firm",
+                nulls_distinct=False,
+                violation_error_message=_("Cette entreprise a déjà un taux."),
+            ),
+            FieldCheckConstraint(
+                name="expert_rate_positive",
+                condition=Q(amount__gt=0),
+                field="amount",
+                violation_error_code="min_value",
+                violation_error_message=_("Le taux doit être positif."),
+            ),
+        ]
+
+    def __str__(self):
+        who = self.organisation or _("Taux national")
+        return f"{who} — {self.amount} € ({self.get_unit_display()})"
+
+    @property
+    def hourly_amount(self) -> Decimal:
+        """The value of one hour, unrounded (a daily rate divided by 7)."""
+        if self.unit == RateUnit.DAILY:
+            return self.amount / HOURS_PER_DAY
+        return self.amount
+
+    def value_of(self, hours: Decimal) -> Decimal:
+        """The value of ``hours`` at this rate, in euros rounded to the cent."""
+        if self.unit == RateUnit.DAILY:
+            value = Decimal(hours) * self.amount / HOURS_PER_DAY
+        else:
+            value = Decimal(hours) * self.amount
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @global_model("Communes are a national reference list (COG, La Poste) shared by all dispositifs.")

@@ -6,15 +6,22 @@ from django.views import View
 
 from alize.actions import Action
 from alize.panels import render_panels
-from alize.web import ActionRequiredMixin, FilteredListView, ScopedDetailView
+from alize.web import (
+    ActionRequiredMixin,
+    ExportColumn,
+    ExportMixin,
+    FilteredListView,
+    ScopedDetailView,
+)
 
 from .filtersets import OrganisationFilterSet
 from .models import Organisation
 from .reference.selectors import commune_candidates
 
 
-class OrganisationListView(FilteredListView):
-    """Every organisation (a global list), for those the policy lets read the directory."""
+class OrganisationListView(ExportMixin, FilteredListView):
+    """Every organisation (a global list), for those the policy lets read the directory;
+    the filtered list exports to CSV/XLSX."""
 
     action = Action.VIEW_DIRECTORY
     model = Organisation
@@ -23,6 +30,14 @@ class OrganisationListView(FilteredListView):
     sort_fields = {"name": "name", "kind": "kind", "city": "city"}
     default_sort = "name"
     extra_context = {"title": _("Organisations")}
+    export_filename = "organisations"
+    export_columns = (
+        ExportColumn(_("Nom"), "name"),
+        ExportColumn(_("Type"), "kind"),
+        ExportColumn(_("Niveau"), "public_level"),
+        ExportColumn(_("Ville"), "city"),
+        ExportColumn(_("SIREN"), "siren"),
+    )
 
 
 class OrganisationDetailView(ScopedDetailView):

@@ -24,6 +24,8 @@ from alize.errors import ApplicationError, apply_service_error
 from alize.panels import render_panels
 from alize.web import (
     ActionRequiredMixin,
+    ExportColumn,
+    ExportMixin,
     FilteredListView,
     InvalidFormStatusMixin,
     ScopedDetailView,
@@ -66,8 +68,9 @@ def several_dispositifs(user, action: str) -> bool:
 # Companies
 
 
-class CompanyListView(StrictFilterMixin, FilteredListView):
-    """SMEs of the dispositifs the user runs, with their eligibility computed in SQL."""
+class CompanyListView(ExportMixin, StrictFilterMixin, FilteredListView):
+    """SMEs of the dispositifs the user runs, with their eligibility computed in SQL; the
+    filtered list exports to CSV/XLSX (no contact details: those are personal data)."""
 
     action = Action.VIEW_COMPANY
     template_name = "pme/company_list.html"
@@ -84,6 +87,21 @@ class CompanyListView(StrictFilterMixin, FilteredListView):
     }
     default_sort = "name"
     extra_context = {"title": gettext_lazy("Entreprises")}
+    export_filename = "entreprises"
+    export_columns = (
+        ExportColumn(gettext_lazy("Nom"), "name"),
+        ExportColumn(gettext_lazy("SIREN"), "siren"),
+        ExportColumn(gettext_lazy("Dispositif"), "dispositif__name"),
+        ExportColumn(gettext_lazy("Commune"), "commune_name"),
+        ExportColumn(gettext_lazy("Code INSEE"), "commune_code"),
+        ExportColumn(gettext_lazy("Code NAF"), "naf_code"),
+        ExportColumn(gettext_lazy("Effectif"), "headcount"),
+        ExportColumn(gettext_lazy("Date de création"), "creation_date"),
+        ExportColumn(gettext_lazy("Critères d'éligibilité remplis"), "criteria_met"),
+        ExportColumn(gettext_lazy("À vérifier"), "criteria_to_check"),
+        ExportColumn(gettext_lazy("Dérogation"), "eligibility_exception"),
+        ExportColumn(gettext_lazy("Projets"), "project_count"),
+    )
 
     def get_base_queryset(self):
         return selectors.company_list(self.request.user)
@@ -334,8 +352,9 @@ class CompanyImportTemplateView(ActionRequiredMixin, View):
 # Projects
 
 
-class ProjectListView(StrictFilterMixin, FilteredListView):
-    """Projects of the dispositifs the user runs or sits on the committee of."""
+class ProjectListView(ExportMixin, StrictFilterMixin, FilteredListView):
+    """Projects of the dispositifs the user runs or sits on the committee of; the filtered
+    list exports to CSV/XLSX."""
 
     action = Action.VIEW_PROJECT
     template_name = "pme/project_list.html"
@@ -351,6 +370,19 @@ class ProjectListView(StrictFilterMixin, FilteredListView):
     }
     default_sort = "-referred"
     extra_context = {"title": gettext_lazy("Projets")}
+    export_filename = "projets"
+    export_columns = (
+        ExportColumn(gettext_lazy("Titre"), "title"),
+        ExportColumn(gettext_lazy("Entreprise"), "company__name"),
+        ExportColumn(gettext_lazy("SIREN"), "company__siren"),
+        ExportColumn(gettext_lazy("Dispositif"), "dispositif__name"),
+        ExportColumn(gettext_lazy("Type de projet"), "project_type"),
+        ExportColumn(gettext_lazy("Étape"), "stage"),
+        ExportColumn(gettext_lazy("Orienté par"), "referred_by__name"),
+        ExportColumn(gettext_lazy("Orienté le"), "referred_on"),
+        ExportColumn(gettext_lazy("Emplois prévus à 3 ans"), "jobs_planned_3y"),
+        ExportColumn(gettext_lazy("Avance demandée (€)"), "requested_advance"),
+    )
 
     def get_base_queryset(self):
         return selectors.project_list(self.request.user)

@@ -33,7 +33,10 @@ from alize.wsgi import application
 from dispositifs.committees import services as committee_services
 from dispositifs.committees.models import AgendaItem, Committee, Decision, PartnerCommitment
 from dispositifs.models import Membership
-from partners.models import Organisation, OrganisationKind
+from loans import services as loan_services
+from loans.models import Advance, Cofinancing, Fund, Repayment
+from partners.missions.models import HourLog, SkillMission
+from partners.models import Expert, Organisation, OrganisationKind
 from pme import services as pme_services
 from pme.models import Company, JobsFollowUp, Project, Stage, StageTransition
 from reporting.models import Document
@@ -44,6 +47,7 @@ from tests.factories import (
     project_at,
     user_with_role,
 )
+from tests.loans.builders import advance_at, make_fund
 from tests.reporting.conftest import make_document
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
@@ -63,6 +67,13 @@ PATH_MODELS = {
     "projects": Project,
     "follow-ups": JobsFollowUp,
     "stage-transitions": StageTransition,
+    "experts": Expert,
+    "missions": SkillMission,
+    "hour-logs": HourLog,
+    "funds": Fund,
+    "advances": Advance,
+    "repayments": Repayment,
+    "cofinancing": Cofinancing,
     "documents": Document,
 }
 
@@ -142,6 +153,47 @@ def seed(dispositif):
         committee_services.agenda_add_project(committee=committee, project=ready, by=None)
         project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
     make_document(dispositif)
+    # A fund, an advance at each early status, a repayment and co-financing.
+    fund = make_fund(dispositif)
+    advance_at("approved", fund)
+    advance_at("contracted", fund)
+    lent = advance_at("disbursed", fund)
+    with scope([dispositif]):
+        loan_services.repayment_record(
+            advance=lent,
+            amount=1000,
+            received_on=dt.date.today(),
+            idempotency_key=f"fuzz-{dispositif.pk}",
+            by=None,
+        )
+        loan_services.cofinancing_create(
+            project=lent.project,
+            organisation="Banque test",
+            kind="bank_loan",
+            amount=20000,
+            evidence_on=dt.date.today(),
+            by=None,
+        )
+    seed_missions(dispositif, firm)
+
+
+def seed_missions(dispositif, firm):
+    """A mission in progress lent by the firm, with an expert who logged a day."""
+    from tests.factories import SkillFactory
+    from tests.missions.conftest import approved_decision, log, make_expert, running_mission
+
+    expert = make_expert(firm, user=user_with_role(Role.EXPERT, organisation=firm))
+    correspondent = user_with_role(Role.FIRM_CORRESPONDENT, organisation=firm)
+    animateur = user_with_role(Role.ANIMATEUR, dispositif=dispositif)
+    mission = running_mission(
+        approved_decision(dispositif),
+        firm,
+        SkillFactory(name="Qualité fuzz", slug="qualite-fuzz"),
+        animateur=animateur,
+        correspondent=correspondent,
+        experts=[expert],
+    )
+    log(mission, expert, mission.starts_on, "2")
 
 
 @pytest.fixture
@@ -154,13 +206,18 @@ def fuzz_world(world):
             if model == "dispositifs"
             else list(model.objects.values_list("pk", flat=True))
             for prefix, model in PATH_MODELS.items()
-            if model not in (Organisation, Document)
+            if model not in (Organisation, Expert, Document)
         }
         ids["documents"] = list(
             Document.objects.filter(dispositif=world.a).values_list("pk", flat=True)
         )
         ids["organisations"] = list(
             Membership.objects.filter(dispositif=world.a).values_list("organisation_id", flat=True)
+        )
+        ids["experts"] = list(
+            Expert.objects.filter(organisation__in=ids["organisations"]).values_list(
+                "pk", flat=True
+            )
         )
     assert all(ids.values()), ids
     return world, ids

@@ -54,7 +54,7 @@ def test_make_bench_runs_on_a_tiny_data_set(tmp_path):
 
     data = json.loads(output.read_text())
     checks = data["floor_check"]
-    assert len(checks) == 20
+    assert len(checks) == 46
     assert all(check["equal"] for check in checks), checks
     first_pages = [c for c in checks if c["case"].endswith("first page")]
     assert first_pages and all(0 < c["rows"] <= PAGE for c in first_pages)
@@ -67,7 +67,7 @@ def test_make_bench_runs_on_a_tiny_data_set(tmp_path):
             assert row["ratio_p50"] > 0
     (run,) = data["concurrent"]
     assert run["errors"] == 0 and 0 < run["requests"] <= 60
-    assert "floor check: 20/20" in result.stdout
+    assert "floor check: 46/46" in result.stdout
     agenda, national = data["documents"]
     assert (agenda["case"], agenda["dossiers"]) == ("agenda", 30) and agenda["pages"] == 31
     assert national["case"] == "national" and national["pages"] >= 5

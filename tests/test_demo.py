@@ -96,10 +96,13 @@ def test_the_demo_seeds_in_layer_order():
         "partners.demo.seed_organisations",
         "partners.demo.seed_skills",
         "partners.demo.seed_firm_logins",
+        "partners.demo.seed_experts",
         "dispositifs.demo.seed_dispositifs",
         "dispositifs.demo.seed_dispositif_logins",
         "dispositifs.committees.demo.seed_pipeline",
         "pme.demo.seed_follow_up_reminders",
+        "partners.missions.demo.seed_missions",
+        "loans.demo.seed_loans",
         "reporting.demo.seed_documents",
     ]
 
@@ -310,25 +313,92 @@ def pipeline_fingerprint(dispositif):
 
 
 def test_the_same_seed_gives_the_same_pipeline(demo_db):
+    """The committees' story told again, in a twin of Valenciennes (same perimeter, same tour
+    de table), is the same story: the seed depends on the dispositif's spec only. (A twin,
+    because the original's decisions now carry advances and an append-only ledger.)"""
     from dispositifs.committees.demo import CommitteeStorySeeder
-    from dispositifs.committees.models import AgendaItem, Attendance
-    from pme.models import JobsFollowUp
 
     spec = next(spec for spec in DISPOSITIFS if spec.slug == "valenciennes")
     with scope(every_dispositif=True, reason="test referee"):
         dispositif = Dispositif.objects.get(slug=spec.slug)
-        before = pipeline_fingerprint(dispositif)
-        for model in (
-            PartnerCommitment,
-            Decision,
-            Attendance,
-            AgendaItem,
-            Committee,
-            FollowUpReminder,
-            JobsFollowUp,
-            StageTransition,
-            Project,
-        ):
-            model.objects.filter(dispositif=dispositif).delete()
-        CommitteeStorySeeder(spec, dispositif, timezone.localdate()).run()
-        assert pipeline_fingerprint(dispositif) == before
+        twin = Dispositif.objects.create(
+            name=f"{dispositif.name} (jumeau)",
+            slug=f"{dispositif.slug}-jumeau",
+            region=dispositif.region,
+            departements=dispositif.departements,
+            perimeter=dispositif.perimeter,
+            carrier=dispositif.carrier,
+            launch_date=dispositif.launch_date,
+        )
+        for seat in Membership.objects.filter(dispositif=dispositif):
+            Membership.objects.create(
+                dispositif=twin,
+                organisation=seat.organisation,
+                kind=seat.kind,
+                joined_on=seat.joined_on,
+                left_on=seat.left_on,
+                pledged_hours_per_year=seat.pledged_hours_per_year,
+            )
+        CommitteeStorySeeder(spec, twin, timezone.localdate()).run()
+        assert pipeline_fingerprint(twin) == pipeline_fingerprint(dispositif)
+
+
+def test_every_dispositif_has_a_fund_and_advances_in_every_state(demo_db, client):
+    from django.db.models import Sum
+
+    from loans.models import Advance, Cofinancing, FundContribution, Instalment, LedgerLine
+
+    kinds = {"caisse_des_depots", "revitalisation", "esf", "local_authority"}
+    seen: set[str] = set()
+    with scope(every_dispositif=True, reason="test referee"):
+        for dispositif in every_demo_dispositif():
+            contributions = FundContribution.objects.filter(dispositif=dispositif)
+            assert set(contributions.values_list("kind", flat=True)) == kinds, dispositif.slug
+            agreement = contributions.get(kind="revitalisation")
+            assert agreement.agreement and agreement.agreement_firm is not None
+            statuses = set(
+                Advance.objects.filter(dispositif=dispositif).values_list("status", flat=True)
+            )
+            assert {"approved", "in_arrears", "written_off", "repaid"} <= statuses, statuses
+            assert statuses & {"disbursed", "repaying", "rescheduled"}, dispositif.slug
+            seen |= statuses
+            assert Cofinancing.objects.filter(dispositif=dispositif).exists()
+            sums = LedgerLine.objects.filter(dispositif=dispositif).aggregate(
+                debit=Sum("debit"), credit=Sum("credit")
+            )
+            assert sums["debit"] == sums["credit"]
+        assert "rescheduled" in seen
+        assert Instalment.objects.filter(superseded_at__isnull=False).exists()
+    client.force_login(User.objects.get(email="animateur.valenciennes@demo.alize.fr"))
+    for name in ("loans:advance-list", "loans:fund-list", "loans:arrears"):
+        assert client.get(reverse(name)).status_code == 200
+    home = client.get(reverse("home")).content.decode()
+    assert 'id="panel-advances-to-chase"' in home
+
+
+def test_missions_in_every_state_with_a_year_of_hours(demo_db):
+    from partners.missions.models import ClosedMonth, HourLog, MissionStatus, SkillMission
+    from partners.missions.selectors import firm_year_figures
+    from partners.models import Expert, Organisation
+
+    today = timezone.localdate()
+    with scope(every_dispositif=True, reason="test referee"):
+        for dispositif in every_demo_dispositif():
+            statuses = set(
+                SkillMission.objects.filter(dispositif=dispositif).values_list("status", flat=True)
+            )
+            assert {"proposed", "accepted", "in_progress", "completed"} <= statuses
+            assert statuses & {"declined", "cancelled"}
+            assert ClosedMonth.objects.filter(dispositif=dispositif).exists()
+        assert set(SkillMission.objects.values_list("status", flat=True)) == set(MissionStatus)
+        assert SkillMission.objects.filter(cross_territory=True, status="in_progress").exists()
+        oldest = HourLog.objects.order_by("date").values_list("date", flat=True).first()
+        assert oldest <= today - dt.timedelta(days=300)
+        assert HourLog.objects.filter(kind="adjustment").exists()
+        firms = Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM)
+        figures = firm_year_figures(firm_ids=firms.values_list("pk", flat=True), year=today.year)
+        over = {f.name for f in figures.values() if f.delivered > f.pledged}
+        assert "Valti" in over and len(over) < len(figures)
+    for firm in firms:
+        login = Expert.objects.get(email=f"expert.{firm.slug}@demo.alize.fr")
+        assert login.user.email == login.email

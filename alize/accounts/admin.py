@@ -31,10 +31,10 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_staff", "last_login"]
     search_fields = ["email", "full_name"]
-    list_filter = ["is_active", "is_staff", "role_assignments__role"]
+    list_filter = ["is_active", "is_staff", "language", "role_assignments__role"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Identité"), {"fields": ["full_name"]}),
+        (_("Identité"), {"fields": ["full_name", "language"]}),
         (_("Droits"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]

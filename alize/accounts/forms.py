@@ -1,17 +1,17 @@
 """Login form (e-mail and password, with a lockout message) and the forgotten-password form."""
 
 import uuid
+from functools import partial
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
-from django.urls import reverse
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from alize.mail import absolute_url, send_once
-
 from .backends import client_ip, is_locked_out
+from .tasks import send_password_reset
 
 
 class LoginForm(forms.Form):
@@ -50,9 +50,10 @@ class LoginForm(forms.Form):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Asks for the address of a forgotten password. The mail goes through the mail layer,
-    in the person's language, with a key of its own per request: two requests send two
-    mails (the older link stays valid until one of them is used)."""
+    """Asks for the address of a forgotten password. For a known, active account it queues
+    the mail (``tasks.send_password_reset``) once the request commits; the answer is the
+    same, and as fast, for any address. Each request has a key of its own: two requests
+    send two mails (the older link stays valid until one of them is used)."""
 
     email = forms.EmailField(
         label=_("Adresse e-mail"),
@@ -60,26 +61,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
-    def send_mail(
-        self,
-        subject_template_name,
-        email_template_name,
-        context,
-        from_email,
-        to_email,
-        html_email_template_name=None,
-    ):
-        user = context["user"]
-        path = reverse(
-            "password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
-        )
-        send_once(
-            key=f"accounts:password-reset:{user.pk}:{uuid.uuid4().hex}",
-            to=user,
-            template="accounts/password_reset",
-            context={
-                "email": user.email,
-                "reset_url": absolute_url(path),
-                "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
-            },
-        )
+    def save(self, **kwargs):
+        for user in self.get_users(self.cleaned_data["email"]):
+            key = f"accounts:password-reset:{user.pk}:{uuid.uuid4().hex}"
+            transaction.on_commit(partial(send_password_reset.delay, user_id=user.pk, key=key))

@@ -9,5 +9,7 @@ urlpatterns = [
     path("", include("dispositifs.committees.api.urls")),
     path("", include("partners.api.urls")),
     path("", include("pme.api.urls")),
+    path("", include("partners.missions.api.urls")),
+    path("", include("loans.api.urls")),
     path("", include("reporting.api.urls")),
 ]

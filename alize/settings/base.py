@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "dispositifs",
     "pme",
     "dispositifs.committees",
+    "partners.missions",
     "loans",
     "reporting",
 ]
@@ -236,6 +237,8 @@ SPECTACULAR_SETTINGS = {
         "CommitteeStatusEnum": "dispositifs.committees.models.CommitteeStatus",
         "DecisionOutcomeEnum": "dispositifs.committees.models.DecisionOutcome",
         "StageEnum": "pme.models.Stage",
+        "AdvanceStatusEnum": "loans.models.AdvanceStatus",
+        "WriteOffStatusEnum": "loans.models.WriteOffStatus",
     },
 }
 
@@ -261,6 +264,14 @@ CELERY_BEAT_SCHEDULE = {
     "pme-due-follow-ups": {
         "task": "pme.tasks.refresh_due_follow_ups",
         "schedule": crontab(hour=6, minute=0),
+    },
+    "missions-monthly-reminder": {
+        "task": "missions.tasks.send_monthly_reminders",
+        "schedule": crontab(day_of_month=25, hour=9, minute=0),
+    },
+    "loans-daily-arrears": {
+        "task": "loans.tasks.refresh_arrears",
+        "schedule": crontab(hour=5, minute=30),
     },
     # Agendas of the committees that sit in Dispositif.agenda_days_before days (or fewer).
     "reporting-agendas": {

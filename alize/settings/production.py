@@ -28,10 +28,13 @@ X_FRAME_OPTIONS = "DENY"
 
 # Outgoing e-mail through the SMTP relay named by the environment.
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+# Unset and empty values (compose passes every variable) fall back to a local relay.
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or "25")
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS") == "1"
 EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or DEFAULT_FROM_EMAIL  # noqa: F405
+SITE_URL = os.environ.get("SITE_URL") or SITE_URL  # noqa: F405
 DEMO_MAILBOX_DIR = None

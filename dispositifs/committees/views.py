@@ -25,7 +25,14 @@ from django.views.generic import FormView
 
 from alize.errors import ApplicationError, apply_service_error, service_error_text
 from alize.panels import render_panels
-from alize.web import ActionRequiredMixin, FilteredListView, InvalidFormStatusMixin, require
+from alize.web import (
+    ActionRequiredMixin,
+    ExportColumn,
+    ExportMixin,
+    FilteredListView,
+    InvalidFormStatusMixin,
+    require,
+)
 from dispositifs.access import Action, may
 from dispositifs.models import Dispositif
 from dispositifs.selectors import dispositifs_for
@@ -89,9 +96,9 @@ class CommitteeAccessMixin(ActionRequiredMixin):
 # --- List ---------------------------------------------------------------------------------
 
 
-class CommitteeListView(FilteredListView):
+class CommitteeListView(ExportMixin, FilteredListView):
     """Committees of the user's dispositifs; by default the next ones first (soonest first),
-    then past ones (latest first)."""
+    then past ones (latest first). The filtered list exports to CSV/XLSX."""
 
     action = Action.VIEW_COMMITTEE
     template_name = "committees/list.html"
@@ -104,6 +111,17 @@ class CommitteeListView(FilteredListView):
     }
     default_sort = ""
     extra_context = {"title": gettext_lazy("Comités")}
+    export_filename = "comites"
+    export_columns = (
+        ExportColumn(gettext_lazy("Date"), "date"),
+        ExportColumn(gettext_lazy("Heure"), "start_time"),
+        ExportColumn(gettext_lazy("Dispositif"), "dispositif__name"),
+        ExportColumn(gettext_lazy("Accueilli par"), "host__name"),
+        ExportColumn(gettext_lazy("Lieu"), "place"),
+        ExportColumn(gettext_lazy("Projets à l'ordre du jour"), "item_count"),
+        ExportColumn(gettext_lazy("Décisions"), "decision_count"),
+        ExportColumn(gettext_lazy("Statut"), "status"),
+    )
 
     def get_base_queryset(self):
         return committee_list(self.request.user)

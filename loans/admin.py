@@ -1,0 +1,117 @@
+"""Django admin of the loans app, for the national coordination.
+
+Money moves only through ``loans.services`` (which write the ledger in the same
+transaction), so contributions, advances, schedules, repayments, write-offs and the ledger
+are shown read-only here (co-financing too, as it must stay in its project's
+dispositif); only a fund's name can be edited.
+"""
+
+from django.contrib import admin
+
+from .models import (
+    Advance,
+    AdvanceTransition,
+    Cofinancing,
+    Fund,
+    FundContribution,
+    Instalment,
+    JournalTransaction,
+    LedgerLine,
+    PortfolioSnapshot,
+    Repayment,
+    RepaymentAllocation,
+    RepaymentReversal,
+    WriteOff,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the services only: listed and opened, never changed here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Fund)
+class FundAdmin(admin.ModelAdmin):
+    list_display = ["name", "dispositif", "created_at"]
+    list_filter = ["dispositif"]
+    search_fields = ["name"]
+
+
+@admin.register(FundContribution)
+class FundContributionAdmin(ReadOnlyAdmin):
+    list_display = ["fund", "kind", "organisation", "amount", "received_on", "earmark"]
+    list_filter = ["kind", "dispositif"]
+    search_fields = ["organisation__name", "agreement"]
+
+
+@admin.register(Advance)
+class AdvanceAdmin(ReadOnlyAdmin):
+    list_display = ["project", "fund", "amount", "status", "days_past_due", "disbursed_on"]
+    list_filter = ["status", "dispositif", "frequency"]
+    search_fields = ["project__title", "project__company__name"]
+
+
+@admin.register(AdvanceTransition)
+class AdvanceTransitionAdmin(ReadOnlyAdmin):
+    list_display = ["advance", "from_status", "to_status", "by", "at"]
+    list_filter = ["to_status"]
+
+
+@admin.register(Instalment)
+class InstalmentAdmin(ReadOnlyAdmin):
+    list_display = ["advance", "schedule_version", "number", "due_on", "amount", "overdue"]
+    list_filter = ["overdue"]
+
+
+@admin.register(Repayment)
+class RepaymentAdmin(ReadOnlyAdmin):
+    list_display = ["advance", "received_on", "amount", "idempotency_key", "recorded_by"]
+    search_fields = ["idempotency_key"]
+
+
+@admin.register(RepaymentAllocation)
+class RepaymentAllocationAdmin(ReadOnlyAdmin):
+    list_display = ["repayment", "instalment", "amount"]
+
+
+@admin.register(RepaymentReversal)
+class RepaymentReversalAdmin(ReadOnlyAdmin):
+    list_display = ["repayment", "reversed_on", "by", "reason"]
+
+
+@admin.register(WriteOff)
+class WriteOffAdmin(ReadOnlyAdmin):
+    list_display = ["advance", "status", "amount", "proposed_by", "decided_by"]
+    list_filter = ["status"]
+
+
+@admin.register(Cofinancing)
+class CofinancingAdmin(ReadOnlyAdmin):
+    list_display = ["project", "organisation", "kind", "amount", "evidence_on"]
+    list_filter = ["kind", "dispositif"]
+    search_fields = ["organisation", "project__title"]
+
+
+@admin.register(JournalTransaction)
+class JournalTransactionAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_on", "kind", "fund", "advance", "description"]
+    list_filter = ["kind", "dispositif"]
+
+
+@admin.register(LedgerLine)
+class LedgerLineAdmin(ReadOnlyAdmin):
+    list_display = ["transaction", "account", "debit", "credit", "contribution", "advance"]
+    list_filter = ["account", "kind"]
+
+
+@admin.register(PortfolioSnapshot)
+class PortfolioSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["fund", "as_of", "outstanding", "at_risk_30", "advances_in_arrears"]

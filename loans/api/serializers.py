@@ -1,0 +1,424 @@
+"""API serializers of the loans app. Inputs are validated here for shape and scope, then
+handed to ``loans.services`` by the viewsets; balances are read from the ledger; status and
+money movements are never written directly.
+
+Personal data (who recorded, proposed or approved something, and their reasons) reaches
+only those who manage the row's dispositif; API clients read figures without it."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from alize.actions import Action
+from alize.api.serializers import (
+    OptionalChoiceField,
+    PersonalDataMixin,
+    RowSerializer,
+    TenantSerializer,
+)
+from alize.tenancy import may
+from dispositifs.committees.models import Decision
+from partners.models import Organisation
+from pme.models import Project
+
+from .. import selectors
+from ..models import (
+    Account,
+    Advance,
+    AdvanceStatus,
+    Cofinancing,
+    EntryKind,
+    Frequency,
+    Fund,
+    FundContribution,
+    Instalment,
+    LedgerLine,
+    Repayment,
+)
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True}
+
+
+def check_may(serializer, action: str, dispositif_id, field: str) -> None:
+    """Refuse (400 on ``field``) a relation into a dispositif where the caller may not
+    ``action``."""
+    request = serializer.context.get("request")
+    if request is not None and not may(request.user, action, dispositif_id):
+        raise serializers.ValidationError({field: _("Vous n'animez pas ce dispositif.")})
+
+
+class BalancesMixin(serializers.Serializer):
+    """The ledger's figures of a fund: contributed, available, lent, repaid, lost,
+    outstanding (read from ``instance.balances`` when the view set it, else computed)."""
+
+    contributed = serializers.DecimalField(**MONEY)
+    available = serializers.DecimalField(**MONEY)
+    lent = serializers.DecimalField(**MONEY)
+    repaid = serializers.DecimalField(**MONEY)
+    lost = serializers.DecimalField(**MONEY)
+    outstanding = serializers.DecimalField(**MONEY)
+
+
+class FundSerializer(BalancesMixin, TenantSerializer):
+    """A fund of a dispositif with its balances, all sums of the ledger."""
+
+    class Meta:
+        model = Fund
+        fields = [
+            "id",
+            "dispositif",
+            "name",
+            "created_at",
+            "contributed",
+            "available",
+            "lent",
+            "repaid",
+            "lost",
+            "outstanding",
+        ]
+        # The name's uniqueness per dispositif is checked by the service, on ``name``.
+        validators = []
+
+    def to_representation(self, instance):
+        if not hasattr(instance, "balances"):
+            instance.balances = selectors.fund_balances(instance)
+        for name, value in instance.balances.as_dict().items():
+            setattr(instance, name, value)
+        return super().to_representation(instance)
+
+
+class ContributionSerializer(serializers.ModelSerializer):
+    """A contribution to a fund and where its money is: available, lent (financed),
+    repaid, lost and outstanding."""
+
+    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    agreement_firm = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), required=False, allow_null=True
+    )
+    earmark = serializers.CharField(required=False, allow_blank=True, default="")
+    available = serializers.DecimalField(**MONEY)
+    lent = serializers.DecimalField(**MONEY)
+    repaid = serializers.DecimalField(**MONEY)
+    lost = serializers.DecimalField(**MONEY)
+    outstanding = serializers.DecimalField(**MONEY)
+
+    class Meta:
+        model = FundContribution
+        fields = [
+            "id",
+            "fund",
+            "kind",
+            "organisation",
+            "organisation_name",
+            "agreement",
+            "agreement_firm",
+            "amount",
+            "received_on",
+            "earmark",
+            "available",
+            "lent",
+            "repaid",
+            "lost",
+            "outstanding",
+        ]
+        read_only_fields = ["fund"]
+
+
+class AdvanceSerializer(TenantSerializer):
+    """An advance: its terms, status and outstanding principal (a sum of the ledger). It
+    is created from an approved decision; the status moves through the actions."""
+
+    dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    fund = serializers.PrimaryKeyRelatedField(queryset=Fund.objects.all())
+    fund_name = serializers.CharField(source="fund.name", read_only=True)
+    project = serializers.PrimaryKeyRelatedField(read_only=True)
+    project_title = serializers.CharField(source="project.title", read_only=True)
+    company_name = serializers.CharField(source="project.company.name", read_only=True)
+    decision = serializers.PrimaryKeyRelatedField(queryset=Decision.objects.all())
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    interest_rate = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True)
+    status = serializers.ChoiceField(choices=AdvanceStatus.choices, read_only=True)
+    outstanding = serializers.DecimalField(**MONEY)
+
+    class Meta:
+        model = Advance
+        fields = [
+            "id",
+            "dispositif",
+            "fund",
+            "fund_name",
+            "project",
+            "project_title",
+            "company_name",
+            "decision",
+            "amount",
+            "interest_rate",
+            "grace_months",
+            "instalment_count",
+            "frequency",
+            "status",
+            "status_changed_at",
+            "contracted_on",
+            "disbursed_on",
+            "schedule_version",
+            "days_past_due",
+            "outstanding",
+            "created_at",
+        ]
+        read_only_fields = [
+            "status_changed_at",
+            "contracted_on",
+            "disbursed_on",
+            "schedule_version",
+            "days_past_due",
+        ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            fields["fund"].read_only = True
+            fields["decision"].read_only = True
+        return fields
+
+    def validate_decision(self, decision):
+        check_may(self, Action.MANAGE_ADVANCE, decision.dispositif_id, "decision")
+        return decision
+
+    def to_representation(self, instance):
+        if not hasattr(instance, "outstanding"):
+            instance.outstanding = selectors.advance_balances(instance).outstanding
+        return super().to_representation(instance)
+
+
+def advance_row_serializer(context: dict) -> RowSerializer:
+    """``AdvanceSerializer``'s JSON for the rows of ``selectors.advance_rows``."""
+    return RowSerializer(
+        AdvanceSerializer,
+        context=context,
+        computed={
+            "dispositif": lambda row: row["dispositif_slug"],
+            "fund": lambda row: row["fund_id"],
+            "project": lambda row: row["project_id"],
+            "decision": lambda row: row["decision_id"],
+        },
+    )
+
+
+class TransitionSerializer(serializers.Serializer):
+    from_status = OptionalChoiceField(choices=AdvanceStatus.choices)
+    to_status = serializers.ChoiceField(choices=AdvanceStatus.choices)
+    by = serializers.StringRelatedField(allow_null=True)
+    at = serializers.DateTimeField()
+    comment = serializers.CharField()
+
+
+class AdvanceDetailSerializer(PersonalDataMixin, AdvanceSerializer):
+    """One advance with its ledger figures, next possible statuses and, for those who
+    manage it, its timeline (who moved it, when, why)."""
+
+    personal_fields = ("created_by", "timeline")
+
+    disbursed = serializers.DecimalField(source="balances.lent", **MONEY)
+    repaid = serializers.DecimalField(source="balances.repaid", **MONEY)
+    written_off = serializers.DecimalField(source="balances.lost", **MONEY)
+    allowed_next_statuses = serializers.ListField(
+        child=serializers.ChoiceField(choices=AdvanceStatus.choices), read_only=True
+    )
+    created_by = serializers.StringRelatedField(allow_null=True)
+    timeline = serializers.SerializerMethodField()
+
+    class Meta(AdvanceSerializer.Meta):
+        fields = [
+            *AdvanceSerializer.Meta.fields,
+            "disbursed",
+            "repaid",
+            "written_off",
+            "allowed_next_statuses",
+            "created_by",
+            "timeline",
+        ]
+
+    def get_timeline(self, advance) -> list[dict]:
+        return TransitionSerializer(selectors.advance_timeline(advance), many=True).data
+
+    def to_representation(self, instance):
+        instance.balances = selectors.advance_balances(instance)
+        instance.outstanding = instance.balances.outstanding
+        return super().to_representation(instance)
+
+
+class ContractSerializer(serializers.Serializer):
+    contracted_on = serializers.DateField()
+
+
+class DisburseSerializer(serializers.Serializer):
+    disbursed_on = serializers.DateField()
+
+
+class RescheduleSerializer(serializers.Serializer):
+    instalment_count = serializers.IntegerField(min_value=1, max_value=120)
+    frequency = serializers.ChoiceField(choices=Frequency.choices)
+    first_due_on = serializers.DateField()
+    reason = serializers.CharField()
+
+
+class WriteOffProposalSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class InstalmentSerializer(serializers.ModelSerializer):
+    """One instalment with what was paid on it (repayments not reversed)."""
+
+    paid = serializers.DecimalField(**MONEY)
+    remaining = serializers.DecimalField(**MONEY)
+    superseded = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Instalment
+        fields = [
+            "id",
+            "schedule_version",
+            "number",
+            "due_on",
+            "amount",
+            "paid",
+            "remaining",
+            "overdue",
+            "days_past_due",
+            "superseded",
+            "superseded_at",
+        ]
+        read_only_fields = fields
+
+    def get_superseded(self, instalment) -> bool:
+        return instalment.superseded_at is not None
+
+
+class LedgerLineSerializer(serializers.ModelSerializer):
+    """One ledger line of an advance: account, debit or credit, whose money."""
+
+    account = serializers.ChoiceField(choices=Account.choices)
+    kind = serializers.ChoiceField(choices=EntryKind.choices)
+    contribution_source = serializers.CharField(
+        source="contribution.organisation.name", read_only=True
+    )
+
+    class Meta:
+        model = LedgerLine
+        fields = [
+            "id",
+            "transaction",
+            "kind",
+            "occurred_on",
+            "account",
+            "debit",
+            "credit",
+            "contribution",
+            "contribution_source",
+        ]
+        read_only_fields = fields
+
+
+class RepaymentSerializer(PersonalDataMixin, serializers.ModelSerializer):
+    """A repayment, its allocation state and, if it was reversed, when. Who recorded it
+    and why it was reversed are personal data: for those who manage the advance."""
+
+    personal_fields = ("recorded_by", "reversal_reason", "reversed_by")
+
+    dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    advance = serializers.PrimaryKeyRelatedField(queryset=Advance.objects.all())
+    idempotency_key = serializers.CharField(read_only=True)
+    recorded_by = serializers.StringRelatedField(allow_null=True)
+    reversed = serializers.SerializerMethodField()
+    reversed_on = serializers.SerializerMethodField()
+    reversal_reason = serializers.SerializerMethodField()
+    reversed_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Repayment
+        fields = [
+            "id",
+            "dispositif",
+            "advance",
+            "received_on",
+            "amount",
+            "idempotency_key",
+            "recorded_by",
+            "recorded_at",
+            "reversed",
+            "reversed_on",
+            "reversal_reason",
+            "reversed_by",
+        ]
+        read_only_fields = ["recorded_at"]
+        validators = []
+
+    @staticmethod
+    def _reversal(repayment):
+        return getattr(repayment, "reversal", None)
+
+    def get_reversed(self, repayment) -> bool:
+        return self._reversal(repayment) is not None
+
+    def get_reversed_on(self, repayment) -> str | None:
+        reversal = self._reversal(repayment)
+        return reversal.reversed_on.isoformat() if reversal else None
+
+    def get_reversal_reason(self, repayment) -> str | None:
+        reversal = self._reversal(repayment)
+        return reversal.reason if reversal else None
+
+    def get_reversed_by(self, repayment) -> str | None:
+        reversal = self._reversal(repayment)
+        return str(reversal.by) if reversal and reversal.by else None
+
+    def validate_advance(self, advance):
+        check_may(self, Action.RECORD_REPAYMENT, advance.dispositif_id, "advance")
+        return advance
+
+
+class ReversalSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    reversed_on = serializers.DateField(required=False)
+
+
+class CofinancingSerializer(TenantSerializer):
+    """Money obtained for a project besides the advance (leverage)."""
+
+    dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
+    project_title = serializers.CharField(source="project.title", read_only=True)
+
+    class Meta:
+        model = Cofinancing
+        fields = [
+            "id",
+            "dispositif",
+            "project",
+            "project_title",
+            "organisation",
+            "kind",
+            "amount",
+            "evidence_on",
+            "recorded_at",
+        ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            fields["project"].read_only = True
+        return fields
+
+    def validate_project(self, project):
+        check_may(self, Action.MANAGE_ADVANCE, project.dispositif_id, "project")
+        return project
+
+
+class LeverageSerializer(serializers.Serializer):
+    dispositif_id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    advances = serializers.DecimalField(**MONEY)
+    cofinancing = serializers.DecimalField(**MONEY)
+    ratio = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)

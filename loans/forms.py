@@ -1,0 +1,200 @@
+"""Browser forms of the loans pages. They parse input and show field errors; every rule
+(the bounds of an advance, the fund's balance, the lifecycle, overpayment, maker-checker)
+lives in ``loans.services``, whose refusals the views copy onto the form's fields with
+``alize.errors.apply_service_error``. The advance form also checks the dispositif's bounds
+itself, so the error names the field before anything is sent to the service.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alize.filters import ListSelect
+from alize.formats import money
+from alize.forms import EmptyChoiceLabelMixin
+from partners.models import Organisation, OrganisationKind
+from pme.models import ProjectType
+
+from .models import CofinancingKind, ContributionKind, Frequency
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+def date_field(label, **kwargs) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        **kwargs,
+    )
+
+
+class MoneyInputField(forms.DecimalField):
+    """An amount in euros as people type it: « 12 000,50 », « 12000.50 », « 12 000 € »
+    (spaces of any kind and the euro sign are ignored; the decimal mark is the language's)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(r"[\s\u00a0\u202f€]", "", value)
+        return super().to_python(value)
+
+
+def money_field(label, **kwargs) -> forms.DecimalField:
+    return MoneyInputField(
+        label=label,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        **kwargs,
+    )
+
+
+def today():
+    return timezone.localdate()
+
+
+class ContributionForm(EmptyChoiceLabelMixin, forms.Form):
+    """Money put into a fund: its source, amount and date; a revitalisation agreement names
+    the agreement and the firm bound by it. The directory's organisations are many: their
+    selects render in Python (``ListSelect``), not a template per option."""
+
+    kind = forms.ChoiceField(label=_("Origine"), choices=[("", "")] + ContributionKind.choices)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisme apporteur"),
+        queryset=Organisation.objects.order_by("name"),
+        widget=ListSelect,
+    )
+    agreement = forms.CharField(
+        label=_("Convention de revitalisation"),
+        max_length=200,
+        required=False,
+        help_text=_("Seulement pour une convention de revitalisation."),
+    )
+    agreement_firm = forms.ModelChoiceField(
+        label=_("Entreprise assujettie"),
+        queryset=Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM).order_by("name"),
+        required=False,
+        widget=ListSelect,
+        help_text=_("Seulement pour une convention de revitalisation."),
+    )
+    amount = money_field(_("Montant (€)"))
+    received_on = date_field(_("Reçu le"), initial=today)
+    earmark = forms.ChoiceField(
+        label=_("Réservé aux projets de type"),
+        choices=[("", _("Aucune réservation"))] + ProjectType.choices,
+        required=False,
+    )
+
+
+class AdvanceForm(EmptyChoiceLabelMixin, forms.Form):
+    """The terms of an advance granted by a committee decision: the fund it is lent from, its
+    amount (within the dispositif's bounds), grace period, number and frequency of
+    instalments. Interest is always zero."""
+
+    fund = forms.ModelChoiceField(label=_("Fonds"), queryset=None)
+    amount = money_field(_("Montant (€)"))
+    grace_months = forms.IntegerField(
+        label=_("Différé (mois)"), min_value=0, max_value=36, initial=6
+    )
+    instalment_count = forms.IntegerField(
+        label=_("Nombre d'échéances"), min_value=1, max_value=120, initial=36
+    )
+    frequency = forms.ChoiceField(
+        label=_("Périodicité"), choices=Frequency.choices, initial=Frequency.MONTHLY
+    )
+
+    def __init__(self, *args, dispositif, funds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dispositif = dispositif
+        self.fields["fund"].queryset = funds
+        self.fields["amount"].help_text = _(
+            "Entre %(min)s et %(max)s, sans intérêt (bornes du dispositif)."
+        ) % {"min": money(dispositif.advance_min), "max": money(dispositif.advance_max)}
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        low, high = self.dispositif.advance_min, self.dispositif.advance_max
+        if amount < low or amount > high:
+            raise forms.ValidationError(
+                _(
+                    "Le montant de l'avance doit être compris entre %(min)s et %(max)s "
+                    "(bornes du dispositif) : %(amount)s est hors bornes."
+                ),
+                code="out_of_bounds",
+                params={"min": money(low), "max": money(high), "amount": money(amount)},
+            )
+        return amount
+
+
+class ContractForm(forms.Form):
+    """Signing the advance's contract, on a date."""
+
+    contracted_on = date_field(_("Contrat signé le"), initial=today)
+
+
+class DisbursementForm(forms.Form):
+    """Paying the advance out, on a date (the schedule starts from it)."""
+
+    disbursed_on = date_field(_("Décaissée le"), initial=today)
+
+
+class RepaymentForm(forms.Form):
+    """Money received for an advance. The idempotency key is drawn when the form is shown
+    and travels hidden: the same form sent twice records one repayment."""
+
+    received_on = date_field(_("Reçu le"), initial=today)
+    amount = money_field(_("Montant reçu (€)"))
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=128)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", f"web-{uuid.uuid4()}")
+
+
+class ReversalForm(forms.Form):
+    """The undoing of a repayment recorded by mistake (a counter-entry, never a deletion)."""
+
+    reason = forms.CharField(
+        label=_("Motif de l'annulation"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    reversed_on = date_field(_("Annulé le"), initial=today)
+
+
+class RescheduleForm(forms.Form):
+    """A new schedule for the unpaid principal; the old instalments are kept, superseded."""
+
+    first_due_on = date_field(_("Première échéance le"))
+    instalment_count = forms.IntegerField(label=_("Nombre d'échéances"), min_value=1, max_value=120)
+    frequency = forms.ChoiceField(
+        label=_("Périodicité"), choices=Frequency.choices, initial=Frequency.MONTHLY
+    )
+    reason = forms.CharField(label=_("Motif"), max_length=500)
+
+
+class WriteOffProposalForm(forms.Form):
+    """A write-off, proposed with its reason; another person approves it."""
+
+    reason = forms.CharField(
+        label=_("Motif du passage en perte"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CofinancingForm(EmptyChoiceLabelMixin, forms.Form):
+    """Money obtained for the project besides the advance, with the date of its evidence."""
+
+    organisation = forms.CharField(label=_("Organisme"), max_length=200)
+    kind = forms.ChoiceField(label=_("Nature"), choices=[("", "")] + CofinancingKind.choices)
+    amount = money_field(_("Montant (€)"))
+    evidence_on = date_field(_("Justifié le"), initial=today)

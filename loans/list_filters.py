@@ -1,0 +1,48 @@
+"""FilterSets of the loans browser lists beyond those of ``loans.filtersets``: the funds
+list, and the advances list's « in arrears » choice. Choice querysets go through scoped
+managers narrowed by the access policy, so a dispositif outside the user's reach is an
+invalid choice (the list then shows nothing), never a leak."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from alize.filters import SearchFilterSet
+from dispositifs.access import Action
+from pme.filtersets import OneDispositifHiddenMixin, dispositif_choices
+
+from .filtersets import AdvanceFilterSet
+from .models import AdvanceStatus, Fund
+
+
+class FundFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
+    search_fields = ("name",)
+    dispositif_action = Action.VIEW_ADVANCE
+
+    dispositif = django_filters.ModelChoiceFilter(
+        queryset=dispositif_choices(Action.VIEW_ADVANCE),
+        to_field_name="slug",
+        label=_("Dispositif"),
+    )
+
+    class Meta:
+        model = Fund
+        fields = ["q", "dispositif"]
+
+
+class AdvanceListFilterSet(AdvanceFilterSet):
+    """The app's advance filters (``loans.filtersets``) plus « in arrears / up to date »,
+    as the list page offers it."""
+
+    arrears = django_filters.ChoiceFilter(
+        choices=[("yes", _("En retard")), ("no", _("À jour"))],
+        method="filter_arrears",
+        label=_("Retard"),
+    )
+
+    class Meta(AdvanceFilterSet.Meta):
+        fields = [*AdvanceFilterSet.Meta.fields, "arrears"]
+
+    def filter_arrears(self, queryset, name, value):
+        late = Q(status=AdvanceStatus.IN_ARREARS) | Q(days_past_due__gt=0)
+        return queryset.filter(late) if value == "yes" else queryset.exclude(late)

@@ -1,0 +1,57 @@
+"""Browser routes of the loans app: ``/funds/…`` and ``/advances/…``."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "loans"
+
+urlpatterns = [
+    path("funds/", views.FundListView.as_view(), name="fund-list"),
+    path("funds/<int:pk>/", views.FundDetailView.as_view(), name="fund-detail"),
+    path(
+        "funds/<int:pk>/contributions/",
+        views.FundContributionView.as_view(),
+        name="fund-contribution",
+    ),
+    path("advances/", views.AdvanceListView.as_view(), name="advance-list"),
+    path("advances/arrears/", views.ArrearsView.as_view(), name="arrears"),
+    path("advances/new/<int:decision>/", views.AdvanceCreateView.as_view(), name="advance-create"),
+    path(
+        "advances/cofinancing/<int:project>/",
+        views.CofinancingView.as_view(),
+        name="cofinancing",
+    ),
+    path("advances/<int:pk>/", views.AdvanceDetailView.as_view(), name="advance-detail"),
+    path(
+        "advances/<int:pk>/contract/", views.AdvanceContractView.as_view(), name="advance-contract"
+    ),
+    path(
+        "advances/<int:pk>/disburse/", views.AdvanceDisburseView.as_view(), name="advance-disburse"
+    ),
+    path(
+        "advances/<int:pk>/repayments/",
+        views.RepaymentRecordView.as_view(),
+        name="repayment-record",
+    ),
+    path(
+        "advances/<int:pk>/repayments/<int:repayment>/reverse/",
+        views.RepaymentReverseView.as_view(),
+        name="repayment-reverse",
+    ),
+    path(
+        "advances/<int:pk>/reschedule/",
+        views.AdvanceRescheduleView.as_view(),
+        name="advance-reschedule",
+    ),
+    path(
+        "advances/<int:pk>/write-off/",
+        views.WriteOffProposeView.as_view(),
+        name="write-off-propose",
+    ),
+    path(
+        "advances/<int:pk>/write-off/decide/",
+        views.WriteOffDecideView.as_view(),
+        name="write-off-decide",
+    ),
+]
