@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -109,6 +110,14 @@ def build_annual_report(document: Document, progress: Callable[[int], None]) -> 
     return Built(content, f"{_('rapport-annuel')}-{subject}-{document.year}.pdf")
 
 
+def hours_by_firm(figures: selectors.AnnualFigures) -> list[selectors.Bar]:
+    """The year's expert-hours per firm (rounded to the hour), for the chart."""
+    totals: dict[str, Decimal] = {}
+    for row in figures.missions.hours if figures.missions else []:
+        totals[row.firm] = totals.get(row.firm, Decimal(0)) + row.hours
+    return [selectors.Bar(firm, round(hours)) for firm, hours in sorted(totals.items())]
+
+
 def annual_report_pdf(document: Document, figures: selectors.AnnualFigures) -> bytes:
     """The annual report PDF of ``figures``, with its charts."""
     context = {
@@ -117,6 +126,7 @@ def annual_report_pdf(document: Document, figures: selectors.AnnualFigures) -> b
         "subject": document.dispositif.name if document.dispositif_id else _("Réseau Alizé"),
         "funnel_chart": charts.horizontal_bars(figures.funnel),
         "sources_chart": charts.horizontal_bars(figures.referral_sources[:12], colour="#4d7f3a"),
+        "hours_chart": charts.horizontal_bars(hours_by_firm(figures), colour="#8c5a1d"),
     }
     return render_pdf("reporting/pdf/annual_report.html", context)
 

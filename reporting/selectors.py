@@ -23,7 +23,12 @@ from dispositifs.committees.models import (
     DecisionOutcome,
     PartnerCommitment,
 )
-from dispositifs.models import Dispositif
+from dispositifs.models import Dispositif, Membership, MembershipKind
+from loans.ledger import balances_by
+from loans.models import ZERO, Advance, Cofinancing
+from loans.selectors import leverage, portfolio_at_risk
+from partners.missions.models import HourLog, SkillMission
+from partners.missions.selectors import FirmFigures, firm_year_figures, rates_for
 from pme.models import FUNNEL, JobsFollowUp, Project, Stage, StageTransition
 
 from .models import COMMITTEE_KINDS, Document, DocumentScope
@@ -156,6 +161,128 @@ class Bar:
     value: int
 
 
+@dataclass(frozen=True)
+class HoursRow:
+    """Expert-hours of one firm in one skill, and their value at the firm's rate."""
+
+    firm: str
+    skill: str
+    hours: Decimal
+    value: Decimal
+
+
+@dataclass
+class MissionFigures:
+    """The year's skill missions: hours by firm and skill with their value, and the
+    fatigue of the firms involved (asked, pledged and delivered hours, national)."""
+
+    hours: list[HoursRow] = field(default_factory=list)
+    firms: list[FirmFigures] = field(default_factory=list)
+
+    @property
+    def total_hours(self) -> Decimal:
+        return sum((row.hours for row in self.hours), ZERO)
+
+    @property
+    def total_value(self) -> Decimal:
+        return sum((row.value for row in self.hours), ZERO)
+
+    @property
+    def over_pledge(self) -> list[FirmFigures]:
+        return [firm for firm in self.firms if firm.over_pledge]
+
+
+@dataclass
+class LoanFigures:
+    """Repayable advances: disbursed in the year; lent, repaid, lost and outstanding at
+    the year's end (sums of the ledger); PAR30 as of the last arrears run; fund
+    utilisation (outstanding ÷ outstanding and cash) at the year's end; leverage."""
+
+    disbursed_count: int = 0
+    disbursed_amount: Decimal = ZERO
+    lent: Decimal = ZERO
+    repaid: Decimal = ZERO
+    lost: Decimal = ZERO
+    outstanding: Decimal = ZERO
+    available: Decimal = ZERO
+    at_risk_30: Decimal = ZERO
+    par30: Decimal | None = None
+    cofinancing: Decimal = ZERO
+    leverage_ratio: Decimal | None = None
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        total = self.outstanding + self.available
+        return (self.outstanding / total).quantize(Decimal("0.0001")) if total else None
+
+    @property
+    def par30_percent(self) -> Decimal | None:
+        return None if self.par30 is None else (self.par30 * 100).quantize(Decimal("0.1"))
+
+    @property
+    def utilisation_percent(self) -> Decimal | None:
+        ratio = self.utilisation
+        return None if ratio is None else (ratio * 100).quantize(Decimal("0.1"))
+
+
+def mission_figures(year: int, dispositif_id: int | None = None) -> MissionFigures:
+    """Expert-hours of ``year`` (one dispositif, or the active scope) by firm and skill,
+    valued at each firm's rate, and the fatigue of the firms with a seat or a mission
+    there."""
+    start, end = _year_bounds(year)
+    narrow = {"dispositif_id": dispositif_id} if dispositif_id is not None else {}
+    rows = list(
+        HourLog.objects.filter(date__range=(start, end), **narrow)
+        .values("mission__firm_id", "mission__firm__name", "mission__skill__name")
+        .annotate(hours=Sum("hours"))
+        .order_by("mission__firm__name", "mission__skill__name")
+    )
+    rates = rates_for({row["mission__firm_id"] for row in rows})
+    hours = [
+        HoursRow(
+            firm=row["mission__firm__name"],
+            skill=row["mission__skill__name"],
+            hours=row["hours"],
+            value=rates[row["mission__firm_id"]].value_of(row["hours"]),
+        )
+        for row in rows
+        if row["hours"]
+    ]
+    firm_ids = set(SkillMission.objects.filter(**narrow).values_list("firm_id", flat=True))
+    firm_ids |= set(
+        Membership.objects.filter(kind=MembershipKind.PARTNER_FIRM, **narrow).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    figures = firm_year_figures(firm_ids=firm_ids, year=year)
+    firms = sorted(figures.values(), key=lambda firm: (firm.name, firm.firm_id))
+    return MissionFigures(hours=hours, firms=firms)
+
+
+def loan_figures(year: int, dispositif_id: int | None = None) -> LoanFigures:
+    """The advances of one dispositif (or of the active scope) for ``year``."""
+    start, end = _year_bounds(year)
+    narrow = {"dispositif_id": dispositif_id} if dispositif_id is not None else {}
+    advances = Advance.objects.filter(**narrow)
+    disbursed = advances.filter(disbursed_on__range=(start, end)).aggregate(
+        n=Count("id"), total=Sum("amount")
+    )
+    figures = LoanFigures(
+        disbursed_count=disbursed["n"], disbursed_amount=disbursed["total"] or ZERO
+    )
+    for books in balances_by("fund", occurred_on__lte=end, **narrow).values():
+        figures.lent += books.lent
+        figures.repaid += books.repaid
+        figures.lost += books.lost
+        figures.outstanding += books.outstanding
+        figures.available += books.available
+    risk = portfolio_at_risk(advances)
+    figures.at_risk_30, figures.par30 = risk["at_risk_30"], risk["par30"]
+    lever = leverage(advances, Cofinancing.objects.filter(**narrow))
+    figures.cofinancing, figures.leverage_ratio = lever["cofinancing"], lever["ratio"]
+    return figures
+
+
 @dataclass
 class AnnualFigures:
     """The indicators of one year, for a dispositif or the whole network."""
@@ -177,6 +304,8 @@ class AnnualFigures:
     advances_granted_count: int = 0
     committees_held: int = 0
     per_dispositif: list[dict] = field(default_factory=list)
+    missions: MissionFigures | None = None
+    loans: LoanFigures | None = None
 
     @property
     def survival_rate(self) -> Decimal | None:
@@ -272,4 +401,6 @@ def annual_figures(year: int, dispositif_id: int | None = None) -> AnnualFigures
             {"name": row["dispositif__name"], "projects": row["projects"], "jobs": row["jobs"]}
             for row in per
         ]
+    figures.missions = mission_figures(year, dispositif_id)
+    figures.loans = loan_figures(year, dispositif_id)
     return figures

@@ -136,3 +136,25 @@ def make_document(dispositif=None, *, kind=None, status=None, committee=None, **
     document.status = status
     document.save()
     return document
+
+
+def add_missions_and_loans(world):
+    """In dispositif A: 7.5 expert-hours of the world's firm in « Qualité » today (valued
+    at the national 80 €/h: 600,00 €), and a fund of 100 000 € with one advance of
+    12 000 € disbursed today."""
+    from alize.accounts.models import Role
+    from tests.factories import SkillFactory, user_with_role
+    from tests.loans.builders import advance_at, make_fund
+    from tests.missions.conftest import approved_decision, log, make_expert, running_mission
+
+    expert = make_expert(world.firm_a, user=world.expert_a)
+    mission = running_mission(
+        approved_decision(world.a),
+        world.firm_a,
+        SkillFactory(name="Qualité rapport", slug="qualite-rapport"),
+        animateur=world.animateur_a,
+        correspondent=user_with_role(Role.FIRM_CORRESPONDENT, organisation=world.firm_a),
+        experts=[expert],
+    )
+    log(mission, expert, dt.date.today(), "7.5")
+    advance_at("disbursed", make_fund(world.a))

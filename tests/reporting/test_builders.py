@@ -11,7 +11,7 @@ from pme.models import JobsFollowUp
 from reporting import builders, runner, services
 from reporting.models import DocumentKind
 from tests.factories import DispositifFactory
-from tests.reporting.conftest import make_sitting, pdf_text
+from tests.reporting.conftest import add_missions_and_loans, make_sitting, pdf_text
 
 
 def built_text(document) -> tuple[str, list[int]]:
@@ -78,7 +78,8 @@ def test_annual_report_counts_the_year(world, sitting):
     # A table of contents with page numbers, and page counters in the footer.
     assert re.search(r"L'année en chiffres \.+ 2\n", text)
     assert re.search(r"Sources des projets \.+ 5\n", text)
-    assert "2 / 5" in text and "5 / 5" in text
+    assert re.search(r"Avances remboursables \.+ 7\n", text)
+    assert "2 / 7" in text and "7 / 7" in text
     assert "<svg" not in text and "Accepté\n2" in text  # the funnel chart's bars
 
 
@@ -93,3 +94,20 @@ def test_national_report_reads_every_dispositif(world, sitting):
     assert "Réseau Alizé" in text
     assert world.a.name in text and other.name in text
     assert "39 000,00" in text  # 12 000 + 15 000 in A, 12 000 in Saumur
+
+
+def test_annual_report_counts_expert_hours_and_advances(world, sitting):
+    add_missions_and_loans(world)
+    year = dt.date.today().year
+    with scope([world.a]):
+        document = services.document_request(
+            kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=year, by=None
+        )
+    text, _steps = built_text(document)
+    assert "Heures d'expertise 7,50\nValeur des heures 600,00 €" in text
+    assert "Grande entreprise test Qualité rapport 7,50 600,00 €" in text
+    assert "Grande entreprise test 40 200 7,50 non" in text  # asked, pledged, given
+    assert "Avances décaissées dans l'année 12 000,00 € (1)" in text
+    assert "Encours en fin d'année 12 000,00 €" in text
+    assert "Portefeuille à risque (PAR30) 0,0 % (0,00 €)" in text
+    assert "Utilisation des fonds 12,0 %" in text  # 12 000 out of 100 000
