@@ -19,7 +19,7 @@ from reporting import services
 from reporting.models import Document, DocumentKind, DocumentStatus
 from tests.celery_worker import WORKER_TIMEOUT, fresh_queue, real_worker, worker_process
 from tests.factories import user_with_role
-from tests.reporting.conftest import make_sitting, pdf_text, stored_bytes
+from tests.reporting.conftest import add_missions_and_loans, make_sitting, pdf_text, stored_bytes
 
 pytestmark = pytest.mark.celery
 
@@ -59,6 +59,7 @@ def test_worker_builds_the_annual_report(world, transactional_db, tmp_path):
     sitting = make_sitting(world.a)
     year = dt.date.today().year
     follow_ups(world, sitting, year)
+    add_missions_and_loans(world)
     with real_worker(tmp_path / "worker.log"):
         with scope([world.a]):
             document = services.document_request(
@@ -72,9 +73,15 @@ def test_worker_builds_the_annual_report(world, transactional_db, tmp_path):
     assert (done.size, done.content_type) == (len(content), "application/pdf")
     text = pdf_text(content)
     assert world.a.name in text
-    assert "27 000,00 € (2)" in text  # advances granted: 12 000 + 15 000
+    # Advances granted by the committee: 12 000 + 15 000, and the loans fixture's 12 000.
+    assert "Avances remboursables accordées 39 000,00 € (3)" in text
     assert "Emplois créés 11" in text and "Emplois maintenus 40" in text
-    assert "Emplois prévus à 3 ans 28" in text  # 14 + 14 planned by the approved projects
+    # 14 planned by each of the four approved projects (two dossiers, the mission's
+    # project and the advance's).
+    assert "Emplois prévus à 3 ans 56" in text
+    assert "Valeur des heures 600,00 €" in text  # 7.5 h at 80 €
+    assert "Avances décaissées dans l'année 12 000,00 € (1)" in text
+    assert "Utilisation des fonds 12,0 %" in text
 
 
 def test_a_worker_killed_mid_build_completes_the_document_once_after_restart(
