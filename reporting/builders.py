@@ -131,10 +131,26 @@ def annual_report_pdf(document: Document, figures: selectors.AnnualFigures) -> b
     return render_pdf("reporting/pdf/annual_report.html", context)
 
 
+def build_contribution_statement(document: Document, progress: Callable[[int], None]) -> Built:
+    """A firm's missions, hours and their value for a year, for its CSR and co-financing
+    files."""
+    contribution = selectors.firm_contribution(document.organisation_id, document.year)
+    progress(60)
+    content = render_pdf(
+        "reporting/pdf/contribution_statement.html",
+        {"document": document, "contribution": contribution},
+    )
+    progress(95)
+    name = _("attestation-contribution")
+    firm = slugify(contribution.firm.slug or contribution.firm.name)
+    return Built(content, f"{name}-{firm}-{document.year}.pdf")
+
+
 BUILDERS: dict[str, Callable[[Document, Callable[[int], None]], Built]] = {
     DocumentKind.AGENDA: build_agenda,
     DocumentKind.MINUTES: build_minutes,
     DocumentKind.ANNUAL_REPORT: build_annual_report,
+    DocumentKind.CONTRIBUTION_STATEMENT: build_contribution_statement,
 }
 
 

@@ -27,8 +27,9 @@ from dispositifs.models import Dispositif, Membership, MembershipKind
 from loans.ledger import balances_by
 from loans.models import ZERO, Advance, Cofinancing
 from loans.selectors import leverage, portfolio_at_risk
-from partners.missions.models import HourLog, SkillMission
-from partners.missions.selectors import FirmFigures, firm_year_figures, rates_for
+from partners.missions.models import FirmMonthHours, HourLog, SkillMission
+from partners.missions.selectors import FirmFigures, firm_year_figures, rate_for, rates_for
+from partners.models import Organisation, OrganisationKind
 from pme.models import FUNNEL, JobsFollowUp, Project, Stage, StageTransition
 
 from .models import COMMITTEE_KINDS, Document, DocumentScope
@@ -97,6 +98,21 @@ def may_request_national(user) -> bool:
 def committee_documents(user, committee):
     """The current documents of a committee that ``user`` reads (the committee page)."""
     return documents_for(user).filter(committee=committee, is_current=True)
+
+
+def requestable_firms(user):
+    """Partner firms whose contribution statement ``user`` may ask for."""
+    firms = Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM).order_by("name")
+    allowed = document_firm_ids(user, Action.REQUEST_DOCUMENT)
+    return firms if allowed is None else firms.filter(pk__in=sorted(allowed))
+
+
+def may_request_documents(user) -> bool:
+    """May ``user`` ask for any document (a dispositif's, the network's, their firm's)?"""
+    return may_request_national(user) or bool(
+        dispositif_ids(user, Action.REQUEST_DOCUMENT)
+        or document_firm_ids(user, Action.REQUEST_DOCUMENT)
+    )
 
 
 def committee_member_users(dispositif_id: int):
@@ -404,3 +420,77 @@ def annual_figures(year: int, dispositif_id: int | None = None) -> AnnualFigures
     figures.missions = mission_figures(year, dispositif_id)
     figures.loans = loan_figures(year, dispositif_id)
     return figures
+
+
+# Firm contribution statement --------------------------------------------------------------
+@dataclass(frozen=True)
+class MissionYear:
+    """One of the firm's missions and the hours its experts gave in the year."""
+
+    dispositif: str
+    company: str
+    skill: str
+    status: str
+    hours: Decimal
+    value: Decimal
+
+
+@dataclass
+class Contribution:
+    """A firm's year of skill missions across every dispositif: its missions with their
+    hours, hours by month, their value at the firm's rate, and its pledge."""
+
+    firm: Organisation
+    year: int
+    rate: object
+    missions: list[MissionYear]
+    months: list[dict]
+    figures: FirmFigures | None
+
+    @property
+    def total_hours(self) -> Decimal:
+        return sum((m["hours"] for m in self.months), ZERO)
+
+    @property
+    def total_value(self) -> Decimal:
+        return self.rate.value_of(self.total_hours)
+
+
+def firm_contribution(firm_id: int, year: int) -> Contribution:
+    """The contribution statement's figures (read in a scope over every dispositif where
+    the firm works; rows are filtered to the firm)."""
+    start, end = _year_bounds(year)
+    firm = Organisation.objects.get(pk=firm_id)
+    rate = rate_for(firm)
+    per_mission = (
+        HourLog.objects.filter(mission__firm_id=firm_id, date__range=(start, end))
+        .values(
+            "mission_id",
+            "mission__dispositif__name",
+            "mission__project__company__name",
+            "mission__skill__name",
+            "mission__status",
+        )
+        .annotate(hours=Sum("hours"))
+        .order_by("mission__dispositif__name", "mission__project__company__name", "mission_id")
+    )
+    missions = [
+        MissionYear(
+            dispositif=row["mission__dispositif__name"],
+            company=row["mission__project__company__name"],
+            skill=row["mission__skill__name"],
+            status=str(SkillMission(status=row["mission__status"]).get_status_display()),
+            hours=row["hours"],
+            value=rate.value_of(row["hours"]),
+        )
+        for row in per_mission
+    ]
+    months = [
+        {"month": row["month"], "dispositif": row["dispositif__name"], "hours": row["total"]}
+        for row in FirmMonthHours.objects.filter(firm_id=firm_id, month__range=(start, end))
+        .values("month", "dispositif__name")
+        .annotate(total=Sum("hours"))
+        .order_by("month", "dispositif__name")
+    ]
+    figures = firm_year_figures(firm_ids=[firm_id], year=year).get(firm_id)
+    return Contribution(firm, year, rate, missions, months, figures)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from alize.errors import ApplicationError
 from dispositifs.committees.models import Committee, CommitteeStatus
+from partners.models import OrganisationKind
 
 from .models import LIVE_STATUSES, Document, DocumentKind, DocumentScope
 from .runner import build_document
@@ -32,7 +33,7 @@ def _language(language: str | None, by) -> str:
     return chosen
 
 
-def _title(kind: str, *, committee=None, dispositif=None, year=None) -> str:
+def _title(kind: str, *, committee=None, dispositif=None, organisation=None, year=None) -> str:
     if kind == DocumentKind.AGENDA:
         return _("Ordre du jour du comité du %(date)s — %(dispositif)s") % {
             "date": date_format(committee.date, "SHORT_DATE_FORMAT"),
@@ -43,13 +44,29 @@ def _title(kind: str, *, committee=None, dispositif=None, year=None) -> str:
             "date": date_format(committee.date, "SHORT_DATE_FORMAT"),
             "dispositif": committee.dispositif.name,
         }
+    if kind == DocumentKind.CONTRIBUTION_STATEMENT:
+        return _("Attestation de contribution %(year)s — %(firm)s") % {
+            "year": year,
+            "firm": organisation.name,
+        }
     return _("Rapport annuel d'impact %(year)s — %(subject)s") % {
         "year": year,
         "subject": dispositif.name if dispositif is not None else _("national"),
     }
 
 
-def _request_key(*, kind, committee, dispositif, year, national) -> dict:
+def _checked_year(year) -> int:
+    this_year = timezone.localdate().year
+    if year is None or not FIRST_REPORT_YEAR <= year <= this_year:
+        raise ApplicationError(
+            _("Choisissez une année entre %(first)s et %(last)s.")
+            % {"first": FIRST_REPORT_YEAR, "last": this_year},
+            field="year",
+        )
+    return year
+
+
+def _request_key(*, kind, committee, dispositif, organisation, year, national) -> dict:
     """The fields that say which document is asked for, validated per kind."""
     if kind in (DocumentKind.AGENDA, DocumentKind.MINUTES):
         if committee is None:
@@ -69,14 +86,19 @@ def _request_key(*, kind, committee, dispositif, year, national) -> dict:
             "committee": committee,
             "year": committee.date.year,
         }
+    if kind == DocumentKind.CONTRIBUTION_STATEMENT:
+        if organisation is None or organisation.kind != OrganisationKind.LARGE_FIRM:
+            raise ApplicationError(_("Choisissez une entreprise partenaire."), field="organisation")
+        return {
+            "kind": kind,
+            "scope": DocumentScope.FIRM,
+            "dispositif": None,
+            "organisation": organisation,
+            "committee": None,
+            "year": _checked_year(year),
+        }
     if kind == DocumentKind.ANNUAL_REPORT:
-        this_year = timezone.localdate().year
-        if year is None or not FIRST_REPORT_YEAR <= year <= this_year:
-            raise ApplicationError(
-                _("Choisissez une année entre %(first)s et %(last)s.")
-                % {"first": FIRST_REPORT_YEAR, "last": this_year},
-                field="year",
-            )
+        _checked_year(year)
         if national == (dispositif is not None):
             raise ApplicationError(
                 _("Un rapport porte sur un dispositif ou sur le réseau national."),
@@ -99,6 +121,7 @@ def document_find_or_create(
     by,
     committee: Committee | None = None,
     dispositif=None,
+    organisation=None,
     year: int | None = None,
     national: bool = False,
     language: str | None = None,
@@ -107,7 +130,12 @@ def document_find_or_create(
     """The live document for this request (unless ``regenerate``), else a new version of it,
     not yet queued; returns (document, created). Call it inside a transaction."""
     key = _request_key(
-        kind=kind, committee=committee, dispositif=dispositif, year=year, national=national
+        kind=kind,
+        committee=committee,
+        dispositif=dispositif,
+        organisation=organisation,
+        year=year,
+        national=national,
     )
     key["language"] = _language(language, by)
     current = Document.objects.select_for_update().filter(is_current=True, **key).first()
@@ -118,7 +146,13 @@ def document_find_or_create(
         Document.objects.filter(pk=current.pk).update(is_current=False)
         version = current.version + 1
     with translation.override(key["language"]):
-        title = _title(kind, committee=committee, dispositif=dispositif, year=key["year"])
+        title = _title(
+            kind,
+            committee=committee,
+            dispositif=dispositif,
+            organisation=organisation,
+            year=key["year"],
+        )
     try:
         with transaction.atomic():
             document = Document.objects.create(
@@ -140,6 +174,7 @@ def document_request(
     by,
     committee: Committee | None = None,
     dispositif=None,
+    organisation=None,
     year: int | None = None,
     national: bool = False,
     language: str | None = None,
@@ -152,6 +187,7 @@ def document_request(
         by=by,
         committee=committee,
         dispositif=dispositif,
+        organisation=organisation,
         year=year,
         national=national,
         language=language,

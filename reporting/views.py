@@ -19,7 +19,7 @@ from django.views import View
 
 from alize.errors import ApplicationError, apply_service_error, service_error_text
 from alize.web import ActionRequiredMixin, FilteredListView, require
-from dispositifs.access import Action, may
+from dispositifs.access import Action, document_firm_ids, may
 
 from . import selectors, services
 from .filtersets import DocumentFilterSet
@@ -51,7 +51,8 @@ def may_manage(user, document) -> bool:
         return selectors.may_request_national(user)
     if document.scope == DocumentScope.DISPOSITIF:
         return may(user, Action.REQUEST_DOCUMENT, document.dispositif_id)
-    return False
+    firms = document_firm_ids(user, Action.REQUEST_DOCUMENT)
+    return firms is None or document.organisation_id in firms
 
 
 class DocumentListView(DocumentReaderMixin, FilteredListView):
@@ -67,16 +68,23 @@ class DocumentListView(DocumentReaderMixin, FilteredListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_request"] = may(self.request.user, Action.REQUEST_DOCUMENT)
+        context["can_request"] = selectors.may_request_documents(self.request.user)
         return context
 
 
 class DocumentRequestView(ActionRequiredMixin, View):
     """Ask for a document: an existing one for the same request is returned (its page),
-    else a new one is queued; an invalid request answers 400 with the field's error."""
+    else a new one is queued; an invalid request answers 400 with the field's error.
+    Those who may ask for none (in a dispositif, the network or their firm) get 404."""
 
     action = Action.REQUEST_DOCUMENT
     template_name = "reporting/request.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        require(selectors.may_request_documents(request.user))
+        return super(ActionRequiredMixin, self).dispatch(request, *args, **kwargs)
 
     def form(self, data=None):
         user = self.request.user
@@ -84,6 +92,7 @@ class DocumentRequestView(ActionRequiredMixin, View):
             data,
             committees=selectors.requestable_committees(user),
             dispositifs=selectors.requestable_dispositifs(user),
+            firms=selectors.requestable_firms(user),
             national=selectors.may_request_national(user),
         )
 
@@ -100,6 +109,7 @@ class DocumentRequestView(ActionRequiredMixin, View):
                     by=request.user,
                     committee=data.get("committee"),
                     dispositif=data.get("dispositif"),
+                    organisation=data.get("organisation"),
                     year=data.get("year"),
                     national=bool(data.get("national")),
                 )
@@ -161,6 +171,7 @@ class DocumentRegenerateView(DocumentReaderMixin, View):
                 by=request.user,
                 committee=document.committee,
                 dispositif=document.dispositif,
+                organisation=document.organisation,
                 year=document.year,
                 national=document.scope == DocumentScope.NATIONAL,
                 language=document.language,

@@ -111,3 +111,16 @@ def test_annual_report_counts_expert_hours_and_advances(world, sitting):
     assert "Encours en fin d'année 12 000,00 €" in text
     assert "Portefeuille à risque (PAR30) 0,0 % (0,00 €)" in text
     assert "Utilisation des fonds 12,0 %" in text  # 12 000 out of 100 000
+
+
+def test_contribution_statement_gives_the_firms_missions_hours_and_value(world, sitting):
+    add_missions_and_loans(world)
+    year = dt.date.today().year
+    document = services.document_request(
+        kind=DocumentKind.CONTRIBUTION_STATEMENT, organisation=world.firm_a, year=year, by=None
+    )
+    assert (document.scope, document.dispositif_id) == ("firm", None)
+    text, _steps = built_text(document)
+    assert f"Attestation de contribution {year}" in text and world.firm_a.name in text
+    assert "7,50 heures" in text and "600,00 €" in text
+    assert f"{world.a.name} " in text and "Qualité rapport" in text

@@ -154,7 +154,7 @@ class TestRequest:
         client.force_login(world.coordinator)
         assert 'name="national"' in client.get(reverse("reporting:request")).content.decode()
 
-    @pytest.mark.parametrize("role", ["member", "correspondent", "expert", "no_role"])
+    @pytest.mark.parametrize("role", ["member", "expert", "no_role"])
     def test_request_page_is_404_for_those_who_may_not_ask(self, world, client, role):
         client.force_login(world.user(role))
         assert client.get(reverse("reporting:request")).status_code == 404
@@ -235,3 +235,25 @@ def test_the_menu_and_the_home_panel_lead_to_the_documents(world, client):
         page = client.get(reverse("home")).content.decode()
         assert (f'href="{url}"' in page) == (menu or panel), role
         assert ("Documents de votre entreprise" in page) == panel, role
+
+
+def test_a_correspondent_asks_for_the_firms_statement_only(
+    world, client, django_capture_on_commit_callbacks
+):
+    from tests.factories import OrganisationFactory
+
+    other_firm = OrganisationFactory(name="Autre grande entreprise", kind="large_firm")
+    client.force_login(world.correspondent_a)
+    page = client.get(reverse("reporting:request")).content.decode()
+    assert world.firm_a.name in page and other_firm.name not in page
+    url = reverse("reporting:request")
+    data = {"kind": "contribution_statement", "organisation": other_firm.pk, "year": 2025}
+    assert client.post(url, data).status_code == 400
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(url, {**data, "organisation": world.firm_a.pk})
+    statement = Document.objects.get()
+    assert response["Location"] == reverse("reporting:detail", args=[statement.pk])
+    assert (statement.scope, statement.organisation, len(queued)) == ("firm", world.firm_a, 1)
+    assert client.get(reverse("reporting:detail", args=[statement.pk])).status_code == 200
+    client.force_login(world.animateur_a)
+    assert client.get(reverse("reporting:detail", args=[statement.pk])).status_code == 404
