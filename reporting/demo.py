@@ -1,7 +1,8 @@
 """Demo documents (seeded last): in every demo dispositif, the agenda of its latest past
-committee and last year's annual report, built synchronously by the same builders as the
-jobs, so the Documents page is never empty. Nothing is e-mailed. A document already built
-is kept (running twice builds nothing)."""
+committee and last year's annual report, and each demo partner firm's contribution
+statement for last year, built synchronously by the same builders as the jobs, so the
+Documents page is never empty. Nothing is e-mailed. A document already built is kept
+(running twice builds nothing)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from alize.demo import Log, register_seeder
 from dispositifs.committees.models import Committee, CommitteeStatus
 from dispositifs.demo import DISPOSITIFS
 from dispositifs.models import Dispositif
+from partners.demo import FIRMS
+from partners.models import Organisation
 
 from . import runner, services
 from .models import DocumentKind, DocumentStatus
@@ -53,4 +56,12 @@ def seed_documents(log: Log) -> None:
             kind=DocumentKind.ANNUAL_REPORT, dispositif=dispositif, year=today.year - 1, by=None
         )
         built += _build(report)
+    for firm in Organisation.objects.filter(slug__in=list(FIRMS)).order_by("slug"):
+        statement, _created = services.document_find_or_create(
+            kind=DocumentKind.CONTRIBUTION_STATEMENT,
+            organisation=firm,
+            year=today.year - 1,
+            by=None,
+        )
+        built += _build(statement)
     log(f"{built} document(s) built in {time.monotonic() - started:.1f} s")

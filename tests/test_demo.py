@@ -118,6 +118,8 @@ def test_every_demo_dispositif_has_a_past_agenda_and_last_years_report(demo_db):
         assert any(kind == DocumentKind.AGENDA for kind, _year in kinds), dispositif
         for document in done.filter(dispositif=dispositif):
             assert document.file.storage.exists(document.file.name)
+    statements = done.filter(kind=DocumentKind.CONTRIBUTION_STATEMENT, year=last_year)
+    assert statements.filter(organisation__slug="edf").exists()
 
 
 def test_skills_are_the_national_list(demo_db):
