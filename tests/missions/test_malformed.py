@@ -1,0 +1,47 @@
+"""Malformed input on the missions pages: an answer naming the field or a fallback, never
+a server error, and nothing saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from partners.missions.models import HourLog
+from tests.missions.test_views import mission_in, monday_of, week_param
+
+pytestmark = pytest.mark.django_db
+
+
+def entries():
+    return list(HourLog.unscoped_objects.values_list("mission_id", "date", "hours"))
+
+
+@pytest.mark.parametrize("value", ["1e400", "99999999999999999999", "25"])
+def test_a_cell_beyond_a_day_is_refused_naming_it(world, client, value):
+    mission = mission_in(world, world.a)
+    monday = monday_of(dt.date.today()) - dt.timedelta(days=7)
+    before = entries()
+    client.force_login(world.expert_a)
+    response = client.post(
+        reverse("missions:hours"),
+        {"week": week_param(monday), f"h-{mission.pk}-{monday.isoformat()}": value},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 400
+    assert "Un jour compte 24 h au plus." in response.content.decode()
+    assert entries() == before
+
+
+@pytest.mark.parametrize("week", ["0001-W01", "9999-W52"])
+def test_a_week_at_the_calendars_ends_shows_the_current_week(world, client, week):
+    mission_in(world, world.a)
+    this_week = week_param(monday_of(dt.date.today()))
+    client.force_login(world.expert_a)
+    page = client.get(reverse("missions:hours"), {"week": week})
+    assert page.status_code == 200
+    assert f'value="{this_week}"' in page.content.decode()
+    posted = client.post(reverse("missions:hours"), {"week": week})
+    assert posted.status_code == 302
+    assert posted.url.endswith(f"?week={this_week}")
