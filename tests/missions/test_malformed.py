@@ -45,3 +45,11 @@ def test_a_week_at_the_calendars_ends_shows_the_current_week(world, client, week
     posted = client.post(reverse("missions:hours"), {"week": week})
     assert posted.status_code == 302
     assert posted.url.endswith(f"?week={this_week}")
+
+
+@pytest.mark.parametrize("year", ["0", "-5", "99999999999999999999"])
+def test_the_csv_export_of_a_year_out_of_range_answers(world, client, year):
+    mission_in(world, world.a)
+    client.force_login(world.correspondent_a)
+    response = client.get(reverse("missions:firm-hours-export"), {"year": year})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
