@@ -98,6 +98,8 @@ LIVE_STATUSES = frozenset(
     }
 )
 ZERO = Decimal("0")
+# How far back a month may be closed: the fatigue view's and the CSV export's years.
+CLOSING_YEARS_BACK = 20
 
 
 class MissionAccessError(ApplicationError):
@@ -774,9 +776,16 @@ def month_close(*, dispositif, month: dt.date, by) -> ClosedMonth:
     dispositif_id = getattr(dispositif, "pk", dispositif)
     _require(may(by, Action.MANAGE, dispositif_id), _("Seul l'animateur clôt un mois."))
     month = month_start(month)
-    if month > timezone.localdate():
+    today = timezone.localdate()
+    if month > today:
         raise ApplicationError(
             _("On ne clôt pas un mois à venir."), field="month", code="future_month"
+        )
+    if month.year < today.year - CLOSING_YEARS_BACK:
+        raise ApplicationError(
+            _("On ne clôt pas un mois de plus de %(years)s ans.") % {"years": CLOSING_YEARS_BACK},
+            field="month",
+            code="month_too_old",
         )
     lock_month(dispositif_id=dispositif_id, day=month, shared=False)
     if ClosedMonth.objects.filter(dispositif_id=dispositif_id, month=month).exists():

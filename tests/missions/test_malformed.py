@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from partners.missions.models import HourLog
+from partners.missions.models import ClosedMonth, HourLog
 from tests.missions.test_views import mission_in, monday_of, week_param
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +53,12 @@ def test_the_csv_export_of_a_year_out_of_range_answers(world, client, year):
     client.force_login(world.correspondent_a)
     response = client.get(reverse("missions:firm-hours-export"), {"year": year})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+
+
+@pytest.mark.parametrize("month", ["0001-01", "1900-12"])
+def test_a_month_of_long_ago_is_not_closed(world, client, month):
+    client.force_login(world.animateur_a)
+    response = client.post(reverse("missions:closing"), {"dispositif": world.a.pk, "month": month})
+    assert response.status_code == 400
+    assert "On ne clôt pas un mois de plus de 20 ans." in response.content.decode()
+    assert not ClosedMonth.unscoped_objects.exists()
