@@ -8,8 +8,15 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from partners.missions.models import ClosedMonth, HourLog
-from tests.missions.test_views import mission_in, monday_of, week_param
+from partners.missions.models import ClosedMonth, HourLog, SkillMission
+from tests.conftest import api_client_for
+from tests.missions.test_views import (
+    decision_in,
+    mission_in,
+    monday_of,
+    setup_people,
+    week_param,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +69,31 @@ def test_a_month_of_long_ago_is_not_closed(world, client, month):
     assert response.status_code == 400
     assert "On ne clôt pas un mois de plus de 20 ans." in response.content.decode()
     assert not ClosedMonth.unscoped_objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("starts_on", "0001-01-01"), ("ends_on", "9999-12-31")]
+)
+def test_a_mission_with_implausible_dates_is_refused_naming_the_field(world, client, field, value):
+    people = setup_people(world)
+    decision = decision_in(world.a, missions=2)
+    today = dt.date.today()
+    data = {
+        "skill": people["skill"].pk,
+        "firm": world.firm_a.pk,
+        "objective": "Mettre en place le contrôle qualité.",
+        "planned_hours": "30",
+        "starts_on": today.isoformat(),
+        "ends_on": (today + dt.timedelta(days=30)).isoformat(),
+    } | {field: value}
+    client.force_login(world.animateur_a)
+    response = client.post(reverse("missions:propose", args=[decision.pk]), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors.get(field)
+    api = api_client_for(world.animateur_a)
+    response = api.post(
+        reverse("api:mission-list"), data | {"decision": decision.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+    assert not SkillMission.unscoped_objects.filter(decision=decision).exists()
