@@ -97,3 +97,27 @@ def test_a_mission_with_implausible_dates_is_refused_naming_the_field(world, cli
     assert response.status_code == 400
     assert field in response.json()["fields"]
     assert not SkillMission.unscoped_objects.filter(decision=decision).exists()
+
+
+@pytest.mark.parametrize("offset", [-40, 400])
+def test_an_adjustment_outside_the_missions_dates_is_refused(missions_world, offset):
+    mw = missions_world
+    mission = mw.mission_a
+    day = (mission.starts_on if offset < 0 else mission.ends_on) + dt.timedelta(days=offset)
+    before = entries()
+    api = api_client_for(mw.world.animateur_a)
+    response = api.post(
+        reverse("api:hour-log-adjust"),
+        {
+            "mission": mission.pk,
+            "expert": mw.expert_a.pk,
+            "date": day.isoformat(),
+            "hours": "2",
+            "reason": "Une réunion oubliée.",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "outside_mission"
+    assert "date" in response.json()["fields"]
+    assert entries() == before
