@@ -28,8 +28,8 @@ RUN DJANGO_SECRET_KEY=build-only-not-secret \
     sh -c "python manage.py compile_translations && python manage.py collectstatic --noinput"
 
 RUN useradd --system --create-home --uid 1000 alize \
-    && mkdir -p /app/media \
-    && chown alize:alize /app/media
+    && mkdir -p /app/media /app/documents \
+    && chown alize:alize /app/media /app/documents
 USER alize
 
 EXPOSE 8000

@@ -26,3 +26,9 @@ class Action(StrEnum):
     MANAGE_ADVANCE = "manage_advance"  # funds, contributions, contract, disburse, reschedule
     RECORD_REPAYMENT = "record_repayment"  # record and reverse repayments
     APPROVE_WRITE_OFF = "approve_write_off"  # approve a write-off someone else proposed
+    # Documents (reporting): a dispositif's agendas, minutes and reports, a firm's
+    # contribution statement, national reports. Firm documents reach the firm's
+    # correspondent through ``Reach.FIRM_DOCUMENTS`` (``dispositifs.access
+    # .document_firm_ids``).
+    VIEW_DOCUMENT = "view_document"  # read and download documents
+    REQUEST_DOCUMENT = "request_document"  # ask for a document to be built

@@ -311,6 +311,18 @@ def prepare(env: dict[str, str], scale: str, reseed: bool) -> dict:
     return json.loads(result.stdout)
 
 
+def documents(env: dict[str, str]) -> list[dict]:
+    """The PDF rows (``bench.documents``): one process per case, for its own peak memory."""
+    rows = []
+    for case in ("agenda", "national"):
+        command = [PYTHON, "-m", "bench.documents", case]
+        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"bench.documents {case} failed:\n" + result.stderr[-4000:])
+        rows.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    return rows
+
+
 def rows_of(cases, samples) -> list[dict]:
     rows = []
     for index, case in enumerate(cases):
@@ -376,6 +388,16 @@ def format_table(result: dict) -> str:
             f"{run['seconds']} s: {run['rps']} req/s, p50 {run['p50_ms']} ms, "
             f"p95 {run['p95_ms']} ms, {run['errors']} errors"
         )
+    for row in result.get("documents", []):
+        what = (
+            f"agenda of {row['dossiers']} dossiers"
+            if row["case"] == "agenda"
+            else f"national annual report {row['year']}"
+        )
+        lines.append(
+            f"PDF {what}: {row['seconds']} s, peak memory {row['peak_rss_mb']} MB "
+            f"(process, {row['rss_before_mb']} MB before), {row['pages']} pages"
+        )
     lines.append(f"times: {meta['timings']}")
     return "\n".join(lines)
 
@@ -436,6 +458,10 @@ def main(argv: list[str] | None = None) -> int:
         else f"    migrated in {info['migrate_s']} s, seeded in {info['seed_s']} s: {info['rows']}",
         flush=True,
     )
+    print("==> Building the PDFs (agenda, national annual report)", flush=True)
+    t0 = time.monotonic()
+    pdf_rows = documents(env)
+    timings["documents_s"] = round(time.monotonic() - t0, 1)
     cases = [c for c in build_cases(info) if args.only in (None, c.kind)]
     rng = random.Random(20260101)  # noqa: S311
     servers = []
@@ -493,6 +519,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows_of(cases, samples),
         "floor_check": checks,
         "concurrent": concurrent,
+        "documents": pdf_rows,
         "cases": [asdict(case) for case in cases],
     }
     output.write_text(json.dumps(result, indent=2, ensure_ascii=False))

@@ -4,7 +4,7 @@ with a query counter that reports the number of SQL statements of each response.
 import os
 
 from alize.settings.base import *  # noqa: F403
-from alize.settings.base import DATABASES, MIDDLEWARE, REST_FRAMEWORK
+from alize.settings.base import DATABASES, DOCUMENTS_STORAGE, MIDDLEWARE, REST_FRAMEWORK
 
 DEBUG = False
 SECRET_KEY = "alize-bench-key-not-for-production"  # noqa: S105
@@ -15,6 +15,7 @@ MIDDLEWARE = ["bench.middleware.QueryCountMiddleware", *MIDDLEWARE]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": DOCUMENTS_STORAGE,
 }
 LOGGING = {
     "version": 1,

@@ -36,6 +36,7 @@ __all__ = [
     "GRANTS",
     "RowReach",
     "dispositif_ids",
+    "document_firm_ids",
     "may",
     "organisation_ids",
     "register_firm_presence",
@@ -56,6 +57,9 @@ class Reach(StrEnum):
     FIRM = "firm"
     # The same dispositifs; there, only the rows the user is personally on (an expert).
     OWN = "own"
+    # The assignment's organisation's own firm-wide documents (its contribution statement);
+    # grants no dispositif.
+    FIRM_DOCUMENTS = "firm_documents"
 
 
 _PIPELINE_READ = (Action.VIEW_DISPOSITIF, Action.VIEW_PROJECT, Action.VIEW_COMMITTEE)
@@ -73,15 +77,21 @@ GRANTS: dict[str, dict[Action, Reach]] = {
         Action.MANAGE_ADVANCE: Reach.ASSIGNED,
         Action.RECORD_REPAYMENT: Reach.ASSIGNED,
         Action.APPROVE_WRITE_OFF: Reach.ASSIGNED,
+        Action.VIEW_DOCUMENT: Reach.ASSIGNED,
+        Action.REQUEST_DOCUMENT: Reach.ASSIGNED,
     },
     Role.COMMITTEE_MEMBER: {
         **dict.fromkeys(_PIPELINE_READ, Reach.ASSIGNED),
         Action.RECORD_COMMITMENT: Reach.ASSIGNED,
+        # The agendas and minutes of their dispositif (reporting.selectors narrows the kinds).
+        Action.VIEW_DOCUMENT: Reach.ASSIGNED,
     },
     Role.FIRM_CORRESPONDENT: {
         Action.VIEW_DISPOSITIF: Reach.SEATED,
         Action.VIEW_MISSION: Reach.FIRM,
         Action.RESPOND_MISSION: Reach.FIRM,
+        Action.VIEW_DOCUMENT: Reach.FIRM_DOCUMENTS,
+        Action.REQUEST_DOCUMENT: Reach.FIRM_DOCUMENTS,
     },
     Role.EXPERT: {
         Action.VIEW_DISPOSITIF: Reach.SEATED,
@@ -292,3 +302,25 @@ def row_reach(user, action: str) -> RowReach:
     )
     memo[key] = answer
     return answer
+
+
+def document_firm_ids(user, action: str) -> set[int] | None:
+    """Organisations whose firm-wide documents ``user`` may ``action``
+    (``Reach.FIRM_DOCUMENTS``: a correspondent and their firm's contribution statement);
+    ``None`` means every firm (a role that reaches every dispositif). Anonymous users and
+    other roles: none."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    key = ("firms", action)
+    memo = _memo(user)
+    if key not in memo:
+        found: set[int] | None = set()
+        for assignment in assignments(user):
+            reach = GRANTS.get(assignment.role, {}).get(action)
+            if reach == Reach.EVERY:
+                found = None
+                break
+            if reach == Reach.FIRM_DOCUMENTS and assignment.organisation_id:
+                found.add(assignment.organisation_id)
+        memo[key] = found
+    return memo[key]

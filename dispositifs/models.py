@@ -77,6 +77,16 @@ class Dispositif(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text=_("Un projet resté plus longtemps à une étape apparaît dans « À faire »."),
     )
+    agenda_days_before = models.PositiveSmallIntegerField(
+        _("ordre du jour envoyé (jours avant le comité)"),
+        default=7,
+        db_default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "L'ordre du jour est construit et envoyé aux membres du comité ce nombre de jours "
+            "avant la séance."
+        ),
+    )
 
     objects = ScopedManager()
     unscoped_objects = models.Manager()

@@ -25,6 +25,7 @@ DISPOSITIF_FIELDS = (
     "advance_max",
     "follow_up_years",
     "stale_after_days",
+    "agenda_days_before",
 )
 MEMBERSHIP_FIELDS = (
     "organisation",

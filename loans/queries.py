@@ -12,7 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
 
 from alize.actions import Action
@@ -136,14 +147,15 @@ def open_write_off(advance) -> WriteOff | None:
 
 def decisions_awaiting_advance(user):
     """Approved committee decisions granting an advance that has not been set up yet, in
-    the dispositifs where the user manages advances; oldest decision first."""
+    the dispositifs where the user manages advances; oldest decision first.
+
+    "Not set up yet" is a NOT EXISTS: PostgreSQL runs it as an anti-join, where the left
+    join of ``advance__isnull=True`` was estimated at one row and joined every decision to
+    every dispositif (20 ms instead of 12 ms on the national bench data)."""
+    set_up = Advance.objects.filter(decision=OuterRef("pk"))
     return (
         Decision.objects.for_user(user, Action.MANAGE_ADVANCE)
-        .filter(
-            outcome=DecisionOutcome.APPROVED,
-            advance_amount__isnull=False,
-            advance__isnull=True,
-        )
+        .filter(~Exists(set_up), outcome=DecisionOutcome.APPROVED, advance_amount__isnull=False)
         .select_related("item__project__company", "item__committee", "dispositif")
         .order_by("item__committee__date", "pk")
     )

@@ -8,9 +8,9 @@ holds the access policy's answer, ``partners.missions.selectors.may_manage_exper
   ``expert_update(expert=, skills=None, **fields)``, fields among ``EXPERT_FIELDS``; the
   organisation must be a large firm and never changes.
 - ``expert_invite(expert=)`` gives the expert an account (an existing user with the
-  expert's e-mail address, or a new one without a password) holding the expert role for
-  the firm, and mails a link to choose a password (Django's password-reset token), once
-  per expert, user and day.
+  expert's e-mail address, if it holds no role but the expert role of that firm, or a new
+  one without a password) holding the expert role for the firm, and mails a link to
+  choose a password (Django's password-reset token), once per expert, user and day.
 """
 
 from __future__ import annotations
@@ -133,6 +133,18 @@ def _send_invitation(expert_id: int, user_id: int) -> None:
     )
 
 
+def _may_become_expert(user, organisation_id: int) -> bool:
+    """An existing account joins an expert only if it is staff of nothing and holds no
+    role but the expert role of that same firm."""
+    if user.is_staff or user.is_superuser:
+        return False
+    return not (
+        RoleAssignment.objects.filter(user=user)
+        .exclude(role=Role.EXPERT, organisation_id=organisation_id)
+        .exists()
+    )
+
+
 @transaction.atomic
 def expert_invite(*, expert: Expert) -> Expert:
     """Give the expert an account with the expert role for their firm and mail them a link
@@ -157,6 +169,14 @@ def expert_invite(*, expert: Expert) -> Expert:
     elif Expert.objects.filter(user=user).exclude(pk=expert.pk).exists():
         raise ApplicationError(
             _("Ce compte est déjà celui d'un autre expert."), field="email", code="taken"
+        )
+    elif user.pk != expert.user_id and not _may_become_expert(user, expert.organisation_id):
+        # A correspondent must not hand the expert role (and the expert's record) to an
+        # account that is someone else's way in: another role, another firm, the staff.
+        raise ApplicationError(
+            _("Cette adresse est celle d'un compte qui n'est pas un expert de l'entreprise."),
+            field="email",
+            code="taken",
         )
     RoleAssignment.objects.get_or_create(
         user=user, role=Role.EXPERT, organisation=expert.organisation, dispositif=None, region=""

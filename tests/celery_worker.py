@@ -55,18 +55,19 @@ def database_url_for_test_database() -> str:
 
 
 @contextlib.contextmanager
-def real_worker(log: Path, include: tuple[str, ...] = ()):
-    """Start ``celery worker`` (solo pool) on a fresh queue of the test Redis database; yields
-    that database's URL and stops the worker (and deletes its queue) at the end."""
+def worker_process(log: Path, include: tuple[str, ...] = (), *, queue: str, env=None):
+    """A ``celery worker`` process (solo pool) on ``queue`` of the test Redis database, with
+    ``env`` added to its environment; yields the process (a test may kill it) and stops it
+    at the end if it still runs."""
     broker = redis_url_with_db(settings.REDIS_URL, TEST_REDIS_DB)
-    env = {
+    environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "alize.settings.test",
         "DATABASE_URL": database_url_for_test_database(),
         "REDIS_URL": broker,
+        **(env or {}),
     }
     celery = Path(sys.executable).parent / "celery"
-    queue = f"alize-tests-{uuid.uuid4().hex}"
     command = [
         str(celery),
         "-A",
@@ -84,19 +85,41 @@ def real_worker(log: Path, include: tuple[str, ...] = ()):
     ]
     if include:
         command += ["--include", ",".join(include)]
-    with celery_app_on(broker, queue), log.open("w") as output:
+    with log.open("a") as output:
         worker = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
+            command, cwd=settings.BASE_DIR, env=environment, stdout=output, stderr=subprocess.STDOUT
         )
         try:
-            yield broker
+            yield worker
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait(timeout=5)
+            if worker.poll() is None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+                    worker.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def fresh_queue():
+    """A fresh queue of the test Redis database, the project's Celery app sending to it;
+    yields (broker URL, queue name) and deletes the queue at the end."""
+    broker = redis_url_with_db(settings.REDIS_URL, TEST_REDIS_DB)
+    queue = f"alize-tests-{uuid.uuid4().hex}"
+    with celery_app_on(broker, queue):
+        try:
+            yield broker, queue
+        finally:
             redis.Redis.from_url(broker).delete(
                 queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
             )
+
+
+@contextlib.contextmanager
+def real_worker(log: Path, include: tuple[str, ...] = ()):
+    """Start ``celery worker`` (solo pool) on a fresh queue of the test Redis database; yields
+    that database's URL and stops the worker (and deletes its queue) at the end."""
+    log.write_text("")
+    with fresh_queue() as (broker, queue), worker_process(log, include, queue=queue):
+        yield broker

@@ -39,6 +39,7 @@ from partners.missions.models import HourLog, SkillMission
 from partners.models import Expert, Organisation, OrganisationKind
 from pme import services as pme_services
 from pme.models import Company, JobsFollowUp, Project, Stage, StageTransition
+from reporting.models import Document
 from tests.factories import (
     CommitteeFactory,
     MembershipFactory,
@@ -47,6 +48,7 @@ from tests.factories import (
     user_with_role,
 )
 from tests.loans.builders import advance_at, make_fund
+from tests.reporting.conftest import make_document
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 RANDOM = os.environ.get("FUZZ_RANDOM", "") == "1"
@@ -72,6 +74,7 @@ PATH_MODELS = {
     "advances": Advance,
     "repayments": Repayment,
     "cofinancing": Cofinancing,
+    "documents": Document,
 }
 
 
@@ -149,6 +152,7 @@ def seed(dispositif):
         ready = project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
         committee_services.agenda_add_project(committee=committee, project=ready, by=None)
         project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
+    make_document(dispositif)
     # A fund, an advance at each early status, a repayment and co-financing.
     fund = make_fund(dispositif)
     advance_at("approved", fund)
@@ -202,8 +206,11 @@ def fuzz_world(world):
             if model == "dispositifs"
             else list(model.objects.values_list("pk", flat=True))
             for prefix, model in PATH_MODELS.items()
-            if model not in (Organisation, Expert)
+            if model not in (Organisation, Expert, Document)
         }
+        ids["documents"] = list(
+            Document.objects.filter(dispositif=world.a).values_list("pk", flat=True)
+        )
         ids["organisations"] = list(
             Membership.objects.filter(dispositif=world.a).values_list("organisation_id", flat=True)
         )

@@ -63,10 +63,10 @@ def test_a_new_declaration_is_added_beside_existing_rows():
     sync_schedules()
     declared = {
         **settings.CELERY_BEAT_SCHEDULE,
-        "reporting-agendas": {
+        "tests-new-declaration": {
             "task": "alize.accounts.tasks.purge_login_failures",
             "schedule": crontab(hour=5, minute=15),
         },
     }
-    assert sync_schedules(declared) == ["reporting-agendas"]
-    assert PeriodicTask.objects.get(name="reporting-agendas").crontab.minute == "15"
+    assert sync_schedules(declared) == ["tests-new-declaration"]
+    assert PeriodicTask.objects.get(name="tests-new-declaration").crontab.minute == "15"

@@ -68,3 +68,7 @@ def test_make_bench_runs_on_a_tiny_data_set(tmp_path):
     (run,) = data["concurrent"]
     assert run["errors"] == 0 and 0 < run["requests"] <= 60
     assert "floor check: 46/46" in result.stdout
+    agenda, national = data["documents"]
+    assert (agenda["case"], agenda["dossiers"]) == ("agenda", 30) and agenda["pages"] == 31
+    assert national["case"] == "national" and national["pages"] >= 5
+    assert all(row["seconds"] > 0 and row["peak_rss_mb"] > 0 for row in data["documents"])

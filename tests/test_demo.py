@@ -103,7 +103,23 @@ def test_the_demo_seeds_in_layer_order():
         "pme.demo.seed_follow_up_reminders",
         "partners.missions.demo.seed_missions",
         "loans.demo.seed_loans",
+        "reporting.demo.seed_documents",
     ]
+
+
+def test_every_demo_dispositif_has_a_past_agenda_and_last_years_report(demo_db):
+    from reporting.models import Document, DocumentKind, DocumentStatus
+
+    last_year = timezone.localdate().year - 1
+    done = Document.objects.filter(status=DocumentStatus.DONE, is_current=True)
+    for dispositif in every_demo_dispositif():
+        kinds = set(done.filter(dispositif=dispositif).values_list("kind", "year"))
+        assert (DocumentKind.ANNUAL_REPORT, last_year) in kinds, dispositif
+        assert any(kind == DocumentKind.AGENDA for kind, _year in kinds), dispositif
+        for document in done.filter(dispositif=dispositif):
+            assert document.file.storage.exists(document.file.name)
+    statements = done.filter(kind=DocumentKind.CONTRIBUTION_STATEMENT, year=last_year)
+    assert statements.filter(organisation__slug="edf").exists()
 
 
 def test_skills_are_the_national_list(demo_db):

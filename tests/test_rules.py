@@ -63,6 +63,8 @@ RULES = [
         allowed={
             "alize/tenancy.py": "management commands without --dispositif run network-wide",
             "alize/tasks.py": "a national job runs network-wide (and fans out)",
+            "reporting/runner.py": "the national annual report reads every dispositif",
+            "bench/documents.py": "the benchmark builds the national report on its own data",
             "alize/demo.py": "the demo seed writes every demo dispositif",
             "alize/management/commands/seed_demo.py": "the demo seed prints the API token",
         },

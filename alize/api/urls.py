@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("pme.api.urls")),
     path("", include("partners.missions.api.urls")),
     path("", include("loans.api.urls")),
+    path("", include("reporting.api.urls")),
 ]

@@ -176,9 +176,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Generated documents (reporting): outside any served folder, read only through the scoped
+# download view. Production points DOCUMENTS_ROOT at a volume, or replaces the backend
+# with an object store's.
+DOCUMENTS_ROOT = os.environ.get("DOCUMENTS_ROOT", str(BASE_DIR / ".local" / "documents"))
+DOCUMENTS_STORAGE = {
+    "BACKEND": "reporting.storage.AtomicFileSystemStorage",
+    "OPTIONS": {"location": DOCUMENTS_ROOT, "file_permissions_mode": 0o640},
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "documents": DOCUMENTS_STORAGE,
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "media"
@@ -264,6 +273,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loans.tasks.refresh_arrears",
         "schedule": crontab(hour=5, minute=30),
     },
+    # Agendas of the committees that sit in Dispositif.agenda_days_before days (or fewer).
+    "reporting-agendas": {
+        "task": "reporting.tasks.send_due_agendas",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # In January, last year's annual report of every dispositif, and the national one.
+    "reporting-annual-reports": {
+        "task": "reporting.tasks.build_annual_reports",
+        "schedule": crontab(hour=2, minute=0, day_of_month=2, month_of_year=1),
+    },
 }
 
 # API request bodies (alize.api.parsers.BoundedJSONParser).
@@ -286,5 +305,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint reports every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

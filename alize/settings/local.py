@@ -38,6 +38,7 @@ for _key, _value in stack_urls(Path(_LOCAL_DIR)).items():
     os.environ.setdefault(_key, _value)
 
 from .base import *  # noqa: E402, F403
+from .base import DOCUMENTS_STORAGE  # noqa: E402
 
 DEBUG = os.environ.get("DEBUG") == "1"
 
@@ -46,6 +47,14 @@ DEBUG = os.environ.get("DEBUG") == "1"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Documents of this local state (a second stack's live in its own ALIZE_LOCAL_DIR).
+    "documents": {
+        **DOCUMENTS_STORAGE,
+        "OPTIONS": {
+            **DOCUMENTS_STORAGE["OPTIONS"],
+            "location": os.environ.get("DOCUMENTS_ROOT", str(Path(_LOCAL_DIR) / "documents")),
+        },
+    },
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

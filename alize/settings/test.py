@@ -1,13 +1,23 @@
 """Test settings: a fast password hasher and no outgoing e-mail; the real PostgreSQL and Redis."""
 
+import os
+
 from .base import *  # noqa: F403
-from .base import PASSWORD_HASHERS, REST_FRAMEWORK
+from .base import BASE_DIR, DOCUMENTS_STORAGE, PASSWORD_HASHERS, REST_FRAMEWORK
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Test documents apart from the local stack's (test workers share this folder).
+    "documents": {
+        **DOCUMENTS_STORAGE,
+        "OPTIONS": {
+            **DOCUMENTS_STORAGE["OPTIONS"],
+            "location": str(BASE_DIR / ".local" / "test-documents"),
+        },
+    },
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Rate limits far above what one test sends; tests of the throttles set their own rates.
@@ -19,3 +29,18 @@ REST_FRAMEWORK = {
         "token_failure": "100000/min",
     },
 }
+
+# Jobs tests: seconds each document build step waits (so a test can kill a worker in the
+# middle of a build), and how soon Redis gives a killed worker's unacknowledged job to
+# another (the default, an hour, suits production).
+REPORTING_STEP_PAUSE = float(os.environ.get("REPORTING_STEP_PAUSE", "0"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
+}
+# A test's real SMTP server, for a Celery worker process started by that test.
+if os.environ.get("TEST_SMTP_PORT"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = "127.0.0.1"
+    EMAIL_PORT = int(os.environ["TEST_SMTP_PORT"])

@@ -39,6 +39,7 @@ from .models import (
     PartnerCommitment,
 )
 from .selectors import AGENDA_READY_STAGES
+from .signals import committee_status_changed
 
 OUTCOME_STAGE = {
     DecisionOutcome.APPROVED: Stage.APPROVED,
@@ -174,8 +175,11 @@ def committee_update(*, committee: Committee, **fields) -> Committee:
 
 
 @transaction.atomic
-def committee_set_status(*, committee: Committee, status: str) -> Committee:
-    """planned → agenda sent → held → minutes sent (planned → held when no agenda was sent)."""
+def committee_set_status(*, committee: Committee, status: str, by=None) -> Committee:
+    """planned → agenda sent → held → minutes sent (planned → held when no agenda was sent).
+
+    Sends ``committee_status_changed`` (the agenda and the minutes are built and mailed on
+    it); ``by`` is who moved the committee (None for a scheduled job)."""
     locked = Committee.objects.select_for_update().get(pk=committee.pk)
     if status not in COMMITTEE_TRANSITIONS.get(locked.status, ()):
         raise ApplicationError(
@@ -197,6 +201,7 @@ def committee_set_status(*, committee: Committee, status: str) -> Committee:
     locked.status = status
     locked.save(update_fields=["status"])
     committee.status = status
+    committee_status_changed.send(sender=Committee, committee=committee, by=by)
     return committee
 
 

@@ -24,6 +24,7 @@ from django.views import View
 from django.views.generic import FormView
 
 from alize.errors import ApplicationError, apply_service_error, service_error_text
+from alize.panels import render_panels
 from alize.web import (
     ActionRequiredMixin,
     ExportColumn,
@@ -270,6 +271,7 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
         "agenda_form": agenda_form,
         "attendance_form": attendance_form,
         "firm_separator": FIRM_SEPARATOR,
+        "panels": render_panels("committee", request, committee),
     }
     return render(request, "committees/detail.html", context, status=status)
 
@@ -517,7 +519,9 @@ class CommitteeStatusView(CommitteeActionView):
         if not form.is_valid():
             return self.refuse(committee, ValidationError(form.errors["status"]))
         try:
-            services.committee_set_status(committee=committee, status=form.cleaned_data["status"])
+            services.committee_set_status(
+                committee=committee, status=form.cleaned_data["status"], by=request.user
+            )
         except SERVICE_ERRORS as error:
             return self.refuse(committee, error)
         messages.success(

@@ -19,16 +19,24 @@ from django.utils.translation import gettext as _
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{1,2})$")
 CELL_PREFIX = "h"
 HOURS_STEP = Decimal("0.25")
+HOURS_IN_A_DAY = Decimal(24)
+# The weeks a page can show: their previous and next weeks exist in the calendar.
+FIRST_MONDAY = dt.date.min + dt.timedelta(days=7)
+LAST_MONDAY = dt.date.max - dt.timedelta(days=13)
 
 
 def parse_week(value: str | None, *, today: dt.date) -> dt.date:
-    """The Monday of the ISO week ``2026-W48``; the current week when absent or invalid."""
+    """The Monday of the ISO week ``2026-W48``; the current week when absent or invalid,
+    or so near the calendar's ends that the page's previous or next week would not exist."""
     match = WEEK_PATTERN.match((value or "").strip())
     if match:
         try:
-            return dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
+            monday = dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
         except ValueError:
             pass
+        else:
+            if FIRST_MONDAY <= monday <= LAST_MONDAY:
+                return monday
     return today - dt.timedelta(days=today.weekday())
 
 
@@ -96,6 +104,8 @@ def parse_hours(text: str) -> Decimal | None:
         raise ValueError(_("« %(value)s » n'est pas un nombre d'heures.") % {"value": text})
     if hours < 0:
         raise ValueError(_("Les heures doivent être supérieures à zéro."))
+    if hours > HOURS_IN_A_DAY:
+        raise ValueError(_("Un jour compte 24 h au plus."))
     if hours % HOURS_STEP:
         raise ValueError(_("Les heures se saisissent par quart d'heure (0,25)."))
     return hours.normalize() if hours else Decimal("0")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.constraints import FieldCheckConstraint
 from alize.tenancy import TenantModel
+from alize.validators import validate_plausible_date
 
 
 class MissionStatus(models.TextChoices):
@@ -80,8 +81,8 @@ class SkillMission(TenantModel):
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("2000"))],
     )
-    starts_on = models.DateField(_("début"))
-    ends_on = models.DateField(_("fin"))
+    starts_on = models.DateField(_("début"), validators=[validate_plausible_date])
+    ends_on = models.DateField(_("fin"), validators=[validate_plausible_date])
     status = models.CharField(
         _("statut"),
         max_length=16,

@@ -43,7 +43,7 @@ Hours (``HourLog``):
 - ``hour_adjustment_create(mission=, expert=, date=, hours=, reason=, by=, corrects=None)``
   — a visible correction with signed hours and a reason (≥ 10 characters), allowed in a
   closed month too: by the dispositif's animateur, or the expert on their own mission.
-  The day's total stays between 0 and 12 hours.
+  The day lies within the mission's dates; the day's total stays between 0 and 12 hours.
 - ``month_close(dispositif=, month=, by=)`` — the animateur locks a month's entries. Hour
   writes hold the month's advisory lock shared and closing takes it exclusive, so a month
   never closes under a write that found it open.
@@ -98,6 +98,8 @@ LIVE_STATUSES = frozenset(
     }
 )
 ZERO = Decimal("0")
+# How far back a month may be closed: the fatigue view's and the CSV export's years.
+CLOSING_YEARS_BACK = 20
 
 
 class MissionAccessError(ApplicationError):
@@ -524,16 +526,8 @@ def _parse_hours(value) -> Decimal | None:
     return hours
 
 
-def _check_loggable(mission: SkillMission, expert: Expert, day: dt.date) -> None:
-    if not mission.assignments.filter(expert=expert).exists():
-        raise MissionAccessError(_("Vous n'êtes pas affecté à cette mission."))
-    if mission.status not in LOGGABLE_STATUSES:
-        raise ApplicationError(
-            _("La mission n'est pas ouverte à la saisie (%(status)s).")
-            % {"status": MissionStatus(mission.status).label},
-            field="mission",
-            code="mission_not_open",
-        )
+def _check_within_mission(mission: SkillMission, day: dt.date) -> None:
+    """Hours, entries and adjustments alike, fall within the mission's dates."""
     if not mission.starts_on <= day <= mission.ends_on:
         raise ApplicationError(
             _("Le %(day)s est hors des dates de la mission (du %(start)s au %(end)s).")
@@ -545,6 +539,19 @@ def _check_loggable(mission: SkillMission, expert: Expert, day: dt.date) -> None
             field="date",
             code="outside_mission",
         )
+
+
+def _check_loggable(mission: SkillMission, expert: Expert, day: dt.date) -> None:
+    if not mission.assignments.filter(expert=expert).exists():
+        raise MissionAccessError(_("Vous n'êtes pas affecté à cette mission."))
+    if mission.status not in LOGGABLE_STATUSES:
+        raise ApplicationError(
+            _("La mission n'est pas ouverte à la saisie (%(status)s).")
+            % {"status": MissionStatus(mission.status).label},
+            field="mission",
+            code="mission_not_open",
+        )
+    _check_within_mission(mission, day)
     lock_month(dispositif_id=mission.dispositif_id, day=day, shared=True)
     if is_month_closed(dispositif_id=mission.dispositif_id, day=day):
         raise ApplicationError(
@@ -728,6 +735,7 @@ def hour_adjustment_create(
         raise ApplicationError(
             _("Une régularisation a des heures non nulles."), field="hours", code="required"
         )
+    _check_within_mission(mission, date)
     expert = _lock_expert(expert)
     if not mission.assignments.filter(expert=expert).exists():
         raise ApplicationError(
@@ -774,9 +782,16 @@ def month_close(*, dispositif, month: dt.date, by) -> ClosedMonth:
     dispositif_id = getattr(dispositif, "pk", dispositif)
     _require(may(by, Action.MANAGE, dispositif_id), _("Seul l'animateur clôt un mois."))
     month = month_start(month)
-    if month > timezone.localdate():
+    today = timezone.localdate()
+    if month > today:
         raise ApplicationError(
             _("On ne clôt pas un mois à venir."), field="month", code="future_month"
+        )
+    if month.year < today.year - CLOSING_YEARS_BACK:
+        raise ApplicationError(
+            _("On ne clôt pas un mois de plus de %(years)s ans.") % {"years": CLOSING_YEARS_BACK},
+            field="month",
+            code="month_too_old",
         )
     lock_month(dispositif_id=dispositif_id, day=month, shared=False)
     if ClosedMonth.objects.filter(dispositif_id=dispositif_id, month=month).exists():

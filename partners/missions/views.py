@@ -836,6 +836,7 @@ class FirmHoursExportView(ActionRequiredMixin, View):
             year = int(request.GET.get("year", today.year))
         except ValueError:
             year = today.year
+        year = min(max(year, today.year - 20), today.year + 1)
         rows = []
         for firm in firms:
             portal = selectors.firm_portal(user=request.user, firm=firm, year=year)

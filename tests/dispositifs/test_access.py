@@ -8,7 +8,7 @@ import pytest
 
 from alize.accounts.models import Role
 from alize.tenancy import dispositif_ids, scope_for_user
-from dispositifs.access import Action, organisation_ids, scope_ids
+from dispositifs.access import Action, document_firm_ids, organisation_ids, scope_ids
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, user_with_role
 
 A, B, EVERY, NONE = "A", "B", "every", "none"
@@ -33,6 +33,8 @@ EXPECTED = {
         Action.MANAGE_ADVANCE: A,
         Action.RECORD_REPAYMENT: A,
         Action.APPROVE_WRITE_OFF: A,
+        Action.VIEW_DOCUMENT: A,
+        Action.REQUEST_DOCUMENT: A,
     },
     "member_a": {
         Action.VIEW_DISPOSITIF: A,
@@ -51,6 +53,8 @@ EXPECTED = {
         Action.MANAGE_ADVANCE: NONE,
         Action.RECORD_REPAYMENT: NONE,
         Action.APPROVE_WRITE_OFF: NONE,
+        Action.VIEW_DOCUMENT: A,
+        Action.REQUEST_DOCUMENT: NONE,
     },
     "correspondent_a": {
         **dict.fromkeys(Action, NONE),
@@ -81,6 +85,8 @@ EXPECTED = {
         Action.MANAGE_ADVANCE: NONE,
         Action.RECORD_REPAYMENT: NONE,
         Action.APPROVE_WRITE_OFF: NONE,
+        Action.VIEW_DOCUMENT: NONE,
+        Action.REQUEST_DOCUMENT: NONE,
     },
     "no_role": dict.fromkeys(Action, NONE),
 }
@@ -173,6 +179,33 @@ def test_commitments_are_recorded_for_ones_own_organisation(world, people):
     }
     assert organisation_ids(people["member_a"], Action.RECORD_COMMITMENT, world.b.pk) == set()
     assert organisation_ids(people["api_client_a"], Action.RECORD_COMMITMENT, world.a.pk) == set()
+
+
+# person -> organisations whose firm documents they may read / ask for ("firm": the firm of
+# the fixture, EVERY: every firm, NONE: no firm).
+FIRM_DOCUMENTS = {
+    "coordinator": (EVERY, EVERY),
+    "animateur_a": (NONE, NONE),
+    "member_a": (NONE, NONE),
+    "correspondent_a": ("firm", "firm"),
+    "expert_a": (NONE, NONE),
+    "api_client_a": (NONE, NONE),
+    "no_role": (NONE, NONE),
+}
+
+
+@pytest.mark.parametrize("person", sorted(FIRM_DOCUMENTS))
+def test_firm_documents_reach_the_firms_correspondent(world, people, person):
+    firm = people["correspondent_a"].role_assignments.get().organisation_id
+
+    def named(ids):
+        return EVERY if ids is None else "firm" if ids == {firm} else ids or NONE
+
+    found = (
+        named(document_firm_ids(people[person], Action.VIEW_DOCUMENT)),
+        named(document_firm_ids(people[person], Action.REQUEST_DOCUMENT)),
+    )
+    assert found == FIRM_DOCUMENTS[person]
 
 
 def test_answers_are_read_once_per_user_object(world, people, django_assert_max_num_queries):

@@ -83,7 +83,7 @@ class CommitteeViewSet(ScopedModelViewSet):
         committee = self.get_object()
         change = CommitteeStatusSerializer(data=request.data)
         change.is_valid(raise_exception=True)
-        services.committee_set_status(committee=committee, **change.validated_data)
+        services.committee_set_status(committee=committee, by=request.user, **change.validated_data)
         return Response(self._fresh(committee))
 
     @extend_schema(request=AgendaAddSerializer, responses={201: AgendaItemSerializer})

@@ -1,0 +1,48 @@
+"""Serializers of the documents API (read-only)."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from ..models import Document, DocumentStatus
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    """A document, its build's state and, once done, the link of its scoped download."""
+
+    dispositif_name = serializers.CharField(source="dispositif.name", read_only=True, default=None)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "scope",
+            "dispositif",
+            "dispositif_name",
+            "organisation",
+            "committee",
+            "year",
+            "language",
+            "version",
+            "is_current",
+            "status",
+            "progress",
+            "error",
+            "filename",
+            "content_type",
+            "checksum",
+            "size",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, document) -> str | None:
+        if document.status != DocumentStatus.DONE:
+            return None
+        path = reverse("reporting:download", args=[document.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path

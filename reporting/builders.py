@@ -1,0 +1,160 @@
+"""The PDF builders: each lays out one kind of document from the selectors' figures and
+renders it with WeasyPrint, in the document's language. A builder only reads; the runner
+(``reporting.runner``) stores what it returns. ``progress(percent)`` is committed as the
+build goes, so the Documents page can show it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from weasyprint import CSS, HTML
+
+from dispositifs.committees.models import Committee
+
+from . import charts, selectors
+from .models import Document, DocumentKind
+
+PDF = "application/pdf"
+# The PDFs' style sheet (pages, counters, table of contents), parsed once per process.
+PDF_STYLESHEET = settings.BASE_DIR / "templates" / "reporting" / "pdf" / "pdf.css"
+_stylesheets: list[CSS] = []
+
+
+def stylesheets() -> list[CSS]:
+    if not _stylesheets:
+        _stylesheets.append(CSS(filename=str(PDF_STYLESHEET)))
+    return _stylesheets
+
+
+@dataclass(frozen=True)
+class Built:
+    content: bytes
+    filename: str
+    content_type: str = PDF
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    """HTML from a template (the active language), then PDF."""
+    html = render_to_string(template, {**context, "generated_at": timezone.now()})
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=stylesheets())
+
+
+def _committee(document: Document) -> Committee:
+    return Committee.objects.select_related("dispositif", "host").get(pk=document.committee_id)
+
+
+def build_agenda(document: Document, progress: Callable[[int], None]) -> Built:
+    """Cover (date, place, host), the ordered dossiers, then one summary page per dossier:
+    company, project, needs, financing plan, jobs, partners' tools already activated,
+    requested advance, eligibility with any exception."""
+    committee = _committee(document)
+    dossiers = selectors.committee_dossiers(committee)
+    progress(20)
+    content = agenda_pdf(document, committee, dossiers, progress)
+    progress(95)
+    name = _("ordre-du-jour")
+    return Built(content, f"{name}-{slugify(committee.dispositif.slug)}-{committee.date}.pdf")
+
+
+def agenda_pdf(document, committee, dossiers, progress: Callable[[int], None]) -> bytes:
+    """The agenda PDF of ``dossiers`` (agenda items as ``committee_dossiers`` loads them)."""
+    summaries = []
+    for index, item in enumerate(dossiers, start=1):
+        company = item.project.company
+        summaries.append({"item": item, "eligibility": company.eligibility(committee.date)})
+        progress(20 + 60 * index // max(len(dossiers), 1))
+    return render_pdf(
+        "reporting/pdf/agenda.html",
+        {"document": document, "committee": committee, "dossiers": summaries},
+    )
+
+
+def build_minutes(document: Document, progress: Callable[[int], None]) -> Built:
+    """The relevé de décisions: who attended, then per dossier the partners' tools and the
+    committee's decision (missions, advance, conditions), and the minutes' text."""
+    committee = _committee(document)
+    attendance = selectors.committee_attendance(committee)
+    progress(30)
+    dossiers = selectors.committee_dossiers(committee)
+    progress(60)
+    content = render_pdf(
+        "reporting/pdf/minutes.html",
+        {
+            "document": document,
+            "committee": committee,
+            "present": [a for a in attendance if a.present],
+            "absent": [a for a in attendance if not a.present],
+            "dossiers": dossiers,
+        },
+    )
+    progress(95)
+    name = _("releve-de-decisions")
+    return Built(content, f"{name}-{slugify(committee.dispositif.slug)}-{committee.date}.pdf")
+
+
+def build_annual_report(document: Document, progress: Callable[[int], None]) -> Built:
+    """The annual impact report of a dispositif or of the network: indicators, charts as
+    inline SVG, a table of contents and page numbers."""
+    figures = selectors.annual_figures(document.year, document.dispositif_id)
+    progress(60)
+    content = annual_report_pdf(document, figures)
+    progress(95)
+    subject = document.dispositif.slug if document.dispositif_id else "national"
+    return Built(content, f"{_('rapport-annuel')}-{subject}-{document.year}.pdf")
+
+
+def hours_by_firm(figures: selectors.AnnualFigures) -> list[selectors.Bar]:
+    """The year's expert-hours per firm (rounded to the hour), for the chart."""
+    totals: dict[str, Decimal] = {}
+    for row in figures.missions.hours if figures.missions else []:
+        totals[row.firm] = totals.get(row.firm, Decimal(0)) + row.hours
+    return [selectors.Bar(firm, round(hours)) for firm, hours in sorted(totals.items())]
+
+
+def annual_report_pdf(document: Document, figures: selectors.AnnualFigures) -> bytes:
+    """The annual report PDF of ``figures``, with its charts."""
+    context = {
+        "document": document,
+        "figures": figures,
+        "subject": document.dispositif.name if document.dispositif_id else _("Réseau Alizé"),
+        "funnel_chart": charts.horizontal_bars(figures.funnel),
+        "sources_chart": charts.horizontal_bars(figures.referral_sources[:12], colour="#4d7f3a"),
+        "hours_chart": charts.horizontal_bars(hours_by_firm(figures), colour="#8c5a1d"),
+    }
+    return render_pdf("reporting/pdf/annual_report.html", context)
+
+
+def build_contribution_statement(document: Document, progress: Callable[[int], None]) -> Built:
+    """A firm's missions, hours and their value for a year, for its CSR and co-financing
+    files."""
+    contribution = selectors.firm_contribution(document.organisation_id, document.year)
+    progress(60)
+    content = render_pdf(
+        "reporting/pdf/contribution_statement.html",
+        {"document": document, "contribution": contribution},
+    )
+    progress(95)
+    name = _("attestation-contribution")
+    firm = slugify(contribution.firm.slug or contribution.firm.name)
+    return Built(content, f"{name}-{firm}-{document.year}.pdf")
+
+
+BUILDERS: dict[str, Callable[[Document, Callable[[int], None]], Built]] = {
+    DocumentKind.AGENDA: build_agenda,
+    DocumentKind.MINUTES: build_minutes,
+    DocumentKind.ANNUAL_REPORT: build_annual_report,
+    DocumentKind.CONTRIBUTION_STATEMENT: build_contribution_statement,
+}
+
+
+def build(document: Document, progress: Callable[[int], None]) -> Built:
+    """Run the builder of the document's kind in the document's language."""
+    with translation.override(document.language):
+        return BUILDERS[document.kind](document, progress)

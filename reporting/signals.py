@@ -1,0 +1,26 @@
+"""Receivers of reporting: a committee moved by a person to « agenda sent » or « minutes
+sent » gets its agenda or minutes built and mailed to the members."""
+
+from django.dispatch import receiver
+
+from dispositifs.committees.models import CommitteeStatus
+from dispositifs.committees.signals import committee_status_changed
+
+from . import services
+from .models import DocumentKind
+
+KIND_FOR_STATUS = {
+    CommitteeStatus.AGENDA_SENT: DocumentKind.AGENDA,
+    CommitteeStatus.MINUTES_SENT: DocumentKind.MINUTES,
+}
+
+
+@receiver(committee_status_changed)
+def committee_document_on_status(sender, committee, by=None, **kwargs):
+    """Ask for the document in the same transaction (it is queued on commit). Moves made
+    without a person (the demo seed's past committees) send nothing; the daily agenda job
+    asks for its agendas itself."""
+    kind = KIND_FOR_STATUS.get(committee.status)
+    if kind is None or by is None:
+        return
+    services.document_request(kind=kind, committee=committee, by=by)

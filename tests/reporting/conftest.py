@@ -1,0 +1,160 @@
+"""Fixtures of the documents tests: a committee of dispositif A sitting today with two
+dossiers, partners' tools, attendance and decisions, recorded through the real services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from alize.tenancy import scope
+from dispositifs.committees import services as committee_services
+from dispositifs.committees.models import Committee
+from pme.models import Stage
+from tests.factories import (
+    CommitteeFactory,
+    CompanyFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    project_at,
+)
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of every page of a PDF, for assertions on what it says (no-break spaces
+    read as spaces)."""
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return text.replace("\xa0", " ").replace("\u202f", " ")
+
+
+def stored_bytes(document) -> bytes:
+    with document.file.open("rb") as stored:
+        return stored.read()
+
+
+@dataclass
+class Sitting:
+    committee: Committee
+    items: list
+    region: object
+    bank: object
+
+
+def make_sitting(
+    dispositif, *, date=None, decide=True, companies=("Fonderie Lenoir", "Atelier Vasseur")
+):
+    """A committee of ``dispositif`` with one dossier per company name; with ``decide``
+    each dossier is approved with an advance (12 000 € and 15 000 €)."""
+    date = date or dt.date.today()
+    region = OrganisationFactory(name=f"Région {dispositif.slug}", kind="public_body")
+    bank = OrganisationFactory(name=f"Banque {dispositif.slug}", kind="bank")
+    for organisation in (region, bank):
+        MembershipFactory(dispositif=dispositif, organisation=organisation, kind="public_body")
+    committee = CommitteeFactory(
+        dispositif=dispositif, date=date, host=region, place="Hôtel de région"
+    )
+    items = []
+    with scope(every_dispositif=True, reason="test setup"):
+        for index, name in enumerate(companies):
+            company = CompanyFactory(dispositif=dispositif, name=name)
+            project = project_at(Stage.IN_INSTRUCTION, company=company)
+            project.financing_plan = f"Prêt bancaire {index + 1} ; fonds propres"
+            project.requested_advance = Decimal("15000")
+            project.save()
+            item = committee_services.agenda_add_project(
+                committee=committee, project=project, by=None
+            )
+            committee_services.commitment_record(
+                item=item,
+                organisation=region,
+                tool="Subvention régionale",
+                amount=Decimal("20000"),
+                by=None,
+            )
+            items.append(item)
+        committee_services.attendance_record(
+            committee=committee, organisation=region, person_name="Mme Delattre"
+        )
+        if decide:
+            for item, advance in zip(items, (Decimal("12000"), Decimal("15000")), strict=False):
+                committee_services.committee_record_decision(
+                    item=item,
+                    outcome="approved",
+                    by=None,
+                    advance_amount=advance,
+                    missions_granted=2,
+                )
+    return Sitting(committee, items, region, bank)
+
+
+@pytest.fixture
+def sitting(world):
+    return make_sitting(world.a)
+
+
+_made = {"n": 0}
+PDF_BYTES = b"%PDF-1.7\n% test document\n%%EOF\n"
+
+
+def make_document(dispositif=None, *, kind=None, status=None, committee=None, **fields):
+    """A document row (done, with a small stored file, unless ``status`` says otherwise),
+    each with a title of its own; ``dispositif=None`` makes a national one."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from reporting.models import Document, DocumentKind, DocumentScope, DocumentStatus
+
+    _made["n"] += 1
+    n = _made["n"]
+    kind = kind or DocumentKind.ANNUAL_REPORT
+    status = status or DocumentStatus.DONE
+    if kind in (DocumentKind.AGENDA, DocumentKind.MINUTES) and committee is None:
+        committee = CommitteeFactory(dispositif=dispositif)
+    document = Document.objects.create(
+        kind=kind,
+        scope=DocumentScope.DISPOSITIF if dispositif is not None else DocumentScope.NATIONAL,
+        dispositif=dispositif,
+        committee=committee,
+        year=2000 + n % 25 if committee is None else committee.date.year,
+        title=f"Document témoin {n}",
+        status=DocumentStatus.QUEUED,
+        **fields,
+    )
+    if status == DocumentStatus.DONE:
+        name = f"temoin-{n}.pdf"
+        document.file.save(name, ContentFile(PDF_BYTES), save=False)
+        document.filename = name
+        document.content_type = "application/pdf"
+        document.checksum = hashlib.sha256(PDF_BYTES).hexdigest()
+        document.size = len(PDF_BYTES)
+        document.progress = 100
+    document.status = status
+    document.save()
+    return document
+
+
+def add_missions_and_loans(world):
+    """In dispositif A: 7.5 expert-hours of the world's firm in « Qualité » today (valued
+    at the national 80 €/h: 600,00 €), and a fund of 100 000 € with one advance of
+    12 000 € disbursed today."""
+    from alize.accounts.models import Role
+    from tests.factories import SkillFactory, user_with_role
+    from tests.loans.builders import advance_at, make_fund
+    from tests.missions.conftest import approved_decision, log, make_expert, running_mission
+
+    expert = make_expert(world.firm_a, user=world.expert_a)
+    mission = running_mission(
+        approved_decision(world.a),
+        world.firm_a,
+        SkillFactory(name="Qualité rapport", slug="qualite-rapport"),
+        animateur=world.animateur_a,
+        correspondent=user_with_role(Role.FIRM_CORRESPONDENT, organisation=world.firm_a),
+        experts=[expert],
+    )
+    log(mission, expert, dt.date.today(), "7.5")
+    advance_at("disbursed", make_fund(world.a))

@@ -1,0 +1,126 @@
+"""The PDF builders, synchronously: what each document says, in French and in English."""
+
+import datetime as dt
+import re
+
+import pytest
+
+from alize.tenancy import scope
+from dispositifs.committees import services as committee_services
+from pme.models import JobsFollowUp
+from reporting import builders, runner, services
+from reporting.models import DocumentKind
+from tests.factories import DispositifFactory
+from tests.reporting.conftest import add_missions_and_loans, make_sitting, pdf_text
+
+
+def built_text(document) -> tuple[str, list[int]]:
+    steps = []
+    with runner.document_scope(document):
+        built = builders.build(document, steps.append)
+    assert built.content.startswith(b"%PDF") and built.content_type == "application/pdf"
+    return pdf_text(built.content), steps
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_agenda_has_a_cover_and_a_page_per_dossier(world, sitting, language):
+    with scope([world.a]):
+        document = services.document_request(
+            kind=DocumentKind.AGENDA, committee=sitting.committee, by=None, language=language
+        )
+    text, steps = built_text(document)
+    assert world.a.name in text
+    assert "Fonderie Lenoir" in text and "Atelier Vasseur" in text
+    assert "Subvention régionale" in text and sitting.region.name in text
+    assert "Prêt bancaire 1" in text
+    if language == "fr":
+        assert "Ordre du jour" in text and "15 000,00" in text and "Éligibilité" in text
+    else:
+        assert "Agenda" in text and "€15,000.00" in text and "Eligibility" in text
+    assert steps == sorted(steps) and steps[-1] == 95
+    assert "3 / 3" in text  # a cover, then one page per dossier, numbered
+
+
+def test_minutes_say_who_attended_and_what_was_decided(world, sitting):
+    with scope([world.a]):
+        committee_services.committee_set_status(committee=sitting.committee, status="held")
+        document = services.document_request(
+            kind=DocumentKind.MINUTES, committee=sitting.committee, by=None
+        )
+    text, _steps = built_text(document)
+    assert "Relevé de décisions" in text
+    assert "Mme Delattre" in text
+    assert "Accepté" in text and "12 000,00" in text and "15 000,00" in text
+
+
+def test_annual_report_counts_the_year(world, sitting):
+    year = dt.date.today().year
+    project = sitting.items[0].project
+    with scope([world.a]):
+        JobsFollowUp.objects.create(
+            dispositif=world.a,
+            project=project,
+            year=1,
+            as_of=dt.date(year, 1, 2) if dt.date.today() > dt.date(year, 1, 2) else dt.date.today(),
+            headcount=30,
+            jobs_created=7,
+            jobs_maintained=20,
+            source="company",
+        )
+        document = services.document_request(
+            kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=year, by=None
+        )
+    text, _steps = built_text(document)
+    assert world.a.name in text
+    assert f"Rapport annuel d'impact {year}" in text
+    assert "27 000,00 € (2)" in text  # 12 000 + 15 000 granted
+    assert "Emplois créés" in text
+    # A table of contents with page numbers, and page counters in the footer.
+    assert re.search(r"L'année en chiffres \.+ 2\n", text)
+    assert re.search(r"Sources des projets \.+ 5\n", text)
+    assert re.search(r"Avances remboursables \.+ 7\n", text)
+    assert "2 / 7" in text and "7 / 7" in text
+    assert "<svg" not in text and "Accepté\n2" in text  # the funnel chart's bars
+
+
+def test_national_report_reads_every_dispositif(world, sitting):
+    other = DispositifFactory(name="Alizé Saumur test", slug="saumur-test")
+    make_sitting(other, companies=("Menuiserie Boré",))
+    year = dt.date.today().year
+    document = services.document_request(
+        kind=DocumentKind.ANNUAL_REPORT, national=True, year=year, by=None
+    )
+    text, _steps = built_text(document)
+    assert "Réseau Alizé" in text
+    assert world.a.name in text and other.name in text
+    assert "39 000,00" in text  # 12 000 + 15 000 in A, 12 000 in Saumur
+
+
+def test_annual_report_counts_expert_hours_and_advances(world, sitting):
+    add_missions_and_loans(world)
+    year = dt.date.today().year
+    with scope([world.a]):
+        document = services.document_request(
+            kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=year, by=None
+        )
+    text, _steps = built_text(document)
+    assert "Heures d'expertise 7,50\nValeur des heures 600,00 €" in text
+    assert "Grande entreprise test Qualité rapport 7,50 600,00 €" in text
+    assert "Grande entreprise test 40 200 7,50 non" in text  # asked, pledged, given
+    assert "Avances décaissées dans l'année 12 000,00 € (1)" in text
+    assert "Encours en fin d'année 12 000,00 €" in text
+    assert "Portefeuille à risque (PAR30) 0,0 % (0,00 €)" in text
+    assert "Utilisation des fonds 12,0 %" in text  # 12 000 out of 100 000
+
+
+def test_contribution_statement_gives_the_firms_missions_hours_and_value(world, sitting):
+    add_missions_and_loans(world)
+    year = dt.date.today().year
+    document = services.document_request(
+        kind=DocumentKind.CONTRIBUTION_STATEMENT, organisation=world.firm_a, year=year, by=None
+    )
+    assert (document.scope, document.dispositif_id) == ("firm", None)
+    text, _steps = built_text(document)
+    assert f"Attestation de contribution {year}" in text and world.firm_a.name in text
+    assert "7,50 heures" in text and "600,00 €" in text
+    assert f"{world.a.name} " in text and "Qualité rapport" in text
