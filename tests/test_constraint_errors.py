@@ -124,6 +124,9 @@ GENERIC_MESSAGE_ALLOWED = {
     "commitment_amount_positive": "commitment_record refuses the amount on its field",
     "decision_advance_only_when_approved": "committee_record_decision refuses it by field",
     "decision_missions_only_when_approved": "committee_record_decision refuses it by field",
+    "document_scope_shape": "document_request derives the scope's dispositif or firm itself",
+    "document_progress_percent": "progress is written by the job runner only, never from input",
+    "document_done_has_file": "the job runner marks a document done only with its file",
 }
 
 
