@@ -20,7 +20,7 @@ class Entry:
     url_name: str
     action: str | None  # None: every signed-in user
     order: int
-    when: Callable[[], bool] | None = None  # shown only while this answers True
+    when: Callable[..., bool] | None = None  # when(user): shown only while this answers True
 
 
 NAVIGATION: list[Entry] = []
@@ -30,7 +30,7 @@ def register_navigation(
     label, url_name: str, action: str | None, *, order: int = 100, when=None
 ) -> None:
     """Apps add their entries at import time; ``order`` places them in the menu, ``when``
-    (a function without arguments) hides the entry while it answers False."""
+    (a function of the user) hides the entry while it answers False."""
     if any(entry.url_name == url_name for entry in NAVIGATION):
         return
     NAVIGATION.append(Entry(label, url_name, action, order, when))
@@ -44,11 +44,15 @@ def entries_for(request) -> list[dict]:
     for entry in NAVIGATION:
         if entry.action is not None and not may(user, entry.action):
             continue
-        if entry.when is not None and not entry.when():
+        if entry.when is not None and not entry.when(user):
             continue
         url = reverse(entry.url_name)
         active = request.path == url if url == "/" else request.path.startswith(url)
         entries.append({"label": entry.label, "url": url, "active": active})
+    # Only the most specific entry is current (/missions/hours/ is not also /missions/).
+    current = max((e for e in entries if e["active"]), key=lambda e: len(e["url"]), default=None)
+    for entry in entries:
+        entry["active"] = entry is current
     return entries
 
 
@@ -62,5 +66,5 @@ register_navigation(
     "mailbox",
     Action.MANAGE_NETWORK,
     order=90,
-    when=lambda: mailbox_dir() is not None,
+    when=lambda user: mailbox_dir() is not None,
 )

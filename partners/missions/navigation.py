@@ -4,10 +4,19 @@ dispositif."""
 
 from django.utils.translation import gettext_lazy as _
 
+from alize.accounts.models import Role
+from alize.accounts.roles import assignments
 from alize.actions import Action
 from alize.navigation import register_navigation
 
+
+def _logs_hours(user) -> bool:
+    """The week grid is the experts' own page: others (a coordinator may log anywhere) have
+    no hours of their own to enter."""
+    return any(a.role == Role.EXPERT for a in assignments(user))
+
+
 register_navigation(_("Missions"), "missions:list", Action.VIEW_MISSION, order=40)
-register_navigation(_("Mes heures"), "missions:hours", Action.LOG_HOURS, order=42)
+register_navigation(_("Mes heures"), "missions:hours", Action.LOG_HOURS, order=42, when=_logs_hours)
 register_navigation(_("Experts"), "missions:expert-list", Action.VIEW_MISSION, order=44)
 register_navigation(_("Fatigue"), "missions:fatigue", Action.MANAGE, order=55)

@@ -561,3 +561,21 @@ def test_expert_home_shows_the_week_and_what_is_still_to_log(world, client):
         log(mission, expert, days[0], "2")
         with scope([world.a.pk]):
             assert days[0] not in queries.days_to_log(expert, today)
+
+
+def test_the_week_grid_is_in_the_menu_of_experts_only_and_one_entry_is_current(world, client):
+    """A coordinator may log hours anywhere but has none of their own: no « Mes heures »
+    entry. On the grid, « Mes heures » is the current entry, not also « Missions »."""
+    grid = reverse("missions:hours")
+
+    def menu(user, path):
+        client.force_login(user)
+        page = client.get(path).content.decode()
+        return page.split('class="mainnav"')[1].split("</nav>")[0]
+
+    assert f'href="{grid}"' not in menu(world.coordinator, reverse("home"))
+    assert f'href="{grid}"' not in menu(world.animateur_a, reverse("home"))
+    nav = menu(world.expert_a, grid)
+    assert f'href="{grid}"' in nav
+    assert nav.count('aria-current="page"') == 1, nav
+    assert f'href="{grid}" aria-current="page"' in nav
