@@ -145,7 +145,11 @@ def test_hour_counts_in_the_pdfs_group_their_thousands(world, sitting, language,
     assert grouped in text and "3000" not in text
     with scope([world.a]):
         report = services.document_request(
-            kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=year, by=None, language=language
+            kind=DocumentKind.ANNUAL_REPORT,
+            dispositif=world.a,
+            year=year,
+            by=None,
+            language=language,
         )
     text, _steps = built_text(report)
     assert f"40 {grouped} 7" in text.replace("7.5", "7,5") and "3000" not in text
