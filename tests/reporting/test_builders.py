@@ -153,3 +153,28 @@ def test_hour_counts_in_the_pdfs_group_their_thousands(world, sitting, language,
         )
     text, _steps = built_text(report)
     assert f"40 {grouped} 7" in text.replace("7.5", "7,5") and "3000" not in text
+
+
+@pytest.mark.parametrize(("language", "grouped"), [("fr", "2 000"), ("en", "2,000")])
+def test_job_counts_in_the_annual_report_group_their_thousands(world, sitting, language, grouped):
+    year = dt.date.today().year
+    with scope([world.a]):
+        JobsFollowUp.objects.create(
+            dispositif=world.a,
+            project=sitting.items[0].project,
+            year=1,
+            as_of=dt.date(year, 1, 2) if dt.date.today() > dt.date(year, 1, 2) else dt.date.today(),
+            headcount=2100,
+            jobs_created=7,
+            jobs_maintained=2000,
+            source="company",
+        )
+        document = services.document_request(
+            kind=DocumentKind.ANNUAL_REPORT,
+            dispositif=world.a,
+            year=year,
+            by=None,
+            language=language,
+        )
+    text, _steps = built_text(document)
+    assert f" {grouped}\n" in text and "2000" not in text
