@@ -2,8 +2,9 @@
 
 A request names what it wants (kind, the dispositif or the network, the committee, the
 year, the language). While a document for the same request is queued, running or done,
-asking again returns it; a failed one, or ``regenerate=True``, gives a new version that
-supersedes it. The build is queued once the transaction commits (``reporting.tasks``).
+asking again returns it; a failed one, or ``regenerate=True`` once it is built, gives a
+new version that supersedes it. The build is queued once the transaction commits
+(``reporting.tasks``).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from alize.errors import ApplicationError
 from dispositifs.committees.models import Committee, CommitteeStatus
 from partners.models import OrganisationKind
 
-from .models import LIVE_STATUSES, Document, DocumentKind, DocumentScope
+from .models import LIVE_STATUSES, Document, DocumentKind, DocumentScope, DocumentStatus
 from .runner import build_document
 
 FIRST_REPORT_YEAR = 1997  # Alizé's first year
+BUILDING = (DocumentStatus.QUEUED, DocumentStatus.RUNNING)
 
 
 def _language(language: str | None, by) -> str:
@@ -139,7 +141,9 @@ def document_find_or_create(
     )
     key["language"] = _language(language, by)
     current = Document.objects.select_for_update().filter(is_current=True, **key).first()
-    if current is not None and current.status in LIVE_STATUSES and not regenerate:
+    # A version still being built is returned even to ``regenerate`` (a double click must
+    # not build, nor mail, the same document twice).
+    if current is not None and current.status in (BUILDING if regenerate else LIVE_STATUSES):
         return current, False
     version = 1
     if current is not None:

@@ -68,3 +68,6 @@ if _mail_port:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = "127.0.0.1"
     EMAIL_PORT = int(_mail_port)
+
+# Links in e-mails lead to this stack's own port (`make run PORT=…`), unless SITE_URL says.
+SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 8000}"

@@ -7,6 +7,7 @@ import pytest
 
 from alize.tenancy import scope
 from dispositifs.committees import services as committee_services
+from dispositifs.models import Membership
 from pme.models import JobsFollowUp
 from reporting import builders, runner, services
 from reporting.models import DocumentKind
@@ -124,3 +125,56 @@ def test_contribution_statement_gives_the_firms_missions_hours_and_value(world, 
     assert f"Attestation de contribution {year}" in text and world.firm_a.name in text
     assert "7,50 heures" in text and "600,00 €" in text
     assert f"{world.a.name} " in text and "Qualité rapport" in text
+
+
+@pytest.mark.parametrize(("language", "grouped"), [("fr", "3 000"), ("en", "3,000")])
+def test_hour_counts_in_the_pdfs_group_their_thousands(world, sitting, language, grouped):
+    """Hours read like the amounts beside them: « 3 000 », not « 3000 »."""
+    add_missions_and_loans(world)
+    with scope([world.a]):
+        Membership.objects.filter(organisation=world.firm_a).update(pledged_hours_per_year=3000)
+    year = dt.date.today().year
+    document = services.document_request(
+        kind=DocumentKind.CONTRIBUTION_STATEMENT,
+        organisation=world.firm_a,
+        year=year,
+        by=None,
+        language=language,
+    )
+    text, _steps = built_text(document)
+    assert grouped in text and "3000" not in text
+    with scope([world.a]):
+        report = services.document_request(
+            kind=DocumentKind.ANNUAL_REPORT,
+            dispositif=world.a,
+            year=year,
+            by=None,
+            language=language,
+        )
+    text, _steps = built_text(report)
+    assert f"40 {grouped} 7" in text.replace("7.5", "7,5") and "3000" not in text
+
+
+@pytest.mark.parametrize(("language", "grouped"), [("fr", "2 000"), ("en", "2,000")])
+def test_job_counts_in_the_annual_report_group_their_thousands(world, sitting, language, grouped):
+    year = dt.date.today().year
+    with scope([world.a]):
+        JobsFollowUp.objects.create(
+            dispositif=world.a,
+            project=sitting.items[0].project,
+            year=1,
+            as_of=dt.date(year, 1, 2) if dt.date.today() > dt.date(year, 1, 2) else dt.date.today(),
+            headcount=2100,
+            jobs_created=7,
+            jobs_maintained=2000,
+            source="company",
+        )
+        document = services.document_request(
+            kind=DocumentKind.ANNUAL_REPORT,
+            dispositif=world.a,
+            year=year,
+            by=None,
+            language=language,
+        )
+    text, _steps = built_text(document)
+    assert f" {grouped}\n" in text and "2000" not in text

@@ -213,6 +213,21 @@ class TestRequest:
         done.refresh_from_db()
         assert not done.is_current
 
+    def test_a_double_click_on_regenerate_makes_one_new_version(
+        self, world, client, django_capture_on_commit_callbacks
+    ):
+        """While the new version is queued or running, asking again returns it: the
+        members are not sent the same agenda twice."""
+        done = make_document(world.a)
+        url = reverse("reporting:regenerate", args=[done.pk])
+        client.force_login(world.animateur_a)
+        with django_capture_on_commit_callbacks(execute=False) as queued:
+            first = client.post(url)
+            second = client.post(url)
+        assert first["Location"] == second["Location"]
+        assert len(queued) == 1
+        assert Document.objects.filter(kind=done.kind, year=done.year).count() == 2
+
 
 def test_committee_page_shows_its_agenda_to_members(world, client, sitting):
     agenda = make_document(world.a, kind=DocumentKind.AGENDA, committee=sitting.committee)
