@@ -404,3 +404,36 @@ def test_missions_in_every_state_with_a_year_of_hours(demo_db):
     for firm in firms:
         login = Expert.objects.get(email=f"expert.{firm.slug}@demo.alize.fr")
         assert login.user.email == login.email
+
+
+def test_last_years_documents_count_the_experts_hours(demo_db):
+    """Last year's demo report and statements read real expert-hours: each firm of the tour
+    de table completed a mission during that year, within the 12-hour rule."""
+    from django.db.models import F, Sum
+
+    from partners.demo import FIRMS
+    from partners.missions.models import HourLog, SkillMission
+    from partners.models import Organisation
+    from reporting.selectors import annual_figures, firm_contribution
+
+    last_year = timezone.localdate().year - 1
+    with scope(every_dispositif=True, reason="test referee"):
+        for dispositif in every_demo_dispositif():
+            figures = annual_figures(last_year, dispositif.pk)
+            assert figures.missions.total_hours > 0, dispositif.slug
+            assert figures.missions.total_value > 0, dispositif.slug
+            assert SkillMission.objects.filter(
+                dispositif=dispositif,
+                status="completed",
+                starts_on__year=last_year,
+                ends_on__year=last_year,
+            ).exists()
+        for firm in Organisation.objects.filter(slug__in=list(FIRMS)):
+            statement = firm_contribution(firm.pk, last_year)
+            assert statement.total_hours > 0 and statement.total_value > 0, firm.slug
+        days = HourLog.objects.values("expert_id", "date").annotate(total=Sum("hours"))
+        assert not days.filter(total__gt=12).exists()
+        outside = HourLog.objects.exclude(
+            date__gte=F("mission__starts_on"), date__lte=F("mission__ends_on")
+        )
+        assert not outside.exists()

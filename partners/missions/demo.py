@@ -2,6 +2,9 @@
 committees' approved decisions in every state (proposed, accepted, in progress, completed,
 declined or cancelled), a year of hour logs with realistic gaps, closed months with an
 adjustment, one mission lent across territories, and a firm (Valti) over its yearly pledge.
+Each firm of the tour de table also completed a mission during the previous calendar year,
+so last year's annual report and contribution statements (built by the reporting demo)
+count real expert-hours.
 
 Missions move through the services, as an animateur and the firms' correspondents would
 move them; the hour logs of the past year are written in bulk (with the firms' monthly
@@ -70,6 +73,7 @@ class MissionStorySeeder:
         self.day_hours = day_hours  # (expert id, day) → hours, shared by every dispositif
         self.animateur = User.objects.get(email=f"animateur.{spec.slug}@{DEMO_DOMAIN}")
         self.logs: list[HourLog] = []
+        self.granted: dict[int, int] = {}  # decision id → missions it may still carry
 
     def correspondent(self, firm):
         return User.objects.get(email=f"correspondant.{firm.slug}@{DEMO_DOMAIN}")
@@ -94,14 +98,63 @@ class MissionStorySeeder:
         )
 
     def decision(self, decisions: list, before: dt.date):
-        """Take the latest remaining decision made before ``before`` (else the oldest)."""
-        earlier = [d for d in decisions if d.decided_at.date() <= before]
-        chosen = earlier[-1] if earlier else decisions[0]
-        decisions.remove(chosen)
+        """Take the latest decision made before ``before`` (else the oldest) that still
+        grants a mission; a decision granting two missions may carry two."""
+        for decision in decisions:
+            self.granted.setdefault(decision.pk, decision.missions_granted)
+        open_ = [d for d in decisions if self.granted[d.pk] > 0]
+        earlier = [d for d in open_ if d.decided_at.date() <= before]
+        chosen = earlier[-1] if earlier else open_[0]
+        self.granted[chosen.pk] -= 1
+        if not self.granted[chosen.pk]:
+            decisions.remove(chosen)
         return chosen
 
     def accept(self, mission, firm, experts):
         services.mission_accept(mission=mission, by=self.correspondent(firm), experts=experts)
+
+    def complete(self, mission) -> None:
+        """Both evaluations, then the animateur completes the mission."""
+        for party, text in (
+            ("sme", "Accompagnement très concret, l'équipe a gagné en méthode."),
+            ("expert", "Dirigeant impliqué, plan d'action suivi d'effet."),
+        ):
+            services.mission_record_evaluation(
+                mission=mission,
+                by=self.animateur,
+                party=party,
+                text=text,
+                rating=self.rng.choice((4, 5)),
+            )
+        services.mission_complete(mission=mission, by=self.animateur)
+
+    def last_year(self, decisions) -> list[SkillMission]:
+        """One completed mission per firm of the tour de table during the previous
+        calendar year, one after the other from February, each ended by mid-December."""
+        year = self.today.year - 1
+        start = dt.date(year, 2, 2) + dt.timedelta(days=self.rng.randint(0, 20))
+        missions = []
+        for firm in [Organisation.objects.get(slug=slug) for slug in self.spec.firms]:
+            experts = self.experts(firm)
+            team = experts[:2] if len(experts) > 2 else experts[:1]
+            ends_on = min(
+                start + dt.timedelta(days=self.rng.randint(75, 105)), dt.date(year, 12, 15)
+            )
+            mission = self.propose(
+                self.decision(decisions, start),
+                firm,
+                team[0],
+                starts_on=start,
+                ends_on=ends_on,
+                planned=self.rng.choice((60, 80, 100)),
+            )
+            self.accept(mission, firm, team)
+            services.mission_start(mission=mission, by=self.animateur)
+            self.log_hours(mission, team, last=ends_on, rate=0.3)
+            self.complete(mission)
+            missions.append(mission)
+            start = ends_on + dt.timedelta(days=self.rng.randint(10, 25))
+        return missions
 
     def log_hours(self, mission, experts, *, last: dt.date, rate: float, heavy=False):
         """Entries on working days from the mission's start to ``last``, with gaps."""
@@ -146,18 +199,7 @@ class MissionStorySeeder:
         self.accept(completed, first, first_experts[:1])
         services.mission_start(mission=completed, by=self.animateur)
         self.log_hours(completed, first_experts[:1], last=completed.ends_on, rate=0.25)
-        for party, text in (
-            ("sme", "Accompagnement très concret, l'équipe a gagné en méthode."),
-            ("expert", "Dirigeant impliqué, plan d'action suivi d'effet."),
-        ):
-            services.mission_record_evaluation(
-                mission=completed,
-                by=self.animateur,
-                party=party,
-                text=text,
-                rating=self.rng.choice((4, 5)),
-            )
-        services.mission_complete(mission=completed, by=self.animateur)
+        self.complete(completed)
         missions.append(completed)
 
         # In progress since the summer (or since January, for the firm over its pledge).
@@ -271,11 +313,13 @@ class MissionStorySeeder:
         )
 
     def close_months(self) -> None:
-        """The animateur has closed every month up to the one before last."""
-        month = (self.today.replace(day=1) - dt.timedelta(days=40)).replace(day=1)
-        for _index in range(12):
+        """The animateur has closed every month from January of last year up to the one
+        before last."""
+        month = dt.date(self.today.year - 1, 1, 1)
+        last = (self.today.replace(day=1) - dt.timedelta(days=40)).replace(day=1)
+        while month <= last:
             services.month_close(dispositif=self.dispositif, month=month, by=self.animateur)
-            month = (month - dt.timedelta(days=1)).replace(day=1)
+            month = (month + dt.timedelta(days=32)).replace(day=1)
 
     def adjust(self, mission) -> None:
         """A correction after closing: an hour forgotten on the completed mission."""
@@ -308,7 +352,7 @@ def seed_missions(log: Log) -> None:
     today = timezone.localdate()
     day_hours: dict = defaultdict(Decimal)
     for expert_id, day, hours in HourLog.objects.filter(
-        date__gte=today - dt.timedelta(days=400)
+        date__gte=dt.date(today.year - 1, 1, 1)
     ).values_list("expert_id", "date", "hours"):
         day_hours[(expert_id, day)] += hours
     seeded = 0
@@ -322,7 +366,8 @@ def seed_missions(log: Log) -> None:
             ).order_by("decided_at", "pk")
         )
         seeder = MissionStorySeeder(spec, dispositif, today, day_hours)
-        missions = seeder.run(decisions)
+        earlier = seeder.last_year(decisions)
+        missions = seeder.run(decisions) + earlier
         seeder.save_hours()
         seeder.close_months()
         seeder.adjust(missions[0])
