@@ -9,10 +9,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import override
 from stdnum import luhn
 
 from alize.accounts.models import User
 from alize.demo import DEMO_DOMAIN, Log, register_seeder
+from alize.formats import money
 from dispositifs.demo import DemoDispositif, region_council_slug
 from dispositifs.models import Dispositif, Membership
 from partners.models import Skill
@@ -147,6 +149,12 @@ EXCEPTION_REASONS = [
 ADVANCES = [Decimal(n) for n in ("10000", "11000", "12000", "12500", "13000", "14000", "15000")]
 
 
+def euros(amount) -> str:
+    """Whole euros as the French free text of a financing plan reads them: ``324 000 €``."""
+    with override("fr"):
+        return money(amount, decimals=0)
+
+
 def _siren(rng: random.Random) -> str:
     base = str(rng.randint(30_000_000, 89_999_999))
     return base + luhn.calc_check_digit(base)
@@ -265,8 +273,9 @@ class PipelineSeeder:
         loan = round(budget * 0.55 / 1000) * 1000
         aid = round(budget * 0.15 / 1000) * 1000
         plan = (
-            f"Prêt bancaire : {loan} € ; aides publiques : {aid} € ; avance remboursable "
-            f"Alizé : {advance} € ; autofinancement : {budget - loan - aid - int(advance)} €."
+            f"Prêt bancaire : {euros(loan)} ; aides publiques : {euros(aid)} ; avance "
+            f"remboursable Alizé : {euros(advance)} ; autofinancement : "
+            f"{euros(budget - loan - aid - int(advance))}."
         )
         referrers = [
             self.spec.carrier[0],
