@@ -437,3 +437,18 @@ def test_last_years_documents_count_the_experts_hours(demo_db):
             date__gte=F("mission__starts_on"), date__lte=F("mission__ends_on")
         )
         assert not outside.exists()
+
+
+def test_financing_plans_write_their_amounts_the_french_way(demo_db):
+    import re
+
+    with scope(every_dispositif=True, reason="test referee"):
+        plans = list(
+            Project.objects.filter(financing_plan__startswith="Prêt bancaire").values_list(
+                "financing_plan", flat=True
+            )
+        )
+    assert plans
+    for plan in plans:
+        assert re.search(r"Prêt bancaire : \d{1,3}\u00a0000\u00a0€ ;", plan), plan
+        assert not re.search(r"\d{4}", plan), plan
