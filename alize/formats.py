@@ -1,7 +1,8 @@
 """How money and dates read, in the active language (French reference, English complete).
 
 Money: always two decimals, grouped, with the euro sign where the language puts it:
-``10 000,00 €`` in French, ``€10,000.00`` in English. Dates, one style per context:
+``10 000,00 €`` in French, ``€10,000.00`` in English. Percentages likewise: ``12,5 %`` in
+French (a no-break space before the sign), ``12.5%`` in English. Dates, one style per context:
 - ``short_date`` (``15/01/2027``, ``01/15/2027``) in tables, lists and compact lines;
 - ``long_date`` (``15 janvier 2027``, ``Jan. 15, 2027``) in sentences and fact sheets;
 - ``short_datetime`` (``15/01/2027 14:30``) for when something was recorded (timelines,
@@ -31,6 +32,21 @@ def money(value, decimals: int = 2) -> str:
     if (get_language() or "fr").startswith("en"):
         return f"{sign}€{digits}"
     return f"{sign}{digits}{NBSP}€"
+
+
+def percent(value, decimals: int = 1) -> str:
+    """``value`` (already in percent) in the active language's format; ``""`` for ``None``
+    or non-numbers."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return ""
+    digits = number_format(amount, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    if (get_language() or "fr").startswith("en"):
+        return f"{digits}%"
+    return f"{digits}{NBSP}%"
 
 
 def short_date(value) -> str:

@@ -178,3 +178,32 @@ def test_job_counts_in_the_annual_report_group_their_thousands(world, sitting, l
         )
     text, _steps = built_text(document)
     assert f" {grouped}\n" in text and "2000" not in text
+
+
+@pytest.mark.parametrize(("language", "rate"), [("fr", "50,0 % (1 / 2)"), ("en", "50.0% (1 / 2)")])
+def test_survival_rate_reads_as_a_percentage_of_the_language(world, sitting, language, rate):
+    """« 50,0 % » in French, « 50.0% » in English: the sign and the decimal mark follow the
+    language of the report."""
+    year = dt.date.today().year
+    as_of = dt.date(year, 1, 2) if dt.date.today() > dt.date(year, 1, 2) else dt.date.today()
+    with scope([world.a]):
+        for item, headcount in zip(sitting.items, (12, 0), strict=True):
+            JobsFollowUp.objects.create(
+                dispositif=world.a,
+                project=item.project,
+                year=3,
+                as_of=as_of,
+                headcount=headcount,
+                jobs_created=0,
+                jobs_maintained=headcount,
+                source="company",
+            )
+        document = services.document_request(
+            kind=DocumentKind.ANNUAL_REPORT,
+            dispositif=world.a,
+            year=year,
+            by=None,
+            language=language,
+        )
+    text, _steps = built_text(document)
+    assert rate in text
