@@ -27,7 +27,7 @@ def agenda_case() -> tuple[bytes, dict]:
     """The agenda of the bench dispositif's latest committee, its cover followed by 30
     dossiers (the latest agenda items of the dispositif, several committees being smaller)."""
     from alize.tenancy import scope
-    from dispositifs.committees.models import AgendaItem, Committee
+    from committees.models import AgendaItem, Committee
     from dispositifs.models import Dispositif
     from reporting import builders, selectors
     from reporting.models import Document, DocumentKind

@@ -32,7 +32,6 @@ from alize.tenancy import may
 from .models import Dispositif, Membership
 
 __all__ = [
-    "Action",
     "GRANTS",
     "RowReach",
     "dispositif_ids",

@@ -1,9 +1,10 @@
 """Panels the dispositifs app contributes: the user's dispositifs on the home page, and an
 organisation's seats at the tour de table on its page."""
 
+from alize.actions import Action
 from alize.panels import register_panel
 
-from .access import Action, dispositif_ids
+from .access import dispositif_ids
 from .selectors import dispositif_list, organisation_memberships
 
 

@@ -2,7 +2,8 @@
 
 from django.db.models import Count, Q
 
-from .access import Action
+from alize.actions import Action
+
 from .models import Dispositif, Membership
 
 

@@ -2,11 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from alize.actions import Action
 from alize.panels import render_panels
 from alize.web import FilteredListView, ScopedDetailView
 from partners.reference.selectors import communes_by_code
 
-from .access import Action
 from .filtersets import DispositifFilterSet
 from .selectors import dispositif_list, dispositif_memberships
 

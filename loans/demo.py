@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from alize.accounts.models import User
 from alize.demo import DEMO_DOMAIN, Log, register_seeder
-from dispositifs.committees.models import Decision, DecisionOutcome
+from committees.models import Decision, DecisionOutcome
 from dispositifs.demo import DISPOSITIFS, region_council_slug
 from dispositifs.models import Dispositif
 from partners.demo import demo_organisation

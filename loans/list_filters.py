@@ -7,8 +7,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from alize.actions import Action
 from alize.filters import SearchFilterSet
-from dispositifs.access import Action
 from pme.filtersets import OneDispositifHiddenMixin, dispositif_choices
 
 from .filtersets import AdvanceFilterSet

@@ -6,8 +6,9 @@ dispositif's page the links to its advances and funds."""
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from alize.actions import Action
 from alize.panels import register_panel
-from dispositifs.access import Action, dispositif_ids, may
+from dispositifs.access import dispositif_ids, may
 
 from . import queries, selectors
 from .models import AdvanceStatus

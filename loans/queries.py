@@ -27,7 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 
 from alize.actions import Action
-from dispositifs.committees.models import Decision, DecisionOutcome
+from committees.models import Decision, DecisionOutcome
 from pme.models import Project
 
 from . import ledger, selectors

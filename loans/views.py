@@ -27,10 +27,11 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from alize import exports
+from alize.actions import Action
 from alize.errors import ApplicationError, apply_service_error, service_error_text
 from alize.formats import money, short_date
 from alize.web import ActionRequiredMixin, FilteredListView, require
-from dispositifs.access import Action, dispositif_ids, may
+from dispositifs.access import dispositif_ids, may
 
 from . import charts, ledger, queries, selectors, services
 from .forms import (

@@ -1,6 +1,6 @@
 """Organisations of the tour de table, skills, experts and their rates, and the reference
 lists of communes and NAF codes (all global). Skill missions and hour logs are tenant rows
-of the ``partners.missions`` app."""
+of the ``missions`` app."""
 
 from decimal import ROUND_HALF_UP, Decimal
 

@@ -3,7 +3,7 @@ validated fully (``full_clean``, constraints included) so a refusal names its fi
 
 Experts (contract for the callers; who may call — the firm's correspondent for its firm's
 experts, the national coordination for all — is checked by the missions layer, which
-holds the access policy's answer, ``partners.missions.selectors.may_manage_expert``):
+holds the access policy's answer, ``missions.selectors.may_manage_expert``):
 - ``expert_create(organisation=, first_name=, last_name=, skills=(), **fields)`` and
   ``expert_update(expert=, skills=None, **fields)``, fields among ``EXPERT_FIELDS``; the
   organisation must be a large firm and never changes.

@@ -6,8 +6,9 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from alize.actions import Action
 from alize.filters import SearchFilterSet
-from dispositifs.access import Action, dispositif_ids
+from dispositifs.access import dispositif_ids
 from dispositifs.models import Dispositif
 from partners.models import Organisation
 

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alize.actions import Action
 from alize.panels import register_panel
-from dispositifs.access import Action, dispositif_ids, may
+from dispositifs.access import dispositif_ids, may
 
 from .selectors import open_follow_up_reminders, overdue_reminder_condition, stale_projects
 

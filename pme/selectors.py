@@ -34,8 +34,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from alize.actions import Action
 from alize.formats import money, short_date, short_datetime
-from dispositifs.access import Action
 from dispositifs.models import Dispositif
 from partners.models import Organisation
 

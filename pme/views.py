@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView, TemplateView, View
 
 from alize import exports
+from alize.actions import Action
 from alize.errors import ApplicationError, apply_service_error
 from alize.panels import render_panels
 from alize.web import (
@@ -30,7 +31,7 @@ from alize.web import (
     InvalidFormStatusMixin,
     ScopedDetailView,
 )
-from dispositifs.access import Action, dispositif_ids, may
+from dispositifs.access import dispositif_ids, may
 
 from . import imports, selectors, services
 from .filtersets import CompanyFilterSet, ProjectFilterSet

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from weasyprint import CSS, HTML
 
-from dispositifs.committees.models import Committee
+from committees.models import Committee
 
 from . import charts, selectors
 from .models import Document, DocumentKind

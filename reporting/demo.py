@@ -11,7 +11,7 @@ import time
 from django.utils import timezone
 
 from alize.demo import Log, register_seeder
-from dispositifs.committees.models import Committee, CommitteeStatus
+from committees.models import Committee, CommitteeStatus
 from dispositifs.demo import DISPOSITIFS
 from dispositifs.models import Dispositif
 from partners.demo import FIRMS

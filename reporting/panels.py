@@ -4,8 +4,9 @@ firm's documents link on a correspondent's home."""
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from alize.actions import Action
 from alize.panels import register_panel
-from dispositifs.access import Action, dispositif_ids, document_firm_ids
+from dispositifs.access import dispositif_ids, document_firm_ids
 
 from .selectors import committee_documents
 

@@ -13,8 +13,8 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
 from alize.accounts.models import Role, RoleAssignment
-from dispositifs.access import Action, dispositif_ids, document_firm_ids
-from dispositifs.committees.models import (
+from alize.actions import Action
+from committees.models import (
     AgendaItem,
     Attendance,
     Committee,
@@ -23,12 +23,13 @@ from dispositifs.committees.models import (
     DecisionOutcome,
     PartnerCommitment,
 )
+from dispositifs.access import dispositif_ids, document_firm_ids
 from dispositifs.models import Dispositif, Membership, MembershipKind
 from loans.ledger import balances_by
 from loans.models import ZERO, Advance, Cofinancing
 from loans.selectors import leverage, portfolio_at_risk
-from partners.missions.models import FirmMonthHours, HourLog, SkillMission
-from partners.missions.selectors import FirmFigures, firm_year_figures, rate_for, rates_for
+from missions.models import FirmMonthHours, HourLog, SkillMission
+from missions.selectors import FirmFigures, firm_year_figures, rate_for, rates_for
 from partners.models import Organisation, OrganisationKind
 from pme.models import FUNNEL, JobsFollowUp, Project, Stage, StageTransition
 

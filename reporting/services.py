@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from alize.errors import ApplicationError
-from dispositifs.committees.models import Committee, CommitteeStatus
+from committees.models import Committee, CommitteeStatus
 from partners.models import OrganisationKind
 
 from .models import LIVE_STATUSES, Document, DocumentKind, DocumentScope, DocumentStatus

@@ -3,8 +3,8 @@ sent » gets its agenda or minutes built and mailed to the members."""
 
 from django.dispatch import receiver
 
-from dispositifs.committees.models import CommitteeStatus
-from dispositifs.committees.signals import committee_status_changed
+from committees.models import CommitteeStatus
+from committees.signals import committee_status_changed
 
 from . import services
 from .models import DocumentKind

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from alize.tasks import ScopedTask
-from dispositifs.committees.models import CommitteeStatus
-from dispositifs.committees.services import committee_set_status
+from committees.models import CommitteeStatus
+from committees.services import committee_set_status
 
 from . import selectors, services
 from .models import DocumentKind

@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from alize.actions import Action
 from alize.errors import ApplicationError, apply_service_error, service_error_text
 from alize.web import ActionRequiredMixin, FilteredListView, require
-from dispositifs.access import Action, document_firm_ids, may
+from dispositifs.access import document_firm_ids, may
 
 from . import selectors, services
 from .filtersets import DocumentFilterSet

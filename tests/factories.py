@@ -9,7 +9,7 @@ from stdnum import luhn
 
 from alize.accounts.models import Role, RoleAssignment, User
 from alize.tenancy import scope
-from dispositifs.committees.models import Committee
+from committees.models import Committee
 from dispositifs.models import Dispositif, Membership, MembershipKind
 from partners.models import Organisation, OrganisationKind, Skill
 from pme.models import Company, Project
@@ -149,7 +149,7 @@ ABANDON_REASON = "Le dirigeant reporte son projet."
 
 def project_at(stage, company=None, by=None, **kwargs):
     """A project moved through the real services up to ``stage`` (decisions included)."""
-    from dispositifs.committees import services as committee_services
+    from committees import services as committee_services
     from pme import services
     from pme.models import Stage
 

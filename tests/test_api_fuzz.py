@@ -30,12 +30,12 @@ from schemathesis.config import SchemathesisConfig
 from alize.accounts.models import Role
 from alize.tenancy import scope
 from alize.wsgi import application
-from dispositifs.committees import services as committee_services
-from dispositifs.committees.models import AgendaItem, Committee, Decision, PartnerCommitment
+from committees import services as committee_services
+from committees.models import AgendaItem, Committee, Decision, PartnerCommitment
 from dispositifs.models import Membership
 from loans import services as loan_services
 from loans.models import Advance, Cofinancing, Fund, Repayment
-from partners.missions.models import HourLog, SkillMission
+from missions.models import HourLog, SkillMission
 from partners.models import Expert, Organisation, OrganisationKind
 from pme import services as pme_services
 from pme.models import Company, JobsFollowUp, Project, Stage, StageTransition

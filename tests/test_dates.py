@@ -12,8 +12,8 @@ from django.utils import timezone
 from alize.models import JobFailure
 from alize.tenancy import scope
 from alize.validators import validate_creation_date, validate_past_date, validate_plausible_date
-from dispositifs.committees import services as committee_services
-from dispositifs.committees.models import Committee
+from committees import services as committee_services
+from committees.models import Committee
 from pme import services
 from pme.models import FollowUpReminder, Project, Stage
 from pme.tasks import refresh_due_follow_ups

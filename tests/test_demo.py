@@ -19,7 +19,7 @@ from stdnum.fr import siren as siren_number
 from alize import demo
 from alize.accounts.models import User
 from alize.tenancy import scope
-from dispositifs.committees.models import Committee, CommitteeStatus, Decision, PartnerCommitment
+from committees.models import Committee, CommitteeStatus, Decision, PartnerCommitment
 from dispositifs.demo import DISPOSITIFS
 from dispositifs.models import Dispositif, Membership
 from partners.models import OrganisationKind, Skill
@@ -99,9 +99,9 @@ def test_the_demo_seeds_in_layer_order():
         "partners.demo.seed_experts",
         "dispositifs.demo.seed_dispositifs",
         "dispositifs.demo.seed_dispositif_logins",
-        "dispositifs.committees.demo.seed_pipeline",
+        "committees.demo.seed_pipeline",
         "pme.demo.seed_follow_up_reminders",
-        "partners.missions.demo.seed_missions",
+        "missions.demo.seed_missions",
         "loans.demo.seed_loans",
         "reporting.demo.seed_documents",
     ]
@@ -318,7 +318,7 @@ def test_the_same_seed_gives_the_same_pipeline(demo_db):
     """The committees' story told again, in a twin of Valenciennes (same perimeter, same tour
     de table), is the same story: the seed depends on the dispositif's spec only. (A twin,
     because the original's decisions now carry advances and an append-only ledger.)"""
-    from dispositifs.committees.demo import CommitteeStorySeeder
+    from committees.demo import CommitteeStorySeeder
 
     spec = next(spec for spec in DISPOSITIFS if spec.slug == "valenciennes")
     with scope(every_dispositif=True, reason="test referee"):
@@ -379,8 +379,8 @@ def test_every_dispositif_has_a_fund_and_advances_in_every_state(demo_db, client
 
 
 def test_missions_in_every_state_with_a_year_of_hours(demo_db):
-    from partners.missions.models import ClosedMonth, HourLog, MissionStatus, SkillMission
-    from partners.missions.selectors import firm_year_figures
+    from missions.models import ClosedMonth, HourLog, MissionStatus, SkillMission
+    from missions.selectors import firm_year_figures
     from partners.models import Expert, Organisation
 
     today = timezone.localdate()
@@ -411,8 +411,8 @@ def test_last_years_documents_count_the_experts_hours(demo_db):
     de table completed a mission during that year, within the 12-hour rule."""
     from django.db.models import F, Sum
 
+    from missions.models import HourLog, SkillMission
     from partners.demo import FIRMS
-    from partners.missions.models import HourLog, SkillMission
     from partners.models import Organisation
     from reporting.selectors import annual_figures, firm_contribution
 

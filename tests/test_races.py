@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alize.tenancy import scope
-from dispositifs.committees import services as committee_services
-from dispositifs.committees.models import AgendaItem, Decision
+from committees import services as committee_services
+from committees.models import AgendaItem, Decision
 from pme import imports
 from pme.models import Company, Stage
 from tests.conftest import api_client_for

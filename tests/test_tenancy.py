@@ -52,7 +52,7 @@ def test_scope_filters_counts_aggregates_subqueries_and_values(world):
 
 
 def test_exclude_across_a_reverse_relation_stays_scoped(world):
-    from dispositifs.committees.models import AgendaItem
+    from committees.models import AgendaItem
     from pme.models import Project
     from tests.factories import CommitteeFactory, project_at
 

@@ -41,8 +41,8 @@ INSTALLED_APPS = [
     "partners",
     "dispositifs",
     "pme",
-    "dispositifs.committees",
-    "partners.missions",
+    "committees",
+    "missions",
     "loans",
     "reporting",
 ]
@@ -234,8 +234,8 @@ SPECTACULAR_SETTINGS = {
     # One schema name per choice set that several serializers share.
     "ENUM_NAME_OVERRIDES": {
         "DispositifStatusEnum": "dispositifs.models.DispositifStatus",
-        "CommitteeStatusEnum": "dispositifs.committees.models.CommitteeStatus",
-        "DecisionOutcomeEnum": "dispositifs.committees.models.DecisionOutcome",
+        "CommitteeStatusEnum": "committees.models.CommitteeStatus",
+        "DecisionOutcomeEnum": "committees.models.DecisionOutcome",
         "StageEnum": "pme.models.Stage",
         "AdvanceStatusEnum": "loans.models.AdvanceStatus",
         "WriteOffStatusEnum": "loans.models.WriteOffStatus",

@@ -18,7 +18,7 @@ from alize.api.serializers import (
     TenantSerializer,
 )
 from alize.tenancy import may
-from dispositifs.committees.models import Decision
+from committees.models import Decision
 from partners.models import Organisation
 from pme.models import Project
 

@@ -1,8 +1,8 @@
 """Documents API: list and retrieve, with the link of the scoped download (the file itself
 is served by the web view, as an attachment, to the same people)."""
 
+from alize.actions import Action
 from alize.api.views import ScopedReadOnlyViewSet
-from dispositifs.access import Action
 
 from .. import selectors
 from ..filtersets import DocumentFilterSet

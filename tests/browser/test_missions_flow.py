@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from alize.tenancy import scope
-from partners.missions.models import HourLog
+from missions.models import HourLog
 from tests.browser.conftest import PHONE, log_in, width_of
 from tests.factories import SkillFactory
 from tests.missions.conftest import approved_decision, make_expert, running_mission

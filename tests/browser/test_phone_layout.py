@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from alize.tenancy import scope
-from dispositifs.committees.models import AgendaItem
+from committees.models import AgendaItem
 from pme.models import Stage
 from tests.browser.conftest import PHONE, log_in, width_of
 from tests.factories import CompanyFactory, project_at

@@ -7,8 +7,9 @@ derived from ``dispositifs.access.GRANTS``.
 import pytest
 
 from alize.accounts.models import Role
+from alize.actions import Action
 from alize.tenancy import dispositif_ids, scope_for_user
-from dispositifs.access import Action, document_firm_ids, organisation_ids, scope_ids
+from dispositifs.access import document_firm_ids, organisation_ids, scope_ids
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, user_with_role
 
 A, B, EVERY, NONE = "A", "B", "every", "none"

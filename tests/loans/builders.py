@@ -7,8 +7,8 @@ import datetime as dt
 from decimal import Decimal
 
 from alize.tenancy import scope
-from dispositifs.committees import services as committee_services
-from dispositifs.committees.models import AgendaItem
+from committees import services as committee_services
+from committees.models import AgendaItem
 from loans import services
 from tests.factories import OrganisationFactory, project_at
 

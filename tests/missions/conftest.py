@@ -16,9 +16,9 @@ import pytest
 
 from alize.accounts.models import Role
 from alize.tenancy import scope
-from dispositifs.committees import services as committee_services
-from partners.missions import services
-from partners.missions.models import HourLog, SkillMission
+from committees import services as committee_services
+from missions import services
+from missions.models import HourLog, SkillMission
 from partners.models import Expert
 from partners.services import expert_create
 from pme.models import Stage

@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from alize.accounts.models import Role
-from dispositifs.access import Action, dispositif_ids, row_reach
+from alize.actions import Action
+from dispositifs.access import dispositif_ids, row_reach
 from tests.conftest import api_client_for
 from tests.factories import user_with_role
 

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from alize.tenancy import scope
-from partners.missions.models import HourLog, HourLogKind, MissionStatus, SkillMission
+from missions.models import HourLog, HourLogKind, MissionStatus, SkillMission
 from partners.models import Expert
 from tests.api_base import AnonymousMixin, APIReadTestBase, CreateMixin, ListMixin, RetrieveMixin
 from tests.conftest import api_client_for
@@ -159,7 +159,7 @@ class TestHourLogAPI(AnonymousMixin, ListMixin, RetrieveMixin, CreateMixin):
         mission = world_mission(world, dispositif)
         (expert,) = mission.assignments.values_list("expert", flat=True)
         expert = Expert.objects.get(pk=expert)
-        from partners.missions import services
+        from missions import services
 
         return services.hour_log_save(
             mission=mission, expert=expert, date=a_day(), hours=Decimal("2"), by=expert.user

@@ -8,8 +8,8 @@ import pytest
 
 from alize.errors import ApplicationError
 from alize.tenancy import scope
-from partners.missions import services
-from partners.missions.models import MISSION_TRANSITIONS, MissionStatus, MissionTransition
+from missions import services
+from missions.models import MISSION_TRANSITIONS, MissionStatus, MissionTransition
 
 pytestmark = pytest.mark.django_db
 

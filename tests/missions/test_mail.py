@@ -8,8 +8,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from alize.tenancy import scope
-from partners.missions import tasks
-from partners.missions.notifications import (
+from missions import tasks
+from missions.notifications import (
     _mission_context,
     dispositif_animateurs,
     firm_correspondents,

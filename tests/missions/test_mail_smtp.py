@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from alize.tenancy import scope
-from partners.missions import notifications, tasks
-from partners.missions.models import SkillMission
+from missions import notifications, tasks
+from missions.models import SkillMission
 
 from .conftest import log
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from partners.missions.models import ClosedMonth, HourLog, SkillMission
+from missions.models import ClosedMonth, HourLog, SkillMission
 from tests.conftest import api_client_for
 from tests.missions.test_views import (
     decision_in,

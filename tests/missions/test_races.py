@@ -18,8 +18,8 @@ from django.db import connections
 from django.urls import reverse
 
 from alize.tenancy import scope
-from partners.missions import services
-from partners.missions.models import ClosedMonth, HourLog
+from missions import services
+from missions.models import ClosedMonth, HourLog
 from tests.test_races import WAIT, _waiting_on_a_lock, assert_refused, client_of, race
 
 from .conftest import approved_decision, last_monday, running_mission

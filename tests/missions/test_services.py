@@ -11,18 +11,19 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from alize.accounts.models import Role
+from alize.actions import Action
 from alize.errors import ApplicationError
 from alize.tenancy import scope
-from dispositifs.access import Action, dispositif_ids
-from partners.missions import selectors, services
-from partners.missions.models import (
+from dispositifs.access import dispositif_ids
+from missions import selectors, services
+from missions.models import (
     FirmMonthHours,
     HourLog,
     HourLogKind,
     MissionStatus,
     MissionTransition,
 )
-from partners.missions.services import HourCell, MissionAccessError
+from missions.services import HourCell, MissionAccessError
 from partners.models import ExpertRate, RateUnit
 from tests.factories import MembershipFactory, OrganisationFactory, SkillFactory, user_with_role
 

@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from alize.accounts.models import Role, RoleAssignment
 from alize.tenancy import scope
-from dispositifs.committees import services as committee_services
-from partners.missions import queries, services
-from partners.missions.models import ClosedMonth, HourLog, MissionStatus, SkillMission
+from committees import services as committee_services
+from missions import queries, services
+from missions.models import ClosedMonth, HourLog, MissionStatus, SkillMission
 from partners.models import Expert
 from pme.models import Stage
 from tests.factories import MembershipFactory, OrganisationFactory, SkillFactory, project_at

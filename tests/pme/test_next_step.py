@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alize.tenancy import scope, scope_for_user
-from dispositifs.committees.home_todo import next_committee_todo_panel
-from dispositifs.committees.models import AgendaItem, CommitteeStatus
+from committees.home_todo import next_committee_todo_panel
+from committees.models import AgendaItem, CommitteeStatus
 from dispositifs.models import Dispositif
 from pme.models import FollowUpReminder, Project, Stage, StageTransition
 from pme.panels import due_follow_ups_panel, stale_projects_panel
@@ -280,7 +280,7 @@ def test_next_committee_lists_what_its_dossiers_lack(world, client):
     )
     no_amount = project_at(Stage.IN_INSTRUCTION, dispositif=world.a)
     with scope([world.a]):
-        from dispositifs.committees import services as committee_services
+        from committees import services as committee_services
 
         for project in (complete, not_eligible, no_amount):
             committee_services.agenda_add_project(committee=next_one, project=project, by=None)
@@ -302,7 +302,7 @@ def test_next_committee_lists_what_its_dossiers_lack(world, client):
 def test_next_committee_panel_query_count_does_not_grow(world):
     committee = CommitteeFactory(dispositif=world.a, date=TODAY + dt.timedelta(days=7))
     CommitteeFactory(dispositif=world.b, date=TODAY + dt.timedelta(days=7))
-    from dispositifs.committees import services as committee_services
+    from committees import services as committee_services
 
     def add(n):
         for _ in range(n):

@@ -12,8 +12,8 @@ import pytest
 from pypdf import PdfReader
 
 from alize.tenancy import scope
-from dispositifs.committees import services as committee_services
-from dispositifs.committees.models import Committee
+from committees import services as committee_services
+from committees.models import Committee
 from pme.models import Stage
 from tests.factories import (
     CommitteeFactory,

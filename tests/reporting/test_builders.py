@@ -6,7 +6,7 @@ import re
 import pytest
 
 from alize.tenancy import scope
-from dispositifs.committees import services as committee_services
+from committees import services as committee_services
 from dispositifs.models import Membership
 from pme.models import JobsFollowUp
 from reporting import builders, runner, services

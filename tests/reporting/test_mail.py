@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alize.accounts.models import Role
 from alize.tenancy import scope
-from dispositifs.committees import services as committee_services
+from committees import services as committee_services
 from reporting import services
 from reporting.models import Document, DocumentKind, DocumentStatus
 from reporting.runner import build_document

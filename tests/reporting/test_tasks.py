@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from alize.models import JobFailure
 from alize.tenancy import scope
-from dispositifs.committees import services as committee_services
-from dispositifs.committees.models import Committee, CommitteeStatus
+from committees import services as committee_services
+from committees.models import Committee, CommitteeStatus
 from dispositifs.models import Dispositif
 from reporting import builders, services
 from reporting.models import Document, DocumentKind, DocumentScope, DocumentStatus

@@ -1,0 +1,371 @@
+"""Page-shaped reads of the missions pages and panels (lists with their columns, the
+mission page's parts, the forms' choices, the home panels), built on the row reach of
+``missions.selectors``: an animateur reads their dispositif's rows, a firm
+correspondent its firm's rows in every dispositif where the firm works, an expert the
+missions they are assigned to and their own hours, the coordination everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from alize.accounts.models import Role
+from alize.accounts.roles import assignments
+from alize.actions import Action
+from committees.models import Decision, DecisionOutcome
+from dispositifs.models import Dispositif, Membership
+from partners.models import Expert, Organisation, OrganisationKind, Skill
+
+from . import selectors
+from .models import (
+    LOGGABLE_STATUSES,
+    ClosedMonth,
+    HourLog,
+    HourLogKind,
+    MissionAssignment,
+    MissionStatus,
+    SkillMission,
+)
+
+ZERO = Decimal("0")
+HOURS = DecimalField(max_digits=12, decimal_places=2)
+# Missions that count against a decision's grant (a declined or cancelled one frees it).
+LIVE_STATUSES = (
+    MissionStatus.PROPOSED,
+    MissionStatus.ACCEPTED,
+    MissionStatus.IN_PROGRESS,
+    MissionStatus.COMPLETED,
+)
+PANEL_ROWS = 10
+
+
+def skill_choices():
+    return Skill.objects.order_by("name")
+
+
+def skills() -> list:
+    return list(skill_choices())
+
+
+def managed_dispositifs(user):
+    return Dispositif.objects.for_user(user, Action.MANAGE).order_by("name")
+
+
+# ---------------------------------------------------------------------------------------
+# Missions list and page
+
+
+def logged_hours():
+    """The hours logged on the outer mission (entries and adjustments), every expert."""
+    return Coalesce(
+        Subquery(
+            HourLog.objects.filter(mission=OuterRef("pk"))
+            .order_by()
+            .values("mission")
+            .annotate(total=Sum("hours"))
+            .values("total"),
+            output_field=HOURS,
+        ),
+        Value(ZERO),
+        output_field=HOURS,
+    )
+
+
+def mission_list(user):
+    """The missions list: project, company, firm, skill and dispositif in one query, with
+    the hours logged so far."""
+    return (
+        selectors.mission_queryset(user)
+        .select_related("project__company", "firm", "skill", "dispositif")
+        .annotate(logged_hours=logged_hours())
+    )
+
+
+def mission_detail_queryset(user, action: str = Action.VIEW_MISSION):
+    return (
+        selectors.mission_queryset(user, action)
+        .select_related(
+            "project__company", "firm", "skill", "dispositif", "decision", "proposed_by"
+        )
+        .annotate(logged_hours=logged_hours())
+    )
+
+
+def mission_history(mission) -> list:
+    return list(mission.transitions.select_related("by").order_by("at", "id"))
+
+
+def mission_assignments(mission) -> list:
+    return list(
+        mission.assignments.select_related("expert__organisation").order_by("assigned_at", "id")
+    )
+
+
+def mission_hours_by_expert(mission, user) -> list[dict]:
+    """Hours logged on the mission per expert, as far as ``user`` reads hour logs (an
+    expert: their own only)."""
+    return list(
+        selectors.hour_log_queryset(user)
+        .filter(mission=mission)
+        .order_by()
+        .values("expert_id", "expert__first_name", "expert__last_name")
+        .annotate(hours=Sum("hours"), adjustments=Count("id", filter=Q(kind="adjustment")))
+        .order_by("expert__last_name", "expert__first_name")
+    )
+
+
+def responds_for(user, mission) -> bool:
+    """May ``user`` answer for the mission's firm (its correspondent, the coordination)?"""
+    return selectors.mission_queryset(user, Action.RESPOND_MISSION).filter(pk=mission.pk).exists()
+
+
+def is_assigned(mission, user) -> bool:
+    return MissionAssignment.objects.filter(mission=mission, expert__user=user).exists()
+
+
+def assignable_experts(mission, assigned_ids):
+    """Active experts of the mission's firm not on it yet (those lent across territories
+    only, for a cross-territory mission)."""
+    experts = Expert.objects.filter(organisation_id=mission.firm_id, is_active=True).exclude(
+        pk__in=list(assigned_ids)
+    )
+    if mission.cross_territory:
+        experts = experts.filter(lends_across_territories=True)
+    return experts.order_by("last_name", "first_name")
+
+
+# ---------------------------------------------------------------------------------------
+# Proposal
+
+
+def decisions_for_missions(user):
+    """Approved decisions granting missions, in the dispositifs the user runs."""
+    return (
+        Decision.objects.for_user(user, Action.MANAGE)
+        .filter(outcome=DecisionOutcome.APPROVED, missions_granted__gt=0)
+        .select_related("item__project__company", "item__committee", "dispositif")
+    )
+
+
+def project_needs(project) -> list:
+    return list(project.needs.order_by("name"))
+
+
+def proposable_firms(dispositif_id: int):
+    """Firms a mission of the dispositif may go to: those seated at its tour de table and
+    those with an active expert available to other dispositifs."""
+    seated = Membership.objects.filter(
+        dispositif_id=dispositif_id, organisation=OuterRef("pk"), left_on__isnull=True
+    )
+    lending = Expert.objects.filter(
+        organisation=OuterRef("pk"), is_active=True, lends_across_territories=True
+    )
+    return (
+        Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM)
+        .filter(Exists(seated) | Exists(lending))
+        .order_by("name")
+    )
+
+
+def project_missions(project, user) -> list:
+    return list(
+        selectors.mission_queryset(user)
+        .filter(project=project)
+        .select_related("firm", "skill")
+        .annotate(logged_hours=logged_hours())
+        .order_by("starts_on", "id")
+    )
+
+
+def project_open_decisions(project, user) -> list:
+    """The project's approved decisions with missions still to propose, when ``user`` runs
+    the project's dispositif."""
+    used = (
+        SkillMission.objects.filter(decision=OuterRef("pk"), status__in=LIVE_STATUSES)
+        .order_by()
+        .values("decision")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    decisions = (
+        decisions_for_missions(user)
+        .filter(item__project=project)
+        .annotate(missions_used=Coalesce(Subquery(used), Value(0)))
+        .order_by("decided_at")
+    )
+    return [d for d in decisions if d.missions_used < d.missions_granted]
+
+
+# ---------------------------------------------------------------------------------------
+# Month closing
+
+
+def closed_months(dispositif_ids) -> list:
+    return list(
+        ClosedMonth.objects.filter(dispositif_id__in=list(dispositif_ids))
+        .select_related("dispositif", "closed_by")
+        .order_by("-month", "dispositif__name")
+    )
+
+
+def recent_adjustments(dispositif_ids, limit: int = 30) -> list:
+    return list(
+        HourLog.objects.filter(dispositif_id__in=list(dispositif_ids), kind=HourLogKind.ADJUSTMENT)
+        .select_related("mission__project", "mission__skill", "expert", "created_by", "dispositif")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def adjustable_missions(user):
+    """Missions of the dispositifs the user runs that took hours (for an adjustment)."""
+    return (
+        selectors.mission_queryset(user, Action.MANAGE)
+        .filter(status__in=[*LOGGABLE_STATUSES, MissionStatus.COMPLETED])
+        .select_related("project", "skill", "firm")
+        .order_by("-starts_on", "-id")
+    )
+
+
+def adjustable_experts(user):
+    """Experts assigned to those missions."""
+    on_missions = MissionAssignment.objects.filter(
+        expert=OuterRef("pk"), mission__in=adjustable_missions(user).values("pk")
+    )
+    return Expert.objects.filter(Exists(on_missions)).order_by("last_name", "first_name")
+
+
+# ---------------------------------------------------------------------------------------
+# Fatigue
+
+
+def firms_present_in(dispositif_id: int) -> set[int]:
+    """Firms seated in the dispositif or with a mission there."""
+    seated = Membership.objects.filter(dispositif_id=dispositif_id).values_list(
+        "organisation_id", flat=True
+    )
+    working = SkillMission.objects.filter(dispositif_id=dispositif_id).values_list(
+        "firm_id", flat=True
+    )
+    return set(seated.union(working))
+
+
+# ---------------------------------------------------------------------------------------
+# Experts
+
+
+def correspondent_firms(user) -> list:
+    """The firms ``user`` is a correspondent of."""
+    ids = {
+        a.organisation_id
+        for a in assignments(user)
+        if a.role == Role.FIRM_CORRESPONDENT and a.organisation_id
+    }
+    if not ids:
+        return []
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+
+
+def expert_list(user, *, search: str = "", skill: str = ""):
+    """The experts list, searched by name, job title or firm, and by skill (slug)."""
+    experts = selectors.expert_queryset(user).select_related("organisation")
+    search = search.strip()
+    if search:
+        experts = experts.filter(
+            Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(job_title__icontains=search)
+            | Q(organisation__name__icontains=search)
+        )
+    if skill:
+        tagged = Expert.skills.through.objects.filter(expert_id=OuterRef("pk"), skill__slug=skill)
+        experts = experts.filter(Exists(tagged))
+    return experts.prefetch_related("skills")
+
+
+def expert_skills(expert) -> list:
+    return list(expert.skills.order_by("name"))
+
+
+def expert_missions(user, expert) -> list:
+    """The expert's missions, as far as ``user`` reaches missions."""
+    return list(
+        selectors.mission_queryset(user)
+        .filter(assignments__expert=expert)
+        .select_related("project__company", "skill", "dispositif")
+        .order_by("-starts_on", "-id")
+        .distinct()[:50]
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Home panels
+
+
+def missions_to_answer(user) -> list:
+    """Missions proposed to the correspondent's firms, waiting for an answer."""
+    return list(
+        selectors.mission_queryset(user, Action.RESPOND_MISSION)
+        .filter(status=MissionStatus.PROPOSED)
+        .select_related("project__company", "skill", "dispositif", "firm")
+        .order_by("proposed_at", "id")[:PANEL_ROWS]
+    )
+
+
+def firm_active_missions(user) -> list:
+    return list(
+        selectors.mission_queryset(user, Action.RESPOND_MISSION)
+        .filter(status__in=LOGGABLE_STATUSES)
+        .select_related("project__company", "skill", "dispositif", "firm")
+        .annotate(logged_hours=logged_hours())
+        .order_by("ends_on", "id")[:PANEL_ROWS]
+    )
+
+
+def firm_experts(firms) -> list:
+    return list(
+        Expert.objects.filter(organisation__in=list(firms))
+        .select_related("organisation")
+        .prefetch_related("skills")
+        .order_by("organisation__name", "last_name", "first_name")
+    )
+
+
+def my_missions(expert) -> list:
+    """An expert's missions (open ones first, then the latest)."""
+    return list(
+        SkillMission.objects.filter(assignments__expert=expert)
+        .select_related("project__company", "skill", "dispositif")
+        .annotate(logged_hours=logged_hours())
+        .order_by("-starts_on", "-id")
+        .distinct()[:PANEL_ROWS]
+    )
+
+
+def days_to_log(expert, today) -> list:
+    """Working days of this month, up to yesterday, on which the expert had a mission in
+    progress and logged nothing at all (two queries)."""
+    first = today.replace(day=1)
+    spans = list(
+        SkillMission.objects.filter(
+            assignments__expert=expert,
+            status=MissionStatus.IN_PROGRESS,
+            starts_on__lt=today,
+            ends_on__gte=first,
+        ).values_list("starts_on", "ends_on")
+    )
+    logged = set(
+        HourLog.objects.filter(expert=expert, date__gte=first, date__lt=today).values_list(
+            "date", flat=True
+        )
+    )
+    days = []
+    day = first
+    while day < today:
+        if day.weekday() < 5 and day not in logged and any(s <= day <= e for s, e in spans):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
