@@ -95,6 +95,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A unix-socket URL (``postgres://user@/name?host=/socket/dir``, as the local stack writes)
+# names its socket in the query; as HOST it reaches ``dbshell`` (psql) too, not only psycopg.
+_socket_dir = DATABASES["default"].get("OPTIONS", {}).pop("host", None)
+if _socket_dir and not DATABASES["default"]["HOST"]:
+    DATABASES["default"]["HOST"] = _socket_dir
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 # A connection broken by a database restart is replaced at the next request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
