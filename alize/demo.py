@@ -1,5 +1,6 @@
-"""Demo data registry (DESIGN §6): each app contributes its seeding function, with an order
-that follows the layers, from its own ``demo`` module; ``seed_demo`` runs them all.
+"""Demo data registry (docs/architecture.md §9): each app contributes its seeding function,
+with an order that follows the layers, from its own ``demo`` module; ``seed_demo`` runs them
+all.
 
 The core names no app: ``discover()`` imports every installed app's ``demo`` module, which
 registers itself with ``register_seeder`` and ``register_logins``.

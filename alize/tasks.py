@@ -1,4 +1,4 @@
-"""The one base of background jobs (DESIGN §6, Jobs).
+"""The one base of background jobs (docs/architecture.md §6).
 
 A job takes ids, never objects; it is queued only once the transaction that asked for it
 commits (``task.enqueue(...)``); it re-enters the scope of its dispositif and runs in a

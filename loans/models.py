@@ -1,6 +1,6 @@
-"""Models of the loans app (DESIGN.md §4): funds and their contributions, interest-free
-repayable advances, their schedules, repayments and write-offs, co-financing, and the
-double-entry ledger every money movement is written to.
+"""Models of the loans app (docs/architecture.md §4, §7): funds and their contributions,
+interest-free repayable advances, their schedules, repayments and write-offs, co-financing,
+and the double-entry ledger every money movement is written to.
 
 Money rules the models hold (the services in ``loans.services`` hold the rest):
 
@@ -155,8 +155,8 @@ class AdvanceStatus(models.TextChoices):
     WRITTEN_OFF = "written_off", _("Passée en perte")
 
 
-# The lifecycle (DESIGN §4). Each status lists where an advance may go next; the services
-# move it and record every move (``AdvanceTransition``).
+# The lifecycle (docs/architecture.md §4). Each status lists where an advance may go next;
+# the services move it and record every move (``AdvanceTransition``).
 ADVANCE_TRANSITIONS: dict[str, frozenset[str]] = {
     AdvanceStatus.APPROVED: frozenset({AdvanceStatus.CONTRACTED}),
     AdvanceStatus.CONTRACTED: frozenset({AdvanceStatus.DISBURSED}),

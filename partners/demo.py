@@ -76,7 +76,7 @@ def seed_organisations(log: Log) -> None:
 
 @register_seeder(11)
 def seed_skills(log):
-    """The national skills list (DESIGN §4), shared by projects' needs and experts."""
+    """The national skills list (docs/architecture.md §4), shared by projects' needs and experts."""
     for slug, name in SKILLS:
         Skill.objects.update_or_create(slug=slug, defaults={"name": name})
     log(f"{Skill.objects.count()} skills")

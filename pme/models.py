@@ -295,7 +295,7 @@ class Stage(models.TextChoices):
     ABANDONED = "abandoned", _("Abandonné")
 
 
-# The stage machine (DESIGN §4). Each stage lists where a project may go next.
+# The stage machine (docs/architecture.md §4). Each stage lists where a project may go next.
 TRANSITIONS: dict[str, frozenset[str]] = {
     Stage.REFERRED: frozenset({Stage.QUALIFIED, Stage.ABANDONED}),
     Stage.QUALIFIED: frozenset({Stage.IN_INSTRUCTION, Stage.ABANDONED}),

@@ -1,5 +1,5 @@
-"""Documents (DESIGN §4, reporting): generated PDFs and exports, their build status and
-their file.
+"""Documents (docs/architecture.md §4, reporting): generated PDFs and exports, their build
+status and their file.
 
 A document belongs to one of three scopes: a dispositif (agendas, minutes, its annual
 report, exports), a partner firm (its contribution statement, across the dispositifs where

@@ -98,9 +98,9 @@ class World:
 @pytest.fixture
 def world(db):
     """Dispositif A (Hauts-de-France) and B (Auvergne-Rhône-Alpes), with a person of every
-    role of DESIGN §2: coordinator, animateurs of A and B, a committee member of A, the
-    correspondent and an expert of a large firm with a seat in A, the API client of A's
-    region, and a signed-in user with no role."""
+    role of docs/architecture.md §1: coordinator, animateurs of A and B, a committee member
+    of A, the correspondent and an expert of a large firm with a seat in A, the API client of
+    A's region, and a signed-in user with no role."""
     a = DispositifFactory(name="Alizé Valenciennes test", slug="valenciennes-test", region="32")
     b = DispositifFactory(
         name="Alizé Chambéry test",

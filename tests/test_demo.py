@@ -1,5 +1,5 @@
-"""The demo data (DESIGN §6): idempotent, complete in every dispositif, logins that work,
-and the same isolation as real data.
+"""The demo data (docs/architecture.md §9): idempotent, complete in every dispositif, logins
+that work, and the same isolation as real data.
 
 Seeding takes a while, so the module seeds once inside a transaction that is rolled back
 when the module ends; each test runs in its own savepoint on top of it.

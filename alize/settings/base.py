@@ -33,8 +33,8 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "django_celery_beat",
-    # The project's apps, in layer order (DESIGN §3): core, directory, tenant, pipeline,
-    # committees, then missions and loans, then reporting. Panels and menu entries
+    # The project's apps, in layer order (docs/architecture.md §2): core, directory, tenant,
+    # pipeline, committees, then missions and loans, then reporting. Panels and menu entries
     # register in this order.
     "alize",
     "alize.accounts",

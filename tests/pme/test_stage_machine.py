@@ -1,4 +1,4 @@
-"""Every legal and illegal move of the project stage machine (DESIGN §4)."""
+"""Every legal and illegal move of the project stage machine (docs/architecture.md §4)."""
 
 import datetime as dt
 import itertools
