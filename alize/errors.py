@@ -42,6 +42,11 @@ class ConflictError(ApplicationError):
     default_code = "conflict"
 
 
+# What a service raises to refuse an operation; views catch it only through
+# ``alize.web.ServiceCall``.
+SERVICE_ERRORS = (DjangoValidationError, ApplicationError)
+
+
 def service_error_messages(error: Exception) -> dict[str | None, list[str]]:
     """The messages of a service refusal by field name (``None`` for the whole form)."""
     if isinstance(error, ApplicationError):

@@ -1,4 +1,5 @@
-"""Base classes for browser views: access checks, filtered and paginated lists, form errors.
+"""Base classes for browser views: access checks, filtered and paginated lists, form errors
+and service refusals (``ServiceCall``).
 
 Scope itself is entered by ``TenancyMiddleware``; these classes ask the access policy what
 the user may do (``action``) and narrow every queryset with ``for_user``.
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
 from alize import exports
+from alize.errors import SERVICE_ERRORS, apply_service_error, service_error_text
 from alize.tenancy import is_scoped, may
 
 
@@ -206,6 +208,36 @@ class InvalidFormStatusMixin:
         response = super().form_invalid(form)
         response.status_code = 400
         return response
+
+
+class ServiceCall:
+    """``with ServiceCall(form) as call:`` catches a service's refusal (``SERVICE_ERRORS``)
+    once: its messages go on ``form``'s fields (else above it), ``call.refused`` says to show
+    the page again, ``call.message`` gives a page message. Other exceptions pass through."""
+
+    def __init__(self, form=None):
+        self.form = form
+        self.error: Exception | None = None
+
+    def __enter__(self) -> ServiceCall:
+        return self
+
+    def __exit__(self, exc_type, error, traceback) -> bool:
+        if not isinstance(error, SERVICE_ERRORS):
+            return False
+        self.error = error
+        if self.form is not None:
+            apply_service_error(self.form, error)
+        return True
+
+    @property
+    def refused(self) -> bool:
+        return self.error is not None
+
+    @property
+    def message(self) -> str:
+        """The refusal as one sentence, for a page message rather than a form."""
+        return service_error_text(self.error)
 
 
 def require(condition: bool) -> None:

@@ -1,7 +1,7 @@
 """Forms of the committee pages: scheduling, agenda, attendance, commitments, decisions.
 
 Forms only parse input; the rules live in ``committees.services``, whose
-refusals are copied onto the form with ``alize.errors.apply_service_error``. Choice lists
+refusals the views copy onto the form with ``alize.web.ServiceCall``. Choice lists
 (organisations, projects) are built by the view from scoped queries, so an id from
 another dispositif is an invalid choice.
 """

@@ -24,7 +24,7 @@ from django.views import View
 from django.views.generic import FormView
 
 from alize.actions import Action
-from alize.errors import ApplicationError, apply_service_error, service_error_text
+from alize.errors import service_error_text
 from alize.panels import render_panels
 from alize.web import (
     ActionRequiredMixin,
@@ -32,6 +32,7 @@ from alize.web import (
     ExportMixin,
     FilteredListView,
     InvalidFormStatusMixin,
+    ServiceCall,
     require,
 )
 from dispositifs.access import may
@@ -68,7 +69,6 @@ from .selectors import (
     organisation_usual_tools,
 )
 
-SERVICE_ERRORS = (ValidationError, ApplicationError)
 FIRM_SEPARATOR = gettext_lazy("Entreprises partenaires (en dernier)")
 
 
@@ -386,7 +386,7 @@ class CommitteeCreateView(CommitteeFormMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         dispositif = data.get("dispositif") or self.chosen_dispositif()
-        try:
+        with ServiceCall(form) as call:
             committee = services.committee_schedule(
                 dispositif=dispositif,
                 date=data["date"],
@@ -394,8 +394,7 @@ class CommitteeCreateView(CommitteeFormMixin, FormView):
                 host=data["host"],
                 place=data["place"],
             )
-        except SERVICE_ERRORS as error:
-            apply_service_error(form, error)
+        if call.refused:
             return self.form_invalid(form)
         messages.success(self.request, _("Comité planifié."))
         return self.back_to(committee)
@@ -434,7 +433,7 @@ class CommitteeRecordPastView(CommitteeCreateView):
     def form_valid(self, form):
         data = form.cleaned_data
         dispositif = data.get("dispositif") or self.chosen_dispositif()
-        try:
+        with ServiceCall(form) as call:
             committee = services.committee_record_past(
                 dispositif=dispositif,
                 date=data["date"],
@@ -445,8 +444,7 @@ class CommitteeRecordPastView(CommitteeCreateView):
                 projects=data["projects"],
                 by=self.request.user,
             )
-        except SERVICE_ERRORS as error:
-            apply_service_error(form, error)
+        if call.refused:
             return self.form_invalid(form)
         messages.success(self.request, _("Comité passé enregistré : saisissez ses décisions."))
         return self.back_to(committee, "agenda")
@@ -501,10 +499,9 @@ class CommitteeUpdateView(CommitteeFormMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         fields = {name: data[name] for name in ("date", "start_time", "host", "place", "minutes")}
-        try:
+        with ServiceCall(form) as call:
             services.committee_update(committee=self.committee, **fields)
-        except SERVICE_ERRORS as error:
-            apply_service_error(form, error)
+        if call.refused:
             return self.form_invalid(form)
         messages.success(self.request, _("Comité modifié."))
         return self.back_to(self.committee)
@@ -519,12 +516,12 @@ class CommitteeStatusView(CommitteeActionView):
         form = CommitteeStatusForm(request.POST)
         if not form.is_valid():
             return self.refuse(committee, ValidationError(form.errors["status"]))
-        try:
+        with ServiceCall() as call:
             services.committee_set_status(
                 committee=committee, status=form.cleaned_data["status"], by=request.user
             )
-        except SERVICE_ERRORS as error:
-            return self.refuse(committee, error)
+        if call.refused:
+            return self.refuse(committee, call.error)
         messages.success(
             request,
             _("Statut du comité : %(status)s.") % {"status": committee.get_status_display()},
@@ -544,12 +541,10 @@ class AgendaAddView(CommitteeActionView):
         ready = committee_ready_projects(committee)
         form = AgendaAddForm(request.POST, committee=committee, ready_projects=ready)
         if form.is_valid():
-            try:
+            with ServiceCall(form):
                 services.agenda_add_project(
                     committee=committee, project=form.cleaned_data["project"], by=request.user
                 )
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
         if form.errors:
             return self.refuse(committee, bound={"agenda": form})
         messages.success(request, _("Projet inscrit à l'ordre du jour."))
@@ -563,10 +558,10 @@ class AgendaRemoveView(CommitteeActionView):
         item = self.get_item(pk)
         committee = item.committee
         self.require_manager(committee)
-        try:
+        with ServiceCall() as call:
             services.agenda_remove_item(item=item, by=request.user)
-        except SERVICE_ERRORS as error:
-            return self.refuse(committee, error)
+        if call.refused:
+            return self.refuse(committee, call.error)
         messages.success(
             request, _("« %(title)s » retiré de l'ordre du jour.") % {"title": item.project.title}
         )
@@ -583,10 +578,10 @@ class AgendaMoveView(CommitteeActionView):
         form = AgendaMoveForm(request.POST)
         if not form.is_valid():
             return self.refuse(committee, ValidationError(_("Sens de déplacement inconnu.")))
-        try:
+        with ServiceCall() as call:
             services.agenda_move_item(item=item, offset=form.offset)
-        except SERVICE_ERRORS as error:
-            return self.refuse(committee, error)
+        if call.refused:
+            return self.refuse(committee, call.error)
         return self.back_to(committee, "agenda")
 
 
@@ -602,10 +597,8 @@ class AttendanceView(CommitteeActionView):
         organisations = commitment_organisations(request.user, committee)
         form = AttendanceForm(request.POST, organisations=organisations, auto_id="id_att_%s")
         if form.is_valid():
-            try:
+            with ServiceCall(form):
                 services.attendance_record(committee=committee, **form.cleaned_data)
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
         if form.errors:
             return self.refuse(committee, bound={"attendance": form})
         messages.success(request, _("Présence enregistrée."))
@@ -625,10 +618,8 @@ class CommitmentAddView(CommitteeActionView):
             request.POST, organisations=organisations, auto_id=f"id_c{item.pk}_%s"
         )
         if form.is_valid():
-            try:
+            with ServiceCall(form):
                 services.commitment_record(item=item, by=request.user, **form.cleaned_data)
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
         if form.errors:
             return self.refuse(committee, bound={("commitment", item.pk): form})
         messages.success(request, _("Engagement enregistré."))
@@ -663,10 +654,10 @@ class CommitmentDeleteView(CommitteeActionView):
     def post(self, request, pk):
         commitment = self.get_own_commitment(pk)
         committee = commitment.item.committee
-        try:
+        with ServiceCall() as call:
             services.commitment_delete(commitment=commitment)
-        except SERVICE_ERRORS as error:
-            return self.refuse(committee, error)
+        if call.refused:
+            return self.refuse(committee, call.error)
         messages.success(request, _("Engagement supprimé."))
         return self.back_to(committee, f"item-{commitment.item_id}")
 
@@ -680,10 +671,8 @@ class DecisionView(CommitteeActionView):
         self.require_manager(committee)
         form = DecisionForm(request.POST, auto_id=f"id_d{item.pk}_%s")
         if form.is_valid():
-            try:
+            with ServiceCall(form):
                 services.committee_record_decision(item=item, by=request.user, **form.cleaned_data)
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
         if form.errors:
             return self.refuse(committee, bound={("decision", item.pk): form})
         messages.success(
@@ -721,12 +710,10 @@ class DecisionCorrectView(CommitteeActionView):
         require(decision is not None)
         form = DecisionCorrectionForm(request.POST, auto_id=f"id_k{item.pk}_%s")
         if form.is_valid():
-            try:
+            with ServiceCall(form):
                 services.committee_correct_decision(
                     decision=decision, by=request.user, **form.cleaned_data
                 )
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
         if form.errors:
             return self.refuse(committee, bound={("correction", item.pk): form})
         messages.success(

@@ -1,7 +1,7 @@
 """Browser forms of the loans pages. They parse input and show field errors; every rule
 (the bounds of an advance, the fund's balance, the lifecycle, overpayment, maker-checker)
 lives in ``loans.services``, whose refusals the views copy onto the form's fields with
-``alize.errors.apply_service_error``. The advance form also checks the dispositif's bounds
+``alize.web.ServiceCall``. The advance form also checks the dispositif's bounds
 itself, so the error names the field before anything is sent to the service.
 """
 

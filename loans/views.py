@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,9 +28,9 @@ from django.views.generic import TemplateView
 
 from alize import exports
 from alize.actions import Action
-from alize.errors import ApplicationError, apply_service_error, service_error_text
+from alize.errors import service_error_text
 from alize.formats import money, short_date
-from alize.web import ActionRequiredMixin, FilteredListView, require
+from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall, require
 from dispositifs.access import dispositif_ids, may
 
 from . import charts, ledger, queries, selectors, services
@@ -48,7 +48,6 @@ from .forms import (
 from .list_filters import AdvanceListFilterSet, FundFilterSet
 from .models import LIVE_STATUSES, AdvanceStatus, WriteOffStatus
 
-SERVICE_ERRORS = (ValidationError, ApplicationError)
 PANEL_ROWS = 20
 ARREARS_ROWS = 200
 EXPORT_ROWS = 50_000
@@ -149,13 +148,11 @@ class FundContributionView(ActionRequiredMixin, View):
         )
         form = ContributionForm(request.POST)
         if form.is_valid():
-            try:
+            with ServiceCall(form) as call:
                 _contribution, created = services.contribution_record_once(
                     fund=fund, by=request.user, **form.cleaned_data
                 )
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-            else:
+            if not call.refused:
                 messages.success(
                     request,
                     _("L'apport est enregistré.")
@@ -283,13 +280,11 @@ class AdvanceCreateView(ActionRequiredMixin, View):
     def post(self, request, *args, **kwargs):
         form = self.form(request.POST)
         if form.is_valid():
-            try:
+            with ServiceCall(form) as call:
                 advance = services.advance_create(
                     decision=self.decision, by=request.user, **form.cleaned_data
                 )
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-            else:
+            if not call.refused:
                 messages.success(request, _("L'avance est créée ; son échéancier est prêt."))
                 return HttpResponseRedirect(reverse("loans:advance-detail", args=[advance.pk]))
         return self.render(form, status=400)
@@ -394,9 +389,8 @@ class AdvanceActionView(ActionRequiredMixin, View):
         raise NotImplementedError
 
     def refused(self, form, error):
-        """The form to show again after the service refused ``error``: its message on the
-        field at fault, and above the page."""
-        apply_service_error(form, error)
+        """The form to show again after the service refused ``error``: its message is on the
+        field at fault (``ServiceCall``), and goes above the page too."""
         messages.error(self.request, service_error_text(error))
         return form
 
@@ -404,10 +398,10 @@ class AdvanceActionView(ActionRequiredMixin, View):
         advance = self.get_advance(pk)
         form = self.get_form()
         if form.is_valid():
-            try:
+            with ServiceCall(form) as call:
                 self.perform(advance, form.cleaned_data)
-            except SERVICE_ERRORS as error:
-                form = self.refused(form, error)
+            if call.refused:
+                form = self.refused(form, call.error)
             else:
                 messages.success(request, self.success_message)
                 url = reverse("loans:advance-detail", args=[advance.pk])
@@ -538,13 +532,13 @@ class WriteOffDecideView(ActionRequiredMixin, View):
         write_off = queries.open_write_off(advance)
         require(write_off is not None)
         approve = request.POST.get("decision") != "reject"
-        try:
+        with ServiceCall() as call:
             if approve:
                 services.write_off_approve(write_off=write_off, by=request.user)
             else:
                 services.write_off_reject(write_off=write_off, by=request.user)
-        except SERVICE_ERRORS as error:
-            messages.error(request, service_error_text(error))
+        if call.refused:
+            messages.error(request, call.message)
             advance.refresh_from_db()
             return render_advance(request, advance, status=400)
         messages.success(
@@ -620,13 +614,11 @@ class CofinancingView(ActionRequiredMixin, View):
         require(found is not None)
         form = CofinancingForm(request.POST)
         if form.is_valid():
-            try:
+            with ServiceCall(form) as call:
                 _cofinancing, created = services.cofinancing_create_once(
                     project=found, by=request.user, **form.cleaned_data
                 )
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-            else:
+            if not call.refused:
                 messages.success(
                     request,
                     _("Le cofinancement est enregistré.")

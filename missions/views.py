@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -27,12 +26,12 @@ from django.views.generic import FormView, TemplateView, View
 
 from alize import exports
 from alize.actions import Action
-from alize.errors import ApplicationError, apply_service_error, service_error_text
 from alize.web import (
     ActionRequiredMixin,
     FilteredListView,
     InvalidFormStatusMixin,
     ScopedDetailView,
+    ServiceCall,
     require,
 )
 from dispositifs.access import dispositif_ids, may
@@ -52,8 +51,6 @@ from .forms import (
     month_choices,
 )
 from .models import MissionStatus
-
-SERVICE_ERRORS = (ValidationError, ApplicationError)
 
 
 def several_dispositifs(user, action: str) -> bool:
@@ -208,21 +205,19 @@ class MissionAnswerView(MissionWriteMixin, MissionDetailView):
     def post(self, request, *args, **kwargs):
         self.object = mission = self.get_object()
         if request.POST.get("answer") == "accept":
-            try:
+            with ServiceCall() as call:
                 services.mission_accept(mission=mission, by=request.user)
-            except SERVICE_ERRORS as error:
-                messages.error(request, service_error_text(error))
+            if call.refused:
+                messages.error(request, call.message)
                 return self.refused(mission)
             return self.done(mission, _("Mission acceptée : affectez-y vos experts."))
         form = DeclineForm(request.POST)
         if form.is_valid():
-            try:
+            with ServiceCall(form) as call:
                 services.mission_decline(
                     mission=mission, reason=form.cleaned_data["reason"], by=request.user
                 )
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-            else:
+            if not call.refused:
                 return self.done(mission, _("Mission déclinée ; l'animateur est prévenu."))
         return self.refused(mission, decline_form=form)
 
@@ -237,15 +232,10 @@ class MissionAssignView(MissionWriteMixin, MissionDetailView):
         assigned = {a.expert_id for a in queries.mission_assignments(mission)}
         form = AssignForm(request.POST, experts=queries.assignable_experts(mission, assigned))
         if form.is_valid():
-            try:
-                with transaction.atomic():
-                    for expert in form.cleaned_data["experts"]:
-                        services.mission_assign_expert(
-                            mission=mission, expert=expert, by=request.user
-                        )
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-            else:
+            with ServiceCall(form) as call, transaction.atomic():
+                for expert in form.cleaned_data["experts"]:
+                    services.mission_assign_expert(mission=mission, expert=expert, by=request.user)
+            if not call.refused:
                 return self.done(mission, _("Experts affectés."))
         return self.refused(mission, assign_form=form)
 
@@ -261,7 +251,7 @@ class MissionMoveView(MissionWriteMixin, MissionDetailView):
         form = MoveForm(request.POST)
         if form.is_valid():
             to_status = form.cleaned_data["to_status"]
-            try:
+            with ServiceCall(form) as call:
                 if to_status == MissionStatus.IN_PROGRESS:
                     services.mission_start(mission=mission, by=request.user)
                 elif to_status == MissionStatus.COMPLETED:
@@ -270,11 +260,9 @@ class MissionMoveView(MissionWriteMixin, MissionDetailView):
                     services.mission_cancel(
                         mission=mission, reason=form.cleaned_data["reason"], by=request.user
                     )
-            except services.MissionAccessError:
-                raise Http404 from None
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-            else:
+            if isinstance(call.error, services.MissionAccessError):
+                raise Http404
+            if not call.refused:
                 return self.done(
                     mission,
                     _("La mission passe au statut « %(status)s ».")
@@ -294,7 +282,7 @@ class MissionEvaluationView(MissionWriteMixin, MissionDetailView):
         require(side in ("sme", "expert"))
         form = EvaluationForm(request.POST, prefix=side)
         if form.is_valid():
-            try:
+            with ServiceCall(form) as call:
                 services.mission_record_evaluation(
                     mission=mission,
                     party=side,
@@ -302,11 +290,9 @@ class MissionEvaluationView(MissionWriteMixin, MissionDetailView):
                     rating=form.cleaned_data["rating"],
                     by=request.user,
                 )
-            except services.MissionAccessError:
-                raise Http404 from None
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-            else:
+            if isinstance(call.error, services.MissionAccessError):
+                raise Http404
+            if not call.refused:
                 return self.done(mission, _("Évaluation enregistrée."))
         return self.refused(mission, **{f"{side}_form": form})
 
@@ -399,7 +385,7 @@ class MissionProposeView(ActionRequiredMixin, InvalidFormStatusMixin, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        try:
+        with ServiceCall(form) as call:
             mission = services.mission_create(
                 decision=self.decision,
                 firm=data["firm"],
@@ -410,8 +396,7 @@ class MissionProposeView(ActionRequiredMixin, InvalidFormStatusMixin, FormView):
                 ends_on=data["ends_on"],
                 by=self.request.user,
             )
-        except SERVICE_ERRORS as error:
-            apply_service_error(form, error)
+        if call.refused:
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -576,15 +561,13 @@ class ClosingView(ActionRequiredMixin, TemplateView):
         dispositifs, _close, _adjust = self.forms()
         form = CloseMonthForm(request.POST, dispositifs=dispositifs)
         if form.is_valid():
-            try:
+            with ServiceCall(form) as call:
                 services.month_close(
                     dispositif=form.cleaned_data["dispositif"],
                     month=form.cleaned_data["month"],
                     by=request.user,
                 )
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-            else:
+            if not call.refused:
                 messages.success(
                     request,
                     _("Mois clos : ses heures sont verrouillées."),
@@ -604,7 +587,7 @@ class AdjustmentView(ClosingView):
         form = AdjustmentForm(request.POST, missions=missions, experts=experts)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with ServiceCall(form) as call:
                 services.hour_adjustment_create(
                     mission=data["mission"],
                     expert=data["expert"],
@@ -613,9 +596,7 @@ class AdjustmentView(ClosingView):
                     reason=data["reason"],
                     by=request.user,
                 )
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-            else:
+            if not call.refused:
                 messages.success(request, _("Régularisation enregistrée."))
                 return redirect("missions:closing")
         return self.render(adjustment_form=form, status=400)
@@ -754,12 +735,11 @@ class ExpertCreateView(ExpertFormMixin, FormView):
         require(bool(self.firms))
         data = dict(form.cleaned_data)
         skills = data.pop("skills")
-        try:
+        with ServiceCall(form) as call:
             expert = partner_services.expert_create(
                 organisation=self.firms[0], skills=list(skills), **data
             )
-        except SERVICE_ERRORS as error:
-            apply_service_error(form, error)
+        if call.refused:
             return self.form_invalid(form)
         messages.success(self.request, _("L'expert %(name)s est ajouté.") % {"name": expert})
         return redirect("missions:expert-detail", expert.pk)
@@ -788,10 +768,9 @@ class ExpertUpdateView(ExpertFormMixin, FormView):
     def form_valid(self, form):
         data = dict(form.cleaned_data)
         skills = data.pop("skills")
-        try:
+        with ServiceCall(form) as call:
             partner_services.expert_update(expert=self.expert, skills=list(skills), **data)
-        except SERVICE_ERRORS as error:
-            apply_service_error(form, error)
+        if call.refused:
             return self.form_invalid(form)
         messages.success(self.request, _("Modifications enregistrées."))
         return redirect("missions:expert-detail", self.expert.pk)
@@ -807,10 +786,10 @@ class ExpertInviteView(ActionRequiredMixin, View):
     def post(self, request, pk):
         expert = selectors.expert_get(request.user, pk)
         require(selectors.may_manage_expert(request.user, expert))
-        try:
+        with ServiceCall() as call:
             partner_services.expert_invite(expert=expert)
-        except SERVICE_ERRORS as error:
-            messages.error(request, service_error_text(error))
+        if call.refused:
+            messages.error(request, call.message)
         else:
             messages.success(
                 request,

@@ -21,7 +21,6 @@ from django.views.generic import FormView, TemplateView, View
 
 from alize import exports
 from alize.actions import Action
-from alize.errors import ApplicationError, apply_service_error
 from alize.panels import render_panels
 from alize.web import (
     ActionRequiredMixin,
@@ -30,6 +29,7 @@ from alize.web import (
     FilteredListView,
     InvalidFormStatusMixin,
     ScopedDetailView,
+    ServiceCall,
 )
 from dispositifs.access import dispositif_ids, may
 
@@ -44,8 +44,6 @@ from .forms import (
     TransitionForm,
 )
 from .models import Stage
-
-SERVICE_ERRORS = (ValidationError, ApplicationError)
 
 
 class StrictFilterMixin:
@@ -151,7 +149,7 @@ class CompanyExceptionView(CompanyDetailView):
         self.object = company = self.get_object()
         form = ExceptionForm(request.POST)
         if form.is_valid():
-            try:
+            with ServiceCall(form) as call:
                 if request.POST.get("action") == "clear":
                     services.company_clear_exception(company=company)
                     messages.success(request, _("La dérogation est retirée."))
@@ -162,10 +160,9 @@ class CompanyExceptionView(CompanyDetailView):
                         by=request.user,
                     )
                     messages.success(request, _("La dérogation est enregistrée."))
+            if not call.refused:
                 return redirect("pme:company-detail", company.pk)
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-                company.refresh_from_db()
+            company.refresh_from_db()
         context = self.get_context_data(object=company, exception_form=form)
         return self.render_to_response(context, status=400)
 
@@ -187,12 +184,11 @@ class CompanyCreateView(CompanyFormMixin, FormView):
     extra_context = {"title": gettext_lazy("Nouvelle entreprise")}
 
     def form_valid(self, form):
-        try:
+        with ServiceCall(form) as call:
             company = services.company_create(
                 dispositif=form.target_dispositif(), **form.service_fields()
             )
-        except SERVICE_ERRORS as error:
-            apply_service_error(form, error)
+        if call.refused:
             return self.form_invalid(form)
         messages.success(self.request, _("L'entreprise %(name)s est créée.") % {"name": company})
         return redirect("pme:company-detail", company.pk)
@@ -220,10 +216,9 @@ class CompanyUpdateView(CompanyFormMixin, FormView):
         return context
 
     def form_valid(self, form):
-        try:
+        with ServiceCall(form) as call:
             services.company_update(company=self.company, **form.service_fields())
-        except SERVICE_ERRORS as error:
-            apply_service_error(form, error)
+        if call.refused:
             return self.form_invalid(form)
         messages.success(self.request, _("Modifications enregistrées."))
         return redirect("pme:company-detail", self.company.pk)
@@ -487,16 +482,14 @@ class ProjectTransitionView(ProjectWriteMixin, ProjectDetailView):
         self.object = project = self.get_object()
         form = TransitionForm(request.POST)
         if form.is_valid():
-            try:
+            with ServiceCall(form) as call:
                 services.project_transition(
                     project=project,
                     to_stage=form.cleaned_data["to_stage"],
                     by=request.user,
                     comment=form.cleaned_data["comment"],
                 )
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-            else:
+            if not call.refused:
                 messages.success(
                     request,
                     _("Le projet passe à l'étape « %(stage)s ».")
@@ -514,7 +507,7 @@ class ProjectFollowUpView(ProjectWriteMixin, ProjectDetailView):
         form = FollowUpForm(request.POST, project=project)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with ServiceCall(form) as call:
                 services.follow_up_record(
                     project=project,
                     year=data["year"],
@@ -526,9 +519,7 @@ class ProjectFollowUpView(ProjectWriteMixin, ProjectDetailView):
                     note=data["note"],
                     by=request.user,
                 )
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-            else:
+            if not call.refused:
                 messages.success(
                     request,
                     _("Suivi de l'année %(year)s enregistré.") % {"year": data["year"]},
@@ -560,15 +551,14 @@ class ProjectCreateView(ProjectFormMixin, FormView):
         return initial
 
     def form_valid(self, form):
-        try:
+        with ServiceCall(form) as call:
             project = services.project_create(
                 company=form.cleaned_data["company"],
                 by=self.request.user,
                 needs=form.cleaned_data["needs"],
                 **form.service_fields(),
             )
-        except SERVICE_ERRORS as error:
-            apply_service_error(form, error)
+        if call.refused:
             return self.form_invalid(form)
         messages.success(self.request, _("Le projet est créé."))
         return redirect("pme:project-detail", project.pk)
@@ -596,12 +586,11 @@ class ProjectUpdateView(ProjectFormMixin, FormView):
         return context
 
     def form_valid(self, form):
-        try:
+        with ServiceCall(form) as call:
             services.project_update(
                 project=self.project, needs=form.cleaned_data["needs"], **form.service_fields()
             )
-        except SERVICE_ERRORS as error:
-            apply_service_error(form, error)
+        if call.refused:
             return self.form_invalid(form)
         messages.success(self.request, _("Modifications enregistrées."))
         return redirect("pme:project-detail", self.project.pk)

@@ -10,7 +10,6 @@ attachments, never from a public URL.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -18,16 +17,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from alize.actions import Action
-from alize.errors import ApplicationError, apply_service_error, service_error_text
-from alize.web import ActionRequiredMixin, FilteredListView, require
+from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall, require
 from dispositifs.access import document_firm_ids, may
 
 from . import selectors, services
 from .filtersets import DocumentFilterSet
 from .forms import DocumentRequestForm
 from .models import DocumentScope, DocumentStatus
-
-SERVICE_ERRORS = (ValidationError, ApplicationError)
 
 
 class DocumentReaderMixin(ActionRequiredMixin):
@@ -104,7 +100,7 @@ class DocumentRequestView(ActionRequiredMixin, View):
         form = self.form(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with ServiceCall(form) as call:
                 document = services.document_request(
                     kind=data["kind"],
                     by=request.user,
@@ -114,9 +110,7 @@ class DocumentRequestView(ActionRequiredMixin, View):
                     year=data.get("year"),
                     national=bool(data.get("national")),
                 )
-            except SERVICE_ERRORS as error:
-                apply_service_error(form, error)
-            else:
+            if not call.refused:
                 return HttpResponseRedirect(reverse("reporting:detail", args=[document.pk]))
         return render(request, self.template_name, {"form": form}, status=400)
 
@@ -166,7 +160,7 @@ class DocumentRegenerateView(DocumentReaderMixin, View):
     def post(self, request, pk):
         document = self.get_document(pk)
         require(may_manage(request.user, document))
-        try:
+        with ServiceCall() as call:
             fresh = services.document_request(
                 kind=document.kind,
                 by=request.user,
@@ -178,8 +172,8 @@ class DocumentRegenerateView(DocumentReaderMixin, View):
                 language=document.language,
                 regenerate=True,
             )
-        except SERVICE_ERRORS as error:
-            messages.error(request, service_error_text(error))
+        if call.refused:
+            messages.error(request, call.message)
             return HttpResponseRedirect(reverse("reporting:detail", args=[document.pk]))
         messages.success(request, _("Une nouvelle version est en préparation."))
         return HttpResponseRedirect(reverse("reporting:detail", args=[fresh.pk]))

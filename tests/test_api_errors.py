@@ -2,9 +2,11 @@
 service errors land on browser forms through one mapping."""
 
 import psycopg.errors
+import pytest
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.urls import reverse
 from rest_framework import exceptions
 from rest_framework.test import APIClient, APIRequestFactory
@@ -16,6 +18,7 @@ from alize.errors import (
     apply_service_error,
     service_error_text,
 )
+from alize.web import ServiceCall
 from tests.conftest import api_client_for
 from tests.factories import CompanyFactory
 
@@ -150,6 +153,28 @@ def test_django_validation_errors_keep_every_message():
     apply_service_error(form, ValidationError(["Un.", "Deux."]))
     assert form.errors == {"__all__": ["Un.", "Deux."]}
     assert service_error_text(ValidationError(["Un.", "Deux."])) == "Un. Deux."
+
+
+def test_service_call_puts_a_refusal_on_the_form_once():
+    form = bound_form()
+    with ServiceCall(form) as call:
+        raise ApplicationError("SIREN pris.", field="siren")
+    assert call.refused
+    assert form.errors == {"siren": ["SIREN pris."]}
+    assert call.message == "SIREN pris."
+    with ServiceCall() as call:
+        raise ValidationError({"name": ["Trop court."], NON_FIELD_ERRORS: ["Global."]})
+    assert call.refused and call.message == "Trop court. Global."
+
+
+def test_service_call_lets_success_and_other_errors_through():
+    form = bound_form()
+    with ServiceCall(form) as call:
+        pass
+    assert not call.refused and call.error is None and form.errors == {}
+    with pytest.raises(Http404), ServiceCall(form):
+        raise Http404
+    assert form.errors == {}
 
 
 def test_a_unique_violation_that_escapes_the_services_is_a_409(db):

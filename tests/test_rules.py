@@ -79,6 +79,22 @@ RULES = [
         good=("serializer.instance = services.company_create(**serializer.validated_data)",),
         bad=("serializer.save()",),
     ),
+    Rule(
+        name="service-refusals-through-service-call",
+        pattern=(
+            r"except\b.*\b(SERVICE_ERRORS|ApplicationError)\b"
+            r"|\bapply_service_error\(|^\s*SERVICE_ERRORS\s*(:[^=]*)?="
+        ),
+        reason="Views catch a service refusal with alize.web.ServiceCall, never by hand.",
+        applies_to=("*views.py", "*/views/*.py"),
+        good=("with ServiceCall(form) as call:", "if call.refused:", "except ValueError:"),
+        bad=(
+            "except SERVICE_ERRORS as error:",
+            "apply_service_error(form, error)",
+            "SERVICE_ERRORS: tuple = (ValidationError, ApplicationError)",
+            "except (ValidationError, ApplicationError) as error:",
+        ),
+    ),
 ]
 
 
