@@ -64,7 +64,8 @@ class ServiceModelAdmin(admin.ModelAdmin):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         model_admin = self
 
-        class ServiceForm(form_class):  # type: ignore[valid-type,misc]  # a class built at run time
+        # The admin's own form class, known only at run time.
+        class ServiceForm(form_class):  # type: ignore[valid-type,misc]
             def full_clean(self):
                 super().full_clean()
                 if self.is_bound and not self._errors:

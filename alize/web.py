@@ -8,17 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
 from alize import exports
 from alize.tenancy import is_scoped, may
+
+if TYPE_CHECKING:  # the views that these mixins complete, for the type checker
+    from django.views.generic.edit import FormMixin
+
+    _ListViewBase = ListView
+    _FormViewBase = FormMixin
+else:
+    _ListViewBase = _FormViewBase = object
 
 
 class SignedInMixin(LoginRequiredMixin):
@@ -32,6 +41,7 @@ class ActionRequiredMixin(LoginRequiredMixin):
     returned by ``get_queryset`` are narrowed to the dispositifs where the action is allowed.
     """
 
+    request: HttpRequest  # given by the view this mixin completes
     action: str = ""
 
     def dispatch(self, request, *args, **kwargs):
@@ -109,7 +119,7 @@ class ExportColumn:
     display: Callable | None = None
 
 
-class ExportMixin:
+class ExportMixin(_ListViewBase):
     """``?format=csv`` or ``?format=xlsx`` on a ``FilteredListView``: the whole current list
     (filters, search and sort applied; every page, not only the one shown) as a download.
 
@@ -199,7 +209,7 @@ class ScopedDetailView(ActionRequiredMixin, DetailView):
         return self.restrict(super().get_queryset())
 
 
-class InvalidFormStatusMixin:
+class InvalidFormStatusMixin(_FormViewBase):
     """Answer an invalid form with HTTP 400 (the page still shows the field errors)."""
 
     def form_invalid(self, form):
