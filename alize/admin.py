@@ -1,15 +1,29 @@
-"""Admin helpers shared by the apps, and the admin of the core's own models."""
+"""Admin helpers shared by the apps, and the admin of the core's own models.
+
+A model that a service writes is either read-only in the admin (``ReadOnlyAdminMixin``) or
+saved through that service (``ServiceModelAdmin``); ``tests/test_admin_services.py`` holds
+the list, with the reason for each model."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.forms import ModelForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .errors import ApplicationError, apply_service_error
 from .models import JobFailure, SentMail, SentMailStatus
 
 
 class ReadOnlyAdminMixin:
-    """An admin page that shows rows but never writes them: their changes belong to
-    services (state machines, money, audit), which the admin would bypass."""
+    """An admin page (or inline) that shows rows but never writes them: their changes belong
+    to services (state machines, money, audit), which the admin would bypass. Lists, search
+    and filters stay; a save that reaches it anyway (a history "revert") is refused."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -19,6 +33,75 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        raise PermissionDenied
+
+    def delete_model(self, request, obj):
+        raise PermissionDenied
+
+
+class ServiceModelAdmin(admin.ModelAdmin):
+    """An admin page whose saves call the app's services instead of ``Model.save()``.
+
+    The form tries the service in a savepoint that is always rolled back, so a refusal shows
+    on the form like any field error (never a 500); saving then calls it for real. Subclasses
+    give ``create_through_service`` and ``update_through_service``; rows are not deleted here.
+    """
+
+    def create_through_service(self, request: HttpRequest, data: dict[str, Any]) -> models.Model:
+        raise NotImplementedError
+
+    def update_through_service(
+        self, request: HttpRequest, obj: Any, data: dict[str, Any]
+    ) -> models.Model:
+        raise NotImplementedError
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        model_admin = self
+
+        # The admin's own form class, known only at run time.
+        class ServiceForm(form_class):  # type: ignore[valid-type,misc]
+            def full_clean(self):
+                super().full_clean()
+                if self.is_bound and not self._errors:
+                    model_admin._try_service(request, self)
+
+        ServiceForm.__name__ = form_class.__name__
+        return ServiceForm
+
+    def _save_through_service(self, request: HttpRequest, form: ModelForm) -> models.Model:
+        data = dict(form.cleaned_data)
+        if form.instance.pk is None:
+            return self.create_through_service(request, data)
+        stored = self.get_queryset(request).get(pk=form.instance.pk)
+        return self.update_through_service(request, stored, data)
+
+    def _try_service(self, request: HttpRequest, form: ModelForm) -> None:
+        """Run the service on the form's data and roll it back: its refusal, if any,
+        becomes the form's errors."""
+        try:
+            with transaction.atomic():
+                self._save_through_service(request, form)
+                transaction.set_rollback(True)
+        except (ApplicationError, ValidationError) as error:
+            apply_service_error(form, error)
+
+    def save_model(self, request, obj, form, change):
+        saved = self._save_through_service(request, form)
+        # The admin goes on (history, message, redirect) with the row the service saved.
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # Many-to-many fields are the service's to set (inlines of such models are read-only).
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(JobFailure)

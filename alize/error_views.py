@@ -39,6 +39,6 @@ def server_error(request):
 def not_found(request, exception):
     """``handler404``: API clients get JSON in the one error shape, people the 404 page."""
     if request.path.startswith("/api/"):
-        body = error_body(message=NotFound.default_detail, code=NotFound.default_code)
+        body = error_body(message=str(NotFound.default_detail), code=NotFound.default_code)
         return JsonResponse(body, status=404)
     return defaults.page_not_found(request, exception)

@@ -37,12 +37,13 @@ import logging
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from email.utils import make_msgid
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.template import Context, TemplateDoesNotExist
+from django.template import Context, Engine, TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -75,7 +76,7 @@ def send_once(
     are added. ``attachments`` are ``(file name, bytes, MIME type)`` triples. An SMTP
     failure marks the key "failed" (retried by the next call) and is raised.
     """
-    if not key or len(key) > SentMail._meta.get_field("key").max_length:
+    if not key or len(key) > cast(int, SentMail._meta.get_field("key").max_length):
         raise ValueError("A mail key is required and holds at most 255 characters.")
     address, name, language = _recipient(to, language)
     with translation.override(language):
@@ -136,7 +137,7 @@ def _recipient(to, language: str | None) -> tuple[str, str, str]:
 
 def _render(name: str, values: Mapping) -> str:
     """A plain-text template rendered without HTML escaping (mail text is not HTML)."""
-    return get_template(name).template.render(Context(dict(values), autoescape=False))
+    return Engine.get_default().get_template(name).render(Context(dict(values), autoescape=False))
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -102,13 +102,19 @@ def text_body(message: EmailMessage) -> str:
     return body.get_content() if body is not None else ""
 
 
+def _payload(part: Message) -> bytes:
+    """The decoded bytes of a MIME part (none for a multipart container)."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
 def attachments(message: EmailMessage) -> list[Attachment]:
     return [
         Attachment(
             index=index,
             filename=part.get_filename() or f"piece-{index + 1}",
             content_type=part.get_content_type(),
-            size=len(part.get_payload(decode=True) or b""),
+            size=len(_payload(part)),
         )
         for index, part in enumerate(message.iter_attachments())
     ]
@@ -118,7 +124,7 @@ def attachment_content(message: EmailMessage, index: int) -> tuple[Attachment, b
     """One attachment's description and bytes, by its position."""
     for position, part in enumerate(message.iter_attachments()):
         if position == index:
-            content = part.get_payload(decode=True) or b""
+            content = _payload(part)
             info = Attachment(
                 index=index,
                 filename=part.get_filename() or f"piece-{index + 1}",

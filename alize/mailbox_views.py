@@ -15,6 +15,7 @@ class MailboxMixin(ActionRequiredMixin):
     """Coordinators only, and only while a mailbox folder is configured."""
 
     action = Action.MANAGE_NETWORK
+    kwargs: dict  # given by the view this mixin completes
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and mailbox.mailbox_dir() is None:

@@ -40,7 +40,7 @@ def register_navigation(
 def entries_for(request) -> list[dict]:
     """The entries ``request.user`` sees, with the one for the current page marked."""
     user = request.user
-    entries = []
+    entries: list[dict] = []
     for entry in NAVIGATION:
         if entry.action is not None and not may(user, entry.action):
             continue
@@ -51,8 +51,8 @@ def entries_for(request) -> list[dict]:
         entries.append({"label": entry.label, "url": url, "active": active})
     # Only the most specific entry is current (/missions/hours/ is not also /missions/).
     current = max((e for e in entries if e["active"]), key=lambda e: len(e["url"]), default=None)
-    for entry in entries:
-        entry["active"] = entry is current
+    for shown in entries:
+        shown["active"] = shown is current
     return entries
 
 

@@ -16,9 +16,11 @@ through it, the scope of a user.
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from django.apps import apps
 from django.conf import settings
@@ -106,6 +108,12 @@ _building_exclude_subquery: contextvars.ContextVar[bool] = contextvars.ContextVa
 )
 
 
+def tenant_path(model: Any) -> str:
+    """The lookup from a scoped model to its dispositif: ``dispositif`` for tenant rows,
+    ``pk`` for the dispositif itself (an attribute of every scoped model class)."""
+    return model.tenant_path
+
+
 class ScopedQuery(sql.Query):
     """A query that adds the tenancy filter when it is compiled to SQL.
 
@@ -132,12 +140,12 @@ class ScopedQuery(sql.Query):
         finally:
             _building_exclude_subquery.reset(token)
 
-    def scoped_clone(self):
-        clone = self.clone()
+    def scoped_clone(self) -> ScopedQuery:
+        clone = cast(ScopedQuery, self.clone())  # a clone keeps its class
         clone.scope_applied = True
         active = current_scope()
         if not active.everything:
-            clone.add_q(Q(**{f"{self.model.tenant_path}__in": active.dispositif_ids}))
+            clone.add_q(Q(**{f"{tenant_path(self.model)}__in": active.dispositif_ids}))
         return clone
 
     def get_compiler(self, using=None, connection=None, elide_empty=True):
@@ -154,8 +162,8 @@ class ScopedQuerySet(models.QuerySet):
         super().__init__(model, query or ScopedQuery(model), using, hints)
 
     def _with_scope(self):
-        clone = self._chain()
-        clone.query = clone.query.scoped_clone()
+        clone = self.all()
+        clone.query = cast(ScopedQuery, clone.query).scoped_clone()
         return clone
 
     def for_user(self, user, action: str):
@@ -166,8 +174,8 @@ class ScopedQuerySet(models.QuerySet):
         """
         ids = dispositif_ids(user, action)
         if ids is None:
-            return self._chain()
-        return self.filter(**{f"{self.model.tenant_path}__in": sorted(ids)})
+            return self.all()
+        return self.filter(**{f"{tenant_path(self.model)}__in": sorted(ids)})
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
@@ -180,21 +188,28 @@ class ScopedQuerySet(models.QuerySet):
             raise ScopeError("The dispositif of existing rows cannot be changed.")
         return super(ScopedQuerySet, self._with_scope()).update(**kwargs)
 
-    update.alters_data = True
+    # Django's markers: ``alters_data`` keeps templates from calling a write method, and
+    # ``queryset_only = False`` lets the manager offer ``_update``. The stubs do not declare
+    # these attributes on functions.
+    update.alters_data = True  # type: ignore[attr-defined]
 
     def _update(self, values):
-        return super(ScopedQuerySet, self._with_scope())._update(values)
+        # ``_update`` is private to Django, so the stubs do not declare it.
+        return super(ScopedQuerySet, self._with_scope())._update(values)  # type: ignore[misc]
 
-    _update.alters_data = True
-    _update.queryset_only = False
+    _update.alters_data = True  # type: ignore[attr-defined]
+    _update.queryset_only = False  # type: ignore[attr-defined]
 
     def _raw_delete(self, using):
         return super(ScopedQuerySet, self._with_scope())._raw_delete(using)
 
-    _raw_delete.alters_data = True
+    _raw_delete.alters_data = True  # type: ignore[attr-defined]
 
 
-class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
+_ScopedManagerBase = models.Manager.from_queryset(ScopedQuerySet)
+
+
+class ScopedManager(_ScopedManagerBase):
     """Default manager of tenant models: every query it makes is filtered to the active
     scope when it runs, and raises ``ScopeError`` when no scope is active."""
 
@@ -222,9 +237,12 @@ class TenantModel(models.Model):
         abstract = True
         base_manager_name = "unscoped_objects"
 
+    # The dispositif a row was loaded with: ``check_tenant_write`` refuses to move it.
+    _loaded_dispositif_id: int | None
+
     @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_dispositif_id = instance.__dict__.get("dispositif_id")
         return instance
 
@@ -321,7 +339,8 @@ def check_models_are_classified(app_configs=None, **kwargs):
 # --------------------------------------------------------------------------------------
 # The access policy, registered by the tenant layer.
 
-_policy: dict[str, object] = {}
+# Each answers a set of dispositif ids, or None for every dispositif.
+_policy: dict[str, Callable[..., set[int] | None]] = {}
 
 
 def register_access_policy(*, dispositif_ids, scope_ids) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
@@ -21,6 +22,14 @@ from django.views.generic import DetailView, ListView
 from alize import exports
 from alize.errors import SERVICE_ERRORS, apply_service_error, service_error_text
 from alize.tenancy import is_scoped, may
+
+if TYPE_CHECKING:  # the views that these mixins complete, for the type checker
+    from django.views.generic.edit import FormMixin
+
+    _ListViewBase = ListView
+    _FormViewBase = FormMixin
+else:
+    _ListViewBase = _FormViewBase = object
 
 
 class SignedInMixin(LoginRequiredMixin):
@@ -34,6 +43,7 @@ class ActionRequiredMixin(LoginRequiredMixin):
     returned by ``get_queryset`` are narrowed to the dispositifs where the action is allowed.
     """
 
+    request: HttpRequest  # given by the view this mixin completes
     action: str = ""
 
     def dispatch(self, request, *args, **kwargs):
@@ -111,7 +121,7 @@ class ExportColumn:
     display: Callable | None = None
 
 
-class ExportMixin:
+class ExportMixin(_ListViewBase):
     """``?format=csv`` or ``?format=xlsx`` on a ``FilteredListView``: the whole current list
     (filters, search and sort applied; every page, not only the one shown) as a download.
 
@@ -201,7 +211,7 @@ class ScopedDetailView(ActionRequiredMixin, DetailView):
         return self.restrict(super().get_queryset())
 
 
-class InvalidFormStatusMixin:
+class InvalidFormStatusMixin(_FormViewBase):
     """Answer an invalid form with HTTP 400 (the page still shows the field errors)."""
 
     def form_invalid(self, form):

@@ -1,20 +1,25 @@
+"""Admin of the tenant: dispositifs and their tour de table, saved through
+``dispositifs.services`` (the coordination opens dispositifs and seats their members here)."""
+
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from alize.admin import ReadOnlyAdminMixin, ServiceModelAdmin
 from partners.reference.forms import PerimeterField
 
+from . import services
 from .models import Dispositif, Membership
 from .services import DISPOSITIF_FIELDS
 
 
-class MembershipInline(admin.TabularInline):
-    """Seats at the tour de table; leaving is a date (``left_on``), never a deletion."""
+class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Seats at the tour de table, shown with their dispositif; they are added and changed on
+    the membership page (through the services), and leaving is a date, never a deletion."""
 
     model = Membership
     extra = 0
-    can_delete = False
-    autocomplete_fields = ["organisation"]
+    fields = ["organisation", "kind", "joined_on", "left_on", "pledged_hours_per_year"]
 
 
 class DispositifAdminForm(forms.ModelForm):
@@ -28,7 +33,9 @@ class DispositifAdminForm(forms.ModelForm):
 
 
 @admin.register(Dispositif)
-class DispositifAdmin(admin.ModelAdmin):
+class DispositifAdmin(ServiceModelAdmin):
+    """Dispositifs, opened and changed through the services."""
+
     form = DispositifAdminForm
     list_display = ["name", "region", "status", "launch_date", "carrier"]
     list_filter = ["status", "region"]
@@ -37,9 +44,18 @@ class DispositifAdmin(admin.ModelAdmin):
     autocomplete_fields = ["carrier"]
     inlines = [MembershipInline]
 
+    def create_through_service(self, request, data):
+        return services.dispositif_create(**data)
+
+    def update_through_service(self, request, obj, data):
+        return services.dispositif_update(dispositif=obj, **data)
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceModelAdmin):
+    """Seats at a tour de table, through the services; a seat's dispositif never changes."""
+
+    fields = ["dispositif", *services.MEMBERSHIP_FIELDS]
     list_display = [
         "organisation",
         "dispositif",
@@ -52,5 +68,11 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["organisation__name", "dispositif__name"]
     autocomplete_fields = ["organisation", "dispositif"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_readonly_fields(self, request, obj=None):
+        return ["dispositif"] if obj is not None else []
+
+    def create_through_service(self, request, data):
+        return services.membership_create(**data)
+
+    def update_through_service(self, request, obj, data):
+        return services.membership_update(membership=obj, **data)

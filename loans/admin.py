@@ -3,11 +3,14 @@
 Money moves only through ``loans.services`` (which write the ledger in the same
 transaction), so contributions, advances, schedules, repayments, write-offs and the ledger
 are shown read-only here (co-financing too, as it must stay in its project's
-dispositif); only a fund's name can be edited.
+dispositif). Funds are added and renamed through the services.
 """
 
 from django.contrib import admin
 
+from alize.admin import ReadOnlyAdminMixin, ServiceModelAdmin
+
+from . import services
 from .models import (
     Advance,
     AdvanceTransition,
@@ -25,24 +28,27 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Rows written by the services only: listed and opened, never changed here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Fund)
-class FundAdmin(admin.ModelAdmin):
+class FundAdmin(ServiceModelAdmin):
+    """Funds, added and renamed through the services; a fund's dispositif never changes."""
+
+    fields = ["dispositif", "name"]
     list_display = ["name", "dispositif", "created_at"]
     list_filter = ["dispositif"]
     search_fields = ["name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["dispositif"] if obj is not None else []
+
+    def create_through_service(self, request, data):
+        return services.fund_create(**data)
+
+    def update_through_service(self, request, obj, data):
+        return services.fund_rename(fund=obj, **data)
 
 
 @admin.register(FundContribution)

@@ -8,27 +8,16 @@ from alize.admin import ReadOnlyAdminMixin
 from .models import ClosedMonth, HourLog, MissionAssignment, MissionTransition, SkillMission
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class TransitionInline(ReadOnlyInline):
+class TransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = MissionTransition
+    extra = 0
     fields = ["from_status", "to_status", "reason", "by", "at"]
-    readonly_fields = fields
 
 
-class AssignmentInline(ReadOnlyInline):
+class AssignmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = MissionAssignment
+    extra = 0
     fields = ["expert", "assigned_by", "assigned_at"]
-    readonly_fields = fields
 
 
 @admin.register(SkillMission)

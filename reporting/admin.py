@@ -2,21 +2,14 @@
 
 from django.contrib import admin
 
+from alize.admin import ReadOnlyAdminMixin
+
 from .models import Document
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "kind", "scope", "year", "version", "status", "progress", "created_at"]
     list_filter = ["kind", "scope", "status", "is_current"]
     search_fields = ["title"]
     date_hierarchy = "created_at"
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

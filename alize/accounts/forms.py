@@ -2,6 +2,7 @@
 
 import uuid
 from functools import partial
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -28,7 +29,7 @@ class LoginForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         email, password = cleaned.get("email"), cleaned.get("password")
         if email and password:
             if is_locked_out(email, client_ip(self.request)):
@@ -61,7 +62,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
-    def save(self, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         for user in self.get_users(self.cleaned_data["email"]):
             key = f"accounts:password-reset:{user.pk}:{uuid.uuid4().hex}"
             transaction.on_commit(partial(send_password_reset.delay, user_id=user.pk, key=key))

@@ -1,5 +1,7 @@
 """Users log in by e-mail; what they may see comes only from their role assignments."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -10,8 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from alize.geo import REGIONS
 from alize.tenancy import global_model
 
+if TYPE_CHECKING:  # managers are generic for the type checker only
+    _UserManagerBase = BaseUserManager["User"]
+else:
+    _UserManagerBase = BaseUserManager
 
-class UserManager(BaseUserManager):
+
+class UserManager(_UserManagerBase):
     """Creates users keyed by a normalised e-mail address."""
 
     use_in_migrations = True

@@ -65,7 +65,7 @@ def exception_handler(exc, context):
         response.data = error_body(message=message, code="invalid", fields=fields)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        code = str(getattr(detail, "code", None) or getattr(exc, "default_code", "error"))
         response.data = error_body(message=str(detail), code=code)
     return response
 

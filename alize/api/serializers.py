@@ -2,7 +2,9 @@
 goes only to those who manage the row."""
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -10,6 +12,11 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from alize.tenancy import dispositif_ids, may, tenant_model
+
+if TYPE_CHECKING:  # the serializer that this mixin completes, for the type checker
+    _SerializerBase = serializers.Serializer
+else:
+    _SerializerBase = object
 
 
 class TenantSerializer(serializers.ModelSerializer):
@@ -57,7 +64,7 @@ class TenantSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class PersonalDataMixin:
+class PersonalDataMixin(_SerializerBase):
     """Drops ``personal_fields`` from a row unless the caller manages the row's dispositif
     (``personal_dispositif`` names the attribute path of the row's dispositif id). API
     clients and committee members never receive them."""
@@ -175,7 +182,7 @@ class RowSerializer:
         serializers.DecimalField,
         serializers.TimeField,
     )
-    FAST = {
+    FAST: dict[type[serializers.Field], Callable[[Any], Callable[[Any], Any]]] = {
         serializers.DateTimeField: _iso_datetime,
         serializers.DateField: _iso_date,
         serializers.DecimalField: _plain_decimal,

@@ -4,6 +4,7 @@ Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` and are read when a
 arrives, not when this module is imported. A limit reached answers 429 with ``Retry-After``.
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.settings import api_settings
@@ -13,10 +14,12 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, User
 class CurrentRateMixin:
     """Reads the rate of ``scope`` from the current API settings."""
 
+    scope: str | None
+
     def get_rate(self):
         rates = api_settings.DEFAULT_THROTTLE_RATES
         if self.scope not in rates:
-            raise exceptions.ImproperlyConfigured(f"No throttle rate for scope {self.scope!r}.")
+            raise ImproperlyConfigured(f"No throttle rate for scope {self.scope!r}.")
         return rates[self.scope]
 
 
@@ -33,6 +36,9 @@ class TokenFailureThrottle(CurrentRateMixin, SimpleRateThrottle):
     is reached, every token request from that IP waits out the window."""
 
     scope = "token_failure"
+    # Set by SimpleRateThrottle.__init__ from the rate, which get_rate always finds.
+    num_requests: int
+    duration: int
 
     def get_cache_key(self, request, view=None):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -1,14 +1,28 @@
 """Base viewsets: they only *declare* queryset, serializer, filterset and the actions of the
 access policy; scope and access are enforced here, for every route alike."""
 
+from typing import TYPE_CHECKING, cast
+
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
-from alize.tenancy import enter_scope, is_scoped, leave_scope, may, scope_for_user
+from alize.tenancy import (
+    ScopedQuerySet,
+    enter_scope,
+    is_scoped,
+    leave_scope,
+    may,
+    scope_for_user,
+)
+
+if TYPE_CHECKING:  # the view that these mixins complete, for the type checker
+    from rest_framework.generics import GenericAPIView as _GenericViewBase
+else:
+    _GenericViewBase = object
 
 
-class ScopedViewMixin:
+class ScopedViewMixin(_GenericViewBase):
     """Enters the authenticated caller's scope after DRF authentication and leaves it in
     ``finally``, and narrows the declared queryset to the rows the access policy lets the
     caller read (``view_action``); writes need ``manage_action`` on the row's dispositif.
@@ -38,7 +52,7 @@ class ScopedViewMixin:
         queryset = super().get_queryset()
         user = self.request.user
         if is_scoped(queryset.model):
-            return queryset.for_user(user, self.view_action)
+            return cast(ScopedQuerySet, queryset).for_user(user, self.view_action)
         return queryset if may(user, self.view_action) else queryset.none()
 
 
@@ -60,7 +74,7 @@ class ScopedCreateListRetrieveViewSet(
     """Endpoint for append-only records (history, logs)."""
 
 
-class RowListMixin:
+class RowListMixin(_GenericViewBase):
     """The ``list`` action served from plain rows: the filtered queryset is turned into
     ``list_rows(queryset)`` (a selector's ``values()``), paginated, and rendered by
     ``list_serializer(context)`` (a ``RowSerializer``) into the JSON of ``serializer_class``.

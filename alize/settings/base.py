@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -185,7 +186,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # download view. Production points DOCUMENTS_ROOT at a volume, or replaces the backend
 # with an object store's.
 DOCUMENTS_ROOT = os.environ.get("DOCUMENTS_ROOT", str(BASE_DIR / ".local" / "documents"))
-DOCUMENTS_STORAGE = {
+DOCUMENTS_STORAGE: dict[str, Any] = {
     "BACKEND": "reporting.storage.AtomicFileSystemStorage",
     "OPTIONS": {"location": DOCUMENTS_ROOT, "file_permissions_mode": 0o640},
 }
@@ -303,7 +304,7 @@ EMAIL_TIMEOUT = 30
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # The local SMTP server's mailbox, readable on /mailbox/ (local settings only; the page
 # answers 404 while this is None).
-DEMO_MAILBOX_DIR = None
+DEMO_MAILBOX_DIR: Path | None = None
 
 LOGGING = {
     "version": 1,

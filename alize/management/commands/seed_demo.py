@@ -31,6 +31,7 @@ class Command(BaseCommand):
         with scope(every_dispositif=True, reason="demo seed: is the database empty"):
             empty = not tenant._default_manager.exists()
         log = lambda line: self.stdout.write(f"  demo: {line}")  # noqa: E731
+        token: str | None
         if empty or force:
             demo.seed(log=log)
             with transaction.atomic(), scope(every_dispositif=True, reason="demo API token"):
