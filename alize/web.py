@@ -246,8 +246,8 @@ class ServiceCall:
 
     @property
     def message(self) -> str:
-        """The refusal as one sentence, for a page message rather than a form."""
-        return service_error_text(self.error)
+        """The refusal as one sentence, for a page message rather than a form ("" if none)."""
+        return service_error_text(self.error) if self.error is not None else ""
 
 
 def require(condition: bool) -> None:
