@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .templatetags.loans_format import percent
+from alize.formats import share_percent
 
 WIDTH = 600
 HEIGHT = 220
@@ -78,7 +78,7 @@ def ratio_bar_chart(points: list[tuple[str, Decimal | None, str]]) -> BarChart |
             )
         )
     grid = [
-        GridLine(y=_round(baseline - plot_height * level), label=percent(level, 0))
+        GridLine(y=_round(baseline - plot_height * level), label=share_percent(level, 0))
         for level in GRID
     ]
     return BarChart(width=WIDTH, height=HEIGHT, left=LEFT, baseline=baseline, bars=bars, grid=grid)
