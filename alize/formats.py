@@ -1,11 +1,12 @@
-"""How money and dates read, in the active language (French reference, English complete).
+"""How money, numbers and dates read, in the active language (French reference, English
+complete): the one formatting library, whose functions are also the template filters.
 
 Money: always two decimals, grouped, with the euro sign where the language puts it:
 ``10 000,00 €`` in French, ``€10,000.00`` in English. Percentages likewise: ``12,5 %`` in
 French (a no-break space before the sign), ``12.5%`` in English, from a value already in
 percent (``percent``) or from a share of a whole (``share_percent``: ``0.125`` → ``12,5 %``);
-a multiple reads ``× 2,50`` (``times``); both are rounded to the decimals shown (half to
-even), never cut. Dates, one style per context:
+a multiple reads ``× 2,50`` (``times``), a plain number ``1 234,5`` (``number``); figures
+are rounded to the decimals shown (half to even), never cut. Dates, one style per context:
 - ``short_date`` (``15/01/2027``, ``01/15/2027``) in tables, lists and compact lines;
 - ``long_date`` (``15 janvier 2027``, ``Jan. 15, 2027``) in sentences and fact sheets;
 - ``short_datetime`` (``15/01/2027 14:30``) for when something was recorded (timelines,
@@ -56,6 +57,17 @@ def _digits(amount: Decimal, decimals: int) -> str:
     decimals = int(decimals)
     rounded = amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
     return number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def number(value, decimals: int | None = None) -> str:
+    """A plain number in the active language, grouped: ``1 234,5`` (``1,234.5`` in
+    English), rounded to ``decimals`` when given; ``""`` for ``None`` or non-numbers."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    if decimals is None:
+        return number_format(amount, use_l10n=True, force_grouping=True)
+    return _digits(amount, decimals)
 
 
 def percent(value, decimals: int = 1) -> str:

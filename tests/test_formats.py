@@ -11,6 +11,7 @@ from django.utils import translation
 from alize.formats import (
     long_date,
     money,
+    number,
     percent,
     share_percent,
     short_date,
@@ -50,6 +51,16 @@ def test_dates_one_style_per_context():
         assert short_date(day) == "01/15/2027"
         assert long_date(day) == "Jan. 15, 2027"
     assert short_date(None) == long_date(None) == short_datetime(None) == ""
+
+
+def test_numbers_are_grouped_in_the_language():
+    with translation.override("fr"):
+        assert number(1234) == f"1{NBSP}234"
+        assert number(Decimal("1500.5")) == f"1{NBSP}500,5"
+        assert number(Decimal("2.345"), 2) == "2,34"
+    with translation.override("en"):
+        assert number(Decimal("1500.5")) == "1,500.5"
+    assert number(None) == ""
 
 
 def test_percent_takes_a_value_already_in_percent():

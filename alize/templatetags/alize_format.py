@@ -1,9 +1,9 @@
-"""Template filters for money, percentages and dates, built into every template (the
-``builtins`` of the settings; ``{% load alize_format %}`` works too).
+"""Template filters for money, numbers, percentages and dates, built into every template
+(the ``builtins`` of the settings; ``{% load alize_format %}`` works too).
 
-``{{ amount|money }}`` → ``10 000,00 €`` (``€10,000.00`` in English);
-``{{ rate|percent }}`` → ``12,5 %`` (``12.5%`` in English) for a value already in percent;
-``{{ share|share_percent:2 }}`` → ``12,34 %`` for a share of a whole (``0.1234``);
+``{{ amount|money }}`` → ``10 000,00 €`` (``€10,000.00`` in English); ``{{ n|number }}`` →
+``1 234``; ``{{ rate|percent }}`` → ``12,5 %`` (``12.5%`` in English) for a value already in
+percent; ``{{ share|share_percent:2 }}`` → ``12,34 %`` for a share of a whole (``0.1234``);
 ``{{ ratio|times }}`` → ``× 2,50`` for a multiple; ``—`` stays the template's business
 (``{{ amount|money|default:"—" }}``). Dates, one style per context: ``|short_date`` in
 tables and lists, ``|long_date`` in sentences and fact sheets, ``|short_datetime`` for when
@@ -19,6 +19,7 @@ register = template.Library()
 # The filters are the functions of ``alize.formats`` themselves: one definition of each.
 for name in (
     "money",
+    "number",
     "percent",
     "share_percent",
     "times",
