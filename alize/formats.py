@@ -1,8 +1,12 @@
-"""How money and dates read, in the active language (French reference, English complete).
+"""How money, numbers and dates read, in the active language (French reference, English
+complete): the one formatting library, whose functions are also the template filters.
 
 Money: always two decimals, grouped, with the euro sign where the language puts it:
 ``10 000,00 €`` in French, ``€10,000.00`` in English. Percentages likewise: ``12,5 %`` in
-French (a no-break space before the sign), ``12.5%`` in English. Dates, one style per context:
+French (a no-break space before the sign), ``12.5%`` in English, from a value already in
+percent (``percent``) or from a share of a whole (``share_percent``: ``0.125`` → ``12,5 %``);
+a multiple reads ``× 2,50`` (``times``), a plain number ``1 234,5`` (``number``); figures
+are rounded to the decimals shown (half to even), never cut. Dates, one style per context:
 - ``short_date`` (``15/01/2027``, ``01/15/2027``) in tables, lists and compact lines;
 - ``long_date`` (``15 janvier 2027``, ``Jan. 15, 2027``) in sentences and fact sheets;
 - ``short_datetime`` (``15/01/2027 14:30``) for when something was recorded (timelines,
@@ -10,7 +14,7 @@ French (a no-break space before the sign), ``12.5%`` in English. Dates, one styl
 """
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -27,26 +31,70 @@ def money(value, decimals: int = 2) -> str:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return ""
-    digits = number_format(abs(amount), decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    digits = number_format(
+        abs(amount), decimal_pos=int(decimals), use_l10n=True, force_grouping=True
+    )
     sign = "-" if amount < 0 else ""
     if (get_language() or "fr").startswith("en"):
         return f"{sign}€{digits}"
     return f"{sign}{digits}{NBSP}€"
 
 
-def percent(value, decimals: int = 1) -> str:
-    """``value`` (already in percent) in the active language's format; ``""`` for ``None``
-    or non-numbers."""
+def _decimal(value) -> Decimal | None:
+    """``value`` as a finite ``Decimal``; ``None`` for ``None``, ``""`` and non-numbers."""
     if value is None or value == "":
-        return ""
+        return None
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() else None
+
+
+def _digits(amount: Decimal, decimals: int) -> str:
+    """``amount`` rounded to ``decimals`` (a template passes it as text) and grouped, in the
+    active language's format."""
+    decimals = int(decimals)
+    rounded = amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+    return number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def number(value, decimals: int | None = None) -> str:
+    """A plain number in the active language, grouped: ``1 234,5`` (``1,234.5`` in
+    English), rounded to ``decimals`` when given; ``""`` for ``None`` or non-numbers."""
+    amount = _decimal(value)
+    if amount is None:
         return ""
-    digits = number_format(amount, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    if decimals is None:
+        return number_format(amount, use_l10n=True, force_grouping=True)
+    return _digits(amount, decimals)
+
+
+def percent(value, decimals: int = 1) -> str:
+    """``value`` **already in percent** (``12.5`` → ``12,5 %``, ``12.5%`` in English),
+    rounded to ``decimals``; ``""`` for ``None`` or non-numbers. For a share of a whole
+    (``0.125``), use ``share_percent``."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    digits = _digits(amount, decimals)
     if (get_language() or "fr").startswith("en"):
         return f"{digits}%"
     return f"{digits}{NBSP}%"
+
+
+def share_percent(value, decimals: int = 1) -> str:
+    """A share of a whole (``0.125``; ``1`` is all of it: PAR30, fund utilisation, a pledge
+    used) as a percentage: ``12,5 %`` (``12.5%`` in English); ``""`` for ``None``."""
+    share = _decimal(value)
+    return "" if share is None else percent(share * 100, decimals)
+
+
+def times(value, decimals: int = 2) -> str:
+    """A ratio read as a multiple (the leverage of an advance): ``× 2,50``; ``""`` for
+    ``None`` or non-numbers."""
+    ratio = _decimal(value)
+    return "" if ratio is None else f"×{NBSP}{_digits(ratio, decimals)}"
 
 
 def short_date(value) -> str:

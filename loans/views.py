@@ -26,14 +26,14 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from alize import exports
+from alize import charts, exports
 from alize.actions import Action
 from alize.errors import service_error_text
-from alize.formats import money, short_date
+from alize.formats import money, share_percent, short_date
 from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall, require
 from dispositifs.access import dispositif_ids, may
 
-from . import charts, ledger, queries, selectors, services
+from . import ledger, queries, selectors, services
 from .forms import (
     AdvanceForm,
     CofinancingForm,
@@ -85,14 +85,16 @@ class FundListView(FilteredListView):
         return context
 
 
-def utilisation_chart(points: list[dict]):
-    """The utilisation points of a fund as bars (see ``loans.charts``)."""
-    return charts.ratio_bar_chart(
+def utilisation_chart(points: list[dict]) -> charts.Chart | None:
+    """The utilisation points of a fund as columns against 0–100 % (a ratio above 1 is
+    drawn to the top, a month without money leaves a gap)."""
+    return charts.column_chart(
         [
-            (
-                point["month"].strftime("%m/%y"),
-                point["ratio"],
-                _("%(month)s : %(lent)s prêtés, %(available)s disponibles")
+            charts.Bar(
+                label=point["month"].strftime("%m/%y"),
+                value=point["ratio"],
+                text=share_percent(point["ratio"], 0) or charts.GAP,
+                title=_("%(month)s : %(lent)s prêtés, %(available)s disponibles")
                 % {
                     "month": point["month"].strftime("%m/%Y"),
                     "lent": money(point["outstanding"]),
@@ -100,7 +102,11 @@ def utilisation_chart(points: list[dict]):
                 },
             )
             for point in points
-        ]
+        ],
+        key="utilisation",
+        title=_("Part de l'argent du fonds prêtée, fin de chaque mois"),
+        maximum=1,
+        scale=lambda level: share_percent(level, 0),
     )
 
 

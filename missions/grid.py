@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.utils import formats, translation
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{1,2})$")
@@ -72,15 +72,6 @@ def hours_label(hours) -> str:
         return "0"
     text = f"{Decimal(hours).quantize(Decimal('0.01')).normalize():f}"
     return formats.number_format(Decimal(text), use_l10n=True, force_grouping=True)
-
-
-def percent(share) -> str:
-    """A share (``Decimal("0.85")``) as a whole percentage: « 85 % » (« 85% » in English)."""
-    value = int((Decimal(share) * 100).quantize(Decimal("1")))
-    text = formats.number_format(value, use_l10n=True, force_grouping=True)
-    if (translation.get_language() or "fr").startswith("fr"):
-        return f"{text}\u00a0%"
-    return f"{text}%"
 
 
 def cell_name(mission_id: int, day: dt.date) -> str:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 
-from alize import exports
+from alize import charts, exports
 from alize.actions import Action
 from alize.web import (
     ActionRequiredMixin,
@@ -37,7 +37,7 @@ from alize.web import (
 from dispositifs.access import dispositif_ids, may
 from partners import services as partner_services
 
-from . import charts, grid, queries, selectors, services
+from . import grid, queries, selectors, services
 from .forms import (
     AdjustmentForm,
     AssignForm,
@@ -605,6 +605,49 @@ class AdjustmentView(ClosingView):
 # ---------------------------------------------------------------------------------------
 # Fatigue
 
+FATIGUE_LAYOUT = charts.BarLayout(
+    width=870,
+    label_width=170,
+    value_width=180,
+    bar_height=11,
+    bar_gap=2,
+    group_gap=14,
+    top=6,
+    label_chars=24,
+    label_anchor="start",
+)
+
+
+def fatigue_chart(firms, year: int) -> charts.Chart:
+    """Per firm, the hours asked, pledged and delivered in ``year`` on one scale, the
+    delivered bar marked ``over`` when the firm is over its pledge (see missions.css)."""
+    kinds = (("asked", _("demandées")), ("pledged", _("promises")), ("delivered", _("réalisées")))
+    groups = []
+    for firm in firms:
+        bars = []
+        for kind, label in kinds:
+            hours = grid.hours_label(getattr(firm, kind))
+            over = kind == "delivered" and firm.over_pledge
+            bars.append(
+                charts.Bar(
+                    label=label,
+                    value=getattr(firm, kind),
+                    text=hours,
+                    title=f"{label} : {hours} h",
+                    css=f"{kind} over" if over else kind,
+                )
+            )
+        note = _("au-delà de l'engagement") if firm.over_pledge else ""
+        groups.append(charts.BarGroup(label=firm.name, bars=bars, note=note))
+    title = _("Heures demandées, promises et réalisées par entreprise en %(year)s") % {"year": year}
+    return charts.bar_chart(
+        groups,
+        key="fatigue",
+        title=title,
+        layout=FATIGUE_LAYOUT,
+        style=charts.Style(css="chart", font_size=12),
+    )
+
 
 class FatigueView(ActionRequiredMixin, TemplateView):
     """Per firm and year: hours asked, pledged and delivered, missions declined, the firms
@@ -648,7 +691,7 @@ class FatigueView(ActionRequiredMixin, TemplateView):
             firms=firms,
             over_pledge=[firm for firm in firms if firm.over_pledge],
             renewal=renewal,
-            chart=charts.fatigue_chart(firms),
+            chart=fatigue_chart(firms, year),
         )
         return context
 

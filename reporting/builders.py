@@ -16,9 +16,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from weasyprint import CSS, HTML
 
+from alize import charts
 from committees.models import Committee
 
-from . import charts, selectors
+from . import selectors
 from .models import Document, DocumentKind
 
 PDF = "application/pdf"
@@ -110,12 +111,35 @@ def build_annual_report(document: Document, progress: Callable[[int], None]) -> 
     return Built(content, f"{_('rapport-annuel')}-{subject}-{document.year}.pdf")
 
 
-def hours_by_firm(figures: selectors.AnnualFigures) -> list[selectors.Bar]:
+def hours_by_firm(figures: selectors.AnnualFigures) -> list[charts.Bar]:
     """The year's expert-hours per firm (rounded to the hour), for the chart."""
     totals: dict[str, Decimal] = {}
     for row in figures.missions.hours if figures.missions else []:
         totals[row.firm] = totals.get(row.firm, Decimal(0)) + row.hours
-    return [selectors.Bar(firm, round(hours)) for firm, hours in sorted(totals.items())]
+    return [charts.Bar(firm, round(hours)) for firm, hours in sorted(totals.items())]
+
+
+def annual_charts(figures: selectors.AnnualFigures) -> dict[str, charts.Chart]:
+    """The annual report's charts, drawn at their size in the PDF."""
+    return {
+        "funnel_chart": charts.bar_chart(
+            figures.funnel, key="funnel", title=_("Le parcours des projets"), style=charts.PDF
+        ),
+        "sources_chart": charts.bar_chart(
+            figures.referral_sources[:12],
+            key="sources",
+            title=_("Sources des projets"),
+            colour="#4d7f3a",
+            style=charts.PDF,
+        ),
+        "hours_chart": charts.bar_chart(
+            hours_by_firm(figures),
+            key="hours",
+            title=_("Heures d'expertise"),
+            colour="#8c5a1d",
+            style=charts.PDF,
+        ),
+    }
 
 
 def annual_report_pdf(document: Document, figures: selectors.AnnualFigures) -> bytes:
@@ -124,9 +148,7 @@ def annual_report_pdf(document: Document, figures: selectors.AnnualFigures) -> b
         "document": document,
         "figures": figures,
         "subject": document.dispositif.name if document.dispositif_id else _("Réseau Alizé"),
-        "funnel_chart": charts.horizontal_bars(figures.funnel),
-        "sources_chart": charts.horizontal_bars(figures.referral_sources[:12], colour="#4d7f3a"),
-        "hours_chart": charts.horizontal_bars(hours_by_firm(figures), colour="#8c5a1d"),
+        **annual_charts(figures),
     }
     return render_pdf("reporting/pdf/annual_report.html", context)
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from alize.accounts.models import Role, RoleAssignment
 from alize.actions import Action
+from alize.charts import Bar
 from committees.models import (
     AgendaItem,
     Attendance,
@@ -172,12 +173,6 @@ def committee_attendance(committee):
 
 
 # Annual impact report ---------------------------------------------------------------------
-@dataclass
-class Bar:
-    label: str
-    value: int
-
-
 @dataclass(frozen=True)
 class HoursRow:
     """Expert-hours of one firm in one skill, and their value at the firm's rate."""

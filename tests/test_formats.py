@@ -8,7 +8,16 @@ from django.core.exceptions import ValidationError
 from django.template import Context, Template
 from django.utils import translation
 
-from alize.formats import long_date, money, short_date, short_datetime
+from alize.formats import (
+    long_date,
+    money,
+    number,
+    percent,
+    share_percent,
+    short_date,
+    short_datetime,
+    times,
+)
 from alize.tenancy import scope
 from pme import services
 from pme.selectors import project_history
@@ -44,6 +53,55 @@ def test_dates_one_style_per_context():
     assert short_date(None) == long_date(None) == short_datetime(None) == ""
 
 
+def test_numbers_are_grouped_in_the_language():
+    with translation.override("fr"):
+        assert number(1234) == f"1{NBSP}234"
+        assert number(Decimal("1500.5")) == f"1{NBSP}500,5"
+        assert number(Decimal("2.345"), 2) == "2,34"
+    with translation.override("en"):
+        assert number(Decimal("1500.5")) == "1,500.5"
+    assert number(None) == ""
+
+
+def test_percent_takes_a_value_already_in_percent():
+    with translation.override("fr"):
+        assert percent(Decimal("50")) == f"50,0{NBSP}%"
+        assert percent(Decimal("12.34"), 2) == f"12,34{NBSP}%"
+        assert percent(Decimal("1250"), 0) == f"1{NBSP}250{NBSP}%"
+    with translation.override("en"):
+        assert percent(Decimal("50")) == "50.0%"
+    assert percent(None) == percent("") == percent("n/a") == ""
+
+
+def test_share_percent_takes_a_share_of_a_whole():
+    with translation.override("fr"):
+        assert share_percent(Decimal("0.3624"), 2) == f"36,24{NBSP}%"
+        assert share_percent(Decimal("0.85"), 0) == f"85{NBSP}%"
+        assert share_percent(Decimal("1"), 0) == f"100{NBSP}%"
+        assert share_percent(Decimal("0.125")) == f"12,5{NBSP}%"
+    with translation.override("en"):
+        assert share_percent(Decimal("0.3624"), 2) == "36.24%"
+        assert share_percent(Decimal("0.85"), 0) == "85%"
+    assert share_percent(None) == share_percent("") == ""
+
+
+def test_percentages_are_rounded_never_cut():
+    with translation.override("fr"):
+        assert share_percent(Decimal("0.2567"), 0) == f"26{NBSP}%"
+        assert share_percent(Decimal("0.999"), 1) == f"99,9{NBSP}%"
+        assert share_percent(Decimal("0.9996"), 1) == f"100,0{NBSP}%"
+        assert percent(Decimal("12.345"), 2) == f"12,34{NBSP}%"  # half to even
+        assert percent(Decimal("12.355"), 2) == f"12,36{NBSP}%"
+
+
+def test_times_reads_a_multiple():
+    with translation.override("fr"):
+        assert times(Decimal("2.5")) == f"×{NBSP}2,50"
+    with translation.override("en"):
+        assert times(Decimal("2.5")) == f"×{NBSP}2.50"
+    assert times(None) == ""
+
+
 def test_template_filters():
     template = Template(
         "{% load alize_format %}{{ amount|money }}|{{ day|short_date }}|{{ day|long_date }}"
@@ -53,6 +111,23 @@ def test_template_filters():
             Context({"amount": Decimal("12000"), "day": dt.date(2027, 1, 15)})
         )
     assert rendered == f"12{NBSP}000,00{NBSP}€|15/01/2027|15 janvier 2027"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", f"50,0{NBSP}%|36,24{NBSP}%|85{NBSP}%|×{NBSP}2,50"),
+        ("en", f"50.0%|36.24%|85%|×{NBSP}2.50"),
+    ],
+)
+def test_percent_filters_in_every_template(language, expected):
+    """The core filters are built in: no ``{% load %}`` needed."""
+    template = Template(
+        "{{ rate|percent }}|{{ par30|share_percent:2 }}|{{ use|share_percent:0 }}|{{ lever|times }}"
+    )
+    context = {"rate": 50, "par30": "0.3624", "use": Decimal("0.85"), "lever": Decimal("2.5")}
+    with translation.override(language):
+        assert template.render(Context(context)) == expected
 
 
 @pytest.mark.django_db

@@ -1,11 +1,13 @@
-"""Template filters for money and dates: ``{% load alize_format %}``.
+"""Template filters for money, numbers, percentages and dates, built into every template
+(the ``builtins`` of the settings; ``{% load alize_format %}`` works too).
 
-``{{ amount|money }}`` → ``10 000,00 €`` (``€10,000.00`` in English);
-``{{ rate|percent }}`` → ``12,5 %`` (``12.5%`` in English); ``—`` stays the
-template's business (``{{ amount|money|default:"—" }}``). Dates, one style per context:
-``|short_date`` in tables and lists, ``|long_date`` in sentences and fact sheets,
-``|short_datetime`` for when something was recorded (timelines, history). See
-``alize.formats``.
+``{{ amount|money }}`` → ``10 000,00 €`` (``€10,000.00`` in English); ``{{ n|number }}`` →
+``1 234``; ``{{ rate|percent }}`` → ``12,5 %`` (``12.5%`` in English) for a value already in
+percent; ``{{ share|share_percent:2 }}`` → ``12,34 %`` for a share of a whole (``0.1234``);
+``{{ ratio|times }}`` → ``× 2,50`` for a multiple; ``—`` stays the template's business
+(``{{ amount|money|default:"—" }}``). Dates, one style per context: ``|short_date`` in
+tables and lists, ``|long_date`` in sentences and fact sheets, ``|short_datetime`` for when
+something was recorded (timelines, history). See ``alize.formats``.
 """
 
 from django import template
@@ -14,27 +16,15 @@ from alize import formats
 
 register = template.Library()
 
-
-@register.filter
-def money(value, decimals=2):
-    return formats.money(value, int(decimals))
-
-
-@register.filter
-def percent(value, decimals=1):
-    return formats.percent(value, int(decimals))
-
-
-@register.filter
-def short_date(value):
-    return formats.short_date(value)
-
-
-@register.filter
-def long_date(value):
-    return formats.long_date(value)
-
-
-@register.filter
-def short_datetime(value):
-    return formats.short_datetime(value)
+# The filters are the functions of ``alize.formats`` themselves: one definition of each.
+for name in (
+    "money",
+    "number",
+    "percent",
+    "share_percent",
+    "times",
+    "short_date",
+    "long_date",
+    "short_datetime",
+):
+    register.filter(name, getattr(formats, name))

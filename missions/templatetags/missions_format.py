@@ -1,6 +1,7 @@
 """Template filters of the missions pages: ``{{ hours|hours }}`` → ``7,5`` (no trailing
 zeros, the active language's decimal mark), ``{{ day|day_name }}`` → « mardi 24 novembre
-2026 », ``{{ share|percent }}`` → « 85 % »."""
+2026 », ``{{ day|iso_week }}`` → ``2026-W48``. Percentages are the core's
+(``{{ share|share_percent:0 }}`` → « 85 % », ``alize.formats``)."""
 
 from django import template
 
@@ -17,14 +18,6 @@ def hours(value):
 @register.filter
 def day_name(value):
     return grid.day_name(value) if value else ""
-
-
-@register.filter
-def percent(value):
-    """A share (``0.85``) as a whole percentage in the active language: « 85 % »."""
-    if value is None or value == "":
-        return ""
-    return grid.percent(value)
 
 
 @register.filter
