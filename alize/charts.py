@@ -474,7 +474,7 @@ def line_chart(
             points.append(f"{x},{y}")
             dots.append(Dot(x=x, y=y, title=said(f"{line.name}, {name}", line.text(index))))
         runs = groupby(points, key=lambda point: point is None)
-        segments = [" ".join(run) for gap, run in runs if not gap]
+        segments = [" ".join(p for p in run if p is not None) for gap, run in runs if not gap]
         colour, dash = PALETTE[position % len(PALETTE)], DASHES[position % len(DASHES)]
         lines.append(Line(line.name, colour, dash, segments, dots, legend_x, TOP + 10))
         legend_x += 44 + round(len(line.name) * style.font_size * 0.6)
