@@ -1,10 +1,11 @@
-"""Core models of the project package: failed background jobs, sent e-mail and idempotency
-records."""
+"""Core models of the project package: failed background jobs, sent e-mail, idempotency
+records, and the abstract "recorded by / at" pair the apps' models share."""
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alize.fields import user_field
 from alize.tenancy import TenantModel, global_model
 
 
@@ -106,3 +107,14 @@ class IdempotencyRecord(TenantModel):
 
     def __str__(self):
         return f"{self.operation} {self.key}"
+
+
+class RecordedBy(models.Model):
+    """Who typed a row in, and when: ``recorded_by`` (kept null when the account goes) and
+    ``recorded_at`` (set on insert). Other roles use ``alize.fields.user_field``."""
+
+    recorded_by = user_field(_("saisi par"))
+    recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
