@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 
@@ -18,3 +19,17 @@ class MoneyField(models.DecimalField):
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("decimal_places", None)
         return name, path, args, kwargs
+
+
+def user_field(verbose_name, *, on_delete=models.SET_NULL, null: bool = True) -> models.ForeignKey:
+    """The person who did something to a row (``proposed_by``, ``approved_by``…): a user
+    with no reverse accessor, kept null when the account goes unless ``on_delete`` says
+    otherwise (``PROTECT`` where the name must stay, as for a write-off's signatures)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=on_delete,
+        null=null,
+        blank=null,
+        related_name="+",
+        verbose_name=verbose_name,
+    )

@@ -1,10 +1,12 @@
-"""Core models of the project package: the record of failed background jobs."""
+"""Core models of the project package: failed background jobs, sent e-mail, idempotency
+records, and the abstract "recorded by / at" pair the apps' models share."""
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alize.tenancy import global_model
+from alize.fields import user_field
+from alize.tenancy import TenantModel, global_model
 
 
 @global_model(
@@ -76,3 +78,43 @@ class SentMail(models.Model):
 
     def __str__(self):
         return f"{self.key} → {self.recipient} ({self.get_status_display()})"
+
+
+class IdempotencyRecord(TenantModel):
+    """A caller-chosen key claimed for one operation in one dispositif, with the fingerprint
+    of the payload it came with and the id of what it made (``alize.idempotency``).
+
+    Written and read only by ``alize.idempotency.run_once``, completed in the transaction
+    that claims it and never changed afterwards: a key stays spent even when what it made
+    is deleted."""
+
+    operation = models.CharField(_("opération"), max_length=64)
+    key = models.CharField(_("clé"), max_length=128)
+    fingerprint = models.CharField(_("empreinte de la demande"), max_length=64)
+    result_id = models.PositiveBigIntegerField(_("résultat (identifiant)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("reçue le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("clé d'idempotence")
+        verbose_name_plural = _("clés d'idempotence")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispositif", "operation", "key"],
+                name="idempotency_key_unique_per_operation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.operation} {self.key}"
+
+
+class RecordedBy(models.Model):
+    """Who typed a row in, and when: ``recorded_by`` (kept null when the account goes) and
+    ``recorded_at`` (set on insert). Other roles use ``alize.fields.user_field``."""
+
+    recorded_by = user_field(_("saisi par"))
+    recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+
+    class Meta:
+        abstract = True

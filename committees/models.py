@@ -11,7 +11,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from alize.fields import MoneyField
+from alize.fields import MoneyField, user_field
+from alize.models import RecordedBy
 from alize.tenancy import TenantModel, declare_history_global
 from alize.validators import validate_plausible_date
 
@@ -127,7 +128,7 @@ class Attendance(TenantModel):
         return f"{self.person_name} ({self.organisation})"
 
 
-class PartnerCommitment(TenantModel):
+class PartnerCommitment(TenantModel, RecordedBy):
     """A tool an organisation activates for a dossier (a regional subsidy, a bank loan, CCI
     training, expert missions…). Large firms come last: ``firm_last`` orders them."""
 
@@ -152,15 +153,6 @@ class PartnerCommitment(TenantModel):
     )
     firm_last = models.BooleanField(_("grande entreprise"), default=False, editable=False)
     position = models.PositiveIntegerField(_("rang"), default=0, editable=False)
-    recorded_by = models.ForeignKey(
-        "accounts.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("saisi par"),
-    )
-    recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
 
     history = HistoricalRecords(table_name="dispositifs_historicalpartnercommitment")
 
@@ -204,14 +196,7 @@ class Decision(TenantModel):
         blank=True,
     )
     conditions = models.TextField(_("conditions"), blank=True)
-    decided_by = models.ForeignKey(
-        "accounts.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("saisie par"),
-    )
+    decided_by = user_field(_("saisie par"))
     decided_at = models.DateTimeField(_("saisie le"), auto_now_add=True)
 
     history = HistoricalRecords(table_name="dispositifs_historicaldecision")
@@ -254,14 +239,7 @@ class DecisionCorrection(TenantModel):
     )
     advance_amount = MoneyField(_("avance après (€)"), max_digits=12, null=True, blank=True)
     reason = models.TextField(_("motif de la correction"))
-    corrected_by = models.ForeignKey(
-        "accounts.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("corrigée par"),
-    )
+    corrected_by = user_field(_("corrigée par"))
     corrected_at = models.DateTimeField(_("corrigée le"), auto_now_add=True)
 
     class Meta:

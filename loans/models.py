@@ -26,7 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alize.constraints import FieldCheckConstraint
-from alize.fields import MoneyField
+from alize.fields import MoneyField, user_field
+from alize.models import RecordedBy
 from alize.tenancy import ScopedManager, ScopedQuerySet, TenantModel
 from alize.validators import validate_past_date
 from pme.models import ProjectType
@@ -66,7 +67,7 @@ class Fund(TenantModel):
         return self.name
 
 
-class FundContribution(TenantModel):
+class FundContribution(TenantModel, RecordedBy):
     """Money put into a fund by one source (an organisation of the directory), on a date.
 
     A revitalisation agreement names the agreement and the firm bound by it. A contribution
@@ -100,15 +101,6 @@ class FundContribution(TenantModel):
         choices=ProjectType.choices,
         blank=True,
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("saisi par"),
-    )
-    recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
     # Drawn when the web form is shown: the same form sent twice records one contribution.
     submission_key = models.CharField(
         _("clé d'envoi du formulaire"), max_length=128, null=True, blank=True, editable=False
@@ -261,14 +253,7 @@ class Advance(TenantModel):
     schedule_version = models.PositiveSmallIntegerField(_("version de l'échéancier"), default=0)
     days_past_due = models.PositiveIntegerField(_("jours de retard"), default=0)
     arrears_checked_on = models.DateField(_("retards calculés le"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("créée par"),
-    )
+    created_by = user_field(_("créée par"))
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     class Meta:
@@ -385,7 +370,7 @@ class Instalment(TenantModel):
         return f"{self.advance_id} #{self.number} ({self.due_on})"
 
 
-class Repayment(TenantModel):
+class Repayment(TenantModel, RecordedBy):
     """Money received for an advance, on a date, under a caller-chosen idempotency key: the
     same key (per dispositif) records one repayment, however often or concurrently it is
     sent. It is allocated to the oldest unpaid instalments first (``RepaymentAllocation``);
@@ -397,15 +382,6 @@ class Repayment(TenantModel):
     received_on = models.DateField(_("reçu le"), validators=[validate_past_date])
     amount = MoneyField(_("montant (€)"), max_digits=12, validators=[MinValueValidator(CENT)])
     idempotency_key = models.CharField(_("clé d'idempotence"), max_length=128)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("saisi par"),
-    )
-    recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("remboursement")
@@ -441,14 +417,7 @@ class RepaymentReversal(TenantModel):
     )
     reason = models.TextField(_("motif"))
     reversed_on = models.DateField(_("annulé le"), validators=[validate_past_date])
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
+    by = user_field(_("par"))
     at = models.DateTimeField(_("saisi le"), auto_now_add=True)
 
     class Meta:
@@ -515,21 +484,9 @@ class WriteOff(TenantModel):
         editable=False,
     )
     amount = MoneyField(_("montant passé en perte (€)"), max_digits=12, null=True, blank=True)
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("proposée par"),
-    )
+    proposed_by = user_field(_("proposée par"), on_delete=models.PROTECT, null=False)
     proposed_at = models.DateTimeField(_("proposée le"), default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("décidée par"),
-    )
+    decided_by = user_field(_("décidée par"), on_delete=models.PROTECT)
     decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
 
     class Meta:
@@ -564,7 +521,7 @@ class CofinancingKind(models.TextChoices):
     OTHER = "other", _("Autre")
 
 
-class Cofinancing(TenantModel):
+class Cofinancing(TenantModel, RecordedBy):
     """Money obtained for a project besides the advance (a bank loan, equity, a grant),
     with the date of its evidence: the leverage ratio is co-financing ÷ advance."""
 
@@ -578,15 +535,6 @@ class Cofinancing(TenantModel):
     kind = models.CharField(_("nature"), max_length=16, choices=CofinancingKind.choices)
     amount = MoneyField(_("montant (€)"), validators=[MinValueValidator(CENT)])
     evidence_on = models.DateField(_("justifié le"), validators=[validate_past_date])
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("saisi par"),
-    )
-    recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
     # Drawn when the web form is shown: the same form sent twice records one co-financing.
     submission_key = models.CharField(
         _("clé d'envoi du formulaire"), max_length=128, null=True, blank=True, editable=False
@@ -687,7 +635,7 @@ class AppendOnlyModel(TenantModel):
         raise AppendOnlyError("The ledger is append-only.")
 
 
-class JournalTransaction(AppendOnlyModel):
+class JournalTransaction(AppendOnlyModel, RecordedBy):
     """One money movement of a fund, written as balanced lines (debits = credits): a
     contribution, a disbursement, a repayment, the reversal of one, or a write-off."""
 
@@ -729,15 +677,6 @@ class JournalTransaction(AppendOnlyModel):
         verbose_name=_("passage en perte"),
     )
     description = models.CharField(_("libellé"), max_length=300, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("saisi par"),
-    )
-    recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("écriture")

@@ -9,7 +9,8 @@ scope and do not check access: views and API views ask the policy first
 - ``fund_create(dispositif, name)``; ``contribution_record(fund, kind, organisation,
   amount, received_on, by, agreement="", agreement_firm=None, earmark="")`` posts
   cash/capital. ``contribution_record_once(fund, submission_key, **fields)`` →
-  ``(contribution, created)``: the web form's key makes a form sent twice record once.
+  ``(contribution, created)``: the key (the web form's hidden one, or the API's
+  ``Idempotency-Key``) makes a form sent twice record once, like ``repayment_record``.
 - ``advance_create(decision, fund, instalment_count, frequency, grace_months, by,
   amount=None)``: from an approved decision with an advance amount (one advance per
   decision); ``amount`` defaults to the decided amount, may be lower, never higher, and
@@ -26,7 +27,8 @@ scope and do not check access: views and API views ask the policy first
 - ``repayment_record(advance, amount, received_on, idempotency_key, by)`` → ``(repayment,
   created)``: the same key (per dispositif) with the same payload returns the first
   repayment and ``created=False``, also when two requests race; the same key with another
-  payload raises ``ConflictError`` (409, code ``idempotency_key_reused``). Overpayment
+  payload raises ``ConflictError`` (409, code ``idempotency_key_reused``). Every keyed
+  service goes through ``alize.idempotency.run_once``. Overpayment
   (more than the outstanding principal) is refused. Allocated to the oldest unpaid
   instalments first (partial payments allowed); the ledger share of each contribution is
   in proportion to what it still has out in the advance (``ledger.split_proportionally``).
@@ -43,7 +45,7 @@ scope and do not check access: views and API views ask the policy first
 - ``cofinancing_create(project, organisation, kind, amount, evidence_on, by)``,
   ``cofinancing_update(cofinancing, **fields)``, ``cofinancing_delete(cofinancing)``;
   ``cofinancing_create_once(project, submission_key, **fields)`` → ``(cofinancing,
-  created)`` for the web form, like ``contribution_record_once``.
+  created)`` for the web form and keyed API calls, like ``contribution_record_once``.
 - ``arrears_refresh(dispositif, today)``: the daily job's work (see ``loans.tasks``).
 
 Schedule invariant: the live instalments (not superseded) plus what was paid on superseded
@@ -57,13 +59,14 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alize.errors import ApplicationError, ConflictError
+from alize.errors import ApplicationError
 from alize.formats import money, short_date
+from alize.idempotency import clean_key, run_once
 from alize.services import model_update, validate_and_save
 from alize.validators import latest_plausible_date
 
@@ -247,27 +250,75 @@ def contribution_record(
     return contribution
 
 
+def _contribution_payload(
+    *,
+    fund: Fund,
+    kind: str,
+    organisation,
+    amount: Decimal,
+    received_on: dt.date,
+    by=None,
+    agreement: str = "",
+    agreement_firm=None,
+    earmark: str = "",
+) -> dict:
+    """What makes two sends of a contribution the same (everything but who sends it)."""
+    return {
+        "fund": fund,
+        "kind": kind,
+        "organisation": organisation,
+        "agreement": agreement or "",
+        "agreement_firm": agreement_firm,
+        "amount": amount,
+        "received_on": received_on,
+        "earmark": earmark or "",
+    }
+
+
+def _contribution_described(first: FundContribution) -> tuple[str, dict]:
+    message = _(
+        "Cet envoi a déjà enregistré un apport de %(amount)s reçu le %(date)s ; rien de plus "
+        "n'est enregistré. Pour enregistrer un autre apport, rechargez la page et saisissez-le "
+        "à nouveau."
+    ) % {"amount": money(first.amount), "date": short_date(first.received_on)}
+    extra = {
+        "contribution": first.pk,
+        "amount": str(first.amount),
+        "received_on": first.received_on.isoformat(),
+    }
+    return message, extra
+
+
 @transaction.atomic
 def contribution_record_once(
     *, fund: Fund, submission_key: str, **fields
 ) -> tuple[FundContribution, bool]:
-    """``contribution_record`` for a form that may be sent twice (a double click, a reload):
-    the first contribution recorded under ``submission_key`` (per dispositif) is returned
-    with ``created=False`` and nothing more is posted, also when two requests race."""
-    key = (submission_key or "").strip()
-    if not key or len(key) > 128:
-        raise ApplicationError(
-            _("Une clé d'envoi (1 à 128 caractères) est requise."), field="submission_key"
-        )
-    Fund.objects.select_for_update().get(pk=fund.pk)
-    sent = FundContribution.objects.filter(dispositif_id=fund.dispositif_id, submission_key=key)
-    existing = sent.first()
-    if existing is not None:
-        return existing, False
-    contribution = contribution_record(fund=fund, **fields)
-    contribution.submission_key = key
-    contribution.save(update_fields=["submission_key"])
-    return contribution, True
+    """``contribution_record`` for a form that may be sent twice (a double click, a reload)
+    or an API call with an ``Idempotency-Key``, through ``alize.idempotency.run_once``: the
+    same key (per dispositif) with the same payload returns the first contribution with
+    ``created=False``, also when two requests race; another payload raises the 409."""
+    key = clean_key(
+        submission_key,
+        field="submission_key",
+        message=_("Une clé d'envoi (1 à 128 caractères) est requise."),
+    )
+
+    def create() -> FundContribution:
+        contribution = contribution_record(fund=fund, **fields)
+        contribution.submission_key = key
+        contribution.save(update_fields=["submission_key"])
+        return contribution
+
+    return run_once(
+        operation="loans.contribution",
+        dispositif_id=fund.dispositif_id,
+        key=key,
+        payload=_contribution_payload(fund=fund, **fields),
+        model=FundContribution,
+        create=create,
+        describe=_contribution_described,
+        field=None,
+    )
 
 
 # -- Advances -------------------------------------------------------------------------------
@@ -490,31 +541,17 @@ def _settled_status(advance: Advance) -> str:
 # -- Repayments ------------------------------------------------------------------------------
 
 
-def _same_payload(repayment: Repayment, advance: Advance, amount, received_on) -> bool:
-    return (
-        repayment.advance_id == advance.pk
-        and repayment.amount == amount
-        and repayment.received_on == received_on
-    )
-
-
-def _replay(existing: Repayment, advance: Advance, amount, received_on) -> tuple[Repayment, bool]:
-    if not _same_payload(existing, advance, amount, received_on):
-        raise ConflictError(
-            _(
-                "Cette clé d'idempotence a déjà servi pour un autre remboursement "
-                "(%(amount)s le %(date)s) : utilisez une nouvelle clé."
-            )
-            % {"amount": money(existing.amount), "date": short_date(existing.received_on)},
-            field="idempotency_key",
-            code="idempotency_key_reused",
-            extra={
-                "repayment": existing.pk,
-                "amount": str(existing.amount),
-                "received_on": existing.received_on.isoformat(),
-            },
-        )
-    return existing, False
+def _repayment_described(first: Repayment) -> tuple[str, dict]:
+    message = _(
+        "Cette clé d'idempotence a déjà servi pour un autre remboursement "
+        "(%(amount)s le %(date)s) : utilisez une nouvelle clé."
+    ) % {"amount": money(first.amount), "date": short_date(first.received_on)}
+    extra = {
+        "repayment": first.pk,
+        "amount": str(first.amount),
+        "received_on": first.received_on.isoformat(),
+    }
+    return message, extra
 
 
 @transaction.atomic
@@ -527,18 +564,27 @@ def repayment_record(
     by,
 ) -> tuple[Repayment, bool]:
     """Record money received for an advance once per idempotency key (see the module's
-    contract); returns the repayment and whether this call created it."""
-    key = (idempotency_key or "").strip()
-    if not key or len(key) > 128:
-        raise ApplicationError(
-            _("Une clé d'idempotence (1 à 128 caractères) est requise."),
-            field="idempotency_key",
-        )
+    contract, and ``alize.idempotency.run_once``); returns the repayment and whether this
+    call created it."""
+    key = clean_key(idempotency_key)
+    return run_once(
+        operation="loans.repayment",
+        dispositif_id=advance.dispositif_id,
+        key=key,
+        payload={"advance": advance, "amount": amount, "received_on": received_on},
+        model=Repayment,
+        create=lambda: _repayment_create(
+            advance=advance, amount=amount, received_on=received_on, key=key, by=by
+        ),
+        describe=_repayment_described,
+    )
+
+
+def _repayment_create(
+    *, advance: Advance, amount: Decimal, received_on: dt.date, key: str, by
+) -> Repayment:
+    """The repayment itself, once its key is claimed: checks, allocation, ledger, status."""
     locked = _locked(advance)
-    existing = Repayment.objects.filter(dispositif_id=locked.dispositif_id, idempotency_key=key)
-    existing = existing.first()
-    if existing is not None:
-        return _replay(existing, locked, amount, received_on)
     if amount is None or amount <= 0:
         raise ApplicationError(_("Le montant doit être positif."), field="amount")
     if locked.status not in LIVE_STATUSES:
@@ -572,17 +618,7 @@ def repayment_record(
         recorded_by=by,
     )
     repayment.full_clean(validate_unique=False, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            repayment.save()
-    except IntegrityError:
-        # The same key was just recorded for another advance by a concurrent request.
-        return _replay(
-            Repayment.objects.get(dispositif_id=locked.dispositif_id, idempotency_key=key),
-            locked,
-            amount,
-            received_on,
-        )
+    repayment.save()
     _allocate(repayment, live_instalments(locked))
     ledger.post(
         fund=locked.fund,
@@ -608,7 +644,7 @@ def repayment_record(
         locked.days_past_due = 0
         locked.save(update_fields=["days_past_due"])
     _refresh(advance, locked)
-    return repayment, True
+    return repayment
 
 
 def _allocate(repayment: Repayment, instalments: list[Instalment]) -> None:
@@ -862,31 +898,54 @@ def cofinancing_create(
     )
 
 
+def _cofinancing_described(first: Cofinancing) -> tuple[str, dict]:
+    message = _(
+        "Cet envoi a déjà enregistré un cofinancement de %(amount)s (%(organisation)s, "
+        "justifié le %(date)s) ; rien de plus n'est enregistré. Pour enregistrer un autre "
+        "cofinancement, rechargez la page et saisissez-le à nouveau."
+    ) % {
+        "amount": money(first.amount),
+        "organisation": first.organisation,
+        "date": short_date(first.evidence_on),
+    }
+    extra = {
+        "cofinancing": first.pk,
+        "amount": str(first.amount),
+        "evidence_on": first.evidence_on.isoformat(),
+    }
+    return message, extra
+
+
 @transaction.atomic
 def cofinancing_create_once(*, project, submission_key: str, **fields) -> tuple[Cofinancing, bool]:
-    """``cofinancing_create`` for a form that may be sent twice: the first co-financing
-    recorded under ``submission_key`` (per dispositif) is returned with ``created=False``.
-    A concurrent second send waits on the key's unique index, then finds the first."""
-    key = (submission_key or "").strip()
-    if not key or len(key) > 128:
-        raise ApplicationError(
-            _("Une clé d'envoi (1 à 128 caractères) est requise."), field="submission_key"
-        )
-    sent = Cofinancing.objects.filter(dispositif_id=project.dispositif_id, submission_key=key)
-    existing = sent.first()
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            cofinancing = cofinancing_create(project=project, **fields)
-            cofinancing.submission_key = key
-            cofinancing.save(update_fields=["submission_key"])
-    except IntegrityError:
-        existing = sent.first()
-        if existing is None:
-            raise
-        return existing, False
-    return cofinancing, True
+    """``cofinancing_create`` for a form that may be sent twice or an API call with an
+    ``Idempotency-Key``, like ``contribution_record_once``: the first co-financing recorded
+    under the key (per dispositif) comes back with ``created=False``; another payload under
+    the same key raises the 409."""
+    key = clean_key(
+        submission_key,
+        field="submission_key",
+        message=_("Une clé d'envoi (1 à 128 caractères) est requise."),
+    )
+
+    def create() -> Cofinancing:
+        cofinancing = cofinancing_create(project=project, **fields)
+        cofinancing.submission_key = key
+        cofinancing.save(update_fields=["submission_key"])
+        return cofinancing
+
+    payload = {name: fields.get(name) for name in COFINANCING_FIELDS}
+    payload["project"] = project
+    return run_once(
+        operation="loans.cofinancing",
+        dispositif_id=project.dispositif_id,
+        key=key,
+        payload=payload,
+        model=Cofinancing,
+        create=create,
+        describe=_cofinancing_described,
+        field=None,
+    )
 
 
 @transaction.atomic

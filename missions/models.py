@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from alize.constraints import FieldCheckConstraint
+from alize.fields import user_field
 from alize.tenancy import TenantModel
 from alize.validators import validate_plausible_date
 
@@ -111,14 +112,7 @@ class SkillMission(TenantModel):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("proposée par"),
-    )
+    proposed_by = user_field(_("proposée par"))
     proposed_at = models.DateTimeField(_("proposée le"), auto_now_add=True)
     status_changed_at = models.DateTimeField(_("statut depuis"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
@@ -210,14 +204,7 @@ class MissionAssignment(TenantModel):
         related_name="assignments",
         verbose_name=_("expert"),
     )
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("affecté par"),
-    )
+    assigned_by = user_field(_("affecté par"))
     assigned_at = models.DateTimeField(_("affecté le"), auto_now_add=True)
 
     class Meta:
@@ -276,14 +263,7 @@ class HourLog(TenantModel):
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     reason = models.TextField(_("motif de la régularisation"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("saisi par"),
-    )
+    created_by = user_field(_("saisi par"))
     created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -343,14 +323,7 @@ class ClosedMonth(TenantModel):
     """A month an animateur closed for the dispositif: its hour entries are locked."""
 
     month = models.DateField(_("mois"), help_text=_("Le premier jour du mois."))
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("clos par"),
-    )
+    closed_by = user_field(_("clos par"))
     closed_at = models.DateTimeField(_("clos le"), auto_now_add=True)
 
     class Meta:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from alize.constraints import FieldCheckConstraint
-from alize.fields import MoneyField
+from alize.fields import MoneyField, user_field
 from alize.tenancy import TenantModel, declare_history_global
 from alize.validators import (
     validate_creation_date,
@@ -136,14 +136,7 @@ class Company(TenantModel):
     contact_phone = models.CharField(_("téléphone du contact"), max_length=30, blank=True)
     eligibility_exception = models.BooleanField(_("dérogation d'éligibilité"), default=False)
     exception_reason = models.TextField(_("justification de la dérogation"), blank=True)
-    exception_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("dérogation accordée par"),
-    )
+    exception_by = user_field(_("dérogation accordée par"))
     exception_at = models.DateTimeField(_("dérogation accordée le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
@@ -415,14 +408,7 @@ class Project(TenantModel):
     first_committee_on = models.DateField(
         _("premier passage en comité"), null=True, blank=True, editable=False
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("créé par"),
-    )
+    created_by = user_field(_("créé par"))
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -505,14 +491,7 @@ class JobsFollowUp(TenantModel):
     jobs_maintained = models.PositiveIntegerField(_("emplois maintenus"))
     source = models.CharField(_("source"), max_length=16, choices=FollowUpSource.choices)
     note = models.TextField(_("remarque"), blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("saisi par"),
-    )
+    recorded_by = user_field(_("saisi par"))
     recorded_at = models.DateTimeField(_("saisi le"), auto_now=True)
 
     history = HistoricalRecords()

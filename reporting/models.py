@@ -16,11 +16,11 @@ scope of the document (``reporting.runner``).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from alize.fields import user_field
 from alize.tenancy import global_model
 
 from .storage import documents_storage
@@ -117,14 +117,7 @@ class Document(models.Model):
     content_type = models.CharField(_("type de contenu"), max_length=100, blank=True)
     checksum = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
     size = models.PositiveBigIntegerField(_("taille (octets)"), null=True, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("demandé par"),
-    )
+    requested_by = user_field(_("demandé par"))
     created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
     started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)

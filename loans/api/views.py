@@ -2,14 +2,15 @@
 actions of the access policy (reads: ``VIEW_ADVANCE``; writes: ``MANAGE_ADVANCE``,
 ``RECORD_REPAYMENT`` for repayments, ``APPROVE_WRITE_OFF`` to approve a write-off); every
 write is delegated to ``loans.services`` (refusals answer 400 naming the field, 409 for a
-reused idempotency key)."""
+reused idempotency key). Repayments need an ``Idempotency-Key`` header; contributions and
+co-financing take one if given (``alize.idempotency``)."""
 
 from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -44,6 +45,28 @@ from .serializers import (
     WriteOffProposalSerializer,
     advance_row_serializer,
 )
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="Chosen by the client, unique per repayment: a replay with the same key "
+    "and payload returns the first result; another payload answers 409.",
+)
+OPTIONAL_IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Optional, chosen by the client: a replay with the same key and payload "
+    "returns the first result; another payload answers 409.",
+)
+
+
+def idempotency_key(request) -> str:
+    """The request's ``Idempotency-Key`` header, or "" when it has none."""
+    return request.headers.get("Idempotency-Key", "").strip()
 
 
 class FundViewSet(
@@ -84,17 +107,23 @@ class FundViewSet(
         request=ContributionSerializer,
         responses={200: ContributionSerializer(many=True), 201: ContributionSerializer},
     )
+    @extend_schema(methods=["POST"], parameters=[OPTIONAL_IDEMPOTENCY_HEADER])
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def contributions(self, request, pk=None):
         """GET: the fund's contributions (first in, first out) and where their money is.
-        POST: record a contribution (posted to the ledger)."""
+        POST: record a contribution (posted to the ledger), once per ``Idempotency-Key``
+        when one is given."""
         fund = self.get_object()
         if request.method == "POST":
             given = ContributionSerializer(data=request.data, context=self.get_serializer_context())
             given.is_valid(raise_exception=True)
-            contribution = services.contribution_record(
-                fund=fund, by=request.user, **given.validated_data
-            )
+            data, key = given.validated_data, idempotency_key(request)
+            if key:
+                contribution, _created = services.contribution_record_once(
+                    fund=fund, submission_key=key, by=request.user, **data
+                )
+            else:
+                contribution = services.contribution_record(fund=fund, by=request.user, **data)
             row = next(
                 r for r in selectors.fund_contributions(fund) if r["contribution"] == contribution
             )
@@ -233,16 +262,6 @@ class AdvanceViewSet(
         return Response(LedgerLineSerializer(lines, many=True).data)
 
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description="Chosen by the client, unique per repayment: a replay with the same key "
-    "and payload returns the first result; another payload answers 409.",
-)
-
-
 class RepaymentViewSet(
     ScopedViewMixin,
     mixins.CreateModelMixin,
@@ -262,7 +281,7 @@ class RepaymentViewSet(
 
     @extend_schema(parameters=[IDEMPOTENCY_HEADER])
     def create(self, request, *args, **kwargs):
-        key = request.headers.get("Idempotency-Key", "").strip()
+        key = idempotency_key(request)
         if not key:
             raise ApplicationError(
                 _("L'en-tête Idempotency-Key est requis pour enregistrer un remboursement."),
@@ -292,9 +311,11 @@ class RepaymentViewSet(
         return Response(self.get_serializer(Repayment.objects.get(pk=repayment.pk)).data)
 
 
+@extend_schema_view(create=extend_schema(parameters=[OPTIONAL_IDEMPOTENCY_HEADER]))
 class CofinancingViewSet(ScopedModelViewSet):
     """Co-financing of the projects in scope (bank loans, equity, grants); ``leverage``
-    gives co-financing ÷ advances per dispositif and nationally."""
+    gives co-financing ÷ advances per dispositif and nationally. A POST with an
+    ``Idempotency-Key`` records once per key."""
 
     queryset = Cofinancing.objects.select_related("dispositif", "project")
     serializer_class = CofinancingSerializer
@@ -304,9 +325,13 @@ class CofinancingViewSet(ScopedModelViewSet):
     manage_action = Action.MANAGE_ADVANCE
 
     def perform_create(self, serializer):
-        serializer.instance = services.cofinancing_create(
-            by=self.request.user, **serializer.validated_data
-        )
+        data, key = serializer.validated_data, idempotency_key(self.request)
+        if key:
+            serializer.instance, _created = services.cofinancing_create_once(
+                submission_key=key, by=self.request.user, **data
+            )
+        else:
+            serializer.instance = services.cofinancing_create(by=self.request.user, **data)
 
     def perform_update(self, serializer):
         serializer.instance = services.cofinancing_update(
