@@ -203,6 +203,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     "documents": DOCUMENTS_STORAGE,
 }
+# Documents one person may have queued or running at a time (reporting.services); beyond,
+# a request answers 429 with this Retry-After (seconds).
+DOCUMENT_QUEUE_LIMIT = 5
+DOCUMENT_QUEUE_RETRY_AFTER = 30
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "media"
 
