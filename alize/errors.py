@@ -42,6 +42,18 @@ class ConflictError(ApplicationError):
     default_code = "conflict"
 
 
+class TooManyRequests(ApplicationError):
+    """A refusal until something in progress is over (HTTP 429); ``retry_after`` says in
+    how many seconds to try again (the ``Retry-After`` header)."""
+
+    status_code = 429
+    default_code = "throttled"
+
+    def __init__(self, message, *, retry_after: int, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
 # What a service raises to refuse an operation; views catch it only through
 # ``alize.web.ServiceCall``.
 SERVICE_ERRORS = (DjangoValidationError, ApplicationError)

@@ -4,18 +4,19 @@ A request names what it wants (kind, the dispositif or the network, the committe
 year, the language). While a document for the same request is queued, running or done,
 asking again returns it; a failed one, or ``regenerate=True`` once it is built, gives a
 new version that supersedes it. The build is queued once the transaction commits
-(``reporting.tasks``).
+(``reporting.tasks``). A person has at most ``DOCUMENT_QUEUE_LIMIT`` documents being built.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from alize.errors import ApplicationError
+from alize.errors import ApplicationError, TooManyRequests
 from committees.models import Committee, CommitteeStatus
 from partners.models import OrganisationKind
 
@@ -171,6 +172,26 @@ def document_find_or_create(
     return document, True
 
 
+def document_queue_check(by) -> None:
+    """Refuse (429) a person's request while ``DOCUMENT_QUEUE_LIMIT`` documents they asked
+    for are queued or running, so that no one fills the documents queue; their row is locked
+    so that simultaneous requests count one another. Jobs (no person) are never refused."""
+    if not getattr(by, "is_authenticated", False):
+        return
+    list(get_user_model().objects.select_for_update().filter(pk=by.pk).values_list("pk"))
+    limit = settings.DOCUMENT_QUEUE_LIMIT
+    if Document.objects.filter(requested_by=by, status__in=BUILDING).count() >= limit:
+        raise TooManyRequests(
+            _(
+                "Vous avez déjà %(count)s documents en préparation : réessayez quand "
+                "l'un d'eux sera prêt."
+            )
+            % {"count": limit},
+            code="document_quota",
+            retry_after=settings.DOCUMENT_QUEUE_RETRY_AFTER,
+        )
+
+
 @transaction.atomic
 def document_request(
     *,
@@ -183,9 +204,13 @@ def document_request(
     national: bool = False,
     language: str | None = None,
     regenerate: bool = False,
+    quota: bool = True,
 ) -> Document:
     """The document for this request: the live one if any (unless ``regenerate``), else a
-    new version, queued for building once the transaction commits."""
+    new version, queued for building once the transaction commits. ``quota=False`` for a
+    document that follows from another action (a committee's move), never refused."""
+    if quota:
+        document_queue_check(by)
     document, created = document_find_or_create(
         kind=kind,
         by=by,

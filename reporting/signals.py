@@ -17,10 +17,11 @@ KIND_FOR_STATUS = {
 
 @receiver(committee_status_changed)
 def committee_document_on_status(sender, committee, by=None, **kwargs):
-    """Ask for the document in the same transaction (it is queued on commit). Moves made
-    without a person (the demo seed's past committees) send nothing; the daily agenda job
-    asks for its agendas itself."""
+    """Ask for the document in the same transaction (it is queued on commit), outside the
+    person's document quota (the move itself is not refused). Moves made without a person
+    (the demo seed's past committees) send nothing; the daily agenda job asks for its
+    agendas itself."""
     kind = KIND_FOR_STATUS.get(committee.status)
     if kind is None or by is None:
         return
-    services.document_request(kind=kind, committee=committee, by=by)
+    services.document_request(kind=kind, committee=committee, by=by, quota=False)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from alize.actions import Action
+from alize.errors import TooManyRequests
 from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall, require
 from dispositifs.access import document_firm_ids, may
 
@@ -71,7 +72,8 @@ class DocumentListView(DocumentReaderMixin, FilteredListView):
 
 class DocumentRequestView(ActionRequiredMixin, View):
     """Ask for a document: an existing one for the same request is returned (its page),
-    else a new one is queued; an invalid request answers 400 with the field's error.
+    else a new one is queued; an invalid request answers 400 with the field's error, one
+    beyond the person's documents being built 429 with ``Retry-After``.
     Those who may ask for none (in a dispositif, the network or their firm) get 404."""
 
     action = Action.REQUEST_DOCUMENT
@@ -112,6 +114,10 @@ class DocumentRequestView(ActionRequiredMixin, View):
                 )
             if not call.refused:
                 return HttpResponseRedirect(reverse("reporting:detail", args=[document.pk]))
+            if isinstance(call.error, TooManyRequests):  # too many of theirs being built
+                response = render(request, self.template_name, {"form": form}, status=429)
+                response["Retry-After"] = str(call.error.retry_after)
+                return response
         return render(request, self.template_name, {"form": form}, status=400)
 
 

@@ -1,22 +1,42 @@
 """Login form (e-mail and password, with a lockout message) and the forgotten-password form."""
 
+import math
 import uuid
 from functools import partial
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
-from .backends import client_ip, is_locked_out
+from .backends import client_ip, login_wait
 from .tasks import send_password_reset
 
 
+def wait_error(seconds: int) -> forms.ValidationError:
+    """The login page's "come back later" error (code ``locked_out``), in seconds for a
+    short delay and in minutes for a longer one."""
+    if seconds < 120:
+        message = ngettext_lazy(
+            "Trop de tentatives échouées : réessayez dans %(seconds)s seconde.",
+            "Trop de tentatives échouées : réessayez dans %(seconds)s secondes.",
+            "seconds",
+        )
+        return forms.ValidationError(message, code="locked_out", params={"seconds": seconds})
+    return forms.ValidationError(
+        _("Trop de tentatives échouées : réessayez dans %(minutes)s minutes."),
+        code="locked_out",
+        params={"minutes": math.ceil(seconds / 60)},
+    )
+
+
 class LoginForm(forms.Form):
-    """Authenticates by e-mail; says so when the address is locked out."""
+    """Authenticates by e-mail. A locked or delayed (address, IP) pair is refused before its
+    password is checked; a failure that earns a delay says so with the usual error. The same
+    answers for an unknown address and a wrong password. ``retry_after``: seconds, or 0."""
 
     email = forms.EmailField(
         label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autofocus": True})
@@ -26,24 +46,28 @@ class LoginForm(forms.Form):
     def __init__(self, request=None, *args, **kwargs):
         self.request = request
         self.user = None
+        self.retry_after = 0
         super().__init__(*args, **kwargs)
 
     def clean(self):
         cleaned = super().clean() or {}
         email, password = cleaned.get("email"), cleaned.get("password")
         if email and password:
-            if is_locked_out(email, client_ip(self.request)):
-                minutes = int(settings.LOGIN_FAILURE_WINDOW.total_seconds() // 60)
-                raise forms.ValidationError(
-                    _("Trop de tentatives échouées : réessayez dans %(minutes)s minutes."),
-                    code="locked_out",
-                    params={"minutes": minutes},
-                )
+            ip = client_ip(self.request)
+            self.retry_after = login_wait(email, ip)
+            if self.retry_after:
+                raise wait_error(self.retry_after)
             self.user = authenticate(self.request, email=email, password=password)
             if self.user is None or not self.user.is_active:
-                raise forms.ValidationError(
+                refused = forms.ValidationError(
                     _("Adresse e-mail ou mot de passe incorrect."), code="invalid_login"
                 )
+                # The failure that reaches the lock still says "incorrect"; the next try
+                # learns of the lock. A delay earned by this failure is said at once.
+                self.retry_after = login_wait(email, ip, lock=False)
+                if self.retry_after:
+                    raise forms.ValidationError([refused, wait_error(self.retry_after)])
+                raise refused
         return cleaned
 
     def get_user(self):

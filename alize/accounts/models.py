@@ -161,7 +161,8 @@ class RoleAssignment(models.Model):
 @global_model("Login failures concern an address and an IP, before any scope exists.")
 class LoginFailure(models.Model):
     """A failed login with its client address: repeated failures lock the (address, IP)
-    pair, and many failures from one IP lock that IP. Purged daily once old. Global."""
+    pair, and many failures from one IP delay that IP's further failures (never its valid
+    logins). Purged daily once old. Global."""
 
     email = models.CharField(max_length=254, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -43,13 +43,13 @@ def login_view(request):
                 next_url = ""
             return redirect(next_url or "home")
         status = 400
-        if form.has_error("__all__", code="locked_out"):
-            status = 429  # too many failures from this address and IP: come back later
+        if form.retry_after:
+            status = 429  # this address failed too often from this IP: come back later
     response = render(
         request, "registration/login.html", {"form": form, "next": next_url}, status=status
     )
     if status == 429:
-        response["Retry-After"] = str(int(settings.LOGIN_FAILURE_WINDOW.total_seconds()))
+        response["Retry-After"] = str(form.retry_after)
     return response
 
 

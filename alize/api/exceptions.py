@@ -17,7 +17,12 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from alize.errors import ApplicationError, ConflictError, service_error_messages
+from alize.errors import (
+    ApplicationError,
+    ConflictError,
+    TooManyRequests,
+    service_error_messages,
+)
 
 NON_FIELD_KEY = api_settings.NON_FIELD_ERRORS_KEY
 UNIQUE_VIOLATION = "23505"
@@ -49,6 +54,9 @@ def exception_handler(exc, context):
                 extra=exc.extra,
             ),
             status=exc.status_code,
+            headers=(
+                {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+            ),
         )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_keyed(service_error_messages(exc)))

@@ -132,12 +132,20 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Brute-force lockout (alize.accounts.backends): failures of one address from one IP, and
-# failures from one IP across every address, within the window; the lock lifts as they age.
+# Brute-force lockout (alize.accounts.backends): only failures count, and only the failing
+# identity is stopped. LOGIN_FAILURE_LIMIT failures of one address from one IP within the
+# window lock that pair. Past LOGIN_FAILURE_IP_LIMIT failures from one IP (any address), each
+# further failure makes its pair wait FAILURE_DELAY, doubled by each further failure of that
+# IP, at most the window; a valid login from that IP is still served. Locks lift as failures age.
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_FAILURE_IP_LIMIT = 20
 LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 LOGIN_FAILURE_RETENTION = timedelta(days=7)
+FAILURE_DELAY = timedelta(seconds=1)
+# Bad API tokens (alize.api.throttling): the "token_failure" rate locks one (token prefix, IP);
+# past TOKEN_FAILURE_IP_LIMIT bad tokens from one IP within that rate's period, each further
+# one answers 429 with the growing delay above (at most the period). A valid token is served.
+TOKEN_FAILURE_IP_LIMIT = 20
 # Forgotten-password requests per address and per IP within the window
 # (alize.accounts.views.password_reset_allowed); the links last three days.
 PASSWORD_RESET_LIMIT = 3
@@ -195,6 +203,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     "documents": DOCUMENTS_STORAGE,
 }
+# Documents one person may have queued or running at a time (reporting.services); beyond,
+# a request answers 429 with this Retry-After (seconds).
+DOCUMENT_QUEUE_LIMIT = 5
+DOCUMENT_QUEUE_RETRY_AFTER = 30
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "media"
 

@@ -29,6 +29,7 @@ REST_FRAMEWORK = {
         "token_failure": "100000/min",
     },
 }
+TOKEN_FAILURE_IP_LIMIT = 100000
 
 # Jobs tests: seconds each document build step waits (so a test can kill a worker in the
 # middle of a build), and how soon Redis gives a killed worker's unacknowledged job to
