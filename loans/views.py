@@ -30,8 +30,14 @@ from alize import charts, exports
 from alize.actions import Action
 from alize.errors import service_error_text
 from alize.formats import money, share_percent, short_date
-from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall, require
-from dispositifs.access import dispositif_ids, may
+from alize.web import (
+    ActionRequiredMixin,
+    FilteredListView,
+    ServiceCall,
+    require,
+    several_dispositifs,
+)
+from dispositifs.access import may
 
 from . import ledger, queries, selectors, services
 from .forms import (
@@ -51,12 +57,6 @@ from .models import LIVE_STATUSES, AdvanceStatus, WriteOffStatus
 PANEL_ROWS = 20
 ARREARS_ROWS = 200
 EXPORT_ROWS = 50_000
-
-
-def several_dispositifs(user, action: str) -> bool:
-    """Does the user ``action`` in more than one dispositif (so lists show the column)?"""
-    ids = dispositif_ids(user, action)
-    return ids is None or len(ids) > 1
 
 
 # -- Funds ------------------------------------------------------------------------------

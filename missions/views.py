@@ -33,8 +33,9 @@ from alize.web import (
     ScopedDetailView,
     ServiceCall,
     require,
+    several_dispositifs,
 )
-from dispositifs.access import dispositif_ids, may
+from dispositifs.access import may
 from partners import services as partner_services
 
 from . import grid, queries, selectors, services
@@ -51,12 +52,6 @@ from .forms import (
     month_choices,
 )
 from .models import MissionStatus
-
-
-def several_dispositifs(user, action: str) -> bool:
-    ids = dispositif_ids(user, action)
-    return ids is None or len(ids) > 1
-
 
 # ---------------------------------------------------------------------------------------
 # Missions
