@@ -21,7 +21,7 @@ from django.views.generic import DetailView, ListView
 
 from alize import exports
 from alize.errors import SERVICE_ERRORS, apply_service_error, service_error_text
-from alize.tenancy import is_scoped, may
+from alize.tenancy import dispositif_ids, is_scoped, may
 
 if TYPE_CHECKING:  # the views that these mixins complete, for the type checker
     from django.views.generic.edit import FormMixin
@@ -248,6 +248,12 @@ class ServiceCall:
     def message(self) -> str:
         """The refusal as one sentence, for a page message rather than a form ("" if none)."""
         return service_error_text(self.error) if self.error is not None else ""
+
+
+def several_dispositifs(user, action: str) -> bool:
+    """Does the user ``action`` in more than one dispositif (so lists show the column)?"""
+    ids = dispositif_ids(user, action)
+    return ids is None or len(ids) > 1
 
 
 def require(condition: bool) -> None:

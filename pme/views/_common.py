@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dispositifs.access import dispositif_ids
-
 
 class StrictFilterMixin:
     """A filter value the user may not choose (another dispositif's company…) lists nothing
@@ -14,9 +12,3 @@ class StrictFilterMixin:
         if self.filterset is not None and self.filterset.is_bound and not self.filterset.is_valid():
             return queryset.none()
         return queryset
-
-
-def several_dispositifs(user, action: str) -> bool:
-    """Does the user ``action`` in more than one dispositif (so lists show the column)?"""
-    ids = dispositif_ids(user, action)
-    return ids is None or len(ids) > 1

@@ -19,13 +19,14 @@ from alize.web import (
     InvalidFormStatusMixin,
     ScopedDetailView,
     ServiceCall,
+    several_dispositifs,
 )
 from dispositifs.access import may
 
 from .. import selectors, services
 from ..filtersets import CompanyFilterSet
 from ..forms import CompanyForm, ExceptionForm
-from ._common import StrictFilterMixin, several_dispositifs
+from ._common import StrictFilterMixin
 
 
 class CompanyListView(ExportMixin, StrictFilterMixin, FilteredListView):

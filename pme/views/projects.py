@@ -20,6 +20,7 @@ from alize.web import (
     InvalidFormStatusMixin,
     ScopedDetailView,
     ServiceCall,
+    several_dispositifs,
 )
 from dispositifs.access import may
 
@@ -27,7 +28,7 @@ from .. import selectors, services
 from ..filtersets import ProjectFilterSet
 from ..forms import FollowUpForm, ProjectForm, TransitionForm
 from ..models import Stage
-from ._common import StrictFilterMixin, several_dispositifs
+from ._common import StrictFilterMixin
 
 
 class ProjectListView(ExportMixin, StrictFilterMixin, FilteredListView):

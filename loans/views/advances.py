@@ -1,0 +1,158 @@
+"""Advances: their list (and its export) and the creation of the one a committee decision
+granted."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from alize import exports
+from alize.actions import Action
+from alize.web import (
+    ActionRequiredMixin,
+    FilteredListView,
+    ServiceCall,
+    require,
+    several_dispositifs,
+)
+from dispositifs.access import may
+
+from .. import ledger, queries, selectors, services
+from ..forms import AdvanceForm
+from ..list_filters import AdvanceListFilterSet
+from ..models import AdvanceStatus
+
+PANEL_ROWS = 20
+
+
+EXPORT_ROWS = 50_000
+
+
+class AdvanceListView(FilteredListView):
+    """Advances of the user's dispositifs: status, fund, arrears, outstanding principal."""
+
+    action = Action.VIEW_ADVANCE
+    template_name = "loans/advance_list.html"
+    filterset_class = AdvanceListFilterSet
+    sort_fields = {
+        "company": "project__company__name",
+        "project": "project__title",
+        "dispositif": "dispositif__name",
+        "fund": "fund__name",
+        "amount": "amount",
+        "status": "status",
+        "late": "days_past_due",
+        "created": "created_at",
+    }
+    default_sort = "-created"
+    extra_context = {"title": gettext_lazy("Avances remboursables")}
+
+    def get_base_queryset(self):
+        return selectors.advance_list(self.request.user)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return queryset.none()
+        return queryset
+
+    EXPORTS = {"csv": exports.csv_response, "xlsx": exports.xlsx_response}
+
+    def get(self, request, *args, **kwargs):
+        export = self.EXPORTS.get(request.GET.get("format", ""))
+        if export is None:
+            return super().get(request, *args, **kwargs)
+        return export(
+            filename=f"avances-{timezone.localdate().isoformat()}.{request.GET['format']}",
+            headers=[
+                _("Dispositif"),
+                _("Fonds"),
+                _("Entreprise"),
+                _("Projet"),
+                _("Montant"),
+                _("Capital restant dû"),
+                _("Statut"),
+                _("Jours de retard"),
+                _("Décaissée le"),
+                _("Créée le"),
+            ],
+            rows=(
+                (
+                    row["dispositif_slug"],
+                    row["fund_name"],
+                    row["company_name"],
+                    row["project_title"],
+                    row["amount"],
+                    row["outstanding"],
+                    AdvanceStatus(row["status"]).label,
+                    row["days_past_due"],
+                    row["disbursed_on"],
+                    timezone.localdate(row["created_at"]),
+                )
+                for row in selectors.advance_rows(self.get_queryset()[:EXPORT_ROWS])
+            ),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        advances = list(context["object_list"])
+        balances = ledger.advance_balances([advance.pk for advance in advances])
+        context["rows"] = [(advance, balances[advance.pk]) for advance in advances]
+        context["show_dispositif"] = several_dispositifs(user, self.action)
+        if may(user, Action.MANAGE_ADVANCE):
+            context["awaiting"] = list(queries.decisions_awaiting_advance(user)[:PANEL_ROWS])
+        return context
+
+
+class AdvanceCreateView(ActionRequiredMixin, View):
+    """Set up the advance an approved committee decision granted: fund, amount within the
+    dispositif's bounds, grace period, number and frequency of instalments."""
+
+    action = Action.MANAGE_ADVANCE
+    template_name = "loans/advance_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.decision = queries.decision_for_new_advance(request.user, kwargs["decision"])
+            require(self.decision is not None)
+        return super().dispatch(request, *args, **kwargs)
+
+    def form(self, data=None):
+        decision = self.decision
+        funds = queries.funds_of_dispositif(self.request.user, decision.dispositif_id)
+        initial = {"amount": decision.advance_amount}
+        only = list(funds[:2])
+        if len(only) == 1:
+            initial["fund"] = only[0].pk
+        return AdvanceForm(data, dispositif=decision.dispositif, funds=funds, initial=initial)
+
+    def render(self, form, status=200):
+        context = {
+            "title": _("Nouvelle avance remboursable"),
+            "decision": self.decision,
+            "project": self.decision.item.project,
+            "form": form,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, *args, **kwargs):
+        return self.render(self.form())
+
+    def post(self, request, *args, **kwargs):
+        form = self.form(request.POST)
+        if form.is_valid():
+            with ServiceCall(form) as call:
+                advance = services.advance_create(
+                    decision=self.decision, by=request.user, **form.cleaned_data
+                )
+            if not call.refused:
+                messages.success(request, _("L'avance est créée ; son échéancier est prêt."))
+                return HttpResponseRedirect(reverse("loans:advance-detail", args=[advance.pk]))
+        return self.render(form, status=400)

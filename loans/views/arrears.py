@@ -1,0 +1,39 @@
+"""The arrears page: overdue advances and the portfolio at risk per fund and dispositif."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from alize.actions import Action
+from alize.web import ActionRequiredMixin, several_dispositifs
+
+from .. import ledger, queries, selectors
+
+ARREARS_ROWS = 200
+
+
+class ArrearsView(ActionRequiredMixin, TemplateView):
+    """Overdue advances (days past due, what is late), and the portfolio at risk over 30
+    days (PAR30) per fund and per dispositif, as the daily job last computed them."""
+
+    action = Action.VIEW_ADVANCE
+    template_name = "loans/arrears.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        overdue = list(queries.advances_in_arrears(user)[:ARREARS_ROWS])
+        balances = ledger.advance_balances([advance.pk for advance in overdue])
+        funds = {fund.pk: fund for fund in selectors.fund_list(user)}
+        snapshots = selectors.latest_snapshots(list(funds))
+        for snapshot in snapshots:
+            snapshot.fund = funds[snapshot.fund_id]  # with its dispositif, already loaded
+        context.update(
+            title=_("Impayés et portefeuille à risque"),
+            rows=[(advance, balances[advance.pk]) for advance in overdue],
+            funds=snapshots,
+            dispositifs=queries.par_by_dispositif(snapshots),
+            show_dispositif=several_dispositifs(user, self.action),
+        )
+        return context

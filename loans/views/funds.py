@@ -1,0 +1,130 @@
+"""Funds: their list with balances, a fund's page (contributions, where each euro went,
+utilisation) and the recording of a contribution."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from alize import charts
+from alize.actions import Action
+from alize.formats import money, share_percent
+from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall, several_dispositifs
+from dispositifs.access import may
+
+from .. import queries, selectors, services
+from ..forms import ContributionForm
+from ..list_filters import FundFilterSet
+
+
+class FundListView(FilteredListView):
+    """The funds of the user's dispositifs with their balances, summed from the ledger."""
+
+    action = Action.VIEW_ADVANCE
+    template_name = "loans/fund_list.html"
+    filterset_class = FundFilterSet
+    sort_fields = {"name": "name", "dispositif": "dispositif__name"}
+    default_sort = "dispositif"
+    extra_context = {"title": gettext_lazy("Fonds d'avances remboursables")}
+
+    def get_base_queryset(self):
+        return selectors.fund_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        funds = list(context["object_list"])
+        balances = selectors.fund_balances_of(funds)
+        context["rows"] = [(fund, balances[fund.pk]) for fund in funds]
+        context["show_dispositif"] = several_dispositifs(self.request.user, self.action)
+        context["leverage"] = selectors.leverage_by_dispositif(self.request.user)
+        return context
+
+
+def utilisation_chart(points: list[dict]) -> charts.Chart | None:
+    """The utilisation points of a fund as columns against 0–100 % (a ratio above 1 is
+    drawn to the top, a month without money leaves a gap)."""
+    return charts.column_chart(
+        [
+            charts.Bar(
+                label=point["month"].strftime("%m/%y"),
+                value=point["ratio"],
+                text=share_percent(point["ratio"], 0) or charts.GAP,
+                title=_("%(month)s : %(lent)s prêtés, %(available)s disponibles")
+                % {
+                    "month": point["month"].strftime("%m/%Y"),
+                    "lent": money(point["outstanding"]),
+                    "available": money(point["available"]),
+                },
+            )
+            for point in points
+        ],
+        key="utilisation",
+        title=_("Part de l'argent du fonds prêtée, fin de chaque mois"),
+        maximum=1,
+        scale=lambda level: share_percent(level, 0),
+    )
+
+
+def render_fund(request, fund, *, status: int = 200, contribution_form=None):
+    """The fund page: balances, contributions and their attribution, utilisation."""
+    user = request.user
+    manager = may(user, Action.MANAGE_ADVANCE, fund.dispositif_id)
+    contributions = selectors.fund_contributions(fund)
+    financed = queries.fund_attribution(fund)
+    for row in contributions:
+        row["financed"] = financed.get(row["contribution"].pk, {"count": 0, "advances": []})
+    utilisation = selectors.fund_utilisation(fund, until=timezone.localdate())
+    if manager and contribution_form is None:
+        contribution_form = ContributionForm()
+    context = {
+        "title": fund.name,
+        "fund": fund,
+        "balances": selectors.fund_balances(fund),
+        "contributions": contributions,
+        "utilisation": utilisation,
+        "chart": utilisation_chart(utilisation),
+        "can_manage": manager,
+        "contribution_form": contribution_form if manager else None,
+    }
+    return render(request, "loans/fund_detail.html", context, status=status)
+
+
+class FundDetailView(ActionRequiredMixin, View):
+    action = Action.VIEW_ADVANCE
+
+    def get(self, request, pk):
+        fund = get_object_or_404(queries.fund_detail_queryset(request.user), pk=pk)
+        return render_fund(request, fund)
+
+
+class FundContributionView(ActionRequiredMixin, View):
+    """Record money put into a fund (POST only); the ledger gets its entry."""
+
+    action = Action.MANAGE_ADVANCE
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        fund = get_object_or_404(
+            queries.fund_detail_queryset(request.user, Action.MANAGE_ADVANCE), pk=pk
+        )
+        form = ContributionForm(request.POST)
+        if form.is_valid():
+            with ServiceCall(form) as call:
+                _contribution, created = services.contribution_record_once(
+                    fund=fund, by=request.user, **form.cleaned_data
+                )
+            if not call.refused:
+                messages.success(
+                    request,
+                    _("L'apport est enregistré.")
+                    if created
+                    else _("Cet apport était déjà enregistré (envoi en double)."),
+                )
+                return HttpResponseRedirect(reverse("loans:fund-detail", args=[fund.pk]))
+        return render_fund(request, fund, status=400, contribution_form=form)

@@ -1,0 +1,114 @@
+"""The expert's week grid: hours per mission and day, saved a week at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from alize.actions import Action
+from alize.web import ActionRequiredMixin, require
+
+from .. import grid, selectors, services
+
+
+class WeekGridView(ActionRequiredMixin, TemplateView):
+    """The expert's week: one row per mission active that week, one column per day. The
+    whole week is saved at once (htmx or a plain form): valid cells are saved, refused ones
+    come back with a message naming the day; cells of closed months are read-only, with the
+    adjustments made after closing as lines of their own."""
+
+    action = Action.LOG_HOURS
+    template_name = "missions/week_grid.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.expert = selectors.expert_of(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def read_week(self):
+        require(self.expert is not None)
+        self.today = timezone.localdate()
+        week = self.request.POST.get("week") or self.request.GET.get("week")
+        monday = grid.parse_week(week, today=self.today)
+        self.week = selectors.week_grid(expert=self.expert, monday=monday)
+
+    def context(self, posted=None, refusals=None, saved=(), **extra):
+        rows = grid.rows_of(self.week, posted=posted, refusals=refusals or {}, saved=saved)
+        monday = self.week.monday
+        context = {
+            "title": _("Mes heures"),
+            "expert": self.expert,
+            "days": self.week.days,
+            "today": self.today,
+            "rows": rows,
+            "day_totals": list(zip(self.week.days, self.week.day_totals, strict=True)),
+            "week_total": self.week.total,
+            "week": grid.week_label(monday),
+            "previous_week": grid.week_label(monday - dt.timedelta(days=7)),
+            "next_week": grid.week_label(monday + dt.timedelta(days=7)),
+            "this_week": grid.week_label(self.today - dt.timedelta(days=self.today.weekday())),
+            "editable": any(row.editable for row in rows),
+        }
+        context.update(extra)
+        return context
+
+    def get(self, request, *args, **kwargs):
+        if self.expert is None:
+            # The coordination may log hours anywhere but is no expert: say so.
+            context = {"title": _("Mes heures"), "expert": None}
+            return TemplateResponse(request, self.template_name, context)
+        self.read_week()
+        return TemplateResponse(request, self.template_name, self.context())
+
+    def post(self, request, *args, **kwargs):
+        self.read_week()
+        missions = {row.mission.pk: row.mission for row in self.week.rows}
+        editable = {
+            (row.mission.pk, cell.date): cell
+            for row in self.week.rows
+            for cell in row.cells
+            if cell.editable
+        }
+        posted = grid.read_posted_cells(
+            request.POST, mission_ids=set(missions), days=self.week.days
+        )
+        refusals = {
+            key: grid.cell_message(key[1], missions[key[0]], message)
+            for key, message in posted.errors.items()
+            if key in editable
+        }
+        changes = [
+            services.HourCell(mission_id=mission_id, date=day, hours=hours)
+            for (mission_id, day), hours in posted.hours.items()
+            if (mission_id, day) in editable
+            and hours != grid.stored_hours(editable[(mission_id, day)])
+        ]
+        saved: set = set()
+        if changes:
+            result = services.hours_save_week(expert=self.expert, cells=changes, by=request.user)
+            saved = {(cell.mission_id, cell.date) for cell, _entry in result.saved}
+            for error in result.errors:
+                refusals[(error.mission_id, error.date)] = error.message
+        if not refusals and not request.htmx:
+            if saved:
+                messages.success(request, _("Semaine enregistrée."))
+            return redirect(f"{reverse('missions:hours')}?week={grid.week_label(self.week.monday)}")
+        # Read the week again: what is stored now, the refused cells shown as typed.
+        self.read_week()
+        context = self.context(
+            posted=request.POST,
+            refusals=refusals,
+            saved=saved,
+            refusal_lines=[message for _key, message in sorted(refusals.items(), key=grid.by_day)],
+            saved_count=len(saved),
+            posted_now=True,
+        )
+        status = 400 if refusals else 200
+        return TemplateResponse(request, self.template_name, context, status=status)
