@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from alize.accounts.models import Role
-from tests import coverage, query_counts
+from tests import clock, coverage, query_counts
 from tests.factories import (
     DispositifFactory,
     MembershipFactory,
@@ -189,6 +189,9 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "real_clock(reason): run on the real clock instead of tests.clock.NOW"
+    )
     query_counts.settings["update"] = bool(
         config.getoption("--update-query-counts") or os.environ.get("UPDATE_QUERY_COUNTS") == "1"
     )
@@ -235,6 +238,22 @@ def pytest_collection_modifyitems(session, config, items):
         f"{', with -k/-m selection' if deselected else ''}): route coverage is only "
         "meaningful when the whole suite runs"
     )
+
+
+# The clock --------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(request, time_machine):
+    """Run every test from ``tests.clock.NOW`` (ticking, so rows keep their order) unless
+    marked ``real_clock(reason=...)`` or ``time_machine(moment)``. Python's clock only:
+    PostgreSQL's ``now()`` and other processes (a Celery worker, Chromium) keep the real one."""
+    real = request.node.get_closest_marker("real_clock")
+    if real is not None:
+        assert real.kwargs.get("reason"), "real_clock needs a reason"
+    elif request.node.get_closest_marker("time_machine") is None:
+        time_machine.move_to(clock.NOW, tick=True)
+    return time_machine
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from committees.models import Committee
 from dispositifs.models import Dispositif, Membership, MembershipKind
 from partners.models import Organisation, OrganisationKind, Skill
 from pme.models import Company, Project
+from tests.clock import TODAY
 
 
 class ScopedFactory(DjangoModelFactory):
@@ -114,7 +115,7 @@ class CompanyFactory(ScopedFactory):
     siren = factory.Sequence(lambda n: _siren(n + 1000))
     name = factory.Sequence(lambda n: f"PME {n}")
     naf_code = "25.62B"
-    creation_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=365 * 8))
+    creation_date = dt.date(2018, 6, 12)  # eight years (of 365 days) before TODAY
     headcount = 24
     turnover = Decimal("3200000")
     commune_code = factory.LazyAttribute(lambda o: (o.dispositif.perimeter or ["59606"])[0])
@@ -140,7 +141,7 @@ class CommitteeFactory(ScopedFactory):
         model = Committee
 
     dispositif = factory.SubFactory(DispositifFactory)
-    date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=14))
+    date = dt.date(2026, 6, 24)  # two weeks after TODAY
     place = "Salle du conseil"
 
 
@@ -155,7 +156,6 @@ def project_at(stage, company=None, by=None, **kwargs):
 
     company = company or CompanyFactory(**kwargs)
     early = (Stage.REFERRED, Stage.QUALIFIED, Stage.IN_INSTRUCTION, Stage.ABANDONED)
-    today = dt.date.today()
     with scope(every_dispositif=True, reason="test setup"):
         # A project that reaches a committee was referred 14 days before; the committee sits
         # today, the one day a planned committee takes decisions.
@@ -166,7 +166,7 @@ def project_at(stage, company=None, by=None, **kwargs):
             project_type="development",
             jobs_at_start=10,
             jobs_planned_3y=14,
-            referred_on=today if stage in early else today - dt.timedelta(days=14),
+            referred_on=TODAY if stage in early else TODAY - dt.timedelta(days=14),
         )
         path = {
             Stage.REFERRED: [],
@@ -182,7 +182,7 @@ def project_at(stage, company=None, by=None, **kwargs):
                 project=project, to_stage=stage, by=by, comment=ABANDON_REASON
             )
             return project
-        committee = CommitteeFactory(dispositif=company.dispositif, date=today)
+        committee = CommitteeFactory(dispositif=company.dispositif, date=TODAY)
         item = committee_services.agenda_add_project(committee=committee, project=project, by=by)
         if stage == Stage.ON_AGENDA:
             return project

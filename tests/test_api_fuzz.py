@@ -40,6 +40,7 @@ from partners.models import Expert, Organisation, OrganisationKind
 from pme import services as pme_services
 from pme.models import Company, JobsFollowUp, Project, Stage, StageTransition
 from reporting.models import Document
+from tests.clock import TODAY
 from tests.factories import (
     CommitteeFactory,
     MembershipFactory,
@@ -162,7 +163,7 @@ def seed(dispositif):
         loan_services.repayment_record(
             advance=lent,
             amount=1000,
-            received_on=dt.date.today(),
+            received_on=TODAY,
             idempotency_key=f"fuzz-{dispositif.pk}",
             by=None,
         )
@@ -171,7 +172,7 @@ def seed(dispositif):
             organisation="Banque test",
             kind="bank_loan",
             amount=20000,
-            evidence_on=dt.date.today(),
+            evidence_on=TODAY,
             by=None,
         )
     seed_missions(dispositif, firm)

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from alize.models import JobFailure
 from alize.tenancy import scope
@@ -17,11 +16,11 @@ from committees.models import Committee
 from pme import services
 from pme.models import FollowUpReminder, Project, Stage
 from pme.tasks import refresh_due_follow_ups
+from tests.clock import TODAY
 from tests.conftest import api_client_for
 from tests.factories import CompanyFactory, MembershipFactory, project_at
 
 FAR = dt.date(9999, 12, 31)
-TODAY = timezone.localdate()
 
 
 def test_the_bounds_of_each_kind_of_date():
@@ -31,14 +30,14 @@ def test_the_bounds_of_each_kind_of_date():
         assert refused.value.code == "date_too_early"
         validator(dt.date(1900, 1, 1))
     validate_creation_date(dt.date(1850, 6, 1))
-    validate_plausible_date(TODAY + dt.timedelta(days=9 * 365))
+    validate_plausible_date(dt.date(2035, 6, 8))  # nine years (of 365 days) ahead
     for validator in (validate_plausible_date, validate_past_date, validate_creation_date):
         with pytest.raises(ValidationError):
             validator(FAR)
     for validator in (validate_past_date, validate_creation_date):
-        validator(TODAY)
+        validator(dt.date(2026, 6, 10))
         with pytest.raises(ValidationError) as refused:
-            validator(TODAY + dt.timedelta(days=1))
+            validator(dt.date(2026, 6, 11))
         assert refused.value.code == "date_in_future"
 
 
@@ -62,7 +61,7 @@ def test_a_committee_in_year_9999_is_refused_by_the_api(world):
 
 def test_future_creation_and_referral_dates_are_refused(world):
     company = CompanyFactory(dispositif=world.a)
-    tomorrow = TODAY + dt.timedelta(days=1)
+    tomorrow = dt.date(2026, 6, 11)
     with scope([world.a]):
         with pytest.raises(ValidationError) as refused:
             services.company_update(company=company, creation_date=tomorrow)

@@ -13,7 +13,6 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from stdnum.fr import siren as siren_number
 
 from alize import demo
@@ -24,6 +23,7 @@ from dispositifs.demo import DISPOSITIFS
 from dispositifs.models import Dispositif, Membership
 from partners.models import OrganisationKind, Skill
 from pme.models import Company, FollowUpReminder, Project, Stage, StageTransition
+from tests.clock import NOW, TODAY, before_the_tests
 from tests.conftest import api_client_for, ensure_reference_data
 
 
@@ -33,13 +33,15 @@ def row_counts() -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """Runs ``seed_demo`` once for the module; everything is rolled back at its end."""
+    """Runs ``seed_demo`` once for the module; everything is rolled back at its end. It
+    seeds on the tests' day (``before_the_tests``), as the demo dates itself from today."""
     with django_db_blocker.unblock():
         ensure_reference_data()
         block = transaction.atomic()
         block.__enter__()
         try:
-            call_command("seed_demo", stdout=StringIO())
+            with before_the_tests():
+                call_command("seed_demo", stdout=StringIO())
             yield row_counts()
         finally:
             transaction.set_rollback(True)
@@ -110,7 +112,7 @@ def test_the_demo_seeds_in_layer_order():
 def test_every_demo_dispositif_has_a_past_agenda_and_last_years_report(demo_db):
     from reporting.models import Document, DocumentKind, DocumentStatus
 
-    last_year = timezone.localdate().year - 1
+    last_year = 2025
     done = Document.objects.filter(status=DocumentStatus.DONE, is_current=True)
     for dispositif in every_demo_dispositif():
         kinds = set(done.filter(dispositif=dispositif).values_list("kind", "year"))
@@ -130,7 +132,6 @@ def test_skills_are_the_national_list(demo_db):
 
 
 def test_every_dispositif_holds_realistic_companies(demo_db):
-    today = timezone.localdate()
     with scope(every_dispositif=True, reason="test referee"):
         for dispositif in every_demo_dispositif():
             companies = list(Company.objects.filter(dispositif=dispositif))
@@ -140,10 +141,10 @@ def test_every_dispositif_holds_realistic_companies(demo_db):
                 assert company.siret.startswith(company.siren)
                 assert company.commune_code in dispositif.perimeter
                 assert company.eligibility().eligible, company
-            young = [c for c in companies if c.age_years(today) < 3]
+            young = [c for c in companies if c.age_years(TODAY) < 3]
             assert 1 <= len(young) <= 2, dispositif.slug
             assert all(c.eligibility_exception and c.exception_reason for c in young)
-            assert sum(c.age_years(today) >= 3 for c in companies) >= 8
+            assert sum(c.age_years(TODAY) >= 3 for c in companies) >= 8
 
 
 def test_every_dispositif_has_projects_at_every_stage_with_timelines(demo_db):
@@ -162,12 +163,11 @@ def test_every_dispositif_has_projects_at_every_stage_with_timelines(demo_db):
 
 
 def test_every_dispositif_has_held_and_planned_committees(demo_db):
-    today = timezone.localdate()
     past = (CommitteeStatus.HELD, CommitteeStatus.MINUTES_SENT)
     with scope(every_dispositif=True, reason="test referee"):
         for dispositif in every_demo_dispositif():
             committees = Committee.objects.filter(dispositif=dispositif)
-            held = committees.filter(status__in=past, date__lt=today)
+            held = committees.filter(status__in=past, date__lt=TODAY)
             assert held.filter(status=CommitteeStatus.MINUTES_SENT).exists()
             assert Decision.objects.filter(item__committee__in=held).count() >= 5
             assert {d.outcome for d in Decision.objects.filter(dispositif=dispositif)} == {
@@ -177,7 +177,7 @@ def test_every_dispositif_has_held_and_planned_committees(demo_db):
             }
             assert all(c.attendances.exists() for c in held)
             planned = committees.get(status=CommitteeStatus.PLANNED)
-            assert today + dt.timedelta(days=14) <= planned.date <= today + dt.timedelta(days=28)
+            assert dt.date(2026, 6, 24) <= planned.date <= dt.date(2026, 7, 8)  # in 2 to 4 weeks
             agenda = list(planned.items.select_related("project"))
             assert agenda and all(item.project.stage == Stage.ON_AGENDA for item in agenda)
 
@@ -247,20 +247,18 @@ def test_animateur_of_valenciennes_sees_valenciennes_only(demo_db, client):
 
 
 def test_timelines_are_dated_in_the_past(demo_db):
-    now = timezone.now()
-    assert not StageTransition.unscoped_objects.filter(at__gt=now).exists()
-    assert StageTransition.unscoped_objects.filter(at__lt=now - dt.timedelta(days=700)).exists()
+    assert not StageTransition.unscoped_objects.filter(at__gt=NOW).exists()
+    assert StageTransition.unscoped_objects.filter(at__lt=NOW - dt.timedelta(days=700)).exists()
 
 
 def test_demo_committees_respect_the_guards(demo_db):
-    today = timezone.localdate()
     held = (CommitteeStatus.HELD, CommitteeStatus.MINUTES_SENT)
     with scope(every_dispositif=True, reason="test referee"):
-        assert not Committee.objects.filter(status__in=held, date__gt=today).exists()
-        assert not Committee.objects.exclude(status__in=held).filter(date__lt=today).exists()
+        assert not Committee.objects.filter(status__in=held, date__gt=TODAY).exists()
+        assert not Committee.objects.exclude(status__in=held).filter(date__lt=TODAY).exists()
         assert not Decision.objects.exclude(item__committee__status__in=held).exists()
-        assert not Project.objects.filter(approved_on__gt=today).exists()
-        assert not Project.objects.filter(first_committee_on__gt=today).exists()
+        assert not Project.objects.filter(approved_on__gt=TODAY).exists()
+        assert not Project.objects.filter(first_committee_on__gt=TODAY).exists()
 
 
 def test_demo_figures_differ_by_dispositif_and_narrow_down_the_funnel(demo_db):
@@ -341,7 +339,7 @@ def test_the_same_seed_gives_the_same_pipeline(demo_db):
                 left_on=seat.left_on,
                 pledged_hours_per_year=seat.pledged_hours_per_year,
             )
-        CommitteeStorySeeder(spec, twin, timezone.localdate()).run()
+        CommitteeStorySeeder(spec, twin, TODAY).run()
         assert pipeline_fingerprint(twin) == pipeline_fingerprint(dispositif)
 
 
@@ -383,7 +381,6 @@ def test_missions_in_every_state_with_a_year_of_hours(demo_db):
     from missions.selectors import firm_year_figures
     from partners.models import Expert, Organisation
 
-    today = timezone.localdate()
     with scope(every_dispositif=True, reason="test referee"):
         for dispositif in every_demo_dispositif():
             statuses = set(
@@ -395,10 +392,10 @@ def test_missions_in_every_state_with_a_year_of_hours(demo_db):
         assert set(SkillMission.objects.values_list("status", flat=True)) == set(MissionStatus)
         assert SkillMission.objects.filter(cross_territory=True, status="in_progress").exists()
         oldest = HourLog.objects.order_by("date").values_list("date", flat=True).first()
-        assert oldest <= today - dt.timedelta(days=300)
+        assert oldest <= dt.date(2025, 8, 14)  # 300 days before TODAY
         assert HourLog.objects.filter(kind="adjustment").exists()
         firms = Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM)
-        figures = firm_year_figures(firm_ids=firms.values_list("pk", flat=True), year=today.year)
+        figures = firm_year_figures(firm_ids=firms.values_list("pk", flat=True), year=2026)
         over = {f.name for f in figures.values() if f.delivered > f.pledged}
         assert "Valti" in over and len(over) < len(figures)
     for firm in firms:
@@ -416,7 +413,7 @@ def test_last_years_documents_count_the_experts_hours(demo_db):
     from partners.models import Organisation
     from reporting.selectors import annual_figures, firm_contribution
 
-    last_year = timezone.localdate().year - 1
+    last_year = 2025
     with scope(every_dispositif=True, reason="test referee"):
         for dispositif in every_demo_dispositif():
             figures = annual_figures(last_year, dispositif.pk)

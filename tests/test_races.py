@@ -12,13 +12,13 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from alize.tenancy import scope
 from committees import services as committee_services
 from committees.models import AgendaItem, Decision
 from pme import imports
 from pme.models import Company, Stage
+from tests.clock import TODAY
 from tests.conftest import api_client_for
 from tests.factories import CommitteeFactory, project_at
 
@@ -99,7 +99,7 @@ def assert_refused(response, field):
 def test_two_decisions_on_the_same_dossier(world, monkeypatch):
     project = project_at(Stage.IN_INSTRUCTION, dispositif=world.a)
     with scope([world.a]):
-        committee = CommitteeFactory(dispositif=world.a, date=timezone.localdate())
+        committee = CommitteeFactory(dispositif=world.a, date=TODAY)
         item = committee_services.agenda_add_project(committee=committee, project=project, by=None)
     url = reverse("api:committee-decisions", args=[committee.pk])
 

@@ -30,6 +30,8 @@ class Rule:
     allowed: dict[str, str] = field(default_factory=dict)
     good: tuple[str, ...] = ()
     bad: tuple[str, ...] = ()
+    # The rule reads the test suite instead of the application code.
+    in_tests: bool = False
 
     def matches(self, line: str) -> bool:
         return re.search(self.pattern, line) is not None
@@ -101,6 +103,38 @@ RULES = [
             "except (ValidationError, ApplicationError) as error:",
         ),
     ),
+    Rule(
+        name="no-real-clock-in-tests",
+        pattern=(
+            r"\b(?:date|datetime)\.(?:today|now|utcnow)\("
+            r"|\btimezone\.(?:now|localdate|localtime)\(\)"
+            r"|\btime\.time(?:_ns)?\(\)"
+            r"|\bfrom django\.utils\.timezone import\b.*\b(?:now|localdate|localtime)\b"
+        ),
+        reason=(
+            "Tests run on the fixed clock of tests/clock.py: a date is written out or taken "
+            "from TODAY / NOW, and a test moves the clock with time_machine, never reads it."
+        ),
+        applies_to=("tests/*.py",),
+        allowed={"tests/test_rules.py": "this rule's own examples of bad lines"},
+        good=(
+            "committee = CommitteeFactory(dispositif=world.a, date=TODAY)",
+            'assert due == dt.date(2026, 1, 1) and "01/01/2026" in page',
+            "time_machine.shift(settings.LOGIN_FAILURE_WINDOW)",
+            "deadline = time.monotonic() + timeout",
+            "day = timezone.localtime(log.created_at).date()",
+            "time.sleep(0.5)  # the second import now waits on the unique index",
+        ),
+        bad=(
+            "today = dt.date.today()",
+            "now = timezone.now()",
+            "TODAY = timezone.localdate()",
+            "stamp = dt.datetime.now(PARIS)",
+            "started = time.time()",
+            "from django.utils.timezone import localdate, now",
+        ),
+        in_tests=True,
+    ),
 ]
 
 
@@ -108,6 +142,14 @@ def source_files() -> list[Path]:
     return [
         path for path in ROOT.rglob("*.py") if not SKIPPED_PARTS & set(path.relative_to(ROOT).parts)
     ]
+
+
+def suite_files() -> list[Path]:
+    return sorted((ROOT / "tests").rglob("*.py"))
+
+
+def files_for(rule: Rule) -> list[Path]:
+    return suite_files() if rule.in_tests else source_files()
 
 
 def violations(rule: Rule, files) -> list[str]:
@@ -128,7 +170,7 @@ def violations(rule: Rule, files) -> list[str]:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
 def test_rule_holds(rule):
-    assert violations(rule, source_files()) == []
+    assert violations(rule, files_for(rule)) == []
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)

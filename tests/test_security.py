@@ -10,13 +10,13 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 from django.urls import get_resolver, reverse
-from django.utils import timezone
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
 from alize.accounts.models import LoginFailure
 from alize.accounts.tasks import purge_login_failures
 from alize.filters import BoundedDateTimeField
+from tests.clock import NOW
 from tests.conftest import api_client_for
 from tests.factories import UserFactory
 
@@ -50,12 +50,12 @@ def test_victim_still_logs_in_from_another_ip_while_the_attacker_ip_is_locked(wo
     assert logged_in(client)
 
 
-def test_lock_lifts_after_the_cool_off(world, client):
+def test_lock_lifts_after_the_cool_off(world, client, time_machine):
     email = world.coordinator.email
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         login(client, email, "wrong", ATTACKER)
     assert login(client, email, PASSWORD, ATTACKER).status_code == 429
-    LoginFailure.objects.update(at=timezone.now() - settings.LOGIN_FAILURE_WINDOW)
+    time_machine.shift(settings.LOGIN_FAILURE_WINDOW)
     assert login(client, email, PASSWORD, ATTACKER).status_code == 302
 
 
@@ -113,10 +113,9 @@ def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(world, client):
 
 
 def test_clean_up_removes_old_failures_and_keeps_recent_ones(db):
-    now = timezone.now()
     old = LoginFailure.objects.create(email="a@example.org", ip=ATTACKER)
     LoginFailure.objects.filter(pk=old.pk).update(
-        at=now - settings.LOGIN_FAILURE_RETENTION - timedelta(minutes=1)
+        at=NOW - settings.LOGIN_FAILURE_RETENTION - timedelta(minutes=1)
     )
     recent = LoginFailure.objects.create(email="b@example.org", ip=ATTACKER)
     assert purge_login_failures.apply().get() == 1

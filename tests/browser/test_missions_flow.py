@@ -13,35 +13,16 @@ import pytest
 from alize.tenancy import scope
 from missions.models import HourLog
 from tests.browser.conftest import PHONE, log_in, width_of
+from tests.clock import TODAY
 from tests.factories import SkillFactory
 from tests.missions.conftest import approved_decision, make_expert, running_mission
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def first_full_week(month: dt.date) -> dt.date:
-    """The Monday of the first week whose seven days lie in ``month``."""
-    first = month.replace(day=1)
-    return first + dt.timedelta(days=(7 - first.weekday()) % 7)
-
-
-def flow_week(today: dt.date) -> dt.date:
-    """The week the flow logs: the first full week of the previous month, or of this month
-    in January, so that it always lies in this year, the year the correspondent's home
-    shows (hours may be logged ahead; a month is closed once it has begun)."""
-    previous = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    return first_full_week(previous if previous.year == today.year else today)
-
-
-@pytest.mark.parametrize(
-    "today", [dt.date(2027, 1, 1), dt.date(2027, 1, 31), dt.date(2026, 2, 1), dt.date(2026, 12, 31)]
-)
-def test_the_week_lies_in_one_month_of_this_year(today):
-    monday = flow_week(today)
-    sunday = monday + dt.timedelta(days=6)
-    assert monday.weekday() == 0
-    assert monday.month == sunday.month and monday.year == sunday.year == today.year
-    assert monday.month == max(today.month - 1, 1)
+# The week the flow logs: the first full week of last month (May 2026), in this year, the
+# year the correspondent's home shows; a month is closed once it has begun.
+FLOW_MONDAY = dt.date(2026, 5, 4)
 
 
 @pytest.fixture
@@ -61,7 +42,7 @@ def two_missions(world):
                 correspondent=world.correspondent_a,
                 experts=[expert],
                 objective=objective,
-                starts_on=dt.date.today() - dt.timedelta(days=75),
+                starts_on=TODAY - dt.timedelta(days=75),
             )
         )
     return expert, missions
@@ -80,7 +61,7 @@ def test_expert_week_refusal_correspondent_closing_and_adjustment(
     chromium, live_server, world, two_missions
 ):
     expert, (first, second) = two_missions
-    monday = flow_week(dt.date.today())
+    monday = FLOW_MONDAY
     tuesday, wednesday, thursday = (monday + dt.timedelta(days=n) for n in (1, 2, 3))
 
     def new_page():
@@ -162,7 +143,7 @@ def test_expert_week_refusal_correspondent_closing_and_adjustment(
 def test_week_grid_fits_a_phone(phone, world, two_missions):
     expert, (first, _second) = two_missions
     log_in(phone, world.expert_a.email)
-    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    monday = dt.date(2026, 6, 8)  # this week's
     phone.goto("/missions/hours/")
     assert width_of(phone) <= PHONE["width"]
     grid = phone.locator(".grid-scroll")

@@ -19,6 +19,7 @@ from committees.models import (
 from partners.models import OrganisationKind
 from pme.models import Project, Stage
 from tests.api_base import APIEndpointTestBase, APIReadOnlyTestBase, count_rows
+from tests.clock import TODAY
 from tests.conftest import api_client_for
 from tests.factories import (
     CommitteeFactory,
@@ -37,7 +38,7 @@ def on_agenda(dispositif, committee=None):
     """An agenda item of ``committee`` (a new one when not given) for a project in instruction."""
     project = project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
     with scope([dispositif]):
-        committee = committee or CommitteeFactory(dispositif=dispositif, date=dt.date.today())
+        committee = committee or CommitteeFactory(dispositif=dispositif, date=TODAY)
         return services.agenda_add_project(committee=committee, project=project, by=None)
 
 
@@ -52,7 +53,7 @@ class TestCommitteeAPI(APIEndpointTestBase):
         host = MembershipFactory(dispositif=dispositif).organisation
         return {
             "dispositif": dispositif.slug,
-            "date": str(dt.date.today() + dt.timedelta(days=21)),
+            "date": "2026-07-01",
             "start_time": "14:30",
             "host": host.pk,
             "place": "Salle du conseil, CCI",
@@ -287,7 +288,7 @@ class TestCommitteeAPI(APIEndpointTestBase):
     def test_record_a_past_committee(self, world):
         projects = [project_at(Stage.IN_INSTRUCTION, dispositif=world.a) for _ in range(2)]
         host = MembershipFactory(dispositif=world.a).organisation
-        day = dt.date.today() - dt.timedelta(days=90)
+        day = dt.date(2026, 3, 12)
         payload = {
             "dispositif": world.a.slug,
             "date": str(day),
@@ -298,7 +299,7 @@ class TestCommitteeAPI(APIEndpointTestBase):
         }
         api = api_client_for(world.animateur_a)
         url = reverse("api:committee-record-past")
-        future = payload | {"date": str(dt.date.today() + dt.timedelta(days=1))}
+        future = payload | {"date": "2026-06-11"}
         response = api.post(url, future, format="json")
         assert response.status_code == 400 and "date" in response.json()["fields"]
         foreign = project_at(Stage.IN_INSTRUCTION, dispositif=world.b)

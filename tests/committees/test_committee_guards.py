@@ -21,9 +21,9 @@ from committees.models import (
 )
 from pme.models import FollowUpReminder, Project, Stage, StageTransition
 from pme.services import follow_up_record, follow_up_reminders_refresh, project_transition
+from tests.clock import TODAY
 from tests.factories import CommitteeFactory, MembershipFactory, OrganisationFactory, project_at
 
-TODAY = dt.date.today()
 S = CommitteeStatus
 
 
@@ -106,7 +106,7 @@ def test_moving_a_planned_committee_into_the_past_is_refused(world, status):
     )
     with scope([world.a]):
         services.committee_update(committee=committee, date=TODAY + dt.timedelta(days=3))
-    assert committee_row(committee)[0] == TODAY + dt.timedelta(days=3)
+    assert committee_row(committee)[0] == dt.date(2026, 6, 13)
 
 
 def test_a_planned_committee_whose_day_passed_keeps_its_date_editable_in_other_fields(world):
@@ -138,7 +138,7 @@ def test_the_date_of_a_committee_with_decisions_stays(world):
         committee=committee,
         project=project,
     )
-    assert project_row(project)[2] == TODAY - dt.timedelta(days=5)
+    assert project_row(project)[2] == dt.date(2026, 6, 5)
 
 
 # --- "Held" only on or after its date; "minutes sent" only after "held" ------------------

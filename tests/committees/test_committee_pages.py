@@ -17,9 +17,8 @@ from committees.models import (
     PartnerCommitment,
 )
 from pme.models import Project, Stage
+from tests.clock import TODAY
 from tests.factories import CommitteeFactory, MembershipFactory, OrganisationFactory, project_at
-
-TODAY = dt.date.today()
 
 
 def seat(dispositif, organisation=None, **fields):

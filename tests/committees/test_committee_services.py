@@ -21,14 +21,13 @@ from committees.models import (
 )
 from pme.models import Project, Stage, StageTransition
 from pme.services import project_transition
+from tests.clock import TODAY
 from tests.factories import (
     CommitteeFactory,
     MembershipFactory,
     OrganisationFactory,
     project_at,
 )
-
-TODAY = dt.date.today()
 
 
 def seat(dispositif, name, kind="large_firm", **membership):

@@ -21,6 +21,7 @@ from committees.models import (
     PartnerCommitment,
 )
 from pme.models import Project, Stage
+from tests.clock import TODAY
 from tests.factories import (
     CommitteeFactory,
     DispositifFactory,
@@ -32,7 +33,6 @@ from tests.factories import (
 )
 from tests.view_base import ViewIsolationTestBase
 
-TODAY = dt.date.today()
 ACTION_URL_NAMES = (
     "committees:create",
     "committees:update",
@@ -665,8 +665,8 @@ class TestCommitteeViews(ViewIsolationTestBase):
         ]
         assert other.place in places()
         assert places({"status": "held"}) == ["Passé"]
-        assert set(places({"date_from": str(TODAY)})) == {"Bientôt", "Plus tard", "Chez B"}
-        assert places({"date_to": str(TODAY - dt.timedelta(days=100))}) == ["Ancien"]
+        assert set(places({"date_from": "2026-06-10"})) == {"Bientôt", "Plus tard", "Chez B"}
+        assert places({"date_to": "2026-03-02"}) == ["Ancien"]
         assert places({"dispositif": world.b.slug}) == ["Chez B"]
         assert places({"q": "bientôt"}) == ["Bientôt"]
         assert [c.pk for c in (older, soon, later)] == [

@@ -10,10 +10,10 @@ from alize.tenancy import scope
 from committees import services as committee_services
 from committees.models import AgendaItem
 from loans import services
+from tests.clock import TODAY
 from tests.factories import OrganisationFactory, project_at
 
 D = Decimal
-TODAY = dt.date.today()
 LONG_AGO = TODAY - dt.timedelta(days=3 * 365)
 
 

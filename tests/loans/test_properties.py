@@ -44,12 +44,12 @@ from loans.models import (
     WriteOff,
 )
 from partners.models import Organisation
+from tests.clock import TODAY
 from tests.factories import OrganisationFactory
 from tests.loans.builders import approved_decision, setup_scope
 
 D = Decimal
 ZERO = D("0.00")
-TODAY = dt.date.today()
 DECISIONS = 5
 
 pytestmark = pytest.mark.django_db

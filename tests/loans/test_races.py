@@ -6,7 +6,6 @@ when its payload differs."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -15,6 +14,7 @@ from django.urls import reverse
 from alize.tenancy import scope
 from loans import ledger, services
 from loans.models import Cofinancing, FundContribution, JournalTransaction, LedgerLine, Repayment
+from tests.clock import TODAY
 from tests.factories import project_at
 from tests.loans.builders import advance_at, make_fund
 from tests.test_races import client_of, race
@@ -27,7 +27,7 @@ def poster(user, advance, key, amount="1500.00"):
     payload = {
         "advance": advance.pk,
         "amount": amount,
-        "received_on": dt.date.today().isoformat(),
+        "received_on": "2026-06-10",
     }
     return lambda: api.post(
         reverse("api:repayment-list"), payload, format="json", HTTP_IDEMPOTENCY_KEY=key
@@ -76,7 +76,7 @@ def contribution_poster(user, fund, key, amount="20000.00"):
         "kind": "other",
         "organisation": fund.contributions.first().organisation_id,
         "amount": amount,
-        "received_on": dt.date.today().isoformat(),
+        "received_on": TODAY.isoformat(),
     }
     url = reverse("api:fund-contributions", args=[fund.pk])
     return lambda: api.post(url, payload, format="json", HTTP_IDEMPOTENCY_KEY=key)
@@ -101,7 +101,7 @@ def cofinancing_poster(user, project, key, kind):
         "organisation": "Bpifrance",
         "kind": kind,
         "amount": "15000.00",
-        "evidence_on": dt.date.today().isoformat(),
+        "evidence_on": TODAY.isoformat(),
     }
     url = reverse("api:cofinancing-list")
     return lambda: api.post(url, payload, format="json", HTTP_IDEMPOTENCY_KEY=key)

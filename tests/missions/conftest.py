@@ -22,6 +22,7 @@ from missions.models import HourLog, SkillMission
 from partners.models import Expert
 from partners.services import expert_create
 from pme.models import Stage
+from tests.clock import TODAY
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -61,7 +62,6 @@ def make_expert(firm, *, user=None, skills=(), lends=False, **fields) -> Expert:
 
 def running_mission(decision, firm, skill, *, animateur, correspondent, experts, **fields):
     """A mission moved through the services to « in progress » with ``experts``."""
-    today = dt.date.today()
     with scope(every_dispositif=True, reason="test setup"):
         mission = services.mission_create(
             decision=decision,
@@ -69,8 +69,8 @@ def running_mission(decision, firm, skill, *, animateur, correspondent, experts,
             skill=skill,
             objective=fields.pop("objective", "Mettre en place un plan qualité."),
             planned_hours=fields.pop("planned_hours", Decimal("40")),
-            starts_on=fields.pop("starts_on", today - dt.timedelta(days=60)),
-            ends_on=fields.pop("ends_on", today + dt.timedelta(days=60)),
+            starts_on=fields.pop("starts_on", TODAY - dt.timedelta(days=60)),
+            ends_on=fields.pop("ends_on", TODAY + dt.timedelta(days=60)),
             by=animateur,
         )
         services.mission_accept(mission=mission, by=correspondent, experts=experts)
@@ -125,7 +125,6 @@ def world_mission(world, dispositif, *, status="in_progress"):
         )
     decision = approved_decision(dispositif, missions=1)
     if status == "proposed":
-        today = dt.date.today()
         with scope(every_dispositif=True, reason="test setup"):
             return services.mission_create(
                 decision=decision,
@@ -133,8 +132,8 @@ def world_mission(world, dispositif, *, status="in_progress"):
                 skill=skill,
                 objective="Mettre en place un plan qualité.",
                 planned_hours=Decimal("40"),
-                starts_on=today - dt.timedelta(days=60),
-                ends_on=today + dt.timedelta(days=60),
+                starts_on=TODAY - dt.timedelta(days=60),
+                ends_on=TODAY + dt.timedelta(days=60),
                 by=animateur,
             )
     return running_mission(
@@ -159,9 +158,8 @@ class MissionsWorld:
     log_b: HourLog
 
 
-def last_monday() -> dt.date:
-    today = dt.date.today()
-    return today - dt.timedelta(days=today.weekday() + 7)
+# The Monday of the week before TODAY's.
+LAST_MONDAY = dt.date(2026, 6, 1)
 
 
 @pytest.fixture
@@ -191,7 +189,7 @@ def missions_world(world):
         correspondent=correspondent_b,
         experts=[expert_b],
     )
-    day = last_monday()
+    day = LAST_MONDAY
     return MissionsWorld(
         world=world,
         skill=skill,

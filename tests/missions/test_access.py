@@ -15,7 +15,7 @@ from dispositifs.access import dispositif_ids, row_reach
 from tests.conftest import api_client_for
 from tests.factories import user_with_role
 
-from .conftest import approved_decision, last_monday, log, make_expert, running_mission
+from .conftest import LAST_MONDAY, approved_decision, log, make_expert, running_mission
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def lent(missions_world):
         correspondent=get_user_model().objects.get(pk=world.correspondent_a.pk),
         experts=[expert],
     )
-    return mission, expert, log(mission, expert, last_monday(), "3")
+    return mission, expert, log(mission, expert, LAST_MONDAY, "3")
 
 
 def test_the_firm_reaches_a_dispositif_through_a_mission_without_a_seat(missions_world, lent):

@@ -15,6 +15,7 @@ from alize.tenancy import scope
 from missions.models import HourLog, HourLogKind, MissionStatus, SkillMission
 from partners.models import Expert
 from tests.api_base import AnonymousMixin, APIReadTestBase, CreateMixin, ListMixin, RetrieveMixin
+from tests.clock import TODAY
 from tests.conftest import api_client_for
 from tests.factories import SkillFactory
 
@@ -39,7 +40,7 @@ def action_url(basename, name, pk=None):
 
 def a_day() -> dt.date:
     """A different past day for every log (one entry per mission and day)."""
-    return dt.date.today() - dt.timedelta(days=1 + next(_days) % 50)
+    return TODAY - dt.timedelta(days=1 + next(_days) % 50)
 
 
 class TestMissionAPI(APIReadTestBase, CreateMixin):
@@ -54,15 +55,14 @@ class TestMissionAPI(APIReadTestBase, CreateMixin):
     def create_payload(self, world, dispositif):
         decision = approved_decision(dispositif, missions=1)
         firm = world.firm_a if dispositif.pk == world.a.pk else firm_of_b(world)
-        today = dt.date.today()
         return {
             "decision": decision.pk,
             "firm": firm.pk,
             "skill": SkillFactory(name="Export test", slug="export-test").pk,
             "objective": "Premier diagnostic export.",
             "planned_hours": "24.00",
-            "starts_on": str(today),
-            "ends_on": str(today + dt.timedelta(days=90)),
+            "starts_on": "2026-06-10",
+            "ends_on": "2026-09-08",
         }
 
     def cross_tenant_payload(self, world):
@@ -188,7 +188,7 @@ class TestHourLogAPI(AnonymousMixin, ListMixin, RetrieveMixin, CreateMixin):
 
     def test_week_saves_valid_cells_and_names_refused_days(self, world):
         mission = world_mission(world, world.a)
-        day = dt.date.today() - dt.timedelta(days=3)
+        day = dt.date(2026, 6, 7)
         cells = [
             {"mission": mission.pk, "date": str(day), "hours": "6"},
             {"mission": mission.pk, "date": str(day - dt.timedelta(days=1)), "hours": "12.5"},
@@ -200,7 +200,7 @@ class TestHourLogAPI(AnonymousMixin, ListMixin, RetrieveMixin, CreateMixin):
         body = response.json()
         assert [row["hours"] for row in body["saved"]] == ["6.00"]
         (error,) = body["errors"]
-        assert error["date"] == str(day - dt.timedelta(days=1)) and error["field"] == "hours"
+        assert error["date"] == "2026-06-06" and error["field"] == "hours"
 
     def test_adjustments_are_their_own_lines(self, world):
         with scope(every_dispositif=True, reason="test setup"):

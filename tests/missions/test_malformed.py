@@ -13,7 +13,6 @@ from tests.conftest import api_client_for
 from tests.missions.test_views import (
     decision_in,
     mission_in,
-    monday_of,
     setup_people,
     week_param,
 )
@@ -28,7 +27,7 @@ def entries():
 @pytest.mark.parametrize("value", ["1e400", "99999999999999999999", "25"])
 def test_a_cell_beyond_a_day_is_refused_naming_it(world, client, value):
     mission = mission_in(world, world.a)
-    monday = monday_of(dt.date.today()) - dt.timedelta(days=7)
+    monday = dt.date(2026, 6, 1)
     before = entries()
     client.force_login(world.expert_a)
     response = client.post(
@@ -44,7 +43,7 @@ def test_a_cell_beyond_a_day_is_refused_naming_it(world, client, value):
 @pytest.mark.parametrize("week", ["0001-W01", "9999-W52"])
 def test_a_week_at_the_calendars_ends_shows_the_current_week(world, client, week):
     mission_in(world, world.a)
-    this_week = week_param(monday_of(dt.date.today()))
+    this_week = "2026-W24"
     client.force_login(world.expert_a)
     page = client.get(reverse("missions:hours"), {"week": week})
     assert page.status_code == 200
@@ -77,14 +76,13 @@ def test_a_month_of_long_ago_is_not_closed(world, client, month):
 def test_a_mission_with_implausible_dates_is_refused_naming_the_field(world, client, field, value):
     people = setup_people(world)
     decision = decision_in(world.a, missions=2)
-    today = dt.date.today()
     data = {
         "skill": people["skill"].pk,
         "firm": world.firm_a.pk,
         "objective": "Mettre en place le contrôle qualité.",
         "planned_hours": "30",
-        "starts_on": today.isoformat(),
-        "ends_on": (today + dt.timedelta(days=30)).isoformat(),
+        "starts_on": "2026-06-10",
+        "ends_on": "2026-07-10",
     } | {field: value}
     client.force_login(world.animateur_a)
     response = client.post(reverse("missions:propose", args=[decision.pk]), data)

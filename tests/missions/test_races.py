@@ -22,7 +22,7 @@ from missions import services
 from missions.models import ClosedMonth, HourLog
 from tests.test_races import WAIT, _waiting_on_a_lock, assert_refused, client_of, race
 
-from .conftest import approved_decision, last_monday, running_mission
+from .conftest import LAST_MONDAY, approved_decision, running_mission
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +38,7 @@ def test_twelve_hours_hold_under_two_concurrent_saves(missions_world, monkeypatc
         correspondent=world.correspondent_a,
         experts=[mw.expert_a],
     )
-    day = last_monday() + dt.timedelta(days=1)
+    day = LAST_MONDAY + dt.timedelta(days=1)
 
     def attempt(mission):
         def call():
@@ -65,7 +65,7 @@ def test_a_month_never_closes_under_a_write_that_found_it_open(missions_world, m
     the month's lock, then closes it once the save has committed."""
     mw = missions_world
     world = mw.world
-    day = last_monday() + dt.timedelta(days=2)
+    day = LAST_MONDAY + dt.timedelta(days=2)
     real = services._save_entry
     wrote, release = threading.Event(), threading.Event()
 

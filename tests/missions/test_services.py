@@ -25,13 +25,12 @@ from missions.models import (
 )
 from missions.services import HourCell, MissionAccessError
 from partners.models import ExpertRate, RateUnit
+from tests.clock import TODAY
 from tests.factories import MembershipFactory, OrganisationFactory, SkillFactory, user_with_role
 
-from .conftest import approved_decision, last_monday, log, make_expert, running_mission
+from .conftest import LAST_MONDAY, approved_decision, log, make_expert, running_mission
 
 pytestmark = pytest.mark.django_db
-
-TODAY = dt.date.today()
 
 
 def fresh(user):
@@ -233,8 +232,8 @@ def test_cross_territory_lending(missions_world):
     lent.save(update_fields=["user"])
     with everywhere():
         services.mission_start(mission=mission, by=world.animateur_a)
-    log(mission, lent, last_monday(), "4")
-    figures = selectors.firm_year_figures(firm_ids=[mw.firm_b.pk], year=last_monday().year)
+    log(mission, lent, LAST_MONDAY, "4")
+    figures = selectors.firm_year_figures(firm_ids=[mw.firm_b.pk], year=LAST_MONDAY.year)
     assert figures[mw.firm_b.pk].delivered >= Decimal("4")
 
 
@@ -277,7 +276,7 @@ def test_suggestions_order_by_skill_match_then_pledge_headroom(missions_world):
 def test_pledge_accounting(missions_world):
     mw = missions_world
     world = mw.world
-    year = last_monday().year
+    year = LAST_MONDAY.year
     firm = world.firm_a
     # The world's seat pledges 200 h; a second seat in B adds 100 h (national pledge).
     MembershipFactory(dispositif=world.b, organisation=firm, pledged_hours_per_year=100)
@@ -304,12 +303,12 @@ def test_fatigue_report_flags_firms_over_their_pledge(missions_world):
     mw = missions_world
     world = mw.world
     with scope([world.a.pk]):
-        report = selectors.fatigue_report(user=world.animateur_a, year=last_monday().year)
+        report = selectors.fatigue_report(user=world.animateur_a, year=LAST_MONDAY.year)
     names = {f.name for f in report.firms}
     assert world.firm_a.name in names and mw.firm_b.name not in names
     assert [d.dispositif_id for d in report.dispositifs] == [world.a.pk]
     with everywhere():
-        national = selectors.fatigue_report(user=world.coordinator, year=last_monday().year)
+        national = selectors.fatigue_report(user=world.coordinator, year=LAST_MONDAY.year)
     assert {world.firm_a.name, mw.firm_b.name} <= {f.name for f in national.firms}
     firm_b = next(f for f in national.firms if f.firm_id == mw.firm_b.pk)
     assert firm_b.delivered == Decimal("2") and not firm_b.over_pledge
@@ -350,7 +349,7 @@ def test_hours_are_positive_within_the_mission_and_on_ones_own_missions(missions
 
 def test_a_cell_saved_again_changes_its_entry_and_zero_removes_it(missions_world):
     mw = missions_world
-    day = last_monday()
+    day = LAST_MONDAY
     changed = log(mw.mission_a, mw.expert_a, day, "5")
     assert changed.pk == mw.log_a.pk and changed.hours == Decimal("5")
     assert log(mw.mission_a, mw.expert_a, day, "0") is None
@@ -376,7 +375,7 @@ def test_twelve_hours_a_day_across_missions_and_dispositifs(missions_world):
         experts=[mw.expert_a],
     )
     assert other.cross_territory
-    day = last_monday()  # 3.5 h already on mission_a
+    day = LAST_MONDAY  # 3.5 h already on mission_a
     log(other, mw.expert_a, day, "8.5")
     with pytest.raises(ApplicationError) as refused:
         log(other, mw.expert_a, day, "9")
@@ -387,7 +386,7 @@ def test_twelve_hours_a_day_across_missions_and_dispositifs(missions_world):
 
 def test_a_week_save_keeps_valid_cells_and_names_the_day_of_refused_ones(missions_world):
     mw = missions_world
-    monday = last_monday()
+    monday = LAST_MONDAY
     cells = [
         HourCell(mw.mission_a.pk, monday + dt.timedelta(days=1), "7"),
         HourCell(mw.mission_a.pk, monday + dt.timedelta(days=2), "13"),
@@ -413,7 +412,7 @@ def test_a_week_save_keeps_valid_cells_and_names_the_day_of_refused_ones(mission
 def test_a_closed_month_is_locked_and_corrected_by_adjustments(missions_world):
     mw = missions_world
     world = mw.world
-    day = last_monday()
+    day = LAST_MONDAY
     month = day.replace(day=1)
     with everywhere():
         with pytest.raises(MissionAccessError):
@@ -477,8 +476,8 @@ def test_a_closed_month_is_locked_and_corrected_by_adjustments(missions_world):
 def test_other_dispositifs_months_stay_open(missions_world):
     mw = missions_world
     with everywhere():
-        services.month_close(dispositif=mw.world.a, month=last_monday(), by=mw.world.animateur_a)
-    assert log(mw.mission_b, mw.expert_b, last_monday(), "4").hours == Decimal("4")
+        services.month_close(dispositif=mw.world.a, month=LAST_MONDAY, by=mw.world.animateur_a)
+    assert log(mw.mission_b, mw.expert_b, LAST_MONDAY, "4").hours == Decimal("4")
 
 
 # --- valuation --------------------------------------------------------------------------
@@ -498,7 +497,7 @@ def test_hours_are_valued_at_the_firms_rate_or_the_national_default(missions_wor
     assert daily.value_of(Decimal("0.1")) == Decimal("10.00")
     with everywhere():
         portal = selectors.firm_portal(
-            user=mw.correspondent_b, firm=mw.firm_b, year=last_monday().year
+            user=mw.correspondent_b, firm=mw.firm_b, year=LAST_MONDAY.year
         )
     assert portal.total_hours == Decimal("2") and portal.total_value == Decimal("200.00")
     assert [(m.dispositif_id, m.hours, m.value) for m in portal.months] == [
@@ -510,7 +509,7 @@ def test_the_fatigue_view_and_the_week_grid_cost_a_few_queries_whatever_the_rows
     missions_world, django_assert_num_queries
 ):
     mw = missions_world
-    year = last_monday().year
+    year = LAST_MONDAY.year
     for user in (mw.world.coordinator, mw.world.animateur_a):
         with everywhere():
             selectors.fatigue_report(user=user, year=year)  # the access policy's answers
@@ -518,5 +517,5 @@ def test_the_fatigue_view_and_the_week_grid_cost_a_few_queries_whatever_the_rows
                 report = selectors.fatigue_report(user=user, year=year)
         assert report.firms
     with everywhere(), django_assert_num_queries(3):
-        grid = selectors.week_grid(expert=mw.expert_a, monday=last_monday())
+        grid = selectors.week_grid(expert=mw.expert_a, monday=LAST_MONDAY)
     assert [row.mission.pk for row in grid.rows] == [mw.mission_a.pk]

@@ -20,6 +20,7 @@ from missions import queries, services
 from missions.models import ClosedMonth, HourLog, MissionStatus, SkillMission
 from partners.models import Expert
 from pme.models import Stage
+from tests.clock import TODAY
 from tests.factories import MembershipFactory, OrganisationFactory, SkillFactory, project_at
 from tests.missions.conftest import log, make_expert, running_mission
 from tests.query_counts import assert_query_count
@@ -95,8 +96,8 @@ def proposed_in(world, dispositif=None):
             skill=people["skill"],
             objective="Structurer la démarche qualité.",
             planned_hours=Decimal("20"),
-            starts_on=dt.date.today(),
-            ends_on=dt.date.today() + dt.timedelta(days=60),
+            starts_on=TODAY,
+            ends_on=TODAY + dt.timedelta(days=60),
             by=world.animateur_a,
         )
 
@@ -250,14 +251,13 @@ def test_the_animateur_proposes_a_mission_from_the_suggestions(world, client):
     page = client.get(url, {"skill": people["skill"].pk}).content.decode()
     assert f'data-suggestion="{people["expert_a"].pk}"' in page
     assert "data-pledged" in page
-    today = dt.date.today()
     data = {
         "skill": people["skill"].pk,
         "firm": world.firm_a.pk,
         "objective": "Mettre en place le contrôle qualité.",
         "planned_hours": "30",
-        "starts_on": today.isoformat(),
-        "ends_on": (today + dt.timedelta(days=30)).isoformat(),
+        "starts_on": "2026-06-10",
+        "ends_on": "2026-07-10",
     }
     assert client.post(url, data | {"ends_on": "2000-01-01"}).status_code == 400
     response = client.post(url, data)
@@ -303,8 +303,8 @@ def test_expert_logs_a_week_and_a_13_hour_day_is_refused_naming_the_day(
     world, client, two_missions
 ):
     first, second = two_missions
-    monday = monday_of(dt.date.today()) - dt.timedelta(days=7)
-    tuesday = monday + dt.timedelta(days=1)
+    monday = dt.date(2026, 6, 1)
+    tuesday = dt.date(2026, 6, 2)
     client.force_login(world.expert_a)
     url = reverse("missions:hours")
     page = client.get(url, {"week": week_param(monday)}).content.decode()
@@ -337,15 +337,15 @@ def test_expert_logs_a_week_and_a_13_hour_day_is_refused_naming_the_day(
 
 def test_a_saved_week_redirects_and_shows_totals(world, client, two_missions):
     first, _second = two_missions
-    monday = monday_of(dt.date.today()) - dt.timedelta(days=7)
+    monday = dt.date(2026, 6, 1)
     client.force_login(world.expert_a)
     url = reverse("missions:hours")
     response = client.post(
         url, {"week": week_param(monday), f"h-{first.pk}-{monday.isoformat()}": "6"}
     )
-    assert response.status_code == 302 and week_param(monday) in response["Location"]
+    assert response.status_code == 302 and "2026-W23" in response["Location"]
     page = client.get(response["Location"]).content.decode()
-    assert f'data-day-total="{monday.isoformat()}">6<' in page
+    assert 'data-day-total="2026-06-01">6<' in page
     # Emptying the cell removes the entry.
     client.post(url, {"week": week_param(monday), f"h-{first.pk}-{monday.isoformat()}": ""})
     assert not HourLog.unscoped_objects.filter(mission=first, date=monday).exists()
@@ -384,7 +384,7 @@ def test_closed_month_cells_are_read_only_and_adjustments_show_as_lines(world, c
 def test_no_logging_on_another_experts_mission(world, client):
     mine = mission_in(world, world.a)
     theirs = mission_in(world, world.b)
-    monday = monday_of(dt.date.today())
+    monday = dt.date(2026, 6, 8)
     client.force_login(world.expert_a)
     client.post(
         reverse("missions:hours"),
@@ -417,7 +417,7 @@ def test_week_grid_roles_and_query_count(world, client, two_missions):
 
 
 def test_animateur_closes_a_month_of_their_dispositif_only(world, client):
-    month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    month = dt.date(2026, 5, 1)
     client.force_login(world.animateur_a)
     url = reverse("missions:closing")
     assert client.get(url).status_code == 200
@@ -529,7 +529,7 @@ def test_expert_contact_details_only_for_those_who_manage(world, client):
 def test_firm_portal_home_and_csv_export(world, client):
     mission = mission_in(world, world.a)
     expert = setup_people(world)["expert_a"]
-    day = monday_of(dt.date.today()) - dt.timedelta(days=7)
+    day = dt.date(2026, 6, 1)
     log(mission, expert, day, "6.5")
     mission_in(world, world.b)
     client.force_login(world.correspondent_a)
@@ -546,21 +546,23 @@ def test_firm_portal_home_and_csv_export(world, client):
 
 def test_expert_home_shows_the_week_and_what_is_still_to_log(world, client):
     mission = mission_in(world, world.a)
+    # In progress since 11 May: on Wednesday 10 June the working days of June before it,
+    # nothing logged on them, are still to log.
+    SkillMission.unscoped_objects.filter(pk=mission.pk).update(starts_on=dt.date(2026, 5, 11))
     client.force_login(world.expert_a)
     home = client.get(reverse("home")).content.decode()
     assert 'id="panel-expert-week"' in home and 'id="panel-expert-missions"' in home
     assert reverse("missions:detail", args=[mission.pk]) in home
-    today = dt.date.today()
     expert = setup_people(world)["expert_a"]
     with scope([world.a.pk]):
-        days = queries.days_to_log(expert, today)
-    worked = [d for d in days if d.weekday() < 5]
-    assert days == worked and all(today.replace(day=1) <= d < today for d in days)
-    if days:
-        assert 'id="days-to-log"' in home and f"?week={week_param(monday_of(days[0]))}" in home
-        log(mission, expert, days[0], "2")
-        with scope([world.a.pk]):
-            assert days[0] not in queries.days_to_log(expert, today)
+        days = queries.days_to_log(expert, TODAY)
+    assert days == [dt.date(2026, 6, day) for day in (1, 2, 3, 4, 5, 8, 9)]
+    assert 'id="days-to-log"' in home and "?week=2026-W23" in home
+    log(mission, expert, dt.date(2026, 6, 1), "2")
+    with scope([world.a.pk]):
+        assert queries.days_to_log(expert, TODAY) == [
+            dt.date(2026, 6, day) for day in (2, 3, 4, 5, 8, 9)
+        ]
 
 
 def test_the_week_grid_is_in_the_menu_of_experts_only_and_one_entry_is_current(world, client):

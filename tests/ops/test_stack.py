@@ -28,7 +28,10 @@ from tests.ops.stack_helpers import (
     wait_until,
 )
 
-pytestmark = pytest.mark.stack
+pytestmark = [
+    pytest.mark.stack,
+    pytest.mark.real_clock(reason="the stack's processes run on the real clock"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,10 @@ import pytest
 
 from tests.ops.stack_helpers import LOCAL, Stack, leftovers, stale_state, wait_until
 
-pytestmark = pytest.mark.stack
+pytestmark = [
+    pytest.mark.stack,
+    pytest.mark.real_clock(reason="the stack's processes run on the real clock"),
+]
 
 
 @pytest.mark.parametrize(

@@ -70,7 +70,7 @@ class TestCompanyAPI(APIEndpointTestBase, PersonalDataMixin):
         return {"headcount": 41, "contact_name": "Claire Dubois"}
 
     def test_eligibility_is_exposed_with_reasons(self, world):
-        young = company_payload(world.a, creation_date=str(dt.date.today().replace(day=1)))
+        young = company_payload(world.a, creation_date="2026-06-01")
         api = api_client_for(world.animateur_a)
         response = api.post(self.list_url(), young, format="json")
         assert response.status_code == 201, response.content
@@ -349,7 +349,7 @@ class TestJobsFollowUpAPI(APIEndpointTestBase):
 
     def test_recording_resolves_the_reminder_and_shows_planned_jobs(self, world):
         project = project_at(Stage.IN_PROGRESS, dispositif=world.a)
-        approved = dt.date(dt.date.today().year - 1, 1, 1)
+        approved = dt.date(2025, 1, 1)
         with scope([world.a]):
             Project.objects.filter(pk=project.pk).update(approved_on=approved)
             project.refresh_from_db()
@@ -358,7 +358,7 @@ class TestJobsFollowUpAPI(APIEndpointTestBase):
         response = api_client_for(world.animateur_a).post(self.list_url(), payload, format="json")
         assert response.status_code == 201, response.content
         assert response.json()["jobs_planned_3y"] == project.jobs_planned_3y
-        assert response.json()["as_of"] == f"{approved.year + 1}-01-01"
+        assert response.json()["as_of"] == "2026-01-01"
         reminder = FollowUpReminder.unscoped_objects.get(project=project, year=1)
         assert reminder.resolved_at is not None
 

@@ -16,17 +16,20 @@ from alize.accounts.models import Role, RoleAssignment
 from dispositifs.models import Dispositif
 from pme.api.views import CompanyViewSet, ProjectViewSet
 from pme.models import Company, Project, Stage
+from tests.clock import before_the_tests
 from tests.factories import OrganisationFactory, SkillFactory, user_with_role
 
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """``seed_demo`` once for the module; everything is rolled back at its end."""
+    """``seed_demo`` once for the module, on the tests' day; everything is rolled back at
+    its end."""
     with django_db_blocker.unblock():
         block = transaction.atomic()
         block.__enter__()
         try:
-            call_command("seed_demo", stdout=StringIO())
+            with before_the_tests():
+                call_command("seed_demo", stdout=StringIO())
             yield
         finally:
             transaction.set_rollback(True)

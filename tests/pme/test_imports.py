@@ -732,6 +732,10 @@ def gunicorn_url(transactional_db):
         server.wait(10)
 
 
+@pytest.mark.real_clock(
+    reason="gunicorn's processes run on the real clock: a session signed in on the fixed "
+    "clock would have expired there"
+)
 def test_hostile_uploads_are_refused_fast_and_the_login_page_stays_responsive(world, gunicorn_url):
     from django.test import Client
 

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone
 
 from alize.tenancy import scope, scope_for_user
 from committees.home_todo import next_committee_todo_panel
@@ -16,11 +15,11 @@ from dispositifs.models import Dispositif
 from pme.models import FollowUpReminder, Project, Stage, StageTransition
 from pme.panels import due_follow_ups_panel, stale_projects_panel
 from tests.api_base import api_client_for
+from tests.clock import NOW, TODAY
 from tests.factories import CommitteeFactory, CompanyFactory, project_at
 from tests.query_counts import assert_queries_do_not_grow
 
 REASON = "Le dirigeant a trouvé un repreneur."
-TODAY = dt.date.today()
 
 
 def page(client, project):
@@ -45,7 +44,7 @@ def stored(project):
 
 def wait_at_stage(project, days):
     Project.unscoped_objects.filter(pk=project.pk).update(
-        stage_changed_at=timezone.now() - dt.timedelta(days=days, hours=1)
+        stage_changed_at=NOW - dt.timedelta(days=days, hours=1)
     )
 
 

@@ -11,9 +11,8 @@ from alize.errors import ApplicationError
 from alize.tenancy import scope
 from pme import selectors, services
 from pme.models import Company, FollowUpReminder, JobsFollowUp, Project, Stage, StageTransition
+from tests.clock import TODAY
 from tests.factories import CompanyFactory, project_at
-
-TODAY = dt.date.today()
 
 
 def siret_for(siren: str, nic: str = "0001") -> str:

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone
 
 from alize.tenancy import scope, scope_for_user
 from dispositifs.models import Dispositif
@@ -18,14 +17,12 @@ from pme.models import FollowUpReminder, Project, Stage
 from pme.panels import due_follow_ups_panel
 from pme.tasks import refresh_due_follow_ups
 from tests.celery_worker import WORKER_TIMEOUT, real_worker
+from tests.clock import NOW, TODAY
 from tests.factories import project_at
 from tests.query_counts import assert_queries_do_not_grow
 
-TODAY = timezone.localdate()
-
-
 # Approved on 1 January last year: exactly the first yearly follow-up is due, on 1 January.
-JANUARY_LAST_YEAR = dt.date(TODAY.year - 1, 1, 1)
+JANUARY_LAST_YEAR = dt.date(2025, 1, 1)
 
 
 def approved_project(dispositif, days_ago=None, on=None, **kwargs):
@@ -69,7 +66,7 @@ def test_task_creates_due_reminders_once_in_every_dispositif(world):
     assert not open_reminders(project=recent).exists()
     assert list(open_reminders(project=elsewhere).values_list("year", flat=True)) == [1]
     due = open_reminders(project=elsewhere).get().due_on
-    assert due == dt.date(TODAY.year, 1, 1)
+    assert due == dt.date(2026, 1, 1)
     assert refresh() == 0
     assert FollowUpReminder.unscoped_objects.count() == 3
 
@@ -128,7 +125,7 @@ def test_animateur_sees_own_open_reminders_with_a_link(world, client):
     resolved = approved_project(world.a, days_ago=380)
     other = approved_project(world.b, days_ago=400)
     refresh()
-    FollowUpReminder.unscoped_objects.filter(project=resolved).update(resolved_at=timezone.now())
+    FollowUpReminder.unscoped_objects.filter(project=resolved).update(resolved_at=NOW)
     for project, title in ((own, "Usinage de précision"), (resolved, "Atelier de peinture")):
         Project.unscoped_objects.filter(pk=project.pk).update(title=title)
     Project.unscoped_objects.filter(pk=other.pk).update(title="Ligne savoyarde")
@@ -139,7 +136,7 @@ def test_animateur_sees_own_open_reminders_with_a_link(world, client):
     assert "Usinage de précision" in page
     assert reverse("pme:project-detail", args=[own.pk]) in page
     assert own.company.name in page
-    assert f"01/01/{TODAY.year}" in page
+    assert "01/01/2026" in page
     assert "Atelier de peinture" not in page
     assert "Ligne savoyarde" not in page
 
@@ -188,8 +185,12 @@ def test_panel_query_count_does_not_grow(world):
 # A real Celery worker --------------------------------------------------------------------
 @pytest.mark.celery
 def test_real_worker_creates_the_reminders(world, transactional_db, tmp_path):
-    project = approved_project(world.a, days_ago=2 * 365 + 20)
-    other = approved_project(world.b, days_ago=400)
+    """The worker runs on the real clock, not the tests' fixed one: approvals old enough for
+    every follow-up year to have passed on either day (A follows up 2 years, B 1)."""
+    Dispositif.unscoped_objects.filter(pk=world.a.pk).update(follow_up_years=2)
+    Dispositif.unscoped_objects.filter(pk=world.b.pk).update(follow_up_years=1)
+    project = approved_project(world.a, on=dt.date(2021, 3, 1))
+    other = approved_project(world.b, on=dt.date(2021, 3, 1))
     log = tmp_path / "worker.log"
     with real_worker(log):
         fanned_out = refresh_due_follow_ups.delay().get(timeout=WORKER_TIMEOUT)

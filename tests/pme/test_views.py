@@ -137,7 +137,7 @@ class TestCompanyViews(ViewIsolationTestBase):
 
     def test_detail_shows_each_eligibility_criterion(self, world, web_a):
         company = CompanyFactory(
-            dispositif=world.a, commune_code="75056", creation_date=dt.date.today()
+            dispositif=world.a, commune_code="75056", creation_date=dt.date(2026, 6, 10)
         )
         page = web_a.get(reverse("pme:company-detail", args=[company.pk])).content.decode()
         assert 'data-check="age" data-passed="false"' in page

@@ -3,7 +3,6 @@ dossiers, partners' tools, attendance and decisions, recorded through the real s
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +14,7 @@ from alize.tenancy import scope
 from committees import services as committee_services
 from committees.models import Committee
 from pme.models import Stage
+from tests.clock import TODAY
 from tests.factories import (
     CommitteeFactory,
     CompanyFactory,
@@ -49,7 +49,7 @@ def make_sitting(
 ):
     """A committee of ``dispositif`` with one dossier per company name; with ``decide``
     each dossier is approved with an advance (12 000 € and 15 000 €)."""
-    date = date or dt.date.today()
+    date = date or TODAY
     region = OrganisationFactory(name=f"Région {dispositif.slug}", kind="public_body")
     bank = OrganisationFactory(name=f"Banque {dispositif.slug}", kind="bank")
     for organisation in (region, bank):
@@ -156,5 +156,5 @@ def add_missions_and_loans(world):
         correspondent=user_with_role(Role.FIRM_CORRESPONDENT, organisation=world.firm_a),
         experts=[expert],
     )
-    log(mission, expert, dt.date.today(), "7.5")
+    log(mission, expert, TODAY, "7.5")
     advance_at("disbursed", make_fund(world.a))

@@ -55,25 +55,24 @@ def test_minutes_say_who_attended_and_what_was_decided(world, sitting):
 
 
 def test_annual_report_counts_the_year(world, sitting):
-    year = dt.date.today().year
     project = sitting.items[0].project
     with scope([world.a]):
         JobsFollowUp.objects.create(
             dispositif=world.a,
             project=project,
             year=1,
-            as_of=dt.date(year, 1, 2) if dt.date.today() > dt.date(year, 1, 2) else dt.date.today(),
+            as_of=dt.date(2026, 1, 2),
             headcount=30,
             jobs_created=7,
             jobs_maintained=20,
             source="company",
         )
         document = services.document_request(
-            kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=year, by=None
+            kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=2026, by=None
         )
     text, _steps = built_text(document)
     assert world.a.name in text
-    assert f"Rapport annuel d'impact {year}" in text
+    assert "Rapport annuel d'impact 2026" in text
     assert "27 000,00 € (2)" in text  # 12 000 + 15 000 granted
     assert "Emplois créés" in text
     # A table of contents with page numbers, and page counters in the footer.
@@ -87,9 +86,8 @@ def test_annual_report_counts_the_year(world, sitting):
 def test_national_report_reads_every_dispositif(world, sitting):
     other = DispositifFactory(name="Alizé Saumur test", slug="saumur-test")
     make_sitting(other, companies=("Menuiserie Boré",))
-    year = dt.date.today().year
     document = services.document_request(
-        kind=DocumentKind.ANNUAL_REPORT, national=True, year=year, by=None
+        kind=DocumentKind.ANNUAL_REPORT, national=True, year=2026, by=None
     )
     text, _steps = built_text(document)
     assert "Réseau Alizé" in text
@@ -99,10 +97,9 @@ def test_national_report_reads_every_dispositif(world, sitting):
 
 def test_annual_report_counts_expert_hours_and_advances(world, sitting):
     add_missions_and_loans(world)
-    year = dt.date.today().year
     with scope([world.a]):
         document = services.document_request(
-            kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=year, by=None
+            kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=2026, by=None
         )
     text, _steps = built_text(document)
     assert "Heures d'expertise 7,50\nValeur des heures 600,00 €" in text
@@ -116,13 +113,12 @@ def test_annual_report_counts_expert_hours_and_advances(world, sitting):
 
 def test_contribution_statement_gives_the_firms_missions_hours_and_value(world, sitting):
     add_missions_and_loans(world)
-    year = dt.date.today().year
     document = services.document_request(
-        kind=DocumentKind.CONTRIBUTION_STATEMENT, organisation=world.firm_a, year=year, by=None
+        kind=DocumentKind.CONTRIBUTION_STATEMENT, organisation=world.firm_a, year=2026, by=None
     )
     assert (document.scope, document.dispositif_id) == ("firm", None)
     text, _steps = built_text(document)
-    assert f"Attestation de contribution {year}" in text and world.firm_a.name in text
+    assert "Attestation de contribution 2026" in text and world.firm_a.name in text
     assert "7,50 heures" in text and "600,00 €" in text
     assert f"{world.a.name} " in text and "Qualité rapport" in text
 
@@ -133,11 +129,10 @@ def test_hour_counts_in_the_pdfs_group_their_thousands(world, sitting, language,
     add_missions_and_loans(world)
     with scope([world.a]):
         Membership.objects.filter(organisation=world.firm_a).update(pledged_hours_per_year=3000)
-    year = dt.date.today().year
     document = services.document_request(
         kind=DocumentKind.CONTRIBUTION_STATEMENT,
         organisation=world.firm_a,
-        year=year,
+        year=2026,
         by=None,
         language=language,
     )
@@ -147,7 +142,7 @@ def test_hour_counts_in_the_pdfs_group_their_thousands(world, sitting, language,
         report = services.document_request(
             kind=DocumentKind.ANNUAL_REPORT,
             dispositif=world.a,
-            year=year,
+            year=2026,
             by=None,
             language=language,
         )
@@ -157,13 +152,12 @@ def test_hour_counts_in_the_pdfs_group_their_thousands(world, sitting, language,
 
 @pytest.mark.parametrize(("language", "grouped"), [("fr", "2 000"), ("en", "2,000")])
 def test_job_counts_in_the_annual_report_group_their_thousands(world, sitting, language, grouped):
-    year = dt.date.today().year
     with scope([world.a]):
         JobsFollowUp.objects.create(
             dispositif=world.a,
             project=sitting.items[0].project,
             year=1,
-            as_of=dt.date(year, 1, 2) if dt.date.today() > dt.date(year, 1, 2) else dt.date.today(),
+            as_of=dt.date(2026, 1, 2),
             headcount=2100,
             jobs_created=7,
             jobs_maintained=2000,
@@ -172,7 +166,7 @@ def test_job_counts_in_the_annual_report_group_their_thousands(world, sitting, l
         document = services.document_request(
             kind=DocumentKind.ANNUAL_REPORT,
             dispositif=world.a,
-            year=year,
+            year=2026,
             by=None,
             language=language,
         )
@@ -184,15 +178,13 @@ def test_job_counts_in_the_annual_report_group_their_thousands(world, sitting, l
 def test_survival_rate_reads_as_a_percentage_of_the_language(world, sitting, language, rate):
     """« 50,0 % » in French, « 50.0% » in English: the sign and the decimal mark follow the
     language of the report."""
-    year = dt.date.today().year
-    as_of = dt.date(year, 1, 2) if dt.date.today() > dt.date(year, 1, 2) else dt.date.today()
     with scope([world.a]):
         for item, headcount in zip(sitting.items, (12, 0), strict=True):
             JobsFollowUp.objects.create(
                 dispositif=world.a,
                 project=item.project,
                 year=3,
-                as_of=as_of,
+                as_of=dt.date(2026, 1, 2),
                 headcount=headcount,
                 jobs_created=0,
                 jobs_maintained=headcount,
@@ -201,7 +193,7 @@ def test_survival_rate_reads_as_a_percentage_of_the_language(world, sitting, lan
         document = services.document_request(
             kind=DocumentKind.ANNUAL_REPORT,
             dispositif=world.a,
-            year=year,
+            year=2026,
             by=None,
             language=language,
         )

@@ -1,7 +1,10 @@
 """Documents built by a real Celery worker process on the real Redis: the request is queued
 after commit, the worker builds the PDF, the row says done; and a worker killed (SIGKILL)
 in the middle of a build: once restarted, the document is completed once, with one file
-and one e-mail per committee member."""
+and one e-mail per committee member.
+
+The tests run on the fixed clock (10 June 2026) and the worker on the real one: the report
+is of 2026, whose rows are all written by then, so the worker's day changes nothing."""
 
 from __future__ import annotations
 
@@ -38,16 +41,15 @@ def fresh(document) -> Document:
     return Document.objects.get(pk=document.pk)
 
 
-def follow_ups(world, sitting, year):
-    """Jobs follow-ups of the year for the committee's two projects: 7 + 4 jobs created."""
-    on = min(dt.date.today(), dt.date(year, 6, 30))
+def follow_ups(world, sitting):
+    """Jobs follow-ups of 2026 for the committee's two projects: 7 + 4 jobs created."""
     with scope([world.a]):
         for item, created in zip(sitting.items, (7, 4), strict=True):
             JobsFollowUp.objects.create(
                 dispositif=world.a,
                 project=item.project,
                 year=1,
-                as_of=on,
+                as_of=dt.date(2026, 1, 2),
                 headcount=30,
                 jobs_created=created,
                 jobs_maintained=20,
@@ -57,13 +59,12 @@ def follow_ups(world, sitting, year):
 
 def test_worker_builds_the_annual_report(world, transactional_db, tmp_path):
     sitting = make_sitting(world.a)
-    year = dt.date.today().year
-    follow_ups(world, sitting, year)
+    follow_ups(world, sitting)
     add_missions_and_loans(world)
     with real_worker(tmp_path / "worker.log"):
         with scope([world.a]):
             document = services.document_request(
-                kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=year, by=None
+                kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=2026, by=None
             )
         assert fresh(document).status == DocumentStatus.QUEUED
         done = wait_for(lambda: fresh(document).finished and fresh(document), what="the report")

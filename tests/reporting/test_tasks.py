@@ -32,9 +32,7 @@ def test_beat_schedules_are_declared():
 def test_moving_a_committee_to_agenda_sent_asks_for_its_agenda(
     world, client, sitting, django_capture_on_commit_callbacks
 ):
-    Committee.unscoped_objects.filter(pk=sitting.committee.pk).update(
-        date=dt.date.today() + dt.timedelta(days=5)
-    )
+    Committee.unscoped_objects.filter(pk=sitting.committee.pk).update(date=dt.date(2026, 6, 15))
     client.force_login(world.animateur_a)
     with django_capture_on_commit_callbacks(execute=False) as queued:
         response = client.post(
@@ -77,12 +75,12 @@ def test_a_status_change_that_rolls_back_leaves_no_document(world, sitting):
 
 
 def test_daily_job_sends_the_agendas_due_once(world, django_capture_on_commit_callbacks):
-    today = dt.date.today()
+    # On 10 June: A sends 10 days ahead, B the default 7.
     Dispositif.unscoped_objects.filter(pk=world.a.pk).update(agenda_days_before=10)
-    due = CommitteeFactory(dispositif=world.a, date=today + dt.timedelta(days=10))
-    later = CommitteeFactory(dispositif=world.a, date=today + dt.timedelta(days=11))
-    b_soon = CommitteeFactory(dispositif=world.b, date=today + dt.timedelta(days=6))
-    b_later = CommitteeFactory(dispositif=world.b, date=today + dt.timedelta(days=8))
+    due = CommitteeFactory(dispositif=world.a, date=dt.date(2026, 6, 20))
+    later = CommitteeFactory(dispositif=world.a, date=dt.date(2026, 6, 21))
+    b_soon = CommitteeFactory(dispositif=world.b, date=dt.date(2026, 6, 16))
+    b_later = CommitteeFactory(dispositif=world.b, date=dt.date(2026, 6, 18))
     with django_capture_on_commit_callbacks(execute=False) as queued:
         send_due_agendas.apply()
         send_due_agendas.apply()
