@@ -10,9 +10,9 @@ import time_machine
 from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.clock import NOW
 from tests.conftest import api_client_for
 
 OFFICE = "192.0.2.10"
@@ -45,7 +45,7 @@ def fail_logins(client, count, ip=OFFICE):
 @pytest.fixture
 def clock():
     """A clock that moves only when told to, so that delays are exact."""
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
+    with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
 
 
@@ -191,5 +191,5 @@ def test_the_failing_token_identity_is_locked_while_the_office_is_served(world, 
         assert bad_token_client(8).get(url).status_code == 401
         good = api_client_for(world.animateur_a)
         assert good.get(url, REMOTE_ADDR=OFFICE).status_code == 200
-        with time_machine.travel(timezone.now() + timedelta(hours=1, seconds=1), tick=False):
+        with time_machine.travel(NOW + timedelta(hours=1, seconds=1), tick=False):
             assert attacker.get(url).status_code == 401

@@ -16,6 +16,7 @@ from committees import services as committee_services
 from committees.models import Committee
 from reporting import services
 from reporting.models import Document, DocumentKind, DocumentStatus
+from tests.clock import TODAY
 from tests.reporting.conftest import make_document
 
 REFUSAL = "Vous avez déjà 5 documents en préparation : réessayez quand l'un d'eux sera prêt."
@@ -91,7 +92,7 @@ def test_jobs_and_committee_moves_are_never_refused(world, sitting):
     )
     assert report.status == DocumentStatus.QUEUED
     Committee.unscoped_objects.filter(pk=sitting.committee.pk).update(
-        date=dt.date.today() + dt.timedelta(days=5)
+        date=TODAY + dt.timedelta(days=5)
     )
     sitting.committee.refresh_from_db()
     with scope([world.a]):
