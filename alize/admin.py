@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .errors import ApplicationError, apply_service_error
-from .models import JobFailure, SentMail, SentMailStatus
+from .models import Job, JobFailure, SentMail, SentMailStatus
 
 
 class ReadOnlyAdminMixin:
@@ -111,6 +111,17 @@ class JobFailureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["failed_at", "task_name", "dispositif_name", "error"]
     list_filter = ["task_name", "dispositif_name"]
     search_fields = ["task_name", "dispositif_name", "error"]
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The outbox of background jobs: what was asked, where it stands, how many attempts and
+    the last error; written by the job base and the sweeper only."""
+
+    list_display = ["created_at", "task_name", "status", "attempts", "heartbeat_at", "last_error"]
+    list_filter = ["status", "task_name"]
+    search_fields = ["task_name", "dedup_key", "last_error"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(SentMail)

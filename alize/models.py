@@ -1,5 +1,9 @@
-"""Core models of the project package: failed background jobs, sent e-mail, idempotency
-records, and the abstract "recorded by / at" pair the apps' models share."""
+"""Core models of the project package: the outbox of background jobs, the record of failed
+ones, sent e-mail, idempotency records, and the abstract "recorded by / at" pair the apps'
+models share."""
+
+import uuid
+from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
@@ -118,3 +122,58 @@ class RecordedBy(models.Model):
 
     class Meta:
         abstract = True
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("en attente")
+    RUNNING = "running", _("en cours")
+    DONE = "done", _("terminée")
+    FAILED = "failed", _("échec")
+
+
+@global_model(
+    "The outbox of background jobs: written with the request that asks for a job and by the "
+    "job base, possibly outside any scope; read by the sweeper and the national coordination."
+)
+class Job(models.Model):
+    """A background job recorded in the transaction that asks for it (the outbox).
+
+    Celery carries the job (its task id is this row's id); the row is its memory: the job
+    base marks it running, keeps its heartbeat and marks it done or failed, and the sweeper
+    (``alize.jobs.sweep``) sends again what a crash left queued or running. See
+    docs/architecture.md §6.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task_name = models.CharField(_("tâche"), max_length=200)
+    args = models.JSONField(_("arguments positionnels"), default=list, blank=True)
+    kwargs = models.JSONField(_("arguments"), default=dict, blank=True)
+    dispositif_id = models.PositiveIntegerField(
+        _("dispositif (identifiant)"), null=True, blank=True
+    )
+    queue = models.CharField(_("file"), max_length=100, blank=True)
+    dedup_key = models.CharField(_("clé d'unicité"), max_length=255, null=True, unique=True)
+    status = models.CharField(
+        _("état"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(_("tentatives"), default=0)
+    max_attempts = models.PositiveIntegerField(_("tentatives au plus"), default=5)
+    timeout = models.DurationField(_("délai sans signe de vie"), default=timedelta(minutes=30))
+    sends = models.PositiveIntegerField(_("envois"), default=1)
+    created_at = models.DateTimeField(_("demandée le"), default=timezone.now)
+    sent_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+    started_at = models.DateTimeField(_("commencée le"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("dernier signe de vie"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finie le"), null=True, blank=True)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+
+    class Meta:
+        verbose_name = _("tâche de fond")
+        verbose_name_plural = _("tâches de fond")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "sent_at"], name="job_status_sent"),
+        ]
+
+    def __str__(self):
+        return f"{self.task_name} ({self.get_status_display()}, {self.created_at:%Y-%m-%d %H:%M})"

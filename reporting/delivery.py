@@ -5,6 +5,8 @@ member and the version (a regenerated agenda is a new version, sent again)."""
 
 from __future__ import annotations
 
+import time
+
 from django.urls import reverse
 
 from alize.mail import send_once
@@ -20,9 +22,10 @@ def delivery_key(document: Document, user_id: int) -> str:
     )
 
 
-def deliver(document: Document) -> int:
+def deliver(document: Document, *, pause: float = 0) -> int:
     """Send a done agenda or minutes to every member not yet sent this version; returns how
-    many messages went out now. Other documents are only downloaded."""
+    many messages went out now. Other documents are only downloaded. ``pause`` (seconds,
+    tests only) waits after each member, so a test can stop a worker between two mails."""
     if (
         document.kind not in COMMITTEE_KINDS
         or document.status != DocumentStatus.DONE
@@ -48,4 +51,6 @@ def deliver(document: Document) -> int:
             },
             attachments=[(document.filename, content, document.content_type)],
         )
+        if pause:
+            time.sleep(pause)
     return sent

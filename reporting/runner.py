@@ -11,6 +11,10 @@
 4. Deliver: agendas and minutes are e-mailed to the committee's members through the mail
    layer, one idempotency key per committee × member × version, so a second run (or a run
    after a kill between 3 and 4) sends only what was not sent.
+
+The build is a job of the outbox (``alize.jobs``): each progress step is also its
+heartbeat, so a build whose worker died is sent again by the sweeper, and a build given up
+after its attempts leaves the document « failed » with the reason (``reporting.signals``).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alize.jobs import job_heartbeat
+from alize.models import Job
 from alize.tasks import ScopedTask
 from alize.tenancy import scope
 
@@ -67,16 +73,22 @@ def _claim(document_id: int) -> Document | None:
     return document
 
 
+def step_pause() -> float:
+    """``REPORTING_STEP_PAUSE`` (seconds, tests only): how long each step of a build and of
+    its mailing waits, so a test can kill a worker in the middle of one."""
+    return float(getattr(settings, "REPORTING_STEP_PAUSE", 0) or 0)
+
+
 def progress_recorder(document_id: int):
     """A callback that commits the build's percentage as it goes (outside any transaction
-    of the build, which only reads). ``REPORTING_STEP_PAUSE`` (seconds, tests only) slows
-    each step down, so a test can kill a worker in the middle of a build."""
-    pause = float(getattr(settings, "REPORTING_STEP_PAUSE", 0) or 0)
+    of the build, which only reads); each step is also the job's heartbeat."""
+    pause = step_pause()
 
     def record(percent: int) -> None:
         Document.objects.filter(pk=document_id, status=DocumentStatus.RUNNING).update(
             progress=max(0, min(int(percent), 99))
         )
+        job_heartbeat()
         if pause:
             time.sleep(pause)
 
@@ -124,7 +136,7 @@ def run_document(document_id: int) -> Document:
     """Build, store and deliver one document; safe to run again at any point."""
     document = build_and_store(document_id)
     if document.status == DocumentStatus.DONE:
-        delivery.deliver(document)
+        delivery.deliver(document, pause=step_pause())
     return document
 
 
@@ -136,11 +148,17 @@ def document_scope(document: Document):
     return scope(every_dispositif=True, reason="a national document reads every dispositif")
 
 
+def build_key(document_id: int) -> str:
+    """The outbox key of a document's build: one job per document."""
+    return f"reporting.build:{document_id}"
+
+
 class DocumentTask(ScopedTask):
-    """A document's build on the job base: it takes the document's id, is queued once the
-    transaction commits, re-enters the document's scope, retries transient errors with an
-    exponential backoff, and when it gives up (an error, the soft time limit) the row says
-    « failed » with a clean message and the failure is recorded for the coordination.
+    """A document's build on the job base: it takes the document's id, is recorded in the
+    outbox and queued once the transaction commits, re-enters the document's scope, retries
+    transient errors with an exponential backoff, and when it gives up (an error, the soft
+    time limit) the row says « failed » with a clean message and the failure is recorded for
+    the coordination.
 
     Unlike other jobs it runs outside one big transaction: its progress, the stored file
     and the e-mails are each committed as they happen (``run_document``)."""
@@ -148,10 +166,17 @@ class DocumentTask(ScopedTask):
     abstract = True
     max_retries = MAX_RETRIES
 
-    def enqueue(self, *, document_id: int) -> None:
-        transaction.on_commit(lambda: self.apply_async(kwargs={"document_id": document_id}))
+    def enqueue(self, *, document_id: int, dispositif_id: int | None = None) -> Job | None:
+        """Record the document's build (once per document) and queue it on commit; asked
+        again while it is queued or running, the build is sent again only if it is stale
+        (lost by a crash), else left as it is."""
+        return self.record(
+            {"document_id": document_id},
+            dispositif_id=dispositif_id,
+            dedup_key=build_key(document_id),
+        )
 
-    def __call__(self, *, document_id: int):
+    def perform(self, *, document_id: int):
         document = Document.objects.select_related("dispositif").get(pk=document_id)
         try:
             with document_scope(document):

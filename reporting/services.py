@@ -3,8 +3,10 @@
 A request names what it wants (kind, the dispositif or the network, the committee, the
 year, the language). While a document for the same request is queued, running or done,
 asking again returns it; a failed one, or ``regenerate=True`` once it is built, gives a
-new version that supersedes it. The build is queued once the transaction commits
-(``reporting.tasks``). A person has at most ``DOCUMENT_QUEUE_LIMIT`` documents being built.
+new version that supersedes it. The build is recorded in the job outbox and queued once
+the transaction commits (``reporting.runner``); asking again (or regenerating) while it is
+queued or running sends a build that a crash left stale again, at once, without waiting
+for the sweeper. A person has at most ``DOCUMENT_QUEUE_LIMIT`` documents being built.
 """
 
 from __future__ import annotations
@@ -207,8 +209,9 @@ def document_request(
     quota: bool = True,
 ) -> Document:
     """The document for this request: the live one if any (unless ``regenerate``), else a
-    new version, queued for building once the transaction commits. ``quota=False`` for a
-    document that follows from another action (a committee's move), never refused."""
+    new version, queued for building once the transaction commits. A live one still being
+    built has its build sent again if a crash left it stale. ``quota=False`` for a document
+    that follows from another action (a committee's move), never refused."""
     if quota:
         document_queue_check(by)
     document, created = document_find_or_create(
@@ -222,6 +225,6 @@ def document_request(
         language=language,
         regenerate=regenerate,
     )
-    if created:
-        build_document.enqueue(document_id=document.pk)
+    if created or document.status in BUILDING:
+        build_document.enqueue(document_id=document.pk, dispositif_id=document.dispositif_id)
     return document

@@ -1,13 +1,16 @@
 """Receivers of reporting: a committee moved by a person to « agenda sent » or « minutes
-sent » gets its agenda or minutes built and mailed to the members."""
+sent » gets its agenda or minutes built and mailed to the members; a build that the job
+sweeper gives up leaves its document « failed » with the reason."""
 
 from django.dispatch import receiver
 
+from alize.jobs import job_abandoned
 from committees.models import CommitteeStatus
 from committees.signals import committee_status_changed
 
 from . import services
 from .models import DocumentKind
+from .runner import build_document, mark_failed
 
 KIND_FOR_STATUS = {
     CommitteeStatus.AGENDA_SENT: DocumentKind.AGENDA,
@@ -25,3 +28,12 @@ def committee_document_on_status(sender, committee, by=None, **kwargs):
     if kind is None or by is None:
         return
     services.document_request(kind=kind, committee=committee, by=by, quota=False)
+
+
+@receiver(job_abandoned)
+def document_failed_on_abandoned_build(sender, job, reason, **kwargs):
+    """The build was lost by its workers too often: the document says « failed », with the
+    reason, in the transaction that gives the job up; asking again makes a new version."""
+    document_id = job.kwargs.get("document_id")
+    if sender == build_document.name and document_id is not None:
+        mark_failed(document_id, reason)

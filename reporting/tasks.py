@@ -8,7 +8,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from alize.tasks import ScopedTask
+from alize.tasks import JobTask, ScopedTask
 from committees.models import CommitteeStatus
 from committees.services import committee_set_status
 
@@ -47,7 +47,7 @@ def build_dispositif_annual_report(*, dispositif, year: int) -> int:
     ).pk
 
 
-@shared_task(bind=True, name="reporting.tasks.build_annual_reports")
+@shared_task(base=JobTask, bind=True, name="reporting.tasks.build_annual_reports")
 def build_annual_reports(self, year: int | None = None) -> int:
     """In January (beat): last year's report of every dispositif (one job each, fanned
     out) and the national one. Returns the national document's id."""

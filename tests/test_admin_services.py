@@ -56,6 +56,7 @@ ADMIN_MODELS: dict[str, Writers] = {
     "django_celery_beat.IntervalSchedule": Writers((), "part of the schedules (README)"),
     "django_celery_beat.SolarSchedule": Writers((), "part of the schedules (README)"),
     # Core.
+    "alize.Job": Writers((), "the outbox, written by the job base and the sweeper; read-only"),
     "alize.JobFailure": Writers((), "recorded by the job base; read-only"),
     "alize.SentMail": Writers(
         ("alize.mail.send_once", "alize.mail.sent_mails_release"),

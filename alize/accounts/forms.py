@@ -75,10 +75,11 @@ class LoginForm(forms.Form):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Asks for the address of a forgotten password. For a known, active account it queues
-    the mail (``tasks.send_password_reset``) once the request commits; the answer is the
-    same, and as fast, for any address. Each request has a key of its own: two requests
-    send two mails (the older link stays valid until one of them is used)."""
+    """Asks for the address of a forgotten password. For a known, active account it records
+    the mail's job (``tasks.send_password_reset``, in the outbox) and queues it once the
+    request commits, so that the request itself runs the same statements for any address
+    and answers as fast. Each request has a key of its own: two requests send two mails
+    (the older link stays valid until one of them is used)."""
 
     email = forms.EmailField(
         label=_("Adresse e-mail"),
@@ -89,4 +90,4 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     def save(self, *args: Any, **kwargs: Any) -> None:
         for user in self.get_users(self.cleaned_data["email"]):
             key = f"accounts:password-reset:{user.pk}:{uuid.uuid4().hex}"
-            transaction.on_commit(partial(send_password_reset.delay, user_id=user.pk, key=key))
+            transaction.on_commit(partial(send_password_reset.enqueue, user_id=user.pk, key=key))

@@ -12,6 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from alize.mail import absolute_url, send_once
+from alize.tasks import JobTask
 
 from .backends import login_failures_purge
 from .models import User
@@ -24,6 +25,7 @@ def purge_login_failures() -> int:
 
 
 @shared_task(
+    base=JobTask,
     name="alize.accounts.tasks.send_password_reset",
     autoretry_for=(OSError, SMTPException),
     retry_backoff=True,

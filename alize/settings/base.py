@@ -271,10 +271,28 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# The outbox of jobs (alize.jobs, docs/architecture.md §6). The sweeper runs every minute
+# (every ALIZE_JOBS_SWEEP_SECONDS when set: the stack tests use a few seconds); it sends again
+# a job queued but not started after the grace, and a job running without a heartbeat for
+# longer than its time limit (or JOBS_HEARTBEAT_TIMEOUT seconds, when set and shorter: every
+# running job heartbeats every JOBS_HEARTBEAT_SECONDS), and gives a job up after its
+# attempts (JOBS_MAX_ATTEMPTS unless the task says). Done jobs are kept for some days.
+JOBS_SWEEP_SECONDS = int(os.environ.get("ALIZE_JOBS_SWEEP_SECONDS", "0"))
+JOBS_QUEUED_GRACE = int(os.environ.get("ALIZE_JOBS_QUEUED_GRACE", "120"))
+JOBS_HEARTBEAT_SECONDS = float(os.environ.get("ALIZE_JOBS_HEARTBEAT_SECONDS", "30"))
+JOBS_HEARTBEAT_TIMEOUT = int(os.environ.get("ALIZE_JOBS_HEARTBEAT_TIMEOUT", "0"))
+JOBS_MAX_ATTEMPTS = 5
+JOBS_KEEP_DONE_DAYS = 30
 # Beat reads its schedules from the database (editable in the admin); this dict declares the
 # jobs, and alize.beat creates the missing rows without overwriting edited ones.
 CELERY_BEAT_SCHEDULER = "alize.beat:Scheduler"
 CELERY_BEAT_SCHEDULE = {
+    # The outbox's sweeper (alize.jobs.sweep); a sweep not run within its period is dropped.
+    "alize-jobs-sweep": {
+        "task": "alize.tasks.sweep_jobs",
+        "schedule": timedelta(seconds=JOBS_SWEEP_SECONDS) if JOBS_SWEEP_SECONDS else crontab(),
+        "options": {"expire_seconds": JOBS_SWEEP_SECONDS or 60},
+    },
     "accounts-purge-login-failures": {
         "task": "alize.accounts.tasks.purge_login_failures",
         "schedule": crontab(hour=3, minute=30),

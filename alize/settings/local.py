@@ -71,3 +71,7 @@ if _mail_port:
 
 # Links in e-mails lead to this stack's own port (`make run PORT=…`), unless SITE_URL says.
 SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 8000}"
+
+# The stack tests (tests/ops) slow each step of a document build and of its mailing down
+# (seconds), so that they can kill a worker in the middle of one.
+REPORTING_STEP_PAUSE = float(os.environ.get("REPORTING_STEP_PAUSE", "0"))

@@ -31,17 +31,30 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The job outbox's timings on every test stack (seconds): a sweep every 3 s, a queued job
+# sent again after 8 s, a running one after 6 s without a heartbeat (one each second). The
+# sweeper's schedule is a row of the stack's database, made once: every stack uses the same.
+JOBS_ENV = {
+    "ALIZE_JOBS_SWEEP_SECONDS": 3,
+    "ALIZE_JOBS_QUEUED_GRACE": 8,
+    "ALIZE_JOBS_HEARTBEAT_SECONDS": 1,
+    "ALIZE_JOBS_HEARTBEAT_TIMEOUT": 6,
+}
+
+
 def stack_env(port: int) -> dict[str, str]:
     skip = {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DEBUG", "MAKEFLAGS"}
     env = {key: value for key, value in os.environ.items() if key not in skip}
     env.update(ALIZE_LOCAL_DIR=str(LOCAL), PORT=str(port))
+    env.update({key: str(value) for key, value in JOBS_ENV.items()})
     return env
 
 
 class Stack:
-    """`make run` in its own process group, its output in a file."""
+    """`make run` in its own process group, its output in a file; ``env`` is added to the
+    environment of the stack (and so of its web, worker and beat)."""
 
-    def __init__(self, *run_args: str):
+    def __init__(self, *run_args: str, env: dict[str, str] | None = None):
         LOCAL.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.output = LOCAL / f"make-run-{self.port}.out"
@@ -52,7 +65,7 @@ class Stack:
             self.proc = subprocess.Popen(
                 command,
                 cwd=ROOT,
-                env=stack_env(self.port),
+                env={**stack_env(self.port), **(env or {})},
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
