@@ -161,8 +161,9 @@ class Lifecycle:
     # -- Moving ----------------------------------------------------------------------------
 
     def lock(self, instance: models.Model) -> models.Model:
-        """Lock the row (``SELECT … FOR UPDATE``) until the transaction ends and reload it
-        into ``instance``, which is returned: the caller then checks the stored state."""
+        """Lock the row (``SELECT … FOR UPDATE``, in the active scope) until the transaction
+        ends and reload it into ``instance`` (Django's ``refresh_from_db``: relations other
+        than ``lock_related`` are read again when next used); returns ``instance``."""
         queryset = self.model._default_manager.select_for_update()
         if self.lock_related:
             queryset = queryset.select_related(*self.lock_related)
