@@ -1,10 +1,12 @@
 """Core models of the project package: the outbox of background jobs, the record of failed
-ones, sent e-mail, idempotency records, and the abstract "recorded by / at" pair the apps'
-models share."""
+ones, sent e-mail, idempotency records, the abstract "recorded by / at" pair the apps'
+models share, and the shape every lifecycle log shares (``TransitionLog``)."""
 
 import uuid
 from datetime import timedelta
+from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -177,3 +179,63 @@ class Job(models.Model):
 
     def __str__(self):
         return f"{self.task_name} ({self.get_status_display()}, {self.created_at:%Y-%m-%d %H:%M})"
+
+
+class TransitionLog(models.Model):
+    """One move of a row between two states: from, to, who, when and why. Append-only.
+
+    The one shape of the lifecycle logs (``alize.lifecycle``). A concrete log adds the
+    foreign key of the row that moves, the two state columns and the reason column, and names
+    them in ``subject_field``, ``from_field``, ``to_field`` and ``reason_field``: each log
+    keeps the column names its pages, API and admin already use."""
+
+    subject_field: ClassVar[str]
+    from_field: ClassVar[str] = "from_status"
+    to_field: ClassVar[str] = "to_status"
+    reason_field: ClassVar[str] = "reason"
+
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    at = models.DateTimeField(_("le"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        subject_id = getattr(self, f"{self.subject_field}_id")
+        return f"{subject_id}: {self.from_state or '—'} → {self.to_state}"
+
+    @property
+    def from_state(self) -> str:
+        """The state the row left (empty on the row's first entry)."""
+        return getattr(self, self.from_field)
+
+    @property
+    def to_state(self) -> str:
+        return getattr(self, self.to_field)
+
+    @property
+    def reason_text(self) -> str:
+        return getattr(self, self.reason_field)
+
+    @classmethod
+    def entry(cls, subject, *, from_state: str, to_state: str, by, at, reason: str = ""):
+        """An unsaved log row for a move of ``subject``; a tenant log takes its dispositif."""
+        values = {
+            cls.subject_field: subject,
+            cls.from_field: from_state,
+            cls.to_field: to_state,
+            cls.reason_field: reason,
+            "by": by,
+            "at": at,
+        }
+        if issubclass(cls, TenantModel):
+            values["dispositif_id"] = subject.dispositif_id
+        return cls(**values)

@@ -2,7 +2,8 @@
 activate for each dossier and the committee's decisions.
 
 Tenant rows of the dispositif they belong to. The tables keep the names they had when the
-models lived in the ``dispositifs`` app.
+models lived in the ``dispositifs`` app (and the status log, ``CommitteeTransition``, is
+named like them).
 """
 
 from django.db import models
@@ -12,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from alize.fields import MoneyField, user_field
-from alize.models import RecordedBy
+from alize.lifecycle import Lifecycle
+from alize.models import RecordedBy, TransitionLog
 from alize.tenancy import TenantModel, declare_history_global
 from alize.validators import validate_plausible_date
 
@@ -68,7 +70,38 @@ class Committee(TenantModel):
 
     @property
     def allowed_next_statuses(self) -> list[str]:
-        return [s for s in CommitteeStatus.values if s in COMMITTEE_TRANSITIONS[self.status]]
+        return COMMITTEE_LIFECYCLE.next_states(self.status)
+
+
+class CommitteeTransition(TenantModel, TransitionLog):
+    """One move of a committee between statuses: who (nobody when a scheduled job moved
+    it), when and why. Append-only."""
+
+    subject_field = "committee"
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("comité")
+    )
+    from_status = models.CharField(
+        _("de"), max_length=16, choices=CommitteeStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("vers"), max_length=16, choices=CommitteeStatus.choices)
+    reason = models.TextField(_("motif"), blank=True)
+
+    class Meta:
+        db_table = "dispositifs_committeetransition"
+        verbose_name = _("changement de statut de comité")
+        verbose_name_plural = _("changements de statut des comités")
+        ordering = ["at", "id"]
+
+
+COMMITTEE_LIFECYCLE = Lifecycle(
+    model=Committee,
+    state_field="status",
+    transitions=COMMITTEE_TRANSITIONS,
+    log=CommitteeTransition,
+    illegal_message=_("Un comité « %(current)s » ne peut pas passer à « %(target)s »."),
+)
 
 
 class AgendaItem(TenantModel):

@@ -28,7 +28,7 @@ from pme.services import (
 )
 
 from .models import (
-    COMMITTEE_TRANSITIONS,
+    COMMITTEE_LIFECYCLE,
     AgendaItem,
     Attendance,
     Committee,
@@ -179,28 +179,17 @@ def committee_set_status(*, committee: Committee, status: str, by=None) -> Commi
     """planned → agenda sent → held → minutes sent (planned → held when no agenda was sent).
 
     Sends ``committee_status_changed`` (the agenda and the minutes are built and mailed on
-    it); ``by`` is who moved the committee (None for a scheduled job)."""
-    locked = Committee.objects.select_for_update().get(pk=committee.pk)
-    if status not in COMMITTEE_TRANSITIONS.get(locked.status, ()):
-        raise ApplicationError(
-            _("Un comité « %(current)s » ne peut pas passer à « %(target)s ».")
-            % {
-                "current": CommitteeStatus(locked.status).label,
-                "target": CommitteeStatus(status).label
-                if status in CommitteeStatus.values
-                else status,
-            },
-            field="status",
-        )
-    if status == CommitteeStatus.HELD and locked.date > _today():
+    it); ``by`` is who moved the committee (None for a scheduled job), kept with the time
+    in the committee's log (``CommitteeTransition``)."""
+    COMMITTEE_LIFECYCLE.lock(committee)
+    COMMITTEE_LIFECYCLE.check(committee.status, status)
+    if status == CommitteeStatus.HELD and committee.date > _today():
         raise ApplicationError(
             _("Le comité du %(date)s ne peut être tenu qu'à partir de sa date.")
-            % _committee_date(locked),
+            % _committee_date(committee),
             field="status",
         )
-    locked.status = status
-    locked.save(update_fields=["status"])
-    committee.status = status
+    COMMITTEE_LIFECYCLE.move(committee, status, by=by, locked=True)
     committee_status_changed.send(sender=Committee, committee=committee, by=by)
     return committee
 
@@ -498,8 +487,8 @@ def committee_record_past(
             raise ValidationError(
                 {"projects": [f"{project.title} : {m}" for m in error.messages]}
             ) from error
-    committee.status = CommitteeStatus.HELD
-    committee.save(update_fields=["status"])
+    # Created by this transaction, the row is not seen by any other: no lock needed.
+    COMMITTEE_LIFECYCLE.move(committee, CommitteeStatus.HELD, by=by, locked=True)
     return committee
 
 

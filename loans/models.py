@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -27,7 +26,8 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.constraints import FieldCheckConstraint
 from alize.fields import MoneyField, user_field
-from alize.models import RecordedBy
+from alize.lifecycle import Lifecycle
+from alize.models import RecordedBy, TransitionLog
 from alize.tenancy import ScopedManager, ScopedQuerySet, TenantModel
 from alize.validators import validate_past_date
 from pme.models import ProjectType
@@ -291,11 +291,14 @@ class Advance(TenantModel):
 
     @property
     def allowed_next_statuses(self) -> list[str]:
-        return sorted(ADVANCE_TRANSITIONS[self.status], key=list(AdvanceStatus.values).index)
+        return ADVANCE_LIFECYCLE.next_states(self.status)
 
 
-class AdvanceTransition(TenantModel):
+class AdvanceTransition(TenantModel, TransitionLog):
     """One move of an advance's lifecycle: from, to, who, when and why (append-only)."""
+
+    subject_field = "advance"
+    reason_field = "comment"
 
     advance = models.ForeignKey(
         Advance, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("avance")
@@ -304,15 +307,6 @@ class AdvanceTransition(TenantModel):
         _("de"), max_length=16, choices=AdvanceStatus.choices, blank=True
     )
     to_status = models.CharField(_("vers"), max_length=16, choices=AdvanceStatus.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
-    at = models.DateTimeField(_("le"), default=timezone.now)
     comment = models.TextField(_("commentaire"), blank=True)
 
     class Meta:
@@ -320,8 +314,19 @@ class AdvanceTransition(TenantModel):
         verbose_name_plural = _("changements de statut des avances")
         ordering = ["advance", "at", "id"]
 
-    def __str__(self):
-        return f"{self.advance_id}: {self.from_status or '—'} → {self.to_status}"
+
+# Advances move only through ``loans.services``. The reasons a reschedule or a write-off
+# gives are checked by those services (they also bound their length), not by the lifecycle:
+# the same statuses are reached by the daily arrears job, which writes its own comment.
+ADVANCE_LIFECYCLE = Lifecycle(
+    model=Advance,
+    state_field="status",
+    transitions=ADVANCE_TRANSITIONS,
+    log=AdvanceTransition,
+    illegal_message=_("Une avance « %(current)s » ne peut pas passer à « %(target)s »."),
+    changed_at_field="status_changed_at",
+    lock_related=("fund", "project"),
+)
 
 
 class Instalment(TenantModel):

@@ -72,14 +72,13 @@ from alize.validators import latest_plausible_date
 
 from . import ledger
 from .models import (
-    ADVANCE_TRANSITIONS,
+    ADVANCE_LIFECYCLE,
     FREQUENCY_MONTHS,
     LIVE_STATUSES,
     ZERO,
     Account,
     Advance,
     AdvanceStatus,
-    AdvanceTransition,
     Cofinancing,
     EntryKind,
     Fund,
@@ -141,49 +140,10 @@ def split_schedule(principal: Decimal, count: int) -> list[Decimal]:
     return [Decimal(value) / 100 for value in amounts]
 
 
-def _check_move(advance: Advance, to_status: str) -> None:
-    """Refuse a move the lifecycle does not allow, naming both statuses."""
-    current = advance.status
-    if to_status not in ADVANCE_TRANSITIONS[current]:
-        raise ApplicationError(
-            _("Une avance « %(current)s » ne peut pas passer à « %(target)s ».")
-            % {
-                "current": AdvanceStatus(current).label,
-                "target": AdvanceStatus(to_status).label,
-            },
-            field="status",
-            code="illegal_transition",
-        )
-
-
 def _move(advance: Advance, to_status: str, *, by, comment: str = "", at=None) -> None:
-    """Move a locked advance along its lifecycle and record who, when and why."""
-    _check_move(advance, to_status)
-    current = advance.status
-    at = at or timezone.now()
-    advance.status = to_status
-    advance.status_changed_at = at
-    advance.save(update_fields=["status", "status_changed_at"])
-    AdvanceTransition.objects.create(
-        dispositif_id=advance.dispositif_id,
-        advance=advance,
-        from_status=current,
-        to_status=to_status,
-        by=by,
-        at=at,
-        comment=comment,
-    )
-
-
-def _locked(advance: Advance) -> Advance:
-    return Advance.objects.select_for_update().select_related("fund", "project").get(pk=advance.pk)
-
-
-def _refresh(target: Advance, source: Advance) -> Advance:
-    """Bring the caller's instance up to date with the locked row."""
-    for field in Advance._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
-    return target
+    """Move an advance the caller locked along its lifecycle (``ADVANCE_LIFECYCLE``):
+    checked, and recorded with who, when and why."""
+    ADVANCE_LIFECYCLE.move(advance, to_status, by=by, reason=comment, at=at, locked=True)
 
 
 # -- Funds and contributions --------------------------------------------------------------
@@ -380,22 +340,14 @@ def advance_create(
     )
     _check_amount(advance, decision.advance_amount)
     validate_and_save(advance)
-    AdvanceTransition.objects.create(
-        dispositif_id=advance.dispositif_id,
-        advance=advance,
-        from_status="",
-        to_status=AdvanceStatus.APPROVED,
-        by=by,
-        at=advance.status_changed_at,
-        comment=_("Avance accordée par le comité"),
-    )
+    ADVANCE_LIFECYCLE.record_start(advance, by=by, reason=_("Avance accordée par le comité"))
     return advance
 
 
 @transaction.atomic
 def advance_update_terms(*, advance: Advance, **terms) -> Advance:
     """Change the amount, grace, count or frequency of an advance not yet disbursed."""
-    locked = _locked(advance)
+    locked = ADVANCE_LIFECYCLE.lock(advance)
     if locked.status not in (AdvanceStatus.APPROVED, AdvanceStatus.CONTRACTED):
         raise ApplicationError(
             _("Les conditions d'une avance décaissée ne changent que par un rééchelonnement."),
@@ -405,15 +357,15 @@ def advance_update_terms(*, advance: Advance, **terms) -> Advance:
     model_update(locked, ADVANCE_TERMS, terms)
     _check_amount(locked, locked.decision.advance_amount)
     validate_and_save(locked)
-    return _refresh(advance, locked)
+    return locked
 
 
 @transaction.atomic
 def advance_contract(*, advance: Advance, contracted_on: dt.date, by) -> Advance:
     """The contract is signed: approved → contracted."""
-    locked = _locked(advance)
+    locked = ADVANCE_LIFECYCLE.lock(advance)
     _not_in_future(contracted_on, "contracted_on")
-    _check_move(locked, AdvanceStatus.CONTRACTED)
+    ADVANCE_LIFECYCLE.check(locked.status, AdvanceStatus.CONTRACTED)
     if contracted_on < locked.decision.item.committee.date:
         raise ApplicationError(
             _("Le contrat ne peut pas précéder la décision du comité."), field="contracted_on"
@@ -421,7 +373,7 @@ def advance_contract(*, advance: Advance, contracted_on: dt.date, by) -> Advance
     _move(locked, AdvanceStatus.CONTRACTED, by=by)
     locked.contracted_on = contracted_on
     locked.save(update_fields=["contracted_on"])
-    return _refresh(advance, locked)
+    return locked
 
 
 def _financing_contributions(fund: Fund, project_type: str) -> list[FundContribution]:
@@ -441,10 +393,10 @@ def advance_disburse(*, advance: Advance, disbursed_on: dt.date, by) -> Advance:
     """Pay the advance out of its fund (contracted → disbursed), attribute the money to
     contributions, post it, and write the first schedule. The fund row is locked, so two
     disbursements never spend the same money."""
-    locked = _locked(advance)
+    locked = ADVANCE_LIFECYCLE.lock(advance)
     Fund.objects.select_for_update().get(pk=locked.fund_id)
     _not_in_future(disbursed_on, "disbursed_on")
-    _check_move(locked, AdvanceStatus.DISBURSED)
+    ADVANCE_LIFECYCLE.check(locked.status, AdvanceStatus.DISBURSED)
     if locked.contracted_on and disbursed_on < locked.contracted_on:
         raise ApplicationError(
             _("Le décaissement ne peut pas précéder le contrat."), field="disbursed_on"
@@ -494,7 +446,7 @@ def advance_disburse(*, advance: Advance, disbursed_on: dt.date, by) -> Advance:
             for k in range(1, locked.instalment_count + 1)
         ],
     )
-    return _refresh(advance, locked)
+    return locked
 
 
 def _write_schedule(advance: Advance, *, version: int, principal: Decimal, due_dates) -> None:
@@ -584,7 +536,7 @@ def _repayment_create(
     *, advance: Advance, amount: Decimal, received_on: dt.date, key: str, by
 ) -> Repayment:
     """The repayment itself, once its key is claimed: checks, allocation, ledger, status."""
-    locked = _locked(advance)
+    locked = ADVANCE_LIFECYCLE.lock(advance)
     if amount is None or amount <= 0:
         raise ApplicationError(_("Le montant doit être positif."), field="amount")
     if locked.status not in LIVE_STATUSES:
@@ -643,7 +595,6 @@ def _repayment_create(
         _move(locked, _settled_status(locked), by=by, comment=_("Retard rattrapé"))
         locked.days_past_due = 0
         locked.save(update_fields=["days_past_due"])
-    _refresh(advance, locked)
     return repayment
 
 
@@ -689,7 +640,7 @@ def repayment_reverse(
     contract); the repayment row stays."""
     reason = _reason(reason)
     reversed_on = reversed_on or _today()
-    locked = _locked(repayment.advance)
+    locked = ADVANCE_LIFECYCLE.lock(repayment.advance)
     Fund.objects.select_for_update().get(pk=locked.fund_id)
     if RepaymentReversal.objects.filter(repayment=repayment).exists():
         raise ApplicationError(_("Ce remboursement est déjà annulé."), field="repayment")
@@ -758,8 +709,8 @@ def advance_reschedule(
     marked superseded, and a new version spreads the outstanding principal over
     ``instalment_count`` instalments from ``first_due_on``."""
     reason = _reason(reason)
-    locked = _locked(advance)
-    _check_move(locked, AdvanceStatus.RESCHEDULED)
+    locked = ADVANCE_LIFECYCLE.lock(advance)
+    ADVANCE_LIFECYCLE.check(locked.status, AdvanceStatus.RESCHEDULED)
     if frequency not in FREQUENCY_MONTHS:
         raise ValidationError({"frequency": _("Périodicité inconnue.")})
     if not 1 <= instalment_count <= 120:
@@ -791,14 +742,14 @@ def advance_reschedule(
     locked.days_past_due = 0
     locked.save(update_fields=["schedule_version", "days_past_due"])
     _move(locked, AdvanceStatus.RESCHEDULED, by=by, comment=reason, at=now)
-    return _refresh(advance, locked)
+    return locked
 
 
 @transaction.atomic
 def write_off_propose(*, advance: Advance, reason: str, by) -> WriteOff:
     """Propose to write off what is left of an advance; someone else approves it."""
     reason = _reason(reason)
-    locked = _locked(advance)
+    locked = ADVANCE_LIFECYCLE.lock(advance)
     if locked.status not in LIVE_STATUSES:
         raise ApplicationError(
             _("Une avance « %(status)s » ne se passe pas en perte.")
@@ -838,7 +789,7 @@ def write_off_approve(*, write_off: WriteOff, by, on: dt.date | None = None) -> 
             field="decided_by",
             code="maker_checker",
         )
-    advance = _locked(locked.advance)
+    advance = ADVANCE_LIFECYCLE.lock(locked.advance)
     out = ledger.advance_outstanding_by_contribution(advance.pk)
     amount = sum(out.values(), ZERO)
     locked.status = WriteOffStatus.APPROVED

@@ -11,7 +11,6 @@ the month is closed).
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -19,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.constraints import FieldCheckConstraint
 from alize.fields import user_field
+from alize.lifecycle import Lifecycle, ReasonRule
+from alize.models import TransitionLog
 from alize.tenancy import TenantModel
 from alize.validators import validate_plausible_date
 
@@ -44,6 +45,8 @@ MISSION_TRANSITIONS: dict[str, frozenset[str]] = {
     MissionStatus.DECLINED: frozenset(),
     MissionStatus.CANCELLED: frozenset(),
 }
+# Moves that are said why: a decline (by the firm) and a cancellation (by the animateur).
+REASONED_STATUSES = frozenset({MissionStatus.DECLINED, MissionStatus.CANCELLED})
 # Statuses in which the firm's experts work on the mission (hours may be logged).
 LOGGABLE_STATUSES = frozenset({MissionStatus.ACCEPTED, MissionStatus.IN_PROGRESS})
 # A decline and an adjustment are said why, in at least this many characters.
@@ -148,16 +151,17 @@ class SkillMission(TenantModel):
 
     @property
     def allowed_next_statuses(self) -> list[str]:
-        order = list(MissionStatus.values)
-        return sorted(MISSION_TRANSITIONS[self.status], key=order.index)
+        return MISSION_LIFECYCLE.next_states(self.status)
 
     @property
     def is_open_for_hours(self) -> bool:
         return self.status in LOGGABLE_STATUSES
 
 
-class MissionTransition(TenantModel):
+class MissionTransition(TenantModel, TransitionLog):
     """One move of a mission between statuses: who, when and why. Append-only."""
+
+    subject_field = "mission"
 
     mission = models.ForeignKey(
         SkillMission,
@@ -170,23 +174,11 @@ class MissionTransition(TenantModel):
     )
     to_status = models.CharField(_("vers"), max_length=16, choices=MissionStatus.choices)
     reason = models.TextField(_("motif"), blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
-    at = models.DateTimeField(_("le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("changement de statut de mission")
         verbose_name_plural = _("changements de statut de mission")
         ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.mission_id}: {self.from_status or '—'} → {self.to_status}"
 
 
 class MissionAssignment(TenantModel):
@@ -375,3 +367,19 @@ class FirmMonthHours(TenantModel):
 
     def __str__(self):
         return f"{self.firm_id} {self.month:%Y-%m}: {self.hours} h"
+
+
+MISSION_LIFECYCLE = Lifecycle(
+    model=SkillMission,
+    state_field="status",
+    transitions=MISSION_TRANSITIONS,
+    log=MissionTransition,
+    illegal_message=_("Une mission « %(current)s » ne peut pas passer à « %(target)s »."),
+    changed_at_field="status_changed_at",
+    reason=ReasonRule(
+        applies=lambda current, target: target in REASONED_STATUSES,
+        message=_("Dites pourquoi en au moins %(count)d caractères."),
+        code="reason_required",
+        min_length=REASON_MIN_LENGTH,
+    ),
+)

@@ -76,7 +76,7 @@ from . import tasks
 from .models import (
     LOGGABLE_STATUSES,
     MAX_HOURS_PER_DAY,
-    MISSION_TRANSITIONS,
+    MISSION_LIFECYCLE,
     REASON_MIN_LENGTH,
     ClosedMonth,
     FirmMonthHours,
@@ -84,7 +84,6 @@ from .models import (
     HourLogKind,
     MissionAssignment,
     MissionStatus,
-    MissionTransition,
     SkillMission,
 )
 
@@ -166,37 +165,16 @@ def _expert_of(user) -> Expert | None:
 # Missions and their lifecycle.
 
 
-def _record_move(mission: SkillMission, to_status: str, *, by, reason: str = "") -> None:
-    """Move ``mission`` (locked by the caller) and keep the move; illegal moves refused."""
-    if to_status not in MISSION_TRANSITIONS[mission.status]:
-        raise ApplicationError(
-            _("Une mission « %(current)s » ne peut pas passer à « %(target)s ».")
-            % {
-                "current": MissionStatus(mission.status).label,
-                "target": MissionStatus(to_status).label,
-            },
-            field="status",
-            code="illegal_transition",
-        )
-    MissionTransition.objects.create(
-        dispositif_id=mission.dispositif_id,
-        mission=mission,
-        from_status=mission.status,
-        to_status=to_status,
-        reason=reason,
-        by=by,
-    )
-    mission.status = to_status
-    mission.status_changed_at = timezone.now()
-    mission.save(update_fields=["status", "status_changed_at", "decline_reason", "updated_at"])
+def _record_move(mission: SkillMission, to_status: str, *, by, reason: str = "", **changes):
+    """Move ``mission`` (locked by the caller) and keep the move; illegal moves refused
+    with ``illegal_transition`` (``MISSION_LIFECYCLE``)."""
+    MISSION_LIFECYCLE.move(mission, to_status, by=by, reason=reason, changes=changes, locked=True)
 
 
 def _locked(mission: SkillMission) -> SkillMission:
     """Lock the mission row for the rest of the transaction and read it again into the
     caller's instance (which then reflects the move the service makes)."""
-    list(SkillMission.objects.select_for_update().filter(pk=mission.pk).values_list("pk"))
-    mission.refresh_from_db()
-    return mission
+    return MISSION_LIFECYCLE.lock(mission)
 
 
 def _check_reason(reason: str, field_name: str = "reason") -> str:
@@ -291,13 +269,7 @@ def mission_create(
     )
     mission.full_clean()
     mission.save()
-    MissionTransition.objects.create(
-        dispositif_id=mission.dispositif_id,
-        mission=mission,
-        from_status="",
-        to_status=MissionStatus.PROPOSED,
-        by=by,
-    )
+    MISSION_LIFECYCLE.record_start(mission, by=by)
     tasks.send_mission_proposal.enqueue(dispositif_id=mission.dispositif_id, mission_id=mission.pk)
     return mission
 
@@ -318,10 +290,11 @@ def mission_decline(*, mission: SkillMission, by, reason: str) -> SkillMission:
     """The firm's correspondent declines a proposed mission, saying why; the animateurs of
     the dispositif are told by e-mail."""
     _require(_responds_for_firm(by, mission), _("Seul le correspondant de l'entreprise répond."))
-    reason = _check_reason(reason)
+    reason = MISSION_LIFECYCLE.clean_reason(
+        reason, current=mission.status, target=MissionStatus.DECLINED
+    )
     mission = _locked(mission)
-    mission.decline_reason = reason
-    _record_move(mission, MissionStatus.DECLINED, by=by, reason=reason)
+    _record_move(mission, MissionStatus.DECLINED, by=by, reason=reason, decline_reason=reason)
     tasks.send_mission_declined.enqueue(dispositif_id=mission.dispositif_id, mission_id=mission.pk)
     return mission
 
@@ -435,7 +408,9 @@ def mission_complete(*, mission: SkillMission, by) -> SkillMission:
 def mission_cancel(*, mission: SkillMission, by, reason: str) -> SkillMission:
     """The animateur cancels a mission that is not finished, saying why."""
     _require(_manages(by, mission), _("Seul l'animateur annule une mission."))
-    reason = _check_reason(reason)
+    reason = MISSION_LIFECYCLE.clean_reason(
+        reason, current=mission.status, target=MissionStatus.CANCELLED
+    )
     mission = _locked(mission)
     _record_move(mission, MissionStatus.CANCELLED, by=by, reason=reason)
     return mission

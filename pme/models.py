@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -22,6 +21,8 @@ from simple_history.models import HistoricalRecords
 
 from alize.constraints import FieldCheckConstraint
 from alize.fields import MoneyField, user_field
+from alize.lifecycle import Lifecycle, ReasonRule
+from alize.models import TransitionLog
 from alize.tenancy import TenantModel, declare_history_global
 from alize.validators import (
     validate_creation_date,
@@ -412,7 +413,8 @@ class Project(TenantModel):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The stage's history is its log (``StageTransition``), not the audit history.
+    history = HistoricalRecords(excluded_fields=["updated_at", "stage", "stage_changed_at"])
 
     class Meta:
         verbose_name = _("projet")
@@ -430,7 +432,7 @@ class Project(TenantModel):
 
     @property
     def allowed_next_stages(self) -> list[str]:
-        return sorted(TRANSITIONS[self.stage], key=list(Stage.values).index)
+        return PROJECT_LIFECYCLE.next_states(self.stage)
 
     @property
     def days_to_committee(self) -> int | None:
@@ -439,32 +441,27 @@ class Project(TenantModel):
         return (self.first_committee_on - self.referred_on).days
 
 
-class StageTransition(TenantModel):
-    """One move of a project between stages: who, when and why. Append-only."""
+class StageTransition(TenantModel, TransitionLog):
+    """One move of a project between stages: who, when and why. Append-only.
+
+    The stage's one history: the project's audit history does not record the stage."""
+
+    subject_field = "project"
+    from_field = "from_stage"
+    to_field = "to_stage"
+    reason_field = "comment"
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("projet")
     )
     from_stage = models.CharField(_("de"), max_length=32, choices=Stage.choices, blank=True)
     to_stage = models.CharField(_("vers"), max_length=32, choices=Stage.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
-    at = models.DateTimeField(_("le"), default=timezone.now)
     comment = models.TextField(_("commentaire"), blank=True)
 
     class Meta:
         verbose_name = _("changement d'étape")
         verbose_name_plural = _("changements d'étape")
         ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.project_id}: {self.from_stage or '∅'} → {self.to_stage}"
 
     @property
     def is_reopening(self) -> bool:
@@ -558,3 +555,47 @@ class FollowUpReminder(TenantModel):
 
 
 declare_history_global(Project, JobsFollowUp)
+
+
+def _reason_message(current: str, to_stage: str) -> str:
+    if to_stage == Stage.ABANDONED:
+        return _("Dites pourquoi le projet est abandonné (au moins %(min)s caractères).")
+    return _("Dites pourquoi le projet est rouvert (au moins %(min)s caractères).")
+
+
+# Committee dates a move may set (``pme.services``); they stay in the project's audit history.
+COMMITTEE_DATE_FIELDS = frozenset({"approved_on", "first_committee_on"})
+
+
+class ProjectLifecycle(Lifecycle):
+    """The stage machine. The stage's history is its log, so a move writes no audit history
+    row, unless it sets committee dates: that row is dated with the move, which the audit
+    history reads to show both as one change (``pme.selectors.project_history``)."""
+
+    def save_moved(self, instance, update_fields, *, at):
+        if not COMMITTEE_DATE_FIELDS & set(update_fields):
+            instance.save_without_historical_record(update_fields=update_fields)
+            return
+        instance._history_date = at
+        try:
+            instance.save(update_fields=update_fields)
+        finally:
+            del instance._history_date
+
+
+PROJECT_LIFECYCLE = ProjectLifecycle(
+    model=Project,
+    state_field="stage",
+    transitions=TRANSITIONS,
+    log=StageTransition,
+    illegal_message=_("Un projet « %(current)s » ne peut pas passer à « %(target)s »."),
+    unknown_message=_("Étape inconnue : %(stage)s."),
+    field="to_stage",
+    changed_at_field="stage_changed_at",
+    reason=ReasonRule(
+        applies=move_needs_reason,
+        message=_reason_message,
+        field="comment",
+        min_length=REASON_MIN_LENGTH,
+    ),
+)

@@ -8,6 +8,7 @@ one's dossiers but does not run its pipeline.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -41,6 +42,7 @@ from partners.models import Organisation
 
 from .models import (
     AGENDA_STAGE,
+    COMMITTEE_DATE_FIELDS,
     DECISION_STAGES,
     FOLLOW_UP_GRACE_DAYS,
     FUNNEL,
@@ -446,7 +448,12 @@ def project_follow_up_table(project) -> list[FollowUpYear]:
 # ---------------------------------------------------------------------------------------
 # Audit history
 
-HISTORY_FIELDS = (*PROJECT_FIELDS, "stage", "approved_on", "first_committee_on")
+# The stage is not among them: its history is the stage log (``StageTransition``).
+HISTORY_FIELDS = (*PROJECT_FIELDS, "approved_on", "first_committee_on")
+# A move that sets committee dates saves the project at the move's own time (see
+# ``pme.models.ProjectLifecycle``); such audit rows written before the stage left the audit
+# history came a few milliseconds after their move.
+SAME_SAVE = dt.timedelta(seconds=1)
 
 
 @dataclass
@@ -493,7 +500,7 @@ def _changes(model, fields, previous, current, organisations) -> list[FieldChang
         if old != new:
             changes.append(
                 FieldChange(
-                    label=str(model._meta.get_field(name).verbose_name).capitalize(),
+                    label=_label(model, name),
                     old=_display(model, name, old, organisations),
                     new=_display(model, name, new, organisations),
                 )
@@ -501,10 +508,25 @@ def _changes(model, fields, previous, current, organisations) -> list[FieldChang
     return changes
 
 
-def project_history(project) -> list[HistoryEntry]:
+def _label(model, name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name).capitalize()
+
+
+def _stage_change(step) -> FieldChange:
+    return FieldChange(
+        label=_label(Project, "stage"),
+        old=_display(Project, "stage", step.from_stage, {}),
+        new=_display(Project, "stage", step.to_stage, {}),
+    )
+
+
+def project_history(project, timeline: list | None = None) -> list[HistoryEntry]:
     """The project's audit trail (simple_history), newest first, with old → new values.
 
-    Follow-up corrections are included. Three queries whatever the length of the history.
+    Stage changes come from the stage log (``timeline``, the project's transitions oldest
+    first, read when not given), each shown with the committee dates its move set.
+    Follow-up corrections are included. Three queries (four without ``timeline``) whatever
+    the length of the history.
     """
     project_rows = list(
         project.history.select_related("history_user").order_by("history_date", "history_id")
@@ -514,10 +536,16 @@ def project_history(project) -> list[HistoryEntry]:
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
+    if timeline is None:
+        timeline = list(project_timeline(project))
     organisation_ids = {row.referred_by_id for row in project_rows if row.referred_by_id}
     organisations = dict(
         Organisation.objects.filter(pk__in=organisation_ids).values_list("pk", "name")
     )
+    moves = [step for step in timeline if step.from_stage]  # not the creation
+    move_times = [step.at for step in moves]
+    merged: set[int] = set()
+    date_labels = {_label(Project, name) for name in COMMITTEE_DATE_FIELDS}
     entries = []
     previous = None
     for row in project_rows:
@@ -527,7 +555,22 @@ def project_history(project) -> list[HistoryEntry]:
             entries.append(
                 HistoryEntry(row.history_date, row.history_user, _("Projet"), created, changes)
             )
+        if changes and {change.label for change in changes} <= date_labels:
+            # Only a move sets committee dates: its stage change is shown with them.
+            index = bisect_right(move_times, row.history_date) - 1
+            if (
+                index >= 0
+                and index not in merged
+                and row.history_date - moves[index].at <= SAME_SAVE
+            ):
+                merged.add(index)
+                changes.insert(0, _stage_change(moves[index]))
         previous = row
+    for index, step in enumerate(moves):
+        if index not in merged:
+            entries.append(
+                HistoryEntry(step.at, step.by, _("Projet"), False, [_stage_change(step)])
+            )
     last_by_year: dict[int, object] = {}
     for row in follow_up_rows:
         before = last_by_year.get(row.year)

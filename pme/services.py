@@ -21,16 +21,14 @@ from alize.services import model_update
 from .models import (
     AGENDA_STAGE,
     DECISION_STAGES,
-    REASON_MIN_LENGTH,
+    PROJECT_LIFECYCLE,
     REOPEN_MOVES,
-    TRANSITIONS,
     Company,
     FollowUpReminder,
     JobsFollowUp,
     Project,
     Stage,
     StageTransition,
-    move_needs_reason,
     reopen_stage,
 )
 
@@ -184,14 +182,7 @@ def project_create(*, company: Company, by, needs=(), **fields) -> Project:
     _check_requested_advance(project)
     project.save()
     project.needs.set(needs)
-    StageTransition.objects.create(
-        dispositif_id=project.dispositif_id,
-        project=project,
-        from_stage="",
-        to_stage=Stage.REFERRED,
-        by=by,
-        at=project.stage_changed_at,
-    )
+    PROJECT_LIFECYCLE.record_start(project, by=by)
     return project
 
 
@@ -205,31 +196,6 @@ def project_update(*, project: Project, needs=None, **fields) -> Project:
     if needs is not None:
         project.needs.set(needs)
     return project
-
-
-def _check_move(current: str, to_stage: str) -> None:
-    """Refuse an unknown stage, or a move the stage machine does not allow."""
-    if to_stage not in Stage.values:
-        raise ApplicationError(
-            _("Étape inconnue : %(stage)s.") % {"stage": to_stage}, field="to_stage"
-        )
-    if to_stage not in TRANSITIONS[current]:
-        raise ApplicationError(
-            _("Un projet « %(current)s » ne peut pas passer à « %(target)s ».")
-            % {"current": Stage(current).label, "target": Stage(to_stage).label},
-            field="to_stage",
-        )
-
-
-def _check_reason(current: str, to_stage: str, comment: str) -> None:
-    """Abandoning and reopening need a reason of at least ``REASON_MIN_LENGTH`` characters."""
-    if not move_needs_reason(current, to_stage) or len(comment) >= REASON_MIN_LENGTH:
-        return
-    if to_stage == Stage.ABANDONED:
-        message = _("Dites pourquoi le projet est abandonné (au moins %(min)s caractères).")
-    else:
-        message = _("Dites pourquoi le projet est rouvert (au moins %(min)s caractères).")
-    raise ApplicationError(message % {"min": REASON_MIN_LENGTH}, field="comment")
 
 
 def _abandoned_from(project: Project) -> str | None:
@@ -251,42 +217,10 @@ def project_reopen_target(project: Project) -> str | None:
     return next((to for current, to in REOPEN_MOVES if current == project.stage), None)
 
 
-def _move(
-    project: Project, to_stage: str, *, by, comment: str, reopening: bool = False, **dates
-) -> Project:
-    """Move a locked project along the stage machine, record who, when and why, and set
-    the committee dates given (``first_committee_on``, ``approved_on``) in the same save.
-    A reopening of an abandoned project is the one move made outside the machine."""
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    current = locked.stage
-    if not reopening:
-        _check_move(current, to_stage)
-    return _record_move(project, locked, to_stage, by=by, comment=comment, **dates)
-
-
-def _record_move(project: Project, locked: Project, to_stage: str, *, by, comment: str, **dates):
-    """Save the locked row's new stage (and dates), add the timeline entry, and bring the
-    caller's ``project`` up to date; the caller has locked the row and checked the move."""
-    current = locked.stage
-    now = timezone.now()
-    locked.stage = to_stage
-    locked.stage_changed_at = now
-    for name, value in dates.items():
-        setattr(locked, name, value)
-    locked.save(update_fields=["stage", "stage_changed_at", "updated_at", *dates])
-    StageTransition.objects.create(
-        dispositif_id=locked.dispositif_id,
-        project=locked,
-        from_stage=current,
-        to_stage=to_stage,
-        by=by,
-        at=now,
-        comment=comment,
-    )
-    project.stage = locked.stage
-    project.stage_changed_at = now
-    for name, value in dates.items():
-        setattr(project, name, value)
+def _move(project: Project, to_stage: str, *, by, comment: str) -> Project:
+    """Move the project along the stage machine (``PROJECT_LIFECYCLE``: locked, checked,
+    logged)."""
+    PROJECT_LIFECYCLE.move(project, to_stage, by=by, reason=comment)
     return project
 
 
@@ -300,50 +234,43 @@ def project_transition(*, project: Project, to_stage: str, by, comment: str = ""
     (``comment``); an abandoned project only reopens, to ``project_reopen_target``. The row
     is locked, so two concurrent moves cannot both succeed from the same stage.
     """
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    current = locked.stage
-    comment = (comment or "").strip()
+    PROJECT_LIFECYCLE.lock(project)
+    current = project.stage
     if current == Stage.ABANDONED:
-        return _reopen_abandoned(project, locked, to_stage, by=by, comment=comment)
-    _check_move(current, to_stage)
+        return _reopen_abandoned(project, to_stage, by=by, comment=comment)
+    PROJECT_LIFECYCLE.check(current, to_stage)
     if to_stage in DECISION_STAGES:
-        raise ApplicationError(
-            _("Cette étape résulte d'une décision de comité : enregistrez la décision."),
-            field="to_stage",
+        raise PROJECT_LIFECYCLE.illegal(
+            _("Cette étape résulte d'une décision de comité : enregistrez la décision.")
         )
     if to_stage == AGENDA_STAGE:
-        raise ApplicationError(
-            _("Inscrivez le projet à l'ordre du jour d'un comité."), field="to_stage"
-        )
+        raise PROJECT_LIFECYCLE.illegal(_("Inscrivez le projet à l'ordre du jour d'un comité."))
     if current == AGENDA_STAGE and to_stage == Stage.IN_INSTRUCTION:
-        raise ApplicationError(
-            _("Retirez le projet de l'ordre du jour du comité."), field="to_stage"
-        )
-    _check_reason(current, to_stage, comment)
-    return _move(project, to_stage, by=by, comment=comment)
+        raise PROJECT_LIFECYCLE.illegal(_("Retirez le projet de l'ordre du jour du comité."))
+    PROJECT_LIFECYCLE.move(project, to_stage, by=by, reason=comment, locked=True)
+    return project
 
 
-def _reopen_abandoned(project: Project, locked: Project, to_stage: str, *, by, comment: str):
-    target = reopen_stage(_abandoned_from(locked))
+def _reopen_abandoned(project: Project, to_stage: str, *, by, comment: str) -> Project:
+    """Reopen a locked abandoned project where it was abandoned: the one move made outside
+    the stage machine."""
+    target = reopen_stage(_abandoned_from(project))
     if to_stage != target:
-        raise ApplicationError(
+        raise PROJECT_LIFECYCLE.illegal(
             _("Un projet abandonné se rouvre à l'étape où il était : « %(stage)s ».")
-            % {"stage": Stage(target).label},
-            field="to_stage",
+            % {"stage": Stage(target).label}
         )
-    _check_reason(Stage.ABANDONED, to_stage, comment)
-    return _move(project, to_stage, by=by, comment=comment, reopening=True)
+    PROJECT_LIFECYCLE.move(project, to_stage, by=by, reason=comment, locked=True, check=False)
+    return project
 
 
 @transaction.atomic
 def project_reopen(*, project: Project, by, reason: str) -> Project:
     """Reopen an abandoned or deferred project, with its reason, as a move on the timeline
     (see ``project_reopen_target`` for where it goes)."""
-    target = project_reopen_target(Project.objects.select_for_update().get(pk=project.pk))
+    target = project_reopen_target(PROJECT_LIFECYCLE.lock(project))
     if target is None:
-        raise ApplicationError(
-            _("Seul un projet abandonné ou ajourné peut être rouvert."), field="to_stage"
-        )
+        raise PROJECT_LIFECYCLE.illegal(_("Seul un projet abandonné ou ajourné peut être rouvert."))
     return project_transition(project=project, to_stage=target, by=by, comment=reason)
 
 
@@ -357,9 +284,7 @@ def project_put_on_agenda(*, project: Project, by, comment: str) -> Project:
 def project_take_off_agenda(*, project: Project, by, comment: str) -> Project:
     """The project leaves a committee's agenda before any decision: back in instruction."""
     if project.stage != AGENDA_STAGE:
-        raise ApplicationError(
-            _("Ce projet n'est pas inscrit à un ordre du jour."), field="to_stage"
-        )
+        raise PROJECT_LIFECYCLE.illegal(_("Ce projet n'est pas inscrit à un ordre du jour."))
     return _move(project, Stage.IN_INSTRUCTION, by=by, comment=comment)
 
 
@@ -371,12 +296,14 @@ def project_record_committee_outcome(
     when approved, its approval date (which starts the jobs follow-up) move together."""
     if to_stage not in DECISION_STAGES:
         raise ApplicationError(_("Décision inconnue."), field="outcome")
+    PROJECT_LIFECYCLE.lock(project)
     dates = {}
     if project.first_committee_on is None:
         dates["first_committee_on"] = committee_date
     if to_stage == Stage.APPROVED:
         dates["approved_on"] = committee_date
-    return _move(project, to_stage, by=by, comment=comment, **dates)
+    PROJECT_LIFECYCLE.move(project, to_stage, by=by, reason=comment, changes=dates, locked=True)
+    return project
 
 
 @transaction.atomic
@@ -384,12 +311,13 @@ def project_correct_committee_outcome(
     *, project: Project, to_stage: str, committee_date: dt.date, by, comment: str
 ) -> Project:
     """A committee decision was corrected: the project moves from one decision stage to
-    another as a visible timeline entry. Approval sets ``approved_on`` to the committee's
-    date; leaving approval clears it and the open follow-up reminders it had planned."""
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    current = locked.stage
+    another as a visible timeline entry (outside the stage machine, which has no such
+    move). Approval sets ``approved_on`` to the committee's date; leaving approval clears it
+    and the open follow-up reminders it had planned."""
+    PROJECT_LIFECYCLE.lock(project)
+    current = project.stage
     if current not in DECISION_STAGES or to_stage not in DECISION_STAGES or current == to_stage:
-        raise ApplicationError(
+        raise PROJECT_LIFECYCLE.illegal(
             _("Un projet « %(current)s » ne peut pas être corrigé en « %(target)s ».")
             % {
                 "current": Stage(current).label,
@@ -397,15 +325,24 @@ def project_correct_committee_outcome(
             },
             field="outcome",
         )
-    if current == Stage.APPROVED and JobsFollowUp.objects.filter(project=locked).exists():
+    if current == Stage.APPROVED and JobsFollowUp.objects.filter(project=project).exists():
         raise ApplicationError(
             _("Des suivis des emplois sont enregistrés pour ce projet : supprimez-les d'abord."),
             field="outcome",
         )
     approved_on = committee_date if to_stage == Stage.APPROVED else None
     if current == Stage.APPROVED:
-        FollowUpReminder.objects.filter(project=locked, resolved_at__isnull=True).delete()
-    return _record_move(project, locked, to_stage, by=by, comment=comment, approved_on=approved_on)
+        FollowUpReminder.objects.filter(project=project, resolved_at__isnull=True).delete()
+    PROJECT_LIFECYCLE.move(
+        project,
+        to_stage,
+        by=by,
+        reason=comment,
+        changes={"approved_on": approved_on},
+        locked=True,
+        check=False,
+    )
+    return project
 
 
 def follow_up_due_date(project: Project, year: int) -> dt.date | None:

@@ -102,7 +102,7 @@ class ProjectDetailView(ScopedDetailView):
             timeline=timeline,
             stepper=selectors.project_stepper(project, timeline),
             panels=render_panels("project", self.request, project),
-            history=selectors.project_history(project),
+            history=selectors.project_history(project, timeline),
             follow_ups=follow_ups,
             planned_created=max(project.jobs_planned_3y - project.jobs_at_start, 0),
         )
