@@ -1,5 +1,10 @@
 """OpenAPI schema additions: every operation documents the one error shape and the
-error statuses it can answer, so clients (and the schema fuzzing) know them."""
+error statuses it can answer, and a field that some callers do not receive is never
+promised as required, so clients (and the schema fuzzing) can trust the schema."""
+
+from drf_spectacular import openapi
+
+from alize.api.serializers import caller_dependent_fields
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -44,3 +49,19 @@ def document_errors(result, generator, request, public):
                     status, {"description": description, "content": content}
                 )
     return result
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema, where the fields a serializer drops for some callers
+    (``caller_dependent_fields``) are optional in responses: a caller may not receive them."""
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        dropped = caller_dependent_fields(serializer)
+        if direction == "response" and dropped and "required" in schema:
+            required = [name for name in schema["required"] if name not in dropped]
+            if required:
+                schema["required"] = required
+            else:
+                del schema["required"]
+        return schema

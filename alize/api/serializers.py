@@ -64,6 +64,13 @@ class TenantSerializer(serializers.ModelSerializer):
         return attrs
 
 
+def caller_dependent_fields(serializer) -> frozenset[str]:
+    """The fields a serializer (class or instance) leaves out for some callers: its
+    ``personal_fields``, the one declaration that the dropping, the row serializers and the
+    OpenAPI schema (where they are optional) all read."""
+    return frozenset(getattr(serializer, "personal_fields", ()))
+
+
 class PersonalDataMixin(_SerializerBase):
     """Drops ``personal_fields`` from a row unless the caller manages the row's dispositif
     (``personal_dispositif`` names the attribute path of the row's dispositif id). API
@@ -217,7 +224,7 @@ class RowSerializer:
                 self.plan.append((name, None, False))
             else:
                 raise TypeError(f"{serializer_class.__name__}.{name}: give it in ``computed``.")
-        personal = set(getattr(serializer_class, "personal_fields", ()))
+        personal = caller_dependent_fields(serializer_class)
         self.public_plan = [step for step in self.plan if step[0] not in personal]
         request = context.get("request")
         self.managed = (

@@ -234,7 +234,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "alize.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "alize.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "alize.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
