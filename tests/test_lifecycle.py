@@ -4,10 +4,11 @@ every move writes, and the one refusal (``illegal_transition``) of the four stat
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import translation
 
 from alize.errors import ApplicationError
 from alize.formats import short_date
@@ -23,10 +24,10 @@ from committees.models import (
 from loans.models import ADVANCE_LIFECYCLE, AdvanceStatus, AdvanceTransition
 from missions.models import MISSION_LIFECYCLE, MissionStatus, MissionTransition
 from pme.models import PROJECT_LIFECYCLE, Stage, StageTransition
+from tests.clock import NOW, TODAY
 from tests.factories import CommitteeFactory, project_at
 
 S = CommitteeStatus
-TODAY = dt.date.today()
 
 
 def committee_lifecycle(**options):
@@ -192,7 +193,7 @@ def test_a_reason_message_may_depend_on_the_move():
 def test_a_move_saves_the_state_and_writes_one_log_row(world):
     committee = CommitteeFactory(dispositif=world.a, date=TODAY)
     lifecycle = committee_lifecycle(reason=RULE)
-    at = timezone.now() - dt.timedelta(minutes=5)
+    at = NOW - dt.timedelta(minutes=5)
     with scope([world.a]):
         log = lifecycle.move(committee, S.HELD, by=world.animateur_a, reason=" tenu tôt ", at=at)
         stored = Committee.objects.get(pk=committee.pk)
@@ -212,10 +213,9 @@ def test_a_move_saves_the_state_and_writes_one_log_row(world):
 
 def test_a_move_without_a_person_or_a_time_is_logged_now(world):
     committee = CommitteeFactory(dispositif=world.a, date=TODAY)
-    before = timezone.now()
-    with scope([world.a]):
+    with time_machine.travel(NOW, tick=False), scope([world.a]):
         log = COMMITTEE_LIFECYCLE.move(committee, S.AGENDA_SENT, by=None)
-    assert log.by is None and before <= log.at <= timezone.now()
+    assert log.by is None and log.at == NOW
 
 
 @pytest.mark.parametrize(
