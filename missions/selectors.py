@@ -27,8 +27,9 @@ Figures (each a constant number of queries whatever the rows):
 - ``fatigue_report(user=, year=)`` → ``FatigueReport``: per firm the year's figures, per
   dispositif the months since a partner firm last joined the tour de table; for
   animateurs and the coordination (MANAGE).
-- ``week_grid(expert=, monday=)`` → ``WeekGrid``: the expert's missions × 7 days with each
-  cell's entry, adjustments, lock state, the day totals (every dispositif).
+- ``week_grid(expert=, monday=, today=None)`` → ``WeekGrid``: the expert's missions × 7
+  days with each cell's entry, adjustments, lock state (days to come are locked), the day
+  totals (every dispositif).
 - ``expert_to_log(expert=, today=)``: missions in progress without hours this month.
 - ``firm_portal(user=, firm=, year=)`` → ``FirmPortal``: hours by month and dispositif,
   their value at the firm's rate, the pledge use.
@@ -45,6 +46,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from alize.actions import Action
 from dispositifs.access import dispositif_ids, row_reach
@@ -588,10 +590,11 @@ class WeekGrid:
         return sum(self.day_totals, ZERO)
 
 
-def week_grid(*, expert: Expert, monday: dt.date) -> WeekGrid:
+def week_grid(*, expert: Expert, monday: dt.date, today: dt.date | None = None) -> WeekGrid:
     """The expert's missions that overlap the week (open for hours, or with hours in it)
     × its seven days, with the entries, adjustments and locks. Three queries; runs in the
     expert's scope (which holds every dispositif their firm works in)."""
+    today = today or timezone.localdate()
     monday = monday - dt.timedelta(days=monday.weekday())
     days = [monday + dt.timedelta(days=i) for i in range(7)]
     sunday = days[-1]
@@ -634,6 +637,8 @@ def week_grid(*, expert: Expert, monday: dt.date) -> WeekGrid:
                 locked = "outside_mission"
             elif mission.status not in LOGGABLE_STATUSES:
                 locked = "mission_not_open"
+            elif day > today:
+                locked = "future"
             cells.append(
                 GridCell(
                     date=day,
