@@ -1,11 +1,14 @@
-"""Serializer bases: the tenant is set once on create and never changed, and personal data
-goes only to those who manage the row."""
+"""Serializer bases: every serializer derives from ``Serializer`` or ``ModelSerializer``, so
+that the rules of the browser's forms hold for the API too: an update that touches a field
+the caller may not change answers 400 naming it. The tenant is set once on create and never
+changed, and personal data goes only to those who manage the row."""
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
@@ -19,7 +22,70 @@ else:
     _SerializerBase = object
 
 
-class TenantSerializer(serializers.ModelSerializer):
+class Serializer(serializers.Serializer):
+    """The base of the apps' plain serializers (inputs of actions, computed outputs)."""
+
+
+_UNSET = object()
+
+
+def _same_value(sent, current) -> bool:
+    """Whether a value sent for a field equals the field's current representation (as
+    JSON, or as the text of a form-encoded body)."""
+    if sent == current:
+        return True
+    if isinstance(sent, dict | list) or isinstance(current, dict | list) or current is _UNSET:
+        return False
+    if current is None:
+        return sent in ("", None)
+    if isinstance(current, bool):
+        return str(sent).lower() == str(current).lower()
+    return str(sent) == str(current)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The base of the apps' model serializers.
+
+    ``create_only_fields`` are writable on create and
+    read-only once the row exists. On update (PATCH or PUT), a read-only field sent with
+    another value than the row's answers 400 naming it, rather than being ignored: the
+    caller learns that the change did not happen (the same value sent back is fine)."""
+
+    create_only_fields: tuple[str, ...] = ()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            for name in self.create_only_fields:
+                fields[name].read_only = True
+        return fields
+
+    def to_internal_value(self, data):
+        if isinstance(self.instance, models.Model) and isinstance(data, Mapping):
+            self.refuse_unchangeable(data)
+        return super().to_internal_value(data)
+
+    def refuse_unchangeable(self, data: Mapping) -> None:
+        """Raise a 400 naming each read-only field that ``data`` would change."""
+        sent = [name for name in data if name in self.fields and self.fields[name].read_only]
+        if not sent:
+            return
+        current = self.to_representation(self.instance)
+        errors = {
+            name: [
+                serializers.ErrorDetail(
+                    str(_("Le champ « %(field)s » ne peut pas être modifié.") % {"field": name}),
+                    code="read_only",
+                )
+            ]
+            for name in sent
+            if not _same_value(data[name], current.get(name, _UNSET))
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+
+
+class TenantSerializer(ModelSerializer):
     """ModelSerializer of a tenant-scoped model.
 
     Related fields draw their choices from scoped managers, so a relation pointing into

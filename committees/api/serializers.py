@@ -3,7 +3,12 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from alize.api.serializers import TenantSerializer, WallClockTimeField
+from alize.api.serializers import (
+    ModelSerializer,
+    Serializer,
+    TenantSerializer,
+    WallClockTimeField,
+)
 from partners.models import Organisation
 from pme.models import Project
 
@@ -18,7 +23,7 @@ from ..models import (
 )
 
 
-class AgendaEntrySerializer(serializers.ModelSerializer):
+class AgendaEntrySerializer(ModelSerializer):
     """One dossier of a committee's agenda, as shown inside the committee."""
 
     project_title = serializers.CharField(source="project.title", read_only=True)
@@ -91,19 +96,19 @@ class PastCommitteeSerializer(TenantSerializer):
         return attrs
 
 
-class CommitteeStatusSerializer(serializers.Serializer):
+class CommitteeStatusSerializer(Serializer):
     """Input of the ``status`` action: planned → agenda sent → held → minutes sent."""
 
     status = serializers.ChoiceField(choices=CommitteeStatus.choices)
 
 
-class AgendaAddSerializer(serializers.Serializer):
+class AgendaAddSerializer(Serializer):
     """Input of the ``agenda`` action: a project in instruction (or deferred) to present."""
 
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
 
 
-class DecisionRecordSerializer(serializers.Serializer):
+class DecisionRecordSerializer(Serializer):
     """Input of the ``decisions`` action: the committee's decision on one of its dossiers."""
 
     item = serializers.PrimaryKeyRelatedField(queryset=AgendaItem.objects.all())
@@ -124,7 +129,7 @@ class DecisionRecordSerializer(serializers.Serializer):
         return item
 
 
-class AgendaItemSerializer(serializers.ModelSerializer):
+class AgendaItemSerializer(ModelSerializer):
     """A dossier presented at a committee (read-only; the agenda is built by actions)."""
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -151,7 +156,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PartnerCommitmentSerializer(serializers.ModelSerializer):
+class PartnerCommitmentSerializer(ModelSerializer):
     """A tool a partner activates for a dossier, large firms last (read-only)."""
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -178,7 +183,7 @@ class PartnerCommitmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecisionCorrectionSerializer(serializers.ModelSerializer):
+class DecisionCorrectionSerializer(ModelSerializer):
     """A correction of a decision: when, why, and the outcome, missions and advance before
     and after (read-only)."""
 
@@ -198,7 +203,7 @@ class DecisionCorrectionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecisionCorrectSerializer(serializers.Serializer):
+class DecisionCorrectSerializer(Serializer):
     """Input of a decision's ``correct`` action: the corrected decision and the reason."""
 
     outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
@@ -211,7 +216,7 @@ class DecisionCorrectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(ModelSerializer):
     """A committee's decision on a dossier, with missions and advance granted and its
     corrections, oldest first (read-only)."""
 

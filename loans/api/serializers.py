@@ -12,9 +12,11 @@ from rest_framework import serializers
 
 from alize.actions import Action
 from alize.api.serializers import (
+    ModelSerializer,
     OptionalChoiceField,
     PersonalDataMixin,
     RowSerializer,
+    Serializer,
     TenantSerializer,
 )
 from alize.tenancy import may
@@ -48,7 +50,7 @@ def check_may(serializer, action: str, dispositif_id, field: str) -> None:
         raise serializers.ValidationError({field: _("Vous n'animez pas ce dispositif.")})
 
 
-class BalancesMixin(serializers.Serializer):
+class BalancesMixin(Serializer):
     """The ledger's figures of a fund: contributed, available, lent, repaid, lost,
     outstanding (read from ``instance.balances`` when the view set it, else computed)."""
 
@@ -88,7 +90,7 @@ class FundSerializer(BalancesMixin, TenantSerializer):
         return super().to_representation(instance)
 
 
-class ContributionSerializer(serializers.ModelSerializer):
+class ContributionSerializer(ModelSerializer):
     """A contribution to a fund and where its money is: available, lent (financed),
     repaid, lost and outstanding."""
 
@@ -129,6 +131,8 @@ class ContributionSerializer(serializers.ModelSerializer):
 class AdvanceSerializer(TenantSerializer):
     """An advance: its terms, status and outstanding principal (a sum of the ledger). It
     is created from an approved decision; the status moves through the actions."""
+
+    create_only_fields = ("fund", "decision")
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     fund = serializers.PrimaryKeyRelatedField(queryset=Fund.objects.all())
@@ -175,13 +179,6 @@ class AdvanceSerializer(TenantSerializer):
             "days_past_due",
         ]
 
-    def get_fields(self):
-        fields = super().get_fields()
-        if self.instance is not None:
-            fields["fund"].read_only = True
-            fields["decision"].read_only = True
-        return fields
-
     def validate_decision(self, decision):
         check_may(self, Action.MANAGE_ADVANCE, decision.dispositif_id, "decision")
         return decision
@@ -206,7 +203,7 @@ def advance_row_serializer(context: dict) -> RowSerializer:
     )
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(Serializer):
     from_status = OptionalChoiceField(choices=AdvanceStatus.choices)
     to_status = serializers.ChoiceField(choices=AdvanceStatus.choices)
     by = serializers.StringRelatedField(allow_null=True)
@@ -249,26 +246,26 @@ class AdvanceDetailSerializer(PersonalDataMixin, AdvanceSerializer):
         return super().to_representation(instance)
 
 
-class ContractSerializer(serializers.Serializer):
+class ContractSerializer(Serializer):
     contracted_on = serializers.DateField()
 
 
-class DisburseSerializer(serializers.Serializer):
+class DisburseSerializer(Serializer):
     disbursed_on = serializers.DateField()
 
 
-class RescheduleSerializer(serializers.Serializer):
+class RescheduleSerializer(Serializer):
     instalment_count = serializers.IntegerField(min_value=1, max_value=120)
     frequency = serializers.ChoiceField(choices=Frequency.choices)
     first_due_on = serializers.DateField()
     reason = serializers.CharField()
 
 
-class WriteOffProposalSerializer(serializers.Serializer):
+class WriteOffProposalSerializer(Serializer):
     reason = serializers.CharField()
 
 
-class InstalmentSerializer(serializers.ModelSerializer):
+class InstalmentSerializer(ModelSerializer):
     """One instalment with what was paid on it (repayments not reversed)."""
 
     paid = serializers.DecimalField(**MONEY)
@@ -296,7 +293,7 @@ class InstalmentSerializer(serializers.ModelSerializer):
         return instalment.superseded_at is not None
 
 
-class LedgerLineSerializer(serializers.ModelSerializer):
+class LedgerLineSerializer(ModelSerializer):
     """One ledger line of an advance: account, debit or credit, whose money."""
 
     account = serializers.ChoiceField(choices=Account.choices)
@@ -321,7 +318,7 @@ class LedgerLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RepaymentSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class RepaymentSerializer(PersonalDataMixin, ModelSerializer):
     """A repayment, its allocation state and, if it was reversed, when. Who recorded it
     and why it was reversed are personal data: for those who manage the advance."""
 
@@ -379,13 +376,15 @@ class RepaymentSerializer(PersonalDataMixin, serializers.ModelSerializer):
         return advance
 
 
-class ReversalSerializer(serializers.Serializer):
+class ReversalSerializer(Serializer):
     reason = serializers.CharField()
     reversed_on = serializers.DateField(required=False)
 
 
 class CofinancingSerializer(TenantSerializer):
     """Money obtained for a project besides the advance (leverage)."""
+
+    create_only_fields = ("project",)
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
@@ -405,18 +404,12 @@ class CofinancingSerializer(TenantSerializer):
             "recorded_at",
         ]
 
-    def get_fields(self):
-        fields = super().get_fields()
-        if self.instance is not None:
-            fields["project"].read_only = True
-        return fields
-
     def validate_project(self, project):
         check_may(self, Action.MANAGE_ADVANCE, project.dispositif_id, "project")
         return project
 
 
-class LeverageSerializer(serializers.Serializer):
+class LeverageSerializer(Serializer):
     dispositif_id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
     advances = serializers.DecimalField(**MONEY)
