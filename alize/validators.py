@@ -1,4 +1,5 @@
-"""Validators shared by several apps: French company identifiers and plausible dates.
+"""Validators shared by several apps: French company identifiers, plausible dates and
+amounts.
 
 Date bounds (every date a person types goes through one of them, in the model field, so
 that forms, the API and services refuse it alike with a field error):
@@ -6,9 +7,14 @@ that forms, the API and services refuse it alike with a field error):
   table seats, launch dates, follow-ups);
 - ``validate_past_date``: from 1 January 1900 to today (a referral date);
 - ``validate_creation_date``: from 1 January 1800 to today (a company may be old, not unborn).
+
+Amounts are read by ``parse_amount`` at every door (the API's money field, the browser's
+money inputs).
 """
 
 import datetime as dt
+import re
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -101,3 +107,26 @@ def validate_creation_date(value: dt.date) -> None:
         _("La date ne peut pas être dans le futur (au plus tard le %(max)s)."),
         "date_in_future",
     )
+
+
+# An amount as the API takes it and as the forms hand it over once people's typing is
+# undone: ASCII digits, an optional minus sign and decimal point, nothing else.
+PLAIN_AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+AMOUNT_PLACES = 2
+
+
+def parse_amount(text: str, *, places: int = AMOUNT_PLACES) -> Decimal:
+    """« 12500.50 » → ``Decimal("12500.50")``: ASCII digits, an optional minus sign, a
+    decimal point and at most ``places`` decimals. Anything else (an exponent, other
+    digits, spaces, a sign +, a third decimal) raises ``ValidationError`` with the code
+    ``invalid`` or ``max_decimal_places``, never a number nobody meant."""
+    if not isinstance(text, str) or not PLAIN_AMOUNT.fullmatch(text):
+        raise ValidationError(
+            _("Un montant s'écrit en chiffres avec un point décimal, par exemple 12500.50."),
+            code="invalid",
+        )
+    if len(text.partition(".")[2]) > places:
+        raise ValidationError(
+            _("Un montant a au plus deux décimales (les centimes)."), code="max_decimal_places"
+        )
+    return Decimal(text)

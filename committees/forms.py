@@ -9,7 +9,7 @@ another dispositif is an invalid choice.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from alize.forms import EMPTY_CHOICE_LABEL
+from alize.forms import EMPTY_CHOICE_LABEL, MoneyInputField
 from pme.models import Project
 
 from .models import CommitteeStatus, DecisionOutcome
@@ -167,7 +167,7 @@ class CommitmentForm(forms.Form):
             "Texte libre ; les outils que l'organisation apporte d'habitude sont proposés."
         ),
     )
-    amount = forms.DecimalField(
+    amount = MoneyInputField(
         label=_("Montant (€)"), required=False, max_digits=14, decimal_places=2
     )
 
@@ -191,7 +191,7 @@ class DecisionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    advance_amount = forms.DecimalField(
+    advance_amount = MoneyInputField(
         label=_("Avance remboursable (€)"), required=False, max_digits=12, decimal_places=2
     )
     conditions = forms.CharField(

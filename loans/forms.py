@@ -7,9 +7,7 @@ itself, so the error names the field before anything is sent to the service.
 
 from __future__ import annotations
 
-import re
 import uuid
-from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -17,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.filters import ListSelect
 from alize.formats import money
-from alize.forms import EmptyChoiceLabelMixin
+from alize.forms import EmptyChoiceLabelMixin, money_field
 from partners.models import Organisation, OrganisationKind
 from pme.models import ProjectType
 
@@ -31,41 +29,6 @@ def date_field(label, **kwargs) -> forms.DateField:
         label=label,
         input_formats=DATE_INPUT_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        **kwargs,
-    )
-
-
-PLAIN_AMOUNT = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?", re.ASCII)
-
-
-class MoneyInputField(forms.DecimalField):
-    """An amount in euros as people type it: « 12 000,50 », « 12000.50 », « 12 000 € »
-    (spaces of any kind and the euro sign are ignored; the decimal mark is the language's).
-    Anything else — an exponent (« 1e4 »), underscores, letters — is refused rather than
-    read as a number nobody meant; so are a third decimal and amounts below one cent."""
-
-    default_error_messages = {
-        "invalid": _("Saisissez un montant en chiffres, par exemple 12 500,50."),
-        "min_value": _("Le montant doit être d'au moins 0,01 €."),
-        "max_decimal_places": _("Un montant a au plus deux décimales (les centimes)."),
-    }
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = re.sub(r"[\s\u00a0\u202f€]", "", value)
-            if value and not PLAIN_AMOUNT.fullmatch(value):
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
-
-
-def money_field(label, **kwargs) -> forms.DecimalField:
-    return MoneyInputField(
-        label=label,
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         **kwargs,
     )
 

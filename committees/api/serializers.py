@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from alize.api.serializers import (
     ModelSerializer,
+    MoneyField,
     Serializer,
     TenantSerializer,
     WallClockTimeField,
@@ -115,9 +116,7 @@ class DecisionRecordSerializer(Serializer):
     outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
     missions_granted = serializers.IntegerField(min_value=0, max_value=50, default=0)
     missions_description = serializers.CharField(allow_blank=True, default="")
-    advance_amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, allow_null=True, default=None
-    )
+    advance_amount = MoneyField(max_digits=12, allow_null=True, default=None)
     conditions = serializers.CharField(allow_blank=True, default="")
 
     def validate_item(self, item):
@@ -209,9 +208,7 @@ class DecisionCorrectSerializer(Serializer):
     outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
     missions_granted = serializers.IntegerField(min_value=0, max_value=50, default=0)
     missions_description = serializers.CharField(allow_blank=True, default="")
-    advance_amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, allow_null=True, default=None
-    )
+    advance_amount = MoneyField(max_digits=12, allow_null=True, default=None)
     conditions = serializers.CharField(allow_blank=True, default="")
     reason = serializers.CharField(max_length=2000)
 

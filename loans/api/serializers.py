@@ -13,6 +13,7 @@ from rest_framework import serializers
 from alize.actions import Action
 from alize.api.serializers import (
     ModelSerializer,
+    MoneyField,
     OptionalChoiceField,
     PersonalDataMixin,
     RowSerializer,
@@ -39,7 +40,7 @@ from ..models import (
     Repayment,
 )
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True}
+MONEY = {"max_digits": 14, "read_only": True}
 
 
 def check_may(serializer, action: str, dispositif_id, field: str) -> None:
@@ -54,12 +55,12 @@ class BalancesMixin(Serializer):
     """The ledger's figures of a fund: contributed, available, lent, repaid, lost,
     outstanding (read from ``instance.balances`` when the view set it, else computed)."""
 
-    contributed = serializers.DecimalField(**MONEY)
-    available = serializers.DecimalField(**MONEY)
-    lent = serializers.DecimalField(**MONEY)
-    repaid = serializers.DecimalField(**MONEY)
-    lost = serializers.DecimalField(**MONEY)
-    outstanding = serializers.DecimalField(**MONEY)
+    contributed = MoneyField(**MONEY)
+    available = MoneyField(**MONEY)
+    lent = MoneyField(**MONEY)
+    repaid = MoneyField(**MONEY)
+    lost = MoneyField(**MONEY)
+    outstanding = MoneyField(**MONEY)
 
 
 class FundSerializer(BalancesMixin, TenantSerializer):
@@ -100,11 +101,11 @@ class ContributionSerializer(ModelSerializer):
         queryset=Organisation.objects.all(), required=False, allow_null=True
     )
     earmark = serializers.CharField(required=False, allow_blank=True, default="")
-    available = serializers.DecimalField(**MONEY)
-    lent = serializers.DecimalField(**MONEY)
-    repaid = serializers.DecimalField(**MONEY)
-    lost = serializers.DecimalField(**MONEY)
-    outstanding = serializers.DecimalField(**MONEY)
+    available = MoneyField(**MONEY)
+    lent = MoneyField(**MONEY)
+    repaid = MoneyField(**MONEY)
+    lost = MoneyField(**MONEY)
+    outstanding = MoneyField(**MONEY)
 
     class Meta:
         model = FundContribution
@@ -141,10 +142,10 @@ class AdvanceSerializer(TenantSerializer):
     project_title = serializers.CharField(source="project.title", read_only=True)
     company_name = serializers.CharField(source="project.company.name", read_only=True)
     decision = serializers.PrimaryKeyRelatedField(queryset=Decision.objects.all())
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    amount = MoneyField(max_digits=12, required=False)
     interest_rate = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True)
     status = serializers.ChoiceField(choices=AdvanceStatus.choices, read_only=True)
-    outstanding = serializers.DecimalField(**MONEY)
+    outstanding = MoneyField(**MONEY)
 
     class Meta:
         model = Advance
@@ -217,9 +218,9 @@ class AdvanceDetailSerializer(PersonalDataMixin, AdvanceSerializer):
 
     personal_fields = ("created_by", "timeline")
 
-    disbursed = serializers.DecimalField(source="balances.lent", **MONEY)
-    repaid = serializers.DecimalField(source="balances.repaid", **MONEY)
-    written_off = serializers.DecimalField(source="balances.lost", **MONEY)
+    disbursed = MoneyField(source="balances.lent", **MONEY)
+    repaid = MoneyField(source="balances.repaid", **MONEY)
+    written_off = MoneyField(source="balances.lost", **MONEY)
     allowed_next_statuses = serializers.ListField(
         child=serializers.ChoiceField(choices=AdvanceStatus.choices), read_only=True
     )
@@ -268,8 +269,8 @@ class WriteOffProposalSerializer(Serializer):
 class InstalmentSerializer(ModelSerializer):
     """One instalment with what was paid on it (repayments not reversed)."""
 
-    paid = serializers.DecimalField(**MONEY)
-    remaining = serializers.DecimalField(**MONEY)
+    paid = MoneyField(**MONEY)
+    remaining = MoneyField(**MONEY)
     superseded = serializers.SerializerMethodField()
 
     class Meta:
@@ -412,6 +413,6 @@ class CofinancingSerializer(TenantSerializer):
 class LeverageSerializer(Serializer):
     dispositif_id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
-    advances = serializers.DecimalField(**MONEY)
-    cofinancing = serializers.DecimalField(**MONEY)
+    advances = MoneyField(**MONEY)
+    cofinancing = MoneyField(**MONEY)
     ratio = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
