@@ -1,5 +1,5 @@
-"""Form helpers shared by every app's forms: the money input, the « Choisir… » empty
-choice."""
+"""Form helpers shared by every app's forms: the bases every form derives from (their
+text fields refuse control characters), the money input, the « Choisir… » empty choice."""
 
 import re
 from collections.abc import Iterable
@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from alize.validators import AMOUNT_PLACES, parse_amount
+from alize.validators import AMOUNT_PLACES, NoControlCharacters, guards_text, parse_amount
 
 if TYPE_CHECKING:  # the form that this mixin completes, for the type checker
     _FormBase = forms.BaseForm
@@ -40,6 +40,29 @@ class EmptyChoiceLabelMixin(_FormBase):
                         (value, EMPTY_CHOICE_LABEL if value == "" else label)
                         for value, label in choices
                     ]
+
+
+class FreeTextMixin(_FormBase):
+    """Every text field of the form refuses control characters (``NoControlCharacters``,
+    the check the models and the API's serializers hold too); passwords are left alone."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if (
+                isinstance(field, forms.CharField)
+                and not isinstance(field.widget, forms.PasswordInput)
+                and not guards_text(field.validators)
+            ):
+                field.validators.append(NoControlCharacters(label=field.label or name))
+
+
+class Form(FreeTextMixin, forms.Form):
+    """The base of the apps' forms."""
+
+
+class ModelForm(FreeTextMixin, forms.ModelForm):
+    """The base of the apps' model forms."""
 
 
 # An amount as people type it once spaces and the euro sign are gone: digits, one decimal

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.filters import ListSelect
 from alize.formats import money
-from alize.forms import EmptyChoiceLabelMixin, money_field
+from alize.forms import EmptyChoiceLabelMixin, Form, money_field
 from partners.models import Organisation, OrganisationKind
 from pme.models import ProjectType
 
@@ -37,7 +37,7 @@ def today():
     return timezone.localdate()
 
 
-class ContributionForm(EmptyChoiceLabelMixin, forms.Form):
+class ContributionForm(EmptyChoiceLabelMixin, Form):
     """Money put into a fund: its source, amount and date; a revitalisation agreement names
     the agreement and the firm bound by it. The directory's organisations are many: their
     selects render in Python (``ListSelect``), not a template per option."""
@@ -79,7 +79,7 @@ class ContributionForm(EmptyChoiceLabelMixin, forms.Form):
             self.initial.setdefault("submission_key", f"web-{uuid.uuid4()}")
 
 
-class AdvanceForm(EmptyChoiceLabelMixin, forms.Form):
+class AdvanceForm(EmptyChoiceLabelMixin, Form):
     """The terms of an advance granted by a committee decision: the fund it is lent from, its
     amount (within the dispositif's bounds), grace period, number and frequency of
     instalments. Interest is always zero."""
@@ -119,19 +119,19 @@ class AdvanceForm(EmptyChoiceLabelMixin, forms.Form):
         return amount
 
 
-class ContractForm(forms.Form):
+class ContractForm(Form):
     """Signing the advance's contract, on a date."""
 
     contracted_on = date_field(_("Contrat signé le"), initial=today)
 
 
-class DisbursementForm(forms.Form):
+class DisbursementForm(Form):
     """Paying the advance out, on a date (the schedule starts from it)."""
 
     disbursed_on = date_field(_("Décaissée le"), initial=today)
 
 
-class RepaymentForm(forms.Form):
+class RepaymentForm(Form):
     """Money received for an advance. The idempotency key is drawn when the form is shown
     and travels hidden: the same form sent twice records one repayment."""
 
@@ -145,7 +145,7 @@ class RepaymentForm(forms.Form):
             self.initial.setdefault("idempotency_key", f"web-{uuid.uuid4()}")
 
 
-class ReversalForm(forms.Form):
+class ReversalForm(Form):
     """The undoing of a repayment recorded by mistake (a counter-entry, never a deletion)."""
 
     reason = forms.CharField(
@@ -156,7 +156,7 @@ class ReversalForm(forms.Form):
     reversed_on = date_field(_("Annulé le"), initial=today)
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(Form):
     """A new schedule for the unpaid principal; the old instalments are kept, superseded."""
 
     first_due_on = date_field(_("Première échéance le"))
@@ -167,7 +167,7 @@ class RescheduleForm(forms.Form):
     reason = forms.CharField(label=_("Motif"), max_length=500)
 
 
-class WriteOffProposalForm(forms.Form):
+class WriteOffProposalForm(Form):
     """A write-off, proposed with its reason; another person approves it."""
 
     reason = forms.CharField(
@@ -177,7 +177,7 @@ class WriteOffProposalForm(forms.Form):
     )
 
 
-class CofinancingForm(EmptyChoiceLabelMixin, forms.Form):
+class CofinancingForm(EmptyChoiceLabelMixin, Form):
     """Money obtained for the project besides the advance, with the date of its evidence."""
 
     organisation = forms.CharField(label=_("Organisme"), max_length=200)

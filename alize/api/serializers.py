@@ -1,7 +1,7 @@
 """Serializer bases: every serializer derives from ``Serializer`` or ``ModelSerializer``, so
 that the rules of the browser's forms hold for the API too: amounts are plain decimal
-strings (``MoneyField``), and an update that touches a field the caller may not change
-answers 400 naming it. The tenant is set once on create
+strings (``MoneyField``), free text refuses control characters, and an update that touches
+a field the caller may not change answers 400 naming it. The tenant is set once on create
 and never changed, and personal data goes only to those who manage the row."""
 
 import datetime as dt
@@ -19,7 +19,7 @@ from rest_framework.settings import api_settings
 
 from alize.fields import MoneyField as MoneyModelField
 from alize.tenancy import dispositif_ids, may, tenant_model
-from alize.validators import AMOUNT_PLACES, parse_amount
+from alize.validators import AMOUNT_PLACES, NoControlCharacters, guards_text, parse_amount
 
 if TYPE_CHECKING:  # the serializer that this mixin completes, for the type checker
     _SerializerBase = serializers.Serializer
@@ -75,7 +75,30 @@ class MoneyFieldSchema(OpenApiSerializerFieldExtension):
         }
 
 
-class Serializer(serializers.Serializer):
+def _guard_text(field: serializers.Field, name: str) -> None:
+    """Give a writable text field (or a list of them) the control-character check."""
+    if isinstance(field, serializers.ListField):
+        field = field.child
+    if (
+        isinstance(field, serializers.CharField)
+        and not field.read_only
+        and not guards_text(field.validators)
+    ):
+        field.validators.append(NoControlCharacters(label=field.label or name))
+
+
+class FreeTextMixin(_SerializerBase):
+    """Every writable text field refuses control characters (``NoControlCharacters``, the
+    check the models and the browser's forms hold too)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            _guard_text(field, name)
+        return fields
+
+
+class Serializer(FreeTextMixin, serializers.Serializer):
     """The base of the apps' plain serializers (inputs of actions, computed outputs)."""
 
 
@@ -96,7 +119,7 @@ def _same_value(sent, current) -> bool:
     return str(sent) == str(current)
 
 
-class ModelSerializer(serializers.ModelSerializer):
+class ModelSerializer(FreeTextMixin, serializers.ModelSerializer):
     """The base of the apps' model serializers.
 
     Money columns become ``MoneyField``. ``create_only_fields`` are writable on create and
