@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from alize.errors import ApplicationError
 
-from .hours import check_quarter_hours
+from .hour_rules import check_quarter_hours
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{1,2})$")
 CELL_PREFIX = "h"

@@ -34,8 +34,8 @@ Hours (``HourLog``):
   saved in its own savepoint: the result lists what was saved and, for each refused cell,
   a message naming the day and the mission (``WeekResult``). Rules: the expert is
   assigned to a mission that is accepted or in progress, hours > 0 in quarter hours
-  (``missions.hours``), the day within the mission's dates, already come (today at the
-  latest), not in a closed month, at most 12 hours per person per day across
+  (``missions.hour_rules``), the day within the mission's dates and already come (today
+  at the latest), not in a closed month, at most 12 hours per person per day across
   every mission of every dispositif. The expert's row is locked (``SELECT … FOR UPDATE``)
   for the whole save, so two concurrent saves cannot both pass the 12-hour check.
 - ``hour_log_save(mission=, expert=, date=, hours=, note="", by=, zero_removes=True)`` —
@@ -76,7 +76,7 @@ from dispositifs.models import Membership
 from partners.models import Expert, Organisation, Skill
 
 from . import tasks
-from .hours import check_day_done, check_quarter_hours
+from .hour_rules import check_day_done, check_quarter_hours
 from .models import (
     LOGGABLE_STATUSES,
     MAX_HOURS_PER_DAY,
