@@ -10,3 +10,9 @@ class AlizeConfig(AppConfig):
 
     def ready(self):
         from . import job_panels  # noqa: F401  (registers the home panel)
+        from .tenancy import project_app_configs
+        from .validators import guard_text_columns
+
+        # Every app's models are loaded before any ``ready``: guard their free text.
+        for config in project_app_configs():
+            guard_text_columns(config.get_models())

@@ -5,6 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from alize.forms import MoneyInputField
+
 
 class MoneyField(models.DecimalField):
     """An amount in euros, exact to the cent: a ``Decimal`` with two decimal places, never a
@@ -19,6 +21,10 @@ class MoneyField(models.DecimalField):
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("decimal_places", None)
         return name, path, args, kwargs
+
+    def formfield(self, **kwargs):
+        """Model forms read the amount as every money input does (``MoneyInputField``)."""
+        return super().formfield(**{"form_class": MoneyInputField, **kwargs})
 
 
 def user_field(verbose_name, *, on_delete=models.SET_NULL, null: bool = True) -> models.ForeignKey:

@@ -9,7 +9,7 @@ another dispositif is an invalid choice.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from alize.forms import EMPTY_CHOICE_LABEL
+from alize.forms import EMPTY_CHOICE_LABEL, Form, MoneyInputField
 from pme.models import Project
 
 from .models import CommitteeStatus, DecisionOutcome
@@ -38,7 +38,7 @@ def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class CommitteeForm(forms.Form):
+class CommitteeForm(Form):
     """Date, time, host and place of a committee; on creation, its dispositif too.
 
     ``hosts`` are the organisations with an active seat in the dispositif; an empty place
@@ -112,11 +112,11 @@ class PastCommitteeForm(CommitteeForm):
         return [self.projects_by_pk[pk] for pk in self.cleaned_data.get("projects", [])]
 
 
-class CommitteeStatusForm(forms.Form):
+class CommitteeStatusForm(Form):
     status = forms.ChoiceField(label=_("Statut"), choices=CommitteeStatus.choices)
 
 
-class AgendaAddForm(forms.Form):
+class AgendaAddForm(Form):
     """Adds a project to the agenda: the list offers the ready projects; any project of
     the committee's dispositif is accepted here so that the service gives its reason."""
 
@@ -135,7 +135,7 @@ class AgendaAddForm(forms.Form):
         ]
 
 
-class AgendaMoveForm(forms.Form):
+class AgendaMoveForm(Form):
     direction = forms.ChoiceField(choices=[("up", _("Monter")), ("down", _("Descendre"))])
 
     @property
@@ -143,7 +143,7 @@ class AgendaMoveForm(forms.Form):
         return -1 if self.cleaned_data["direction"] == "up" else 1
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(Form):
     organisation = forms.ChoiceField(label=_("Organisation"))
     person_name = forms.CharField(label=_("Participant"), max_length=200)
     present = forms.BooleanField(label=_("Présent"), required=False, initial=True)
@@ -155,7 +155,7 @@ class AttendanceForm(forms.Form):
         )
 
 
-class CommitmentForm(forms.Form):
+class CommitmentForm(Form):
     """A partner's tool for a dossier. ``organisations`` is every seated organisation for
     an animateur, only their own for a committee member (another id is refused)."""
 
@@ -167,7 +167,7 @@ class CommitmentForm(forms.Form):
             "Texte libre ; les outils que l'organisation apporte d'habitude sont proposés."
         ),
     )
-    amount = forms.DecimalField(
+    amount = MoneyInputField(
         label=_("Montant (€)"), required=False, max_digits=14, decimal_places=2
     )
 
@@ -181,7 +181,7 @@ class CommitmentForm(forms.Form):
             self.fields["organisation"].initial = organisations[0].pk
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     outcome = forms.ChoiceField(label=_("Décision"), choices=DecisionOutcome.choices)
     missions_granted = forms.IntegerField(
         label=_("Missions d'expertise accordées"), min_value=0, required=False, initial=0
@@ -191,7 +191,7 @@ class DecisionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    advance_amount = forms.DecimalField(
+    advance_amount = MoneyInputField(
         label=_("Avance remboursable (€)"), required=False, max_digits=12, decimal_places=2
     )
     conditions = forms.CharField(

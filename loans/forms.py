@@ -7,9 +7,7 @@ itself, so the error names the field before anything is sent to the service.
 
 from __future__ import annotations
 
-import re
 import uuid
-from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -17,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.filters import ListSelect
 from alize.formats import money
-from alize.forms import EmptyChoiceLabelMixin
+from alize.forms import EmptyChoiceLabelMixin, Form, money_field
 from partners.models import Organisation, OrganisationKind
 from pme.models import ProjectType
 
@@ -35,46 +33,11 @@ def date_field(label, **kwargs) -> forms.DateField:
     )
 
 
-PLAIN_AMOUNT = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?", re.ASCII)
-
-
-class MoneyInputField(forms.DecimalField):
-    """An amount in euros as people type it: « 12 000,50 », « 12000.50 », « 12 000 € »
-    (spaces of any kind and the euro sign are ignored; the decimal mark is the language's).
-    Anything else — an exponent (« 1e4 »), underscores, letters — is refused rather than
-    read as a number nobody meant; so are a third decimal and amounts below one cent."""
-
-    default_error_messages = {
-        "invalid": _("Saisissez un montant en chiffres, par exemple 12 500,50."),
-        "min_value": _("Le montant doit être d'au moins 0,01 €."),
-        "max_decimal_places": _("Un montant a au plus deux décimales (les centimes)."),
-    }
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = re.sub(r"[\s\u00a0\u202f€]", "", value)
-            if value and not PLAIN_AMOUNT.fullmatch(value):
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
-
-
-def money_field(label, **kwargs) -> forms.DecimalField:
-    return MoneyInputField(
-        label=label,
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        **kwargs,
-    )
-
-
 def today():
     return timezone.localdate()
 
 
-class ContributionForm(EmptyChoiceLabelMixin, forms.Form):
+class ContributionForm(EmptyChoiceLabelMixin, Form):
     """Money put into a fund: its source, amount and date; a revitalisation agreement names
     the agreement and the firm bound by it. The directory's organisations are many: their
     selects render in Python (``ListSelect``), not a template per option."""
@@ -116,7 +79,7 @@ class ContributionForm(EmptyChoiceLabelMixin, forms.Form):
             self.initial.setdefault("submission_key", f"web-{uuid.uuid4()}")
 
 
-class AdvanceForm(EmptyChoiceLabelMixin, forms.Form):
+class AdvanceForm(EmptyChoiceLabelMixin, Form):
     """The terms of an advance granted by a committee decision: the fund it is lent from, its
     amount (within the dispositif's bounds), grace period, number and frequency of
     instalments. Interest is always zero."""
@@ -156,19 +119,19 @@ class AdvanceForm(EmptyChoiceLabelMixin, forms.Form):
         return amount
 
 
-class ContractForm(forms.Form):
+class ContractForm(Form):
     """Signing the advance's contract, on a date."""
 
     contracted_on = date_field(_("Contrat signé le"), initial=today)
 
 
-class DisbursementForm(forms.Form):
+class DisbursementForm(Form):
     """Paying the advance out, on a date (the schedule starts from it)."""
 
     disbursed_on = date_field(_("Décaissée le"), initial=today)
 
 
-class RepaymentForm(forms.Form):
+class RepaymentForm(Form):
     """Money received for an advance. The idempotency key is drawn when the form is shown
     and travels hidden: the same form sent twice records one repayment."""
 
@@ -182,7 +145,7 @@ class RepaymentForm(forms.Form):
             self.initial.setdefault("idempotency_key", f"web-{uuid.uuid4()}")
 
 
-class ReversalForm(forms.Form):
+class ReversalForm(Form):
     """The undoing of a repayment recorded by mistake (a counter-entry, never a deletion)."""
 
     reason = forms.CharField(
@@ -193,7 +156,7 @@ class ReversalForm(forms.Form):
     reversed_on = date_field(_("Annulé le"), initial=today)
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(Form):
     """A new schedule for the unpaid principal; the old instalments are kept, superseded."""
 
     first_due_on = date_field(_("Première échéance le"))
@@ -204,7 +167,7 @@ class RescheduleForm(forms.Form):
     reason = forms.CharField(label=_("Motif"), max_length=500)
 
 
-class WriteOffProposalForm(forms.Form):
+class WriteOffProposalForm(Form):
     """A write-off, proposed with its reason; another person approves it."""
 
     reason = forms.CharField(
@@ -214,7 +177,7 @@ class WriteOffProposalForm(forms.Form):
     )
 
 
-class CofinancingForm(EmptyChoiceLabelMixin, forms.Form):
+class CofinancingForm(EmptyChoiceLabelMixin, Form):
     """Money obtained for the project besides the advance, with the date of its evidence."""
 
     organisation = forms.CharField(label=_("Organisme"), max_length=200)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
 from alize.filters import SearchFilterSet
+from alize.forms import Form, ModelForm
 from dispositifs.access import dispositif_ids
 from dispositifs.models import Dispositif
 from partners.models import Expert, Organisation, Skill
@@ -66,7 +67,7 @@ class MissionFilterSet(SearchFilterSet):
         return form
 
 
-class ProposeMissionForm(forms.Form):
+class ProposeMissionForm(Form):
     """The animateur's proposal of a mission to a firm, from an approved decision."""
 
     skill = forms.ModelChoiceField(label=_("Compétence"), queryset=Skill.objects.none())
@@ -99,7 +100,7 @@ class ProposeMissionForm(forms.Form):
         return data
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(Form):
     reason = forms.CharField(
         label=_("Motif du refus"),
         min_length=REASON_MIN_LENGTH,
@@ -107,7 +108,7 @@ class DeclineForm(forms.Form):
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(Form):
     """The firm's experts the correspondent puts on the mission."""
 
     experts = forms.ModelMultipleChoiceField(
@@ -121,7 +122,7 @@ class AssignForm(forms.Form):
         self.fields["experts"].queryset = experts
 
 
-class MoveForm(forms.Form):
+class MoveForm(Form):
     """Start, complete or cancel a mission (a cancellation says why)."""
 
     MOVES = [
@@ -135,7 +136,7 @@ class MoveForm(forms.Form):
     )
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(Form):
     """A short evaluation at completion, by the SME side or by the expert."""
 
     text = forms.CharField(label=_("Évaluation"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -146,7 +147,7 @@ class EvaluationForm(forms.Form):
     )
 
 
-class CloseMonthForm(forms.Form):
+class CloseMonthForm(Form):
     dispositif = forms.ModelChoiceField(label=_("Dispositif"), queryset=Dispositif.objects.none())
     month = forms.DateField(
         label=_("Mois"), input_formats=["%Y-%m", "%Y-%m-%d"], widget=MONTH_INPUT
@@ -164,7 +165,7 @@ class CloseMonthForm(forms.Form):
         return self.cleaned_data["month"].replace(day=1)
 
 
-class AdjustmentForm(forms.Form):
+class AdjustmentForm(Form):
     """A correction after a month was closed: a signed number of hours with a reason, as a
     line of its own (never a change of the locked entry)."""
 
@@ -196,7 +197,7 @@ class AdjustmentForm(forms.Form):
         return hours
 
 
-class ExpertForm(forms.ModelForm):
+class ExpertForm(ModelForm):
     """An expert of the correspondent's firm: identity, contact, skills, availability."""
 
     class Meta:

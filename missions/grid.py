@@ -16,9 +16,12 @@ from decimal import Decimal, InvalidOperation
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from alize.errors import ApplicationError
+
+from .hour_rules import check_quarter_hours
+
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{1,2})$")
 CELL_PREFIX = "h"
-HOURS_STEP = Decimal("0.25")
 HOURS_IN_A_DAY = Decimal(24)
 # The weeks a page can show: their previous and next weeks exist in the calendar.
 FIRST_MONDAY = dt.date.min + dt.timedelta(days=7)
@@ -97,8 +100,10 @@ def parse_hours(text: str) -> Decimal | None:
         raise ValueError(_("Les heures doivent être supérieures à zéro."))
     if hours > HOURS_IN_A_DAY:
         raise ValueError(_("Un jour compte 24 h au plus."))
-    if hours % HOURS_STEP:
-        raise ValueError(_("Les heures se saisissent par quart d'heure (0,25)."))
+    try:
+        check_quarter_hours(hours)
+    except ApplicationError as error:
+        raise ValueError(error.message) from None
     return hours.normalize() if hours else Decimal("0")
 
 
@@ -144,7 +149,7 @@ class Cell:
     hours: Decimal | None  # the stored entry
     adjustments: Decimal  # the adjustments of that day, shown apart
     editable: bool
-    locked_reason: str  # "month_closed", "outside_mission", "mission_not_open" or ""
+    locked_reason: str  # "month_closed", "outside_mission", "mission_not_open", "future" or ""
     value: str = ""  # what the input shows (what was typed, when refused)
     error: str = ""
     saved: bool = False

@@ -33,17 +33,20 @@ Hours (``HourLog``):
   of (mission, day) (``hours`` 0 or ``None`` removes it). Every cell is checked alone and
   saved in its own savepoint: the result lists what was saved and, for each refused cell,
   a message naming the day and the mission (``WeekResult``). Rules: the expert is
-  assigned to a mission that is accepted or in progress, hours > 0, the day within the
-  mission's dates, not in a closed month, at most 12 hours per person per day across
+  assigned to a mission that is accepted or in progress, hours > 0 in quarter hours
+  (``missions.hour_rules``), the day within the mission's dates and already come (today
+  at the latest), not in a closed month, at most 12 hours per person per day across
   every mission of every dispositif. The expert's row is locked (``SELECT … FOR UPDATE``)
   for the whole save, so two concurrent saves cannot both pass the 12-hour check.
-- ``hour_log_save(mission=, expert=, date=, hours=, note="", by=)`` — one cell, raising
-  instead of collecting (the API's write).
+- ``hour_log_save(mission=, expert=, date=, hours=, note="", by=, zero_removes=True)`` —
+  one cell, raising instead of collecting (the API's write, which passes
+  ``zero_removes=False``: no hours are refused there, DELETE removes an entry).
 - ``hour_log_delete(log=, by=)`` — the expert removes an entry of an open month.
 - ``hour_adjustment_create(mission=, expert=, date=, hours=, reason=, by=, corrects=None)``
   — a visible correction with signed hours and a reason (≥ 10 characters), allowed in a
   closed month too: by the dispositif's animateur, or the expert on their own mission.
-  The day lies within the mission's dates; the day's total stays between 0 and 12 hours.
+  The hours are quarter hours; the day lies within the mission's dates and has come; the
+  day's total stays between 0 and 12 hours.
 - ``month_close(dispositif=, month=, by=)`` — the animateur locks a month's entries. Hour
   writes hold the month's advisory lock shared and closing takes it exclusive, so a month
   never closes under a write that found it open.
@@ -73,6 +76,7 @@ from dispositifs.models import Membership
 from partners.models import Expert, Organisation, Skill
 
 from . import tasks
+from .hour_rules import check_day_done, check_quarter_hours
 from .models import (
     LOGGABLE_STATUSES,
     MAX_HOURS_PER_DAY,
@@ -579,6 +583,8 @@ def _save_entry(*, mission, expert, day, hours, note, by) -> HourLog | None:
         raise ApplicationError(
             _("Les heures doivent être supérieures à zéro."), field="hours", code="min_value"
         )
+    check_quarter_hours(hours)
+    check_day_done(day)
     _check_day_total(expert, day, hours - previous)
     if entry is None:
         entry = HourLog(
@@ -611,14 +617,25 @@ def _require_own(expert: Expert, by) -> None:
 
 @transaction.atomic
 def hour_log_save(
-    *, mission: SkillMission, expert: Expert, date: dt.date, hours, note: str = "", by
+    *,
+    mission: SkillMission,
+    expert: Expert,
+    date: dt.date,
+    hours,
+    note: str = "",
+    by,
+    zero_removes: bool = True,
 ) -> HourLog | None:
-    """Set the expert's own hours on a mission for a day (see the module contract)."""
+    """Set the expert's own hours on a mission for a day (see the module contract). With
+    ``zero_removes=False`` (the API's entries, removed by DELETE) no hours are refused."""
     _require_own(expert, by)
+    hours = _parse_hours(hours)
+    if not hours and not zero_removes:
+        raise ApplicationError(
+            _("Les heures doivent être supérieures à zéro."), field="hours", code="min_value"
+        )
     expert = _lock_expert(expert)
-    return _save_entry(
-        mission=mission, expert=expert, day=date, hours=_parse_hours(hours), note=note, by=by
-    )
+    return _save_entry(mission=mission, expert=expert, day=date, hours=hours, note=note, by=by)
 
 
 @transaction.atomic
@@ -711,7 +728,9 @@ def hour_adjustment_create(
         raise ApplicationError(
             _("Une régularisation a des heures non nulles."), field="hours", code="required"
         )
+    check_quarter_hours(hours)
     _check_within_mission(mission, date)
+    check_day_done(date)
     expert = _lock_expert(expert)
     if not mission.assignments.filter(expert=expert).exists():
         raise ApplicationError(

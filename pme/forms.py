@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
 from alize.formats import money
-from alize.forms import EmptyChoiceLabelMixin
+from alize.forms import EmptyChoiceLabelMixin, Form, ModelForm
 from partners.models import Organisation, Skill
 from partners.reference.forms import CommuneField
 from partners.reference.selectors import commune_by_code
@@ -64,7 +64,7 @@ class DispositifChoiceMixin:
         return self.fixed_dispositif or self.cleaned_data.get("dispositif")
 
 
-class CompanyForm(EmptyChoiceLabelMixin, DispositifChoiceMixin, forms.ModelForm):
+class CompanyForm(EmptyChoiceLabelMixin, DispositifChoiceMixin, ModelForm):
     """Identity, size and contact of an SME. When the user runs several dispositifs the form
     asks in which one; otherwise the dispositif is implicit."""
 
@@ -126,7 +126,7 @@ class CompanyForm(EmptyChoiceLabelMixin, DispositifChoiceMixin, forms.ModelForm)
         return cleaned
 
 
-class ImportUploadForm(EmptyChoiceLabelMixin, DispositifChoiceMixin, forms.Form):
+class ImportUploadForm(EmptyChoiceLabelMixin, DispositifChoiceMixin, Form):
     """The file to import and, for people running several dispositifs, where to."""
 
     dispositif = forms.ModelChoiceField(queryset=None, label=_("Dispositif"), to_field_name="slug")
@@ -144,7 +144,7 @@ class ImportUploadForm(EmptyChoiceLabelMixin, DispositifChoiceMixin, forms.Form)
         self.setup_dispositif(user)
 
 
-class ExceptionForm(forms.Form):
+class ExceptionForm(Form):
     """A justified eligibility exception (or its withdrawal)."""
 
     exception_reason = forms.CharField(
@@ -155,7 +155,7 @@ class ExceptionForm(forms.Form):
     )
 
 
-class ProjectForm(EmptyChoiceLabelMixin, forms.ModelForm):
+class ProjectForm(EmptyChoiceLabelMixin, ModelForm):
     """A project's description and plan; the company is chosen among the companies of the
     dispositifs the user runs, and the project belongs to the company's dispositif."""
 
@@ -204,7 +204,7 @@ class ProjectForm(EmptyChoiceLabelMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in PROJECT_FIELDS}
 
 
-class TransitionForm(EmptyChoiceLabelMixin, forms.Form):
+class TransitionForm(EmptyChoiceLabelMixin, Form):
     """A manual move of the stage machine. Every stage is accepted here: the service says
     which move is legal, with its own message."""
 
@@ -214,7 +214,7 @@ class TransitionForm(EmptyChoiceLabelMixin, forms.Form):
     )
 
 
-class FollowUpForm(EmptyChoiceLabelMixin, forms.ModelForm):
+class FollowUpForm(EmptyChoiceLabelMixin, ModelForm):
     """Jobs observed at year 1..N after approval (recording a year again corrects it)."""
 
     year = forms.TypedChoiceField(coerce=int, label=_("Année de suivi"))

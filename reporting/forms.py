@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alize.forms import Form
+
 from .models import DocumentKind
 
 REQUESTABLE_KINDS = [
@@ -17,7 +19,7 @@ REQUESTABLE_KINDS = [
 ]
 
 
-class DocumentRequestForm(forms.Form):
+class DocumentRequestForm(Form):
     """A kind, then its subject: a committee (agenda, minutes), a year and a dispositif
     (or the network, for those who read every dispositif), or a year and a partner firm
     (contribution statement). The choices are those the access policy lets the user ask

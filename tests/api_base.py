@@ -188,13 +188,19 @@ class CreateMixin(APIRouteBase):
 
 class UpdateMixin(APIRouteBase):
     """Implement ``update_payload``; ``put_payload`` defaults to a full create payload with
-    the update applied on top."""
+    the update applied on top, the fields the row already has sent back as read (a PUT
+    that changes a field fixed at creation is refused)."""
 
     def update_payload(self, world, instance) -> dict:
         raise NotImplementedError
 
     def put_payload(self, world, instance) -> dict:
-        return self.create_payload(world, world.a) | self.update_payload(world, instance)
+        payload = self.create_payload(world, world.a)
+        read = api_client_for(self.writer(world)).get(self.detail_url(instance))
+        if read.status_code == 200:
+            current = read.json()
+            payload |= {name: current[name] for name in payload if name in current}
+        return payload | self.update_payload(world, instance)
 
     def assert_stored(self, world, instance):
         """Every field of the update payload now holds the value sent."""

@@ -1,17 +1,25 @@
-"""Serializer bases: the tenant is set once on create and never changed, and personal data
-goes only to those who manage the row."""
+"""Serializer bases: every serializer derives from ``Serializer`` or ``ModelSerializer``, so
+that the rules of the browser's forms hold for the API too: amounts are plain decimal
+strings (``MoneyField``), free text refuses control characters, and an update that touches
+a field the caller may not change answers 400 naming it. The tenant is set once on create
+and never changed, and personal data goes only to those who manage the row."""
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
+from alize.fields import MoneyField as MoneyModelField
 from alize.tenancy import dispositif_ids, may, tenant_model
+from alize.validators import AMOUNT_PLACES, NoControlCharacters, guards_text, parse_amount
 
 if TYPE_CHECKING:  # the serializer that this mixin completes, for the type checker
     _SerializerBase = serializers.Serializer
@@ -19,7 +27,145 @@ else:
     _SerializerBase = object
 
 
-class TenantSerializer(serializers.ModelSerializer):
+class MoneyField(serializers.DecimalField):
+    """An amount in euros, read as the browser's money inputs read it
+    (``alize.validators.parse_amount``): a JSON string of ASCII digits with at most two
+    decimals, « "12500.50" ». An exponent, other digits, spaces or a JSON number are
+    refused, never rounded or guessed. Written as the same kind of string."""
+
+    default_error_messages = {
+        "not_a_string": _(
+            'Envoyez le montant comme une chaîne de caractères, par exemple "12500.50", '
+            "et non comme un nombre JSON."
+        ),
+        "invalid": _("Un montant s'écrit en chiffres avec un point décimal, par exemple 12500.50."),
+        "max_decimal_places": _("Un montant a au plus deux décimales (les centimes)."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", AMOUNT_PLACES)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        places = AMOUNT_PLACES if self.decimal_places is None else self.decimal_places
+        try:
+            value = parse_amount(data, places=places)
+        except DjangoValidationError as error:
+            self.fail(error.code if error.code in self.error_messages else "invalid")
+        return self.quantize(self.validate_precision(value))
+
+
+class MoneyFieldSchema(OpenApiSerializerFieldExtension):
+    """The OpenAPI of ``MoneyField``: a string whose pattern is exactly what it accepts
+    (ASCII digits: ``\\d`` would also match other scripts' digits)."""
+
+    target_class = MoneyField
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        whole = field.max_digits - field.decimal_places
+        return {
+            "type": "string",
+            "format": "decimal",
+            "pattern": rf"^-?[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{field.decimal_places}}})?$",
+            "example": "12500.50",
+        }
+
+
+def _guard_text(field: serializers.Field, name: str) -> None:
+    """Give a writable text field (or a list of them) the control-character check."""
+    if isinstance(field, serializers.ListField):
+        field = field.child
+    if (
+        isinstance(field, serializers.CharField)
+        and not field.read_only
+        and not guards_text(field.validators)
+    ):
+        field.validators.append(NoControlCharacters(label=field.label or name))
+
+
+class FreeTextMixin(_SerializerBase):
+    """Every writable text field refuses control characters (``NoControlCharacters``, the
+    check the models and the browser's forms hold too)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            _guard_text(field, name)
+        return fields
+
+
+class Serializer(FreeTextMixin, serializers.Serializer):
+    """The base of the apps' plain serializers (inputs of actions, computed outputs)."""
+
+
+_UNSET = object()
+
+
+def _same_value(sent, current) -> bool:
+    """Whether a value sent for a field equals the field's current representation (as
+    JSON, or as the text of a form-encoded body)."""
+    if sent == current:
+        return True
+    if isinstance(sent, dict | list) or isinstance(current, dict | list) or current is _UNSET:
+        return False
+    if current is None:
+        return sent in ("", None)
+    if isinstance(current, bool):
+        return str(sent).lower() == str(current).lower()
+    return str(sent) == str(current)
+
+
+class ModelSerializer(FreeTextMixin, serializers.ModelSerializer):
+    """The base of the apps' model serializers.
+
+    Money columns become ``MoneyField``. ``create_only_fields`` are writable on create and
+    read-only once the row exists. On update (PATCH or PUT), a read-only field sent with
+    another value than the row's answers 400 naming it, rather than being ignored: the
+    caller learns that the change did not happen (the same value sent back is fine)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        MoneyModelField: MoneyField,
+    }
+    create_only_fields: tuple[str, ...] = ()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            for name in self.create_only_fields:
+                fields[name].read_only = True
+        return fields
+
+    def to_internal_value(self, data):
+        if isinstance(self.instance, models.Model) and isinstance(data, Mapping):
+            self.refuse_unchangeable(data)
+        return super().to_internal_value(data)
+
+    def refuse_unchangeable(self, data: Mapping) -> None:
+        """Raise a 400 naming each read-only field that ``data`` would change."""
+        sent = [name for name in data if name in self.fields and self.fields[name].read_only]
+        if not sent:
+            return
+        current = self.to_representation(self.instance)
+        errors = {
+            name: [
+                serializers.ErrorDetail(
+                    str(_("Le champ « %(field)s » ne peut pas être modifié.") % {"field": name}),
+                    code="read_only",
+                )
+            ]
+            for name in sent
+            if not _same_value(data[name], current.get(name, _UNSET))
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+
+
+class TenantSerializer(ModelSerializer):
     """ModelSerializer of a tenant-scoped model.
 
     Related fields draw their choices from scoped managers, so a relation pointing into
@@ -193,6 +339,7 @@ class RowSerializer:
         serializers.DateTimeField: _iso_datetime,
         serializers.DateField: _iso_date,
         serializers.DecimalField: _plain_decimal,
+        MoneyField: _plain_decimal,
     }
     # The readable fields of each serializer class: they hold no state of the request, so
     # they are built once per process instead of once per request.

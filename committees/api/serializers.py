@@ -3,7 +3,13 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from alize.api.serializers import TenantSerializer, WallClockTimeField
+from alize.api.serializers import (
+    ModelSerializer,
+    MoneyField,
+    Serializer,
+    TenantSerializer,
+    WallClockTimeField,
+)
 from partners.models import Organisation
 from pme.models import Project
 
@@ -18,7 +24,7 @@ from ..models import (
 )
 
 
-class AgendaEntrySerializer(serializers.ModelSerializer):
+class AgendaEntrySerializer(ModelSerializer):
     """One dossier of a committee's agenda, as shown inside the committee."""
 
     project_title = serializers.CharField(source="project.title", read_only=True)
@@ -91,28 +97,26 @@ class PastCommitteeSerializer(TenantSerializer):
         return attrs
 
 
-class CommitteeStatusSerializer(serializers.Serializer):
+class CommitteeStatusSerializer(Serializer):
     """Input of the ``status`` action: planned → agenda sent → held → minutes sent."""
 
     status = serializers.ChoiceField(choices=CommitteeStatus.choices)
 
 
-class AgendaAddSerializer(serializers.Serializer):
+class AgendaAddSerializer(Serializer):
     """Input of the ``agenda`` action: a project in instruction (or deferred) to present."""
 
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
 
 
-class DecisionRecordSerializer(serializers.Serializer):
+class DecisionRecordSerializer(Serializer):
     """Input of the ``decisions`` action: the committee's decision on one of its dossiers."""
 
     item = serializers.PrimaryKeyRelatedField(queryset=AgendaItem.objects.all())
     outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
     missions_granted = serializers.IntegerField(min_value=0, max_value=50, default=0)
     missions_description = serializers.CharField(allow_blank=True, default="")
-    advance_amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, allow_null=True, default=None
-    )
+    advance_amount = MoneyField(max_digits=12, allow_null=True, default=None)
     conditions = serializers.CharField(allow_blank=True, default="")
 
     def validate_item(self, item):
@@ -124,7 +128,7 @@ class DecisionRecordSerializer(serializers.Serializer):
         return item
 
 
-class AgendaItemSerializer(serializers.ModelSerializer):
+class AgendaItemSerializer(ModelSerializer):
     """A dossier presented at a committee (read-only; the agenda is built by actions)."""
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -151,7 +155,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PartnerCommitmentSerializer(serializers.ModelSerializer):
+class PartnerCommitmentSerializer(ModelSerializer):
     """A tool a partner activates for a dossier, large firms last (read-only)."""
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -178,7 +182,7 @@ class PartnerCommitmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecisionCorrectionSerializer(serializers.ModelSerializer):
+class DecisionCorrectionSerializer(ModelSerializer):
     """A correction of a decision: when, why, and the outcome, missions and advance before
     and after (read-only)."""
 
@@ -198,20 +202,18 @@ class DecisionCorrectionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecisionCorrectSerializer(serializers.Serializer):
+class DecisionCorrectSerializer(Serializer):
     """Input of a decision's ``correct`` action: the corrected decision and the reason."""
 
     outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
     missions_granted = serializers.IntegerField(min_value=0, max_value=50, default=0)
     missions_description = serializers.CharField(allow_blank=True, default="")
-    advance_amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, allow_null=True, default=None
-    )
+    advance_amount = MoneyField(max_digits=12, allow_null=True, default=None)
     conditions = serializers.CharField(allow_blank=True, default="")
     reason = serializers.CharField(max_length=2000)
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(ModelSerializer):
     """A committee's decision on a dossier, with missions and advance granted and its
     corrections, oldest first (read-only)."""
 

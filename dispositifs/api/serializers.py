@@ -2,13 +2,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from alize import geo
-from alize.api.serializers import TenantSerializer
+from alize.api.serializers import ModelSerializer, TenantSerializer
 from partners.models import Organisation
 
 from ..models import Dispositif, Membership
 
 
-class DispositifSerializer(serializers.ModelSerializer):
+class DispositifSerializer(ModelSerializer):
     carrier = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(), allow_null=True, required=False
     )

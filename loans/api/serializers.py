@@ -12,9 +12,12 @@ from rest_framework import serializers
 
 from alize.actions import Action
 from alize.api.serializers import (
+    ModelSerializer,
+    MoneyField,
     OptionalChoiceField,
     PersonalDataMixin,
     RowSerializer,
+    Serializer,
     TenantSerializer,
 )
 from alize.tenancy import may
@@ -37,7 +40,7 @@ from ..models import (
     Repayment,
 )
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True}
+MONEY = {"max_digits": 14, "read_only": True}
 
 
 def check_may(serializer, action: str, dispositif_id, field: str) -> None:
@@ -48,16 +51,16 @@ def check_may(serializer, action: str, dispositif_id, field: str) -> None:
         raise serializers.ValidationError({field: _("Vous n'animez pas ce dispositif.")})
 
 
-class BalancesMixin(serializers.Serializer):
+class BalancesMixin(Serializer):
     """The ledger's figures of a fund: contributed, available, lent, repaid, lost,
     outstanding (read from ``instance.balances`` when the view set it, else computed)."""
 
-    contributed = serializers.DecimalField(**MONEY)
-    available = serializers.DecimalField(**MONEY)
-    lent = serializers.DecimalField(**MONEY)
-    repaid = serializers.DecimalField(**MONEY)
-    lost = serializers.DecimalField(**MONEY)
-    outstanding = serializers.DecimalField(**MONEY)
+    contributed = MoneyField(**MONEY)
+    available = MoneyField(**MONEY)
+    lent = MoneyField(**MONEY)
+    repaid = MoneyField(**MONEY)
+    lost = MoneyField(**MONEY)
+    outstanding = MoneyField(**MONEY)
 
 
 class FundSerializer(BalancesMixin, TenantSerializer):
@@ -88,7 +91,7 @@ class FundSerializer(BalancesMixin, TenantSerializer):
         return super().to_representation(instance)
 
 
-class ContributionSerializer(serializers.ModelSerializer):
+class ContributionSerializer(ModelSerializer):
     """A contribution to a fund and where its money is: available, lent (financed),
     repaid, lost and outstanding."""
 
@@ -98,11 +101,11 @@ class ContributionSerializer(serializers.ModelSerializer):
         queryset=Organisation.objects.all(), required=False, allow_null=True
     )
     earmark = serializers.CharField(required=False, allow_blank=True, default="")
-    available = serializers.DecimalField(**MONEY)
-    lent = serializers.DecimalField(**MONEY)
-    repaid = serializers.DecimalField(**MONEY)
-    lost = serializers.DecimalField(**MONEY)
-    outstanding = serializers.DecimalField(**MONEY)
+    available = MoneyField(**MONEY)
+    lent = MoneyField(**MONEY)
+    repaid = MoneyField(**MONEY)
+    lost = MoneyField(**MONEY)
+    outstanding = MoneyField(**MONEY)
 
     class Meta:
         model = FundContribution
@@ -130,6 +133,8 @@ class AdvanceSerializer(TenantSerializer):
     """An advance: its terms, status and outstanding principal (a sum of the ledger). It
     is created from an approved decision; the status moves through the actions."""
 
+    create_only_fields = ("fund", "decision")
+
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     fund = serializers.PrimaryKeyRelatedField(queryset=Fund.objects.all())
     fund_name = serializers.CharField(source="fund.name", read_only=True)
@@ -137,10 +142,10 @@ class AdvanceSerializer(TenantSerializer):
     project_title = serializers.CharField(source="project.title", read_only=True)
     company_name = serializers.CharField(source="project.company.name", read_only=True)
     decision = serializers.PrimaryKeyRelatedField(queryset=Decision.objects.all())
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    amount = MoneyField(max_digits=12, required=False)
     interest_rate = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True)
     status = serializers.ChoiceField(choices=AdvanceStatus.choices, read_only=True)
-    outstanding = serializers.DecimalField(**MONEY)
+    outstanding = MoneyField(**MONEY)
 
     class Meta:
         model = Advance
@@ -175,13 +180,6 @@ class AdvanceSerializer(TenantSerializer):
             "days_past_due",
         ]
 
-    def get_fields(self):
-        fields = super().get_fields()
-        if self.instance is not None:
-            fields["fund"].read_only = True
-            fields["decision"].read_only = True
-        return fields
-
     def validate_decision(self, decision):
         check_may(self, Action.MANAGE_ADVANCE, decision.dispositif_id, "decision")
         return decision
@@ -206,7 +204,7 @@ def advance_row_serializer(context: dict) -> RowSerializer:
     )
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(Serializer):
     from_status = OptionalChoiceField(choices=AdvanceStatus.choices)
     to_status = serializers.ChoiceField(choices=AdvanceStatus.choices)
     by = serializers.StringRelatedField(allow_null=True)
@@ -220,9 +218,9 @@ class AdvanceDetailSerializer(PersonalDataMixin, AdvanceSerializer):
 
     personal_fields = ("created_by", "timeline")
 
-    disbursed = serializers.DecimalField(source="balances.lent", **MONEY)
-    repaid = serializers.DecimalField(source="balances.repaid", **MONEY)
-    written_off = serializers.DecimalField(source="balances.lost", **MONEY)
+    disbursed = MoneyField(source="balances.lent", **MONEY)
+    repaid = MoneyField(source="balances.repaid", **MONEY)
+    written_off = MoneyField(source="balances.lost", **MONEY)
     allowed_next_statuses = serializers.ListField(
         child=serializers.ChoiceField(choices=AdvanceStatus.choices), read_only=True
     )
@@ -249,30 +247,30 @@ class AdvanceDetailSerializer(PersonalDataMixin, AdvanceSerializer):
         return super().to_representation(instance)
 
 
-class ContractSerializer(serializers.Serializer):
+class ContractSerializer(Serializer):
     contracted_on = serializers.DateField()
 
 
-class DisburseSerializer(serializers.Serializer):
+class DisburseSerializer(Serializer):
     disbursed_on = serializers.DateField()
 
 
-class RescheduleSerializer(serializers.Serializer):
+class RescheduleSerializer(Serializer):
     instalment_count = serializers.IntegerField(min_value=1, max_value=120)
     frequency = serializers.ChoiceField(choices=Frequency.choices)
     first_due_on = serializers.DateField()
     reason = serializers.CharField()
 
 
-class WriteOffProposalSerializer(serializers.Serializer):
+class WriteOffProposalSerializer(Serializer):
     reason = serializers.CharField()
 
 
-class InstalmentSerializer(serializers.ModelSerializer):
+class InstalmentSerializer(ModelSerializer):
     """One instalment with what was paid on it (repayments not reversed)."""
 
-    paid = serializers.DecimalField(**MONEY)
-    remaining = serializers.DecimalField(**MONEY)
+    paid = MoneyField(**MONEY)
+    remaining = MoneyField(**MONEY)
     superseded = serializers.SerializerMethodField()
 
     class Meta:
@@ -296,7 +294,7 @@ class InstalmentSerializer(serializers.ModelSerializer):
         return instalment.superseded_at is not None
 
 
-class LedgerLineSerializer(serializers.ModelSerializer):
+class LedgerLineSerializer(ModelSerializer):
     """One ledger line of an advance: account, debit or credit, whose money."""
 
     account = serializers.ChoiceField(choices=Account.choices)
@@ -321,7 +319,7 @@ class LedgerLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RepaymentSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class RepaymentSerializer(PersonalDataMixin, ModelSerializer):
     """A repayment, its allocation state and, if it was reversed, when. Who recorded it
     and why it was reversed are personal data: for those who manage the advance."""
 
@@ -379,13 +377,15 @@ class RepaymentSerializer(PersonalDataMixin, serializers.ModelSerializer):
         return advance
 
 
-class ReversalSerializer(serializers.Serializer):
+class ReversalSerializer(Serializer):
     reason = serializers.CharField()
     reversed_on = serializers.DateField(required=False)
 
 
 class CofinancingSerializer(TenantSerializer):
     """Money obtained for a project besides the advance (leverage)."""
+
+    create_only_fields = ("project",)
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
@@ -405,20 +405,14 @@ class CofinancingSerializer(TenantSerializer):
             "recorded_at",
         ]
 
-    def get_fields(self):
-        fields = super().get_fields()
-        if self.instance is not None:
-            fields["project"].read_only = True
-        return fields
-
     def validate_project(self, project):
         check_may(self, Action.MANAGE_ADVANCE, project.dispositif_id, "project")
         return project
 
 
-class LeverageSerializer(serializers.Serializer):
+class LeverageSerializer(Serializer):
     dispositif_id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
-    advances = serializers.DecimalField(**MONEY)
-    cofinancing = serializers.DecimalField(**MONEY)
+    advances = MoneyField(**MONEY)
+    cofinancing = MoneyField(**MONEY)
     ratio = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from alize.api.serializers import RowSerializer, TenantSerializer
+from alize.api.serializers import ModelSerializer, RowSerializer, Serializer, TenantSerializer
 from committees.models import Decision
 from partners.models import Expert, Organisation, OrganisationKind, Skill
 
@@ -86,32 +86,32 @@ def mission_row_serializer(context: dict) -> RowSerializer:
     )
 
 
-class MissionReasonSerializer(serializers.Serializer):
+class MissionReasonSerializer(Serializer):
     reason = serializers.CharField()
 
 
-class MissionAcceptSerializer(serializers.Serializer):
+class MissionAcceptSerializer(Serializer):
     experts = serializers.PrimaryKeyRelatedField(
         queryset=Expert.objects.all(), many=True, required=False, default=list
     )
 
 
-class MissionAssignSerializer(serializers.Serializer):
+class MissionAssignSerializer(Serializer):
     expert = serializers.PrimaryKeyRelatedField(queryset=Expert.objects.all())
 
 
-class MissionEvaluationSerializer(serializers.Serializer):
+class MissionEvaluationSerializer(Serializer):
     party = serializers.ChoiceField(choices=[("sme", _("PME")), ("expert", _("Expert"))])
     text = serializers.CharField()
     rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
 
 
-class SuggestionQuerySerializer(serializers.Serializer):
+class SuggestionQuerySerializer(Serializer):
     decision = serializers.PrimaryKeyRelatedField(queryset=Decision.objects.all())
     skill = serializers.PrimaryKeyRelatedField(queryset=Skill.objects.all())
 
 
-class FirmFiguresSerializer(serializers.Serializer):
+class FirmFiguresSerializer(Serializer):
     firm = serializers.IntegerField(source="firm_id")
     name = serializers.CharField()
     asked = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -122,7 +122,7 @@ class FirmFiguresSerializer(serializers.Serializer):
     over_pledge = serializers.BooleanField()
 
 
-class SuggestionSerializer(serializers.Serializer):
+class SuggestionSerializer(Serializer):
     expert = serializers.IntegerField(source="expert.pk")
     expert_name = serializers.CharField(source="expert.full_name")
     has_skill = serializers.BooleanField()
@@ -134,6 +134,8 @@ class SuggestionSerializer(serializers.Serializer):
 class HourLogSerializer(TenantSerializer):
     """Hours of an expert on a mission: entries are written by the expert (one per mission
     and day); adjustments through the ``adjust`` action only."""
+
+    create_only_fields = ("mission", "date")
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     mission = serializers.PrimaryKeyRelatedField(queryset=SkillMission.objects.all())
@@ -161,13 +163,6 @@ class HourLogSerializer(TenantSerializer):
         # One entry per mission, expert and day is the service's rule (it updates the cell).
         validators = []
 
-    def get_fields(self):
-        fields = super().get_fields()
-        if self.instance is not None:
-            fields["mission"].read_only = True
-            fields["date"].read_only = True
-        return fields
-
 
 def hour_log_row_serializer(context: dict) -> RowSerializer:
     """``HourLogSerializer``'s JSON for the rows of ``selectors.hour_log_rows``."""
@@ -183,7 +178,7 @@ def hour_log_row_serializer(context: dict) -> RowSerializer:
     )
 
 
-class HourAdjustmentSerializer(serializers.Serializer):
+class HourAdjustmentSerializer(Serializer):
     mission = serializers.PrimaryKeyRelatedField(queryset=SkillMission.objects.all())
     expert = serializers.PrimaryKeyRelatedField(queryset=Expert.objects.all())
     date = serializers.DateField()
@@ -202,35 +197,36 @@ class HourAdjustmentSerializer(serializers.Serializer):
         return attrs
 
 
-class HourCellSerializer(serializers.Serializer):
+class HourCellSerializer(Serializer):
     mission = serializers.IntegerField()
     date = serializers.DateField()
     hours = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class HourWeekSerializer(serializers.Serializer):
+class HourWeekSerializer(Serializer):
     cells = HourCellSerializer(many=True, allow_empty=False, max_length=7 * 40)
 
 
-class CellErrorSerializer(serializers.Serializer):
+class CellErrorSerializer(Serializer):
     mission = serializers.IntegerField(source="mission_id")
     date = serializers.DateField()
     field = serializers.CharField()
     message = serializers.CharField()
 
 
-class HourWeekResultSerializer(serializers.Serializer):
+class HourWeekResultSerializer(Serializer):
     saved = HourLogSerializer(many=True)
     removed = serializers.ListField(child=serializers.DictField())
     errors = CellErrorSerializer(many=True)
 
 
-class ExpertSerializer(serializers.ModelSerializer):
+class ExpertSerializer(ModelSerializer):
     """An expert of a partner firm. E-mail and phone are personal data: only the firm's
     correspondent, the coordination and the expert themself receive them."""
 
     personal_fields = ("email", "phone")
+    create_only_fields = ("organisation",)
 
     organisation = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM)
@@ -268,8 +264,6 @@ class ExpertSerializer(serializers.ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        if self.instance is not None and not isinstance(self.instance, list | tuple):
-            fields["organisation"].read_only = True
         for name in self.personal_fields:
             fields[name].required = False
         return fields

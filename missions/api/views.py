@@ -230,6 +230,7 @@ class HourLogViewSet(
             hours=data["hours"],
             note=data.get("note", ""),
             by=self.request.user,
+            zero_removes=False,
         )
 
     def perform_update(self, serializer):
@@ -246,6 +247,7 @@ class HourLogViewSet(
             hours=data.get("hours", log.hours),
             note=data.get("note", log.note),
             by=self.request.user,
+            zero_removes=False,
         )
 
     def perform_destroy(self, instance):

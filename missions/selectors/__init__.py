@@ -27,8 +27,9 @@ Figures (each a constant number of queries whatever the rows):
 - ``fatigue_report(user=, year=)`` → ``FatigueReport``: per firm the year's figures, per
   dispositif the months since a partner firm last joined the tour de table; for
   animateurs and the coordination (MANAGE).
-- ``week_grid(expert=, monday=)`` → ``WeekGrid``: the expert's missions × 7 days with each
-  cell's entry, adjustments, lock state, the day totals (every dispositif).
+- ``week_grid(expert=, monday=, today=None)`` → ``WeekGrid``: the expert's missions × 7
+  days with each cell's entry, adjustments, lock state (days to come are locked), the day
+  totals (every dispositif).
 - ``expert_to_log(expert=, today=)``: missions in progress without hours this month.
 - ``firm_portal(user=, firm=, year=)`` → ``FirmPortal``: hours by month and dispositif,
   their value at the firm's rate, the pledge use.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from partners.models import Expert
 
@@ -63,10 +64,11 @@ class WeekGrid:
         return sum(self.day_totals, ZERO)
 
 
-def week_grid(*, expert: Expert, monday: dt.date) -> WeekGrid:
+def week_grid(*, expert: Expert, monday: dt.date, today: dt.date | None = None) -> WeekGrid:
     """The expert's missions that overlap the week (open for hours, or with hours in it)
     × its seven days, with the entries, adjustments and locks. Three queries; runs in the
     expert's scope (which holds every dispositif their firm works in)."""
+    today = today or timezone.localdate()
     monday = monday - dt.timedelta(days=monday.weekday())
     days = [monday + dt.timedelta(days=i) for i in range(7)]
     sunday = days[-1]
@@ -109,6 +111,8 @@ def week_grid(*, expert: Expert, monday: dt.date) -> WeekGrid:
                 locked = "outside_mission"
             elif mission.status not in LOGGABLE_STATUSES:
                 locked = "mission_not_open"
+            elif day > today:
+                locked = "future"
             cells.append(
                 GridCell(
                     date=day,

@@ -37,7 +37,7 @@ class WeekGridView(ActionRequiredMixin, TemplateView):
         self.today = timezone.localdate()
         week = self.request.POST.get("week") or self.request.GET.get("week")
         monday = grid.parse_week(week, today=self.today)
-        self.week = selectors.week_grid(expert=self.expert, monday=monday)
+        self.week = selectors.week_grid(expert=self.expert, monday=monday, today=self.today)
 
     def context(self, posted=None, refusals=None, saved=(), **extra):
         rows = grid.rows_of(self.week, posted=posted, refusals=refusals or {}, saved=saved)

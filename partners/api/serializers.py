@@ -1,9 +1,9 @@
-from rest_framework import serializers
+from alize.api.serializers import ModelSerializer
 
 from ..models import Organisation
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "slug", "siren", "kind", "public_level", "city"]

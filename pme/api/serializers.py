@@ -7,9 +7,11 @@ from rest_framework import serializers
 
 from alize.actions import Action
 from alize.api.serializers import (
+    ModelSerializer,
     OptionalChoiceField,
     PersonalDataMixin,
     RowSerializer,
+    Serializer,
     TenantSerializer,
 )
 from alize.tenancy import may
@@ -29,19 +31,6 @@ from ..models import (
 from ..services import FOLLOW_UP_FIELDS
 
 
-class CreateOnlyFieldsMixin:
-    """Fields listed in ``create_only_fields`` are read-only once the object exists."""
-
-    create_only_fields: tuple[str, ...] = ()
-
-    def get_fields(self):
-        fields = super().get_fields()
-        if self.instance is not None:
-            for name in self.create_only_fields:
-                fields[name].read_only = True
-        return fields
-
-
 def check_manages(serializer, dispositif_id, field: str) -> None:
     """Refuse (400 on ``field``) a write into a dispositif the caller only reads."""
     request = serializer.context.get("request")
@@ -49,14 +38,14 @@ def check_manages(serializer, dispositif_id, field: str) -> None:
         raise serializers.ValidationError({field: _("Vous n'animez pas ce dispositif.")})
 
 
-class EligibilityCheckSerializer(serializers.Serializer):
+class EligibilityCheckSerializer(Serializer):
     code = serializers.ChoiceField(choices=["age", "size", "perimeter"])
     status = serializers.ChoiceField(choices=["passed", "failed", "unknown"])
     passed = serializers.BooleanField()
     message = serializers.CharField()
 
 
-class EligibilitySerializer(serializers.Serializer):
+class EligibilitySerializer(Serializer):
     """The three criteria of the programme, their reasons and any justified exception."""
 
     criteria_met = serializers.BooleanField()
@@ -108,7 +97,7 @@ class CompanySerializer(PersonalDataMixin, TenantSerializer):
         validators = []
 
 
-class ProjectSerializer(CreateOnlyFieldsMixin, TenantSerializer):
+class ProjectSerializer(TenantSerializer):
     """A project; its dispositif is its company's, and ``stage`` moves only through the
     ``transition`` action (or a committee decision)."""
 
@@ -226,14 +215,14 @@ def project_row_serializer(context: dict) -> RowSerializer:
     )
 
 
-class ProjectTransitionSerializer(serializers.Serializer):
+class ProjectTransitionSerializer(Serializer):
     """Input of the ``transition`` action."""
 
     to_stage = serializers.ChoiceField(choices=Stage.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class StageTransitionSerializer(serializers.ModelSerializer):
+class StageTransitionSerializer(ModelSerializer):
     """One step of a project's timeline (read-only)."""
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -246,7 +235,7 @@ class StageTransitionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class JobsFollowUpSerializer(CreateOnlyFieldsMixin, TenantSerializer):
+class JobsFollowUpSerializer(TenantSerializer):
     """Jobs 1, 2 or 3 years after approval, beside the jobs planned at three years."""
 
     create_only_fields = ("project", "year")

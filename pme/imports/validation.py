@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from alize.forms import ModelForm
 from dispositifs.models import Dispositif
 from partners.reference.selectors import commune_resolve
 
@@ -37,7 +38,7 @@ def _integer_text(value: str) -> str:
     return str(int(number)) if number == number.to_integral_value() else compact
 
 
-class CompanyRowForm(forms.ModelForm):
+class CompanyRowForm(ModelForm):
     """One line of the file, validated like the company form (model validators included)."""
 
     # A postal code, a name or an INSEE code; resolved to the INSEE code in ``clean``.

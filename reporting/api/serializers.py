@@ -3,10 +3,12 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from alize.api.serializers import ModelSerializer
+
 from ..models import Document, DocumentStatus
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(ModelSerializer):
     """A document, its build's state and, once done, the link of its scoped download."""
 
     dispositif_name = serializers.CharField(source="dispositif.name", read_only=True, default=None)

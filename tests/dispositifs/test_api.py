@@ -44,7 +44,8 @@ class TestMembershipAPI(APIReadTestBase, CreateMixin, UpdateMixin):
         (own,) = self.make_in(world, world.a)
         api = api_client_for(world.animateur_a)
         response = api.patch(self.detail_url(own), {"dispositif": world.b.slug}, format="json")
-        assert response.status_code == 200
+        assert response.status_code == 400
+        assert list(response.json()["fields"]) == ["dispositif"]
         assert snapshot(own)["dispositif"] == world.a.pk
 
     def test_bad_input_names_the_field(self, world):

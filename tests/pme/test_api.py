@@ -88,7 +88,9 @@ class TestCompanyAPI(APIEndpointTestBase, PersonalDataMixin):
         (own,) = self.make_in(world, world.a)
         api = api_client_for(world.animateur_a)
         payload = {"eligibility_exception": True, "exception_reason": "Parce que."}
-        assert api.patch(self.detail_url(own), payload, format="json").status_code == 200
+        response = api.patch(self.detail_url(own), payload, format="json")
+        assert response.status_code == 400
+        assert set(response.json()["fields"]) == {"eligibility_exception", "exception_reason"}
         assert snapshot(own)["eligibility_exception"] is False
 
     def test_invalid_and_duplicate_siren_name_the_field(self, world):
@@ -221,7 +223,8 @@ class TestProjectAPI(APIEndpointTestBase, PersonalDataMixin):
             {"stage": Stage.CLOSED, "company": other_company.pk},
             format="json",
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
+        assert set(response.json()["fields"]) == {"stage", "company"}
         stored = Project.unscoped_objects.get(pk=own.pk)
         assert (stored.stage, stored.company_id) == (Stage.REFERRED, own.company_id)
 
@@ -385,6 +388,13 @@ class TestJobsFollowUpAPI(APIEndpointTestBase):
         (own,) = self.make_in(world, world.a)
         response = api_client_for(world.animateur_a).patch(
             self.detail_url(own), {"year": 2, "headcount": 20}, format="json"
+        )
+        assert response.status_code == 400
+        assert list(response.json()["fields"]) == ["year"]
+        stored = snapshot(own)
+        assert (stored["year"], stored["headcount"]) == (1, 14)
+        response = api_client_for(world.animateur_a).patch(
+            self.detail_url(own), {"year": 1, "headcount": 20}, format="json"
         )
         assert response.status_code == 200
         stored = snapshot(own)
