@@ -26,6 +26,7 @@ from missions import services as mission_services
 from missions.models import MissionStatus, SkillMission
 from pme.models import Company
 from tests.api_base import count_rows
+from tests.clock import TODAY
 from tests.conftest import api_client_for
 from tests.factories import CommitteeFactory, SkillFactory
 from tests.missions.conftest import approved_decision
@@ -78,8 +79,8 @@ def proposed_mission(world) -> SkillMission:
             skill=skill,
             objective="Structurer la démarche qualité.",
             planned_hours=Decimal("20"),
-            starts_on=dt.date.today(),
-            ends_on=dt.date.today() + dt.timedelta(days=30),
+            starts_on=TODAY,
+            ends_on=TODAY + dt.timedelta(days=30),
             by=world.animateur_a,
         )
 

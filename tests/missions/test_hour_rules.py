@@ -13,13 +13,14 @@ from django.urls import reverse
 from alize.tenancy import scope
 from missions import services
 from missions.models import HourLog
+from tests.clock import TODAY
 from tests.conftest import api_client_for
 
 from .conftest import world_expert, world_mission
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+
 YESTERDAY = TODAY - dt.timedelta(days=1)
 TOMORROW = TODAY + dt.timedelta(days=1)
 
