@@ -88,7 +88,8 @@ class Frequency(models.TextChoices):
     QUARTERLY = "quarterly", _("Trimestrielle")
 
 
-FREQUENCY_MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3}
+# Looked up by the stored value (a plain string) as well as by the member.
+FREQUENCY_MONTHS: dict[str, int] = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3}
 
 
 class Advance(TenantModel):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,7 +33,18 @@ from ..models import (
     FundContribution,
     Instalment,
 )
-from ._common import _move, _not_in_future, _reason, _today
+from ._common import _lock, _move, _not_in_future, _reason, _today
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class Paid(TypedDict):
+        """What ``live_instalments`` adds to each instalment: the sum of its allocations."""
+
+        paid: Decimal
+
+    # An instalment as ``live_instalments`` reads it, with what was paid on it.
+    PaidInstalment = WithAnnotations[Instalment, Paid]
 
 ADVANCE_TERMS = ("amount", "grace_months", "instalment_count", "frequency")
 
@@ -116,7 +128,7 @@ def advance_create(
 @transaction.atomic
 def advance_update_terms(*, advance: Advance, **terms) -> Advance:
     """Change the amount, grace, count or frequency of an advance not yet disbursed."""
-    locked = ADVANCE_LIFECYCLE.lock(advance)
+    locked = _lock(advance)
     if locked.status not in (AdvanceStatus.APPROVED, AdvanceStatus.CONTRACTED):
         raise ApplicationError(
             _("Les conditions d'une avance décaissée ne changent que par un rééchelonnement."),
@@ -132,7 +144,7 @@ def advance_update_terms(*, advance: Advance, **terms) -> Advance:
 @transaction.atomic
 def advance_contract(*, advance: Advance, contracted_on: dt.date, by) -> Advance:
     """The contract is signed: approved → contracted."""
-    locked = ADVANCE_LIFECYCLE.lock(advance)
+    locked = _lock(advance)
     _not_in_future(contracted_on, "contracted_on")
     ADVANCE_LIFECYCLE.check(locked.status, AdvanceStatus.CONTRACTED)
     if contracted_on < locked.decision.item.committee.date:
@@ -162,7 +174,7 @@ def advance_disburse(*, advance: Advance, disbursed_on: dt.date, by) -> Advance:
     """Pay the advance out of its fund (contracted → disbursed), attribute the money to
     contributions, post it, and write the first schedule. The fund row is locked, so two
     disbursements never spend the same money."""
-    locked = ADVANCE_LIFECYCLE.lock(advance)
+    locked = _lock(advance)
     Fund.objects.select_for_update().get(pk=locked.fund_id)
     _not_in_future(disbursed_on, "disbursed_on")
     ADVANCE_LIFECYCLE.check(locked.status, AdvanceStatus.DISBURSED)
@@ -238,7 +250,7 @@ def outstanding(advance: Advance) -> Decimal:
     return ledger.advance_balances([advance.pk])[advance.pk].outstanding
 
 
-def live_instalments(advance: Advance) -> list[Instalment]:
+def live_instalments(advance: Advance) -> list[PaidInstalment]:
     """The advance's current schedule, oldest due first, each with ``paid`` (the sum of the
     allocations of repayments not reversed)."""
     return list(
@@ -268,7 +280,7 @@ def advance_reschedule(
     marked superseded, and a new version spreads the outstanding principal over
     ``instalment_count`` instalments from ``first_due_on``."""
     reason = _reason(reason)
-    locked = ADVANCE_LIFECYCLE.lock(advance)
+    locked = _lock(advance)
     ADVANCE_LIFECYCLE.check(locked.status, AdvanceStatus.RESCHEDULED)
     if frequency not in FREQUENCY_MONTHS:
         raise ValidationError({"frequency": _("Périodicité inconnue.")})

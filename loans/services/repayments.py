@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -17,7 +18,6 @@ from alize.services import validate_and_save
 
 from .. import ledger
 from ..models import (
-    ADVANCE_LIFECYCLE,
     LIVE_STATUSES,
     ZERO,
     Account,
@@ -25,13 +25,15 @@ from ..models import (
     AdvanceStatus,
     EntryKind,
     Fund,
-    Instalment,
     Repayment,
     RepaymentAllocation,
     RepaymentReversal,
 )
-from ._common import _move, _not_in_future, _reason, _settled_status, _today
+from ._common import _lock, _move, _not_in_future, _reason, _settled_status, _today
 from .advances import live_instalments
+
+if TYPE_CHECKING:
+    from .advances import PaidInstalment
 
 
 def _repayment_described(first: Repayment) -> tuple[str, dict]:
@@ -77,7 +79,7 @@ def _repayment_create(
     *, advance: Advance, amount: Decimal, received_on: dt.date, key: str, by
 ) -> Repayment:
     """The repayment itself, once its key is claimed: checks, allocation, ledger, status."""
-    locked = ADVANCE_LIFECYCLE.lock(advance)
+    locked = _lock(advance)
     if amount is None or amount <= 0:
         raise ApplicationError(_("Le montant doit être positif."), field="amount")
     if locked.status not in LIVE_STATUSES:
@@ -88,6 +90,7 @@ def _repayment_create(
             code="illegal_transition",
         )
     _not_in_future(received_on, "received_on")
+    assert locked.disbursed_on is not None  # every live advance was disbursed
     if received_on < locked.disbursed_on:
         raise ApplicationError(
             _("Un remboursement ne peut pas précéder le décaissement."), field="received_on"
@@ -139,7 +142,7 @@ def _repayment_create(
     return repayment
 
 
-def _allocate(repayment: Repayment, instalments: list[Instalment]) -> None:
+def _allocate(repayment: Repayment, instalments: list[PaidInstalment]) -> None:
     """Spread a repayment over the oldest unpaid instalments first."""
     left, allocations = repayment.amount, []
     for instalment in instalments:
@@ -181,7 +184,7 @@ def repayment_reverse(
     contract); the repayment row stays."""
     reason = _reason(reason)
     reversed_on = reversed_on or _today()
-    locked = ADVANCE_LIFECYCLE.lock(repayment.advance)
+    locked = _lock(repayment.advance)
     Fund.objects.select_for_update().get(pk=locked.fund_id)
     if RepaymentReversal.objects.filter(repayment=repayment).exists():
         raise ApplicationError(_("Ce remboursement est déjà annulé."), field="repayment")
