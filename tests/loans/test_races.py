@@ -12,8 +12,9 @@ import pytest
 from django.urls import reverse
 
 from alize.tenancy import scope
-from loans import ledger, services
+from loans import ledger
 from loans.models import Cofinancing, FundContribution, JournalTransaction, LedgerLine, Repayment
+from loans.services import cofinancing as cofinancing_services
 from tests.clock import TODAY
 from tests.factories import project_at
 from tests.loans.builders import advance_at, make_fund
@@ -111,7 +112,7 @@ def test_same_cofinancing_key_at_once_with_another_payload_answers_409(world, mo
     project = project_at("approved", dispositif=world.a)
     first, second = race(
         monkeypatch,
-        services,
+        cofinancing_services,
         "validate_and_save",
         cofinancing_poster(world.animateur_a, project, "cofi-1", "grant"),
         cofinancing_poster(world.animateur_a, project, "cofi-1", "equity"),

@@ -1,0 +1,151 @@
+"""Funds and the money put into them: creating and renaming a fund, recording a
+contribution (posted cash / capital), once per submission key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from alize.errors import ApplicationError
+from alize.formats import money, short_date
+from alize.idempotency import clean_key, run_once
+from alize.services import model_update, validate_and_save
+
+from .. import ledger
+from ..models import Account, EntryKind, Fund, FundContribution
+from ._common import _not_in_future
+
+
+def _check_fund_name(fund: Fund) -> None:
+    same = Fund.objects.filter(dispositif_id=fund.dispositif_id, name__iexact=fund.name)
+    if same.exclude(pk=fund.pk).exists():
+        raise ApplicationError(_("Ce dispositif a déjà un fonds de ce nom."), field="name")
+
+
+@transaction.atomic
+def fund_create(*, dispositif, name: str) -> Fund:
+    """A new fund of a dispositif (its name unique there)."""
+    fund = Fund(dispositif=dispositif, name=(name or "").strip())
+    _check_fund_name(fund)
+    return validate_and_save(fund)
+
+
+@transaction.atomic
+def fund_rename(*, fund: Fund, name: str) -> Fund:
+    model_update(fund, ["name"], {"name": (name or "").strip()})
+    _check_fund_name(fund)
+    return validate_and_save(fund)
+
+
+@transaction.atomic
+def contribution_record(
+    *,
+    fund: Fund,
+    kind: str,
+    organisation,
+    amount: Decimal,
+    received_on: dt.date,
+    by,
+    agreement: str = "",
+    agreement_firm=None,
+    earmark: str = "",
+) -> FundContribution:
+    """Record money put into a fund, and post it (cash / capital) the same day."""
+    _not_in_future(received_on, "received_on")
+    contribution = FundContribution(
+        dispositif_id=fund.dispositif_id,
+        fund=fund,
+        kind=kind,
+        organisation=organisation,
+        agreement=(agreement or "").strip(),
+        agreement_firm=agreement_firm,
+        amount=amount,
+        received_on=received_on,
+        earmark=earmark or "",
+        recorded_by=by,
+    )
+    validate_and_save(contribution)
+    ledger.post(
+        fund=fund,
+        kind=EntryKind.CONTRIBUTION,
+        occurred_on=received_on,
+        contribution=contribution,
+        by=by,
+        description=str(contribution),
+        lines=ledger.pair(Account.CASH, Account.CAPITAL, {contribution.pk: contribution.amount}),
+    )
+    return contribution
+
+
+def _contribution_payload(
+    *,
+    fund: Fund,
+    kind: str,
+    organisation,
+    amount: Decimal,
+    received_on: dt.date,
+    by=None,
+    agreement: str = "",
+    agreement_firm=None,
+    earmark: str = "",
+) -> dict:
+    """What makes two sends of a contribution the same (everything but who sends it)."""
+    return {
+        "fund": fund,
+        "kind": kind,
+        "organisation": organisation,
+        "agreement": agreement or "",
+        "agreement_firm": agreement_firm,
+        "amount": amount,
+        "received_on": received_on,
+        "earmark": earmark or "",
+    }
+
+
+def _contribution_described(first: FundContribution) -> tuple[str, dict]:
+    message = _(
+        "Cet envoi a déjà enregistré un apport de %(amount)s reçu le %(date)s ; rien de plus "
+        "n'est enregistré. Pour enregistrer un autre apport, rechargez la page et saisissez-le "
+        "à nouveau."
+    ) % {"amount": money(first.amount), "date": short_date(first.received_on)}
+    extra = {
+        "contribution": first.pk,
+        "amount": str(first.amount),
+        "received_on": first.received_on.isoformat(),
+    }
+    return message, extra
+
+
+@transaction.atomic
+def contribution_record_once(
+    *, fund: Fund, submission_key: str, **fields
+) -> tuple[FundContribution, bool]:
+    """``contribution_record`` for a form that may be sent twice (a double click, a reload)
+    or an API call with an ``Idempotency-Key``, through ``alize.idempotency.run_once``: the
+    same key (per dispositif) with the same payload returns the first contribution with
+    ``created=False``, also when two requests race; another payload raises the 409."""
+    key = clean_key(
+        submission_key,
+        field="submission_key",
+        message=_("Une clé d'envoi (1 à 128 caractères) est requise."),
+    )
+
+    def create() -> FundContribution:
+        contribution = contribution_record(fund=fund, **fields)
+        contribution.submission_key = key
+        contribution.save(update_fields=["submission_key"])
+        return contribution
+
+    return run_once(
+        operation="loans.contribution",
+        dispositif_id=fund.dispositif_id,
+        key=key,
+        payload=_contribution_payload(fund=fund, **fields),
+        model=FundContribution,
+        create=create,
+        describe=_contribution_described,
+        field=None,
+    )
