@@ -36,6 +36,7 @@ def test_forgotten_password_by_mail_then_login(phone, smtp_server, monkeypatch):
     phone.fill("input[name=new_password1]", "1234")
     phone.fill("input[name=new_password2]", "1234")
     phone.click("button[type=submit].primary")
+    phone.wait_for_selector("[data-field=new_password2] .error")  # the refused form is back
     assert phone.locator("[data-field=new_password2] .error").count() >= 1
 
     phone.fill("input[name=new_password1]", NEW_PASSWORD)
