@@ -208,6 +208,13 @@ def _services_modules():
     return found
 
 
+def _defined_in(function, module) -> bool:
+    """Is ``function`` defined in ``module`` or, for a package, in one of its submodules?"""
+    return function.__module__ == module.__name__ or (
+        hasattr(module, "__path__") and function.__module__.startswith(module.__name__ + ".")
+    )
+
+
 def named_services(model) -> list[str]:
     """Public functions of the services modules named after the model (``company_update``)."""
     prefix = _snake(model.__name__) + "_"
@@ -216,7 +223,7 @@ def named_services(model) -> list[str]:
         for module in _services_modules()
         for name, function in vars(module).items()
         if inspect.isfunction(function)
-        and function.__module__ == module.__name__
+        and _defined_in(function, module)
         and name.startswith(prefix)
     ]
 
