@@ -24,7 +24,8 @@ from ..models import (
 )
 from ._common import SITTING_STATUSES, _committee_date, _is_member, _today
 
-OUTCOME_STAGE = {
+# Decision outcome → the project stage it produces.
+OUTCOME_STAGE: dict[str, str] = {
     DecisionOutcome.APPROVED: Stage.APPROVED,
     DecisionOutcome.DEFERRED: Stage.DEFERRED,
     DecisionOutcome.REJECTED: Stage.REJECTED,

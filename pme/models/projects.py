@@ -4,6 +4,7 @@ project, its stage log (``StageTransition``) and the lifecycle that moves it."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -18,6 +19,9 @@ from alize.tenancy import TenantModel, declare_history_global
 from alize.validators import validate_past_date
 
 from .companies import Company
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class ProjectType(models.TextChoices):
@@ -224,7 +228,7 @@ class StageTransition(TenantModel, TransitionLog):
 declare_history_global(Project)
 
 
-def _reason_message(current: str, to_stage: str) -> str:
+def _reason_message(current: str, to_stage: str) -> StrOrPromise:
     if to_stage == Stage.ABANDONED:
         return _("Dites pourquoi le projet est abandonné (au moins %(min)s caractères).")
     return _("Dites pourquoi le projet est rouvert (au moins %(min)s caractères).")
@@ -234,7 +238,7 @@ def _reason_message(current: str, to_stage: str) -> str:
 COMMITTEE_DATE_FIELDS = frozenset({"approved_on", "first_committee_on"})
 
 
-class ProjectLifecycle(Lifecycle):
+class ProjectLifecycle(Lifecycle[Project]):
     """The stage machine. The stage's history is its log, so a move writes no audit history
     row, unless it sets committee dates: that row is dated with the move, which the audit
     history reads to show both as one change (``pme.selectors.project_history``)."""
