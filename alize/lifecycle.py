@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -25,12 +25,16 @@ from django.utils import timezone
 from alize.errors import ApplicationError
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from alize.models import TransitionLog
 
 ILLEGAL_TRANSITION = "illegal_transition"
 
 # Each state → the states a row may move to next (an end state maps to an empty set).
 Transitions = Mapping[str, frozenset[str]]
+# The model whose rows a lifecycle moves.
+_Row = TypeVar("_Row", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class ReasonRule:
     minimum length."""
 
     applies: Callable[[str, str], bool]
-    message: str | Callable[[str, str], str]
+    message: StrOrPromise | Callable[[str, str], StrOrPromise]
     field: str = "reason"
     code: str = "invalid"
     min_length: int = 10
@@ -60,7 +64,7 @@ class ReasonRule:
         )
 
 
-class Lifecycle:
+class Lifecycle(Generic[_Row]):
     """The state machine of one model: its table of moves, its reason rule and its log.
 
     ``illegal_message`` is formatted with the labels of ``current`` and ``target``, and
@@ -71,13 +75,13 @@ class Lifecycle:
     def __init__(
         self,
         *,
-        model: type[models.Model],
+        model: type[_Row],
         state_field: str,
         transitions: Transitions,
         log: type[TransitionLog],
-        illegal_message: str,
+        illegal_message: StrOrPromise,
         field: str = "status",
-        unknown_message: str | None = None,
+        unknown_message: StrOrPromise | None = None,
         changed_at_field: str | None = None,
         reason: ReasonRule | None = None,
         lock_related: Sequence[str] = (),
@@ -168,7 +172,7 @@ class Lifecycle:
 
     # -- Moving ----------------------------------------------------------------------------
 
-    def lock(self, instance: models.Model) -> models.Model:
+    def lock(self, instance: _Row) -> _Row:
         """Lock the row (``SELECT … FOR UPDATE``, in the active scope) until the transaction
         ends and reload it into ``instance`` (Django's ``refresh_from_db``: relations other
         than ``lock_related`` are read again when next used); returns ``instance``."""
@@ -180,7 +184,7 @@ class Lifecycle:
 
     def move(
         self,
-        instance: models.Model,
+        instance: _Row,
         target: str,
         *,
         by,
@@ -212,7 +216,7 @@ class Lifecycle:
             instance, from_state=current, to_state=target, by=by, at=at, reason=reason
         )
 
-    def record_start(self, instance: models.Model, *, by, reason: str = "", at=None):
+    def record_start(self, instance: _Row, *, by, reason: str = "", at=None):
         """Log a new row's first state (from nothing), at its ``changed_at_field`` time."""
         if at is None and self.changed_at_field:
             at = getattr(instance, self.changed_at_field)
@@ -233,7 +237,7 @@ class Lifecycle:
         entry.save()
         return entry
 
-    def save_moved(self, instance: models.Model, update_fields: list[str], *, at) -> None:
+    def save_moved(self, instance: _Row, update_fields: list[str], *, at) -> None:
         """Save the moved columns; a lifecycle with more to do on save overrides this."""
         instance.save(update_fields=update_fields)
 

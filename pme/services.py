@@ -391,7 +391,11 @@ def follow_up_record(
     follow_up = JobsFollowUp.objects.filter(project=project, year=year).first() or JobsFollowUp(
         dispositif_id=project.dispositif_id, project=project, year=year
     )
-    follow_up.as_of = as_of or follow_up_due_date(project, int(year))
+    as_of = as_of or follow_up_due_date(project, int(year))
+    if as_of is None:  # the anniversary falls past the calendar's end (year 9999)
+        null = JobsFollowUp._meta.get_field("as_of").error_messages["null"]
+        raise ValidationError({"as_of": ValidationError(null, code="null")})
+    follow_up.as_of = as_of
     follow_up.headcount = headcount
     follow_up.jobs_created = jobs_created
     follow_up.jobs_maintained = jobs_maintained

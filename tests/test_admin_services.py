@@ -209,9 +209,9 @@ def _services_modules():
 
 
 def _defined_in(function, module) -> bool:
-    """Whether ``function`` is the services module's own, or one of its package's modules'."""
-    return function.__module__ == module.__name__ or function.__module__.startswith(
-        module.__name__ + "."
+    """Is ``function`` defined in ``module`` or, for a package, in one of its submodules?"""
+    return function.__module__ == module.__name__ or (
+        hasattr(module, "__path__") and function.__module__.startswith(module.__name__ + ".")
     )
 
 

@@ -1,0 +1,48 @@
+"""Write side of committees: scheduling, agenda, attendance, partner commitments, decisions.
+
+Services run in the caller's scope, are atomic and refuse with ``ApplicationError`` or a
+field-keyed ``ValidationError``; a refused operation changes nothing.
+"""
+
+from ._common import HELD_STATUSES, SITTING_STATUSES
+from .agenda import agenda_add_project, agenda_move_item, agenda_remove_item, agenda_reorder
+from .commitments import commitment_delete, commitment_record
+from .meeting import (
+    OUTCOME_STAGE,
+    attendance_record,
+    committee_correct_decision,
+    committee_record_decision,
+    decision_is_correctable,
+    is_in_session,
+)
+from .scheduling import (
+    committee_delete,
+    committee_record_past,
+    committee_schedule,
+    committee_set_status,
+    committee_suggest_host,
+    committee_update,
+)
+
+__all__ = (
+    "HELD_STATUSES",
+    "OUTCOME_STAGE",
+    "SITTING_STATUSES",
+    "agenda_add_project",
+    "agenda_move_item",
+    "agenda_remove_item",
+    "agenda_reorder",
+    "attendance_record",
+    "commitment_delete",
+    "commitment_record",
+    "committee_correct_decision",
+    "committee_delete",
+    "committee_record_decision",
+    "committee_record_past",
+    "committee_schedule",
+    "committee_set_status",
+    "committee_suggest_host",
+    "committee_update",
+    "decision_is_correctable",
+    "is_in_session",
+)
