@@ -1,5 +1,5 @@
 """The architecture as contracts: import-linter holds the layers (docs/architecture.md) and
-forbids import circles; mypy (with django-stubs) types the core. Each gate is run on the tree,
+forbids import circles; mypy (with django-stubs) types the core and the services. Each gate is run on the tree,
 and the layer gate is proven on a copy of the tree with a planted upward import."""
 
 import shutil
@@ -74,9 +74,9 @@ def test_a_planted_circle_between_packages_breaks_the_circle_contract(tree_copy)
     assert "No import circle between the packages of an app BROKEN" in output
 
 
-def test_the_core_type_checks():
-    """mypy with django-stubs on the files that pyproject.toml names (the core, ``alize/``),
-    with the test settings; its cache (.mypy_cache) makes a second run take seconds."""
+def test_the_core_and_the_services_type_check():
+    """mypy with django-stubs on the files that pyproject.toml names (the core and every
+    app's services), with the test settings; its cache makes a second run take seconds."""
     result = subprocess.run(
         [str(PYTHON_BIN / "mypy")],
         cwd=ROOT,
