@@ -20,6 +20,7 @@ from django.urls import reverse
 from alize.tenancy import scope
 from missions import services
 from missions.models import ClosedMonth, HourLog
+from missions.services import hours as hour_services
 from tests.test_races import WAIT, _waiting_on_a_lock, assert_refused, client_of, race
 
 from .conftest import LAST_MONDAY, approved_decision, running_mission
@@ -51,7 +52,7 @@ def test_twelve_hours_hold_under_two_concurrent_saves(missions_world, monkeypatc
         return call
 
     first, second = race(
-        monkeypatch, services, "_save_entry", attempt(mw.mission_a), attempt(second_mission)
+        monkeypatch, hour_services, "_save_entry", attempt(mw.mission_a), attempt(second_mission)
     )
     assert first.status_code == 201, first.content
     body = assert_refused(second, "hours")
@@ -66,7 +67,7 @@ def test_a_month_never_closes_under_a_write_that_found_it_open(missions_world, m
     mw = missions_world
     world = mw.world
     day = LAST_MONDAY + dt.timedelta(days=2)
-    real = services._save_entry
+    real = hour_services._save_entry
     wrote, release = threading.Event(), threading.Event()
 
     def paused(**kwargs):
@@ -75,7 +76,7 @@ def test_a_month_never_closes_under_a_write_that_found_it_open(missions_world, m
         assert release.wait(WAIT), "the save was never released"
         return result
 
-    monkeypatch.setattr(services, "_save_entry", paused)
+    monkeypatch.setattr(hour_services, "_save_entry", paused)
     outcome = {}
 
     def run(key, call):
