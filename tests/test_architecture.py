@@ -1,6 +1,7 @@
 """The architecture as contracts: import-linter holds the layers (docs/architecture.md) and
-forbids import circles; mypy (with django-stubs) types the core and the services. Each gate is run on the tree,
-and the layer gate is proven on a copy of the tree with a planted upward import."""
+forbids import circles; mypy (with django-stubs) types the core and the services. Each gate
+is run on the tree, and the layer gate is proven on a copy of the tree with a planted upward
+import."""
 
 import shutil
 import subprocess
