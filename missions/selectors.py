@@ -47,6 +47,7 @@ from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, Sum
 from django.http import Http404
 
 from alize.actions import Action
+from alize.tenancy import scope
 from dispositifs.access import dispositif_ids, row_reach
 from dispositifs.models import Dispositif, Membership, MembershipKind
 from partners.models import (
@@ -370,7 +371,8 @@ def firm_year_figures(*, firm_ids, year: int) -> dict[int, FirmFigures]:
     if not firm_ids:
         return {}
     params = {"firms": firm_ids, "start": dt.date(year, 1, 1), "end": dt.date(year + 1, 1, 1)}
-    with connection.cursor() as cursor:
+    reason = "a firm's figures are national totals"
+    with scope(every_dispositif=True, reason=reason), connection.cursor() as cursor:
         cursor.execute(_FIGURES_SQL, params)
         rows = cursor.fetchall()
     return {
