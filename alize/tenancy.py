@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q, sql
 from django.utils.translation import gettext_lazy as _
 
@@ -379,7 +379,8 @@ def scope_for_user(user) -> Scope:
 
 
 class TenancyMiddleware:
-    """Enters the request user's scope for the whole request and leaves it in ``finally``."""
+    """Enters the request user's scope for the whole request and leaves it in ``finally``;
+    renders deferred template responses in one transaction."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -390,6 +391,14 @@ class TenancyMiddleware:
             return self.get_response(request)
         finally:
             leave_scope(token)
+
+    def process_template_response(self, request, response):
+        """Render a deferred template response (class-based views) in one transaction, as
+        the view itself ran: its queries then declare the scope to PostgreSQL once, not one
+        transaction each (docs/decisions/0007-row-level-security.md)."""
+        with transaction.atomic(savepoint=False):
+            response.render()
+        return response
 
 
 class ScopedCommand(BaseCommand):

@@ -203,3 +203,19 @@ def test_declaration_of_a_scope():
         "",
         "on",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_rendered_after_its_view_still_reads_its_scope(client, strict_row_security):
+    """A class-based list is rendered after the view's transaction ended; it is rendered
+    in a transaction of its own, under the request's scope."""
+    from alize.accounts.models import Role
+    from tests.factories import DispositifFactory, user_with_role
+
+    a, b = DispositifFactory(), DispositifFactory()
+    mine = ProjectFactory(company__dispositif=a, title="Atelier de Valenciennes")
+    ProjectFactory(company__dispositif=b, title="Scierie de Chambéry")
+    client.force_login(user_with_role(Role.ANIMATEUR, dispositif=a))
+    page = client.get(reverse("pme:project-list")).content.decode()
+    assert mine.title in page
+    assert "Scierie de Chambéry" not in page
