@@ -24,7 +24,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.transaction import TransactionManagementError
 from psycopg import errors, sql
 from psycopg.pq import TransactionStatus
@@ -85,9 +85,7 @@ def scope_wrapper(execute, sql_text, params, many, context):
     if connection.get_autocommit():
         if wanted == NOTHING:
             return execute(sql_text, params, many, context)
-        with transaction.atomic(using=connection.alias):
-            _declare(connection, wanted)
-            return execute(sql_text, params, many, context)
+        return _in_own_transaction(connection, wanted, execute, sql_text, params, many, context)
     status = connection.connection.info.transaction_status
     if status == TransactionStatus.INERROR or connection.needs_rollback:
         return execute(sql_text, params, many, context)
@@ -103,6 +101,23 @@ def scope_wrapper(execute, sql_text, params, many, context):
         applied = (wanted, levels)
     setattr(connection, _APPLIED, applied)
     return execute(sql_text, params, many, context)
+
+
+def _in_own_transaction(connection, wanted: Declaration, execute, *arguments):
+    """Run one statement in a transaction that declares ``wanted`` first, on this very
+    connection (which may be one apart from the thread's, like the mail layer's)."""
+    connection.set_autocommit(False)
+    try:
+        _declare(connection, wanted)
+        result = execute(*arguments)
+    except BaseException:
+        connection.rollback()
+        raise
+    else:
+        connection.commit()
+    finally:
+        connection.set_autocommit(True)
+    return result
 
 
 def install(sender=None, connection=None, **kwargs) -> None:
