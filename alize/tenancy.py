@@ -6,7 +6,9 @@ active scope and are filtered to the scope otherwise. The only ways around it ar
 ``Model.unscoped_objects`` (grep for it) and ``scope(every_dispositif=True, reason=...)``.
 Every entry point enters a scope and leaves it in ``finally``:
 web requests (``TenancyMiddleware``), API views (``alize.api.views``), Celery tasks
-(``ScopedTask``) and management commands (``ScopedCommand``).
+(``ScopedTask``) and management commands (``ScopedCommand``). Under this wall, PostgreSQL's
+row-level security (``alize.row_security``) shows each statement only the dispositifs of the
+scope active when it runs.
 
 This module imports no app: the tenant layer registers the access policy
 (``register_access_policy``), which answers "which dispositifs may this user do X in" and,
