@@ -6,7 +6,9 @@ active scope and are filtered to the scope otherwise. The only ways around it ar
 ``Model.unscoped_objects`` (grep for it) and ``scope(every_dispositif=True, reason=...)``.
 Every entry point enters a scope and leaves it in ``finally``:
 web requests (``TenancyMiddleware``), API views (``alize.api.views``), Celery tasks
-(``ScopedTask``) and management commands (``ScopedCommand``).
+(``ScopedTask``) and management commands (``ScopedCommand``). Under this wall, PostgreSQL's
+row-level security (``alize.row_security``) shows each statement only the dispositifs of the
+scope active when it runs.
 
 This module imports no app: the tenant layer registers the access policy
 (``register_access_policy``), which answers "which dispositifs may this user do X in" and,
@@ -27,7 +29,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q, sql
 from django.utils.translation import gettext_lazy as _
 
@@ -379,7 +381,8 @@ def scope_for_user(user) -> Scope:
 
 
 class TenancyMiddleware:
-    """Enters the request user's scope for the whole request and leaves it in ``finally``."""
+    """Enters the request user's scope for the whole request and leaves it in ``finally``;
+    renders deferred template responses in one transaction."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -390,6 +393,14 @@ class TenancyMiddleware:
             return self.get_response(request)
         finally:
             leave_scope(token)
+
+    def process_template_response(self, request, response):
+        """Render a deferred template response (class-based views) in one transaction, as
+        the view itself ran: its queries then declare the scope to PostgreSQL once, not one
+        transaction each (docs/decisions/0007-row-level-security.md)."""
+        with transaction.atomic(savepoint=False):
+            response.render()
+        return response
 
 
 class ScopedCommand(BaseCommand):

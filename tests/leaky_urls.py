@@ -4,16 +4,29 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.urls import path
 
+from alize.tenancy import Scope, enter_scope, leave_scope
 from alize.urls import urlpatterns as project_urlpatterns
 from pme.api.views import CompanyViewSet
 from pme.models import Company
 
 
 class UnscopedCompanyViewSet(CompanyViewSet):
-    """Reads every dispositif's companies: the scope is bypassed."""
+    """Reads every dispositif's companies: the scope is bypassed, in Python and in PostgreSQL
+    (whose row-level security shows a transaction only the scope it declares), as a
+    national scope opened by mistake would do."""
 
     def get_queryset(self):
         return Company.unscoped_objects.select_related("dispositif")
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._leak = enter_scope(Scope(frozenset(), everything=True, reason="a planted leak"))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if getattr(self, "_leak", None) is not None:
+            leave_scope(self._leak)
+            self._leak = None
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 @login_required

@@ -56,6 +56,7 @@ def test_deploy_checks_on_production_settings():
 
 COMPOSE_ENV = {
     "POSTGRES_PASSWORD": "compose-test-password",
+    "POSTGRES_APP_PASSWORD": "compose-test-app-password",
     "DJANGO_SECRET_KEY": "compose-test-secret",
     "SITE_DOMAIN": "alize.example.org",
 }
@@ -83,6 +84,9 @@ def test_docker_compose_file_structure():
     # No default secrets: compose refuses to start without them.
     environment = app["environment"]
     assert "${POSTGRES_PASSWORD:?" in environment["DATABASE_URL"]
+    # The application connects as its own role, restricted by row-level security.
+    assert environment["DATABASE_APP_USER"] == "alize_app"
+    assert environment["DATABASE_APP_PASSWORD"].startswith("${POSTGRES_APP_PASSWORD:?")
     assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(
         "${POSTGRES_PASSWORD:?"
     )

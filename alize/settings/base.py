@@ -102,6 +102,18 @@ _socket_dir = DATABASES["default"].get("OPTIONS", {}).pop("host", None)
 if _socket_dir and not DATABASES["default"]["HOST"]:
     DATABASES["default"]["HOST"] = _socket_dir
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# DATABASE_URL names the database and the role that owns its tables: migrations and the demo
+# seeding run as it (alize.row_security.as_owner). The application itself connects as a role
+# that owns nothing and bypasses nothing, so PostgreSQL's row-level security applies to every
+# query it sends (docs/decisions/0007-row-level-security.md). `migrate` creates that role
+# when it is missing and the owner may create roles.
+DATABASE_OWNER = {
+    "USER": DATABASES["default"]["USER"],
+    "PASSWORD": DATABASES["default"]["PASSWORD"],
+}
+DATABASE_APP_PASSWORD = os.environ.get("DATABASE_APP_PASSWORD", "")
+DATABASES["default"]["USER"] = os.environ.get("DATABASE_APP_USER") or "alize_app"
+DATABASES["default"]["PASSWORD"] = DATABASE_APP_PASSWORD
 # A connection broken by a database restart is replaced at the next request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

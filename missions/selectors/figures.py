@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Q
 
+from alize.tenancy import scope
 from partners.models import NATIONAL_HOURLY_RATE, ExpertRate, Organisation, RateUnit
 
 
@@ -118,7 +119,8 @@ def firm_year_figures(*, firm_ids, year: int) -> dict[int, FirmFigures]:
     if not firm_ids:
         return {}
     params = {"firms": firm_ids, "start": dt.date(year, 1, 1), "end": dt.date(year + 1, 1, 1)}
-    with connection.cursor() as cursor:
+    reason = "a firm's figures are national totals"
+    with scope(every_dispositif=True, reason=reason), connection.cursor() as cursor:
         cursor.execute(_FIGURES_SQL, params)
         rows = cursor.fetchall()
     return {

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from alize.errors import ApplicationError
+from alize.tenancy import scope
 from partners.models import Expert
 
 from ..hour_rules import check_day_done, check_quarter_hours
@@ -82,7 +83,8 @@ def day_total(*, expert_id: int, day: dt.date) -> Decimal:
     The 12-hour rule is a fact about the person, not about one dispositif, so this one
     number is summed in SQL over the whole table (no row leaves; a caller's scope may not
     include every dispositif the expert works in)."""
-    with connection.cursor() as cursor:
+    reason = "the 12-hour rule sums a person's hours in every dispositif"
+    with scope(every_dispositif=True, reason=reason), connection.cursor() as cursor:
         cursor.execute(
             "SELECT COALESCE(SUM(hours), 0) FROM missions_hourlog "
             "WHERE expert_id = %s AND date = %s",
