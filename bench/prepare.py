@@ -130,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     if not args.reseed and stored_fingerprint(url) == wanted:
         summary["reused"] = True
+        # Nothing to apply, but the post-migrate step brings the application role's grants
+        # and the row-level security policies up to date (docs/decisions/0007).
+        call_command("migrate", verbosity=0, interactive=False)
     else:
         summary["reused"] = False
         recreate_database(url)
