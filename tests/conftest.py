@@ -75,19 +75,31 @@ def django_db_setup(
         # which transactional tests empty the tables (it ignores row-level security), and
         # the test database itself, whose owner may ANALYZE the rows a plan test just wrote
         # (the tables stay the owner's, and their policies apply to the role all the same).
+        grant_truncate()
         role = sql.Identifier(application_role())
         with connection.cursor() as cursor:
-            for statement in (
-                sql.SQL("GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {}").format(role),
-                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
-                    sql.Identifier(connection.settings_dict["NAME"]), role
-                ),
-            ):
-                cursor.execute(statement.as_string(cursor.connection))
+            statement = sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                sql.Identifier(connection.settings_dict["NAME"]), role
+            )
+            cursor.execute(statement.as_string(cursor.connection))
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock(), as_owner():
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+def grant_truncate():
+    """Let the application's role TRUNCATE every table, as transactional tests empty them
+    that way; run as the owner (after the test database is made, or a test re-migrated)."""
+    from django.db import connection
+    from psycopg import sql
+
+    from alize.row_security import application_role
+
+    role = sql.Identifier(application_role())
+    statement = sql.SQL("GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {}").format(role)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.as_string(cursor.connection))
 
 
 _PROJECT_PREFIX = str(TESTS_DIR.parent) + os.sep
