@@ -41,13 +41,6 @@ def _not_in_future(value: dt.date, field: str) -> None:
         raise ApplicationError(_("Cette date est dans le futur."), field=field)
 
 
-def _lock(advance: Advance) -> Advance:
-    """Lock the advance's row until the transaction ends and reload it
-    (``ADVANCE_LIFECYCLE.lock``, which returns the instance it is given, typed as a model)."""
-    ADVANCE_LIFECYCLE.lock(advance)
-    return advance
-
-
 def _move(advance: Advance, to_status: str, *, by, comment: str = "", at=None) -> None:
     """Move an advance the caller locked along its lifecycle (``ADVANCE_LIFECYCLE``):
     checked, and recorded with who, when and why."""

@@ -33,7 +33,7 @@ from ..models import (
     FundContribution,
     Instalment,
 )
-from ._common import _lock, _move, _not_in_future, _reason, _today
+from ._common import _move, _not_in_future, _reason, _today
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -128,7 +128,7 @@ def advance_create(
 @transaction.atomic
 def advance_update_terms(*, advance: Advance, **terms) -> Advance:
     """Change the amount, grace, count or frequency of an advance not yet disbursed."""
-    locked = _lock(advance)
+    locked = ADVANCE_LIFECYCLE.lock(advance)
     if locked.status not in (AdvanceStatus.APPROVED, AdvanceStatus.CONTRACTED):
         raise ApplicationError(
             _("Les conditions d'une avance décaissée ne changent que par un rééchelonnement."),
@@ -144,7 +144,7 @@ def advance_update_terms(*, advance: Advance, **terms) -> Advance:
 @transaction.atomic
 def advance_contract(*, advance: Advance, contracted_on: dt.date, by) -> Advance:
     """The contract is signed: approved → contracted."""
-    locked = _lock(advance)
+    locked = ADVANCE_LIFECYCLE.lock(advance)
     _not_in_future(contracted_on, "contracted_on")
     ADVANCE_LIFECYCLE.check(locked.status, AdvanceStatus.CONTRACTED)
     if contracted_on < locked.decision.item.committee.date:
@@ -174,7 +174,7 @@ def advance_disburse(*, advance: Advance, disbursed_on: dt.date, by) -> Advance:
     """Pay the advance out of its fund (contracted → disbursed), attribute the money to
     contributions, post it, and write the first schedule. The fund row is locked, so two
     disbursements never spend the same money."""
-    locked = _lock(advance)
+    locked = ADVANCE_LIFECYCLE.lock(advance)
     Fund.objects.select_for_update().get(pk=locked.fund_id)
     _not_in_future(disbursed_on, "disbursed_on")
     ADVANCE_LIFECYCLE.check(locked.status, AdvanceStatus.DISBURSED)
@@ -280,7 +280,7 @@ def advance_reschedule(
     marked superseded, and a new version spreads the outstanding principal over
     ``instalment_count`` instalments from ``first_due_on``."""
     reason = _reason(reason)
-    locked = _lock(advance)
+    locked = ADVANCE_LIFECYCLE.lock(advance)
     ADVANCE_LIFECYCLE.check(locked.status, AdvanceStatus.RESCHEDULED)
     if frequency not in FREQUENCY_MONTHS:
         raise ValidationError({"frequency": _("Périodicité inconnue.")})

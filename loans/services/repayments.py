@@ -15,6 +15,7 @@ from alize.errors import ApplicationError
 from alize.formats import money, short_date
 from alize.idempotency import clean_key, run_once
 from alize.services import validate_and_save
+from loans.models import ADVANCE_LIFECYCLE
 
 from .. import ledger
 from ..models import (
@@ -29,7 +30,7 @@ from ..models import (
     RepaymentAllocation,
     RepaymentReversal,
 )
-from ._common import _lock, _move, _not_in_future, _reason, _settled_status, _today
+from ._common import _move, _not_in_future, _reason, _settled_status, _today
 from .advances import live_instalments
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def _repayment_create(
     *, advance: Advance, amount: Decimal, received_on: dt.date, key: str, by
 ) -> Repayment:
     """The repayment itself, once its key is claimed: checks, allocation, ledger, status."""
-    locked = _lock(advance)
+    locked = ADVANCE_LIFECYCLE.lock(advance)
     if amount is None or amount <= 0:
         raise ApplicationError(_("Le montant doit être positif."), field="amount")
     if locked.status not in LIVE_STATUSES:
@@ -184,7 +185,7 @@ def repayment_reverse(
     contract); the repayment row stays."""
     reason = _reason(reason)
     reversed_on = reversed_on or _today()
-    locked = _lock(repayment.advance)
+    locked = ADVANCE_LIFECYCLE.lock(repayment.advance)
     Fund.objects.select_for_update().get(pk=locked.fund_id)
     if RepaymentReversal.objects.filter(repayment=repayment).exists():
         raise ApplicationError(_("Ce remboursement est déjà annulé."), field="repayment")

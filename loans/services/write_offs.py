@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from alize.errors import ApplicationError
 from alize.services import validate_and_save
+from loans.models import ADVANCE_LIFECYCLE
 
 from .. import ledger
 from ..models import (
@@ -23,14 +24,14 @@ from ..models import (
     WriteOff,
     WriteOffStatus,
 )
-from ._common import _lock, _move, _reason, _today
+from ._common import _move, _reason, _today
 
 
 @transaction.atomic
 def write_off_propose(*, advance: Advance, reason: str, by) -> WriteOff:
     """Propose to write off what is left of an advance; someone else approves it."""
     reason = _reason(reason)
-    locked = _lock(advance)
+    locked = ADVANCE_LIFECYCLE.lock(advance)
     if locked.status not in LIVE_STATUSES:
         raise ApplicationError(
             _("Une avance « %(status)s » ne se passe pas en perte.")
@@ -70,7 +71,7 @@ def write_off_approve(*, write_off: WriteOff, by, on: dt.date | None = None) -> 
             field="decided_by",
             code="maker_checker",
         )
-    advance = _lock(locked.advance)
+    advance = ADVANCE_LIFECYCLE.lock(locked.advance)
     out = ledger.advance_outstanding_by_contribution(advance.pk)
     amount = sum(out.values(), ZERO)
     locked.status = WriteOffStatus.APPROVED

@@ -47,14 +47,6 @@ def _record_move(mission: SkillMission, to_status: str, *, by, reason: str = "",
     MISSION_LIFECYCLE.move(mission, to_status, by=by, reason=reason, changes=changes, locked=True)
 
 
-def _locked(mission: SkillMission) -> SkillMission:
-    """Lock the mission row for the rest of the transaction and read it again into the
-    caller's instance (which then reflects the move the service makes; ``lock`` returns the
-    instance it is given, typed as a model)."""
-    MISSION_LIFECYCLE.lock(mission)
-    return mission
-
-
 def firm_is_seated(*, firm: Organisation, dispositif_id: int) -> bool:
     """Does the firm hold a current seat at the dispositif's tour de table?"""
     return Membership.objects.filter(
@@ -145,7 +137,7 @@ def mission_create(
 def mission_accept(*, mission: SkillMission, by, experts: Iterable[Expert] = ()) -> SkillMission:
     """The firm's correspondent accepts a proposed mission, optionally assigning experts."""
     _require(_responds_for_firm(by, mission), _("Seul le correspondant de l'entreprise répond."))
-    mission = _locked(mission)
+    mission = MISSION_LIFECYCLE.lock(mission)
     _record_move(mission, MissionStatus.ACCEPTED, by=by)
     for expert in experts:
         _assign(mission, expert, by=by)
@@ -160,7 +152,7 @@ def mission_decline(*, mission: SkillMission, by, reason: str) -> SkillMission:
     reason = MISSION_LIFECYCLE.clean_reason(
         reason, current=mission.status, target=MissionStatus.DECLINED
     )
-    mission = _locked(mission)
+    mission = MISSION_LIFECYCLE.lock(mission)
     _record_move(mission, MissionStatus.DECLINED, by=by, reason=reason, decline_reason=reason)
     tasks.send_mission_declined.enqueue(dispositif_id=mission.dispositif_id, mission_id=mission.pk)
     return mission
@@ -198,7 +190,7 @@ def _assign(mission: SkillMission, expert: Expert, *, by) -> MissionAssignment:
 def mission_assign_expert(*, mission: SkillMission, expert: Expert, by) -> MissionAssignment:
     """The firm's correspondent assigns one of the firm's experts to the mission."""
     _require(_responds_for_firm(by, mission), _("Seul le correspondant de l'entreprise affecte."))
-    return _assign(_locked(mission), expert, by=by)
+    return _assign(MISSION_LIFECYCLE.lock(mission), expert, by=by)
 
 
 @transaction.atomic
@@ -208,7 +200,7 @@ def mission_start(*, mission: SkillMission, by) -> SkillMission:
         _manages(by, mission) or _responds_for_firm(by, mission),
         _("Seuls l'animateur et le correspondant démarrent une mission."),
     )
-    mission = _locked(mission)
+    mission = MISSION_LIFECYCLE.lock(mission)
     if mission.status == MissionStatus.ACCEPTED and not mission.assignments.exists():
         raise ApplicationError(
             _("Affectez d'abord un expert à la mission."), field="status", code="no_expert"
@@ -230,7 +222,7 @@ def mission_record_evaluation(
     else:
         allowed = _manages(by, mission) or mission.assignments.filter(expert__user=by).exists()
     _require(allowed, _("Vous ne pouvez pas donner cette évaluation."))
-    mission = _locked(mission)
+    mission = MISSION_LIFECYCLE.lock(mission)
     if mission.status not in (MissionStatus.IN_PROGRESS, MissionStatus.COMPLETED):
         raise ApplicationError(
             _("On évalue une mission en cours ou terminée."), field="status", code="not_started"
@@ -252,7 +244,7 @@ def mission_complete(*, mission: SkillMission, by) -> SkillMission:
     """The animateur completes a mission in progress once the SME and the expert have
     each given their evaluation."""
     _require(_manages(by, mission), _("Seul l'animateur termine une mission."))
-    mission = _locked(mission)
+    mission = MISSION_LIFECYCLE.lock(mission)
     missing = [
         name
         for name, text in (
@@ -278,6 +270,6 @@ def mission_cancel(*, mission: SkillMission, by, reason: str) -> SkillMission:
     reason = MISSION_LIFECYCLE.clean_reason(
         reason, current=mission.status, target=MissionStatus.CANCELLED
     )
-    mission = _locked(mission)
+    mission = MISSION_LIFECYCLE.lock(mission)
     _record_move(mission, MissionStatus.CANCELLED, by=by, reason=reason)
     return mission
