@@ -17,6 +17,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from alize.accounts.models import Role, RoleAssignment, User
+from alize.indicators import facts as indicator_facts
 from alize.tenancy import scope
 
 DEMO_PASSWORD = "alize-demo"
@@ -67,10 +68,14 @@ def seeders() -> list[Callable[[Log], None]]:
 
 
 def seed(log: Log = print) -> None:
-    """Create or refresh all demo data, in layer order; running it twice changes nothing."""
+    """Create or refresh all demo data, in layer order; running it twice changes nothing.
+    The indicators are computed once at the end, not after each write."""
     with transaction.atomic(), scope(every_dispositif=True, reason="demo data"):
-        for seeder in seeders():
-            seeder(log)
+        with indicator_facts.paused():
+            for seeder in seeders():
+                seeder(log)
+        facts = indicator_facts.refresh_all()
+        log(f"{facts} indicator facts computed")
 
 
 def demo_logins() -> list[tuple[str, str]]:

@@ -239,3 +239,57 @@ class TransitionLog(models.Model):
         if issubclass(cls, TenantModel):
             values["dispositif_id"] = subject.dispositif_id
         return cls(**values)
+
+
+class IndicatorFact(TenantModel):
+    """One kept value of the indicators layer (``alize.indicators``): an indicator for a
+    dispositif, a year and a month (0: the whole year) and, for the partner firms' figures, a
+    firm (0: every firm). Rewritten whole for a dispositif by its refresh; never edited."""
+
+    indicator = models.CharField(_("indicateur"), max_length=48)
+    year = models.PositiveSmallIntegerField(_("année"))
+    month = models.PositiveSmallIntegerField(_("mois"), default=0)
+    # An organisation's id (a partner firm), not a foreign key: the core sits below partners.
+    firm_id = models.PositiveIntegerField(_("entreprise partenaire (identifiant)"), default=0)
+    value = models.DecimalField(_("valeur"), max_digits=20, decimal_places=4)
+    smes = models.PositiveIntegerField(_("PME concernées"), null=True, blank=True)
+    top = models.DecimalField(
+        _("part de la plus grande PME"), max_digits=20, decimal_places=4, default=0
+    )
+
+    class Meta:
+        verbose_name = _("indicateur calculé")
+        verbose_name_plural = _("indicateurs calculés")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispositif", "indicator", "year", "month", "firm_id"],
+                name="indicator_fact_once",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["year", "month", "firm_id"], name="indicator_fact_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.year}-{self.month:02d} = {self.value}"
+
+
+class IndicatorState(TenantModel):
+    """Where a dispositif's kept indicators stand: ``changed`` counts the writes that touched
+    the rows behind them, ``computed`` is the count the kept facts reflect (equal: fresh)."""
+
+    changed = models.PositiveBigIntegerField(_("modifications"), default=0)
+    computed = models.PositiveBigIntegerField(_("modifications prises en compte"), default=0)
+    computed_at = models.DateTimeField(_("calculés le"), null=True, blank=True)
+    changed_at = models.DateTimeField(_("modifiés le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("état des indicateurs")
+        verbose_name_plural = _("états des indicateurs")
+        constraints = [
+            models.UniqueConstraint(fields=["dispositif"], name="indicator_state_once"),
+        ]
+
+    @property
+    def fresh(self) -> bool:
+        return self.computed >= self.changed and self.computed_at is not None

@@ -235,3 +235,22 @@ def sweep_jobs() -> dict[str, Any]:
     """Beat, every minute (``alize-jobs-sweep``): send again the jobs a crash left queued or
     running, give up those lost too often (``alize.jobs.sweep``)."""
     return jobs.sweep().as_dict()
+
+
+@shared_task(name="alize.tasks.refresh_indicators", ignore_result=True)
+def refresh_indicators(dispositif_id: int) -> int:
+    """Recompute one dispositif's indicators, asked for when its rows change. Not an outbox
+    job: losing one costs nothing, the minute sweep (``sweep_indicators``) refreshes every
+    dispositif still stale."""
+    from alize.indicators.facts import refresh
+
+    return refresh(dispositif_id)
+
+
+@shared_task(name="alize.tasks.sweep_indicators", ignore_result=True)
+def sweep_indicators() -> list[int]:
+    """Beat, every minute (``alize-indicators-sweep``): refresh the dispositifs whose
+    indicators lag behind their rows."""
+    from alize.indicators.facts import refresh_stale
+
+    return refresh_stale()

@@ -12,5 +12,5 @@ class CommitteesConfig(AppConfig):
     verbose_name = _("Comités")
 
     def ready(self):
-        for module in ("panels", "navigation", "project_actions", "home_todo"):
+        for module in ("panels", "navigation", "project_actions", "home_todo", "indicators"):
             import_module(f"{self.name}.{module}")

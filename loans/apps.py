@@ -10,5 +10,5 @@ class LoansConfig(AppConfig):
 
     def ready(self):
         # Home and project page panels and the menu entries register themselves on import.
-        for module in ("panels", "navigation"):
+        for module in ("panels", "navigation", "indicators"):
             import_module(f"{self.name}.{module}")

@@ -14,3 +14,4 @@ class PmeConfig(AppConfig):
         for module in ("panels", "navigation"):
             import_module(f"{self.name}.{module}")
         import_module(f"{self.name}.signals")
+        import_module(f"{self.name}.indicators")

@@ -305,6 +305,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=JOBS_SWEEP_SECONDS) if JOBS_SWEEP_SECONDS else crontab(),
         "options": {"expire_seconds": JOBS_SWEEP_SECONDS or 60},
     },
+    # Indicators whose refresh was lost (alize.indicators.facts.refresh_stale).
+    "alize-indicators-sweep": {
+        "task": "alize.tasks.sweep_indicators",
+        "schedule": crontab(),
+        "options": {"expire_seconds": 60},
+    },
     "accounts-purge-login-failures": {
         "task": "alize.accounts.tasks.purge_login_failures",
         "schedule": crontab(hour=3, minute=30),

@@ -1,0 +1,356 @@
+"""The repayable advances' indicators (docs/glossary.md, « Indicateurs »): granted, disbursed,
+outstanding, repaid, lost, PAR30, leverage and fund utilisation. Amounts are sums of the
+ledger, never counters of their own."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db.models import Min, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alize.indicators import Cell, Indicator, Kind, Source, Unit, register_source
+from alize.indicators.cells import flow_cells, period_ends, stock_cells
+
+from .models import Account, Advance, Cofinancing, EntryKind, LedgerLine, PortfolioSnapshot
+
+APP = "loans"
+
+
+def _period_value(year: int, month: int) -> str:
+    return f"{year}-{month:02d}" if month else str(year)
+
+
+def _drill(filter_name: str, **extra):
+    def drill(dispositif_id, year: int, month: int = 0) -> tuple[str, dict]:
+        return "loans:advance-list", {filter_name: _period_value(year, month), **extra}
+
+    return drill
+
+
+def _in_arrears_drill(dispositif_id, year: int, month: int = 0) -> tuple[str, dict]:
+    return "loans:advance-list", {"par30": "1"}
+
+
+INDICATORS = [
+    Indicator(
+        "advances_granted",
+        APP,
+        _("Avances accordées"),
+        Unit.COUNT,
+        Kind.FLOW,
+        _(
+            "Avances remboursables accordées dans la période (date du comité qui les a "
+            "accordées, à défaut date de saisie de l'avance)."
+        ),
+        drill=_drill("granted_in"),
+        order=10,
+    ),
+    Indicator(
+        "advances_granted_amount",
+        APP,
+        _("Montant des avances accordées"),
+        Unit.EUROS,
+        Kind.FLOW,
+        _("Montant des avances accordées dans la période (même date)."),
+        places=2,
+        per_project=True,
+        drill=_drill("granted_in"),
+        order=11,
+    ),
+    Indicator(
+        "advances_disbursed",
+        APP,
+        _("Avances décaissées"),
+        Unit.COUNT,
+        Kind.FLOW,
+        _("Avances dont la date de décaissement tombe dans la période."),
+        drill=_drill("disbursed_in"),
+        order=20,
+    ),
+    Indicator(
+        "advances_disbursed_amount",
+        APP,
+        _("Montant décaissé"),
+        Unit.EUROS,
+        Kind.FLOW,
+        _(
+            "Principal décaissé dans la période, selon le grand livre (écritures de "
+            "décaissement datées de la période)."
+        ),
+        headline=True,
+        places=2,
+        drill=_drill("disbursed_in"),
+        order=21,
+    ),
+    Indicator(
+        "outstanding",
+        APP,
+        _("Encours"),
+        Unit.EUROS,
+        Kind.STOCK,
+        _(
+            "Principal restant dû à la fin de la période : décaissé − remboursé − passé en "
+            "perte, selon les écritures du grand livre datées au plus tard ce jour-là."
+        ),
+        headline=True,
+        places=2,
+        drill=_drill("outstanding_at"),
+        order=30,
+    ),
+    Indicator(
+        "repaid",
+        APP,
+        _("Remboursé"),
+        Unit.EUROS,
+        Kind.FLOW,
+        _(
+            "Principal remboursé dans la période, annulations de remboursement déduites "
+            "(écritures datées de la période)."
+        ),
+        places=2,
+        drill=_drill("repaid_in"),
+        order=40,
+    ),
+    Indicator(
+        "lost",
+        APP,
+        _("Pertes"),
+        Unit.EUROS,
+        Kind.FLOW,
+        _("Principal passé en perte dans la période (écritures de passage en perte)."),
+        places=2,
+        drill=_drill("written_off_in"),
+        order=50,
+    ),
+    Indicator(
+        "at_risk_30",
+        APP,
+        _("Encours à risque > 30 jours"),
+        Unit.EUROS,
+        Kind.STOCK,
+        _(
+            "Selon le dernier calcul quotidien des retards fait au plus tard à la fin de la "
+            "période : principal restant dû des avances dont une échéance a plus de 30 jours "
+            "de retard. Non publié hors du réseau : il ne se décompose pas par PME."
+        ),
+        about_smes=False,
+        public=False,
+        places=2,
+        drill=_in_arrears_drill,
+        order=60,
+    ),
+    Indicator(
+        "portfolio_outstanding",
+        APP,
+        _("Encours au dernier calcul des retards"),
+        Unit.EUROS,
+        Kind.STOCK,
+        _(
+            "Encours des fonds au dernier calcul quotidien des retards fait au plus tard à la "
+            "fin de la période (le dénominateur du PAR30)."
+        ),
+        about_smes=False,
+        public=False,
+        places=2,
+        order=61,
+    ),
+    Indicator(
+        "par30",
+        APP,
+        _("PAR30"),
+        Unit.PERCENT,
+        Kind.RATIO,
+        _(
+            "Encours à risque > 30 jours ÷ encours, tous deux au dernier calcul des retards "
+            "fait au plus tard à la fin de la période, en %."
+        ),
+        numerator="at_risk_30",
+        denominator="portfolio_outstanding",
+        factor=100,
+        places=1,
+        about_smes=False,
+        public=False,
+        headline=True,
+        order=62,
+    ),
+    Indicator(
+        "cofinancing",
+        APP,
+        _("Cofinancements obtenus"),
+        Unit.EUROS,
+        Kind.FLOW,
+        _(
+            "Cofinancements (prêts bancaires, fonds propres, subventions…) des projets dont la "
+            "première avance a été décaissée dans la période, comptés l'année de ce "
+            "décaissement."
+        ),
+        places=2,
+        order=70,
+    ),
+    Indicator(
+        "leverage",
+        APP,
+        _("Effet de levier"),
+        Unit.RATIO,
+        Kind.RATIO,
+        _(
+            "Cofinancements obtenus ÷ montant décaissé, dans la période : combien d'euros "
+            "d'autres financeurs pour un euro d'avance."
+        ),
+        numerator="cofinancing",
+        denominator="advances_disbursed_amount",
+        places=2,
+        headline=True,
+        order=71,
+    ),
+    Indicator(
+        "fund_resources",
+        APP,
+        _("Ressources des fonds"),
+        Unit.EUROS,
+        Kind.STOCK,
+        _("Encours + trésorerie des fonds d'avances à la fin de la période, selon le grand livre."),
+        about_smes=False,
+        public=False,
+        places=2,
+        order=80,
+    ),
+    Indicator(
+        "fund_utilisation",
+        APP,
+        _("Utilisation des fonds"),
+        Unit.PERCENT,
+        Kind.RATIO,
+        _("Encours ÷ (encours + trésorerie) des fonds d'avances à la fin de la période, en %."),
+        numerator="outstanding",
+        denominator="fund_resources",
+        factor=100,
+        places=1,
+        about_smes=False,
+        public=False,
+        order=81,
+    ),
+]
+
+
+def compute(dispositif_id: int, years: Sequence[int]) -> list[Cell]:
+    advances = list(
+        Advance.objects.filter(dispositif_id=dispositif_id).values_list(
+            "project__company_id", "amount", "decision__item__committee__date", "created_at"
+        )
+    )
+    granted = [
+        (company, decided or timezone.localtime(created).date(), amount, 0)
+        for company, amount, decided, created in advances
+    ]
+    cells = flow_cells("advances_granted", [(c, d, 1, 0) for c, d, _a, _f in granted], years)
+    cells += flow_cells("advances_granted_amount", granted, years)
+
+    lines = list(
+        LedgerLine.objects.filter(dispositif_id=dispositif_id)
+        .values_list("advance__project__company_id", "occurred_on", "account", "kind")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .order_by()
+    )
+    loans = [row for row in lines if row[2] == Account.LOANS]
+    disbursed = [
+        (c, d, debit, 0) for c, d, _a, k, debit, _cr in loans if k == EntryKind.DISBURSEMENT
+    ]
+    cells += flow_cells("advances_disbursed_amount", disbursed, years)
+    cells += stock_cells(
+        "outstanding", [(c, d, debit - credit, 0) for c, d, _a, _k, debit, credit in loans], years
+    )
+    repaid = [
+        (c, d, credit - debit, 0)
+        for c, d, _a, k, debit, credit in loans
+        if k in (EntryKind.REPAYMENT, EntryKind.REVERSAL)
+    ]
+    cells += flow_cells("repaid", repaid, years)
+    lost = [
+        (c, d, credit - debit, 0)
+        for c, d, _a, k, debit, credit in loans
+        if k == EntryKind.WRITE_OFF
+    ]
+    cells += flow_cells("lost", lost, years)
+    resources = [
+        (None, d, debit - credit, 0)
+        for _c, d, account, _k, debit, credit in lines
+        if account in (Account.LOANS, Account.CASH)
+    ]
+    cells += stock_cells("fund_resources", resources, years, about_smes=False)
+
+    disbursals = list(
+        Advance.objects.filter(dispositif_id=dispositif_id, disbursed_on__isnull=False)
+        .values_list("project_id", "project__company_id", "disbursed_on")
+        .order_by("project_id", "disbursed_on")
+    )
+    cells += flow_cells("advances_disbursed", [(c, d, 1, 0) for _p, c, d in disbursals], years)
+    first_disbursal: dict[int, tuple] = {}
+    for project, company, day in disbursals:
+        first_disbursal.setdefault(project, (company, day))
+    cofinanced = (
+        Cofinancing.objects.filter(
+            dispositif_id=dispositif_id, project_id__in=list(first_disbursal)
+        )
+        .values_list("project_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    cells += flow_cells(
+        "cofinancing",
+        [(*first_disbursal[project], total, 0) for project, total in cofinanced],
+        years,
+    )
+    cells += _snapshot_cells(dispositif_id, years)
+    return cells
+
+
+def _snapshot_cells(dispositif_id: int, years: Sequence[int]) -> list[Cell]:
+    """PAR30's two parts: each fund's latest snapshot on or before each period's end."""
+    snapshots = list(
+        PortfolioSnapshot.objects.filter(dispositif_id=dispositif_id)
+        .order_by("as_of", "id")
+        .values_list("fund_id", "as_of", "outstanding", "at_risk_30")
+    )
+    if not snapshots:
+        return []
+    cells = []
+    for year, month, end in period_ends(years):
+        latest: dict[int, tuple[Decimal, Decimal]] = {}
+        for fund, as_of, outstanding, at_risk in snapshots:
+            if as_of > end:
+                break
+            latest[fund] = (outstanding, at_risk)
+        if not latest:
+            continue
+        outstanding = sum((o for o, _r in latest.values()), Decimal(0))
+        at_risk = sum((r for _o, r in latest.values()), Decimal(0))
+        cells.append(Cell("portfolio_outstanding", year, month, outstanding))
+        cells.append(Cell("at_risk_30", year, month, at_risk))
+    return cells
+
+
+def _first_year(dispositif_id: int) -> int | None:
+    first = LedgerLine.objects.filter(dispositif_id=dispositif_id).aggregate(
+        first=Min("occurred_on")
+    )
+    return first["first"].year if first["first"] else None
+
+
+register_source(
+    Source(
+        app=APP,
+        compute=compute,
+        watched=(
+            "loans.Advance",
+            "loans.JournalTransaction",
+            "loans.Cofinancing",
+            "loans.PortfolioSnapshot",
+        ),
+        first_year=_first_year,
+    ),
+    INDICATORS,
+)
