@@ -44,24 +44,31 @@ def paused() -> Iterator[None]:
 def changed(dispositif_id: int | None) -> None:
     """The rows behind a dispositif's figures changed: once the transaction commits, count
     the change and ask for a refresh (a rolled-back transaction marks nothing). Called by the
-    signal receivers of every watched model, and by services that write in bulk."""
+    signal receivers of every watched model, and by services that write in bulk. One
+    transaction registers one callback, whatever the number of writes."""
     if dispositif_id is None or _paused.get():
         return
-    pending: set[int] = getattr(connection, "_alize_indicators_pending", None) or set()
-    pending.add(dispositif_id)
-    connection._alize_indicators_pending = pending
     if not connection.in_atomic_block:
-        _flush()
-        return
-    if not any(func is _flush for _sids, func, _robust in connection.run_on_commit):
-        transaction.on_commit(_flush)
-
-
-def _flush() -> None:
-    pending = getattr(connection, "_alize_indicators_pending", None) or set()
-    connection._alize_indicators_pending = set()
-    for dispositif_id in sorted(pending):
         mark_stale(dispositif_id)
+        return
+    for _sids, func, _robust in connection.run_on_commit:
+        if isinstance(func, _Flush) and not func.done:
+            func.ids.add(dispositif_id)
+            return
+    transaction.on_commit(_Flush({dispositif_id}))
+
+
+class _Flush:
+    """The on-commit callback of one transaction: the dispositifs it changed."""
+
+    def __init__(self, ids: set[int]):
+        self.ids = ids
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        for dispositif_id in sorted(self.ids):
+            mark_stale(dispositif_id)
 
 
 def mark_stale(dispositif_id: int) -> None:
