@@ -20,7 +20,7 @@ from .models import AgendaItem, Committee, CommitteeStatus, Decision, PartnerCom
 
 # Outcomes of the dossiers of an older committee, and how often: most are approved, some
 # refused, a few deferred (and then abandoned).
-OLDER_OUTCOMES = ["approved"] * 11 + ["rejected"] * 5 + ["deferred"] * 4
+OLDER_OUTCOMES = ["approved"] * 14 + ["rejected"] * 3 + ["deferred"] * 3
 
 
 class CommitteeStorySeeder(PipelineSeeder):
@@ -261,14 +261,15 @@ class CommitteeStorySeeder(PipelineSeeder):
                 return self.project(company, referred_on, project_type)
 
     def older_committees(self, companies) -> None:
-        """Two committees a year before the recent story, for older dispositifs: most
-        approved dossiers have since been followed for three years and many are closed;
-        deferred ones were abandoned."""
+        """Two committees a year before the recent story, for older dispositifs, of three to
+        five dossiers each (about five approved a year, the network's pace): most approved
+        dossiers have since been followed for three years and many are closed; deferred
+        ones were abandoned."""
         for year in range(self.history_years(), 0, -1):
-            for months in (36 + 12 * year, 42 + 12 * year):
+            for months in (30 + 12 * year, 36 + 12 * year):
                 day = _weekday(_months_ago(self.today, months))
                 projects = []
-                for _ in range(self.rng.randint(2, 4)):
+                for _ in range(self.rng.randint(3, 5)):
                     referred = day - dt.timedelta(days=self.rng.randint(75, 160))
                     project = self.any_project(companies, referred)
                     self.instruct(project, day - dt.timedelta(days=25))

@@ -157,15 +157,19 @@ class MissionStorySeeder:
         return missions
 
     def log_hours(self, mission, experts, *, last: dt.date, rate: float, heavy=False):
-        """Entries on working days from the mission's start to ``last``, with gaps."""
+        """Entries on working days from the mission's start to ``last``, with gaps, never
+        beyond the mission's planned hours (the network gives about 500 expert-days a year
+        over thirty territories)."""
+        logged = Decimal(0)
         for day in working_days(mission.starts_on, min(last, mission.ends_on)):
             for expert in experts:
                 if self.rng.random() > rate:
                     continue
                 hours = self.rng.choice(HOURS_CHOICES[-2:] if heavy else HOURS_CHOICES)
                 key = (expert.pk, day)
-                if self.day_hours[key] + hours > MAX_DAY:
+                if self.day_hours[key] + hours > MAX_DAY or logged + hours > mission.planned_hours:
                     continue
+                logged += hours
                 self.day_hours[key] += hours
                 self.logs.append(
                     HourLog(

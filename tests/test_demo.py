@@ -449,3 +449,49 @@ def test_financing_plans_write_their_amounts_the_french_way(demo_db):
     for plan in plans:
         assert re.search(r"Prêt bancaire : \d{1,3}\u00a0000\u00a0€ ;", plan), plan
         assert not re.search(r"\d{4}", plan), plan
+
+
+def test_demo_figures_have_the_networks_magnitude(demo_db):
+    """The published network figures: about five projects approved per dispositif and year,
+    two to twelve jobs to create per project, about 500 expert-days a year over thirty
+    territories (so a few hundred hours per dispositif), survival at three years around
+    85–92 %, advances of 10 to 15 k€. Read from the indicators the seeding computed."""
+    from alize.indicators import facts, reading
+    from loans.models import Advance
+
+    with scope(every_dispositif=True, reason="demo magnitudes"):
+        assert facts.check().ok
+        ids = list(every_demo_dispositif().values_list("pk", flat=True))
+        years = list(range(TODAY.year - 6, TODAY.year))
+        rows = reading.by_dispositif(ids, years)
+        held_years = [
+            (dispositif_id, year)
+            for (dispositif_id, year), figures in rows.items()
+            if figures["committees_held"].value
+        ]
+        assert len(held_years) >= 20
+        approved = [rows[cell]["projects_approved"].value for cell in held_years]
+        assert all(1 <= n <= 10 for n in approved), approved
+        assert 3 <= sum(approved) / len(approved) <= 7
+        for cell in held_years:
+            figures = rows[cell]
+            if figures["projects_approved"].value:
+                per_project = figures["jobs_to_create"].value / figures["projects_approved"].value
+                assert 2 <= per_project <= 12
+        last_year = TODAY.year - 1
+        hours = [
+            rows[(pk, last_year)]["expert_hours"].value for pk in ids if (pk, last_year) in rows
+        ]
+        assert hours and all(20 <= h <= 450 for h in hours), hours
+        network = reading.total(ids, last_year)
+        # About 500 expert-days (3 500 h) a year for thirty territories: ten make about a third.
+        assert 500 <= network["expert_hours"].value <= 2500
+        followed = alive = 0
+        for year in years + [TODAY.year]:
+            total = reading.total(ids, year, keys=["survival_3y"])
+            followed += total["survival_followed"].value
+            alive += total["survival_alive"].value
+        assert followed >= 30
+        assert 0.80 <= alive / followed <= 0.95, (alive, followed)
+        amounts = set(Advance.objects.values_list("amount", flat=True))
+        assert amounts and all(10000 <= a <= 15000 for a in amounts)
