@@ -162,3 +162,13 @@ def test_every_decision_record_is_listed_in_the_index():
     assert records
     missing = [name for name in records if f"decisions/{name}" not in index]
     assert not missing, missing
+
+
+def test_the_indicators_glossary_is_the_registrys():
+    """docs/indicators.md is generated from the indicators' own definitions: a definition
+    changed in an app's ``indicators.py`` must be regenerated into the docs
+    (``manage.py indicators_glossary > docs/indicators.md``)."""
+    from alize.management.commands.indicators_glossary import glossary_markdown
+
+    kept = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    assert kept == glossary_markdown()

@@ -19,8 +19,8 @@ from .registry import (
     Source,
     Unit,
     indicator,
-    register_source,
 )
+from .wiring import register_source
 
 __all__ = [
     "INDICATORS",

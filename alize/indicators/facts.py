@@ -13,7 +13,6 @@ from decimal import Decimal
 from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import F
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from alize.tenancy import scope
@@ -25,6 +24,10 @@ logger = logging.getLogger(__name__)
 _paused: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "alize_indicators_paused", default=False
 )
+
+
+def is_paused() -> bool:
+    return _paused.get()
 
 
 @contextlib.contextmanager
@@ -51,7 +54,8 @@ def changed(dispositif_id: int | None) -> None:
     if not connection.in_atomic_block:
         mark_stale(dispositif_id)
         return
-    for _sids, func, _robust in connection.run_on_commit:
+    for entry in connection.run_on_commit:
+        func = entry[1]
         if isinstance(func, _Flush) and not func.done:
             func.ids.add(dispositif_id)
             return
@@ -87,10 +91,10 @@ def mark_stale(dispositif_id: int) -> None:
 
 
 def _ask_refresh(dispositif_id: int) -> None:
-    from alize.tasks import refresh_indicators
+    from alize.celery import app as celery_app
 
     try:
-        refresh_indicators.delay(dispositif_id)
+        celery_app.send_task("alize.tasks.refresh_indicators", args=[dispositif_id])
     except Exception:
         logger.warning(
             "Indicators of dispositif %s: refresh not sent; the sweep will run it.", dispositif_id
@@ -262,40 +266,3 @@ def _normal(value: tuple | None):
         return None
     amount, smes, top = value
     return (Decimal(amount).normalize(), smes, Decimal(top).normalize())
-
-
-# ------------------------------------------------------------------------- wiring
-
-
-def _receiver(sender, instance, **kwargs):
-    changed(getattr(instance, "dispositif_id", None))
-
-
-def _national_receiver(sender, instance, **kwargs):
-    if _paused.get():
-        return
-    Dispositif = apps.get_model(_tenant_label())
-    with scope(
-        every_dispositif=True,
-        reason="a national figure behind every dispositif's indicators changed",
-    ):
-        ids = list(Dispositif._default_manager.values_list("pk", flat=True))
-    for dispositif_id in ids:
-        changed(dispositif_id)
-
-
-def connect_source(source) -> None:
-    """Connect the source's watched models' writes to ``changed`` (models are loaded before
-    any app's ``ready``, where sources register)."""
-    for label in source.watched:
-        model = apps.get_model(label)
-        for signal in (post_save, post_delete):
-            signal.connect(_receiver, sender=model, dispatch_uid=f"indicators:{label}:{id(signal)}")
-    for label in source.national_watched:
-        model = apps.get_model(label)
-        for signal in (post_save, post_delete):
-            signal.connect(
-                _national_receiver,
-                sender=model,
-                dispatch_uid=f"indicators-national:{label}:{id(signal)}",
-            )

@@ -139,7 +139,7 @@ def total(
             if item.is_ratio or item.recounted or figure.value is None:
                 continue
             before = summed.get(key)
-            if before is None:
+            if before is None or before.value is None:
                 summed[key] = figure
                 continue
             smes = None if before.smes is None or figure.smes is None else before.smes + figure.smes

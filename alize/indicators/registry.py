@@ -130,16 +130,14 @@ INDICATORS: dict[str, Indicator] = {}
 SOURCES: dict[str, Source] = {}
 
 
-def register_source(source: Source, indicators: Iterable[Indicator]) -> None:
-    """Apps call this from their ``indicators.py`` (imported by their ``ready``)."""
+def add_source(source: Source, indicators: Iterable[Indicator]) -> None:
+    """Add a source and its indicators to the registry (``wiring.register_source`` also
+    connects its watched models)."""
     for item in indicators:
         if item.key in INDICATORS and INDICATORS[item.key] != item:
             raise ValueError(f"Indicator {item.key!r} is defined twice.")
         INDICATORS[item.key] = item
     SOURCES[source.app] = source
-    from .facts import connect_source
-
-    connect_source(source)
 
 
 def indicator(key: str) -> Indicator:
