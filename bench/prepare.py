@@ -145,6 +145,13 @@ def main(argv: list[str] | None = None) -> int:
             conn.execute("CREATE TABLE bench_meta (key text PRIMARY KEY, value text NOT NULL)")
             conn.execute("INSERT INTO bench_meta VALUES ('fingerprint', %s)", (wanted,))
         summary["seed_s"] = round(time.monotonic() - t1, 1)
+    # The indicators' facts of a fresh seed, or of a reused one whose figures changed
+    # (docs/architecture.md §14): what the dashboards and the indicators API read.
+    from alize.indicators import facts
+
+    t2 = time.monotonic()
+    summary["indicators_refreshed"] = len(facts.refresh_stale())
+    summary["indicators_s"] = round(time.monotonic() - t2, 1)
     summary["prepare_s"] = round(time.monotonic() - t0, 1)
     summary["sessions"] = open_sessions(["coordinator", "animateur", "expert"])
     summary.update(missions_pages(seed))

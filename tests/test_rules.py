@@ -78,6 +78,8 @@ RULES = [
             "dispositifs/access.py": "the access policy reads the seats of every dispositif",
             "missions/services/hours.py": "the 12-hour rule sums a person's hours everywhere",
             "missions/selectors/figures.py": "a firm's contribution figures are national totals",
+            "alize/indicators/facts.py": "the indicators' refresh and check walk every dispositif",
+            "alize/indicators/wiring.py": "a national rate changes every dispositif's figures",
         },
         good=("with scope([dispositif_id]):",),
         bad=('with scope(every_dispositif=True, reason="why not"):',),
