@@ -11,6 +11,7 @@ to the login page with a message saying why; the password login stays for the ot
 """
 
 import logging
+from typing import NoReturn
 
 import jwt
 from django.conf import settings
@@ -47,7 +48,7 @@ def provider_configured() -> bool:
     )
 
 
-def _refuse(request, reason: str, detail: str) -> None:
+def _refuse(request, reason: str, detail: str) -> NoReturn:
     request.alize_oidc_refusal = reason
     raise SuspiciousOperation(detail)
 
@@ -70,7 +71,7 @@ class OrganisationAccountBackend(OIDCAuthenticationBackend):
             algorithm = jwt.get_unverified_header(payload).get("alg")
         except jwt.InvalidTokenError:
             _refuse(self.request, INVALID_ANSWER, "unreadable token header")
-        if algorithm != self.OIDC_RP_SIGN_ALGO:
+        if not isinstance(algorithm, str) or algorithm != self.OIDC_RP_SIGN_ALGO:
             _refuse(self.request, INVALID_ANSWER, f"unexpected algorithm {algorithm!r}")
         issuer = settings.OIDC_OP_ISSUER or None
         try:

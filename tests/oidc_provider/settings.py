@@ -36,6 +36,7 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [Path(__file__).resolve().parent / "templates"],
+        "APP_DIRS": True,
     }
 ]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SETUP["database"]}}
@@ -54,4 +55,11 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "tests.oidc_provider.validator.Validator",
     "PKCE_REQUIRED": True,
     "ID_TOKEN_EXPIRE_SECONDS": 300,
+}
+# Errors to the process's output, which the tests keep in provider.log.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
 }
