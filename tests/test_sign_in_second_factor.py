@@ -12,6 +12,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alize.accounts.models import LoginFailure, RecoveryCode
+from alize.accounts.second_factor import check_second_factor_roles
 from tests.conftest import ROLES, api_client_for
 
 PASSWORD = "secret-password"
@@ -217,3 +218,11 @@ def test_the_second_factor_pages_send_anonymous_visitors_to_the_login(client, db
     for route in ("second_factor_verify", "second_factor_enrol"):
         assert client.get(reverse(route))["Location"] == reverse("login")
         assert client.post(reverse(route), {"code": "123456"})["Location"] == reverse("login")
+
+
+def test_a_misspelt_role_in_the_setting_is_an_error(settings):
+    settings.SECOND_FACTOR_ROLES = ["coordinator", "animateurs"]
+    (error,) = check_second_factor_roles()
+    assert error.id == "accounts.E001" and "animateurs" in error.msg
+    settings.SECOND_FACTOR_ROLES = ["coordinator", "animateur"]
+    assert check_second_factor_roles() == []

@@ -16,6 +16,7 @@ from base64 import b32encode
 import qrcode
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.core.checks import Error, Tags, register
 from django.db import transaction
 from django.dispatch import receiver
 from django.shortcuts import redirect
@@ -30,7 +31,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
-from .models import LoginFailure, RecoveryCode, User
+from .models import LoginFailure, RecoveryCode, Role, User
 from .roles import roles_of
 
 # The pages a signed-in person reaches before passing the second factor.
@@ -57,6 +58,21 @@ def second_factor_required(user: User) -> bool:
     """Does a role of this person oblige them to a second factor?"""
     required = set(settings.SECOND_FACTOR_ROLES)
     return bool(required and roles_of(user) & required)
+
+
+@register(Tags.security)
+def check_second_factor_roles(app_configs=None, **kwargs):
+    """A misspelt role in ``SECOND_FACTOR_ROLES`` would silently require nothing."""
+    unknown = sorted(set(settings.SECOND_FACTOR_ROLES) - set(Role.values))
+    if not unknown:
+        return []
+    return [
+        Error(
+            f"SECOND_FACTOR_ROLES names unknown roles: {', '.join(unknown)}.",
+            hint=f"Roles: {', '.join(Role.values)}; or 'none'.",
+            id="accounts.E001",
+        )
+    ]
 
 
 def confirmed_device(user: User) -> TOTPDevice | None:

@@ -189,9 +189,9 @@ OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_AUTHORIZATION_ENDPOINT", "
 OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_TOKEN_ENDPOINT", "")
 OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_USERINFO_ENDPOINT", "")
 OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_JWKS_ENDPOINT", "")
-OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
-OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email")
-OIDC_EMAIL_VERIFIED_CLAIM = os.environ.get("OIDC_EMAIL_VERIFIED_CLAIM", "email_verified")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO") or "RS256"
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES") or "openid email"
+OIDC_EMAIL_VERIFIED_CLAIM = os.environ.get("OIDC_EMAIL_VERIFIED_CLAIM") or "email_verified"
 # Extra parameters of the authorization request, as JSON (ProConnect asks for acr_values).
 OIDC_AUTH_REQUEST_EXTRA_PARAMS = json.loads(os.environ.get("OIDC_AUTH_REQUEST_PARAMS") or "{}")
 OIDC_USE_PKCE = True
@@ -202,11 +202,13 @@ OIDC_CLOCK_SKEW = 60
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
 # The roles that must pass a second factor (TOTP) at each sign-in: those that move money or
 # read personal data. A deployment setting, not a page: turning it off takes a deployment,
-# never one stolen session of the very accounts it protects. Anyone else may enrol.
+# never one stolen session of the very accounts it protects. Anyone else may enrol. Unset
+# or empty: coordinator and animateur; "none": no role (alize.accounts.second_factor checks
+# the names).
 SECOND_FACTOR_ROLES = [
     role.strip()
-    for role in os.environ.get("SECOND_FACTOR_ROLES", "coordinator,animateur").split(",")
-    if role.strip()
+    for role in (os.environ.get("SECOND_FACTOR_ROLES") or "coordinator,animateur").split(",")
+    if role.strip() and role.strip() != "none"
 ]
 SECOND_FACTOR_RECOVERY_CODES = 10
 OTP_TOTP_ISSUER = "Alizé"
