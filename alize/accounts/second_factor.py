@@ -175,9 +175,9 @@ def code_verify(request, user: User, code: str, ip: str | None) -> str | None:
         return None
     code = code.strip()
     how = None
-    if code.isdigit() and device.verify_token(code):
-        how = "totp"
-    elif not code.isdigit() and code and _recovery_code_use(user, code):
+    if code.isdigit() and len(code) == device.digits:
+        how = "totp" if device.verify_token(code) else None
+    elif code and _recovery_code_use(user, code):
         how = "recovery"
     if how is None:
         LoginFailure.objects.create(email=user.email, ip=ip, step=LoginFailure.Step.SECOND_FACTOR)

@@ -63,9 +63,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "alize.middleware.SessionIdleTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "alize.accounts.second_factor.SecondFactorMiddleware",
-    "alize.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -214,6 +214,8 @@ SECOND_FACTOR_RECOVERY_CODES = 10
 OTP_TOTP_ISSUER = "Alizé"
 # Failed codes go through the login throttle (alize.accounts.second_factor), not django-otp's.
 OTP_TOTP_THROTTLE_FACTOR = 0
+# The admin may withdraw a device, never read its secret nor its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Idle timeout: a session lasts a working day after the last request.
 SESSION_COOKIE_AGE = 9 * 60 * 60
