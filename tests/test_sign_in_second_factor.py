@@ -226,3 +226,21 @@ def test_a_misspelt_role_in_the_setting_is_an_error(settings):
     assert error.id == "accounts.E001" and "animateurs" in error.msg
     settings.SECOND_FACTOR_ROLES = ["coordinator", "animateur"]
     assert check_second_factor_roles() == []
+
+
+def test_a_device_withdrawn_by_the_coordination_stops_asking_for_its_code(world, client, required):
+    device, _codes = enrol(client, world.expert_a)
+    client.logout()
+    password_login(client, world.expert_a)
+    assert held_at(client.get(reverse("home"))) == reverse("second_factor_verify")
+    device.delete()  # the coordination, in the admin
+    page = client.get(reverse("home"), follow=True)
+    assert page.status_code == 200 and page.redirect_chain[-1][0] == reverse("home")
+
+    # An animateur without a device goes to enrolment again.
+    animateur_device, _codes = enrol(client, world.animateur_a)
+    client.logout()
+    password_login(client, world.animateur_a)
+    animateur_device.delete()
+    page = client.get(reverse("home"), follow=True)
+    assert page.redirect_chain[-1][0].startswith(reverse("second_factor_enrol"))

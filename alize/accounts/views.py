@@ -25,6 +25,7 @@ from alize.web import InvalidFormStatusMixin, SignedInMixin
 from .backends import client_ip
 from .forms import EnrolmentForm, LoginForm, PasswordResetForm, SecondFactorForm
 from .oidc import provider_configured
+from .second_factor import SESSION_KEY as SECOND_FACTOR_SESSION_KEY
 from .second_factor import (
     confirmed_device,
     enrolment_device,
@@ -88,6 +89,7 @@ def second_factor_verify(request):
     if user.is_verified():
         return redirect(next_url or "home")
     if confirmed_device(user) is None:  # the device was withdrawn meanwhile
+        request.session[SECOND_FACTOR_SESSION_KEY] = "none"
         return redirect("second_factor_enrol" if second_factor_required(user) else "home")
     form = SecondFactorForm(request, data=request.POST or None)
     status = 200
