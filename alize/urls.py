@@ -4,12 +4,27 @@ from django.contrib import admin
 from django.urls import include, path
 
 from alize import mailbox_views
+from alize.accounts import oidc
 from alize.accounts import views as account_views
 from alize.api.docs import PrivateSchemaView, PrivateSwaggerView
 
 urlpatterns = [
     path("", account_views.HomeView.as_view(), name="home"),
     path("connexion/", account_views.login_view, name="login"),
+    path("connexion/organisation/", oidc.OrganisationLoginView.as_view(), name="oidc_login"),
+    path(
+        "connexion/organisation/retour/",
+        oidc.OrganisationCallbackView.as_view(),
+        name="oidc_callback",
+    ),
+    path(
+        "connexion/second-facteur/", account_views.second_factor_verify, name="second_factor_verify"
+    ),
+    path(
+        "connexion/second-facteur/activation/",
+        account_views.second_factor_enrol,
+        name="second_factor_enrol",
+    ),
     path("deconnexion/", account_views.LogoutView.as_view(), name="logout"),
     path(
         "mot-de-passe/",

@@ -49,6 +49,7 @@ def open_sessions(roles: list[str]) -> dict[str, str]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
+    from alize.accounts import second_factor
     from alize.accounts.models import User
 
     keys = {}
@@ -58,6 +59,7 @@ def open_sessions(roles: list[str]) -> dict[str, str]:
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "alize.accounts.backends.EmailBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session[second_factor.SESSION_KEY] = "none"  # no device: no code due
         session.create()
         keys[role] = session.session_key
     return keys

@@ -6,3 +6,7 @@ class AccountsConfig(AppConfig):
     name = "alize.accounts"
     label = "accounts"
     verbose_name = _("Comptes et rôles")
+
+    def ready(self):
+        # Connects the sign-in receiver that notes whether a second-factor code is due.
+        from . import second_factor  # noqa: F401

@@ -53,7 +53,9 @@ def login_wait(email: str, ip: str | None, *, lock: bool = True) -> int:
     address), else 0. One query."""
     now = timezone.now()
     window = settings.LOGIN_FAILURE_WINDOW.total_seconds()
-    recent = LoginFailure.objects.filter(at__gte=now - settings.LOGIN_FAILURE_WINDOW)
+    recent = LoginFailure.objects.filter(
+        at__gte=now - settings.LOGIN_FAILURE_WINDOW, step=LoginFailure.Step.PASSWORD
+    )
     recent = recent.filter(ip__isnull=True) if ip is None else recent.filter(ip=ip)
     pair = Q(email=email.strip().lower())
     counts = recent.aggregate(
@@ -96,5 +98,7 @@ class EmailBackend(ModelBackend):
         if user is None:
             LoginFailure.objects.create(email=address, ip=ip)
         else:
-            LoginFailure.objects.filter(email=address, ip=ip).delete()
+            LoginFailure.objects.filter(
+                email=address, ip=ip, step=LoginFailure.Step.PASSWORD
+            ).delete()
         return user

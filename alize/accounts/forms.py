@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from .backends import client_ip, login_wait
+from .second_factor import code_verify, enrolment_confirm, second_factor_wait
 from .tasks import send_password_reset
 
 
@@ -72,6 +73,73 @@ class LoginForm(forms.Form):
 
     def get_user(self):
         return self.user
+
+
+class SecondFactorForm(forms.Form):
+    """The code of the person's TOTP device, or one of their recovery codes, after the
+    first factor. Failed codes are throttled like failed logins (``retry_after``: seconds,
+    or 0); ``how`` tells which kind of code passed."""
+
+    code = forms.CharField(
+        label=_("Code à 6 chiffres ou code de secours"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "one-time-code", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        self.how: str | None = None
+        self.retry_after = 0
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        code = cleaned.get("code")
+        if code:
+            user = self.request.user
+            self.retry_after = second_factor_wait(user)
+            if self.retry_after:
+                raise wait_error(self.retry_after)
+            self.how = code_verify(self.request, user, code, client_ip(self.request))
+            if self.how is None:
+                refused = forms.ValidationError(_("Code incorrect."), code="invalid_code")
+                self.retry_after = second_factor_wait(user)
+                if self.retry_after:
+                    raise forms.ValidationError([refused, wait_error(self.retry_after)])
+                raise refused
+        return cleaned
+
+
+class EnrolmentForm(forms.Form):
+    """Confirms the device being enrolled with one of its codes; ``recovery_codes`` then
+    holds the first set of recovery codes, in clear, to show once."""
+
+    code = forms.CharField(
+        label=_("Code à 6 chiffres affiché par l'application"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, request, device, *args, **kwargs):
+        self.request = request
+        self.device = device
+        self.recovery_codes: list[str] = []
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        code = cleaned.get("code")
+        if code:
+            codes = enrolment_confirm(self.request, self.device, code)
+            if codes is None:
+                raise forms.ValidationError(
+                    _("Code incorrect : vérifiez que l'heure de votre téléphone est juste."),
+                    code="invalid_code",
+                )
+            self.recovery_codes = codes
+        return cleaned
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):

@@ -164,9 +164,15 @@ class LoginFailure(models.Model):
     pair, and many failures from one IP delay that IP's further failures (never its valid
     logins). Purged daily once old. Global."""
 
+    class Step(models.TextChoices):
+        PASSWORD = "password", _("mot de passe")
+        SECOND_FACTOR = "second_factor", _("second facteur")
+
     email = models.CharField(max_length=254, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # Which step failed: the password (address and IP), or the code of the second factor.
+    step = models.CharField(max_length=16, choices=Step.choices, default=Step.PASSWORD)
 
     class Meta:
         verbose_name = _("échec de connexion")
@@ -175,3 +181,30 @@ class LoginFailure(models.Model):
 
     def __str__(self):
         return f"{self.email} ({self.at:%Y-%m-%d %H:%M})"
+
+
+@global_model("Recovery codes belong to a person's sign-in, before any scope exists.")
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for the TOTP device at one sign-in (a lost phone).
+    Only a keyed hash of the code is stored; ``used_at`` is set once it served. A new set
+    replaces the old one."""
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="recovery_codes",
+        verbose_name=_("utilisateur"),
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("code de secours")
+        verbose_name_plural = _("codes de secours")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"

@@ -2,14 +2,16 @@
 roles."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import LogoutView as DjangoLogoutView
 from django.core.cache import cache
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,8 +23,27 @@ from alize.panels import render_panels
 from alize.web import InvalidFormStatusMixin, SignedInMixin
 
 from .backends import client_ip
-from .forms import LoginForm, PasswordResetForm
+from .forms import EnrolmentForm, LoginForm, PasswordResetForm, SecondFactorForm
+from .oidc import provider_configured
+from .second_factor import SESSION_KEY as SECOND_FACTOR_SESSION_KEY
+from .second_factor import (
+    confirmed_device,
+    enrolment_device,
+    qr_svg,
+    recovery_codes_left,
+    second_factor_required,
+    secret_text,
+)
 from .services import user_language_set
+
+
+def safe_next(request, next_url: str) -> str:
+    """``next_url`` when it leads back to this site, else an empty string."""
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return ""
 
 
 @sensitive_post_parameters("password")
@@ -37,20 +58,99 @@ def login_view(request):
     if request.method == "POST":
         if form.is_valid():
             login(request, form.get_user())
-            if not url_has_allowed_host_and_scheme(
-                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            ):
-                next_url = ""
-            return redirect(next_url or "home")
+            return redirect(safe_next(request, next_url) or "home")
         status = 400
         if form.retry_after:
             status = 429  # this address failed too often from this IP: come back later
-    response = render(
-        request, "registration/login.html", {"form": form, "next": next_url}, status=status
-    )
+    context = {"form": form, "next": next_url, "organisation_login": provider_configured()}
+    response = render(request, "registration/login.html", context, status=status)
     if status == 429:
         response["Retry-After"] = str(form.retry_after)
     return response
+
+
+def _retry_response(response, retry_after: int):
+    if retry_after:
+        response.status_code = 429
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+def second_factor_verify(request):
+    """After the password or the organisation's account: the code of the person's device,
+    or a recovery code (single use). Failures are throttled like failed logins."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("login")
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next") or "")
+    if user.is_verified():
+        return redirect(next_url or "home")
+    if confirmed_device(user) is None:  # the device was withdrawn meanwhile
+        request.session[SECOND_FACTOR_SESSION_KEY] = "none"
+        return redirect("second_factor_enrol" if second_factor_required(user) else "home")
+    form = SecondFactorForm(request, data=request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            if form.how == "recovery":
+                left = recovery_codes_left(user)
+                messages.warning(
+                    request,
+                    ngettext(
+                        "Code de secours utilisé : il vous en reste %(count)s. Réactivez "
+                        "le second facteur pour en obtenir de nouveaux.",
+                        "Code de secours utilisé : il vous en reste %(count)s. Réactivez "
+                        "le second facteur pour en obtenir de nouveaux.",
+                        left,
+                    )
+                    % {"count": left},
+                )
+            return redirect(next_url or "home")
+        status = 400
+    response = render(
+        request,
+        "registration/second_factor_verify.html",
+        {"form": form, "next": next_url},
+        status=status,
+    )
+    return _retry_response(response, form.retry_after)
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+def second_factor_enrol(request):
+    """Enrols a TOTP application (QR code and secret in text), confirmed by one of its
+    codes; then shows the recovery codes once. A person whose current device is still to
+    pass is sent to its code first: a new device never stands in for a due code."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("login")
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next") or "")
+    if not user.is_verified() and confirmed_device(user) is not None:
+        return redirect("second_factor_verify")
+    device = enrolment_device(user)
+    form = EnrolmentForm(request, device, data=request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            return render(
+                request,
+                "registration/second_factor_recovery_codes.html",
+                {"codes": form.recovery_codes, "next": next_url or reverse("home")},
+            )
+        status = 400
+    context = {
+        "form": form,
+        "next": next_url,
+        "qr_svg": qr_svg(device.config_url),
+        "secret": secret_text(device),
+        "required": second_factor_required(user),
+    }
+    return render(request, "registration/second_factor_enrol.html", context, status=status)
 
 
 @require_POST

@@ -1,5 +1,6 @@
 """Settings shared by every environment; the environment modules override a few of them."""
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +35,9 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "django_celery_beat",
+    # The second factor: TOTP devices (alize.accounts.second_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # The project's apps, in layer order (docs/architecture.md §2): core, directory, tenant,
     # pipeline, committees, then missions and loans, then reporting. Panels and menu entries
     # register in this order.
@@ -60,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "alize.middleware.SessionIdleTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "alize.accounts.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -130,7 +136,11 @@ CACHES = {
 AUTH_USER_MODEL = "accounts.User"
 # The tenant model, named for the core (jobs) without importing its app.
 TENANT_MODEL = "dispositifs.Dispositif"
-AUTHENTICATION_BACKENDS = ["alize.accounts.backends.EmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    "alize.accounts.backends.EmailBackend",
+    # Acts only on the callback of the organisation's provider, and only when one is set.
+    "alize.accounts.oidc.OrganisationAccountBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -167,6 +177,45 @@ PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
 # Reverse proxies in front of the application server that append to X-Forwarded-For (0: none,
 # the client is REMOTE_ADDR). Only a proxy that the clients cannot bypass may be counted.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Sign-in with the organisation's account (OpenID Connect, alize.accounts.oidc): enabled when
+# the client id and the provider's endpoints are all set, by the environment alone. The
+# person lands on the existing user whose address the provider vouches for (the claim
+# OIDC_EMAIL_VERIFIED_CLAIM must be true); sign-in never creates an account nor a role.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO") or "RS256"
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES") or "openid email"
+OIDC_EMAIL_VERIFIED_CLAIM = os.environ.get("OIDC_EMAIL_VERIFIED_CLAIM") or "email_verified"
+# Extra parameters of the authorization request, as JSON (ProConnect asks for acr_values).
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = json.loads(os.environ.get("OIDC_AUTH_REQUEST_PARAMS") or "{}")
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = 10
+# Seconds of clock difference with the provider tolerated on an ID token's dates.
+OIDC_CLOCK_SKEW = 60
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+# The roles that must pass a second factor (TOTP) at each sign-in: those that move money or
+# read personal data. A deployment setting, not a page: turning it off takes a deployment,
+# never one stolen session of the very accounts it protects. Anyone else may enrol. Unset
+# or empty: coordinator and animateur; "none": no role (alize.accounts.second_factor checks
+# the names).
+SECOND_FACTOR_ROLES = [
+    role.strip()
+    for role in (os.environ.get("SECOND_FACTOR_ROLES") or "coordinator,animateur").split(",")
+    if role.strip() and role.strip() != "none"
+]
+SECOND_FACTOR_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = "Alizé"
+# Failed codes go through the login throttle (alize.accounts.second_factor), not django-otp's.
+OTP_TOTP_THROTTLE_FACTOR = 0
+# The admin may withdraw a device, never read its secret nor its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Idle timeout: a session lasts a working day after the last request.
 SESSION_COOKIE_AGE = 9 * 60 * 60

@@ -69,6 +69,14 @@ if _mail_port:
     EMAIL_HOST = "127.0.0.1"
     EMAIL_PORT = int(_mail_port)
 
+# The demo logins go straight in; `make run` with SECOND_FACTOR_ROLES=coordinator,animateur
+# shows the second factor's enrolment and verification.
+SECOND_FACTOR_ROLES = [
+    role.strip()
+    for role in os.environ.get("SECOND_FACTOR_ROLES", "").split(",")
+    if role.strip() and role.strip() != "none"
+]
+
 # Links in e-mails lead to this stack's own port (`make run PORT=…`), unless SITE_URL says.
 SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 8000}"
 

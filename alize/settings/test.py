@@ -30,6 +30,9 @@ REST_FRAMEWORK = {
     },
 }
 TOKEN_FAILURE_IP_LIMIT = 100000
+# Pages are tested signed in without a second factor; its own tests require it
+# (tests/test_sign_in_second_factor.py).
+SECOND_FACTOR_ROLES = []
 
 # Jobs tests: seconds each document build step waits (so a test can kill a worker in the
 # middle of a build), and how soon Redis gives a killed worker's unacknowledged job to
