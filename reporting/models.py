@@ -175,6 +175,10 @@ class Document(models.Model):
                 | ~Q(kind="funders_report")
                 & Q(source="", agreement="", agreement_firm__isnull=True)
                 & Q(period_start__isnull=True, period_end__isnull=True),
+                violation_error_message=_(
+                    "Un rapport aux financeurs (et lui seul) nomme une source de financement et "
+                    "une période."
+                ),
             ),
             models.CheckConstraint(
                 name="document_done_has_file",

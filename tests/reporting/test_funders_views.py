@@ -6,32 +6,52 @@ its errors by the field, and regenerating one."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import itertools
+import uuid
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from alize.tenancy import scope
 from loans import services as loan_services
 from reporting import selectors
 from reporting.forms import agreement_value
-from reporting.models import Document, DocumentKind
+from reporting.models import Document, DocumentKind, DocumentScope, DocumentStatus
 from tests.factories import OrganisationFactory
-from tests.reporting.conftest import make_document
+from tests.reporting.conftest import PDF_BYTES
 from tests.view_base import WebDetailMixin, WebListMixin
 
 AGREEMENT = "Convention Usine Nord 2025"
 
 
+_periods = itertools.count()
+
+
 def make_funders_document(dispositif, **fields):
-    fields.setdefault("source", "caisse_des_depots")
-    return make_document(
-        dispositif,
+    """A built funders' report (a small stored file) of a period of 2025 of its own, of
+    ``dispositif`` or, for None, of the network."""
+    days = next(_periods) % 300
+    document = Document.objects.create(
         kind=DocumentKind.FUNDERS_REPORT,
+        scope=DocumentScope.DISPOSITIF if dispositif is not None else DocumentScope.NATIONAL,
+        dispositif=dispositif,
+        source=fields.pop("source", "caisse_des_depots"),
         period_start=dt.date(2025, 1, 1),
-        period_end=dt.date(2025, 12, 31),
+        period_end=dt.date(2025, 12, 31) - dt.timedelta(days=days),
+        title=f"Rapport aux financeurs témoin {uuid.uuid4().hex[:8]}",
         **fields,
     )
+    name = f"financeurs-{document.pk}.pdf"
+    document.file.save(name, ContentFile(PDF_BYTES), save=False)
+    document.filename, document.content_type = name, "application/pdf"
+    document.checksum = hashlib.sha256(PDF_BYTES).hexdigest()
+    document.size, document.progress = len(PDF_BYTES), 100
+    document.status = DocumentStatus.DONE
+    document.save()
+    return document
 
 
 class TestFundersReportPages(WebListMixin, WebDetailMixin):
