@@ -47,13 +47,19 @@ def changed(dispositif_id: int | None) -> None:
     signal receivers of every watched model, and by services that write in bulk."""
     if dispositif_id is None or _paused.get():
         return
-    pending: set[int] = getattr(connection, "_alize_indicators_pending", None) or set()
+    registered = connection.in_atomic_block and any(
+        func is _flush for _sids, func, _robust in connection.run_on_commit
+    )
+    # Ids left by a transaction that rolled back (its flush was dropped) are not carried over.
+    pending: set[int] = (
+        getattr(connection, "_alize_indicators_pending", None) or set() if registered else set()
+    )
     pending.add(dispositif_id)
     connection._alize_indicators_pending = pending
     if not connection.in_atomic_block:
         _flush()
         return
-    if not any(func is _flush for _sids, func, _robust in connection.run_on_commit):
+    if not registered:
         transaction.on_commit(_flush)
 
 
