@@ -54,25 +54,34 @@ def write_xlsx(
     stream, *, headers: Sequence, rows: Iterable[Sequence], sheet_title: str = "Export"
 ) -> None:
     """Write an XLSX workbook of one sheet whose every cell is text."""
+    write_xlsx_sheets(stream, [(sheet_title, headers, rows)])
+
+
+def write_xlsx_sheets(stream, sheets: Iterable[tuple[str, Sequence, Iterable[Sequence]]]) -> None:
+    """Write an XLSX workbook of several sheets, each ``(title, headers, rows)``, whose every
+    cell is text."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
+    for sheet_title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=sheet_title[:31])
 
-    def text_cells(values):
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", cell_text(value)))
-            # Set after the value, which openpyxl types by its look ("=…", "#N/A"…).
-            cell.data_type = "s"
-            cells.append(cell)
-        return cells
+        def text_cells(values, sheet=sheet):
+            cells = []
+            for value in values:
+                cell = WriteOnlyCell(
+                    sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", cell_text(value))
+                )
+                # Set after the value, which openpyxl types by its look ("=…", "#N/A"…).
+                cell.data_type = "s"
+                cells.append(cell)
+            return cells
 
-    sheet.append(text_cells(headers))
-    for row in rows:
-        sheet.append(text_cells(row))
+        sheet.append(text_cells(headers))
+        for row in rows:
+            sheet.append(text_cells(row))
     workbook.save(stream)
 
 

@@ -53,7 +53,16 @@ class FundAdmin(ServiceModelAdmin):
 
 @admin.register(FundContribution)
 class FundContributionAdmin(ReadOnlyAdmin):
-    list_display = ["fund", "kind", "organisation", "amount", "received_on", "earmark"]
+    list_display = [
+        "fund",
+        "kind",
+        "organisation",
+        "agreement",
+        "jobs_to_recreate",
+        "amount",
+        "received_on",
+        "earmark",
+    ]
     list_filter = ["kind", "dispositif"]
     search_fields = ["organisation__name", "agreement"]
 

@@ -105,6 +105,8 @@ class LoanStorySeeder:
                     "agreement": f"Convention de revitalisation {firm.name} — "
                     f"bassin de {self.spec.carrier[2]}",
                     "agreement_firm": firm,
+                    # What such an agreement asks of the area, for the funders' report.
+                    "jobs_to_recreate": 15,
                 },
             ),
             (ContributionKind.ESF, esf, Decimal("0.15"), {"earmark": "organisation"}),

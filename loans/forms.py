@@ -61,6 +61,15 @@ class ContributionForm(EmptyChoiceLabelMixin, Form):
         widget=ListSelect,
         help_text=_("Seulement pour une convention de revitalisation."),
     )
+    jobs_to_recreate = forms.IntegerField(
+        label=_("Emplois à recréer"),
+        required=False,
+        min_value=0,
+        help_text=_(
+            "Seulement pour une convention de revitalisation : emplois qu'elle doit contribuer "
+            "à recréer au titre de cet apport."
+        ),
+    )
     amount = money_field(_("Montant (€)"))
     received_on = date_field(_("Reçu le"), initial=today)
     earmark = forms.ChoiceField(

@@ -4,7 +4,9 @@ ledger, never counters of their own."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Min, Sum
@@ -13,8 +15,20 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.indicators import Cell, Indicator, Kind, Source, Unit, register_source
 from alize.indicators.cells import flow_cells, period_ends, stock_cells
+from pme.indicators import jobs_created_at, jobs_to_create_of
+from pme.models import Project
 
-from .models import Account, Advance, Cofinancing, EntryKind, LedgerLine, PortfolioSnapshot
+from .ledger import Balances, balances_by
+from .models import (
+    Account,
+    Advance,
+    Cofinancing,
+    ContributionKind,
+    EntryKind,
+    FundContribution,
+    LedgerLine,
+    PortfolioSnapshot,
+)
 
 APP = "loans"
 
@@ -338,6 +352,254 @@ def _first_year(dispositif_id: int) -> int | None:
         first=Min("occurred_on")
     )
     return first["first"].year if first["first"] else None
+
+
+# -- One funding source's figures (the funders' reports) ------------------------------
+#
+# Not kept in the facts table: a source's money crosses dispositifs and its report asks for
+# any period. The figures are the indicators above restricted to the ledger lines that
+# carry the source's contributions, and the pipeline's job indicators weighted by the share
+# of each project's advances that the source financed.
+
+FUNDER_DEFINITIONS = {
+    "contributed": _(
+        "Apports de la source reçus au plus tard à la fin de la période (écritures d'apport)."
+    ),
+    "financed": _(
+        "Principal des avances décaissé sur l'argent de la source, selon l'attribution du "
+        "grand livre (chaque écriture de décaissement nomme l'apport dont elle vient)."
+    ),
+    "repaid": _(
+        "Principal remboursé sur la part de la source, annulations de remboursement déduites "
+        "(mêmes écritures que l'indicateur « Remboursé »)."
+    ),
+    "lost": _(
+        "Principal passé en perte sur la part de la source (mêmes écritures que "
+        "l'indicateur « Pertes »)."
+    ),
+    "outstanding": _(
+        "Principal restant dû sur la part de la source à la fin de la période (comme "
+        "l'indicateur « Encours »)."
+    ),
+    "share": _(
+        "Part de la source dans un projet : principal des avances du projet décaissé sur son "
+        "argent ÷ principal décaissé de toutes ces avances, au plus tard à la fin de la "
+        "période."
+    ),
+    "jobs_attributed": _(
+        "Emplois attribués à la source : somme, sur les projets qu'elle a financés, de sa part "
+        "× les emplois créés du projet à la fin de la période (dernier suivi daté au plus "
+        "tard ce jour-là, comme l'indicateur « Emplois créés »)."
+    ),
+    "jobs_to_create_attributed": _(
+        "Emplois à créer attribués à la source : même part × emplois prévus à 3 ans moins "
+        "emplois au démarrage du projet (comme l'indicateur « Emplois à créer »)."
+    ),
+    "jobs_to_recreate": _(
+        "Convention de revitalisation : somme des emplois à recréer saisis sur ses apports."
+    ),
+}
+
+JOBS_PLACES = Decimal("0.1")
+SHARE_PLACES = Decimal("0.0001")
+
+
+def _sum_balances(items) -> Balances:
+    total = Balances()
+    for books in items:
+        for name, value in books.as_dict().items():
+            setattr(total, name, getattr(total, name) + value)
+    return total
+
+
+@dataclass(frozen=True)
+class FunderAdvance:
+    """One advance the source's money financed: its part of the principal (``financed`` to
+    the period's end), repaid and lost on that part in the period, outstanding at the end."""
+
+    advance_id: int
+    project_id: int
+    dispositif: str
+    company: str
+    project: str
+    disbursed_on: dt.date | None
+    principal: Decimal
+    financed: Decimal
+    financed_in_period: Decimal
+    repaid: Decimal
+    lost: Decimal
+    outstanding: Decimal
+
+
+@dataclass(frozen=True)
+class FunderProject:
+    """A project behind the source's advances, its share and the jobs attributed to it."""
+
+    project_id: int
+    dispositif: str
+    company_id: int
+    company: str
+    project: str
+    financed: Decimal
+    principal: Decimal
+    share: Decimal
+    jobs_created: int
+    jobs_to_create: int
+    jobs_attributed: Decimal
+    jobs_to_create_attributed: Decimal
+
+
+@dataclass
+class FunderFigures:
+    """One funding source's figures from ``start`` to ``end`` (see ``funder_figures``)."""
+
+    kind: str
+    agreement: tuple[int, str] | None
+    start: dt.date
+    end: dt.date
+    contributions: list[FundContribution] = field(default_factory=list)
+    position: Balances = field(default_factory=Balances)
+    period: Balances = field(default_factory=Balances)
+    advances: list[FunderAdvance] = field(default_factory=list)
+    projects: list[FunderProject] = field(default_factory=list)
+    jobs_to_recreate: int | None = None
+
+    @property
+    def smes(self) -> int:
+        return len({project.company_id for project in self.projects})
+
+    @property
+    def jobs_attributed(self) -> Decimal:
+        return sum((p.jobs_attributed for p in self.projects), Decimal(0)).quantize(JOBS_PLACES)
+
+    @property
+    def jobs_to_create_attributed(self) -> Decimal:
+        total = sum((p.jobs_to_create_attributed for p in self.projects), Decimal(0))
+        return total.quantize(JOBS_PLACES)
+
+
+def funder_contributions(kind: str, agreement: tuple[int, str] | None = None):
+    """The contributions of a funding source in the active scope: every contribution of
+    ``kind``, or of one revitalisation agreement ``(agreement firm id, agreement)``."""
+    contributions = FundContribution.objects.filter(kind=kind)
+    if agreement is not None:
+        firm_id, name = agreement
+        contributions = contributions.filter(agreement_firm_id=firm_id, agreement=name)
+    return contributions
+
+
+def funder_figures(
+    kind: str, agreement: tuple[int, str] | None, start: dt.date, end: dt.date
+) -> FunderFigures:
+    """What one funding source's money did, in the active scope (one dispositif, or every
+    one for the coordination), from ``start`` to ``end`` (``FUNDER_DEFINITIONS``):
+
+    - its contributions received by ``end``, and its books: ``position`` at the end (sums of
+      the ledger lines carrying its contributions, dated on or before ``end``: contributed,
+      available, lent, repaid, lost, outstanding — ``loans.ledger.contribution_balances``
+      summed, as of that day) and ``period`` (the same lines dated in the period);
+    - the advances its money financed by ``end``, each with the source's part;
+    - the projects and SMEs behind them, the source's share of each project and the jobs
+      attributed to it (share × jobs created at the end, share × jobs to create);
+    - for a revitalisation agreement, the jobs it must help re-create.
+    """
+    contributions = list(
+        funder_contributions(kind, agreement)
+        .filter(received_on__lte=end)
+        .select_related("fund", "organisation", "agreement_firm", "dispositif")
+        .order_by("dispositif__name", "received_on", "id")
+    )
+    figures = FunderFigures(kind, agreement, start, end, contributions)
+    if kind == ContributionKind.REVITALISATION:
+        figures.jobs_to_recreate = sum(c.jobs_to_recreate for c in contributions)
+    ids = [c.pk for c in contributions]
+    if not ids:
+        return figures
+    to_end = {"contribution__in": ids, "occurred_on__lte": end}
+    in_period = {"contribution__in": ids, "occurred_on__range": (start, end)}
+    figures.position = _sum_balances(balances_by("contribution", **to_end).values())
+    figures.period = _sum_balances(balances_by("contribution", **in_period).values())
+
+    ours = {k: v for k, v in balances_by("advance", **to_end).items() if k and v.lent}
+    ours_in_period = balances_by("advance", **in_period)
+    principal = balances_by("advance", advance__in=sorted(ours), occurred_on__lte=end)
+    advances = (
+        Advance.objects.filter(pk__in=sorted(ours))
+        .values_list(
+            "pk",
+            "project_id",
+            "dispositif__name",
+            "project__company__name",
+            "project__title",
+            "disbursed_on",
+        )
+        .order_by("dispositif__name", "project__company__name", "disbursed_on", "pk")
+    )
+    for pk, project, dispositif, company, title, disbursed_on in advances:
+        books, moved = ours[pk], ours_in_period.get(pk, Balances())
+        figures.advances.append(
+            FunderAdvance(
+                pk,
+                project,
+                dispositif,
+                company,
+                title,
+                disbursed_on,
+                principal[pk].lent,
+                books.lent,
+                moved.lent,
+                moved.repaid,
+                moved.lost,
+                books.outstanding,
+            )
+        )
+    figures.projects = _funder_projects(figures.advances, end)
+    return figures
+
+
+def _funder_projects(advances: list[FunderAdvance], end: dt.date) -> list[FunderProject]:
+    financed: dict[int, list[Decimal]] = {}
+    for advance in advances:
+        parts = financed.setdefault(advance.project_id, [Decimal(0), Decimal(0)])
+        parts[0] += advance.financed
+        parts[1] += advance.principal
+    created = jobs_created_at(financed, end)
+    projects = []
+    rows = (
+        Project.objects.filter(pk__in=sorted(financed))
+        .values_list(
+            "pk",
+            "dispositif__name",
+            "company_id",
+            "company__name",
+            "title",
+            "jobs_at_start",
+            "jobs_planned_3y",
+        )
+        .order_by("dispositif__name", "company__name", "pk")
+    )
+    for pk, dispositif, company_id, company, title, at_start, planned in rows:
+        ours, principal = financed[pk]
+        share = ours / principal if principal else Decimal(0)
+        jobs = created.get(pk, 0)
+        to_create = jobs_to_create_of(at_start, planned)
+        projects.append(
+            FunderProject(
+                pk,
+                dispositif,
+                company_id,
+                company,
+                title,
+                ours,
+                principal,
+                share.quantize(SHARE_PLACES),
+                jobs,
+                to_create,
+                share * jobs,
+                share * to_create,
+            )
+        )
+    return projects
 
 
 register_source(

@@ -174,6 +174,28 @@ def compute(dispositif_id: int, years: Sequence[int]) -> list[Cell]:
     return cells
 
 
+def expert_hours_of_projects(project_ids, start: dt.date, end: dt.date) -> dict[int, tuple]:
+    """Expert-hours given to each project from ``start`` to ``end`` and their value, as
+    ``expert_hours`` and ``expert_hours_value`` count them (hours dated in the period, at the
+    firm's rate of today): ``{project id: (hours, value unrounded)}``; projects without hours
+    are absent. Reads the active scope."""
+    rows = (
+        HourLog.objects.filter(
+            mission__project_id__in=sorted(project_ids), date__range=(start, end)
+        )
+        .values_list("mission__project_id", "mission__firm_id")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    rows = [(project, firm, total) for project, firm, total in rows if total]
+    rates = rates_for({firm for _p, firm, _t in rows})
+    found: dict[int, tuple[Decimal, Decimal]] = {}
+    for project, firm, total in rows:
+        hours, value = found.get(project, (Decimal(0), Decimal(0)))
+        found[project] = (hours + total, value + _valued(rates, firm, total))
+    return found
+
+
 def _given(month_hours, years: Sequence[int]) -> dict[tuple[int, int], set[int]]:
     """Firms with hours given, by (year, month) and (year, 0)."""
     given: dict[tuple[int, int], set[int]] = {}

@@ -198,6 +198,25 @@ INDICATORS = [
 ]
 
 
+def jobs_to_create_of(jobs_at_start: int, jobs_planned_3y: int) -> int:
+    """The jobs one project is to create (``jobs_to_create``): planned at 3 years − at
+    start, never negative."""
+    return max(jobs_planned_3y - jobs_at_start, 0)
+
+
+def jobs_created_at(project_ids, day) -> dict[int, int]:
+    """The jobs each project has created as of ``day`` (``jobs_created``): those of its
+    latest follow-up dated on or before ``day``; a project without one is absent. Reads the
+    active scope."""
+    latest = (
+        JobsFollowUp.objects.filter(project_id__in=sorted(project_ids), as_of__lte=day)
+        .order_by("project_id", "-as_of", "-year")
+        .distinct("project_id")
+        .values_list("project_id", "jobs_created")
+    )
+    return dict(latest)
+
+
 def _first_year(dispositif_id: int) -> int | None:
     first = Project.objects.filter(dispositif_id=dispositif_id).aggregate(first=Min("referred_on"))
     return first["first"].year if first["first"] else None
@@ -243,7 +262,7 @@ def compute(dispositif_id: int, years: Sequence[int]) -> list[Cell]:
             Cell(cell.key, cell.year, cell.month, Decimal(cell.smes or 0), cell.smes, Decimal(1))
         )
     cells += flow_cells(
-        "jobs_to_create", [(c, a, max(p - s, 0), 0) for c, a, s, p in approved], years
+        "jobs_to_create", [(c, a, jobs_to_create_of(s, p), 0) for c, a, s, p in approved], years
     )
 
     follow_ups = list(

@@ -1,10 +1,11 @@
-"""The PDF builders: each lays out one kind of document from the selectors' figures and
+"""The document builders: each lays out one kind of document from the selectors' figures and
 renders it with WeasyPrint, in the document's language. A builder only reads; the runner
 (``reporting.runner``) stores what it returns. ``progress(percent)`` is committed as the
 build goes, so the Documents page can show it."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,10 +18,13 @@ from django.utils.translation import gettext as _
 from weasyprint import CSS, HTML
 
 from alize import charts
+from alize.exports import XLSX_CONTENT_TYPE, write_xlsx_sheets
+from alize.indicators import INDICATORS
 from committees.models import Committee
+from loans.indicators import FUNDER_DEFINITIONS
 
 from . import selectors
-from .models import Document, DocumentKind
+from .models import Document, DocumentFormat, DocumentKind
 
 PDF = "application/pdf"
 # The PDFs' style sheet (pages, counters, table of contents), parsed once per process.
@@ -168,11 +172,209 @@ def build_contribution_statement(document: Document, progress: Callable[[int], N
     return Built(content, f"{name}-{firm}-{document.year}.pdf")
 
 
+MONEY, COUNT, JOBS, HOURS = "money", "count", "jobs", "hours"
+
+
+def funders_summary(report: selectors.FundersReport) -> list[tuple[str, object, str, str]]:
+    """The funders' report's headline figures: (label, value, unit, definition), the same
+    rows in the PDF and the XLSX."""
+    figures, position, period = report.figures, report.figures.position, report.figures.period
+    define = FUNDER_DEFINITIONS
+    rows = [
+        (_("Apports reçus (à la fin de la période)"), position.contributed, MONEY, "contributed"),
+        (_("Apports reçus dans la période"), period.contributed, MONEY, "contributed"),
+        (_("Trésorerie non prêtée (à la fin de la période)"), position.available, MONEY, ""),
+        (_("Avances financées (cumul à la fin de la période)"), position.lent, MONEY, "financed"),
+        (_("Avances financées dans la période"), period.lent, MONEY, "financed"),
+        (_("Remboursé sur sa part dans la période"), period.repaid, MONEY, "repaid"),
+        (_("Pertes sur sa part dans la période"), period.lost, MONEY, "lost"),
+        (_("Remboursé sur sa part (cumul)"), position.repaid, MONEY, "repaid"),
+        (_("Pertes sur sa part (cumul)"), position.lost, MONEY, "lost"),
+        (_("Encours sur sa part (fin de la période)"), position.outstanding, MONEY, "outstanding"),
+        (_("Avances financées (nombre)"), len(figures.advances), COUNT, "financed"),
+        (_("Projets financés"), len(figures.projects), COUNT, "share"),
+        (_("PME financées"), figures.smes, COUNT, "share"),
+        (_("Emplois attribués"), figures.jobs_attributed, JOBS, "jobs_attributed"),
+        (
+            _("Emplois à créer attribués"),
+            figures.jobs_to_create_attributed,
+            JOBS,
+            "jobs_to_create_attributed",
+        ),
+        (_("Heures d'expertise données à ces projets"), report.total_hours, HOURS, "hours"),
+        (_("Valeur des heures d'expertise"), report.total_value, MONEY, "hours_value"),
+    ]
+    if figures.jobs_to_recreate is not None:
+        rows.append(
+            (
+                _("Emplois à recréer (convention)"),
+                figures.jobs_to_recreate,
+                JOBS,
+                "jobs_to_recreate",
+            )
+        )
+        rows.append((_("Emplois attribués − emplois à recréer"), report.jobs_balance, JOBS, ""))
+    definitions = {
+        **define,
+        "hours": INDICATORS["expert_hours"].definition,
+        "hours_value": INDICATORS["expert_hours_value"].definition,
+        "": "",
+    }
+    return [(label, value, unit, str(definitions[key])) for label, value, unit, key in rows]
+
+
+def _funders_sheets(document: Document, report: selectors.FundersReport) -> list:
+    figures = report.figures
+    summary = [
+        (_("Source de financement"), document.get_source_display(), ""),
+        (_("Convention"), document.agreement, ""),
+        (
+            _("Entreprise assujettie"),
+            document.agreement_firm.name if document.agreement else "",
+            "",
+        ),
+        (_("Du"), figures.start, ""),
+        (_("Au"), figures.end, ""),
+        (_("Périmètre"), document.dispositif.name if document.dispositif_id else _("national"), ""),
+        *((label, value, definition) for label, value, _u, definition in funders_summary(report)),
+    ]
+    contributions = [
+        (
+            c.dispositif.name,
+            c.fund.name,
+            c.organisation.name,
+            c.agreement,
+            c.agreement_firm.name if c.agreement_firm_id else "",
+            c.received_on,
+            c.amount,
+            c.jobs_to_recreate,
+        )
+        for c in figures.contributions
+    ]
+    advances = [
+        (
+            a.dispositif,
+            a.company,
+            a.project,
+            a.disbursed_on,
+            a.principal,
+            a.financed,
+            a.financed_in_period,
+            a.repaid,
+            a.lost,
+            a.outstanding,
+        )
+        for a in figures.advances
+    ]
+    projects = [
+        (
+            row.project.dispositif,
+            row.project.company,
+            row.project.project,
+            row.project.financed,
+            row.project.principal,
+            row.project.share,
+            row.project.jobs_created,
+            row.project.jobs_attributed.quantize(Decimal("0.1")),
+            row.project.jobs_to_create,
+            row.project.jobs_to_create_attributed.quantize(Decimal("0.1")),
+            row.hours,
+            row.value,
+        )
+        for row in report.projects
+    ]
+    return [
+        (_("Synthèse"), [_("Indicateur"), _("Valeur"), _("Définition")], summary),
+        (
+            _("Apports"),
+            [
+                _("Dispositif"),
+                _("Fonds"),
+                _("Organisme apporteur"),
+                _("Convention"),
+                _("Entreprise assujettie"),
+                _("Reçu le"),
+                _("Montant (€)"),
+                _("Emplois à recréer"),
+            ],
+            contributions,
+        ),
+        (
+            _("Avances"),
+            [
+                _("Dispositif"),
+                _("Entreprise"),
+                _("Projet"),
+                _("Décaissée le"),
+                _("Principal décaissé (€)"),
+                _("Financé par la source (€)"),
+                _("Dont dans la période (€)"),
+                _("Remboursé dans la période (€)"),
+                _("Pertes dans la période (€)"),
+                _("Encours fin de période (€)"),
+            ],
+            advances,
+        ),
+        (
+            _("Projets"),
+            [
+                _("Dispositif"),
+                _("Entreprise"),
+                _("Projet"),
+                _("Financé par la source (€)"),
+                _("Principal décaissé (€)"),
+                _("Part de la source"),
+                _("Emplois créés"),
+                _("Emplois attribués"),
+                _("Emplois à créer"),
+                _("Emplois à créer attribués"),
+                _("Heures d'expertise"),
+                _("Valeur des heures (€)"),
+            ],
+            projects,
+        ),
+    ]
+
+
+def build_funders_report(document: Document, progress: Callable[[int], None]) -> Built:
+    """One funding source's report (PDF or XLSX): its contributions and books, the advances
+    its money financed, the projects and SMEs behind them with the jobs attributed to it,
+    the expert-hours they were given and, for a revitalisation agreement, the jobs it must
+    help re-create. The figures come from the indicators layer (``selectors.funders_report``);
+    this only lays them out."""
+    report = selectors.funders_report(document)
+    progress(60)
+    source = slugify(document.source)
+    if document.agreement:
+        source = f"{source}-{slugify(document.agreement)}"[:80]
+    subject = document.dispositif.slug if document.dispositif_id else "national"
+    period = document.year or f"{document.period_start}-{document.period_end}"
+    name = f"{_('rapport-financeurs')}-{source}-{slugify(subject)}-{period}"
+    if document.file_format == DocumentFormat.XLSX:
+        buffer = io.BytesIO()
+        write_xlsx_sheets(buffer, _funders_sheets(document, report))
+        progress(95)
+        return Built(buffer.getvalue(), f"{name}.xlsx", XLSX_CONTENT_TYPE)
+    content = render_pdf(
+        "reporting/pdf/funders_report.html",
+        {
+            "document": document,
+            "report": report,
+            "figures": report.figures,
+            "summary": funders_summary(report),
+            "subject": document.dispositif.name if document.dispositif_id else _("Réseau Alizé"),
+        },
+    )
+    progress(95)
+    return Built(content, f"{name}.pdf")
+
+
 BUILDERS: dict[str, Callable[[Document, Callable[[int], None]], Built]] = {
     DocumentKind.AGENDA: build_agenda,
     DocumentKind.MINUTES: build_minutes,
     DocumentKind.ANNUAL_REPORT: build_annual_report,
     DocumentKind.CONTRIBUTION_STATEMENT: build_contribution_statement,
+    DocumentKind.FUNDERS_REPORT: build_funders_report,
 }
 
 

@@ -8,22 +8,31 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alize.forms import Form
+from loans.forms import date_field
+from loans.models import ContributionKind
 
-from .models import DocumentKind
+from .models import DocumentFormat, DocumentKind
 
 REQUESTABLE_KINDS = [
     (DocumentKind.ANNUAL_REPORT, DocumentKind.ANNUAL_REPORT.label),
     (DocumentKind.AGENDA, DocumentKind.AGENDA.label),
     (DocumentKind.MINUTES, DocumentKind.MINUTES.label),
     (DocumentKind.CONTRIBUTION_STATEMENT, DocumentKind.CONTRIBUTION_STATEMENT.label),
+    (DocumentKind.FUNDERS_REPORT, DocumentKind.FUNDERS_REPORT.label),
 ]
+
+
+def agreement_value(firm_id: int, agreement: str) -> str:
+    """The value of one revitalisation agreement in the form's choice."""
+    return f"{firm_id}:{agreement}"
 
 
 class DocumentRequestForm(Form):
     """A kind, then its subject: a committee (agenda, minutes), a year and a dispositif
     (or the network, for those who read every dispositif), or a year and a partner firm
-    (contribution statement). The choices are those the access policy lets the user ask
-    for."""
+    (contribution statement), or a funding source, for a revitalisation agreement the
+    agreement, a year or a period, and a format (funders' report). The choices are those
+    the access policy lets the user ask for."""
 
     kind = forms.ChoiceField(label=_("Document"), choices=REQUESTABLE_KINDS)
     committee = forms.ModelChoiceField(label=_("Comité"), queryset=None, required=False)
@@ -33,9 +42,40 @@ class DocumentRequestForm(Form):
     )
     national = forms.BooleanField(label=_("Tout le réseau"), required=False)
     year = forms.IntegerField(label=_("Année"), required=False, min_value=1997)
+    source = forms.ChoiceField(
+        label=_("Source de financement"),
+        choices=[("", _("Choisissez…"))] + ContributionKind.choices,
+        required=False,
+        help_text=_("Rapport aux financeurs : l'origine des apports."),
+    )
+    agreement = forms.ChoiceField(
+        label=_("Convention de revitalisation"),
+        required=False,
+        help_text=_("Seulement pour une convention de revitalisation."),
+    )
+    period_start = date_field(_("Période du"), required=False)
+    period_end = date_field(_("au"), required=False)
+    file_format = forms.ChoiceField(
+        label=_("Format"),
+        choices=DocumentFormat.choices,
+        initial=DocumentFormat.PDF,
+        required=False,
+        help_text=_("Rapport aux financeurs : PDF ou classeur XLSX."),
+    )
 
-    def __init__(self, *args, committees, dispositifs, firms, national: bool, **kwargs):
+    def __init__(
+        self, *args, committees, dispositifs, firms, national: bool, agreements=(), **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        self.fields["period_start"].help_text = _(
+            "Rapport aux financeurs : une période plutôt que l'année (les deux dates)."
+        )
+        self.agreements = {
+            agreement_value(firm.pk, name): (firm, name) for firm, name in agreements
+        }
+        self.fields["agreement"].choices = [("", _("Aucune"))] + [
+            (value, f"{name} — {firm.name}") for value, (firm, name) in self.agreements.items()
+        ]
         self.fields["committee"].queryset = committees
         self.fields["dispositif"].queryset = dispositifs
         self.fields["organisation"].queryset = firms

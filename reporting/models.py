@@ -2,13 +2,14 @@
 status and their file.
 
 A document belongs to one of three scopes: a dispositif (agendas, minutes, its annual
-report, exports), a partner firm (its contribution statement, across the dispositifs where
-it sits) or the national network (the national annual report). Firm and national documents
-belong to no single dispositif, so ``Document`` is a global model whose scope is spelt out
-by ``dispositif`` / ``organisation`` (a check constraint keeps the three shapes apart); who
-reads which is decided by the access policy, in one place: ``reporting.selectors
-.documents_for`` (dispositif documents through ``view_document`` in that dispositif,
-committee members for agendas and minutes only; firm documents through
+report, its funders' reports, exports), a partner firm (its contribution statement, across
+the dispositifs where it sits) or the national network (the national annual report, the
+funders' reports over every dispositif). Firm and national documents belong to no single
+dispositif, so ``Document`` is a global model whose scope is spelt out by ``dispositif`` /
+``organisation`` (a check constraint keeps the three shapes apart); who reads which is
+decided by the access policy, in one place: ``reporting.selectors.documents_for``
+(dispositif documents through ``view_document`` in that dispositif, committee members for
+agendas and minutes only; firm documents through
 ``document_firm_ids``; national documents for those who read every dispositif). Views,
 API and panels read documents only through it. The builders read tenant data inside the
 scope of the document (``reporting.runner``).
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.fields import user_field
 from alize.tenancy import global_model
+from loans.models import ContributionKind
 
 from .storage import documents_storage
 
@@ -31,6 +33,7 @@ class DocumentKind(models.TextChoices):
     MINUTES = "minutes", _("Relevé de décisions")
     ANNUAL_REPORT = "annual_report", _("Rapport annuel d'impact")
     CONTRIBUTION_STATEMENT = "contribution_statement", _("Attestation de contribution")
+    FUNDERS_REPORT = "funders_report", _("Rapport aux financeurs")
     EXPORT = "export", _("Export")
 
 
@@ -42,6 +45,11 @@ class DocumentScope(models.TextChoices):
     DISPOSITIF = "dispositif", _("Dispositif")
     FIRM = "firm", _("Entreprise partenaire")
     NATIONAL = "national", _("National")
+
+
+class DocumentFormat(models.TextChoices):
+    PDF = "pdf", _("PDF")
+    XLSX = "xlsx", _("Classeur XLSX")
 
 
 class DocumentStatus(models.TextChoices):
@@ -96,6 +104,25 @@ class Document(models.Model):
         verbose_name=_("comité"),
     )
     year = models.PositiveSmallIntegerField(_("année"), null=True, blank=True)
+    # A funders' report: one funding source (loans.ContributionKind), for a revitalisation
+    # agreement one agreement (its name and the firm bound by it), over a period.
+    source = models.CharField(
+        _("source de financement"), max_length=32, choices=ContributionKind.choices, blank=True
+    )
+    agreement = models.CharField(_("convention de revitalisation"), max_length=200, blank=True)
+    agreement_firm = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entreprise assujettie"),
+    )
+    period_start = models.DateField(_("du"), null=True, blank=True)
+    period_end = models.DateField(_("au"), null=True, blank=True)
+    file_format = models.CharField(
+        _("format"), max_length=8, choices=DocumentFormat.choices, default=DocumentFormat.PDF
+    )
     title = models.CharField(_("titre"), max_length=300)
     language = models.CharField(_("langue"), max_length=8, default="fr")
     version = models.PositiveSmallIntegerField(_("version"), default=1)
@@ -141,12 +168,26 @@ class Document(models.Model):
                 name="document_progress_percent", condition=Q(progress__lte=100)
             ),
             models.CheckConstraint(
+                name="document_funders_report_shape",
+                condition=Q(kind="funders_report", period_start__lte=models.F("period_end"))
+                & ~Q(source="")
+                & ~Q(scope="firm")
+                | ~Q(kind="funders_report")
+                & Q(source="", agreement="", agreement_firm__isnull=True)
+                & Q(period_start__isnull=True, period_end__isnull=True),
+                violation_error_message=_(
+                    "Un rapport aux financeurs (et lui seul) nomme une source de financement et "
+                    "une période."
+                ),
+            ),
+            models.CheckConstraint(
                 name="document_done_has_file",
                 condition=~Q(status="done") | (~Q(file="") & Q(checksum__regex=r"^[0-9a-f]{64}$")),
             ),
             models.UniqueConstraint(
                 fields=["kind", "scope", "dispositif", "organisation", "committee", "year"]
-                + ["language"],
+                + ["language", "source", "agreement", "agreement_firm", "period_start"]
+                + ["period_end", "file_format"],
                 condition=Q(is_current=True),
                 nulls_distinct=False,
                 name="document_one_current_per_request",

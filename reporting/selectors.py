@@ -26,9 +26,11 @@ from committees.models import (
 )
 from dispositifs.access import dispositif_ids, document_firm_ids
 from dispositifs.models import Dispositif, Membership, MembershipKind
+from loans.indicators import FunderFigures, FunderProject, funder_figures
 from loans.ledger import balances_by
-from loans.models import ZERO, Advance, Cofinancing
+from loans.models import ZERO, Advance, Cofinancing, ContributionKind, FundContribution
 from loans.selectors import leverage, portfolio_at_risk
+from missions.indicators import expert_hours_of_projects
 from missions.models import FirmMonthHours, HourLog, SkillMission
 from missions.selectors import FirmFigures, firm_year_figures, rate_for, rates_for
 from partners.models import Organisation, OrganisationKind
@@ -68,7 +70,7 @@ def documents_for(user, action: str = Action.VIEW_DOCUMENT):
         return Document.objects.none()
     return (
         Document.objects.filter(document_condition(user, action))
-        .select_related("dispositif", "organisation", "committee", "requested_by")
+        .select_related("dispositif", "organisation", "committee", "requested_by", "agreement_firm")
         .order_by("-created_at", "-id")
     )
 
@@ -100,6 +102,24 @@ def may_request_national(user) -> bool:
 def committee_documents(user, committee):
     """The current documents of a committee that ``user`` reads (the committee page)."""
     return documents_for(user).filter(committee=committee, is_current=True)
+
+
+def requestable_agreements(user) -> list[tuple[Organisation, str]]:
+    """Revitalisation agreements (firm bound, agreement) with a contribution in a dispositif
+    where ``user`` may ask for documents, by firm then agreement."""
+    rows = (
+        FundContribution.objects.for_user(user, Action.REQUEST_DOCUMENT)
+        .filter(kind=ContributionKind.REVITALISATION)
+        .values_list("agreement_firm_id", "agreement")
+        .distinct()
+        .order_by()
+    )
+    pairs = set(rows)
+    firms = Organisation.objects.in_bulk({firm_id for firm_id, _name in pairs})
+    return sorted(
+        ((firms[firm_id], name) for firm_id, name in pairs),
+        key=lambda pair: (pair[0].name, pair[1], pair[0].pk),
+    )
 
 
 def requestable_firms(user):
@@ -490,3 +510,51 @@ def firm_contribution(firm_id: int, year: int) -> Contribution:
     ]
     figures = firm_year_figures(firm_ids=[firm_id], year=year).get(firm_id)
     return Contribution(firm, year, rate, missions, months, figures)
+
+
+# Funders' report --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FunderProjectRow:
+    """A project behind the source's advances, with the expert-hours it was given in the
+    period and their value (the same for every source: they are the partner firms')."""
+
+    project: FunderProject
+    hours: Decimal
+    value: Decimal
+
+
+@dataclass
+class FundersReport:
+    """A funders' report's figures: the source's (``loans.indicators.funder_figures``) and
+    the expert-hours of its projects (``missions.indicators.expert_hours_of_projects``)."""
+
+    figures: FunderFigures
+    projects: list[FunderProjectRow]
+    total_hours: Decimal
+    total_value: Decimal
+
+    @property
+    def jobs_balance(self) -> Decimal | None:
+        """Jobs attributed minus jobs the agreement must help re-create (agreements only)."""
+        if self.figures.jobs_to_recreate is None:
+            return None
+        return self.figures.jobs_attributed - self.figures.jobs_to_recreate
+
+
+def funders_report(document: Document) -> FundersReport:
+    """The figures of a funders' report, read in the document's scope (one dispositif, or
+    every one for a national report)."""
+    agreement = (document.agreement_firm_id, document.agreement) if document.agreement else None
+    figures = funder_figures(document.source, agreement, document.period_start, document.period_end)
+    hours = expert_hours_of_projects(
+        [project.project_id for project in figures.projects],
+        document.period_start,
+        document.period_end,
+    )
+    rows = []
+    for project in figures.projects:
+        given, value = hours.get(project.project_id, (ZERO, ZERO))
+        rows.append(FunderProjectRow(project, given, value.quantize(Decimal("0.01"))))
+    total_hours = sum((given for given, _value in hours.values()), ZERO)
+    total_value = sum((value for _given, value in hours.values()), ZERO).quantize(Decimal("0.01"))
+    return FundersReport(figures, rows, total_hours, total_value)

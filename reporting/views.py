@@ -24,7 +24,7 @@ from dispositifs.access import document_firm_ids, may
 from . import selectors, services
 from .filtersets import DocumentFilterSet
 from .forms import DocumentRequestForm
-from .models import DocumentScope, DocumentStatus
+from .models import DocumentFormat, DocumentScope, DocumentStatus
 
 
 class DocumentReaderMixin(ActionRequiredMixin):
@@ -93,6 +93,7 @@ class DocumentRequestView(ActionRequiredMixin, View):
             dispositifs=selectors.requestable_dispositifs(user),
             firms=selectors.requestable_firms(user),
             national=selectors.may_request_national(user),
+            agreements=selectors.requestable_agreements(user),
         )
 
     def get(self, request):
@@ -102,6 +103,7 @@ class DocumentRequestView(ActionRequiredMixin, View):
         form = self.form(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            agreement_firm, agreement = form.agreements.get(data.get("agreement"), (None, ""))
             with ServiceCall(form) as call:
                 document = services.document_request(
                     kind=data["kind"],
@@ -111,6 +113,12 @@ class DocumentRequestView(ActionRequiredMixin, View):
                     organisation=data.get("organisation"),
                     year=data.get("year"),
                     national=bool(data.get("national")),
+                    source=data.get("source") or "",
+                    agreement=agreement,
+                    agreement_firm=agreement_firm,
+                    period_start=data.get("period_start"),
+                    period_end=data.get("period_end"),
+                    file_format=data.get("file_format") or DocumentFormat.PDF,
                 )
             if not call.refused:
                 return HttpResponseRedirect(reverse("reporting:detail", args=[document.pk]))
@@ -177,6 +185,12 @@ class DocumentRegenerateView(DocumentReaderMixin, View):
                 national=document.scope == DocumentScope.NATIONAL,
                 language=document.language,
                 regenerate=True,
+                source=document.source,
+                agreement=document.agreement,
+                agreement_firm=document.agreement_firm,
+                period_start=document.period_start,
+                period_end=document.period_end,
+                file_format=document.file_format,
             )
         if call.refused:
             messages.error(request, call.message)

@@ -117,6 +117,7 @@ class ContributionSerializer(ModelSerializer):
             "organisation_name",
             "agreement",
             "agreement_firm",
+            "jobs_to_recreate",
             "amount",
             "received_on",
             "earmark",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,10 @@ from alize.validators import validate_past_date
 from pme.models import ProjectType
 
 from ._common import CENT
+
+# Jobs one contribution of a revitalisation agreement may carry (a large closure's agreement
+# rarely asks for more than a few hundred).
+JOBS_TO_RECREATE_MAX = 10_000
 
 
 class ContributionKind(models.TextChoices):
@@ -51,9 +55,12 @@ class Fund(TenantModel):
 class FundContribution(TenantModel, RecordedBy):
     """Money put into a fund by one source (an organisation of the directory), on a date.
 
-    A revitalisation agreement names the agreement and the firm bound by it. A contribution
-    may be earmarked for one kind of project: its money then finances only those projects,
-    and finances them first (``loans.services.advance_disburse``)."""
+    A revitalisation agreement names the agreement and the firm bound by it, and the jobs
+    the agreement must help re-create through this contribution (``jobs_to_recreate``:
+    an agreement paid in several contributions carries on each its part, so that the
+    agreement's jobs are their sum). A contribution may be earmarked for one kind of
+    project: its money then finances only those projects, and finances them first
+    (``loans.services.advance_disburse``)."""
 
     fund = models.ForeignKey(
         Fund, on_delete=models.PROTECT, related_name="contributions", verbose_name=_("fonds")
@@ -73,6 +80,15 @@ class FundContribution(TenantModel, RecordedBy):
         blank=True,
         related_name="revitalisation_contributions",
         verbose_name=_("entreprise assujettie"),
+    )
+    jobs_to_recreate = models.PositiveIntegerField(
+        _("emplois à recréer"),
+        default=0,
+        validators=[MaxValueValidator(JOBS_TO_RECREATE_MAX)],
+        help_text=_(
+            "Convention de revitalisation : emplois que la convention doit contribuer à "
+            "recréer au titre de cet apport (0 pour un versement déjà compté)."
+        ),
     )
     amount = MoneyField(_("montant (€)"), validators=[MinValueValidator(CENT)])
     received_on = models.DateField(_("reçu le"), validators=[validate_past_date])
@@ -109,6 +125,14 @@ class FundContribution(TenantModel, RecordedBy):
                 violation_error_message=_(
                     "Une convention de revitalisation (et elle seule) nomme la convention "
                     "et son entreprise."
+                ),
+            ),
+            FieldCheckConstraint(
+                name="contribution_jobs_to_recreate_when_revitalisation",
+                field="jobs_to_recreate",
+                condition=Q(kind="revitalisation") | Q(jobs_to_recreate=0),
+                violation_error_message=_(
+                    "Seule une convention de revitalisation a des emplois à recréer."
                 ),
             ),
         ]

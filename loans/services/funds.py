@@ -15,7 +15,8 @@ from alize.idempotency import clean_key, run_once
 from alize.services import model_update, validate_and_save
 
 from .. import ledger
-from ..models import Account, EntryKind, Fund, FundContribution
+from ..models import Account, ContributionKind, EntryKind, Fund, FundContribution
+from ..models.funds import JOBS_TO_RECREATE_MAX
 from ._common import _not_in_future
 
 
@@ -40,6 +41,27 @@ def fund_rename(*, fund: Fund, name: str) -> Fund:
     return validate_and_save(fund)
 
 
+def _checked_jobs_to_recreate(kind: str, jobs: int | None) -> int:
+    """The jobs a revitalisation agreement must help re-create through a contribution: a
+    whole number from 0 to ``JOBS_TO_RECREATE_MAX``, and 0 for any other source."""
+    jobs = 0 if jobs in (None, "") else jobs
+    if isinstance(jobs, bool) or not isinstance(jobs, int):
+        raise ApplicationError(
+            _("Le nombre d'emplois à recréer est un nombre entier."), field="jobs_to_recreate"
+        )
+    if not 0 <= jobs <= JOBS_TO_RECREATE_MAX:
+        raise ApplicationError(
+            _("Le nombre d'emplois à recréer va de 0 à %(max)s.") % {"max": JOBS_TO_RECREATE_MAX},
+            field="jobs_to_recreate",
+        )
+    if jobs and kind != ContributionKind.REVITALISATION:
+        raise ApplicationError(
+            _("Seule une convention de revitalisation a des emplois à recréer."),
+            field="jobs_to_recreate",
+        )
+    return jobs
+
+
 @transaction.atomic
 def contribution_record(
     *,
@@ -52,9 +74,12 @@ def contribution_record(
     agreement: str = "",
     agreement_firm=None,
     earmark: str = "",
+    jobs_to_recreate: int | None = 0,
 ) -> FundContribution:
-    """Record money put into a fund, and post it (cash / capital) the same day."""
+    """Record money put into a fund, and post it (cash / capital) the same day. Only a
+    revitalisation agreement has jobs to re-create."""
     _not_in_future(received_on, "received_on")
+    jobs_to_recreate = _checked_jobs_to_recreate(kind, jobs_to_recreate)
     contribution = FundContribution(
         dispositif_id=fund.dispositif_id,
         fund=fund,
@@ -65,6 +90,7 @@ def contribution_record(
         amount=amount,
         received_on=received_on,
         earmark=earmark or "",
+        jobs_to_recreate=jobs_to_recreate,
         recorded_by=by,
     )
     validate_and_save(contribution)
@@ -91,6 +117,7 @@ def _contribution_payload(
     agreement: str = "",
     agreement_firm=None,
     earmark: str = "",
+    jobs_to_recreate: int | None = 0,
 ) -> dict:
     """What makes two sends of a contribution the same (everything but who sends it)."""
     return {
@@ -102,6 +129,7 @@ def _contribution_payload(
         "amount": amount,
         "received_on": received_on,
         "earmark": earmark or "",
+        "jobs_to_recreate": jobs_to_recreate or 0,
     }
 
 
