@@ -32,3 +32,6 @@ class Action(StrEnum):
     # .document_firm_ids``).
     VIEW_DOCUMENT = "view_document"  # read and download documents
     REQUEST_DOCUMENT = "request_document"  # ask for a document to be built
+    # The indicators dashboard: a dispositif's kept figures, never its rows (a firm's
+    # correspondent reads only the firm's own figures there, ``Reach.FIRM``).
+    VIEW_INDICATORS = "view_indicators"

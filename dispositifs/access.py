@@ -78,12 +78,14 @@ GRANTS: dict[str, dict[Action, Reach]] = {
         Action.APPROVE_WRITE_OFF: Reach.ASSIGNED,
         Action.VIEW_DOCUMENT: Reach.ASSIGNED,
         Action.REQUEST_DOCUMENT: Reach.ASSIGNED,
+        Action.VIEW_INDICATORS: Reach.ASSIGNED,
     },
     Role.COMMITTEE_MEMBER: {
         **dict.fromkeys(_PIPELINE_READ, Reach.ASSIGNED),
         Action.RECORD_COMMITMENT: Reach.ASSIGNED,
         # The agendas and minutes of their dispositif (reporting.selectors narrows the kinds).
         Action.VIEW_DOCUMENT: Reach.ASSIGNED,
+        Action.VIEW_INDICATORS: Reach.ASSIGNED,
     },
     Role.FIRM_CORRESPONDENT: {
         Action.VIEW_DISPOSITIF: Reach.SEATED,
@@ -91,6 +93,8 @@ GRANTS: dict[str, dict[Action, Reach]] = {
         Action.RESPOND_MISSION: Reach.FIRM,
         Action.VIEW_DOCUMENT: Reach.FIRM_DOCUMENTS,
         Action.REQUEST_DOCUMENT: Reach.FIRM_DOCUMENTS,
+        # The firm's own figures in the dispositifs where it holds a seat or has work.
+        Action.VIEW_INDICATORS: Reach.FIRM,
     },
     Role.EXPERT: {
         Action.VIEW_DISPOSITIF: Reach.SEATED,

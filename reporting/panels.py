@@ -1,13 +1,15 @@
-"""Panels of reporting: a committee's agenda and minutes on the committee page, and the
-firm's documents link on a correspondent's home."""
+"""Panels of reporting: a committee's agenda and minutes on the committee page, the
+indicators dashboard at the top of the home page, and the firm's documents link on a
+correspondent's home."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
 from alize.panels import register_panel
-from dispositifs.access import dispositif_ids, document_firm_ids
+from dispositifs.access import dispositif_ids, document_firm_ids, may
 
+from . import dashboards
 from .selectors import committee_documents
 
 
@@ -34,3 +36,16 @@ def firm_documents_panel(request, obj=None):
         "label": _("Documents de votre entreprise"),
         "links": [(_("Documents"), reverse("reporting:list"))],
     }
+
+
+@register_panel("home", order=1)
+def dashboard_panel(request, obj=None):
+    """The indicators dashboard of what the user reads (the network, their dispositifs or
+    their firm's contribution), above the to-do panels; filters and sorting stay in the home
+    page's own query string."""
+    if not may(request.user, Action.VIEW_INDICATORS):
+        return None
+    board = dashboards.dashboard(request.user, request.GET)
+    if board is None:
+        return None
+    return {"template": "reporting/panel_dashboard.html", "board": board}

@@ -16,12 +16,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from alize import exports
 from alize.actions import Action
 from alize.errors import TooManyRequests
-from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall, require
+from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall, SignedInMixin, require
 from dispositifs.access import document_firm_ids, may
 
-from . import selectors, services
+from . import dashboards, selectors, services
 from .filtersets import DocumentFilterSet
 from .forms import DocumentRequestForm
 from .models import DocumentFormat, DocumentScope, DocumentStatus
@@ -197,3 +198,32 @@ class DocumentRegenerateView(DocumentReaderMixin, View):
             return HttpResponseRedirect(reverse("reporting:detail", args=[document.pk]))
         messages.success(request, _("Une nouvelle version est en préparation."))
         return HttpResponseRedirect(reverse("reporting:detail", args=[fresh.pk]))
+
+
+class DashboardView(ActionRequiredMixin, View):
+    """The indicators dashboard on its own page (the same as at the top of the home page),
+    and its comparison table as CSV or XLSX (``?format=csv|xlsx``, the filters kept)."""
+
+    action = Action.VIEW_INDICATORS
+
+    def get(self, request):
+        board = dashboards.dashboard(request.user, request.GET)
+        require(board is not None)
+        export_format = request.GET.get("format")
+        if export_format in ("csv", "xlsx"):
+            headers, rows = board.export_table()
+            filename = f"indicateurs-{board.year}.{export_format}"
+            if export_format == "xlsx":
+                return exports.xlsx_response(
+                    filename=filename, headers=headers, rows=rows, sheet_title=str(board.year)
+                )
+            return exports.csv_response(filename=filename, headers=headers, rows=rows)
+        return render(request, "reporting/dashboard.html", {"board": board})
+
+
+class GlossaryView(SignedInMixin, View):
+    """What every indicator counts: label, unit, kind and definition, one anchor each (the
+    dashboards link each figure to its definition)."""
+
+    def get(self, request):
+        return render(request, "reporting/glossary.html", {"definitions": dashboards.glossary()})

@@ -80,6 +80,7 @@ RULES = [
             "missions/selectors/figures.py": "a firm's contribution figures are national totals",
             "alize/indicators/facts.py": "the indicators' refresh and check walk every dispositif",
             "alize/indicators/wiring.py": "a national rate changes every dispositif's figures",
+            "reporting/dashboards.py": "the network median reads every dispositif's kept facts",
         },
         good=("with scope([dispositif_id]):",),
         bad=('with scope(every_dispositif=True, reason="why not"):',),

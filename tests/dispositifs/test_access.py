@@ -36,6 +36,7 @@ EXPECTED = {
         Action.APPROVE_WRITE_OFF: A,
         Action.VIEW_DOCUMENT: A,
         Action.REQUEST_DOCUMENT: A,
+        Action.VIEW_INDICATORS: A,
     },
     "member_a": {
         Action.VIEW_DISPOSITIF: A,
@@ -56,12 +57,14 @@ EXPECTED = {
         Action.APPROVE_WRITE_OFF: NONE,
         Action.VIEW_DOCUMENT: A,
         Action.REQUEST_DOCUMENT: NONE,
+        Action.VIEW_INDICATORS: A,
     },
     "correspondent_a": {
         **dict.fromkeys(Action, NONE),
         Action.VIEW_DISPOSITIF: A,
         Action.VIEW_MISSION: A,
         Action.RESPOND_MISSION: A,
+        Action.VIEW_INDICATORS: A,
     },
     "expert_a": {
         **dict.fromkeys(Action, NONE),
@@ -88,6 +91,7 @@ EXPECTED = {
         Action.APPROVE_WRITE_OFF: NONE,
         Action.VIEW_DOCUMENT: NONE,
         Action.REQUEST_DOCUMENT: NONE,
+        Action.VIEW_INDICATORS: NONE,
     },
     "no_role": dict.fromkeys(Action, NONE),
 }
