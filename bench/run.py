@@ -100,6 +100,10 @@ def build_cases(info: dict) -> list[Case]:
         ("advances page", "/advances/"),
         ("fund page", f"/funds/{info['fund_id']}/"),
         ("arrears page", "/advances/arrears/"),
+        # The indicators dashboard: every dispositif for the coordinator, one with the
+        # network median for the animateur; the home page opens with it.
+        ("dashboard page", f"/indicateurs/?year={info['reference_year']}"),
+        ("home page", "/"),
     ]
     # The missions pages, measured once the web side serves them (``prepare`` says which).
     pages = info.get("missions_pages", {})

@@ -1,4 +1,4 @@
-"""The indicators dashboard (docs/architecture.md §14): figure cards, the comparison table of
+"""The indicators dashboard (docs/architecture.md §8): figure cards, the comparison table of
 the dispositifs, five years of trends, for the scope a person reads.
 
 Three readings of the same page, decided by the access policy (``Action.VIEW_INDICATORS``):
@@ -96,11 +96,19 @@ def per_project(item: Indicator, figures: Mapping[str, Figure]) -> Decimal | Non
     """``item``'s value per project approved in the same cell (None without projects)."""
     projects = figures.get(PROJECTS)
     value = figures.get(item.key)
-    if not item.per_project or value is None or value.value is None or not projects:
+    if not item.per_project or value is None or not value.value or not projects:
         return None
     if not projects.value:
         return None
     return (value.value / projects.value).quantize(Decimal("0.01"))
+
+
+def median_text(item: Indicator, value: Decimal | None) -> str:
+    """A median reads with one more decimal when it falls between two whole values (the
+    median of 1 and 2 projects is 1,5)."""
+    if value is None or value == value.to_integral_value():
+        return figure_text(item, value)
+    return figure_text(item, value, places=max(item.places, 1))
 
 
 def _median(values: Sequence[Decimal | None], item: Indicator) -> Decimal | None:
@@ -377,8 +385,13 @@ def dashboard(user, params: Mapping[str, str]) -> Dashboard | None:
                 region_name(dispositif.region),
             )
         )
+    # A year without any kept fact in the scope has no figure (not zero): before the
+    # dispositifs started, or before the facts were first computed.
+    counted = {fact_year for _dispositif, fact_year in facts}
     totals = {
         each: total(shown_ids, each, firm_id=firm_id, keys=read_keys, rows=facts)
+        if each in counted
+        else {key: Figure(key, None) for key in read_keys}
         for each in trend_years
     }
     scope_label = _scope_label(mode, shown, firm, region, readable)
@@ -403,7 +416,7 @@ def dashboard(user, params: Mapping[str, str]) -> Dashboard | None:
         median_row = Row(
             label,
             [
-                Shown(item.key, medians[year][item.key], figure_text(item, medians[year][item.key]))
+                Shown(item.key, medians[year][item.key], median_text(item, medians[year][item.key]))
                 for item in indicators
             ],
             kind="median",
@@ -533,7 +546,7 @@ def _trends(indicators, years, totals, medians, scope_label, mode) -> list:
         if medians:
             middle = [medians[year][item.key] for year in years]
             series.append(
-                charts.Series(median_name, middle, [figure_text(item, v) for v in middle])
+                charts.Series(median_name, middle, [median_text(item, v) for v in middle])
             )
         chart = charts.line_chart(
             categories,
