@@ -83,6 +83,7 @@ def test_dashboard_fits_a_phone(phone, figures):
     open_dashboard(phone, world)
     assert width_of(phone) <= PHONE["width"]
     no_violations(phone)
-    phone.goto("/indicateurs/definitions/")
-    assert width_of(phone) <= PHONE["width"]
-    no_violations(phone)
+    for url in ("/indicateurs/?year=2025", "/indicateurs/definitions/"):
+        assert phone.goto(url).status == 200
+        assert width_of(phone) <= PHONE["width"], url
+        no_violations(phone)

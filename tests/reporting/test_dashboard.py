@@ -149,6 +149,9 @@ def test_animateur_sees_their_dispositif_and_only_the_network_median(network, cl
     page = client.get(DASHBOARD).content.decode()
     assert network.b.name not in page and network.c.name not in page
     assert network.b.slug not in page
+    exported = client.get(DASHBOARD, {"format": "csv"}).content.decode("utf-8-sig")
+    labels = [row[0] for row in csv.reader(io.StringIO(exported), delimiter=";")][1:]
+    assert labels == [network.a.name, "Total", "Médiane du réseau"]
 
 
 def test_committee_member_has_no_link_to_lists_they_cannot_read(network, client):
@@ -205,6 +208,12 @@ def test_firm_correspondent_reads_the_firms_contribution(world, client):
     assert board.median is None
     page = client.get(DASHBOARD).content.decode()
     assert world.firm_a.name in page
+    # The firm's figures link to its missions, which its correspondent reads.
+    assert hours.url.startswith(reverse("missions:list") + "?")
+    urls = {cell.url for row in [*board.rows, board.total] for cell in row.cells} - {""}
+    assert urls and all(client.get(url).status_code == 200 for url in urls)
+    # Nothing of a dispositif where the firm does not work, even when asked for.
+    assert world.b.name not in client.get(DASHBOARD, {"dispositif": world.b.slug}).content.decode()
 
 
 @pytest.mark.parametrize("role", ["expert", "api_client", "no_role"])
