@@ -585,21 +585,35 @@ class Definition:
     indicator: Indicator
     unit: str
     kind: str
-    parts: str
+    notes: list[str]
 
 
 def glossary() -> list[Definition]:
-    """Every indicator in publication order, with its unit, kind and, for a ratio, the two
-    indicators it divides."""
+    """Every indicator in publication order, with its unit, its kind and what else to know
+    (the two indicators a ratio divides, yearly only, per partner firm, statistical secrecy,
+    internal): the in-product twin of docs/indicators.md."""
     units = dict(Unit.choices)
     kinds = dict(Kind.choices)
     found = []
     for item in ordered():
-        parts = ""
+        notes = []
         if item.is_ratio:
-            parts = _("%(numerator)s ÷ %(denominator)s") % {
-                "numerator": INDICATORS[item.numerator].label,
-                "denominator": INDICATORS[item.denominator].label,
-            }
-        found.append(Definition(item, str(units[item.unit]), str(kinds[item.kind]), parts))
+            notes.append(
+                _("%(numerator)s ÷ %(denominator)s")
+                % {
+                    "numerator": INDICATORS[item.numerator].label,
+                    "denominator": INDICATORS[item.denominator].label,
+                }
+            )
+        if not item.monthly:
+            notes.append(_("annuel seulement"))
+        if item.per_firm:
+            notes.append(_("aussi par entreprise partenaire"))
+        if item.per_project:
+            notes.append(_("aussi rapporté aux projets accordés"))
+        if not item.public:
+            notes.append(_("interne au réseau"))
+        elif item.about_smes:
+            notes.append(_("secret statistique à la publication"))
+        found.append(Definition(item, str(units[item.unit]), str(kinds[item.kind]), notes))
     return found
