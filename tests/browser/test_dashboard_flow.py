@@ -59,6 +59,9 @@ def test_coordination_clicks_jobs_created_and_lands_on_the_list(page, figures):
         link.click()
     assert navigation.value.status == 200
     assert page.url.endswith(expected)
+    # The one follow-up behind the 7 jobs created.
+    rows = page.locator("main table tbody tr")
+    assert rows.count() == 1 and "7" in rows.first.inner_text()
 
 
 def test_sorting_and_filters_keep_the_dashboard_accessible(page, figures):
