@@ -162,9 +162,10 @@ class _Links:
         if not action:
             return False
         if dispositifs is None:
+            # The whole list counts what the table adds up only when both cover the same
+            # dispositifs.
             allowed = dispositif_ids(self.user, action)
-            seen = {d.pk for d in self.shown}
-            return allowed is None or seen <= allowed
+            return allowed is None or allowed == {d.pk for d in self.shown}
         return all(may(self.user, action, d.pk) for d in dispositifs)
 
     def row(self, item: Indicator, dispositif: Dispositif) -> str:

@@ -236,9 +236,17 @@ def test_anonymous_is_sent_to_login(client):
 
 def test_filters_by_year_region_and_dispositif_stay_in_the_links(network, client):
     client.force_login(network.coordinator)
+    whole = board_of(client.get(DASHBOARD)).total.cells[0]
+    assert whole.url == dashboards.drill_url(INDICATORS[whole.key], TODAY.year, None)
+    board = board_of(client.get(DASHBOARD, {"region": "32"}))
+    assert [row.dispositif for row in board.rows] == [network.c, network.a]
+    # No list is filtered by region: a region's total links nowhere.
+    assert all(cell.url == "" for cell in board.total.cells)
     board = board_of(client.get(DASHBOARD, {"region": "84"}))
     assert [row.dispositif for row in board.rows] == [network.b]
     assert board.total.label == "Total"
+    # One dispositif shown: its total is its own row, with the same links.
+    assert [c.url for c in board.total.cells] == [c.url for c in board.rows[0].cells]
     assert all("region=84" in column.sort_url for column in board.columns)
     board = board_of(client.get(DASHBOARD, {"dispositif": network.a.slug, "year": "2025"}))
     assert [row.dispositif for row in board.rows] == [network.a]
