@@ -385,3 +385,33 @@ def test_home_panel_queries_do_not_grow_with_rows(network, rf):
 def test_glossary_query_count(client, world):
     client.force_login(world.coordinator)
     assert_queries_do_not_grow("indicators:glossary", lambda: client.get(GLOSSARY), lambda: None)
+
+
+class TestDashboardByRole:
+    """Every role of the world on the dashboard: which reading, and which dispositifs."""
+
+    EXPECTED = {
+        "coordinator": (dashboards.NETWORK, {"a", "b", "c"}),
+        "animateur": (dashboards.DISPOSITIFS, {"a"}),
+        "animateur_b": (dashboards.DISPOSITIFS, {"b"}),
+        "member": (dashboards.DISPOSITIFS, {"a"}),
+        "correspondent": (dashboards.FIRM, {"a"}),
+        "expert": None,
+        "api_client": None,
+        "no_role": None,
+    }
+
+    def test_reading_by_role(self, network, client, role):
+        client.force_login(network.user(role))
+        response = client.get(DASHBOARD)
+        expected = self.EXPECTED[role]
+        if expected is None:
+            assert response.status_code == 404
+            return
+        board = board_of(response)
+        names = {"a": network.a, "b": network.b, "c": network.c}
+        assert board.mode == expected[0]
+        assert {row.dispositif for row in board.rows} == {names[k] for k in expected[1]}
+        page = response.content.decode()
+        for key, dispositif in names.items():
+            assert (dispositif.name in page) == (key in expected[1]), (role, key)
