@@ -33,22 +33,22 @@ help:
 	@echo "make bench        seed the bench database and measure against the floor"
 	@echo "make services     start only PostgreSQL and Redis and print their URLs"
 	@echo "make stop         stop servers left running by an interrupted session"
-	@echo "make venv         create .venv from requirements.lock"
+	@echo "make venv         create .venv from requirements-dev.lock (runtime + dev tools)"
 	@echo "make system-deps  install the Debian packages the browser and PDF tests need"
-	@echo "make lock         regenerate requirements.lock from requirements.in"
+	@echo "make lock         regenerate requirements.lock and requirements-dev.lock"
 	@echo "make messages     extract new strings into locale/en/LC_MESSAGES/django.po"
 	@echo "make clean-data   delete the local database, Redis data and logs (.local/)"
 
 venv: $(STAMP)
 
-$(STAMP): requirements.lock
+$(STAMP): requirements-dev.lock
 	@test -n "$(PYTHON_BOOT)" || { echo "Python 3.11 or newer is required (python3.11 or python3)."; exit 1; }
 	@$(PYTHON_BOOT) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "$(PYTHON_BOOT) is older than Python 3.11; install Python 3.11."; exit 1; }
-	@echo "==> Installing Python packages into $(VENV)/ (requirements.lock)"
+	@echo "==> Installing Python packages into $(VENV)/ (requirements-dev.lock)"
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV) \
 		|| { echo "Could not create $(VENV) (on Debian/Ubuntu: apt install python3-venv)."; exit 1; }
-	@$(PY) -m pip install -q -r requirements.lock
+	@$(PY) -m pip install -q -r requirements-dev.lock
 	@touch $@
 
 system-deps:
@@ -82,6 +82,9 @@ services: venv
 stop:
 	@if [ -x $(PY) ]; then $(PY) devstack/stack.py stop; fi
 
+# Two locks from one scratch virtualenv: the runtime tree first (requirements.in: what the
+# production image installs), then the development tools on top of it, held to the runtime
+# pins, so both files agree on every package they share.
 lock:
 	@test -n "$(PYTHON_BOOT)" || { echo "Python 3.11 or newer is required."; exit 1; }
 	@rm -rf .local/lock-venv
@@ -90,9 +93,15 @@ lock:
 	@.local/lock-venv/bin/python -m pip install -q -r requirements.in
 	@set -o pipefail; .local/lock-venv/bin/python -m pip freeze --exclude-editable \
 		| LC_ALL=C sort -f > .local/requirements.lock.new
+	@echo "==> Resolving requirements-dev.in on top of it"
+	@.local/lock-venv/bin/python -m pip install -q -r requirements-dev.in \
+		-c .local/requirements.lock.new
+	@set -o pipefail; .local/lock-venv/bin/python -m pip freeze --exclude-editable \
+		| LC_ALL=C sort -f > .local/requirements-dev.lock.new
 	@mv .local/requirements.lock.new requirements.lock
+	@mv .local/requirements-dev.lock.new requirements-dev.lock
 	@rm -rf .local/lock-venv
-	@echo "==> requirements.lock updated; run \`make venv\` to install it"
+	@echo "==> requirements.lock and requirements-dev.lock updated; run \`make venv\` to install"
 
 clean-data: stop
 	@rm -rf .local
