@@ -3,6 +3,7 @@
 #   make run    start the platform with demo data on http://127.0.0.1:$(PORT)/ (DEBUG=1: debug pages)
 #   make test   run the whole test suite (pytest arguments via ARGS="-k committee")
 #   make bench  seed the national-scale bench database and measure (ARGS="--requests 200")
+#   make backup / make restore BACKUP=backups/alize-…   (README "Production": backups)
 #
 # Only Python 3.11+ is needed: PostgreSQL and Redis come from wheels and start on demand
 # (data in .local/). Set DATABASE_URL / REDIS_URL to use servers of your own instead.
@@ -25,12 +26,14 @@ SYSTEM_PACKAGES := chromium chromium-driver docker-compose libharfbuzz-subset0 g
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: help venv system-deps run test bench services stop lock clean-data messages
+.PHONY: help venv system-deps run test bench services stop lock clean-data messages backup restore
 
 help:
 	@echo "make run          start the platform with demo data (PORT=$(PORT))"
 	@echo "make test         run the test suite (ARGS=\"...\" goes to pytest)"
 	@echo "make bench        seed the bench database and measure against the floor"
+	@echo "make backup       back the database and documents up into backups/ (ARGS=\"--keep 5\")"
+	@echo "make restore      restore BACKUP=backups/alize-… into an empty database"
 	@echo "make services     start only PostgreSQL and Redis and print their URLs"
 	@echo "make stop         stop servers left running by an interrupted session"
 	@echo "make venv         create .venv from requirements-dev.lock (runtime + dev tools)"
@@ -75,6 +78,15 @@ test: venv system-deps
 
 bench: venv
 	@$(PY) devstack/stack.py bench $(ARGS)
+
+# The production commands (manage.py backup / restore) on the local servers; a restore needs
+# an empty database: `make clean-data` first (backups/ is not in .local/, it stays).
+backup: venv
+	@$(PY) devstack/stack.py manage backup $(ARGS)
+
+restore: venv
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/alize-YYYYMMDDTHHMMSSZ"; exit 2; }
+	@$(PY) devstack/stack.py manage restore "$(BACKUP)" $(ARGS)
 
 services: venv
 	@$(PY) devstack/stack.py services
