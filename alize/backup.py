@@ -24,8 +24,8 @@ on and its session declaring every dispositif, so an owner that is not a superus
 every row too (the policies are forced on the owner).
 
 A restore needs an empty database (``DATABASE_URL``'s) and storages that hold none of the
-backup's files with other content. The files go first, each checked against its checksum;
-then the dump, in one transaction, with ``--no-owner --no-privileges`` (the tables belong to
+backup's files with other content. The dump and every file are checked against their
+checksums before anything is written; the files go first, then the dump, in one transaction, with ``--no-owner --no-privileges`` (the tables belong to
 the restoring owner, whatever the original one was called); the row counts are compared with
 the manifest; then ``migrate`` runs, whose ``post_migrate`` step creates the application's
 role when it is missing, grants it the tables and checks the row-level security policies
@@ -399,6 +399,10 @@ def restore(folder: Path | str, log: Log = lambda line: None) -> dict:
     manifest = read_manifest(folder)
     dump = folder / manifest["database"]["file"]
     _check_file(dump, manifest["database"])
+    to_store = {
+        alias: _files_to_store(storages[alias], folder / STORAGE_DIR / alias, files)
+        for alias, files in manifest["storages"].items()
+    }
     with as_owner():
         connection = connections[DEFAULT_DB_ALIAS]
         if table_counts(connection):
@@ -408,9 +412,10 @@ def restore(folder: Path | str, log: Log = lambda line: None) -> dict:
                 "again)."
             )
         pg_restore = client_program("pg_restore", _server_version(connection))
-    for alias, files in manifest["storages"].items():
-        _restore_files(storages[alias], folder / STORAGE_DIR / alias, files)
-        log(f"{alias}: {len(files)} file(s) restored and checked")
+    for alias, files in to_store.items():
+        for name, source in files:
+            _store(storages[alias], name, source, manifest["storages"][alias][name]["sha256"])
+        log(f"{alias}: {len(manifest['storages'][alias])} file(s) restored and checked")
     with as_owner():
         connection = connections[DEFAULT_DB_ALIAS]
         args, database, env = _client(connection)
@@ -447,17 +452,24 @@ def restore(folder: Path | str, log: Log = lambda line: None) -> dict:
     return manifest
 
 
-def _restore_files(storage: Storage, folder: Path, files: dict[str, dict]) -> None:
+def _files_to_store(storage: Storage, folder: Path, files: dict[str, dict]) -> list:
+    """``(name, path in the backup)`` of the files ``storage`` still lacks, each checked
+    against its checksum; a name stored with other content stops the restore."""
+    missing = []
     for name, expected in sorted(files.items()):
         source = _inside(folder, name)
         _check_file(source, expected)
-        if storage.exists(name):
-            if stored_digest(storage, name) == expected["sha256"]:
-                continue  # restored by an earlier, interrupted run
+        if not storage.exists(name):
+            missing.append((name, source))
+        elif stored_digest(storage, name) != expected["sha256"]:
             raise BackupError(
                 f"{name} is already stored, with other content: restore into empty storage."
             )
-        with open(source, "rb") as handle:
-            saved = storage.save(name, File(handle, name=name))
-        if saved != name or stored_digest(storage, saved) != expected["sha256"]:
-            raise BackupError(f"{name} was not stored as it is in the backup.")
+    return missing
+
+
+def _store(storage: Storage, name: str, source: Path, sha256: str) -> None:
+    with open(source, "rb") as handle:
+        saved = storage.save(name, File(handle, name=name))
+    if saved != name or stored_digest(storage, saved) != sha256:
+        raise BackupError(f"{name} was not stored as it is in the backup.")

@@ -199,21 +199,28 @@ def test_restore_drill(world, fresh_database, new_documents, tmp_path):
     assert f"The database {fresh_database!r} holds tables" in again.stderr
 
 
-def test_a_damaged_backup_is_refused_before_anything_is_written(tmp_path):
+@pytest.mark.parametrize("damaged", ["dump", "document"])
+def test_a_damaged_backup_is_refused_before_anything_is_written(damaged, tmp_path, new_documents):
     folder = tmp_path / "alize-20260610T080000Z"
-    folder.mkdir()
-    (folder / "database.dump").write_bytes(b"not the dump the manifest describes")
+    (folder / "storage" / "documents" / "7").mkdir(parents=True)
+    dump = b"the dump"
+    (folder / "database.dump").write_bytes(dump)
+    (folder / "storage" / "documents" / "7" / "rapport.pdf").write_bytes(b"%PDF-1.7 altered")
+    good = {"sha256": hashlib.sha256(dump).hexdigest(), "size": len(dump)}
+    bad = {"sha256": hashlib.sha256(b"%PDF-1.7 original").hexdigest(), "size": 17}
     manifest = {
         "format": backup.FORMAT,
         "name": folder.name,
-        "database": {"file": "database.dump", "sha256": "0" * 64, "size": 35},
+        "database": {"file": "database.dump", **(bad if damaged == "dump" else good)},
         "tables": {},
         "figures": {},
-        "storages": {},
+        "storages": {"documents": {"7/rapport.pdf": good if damaged == "dump" else bad}},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(backup.BackupError, match="does not match its checksum"):
+    damaged_file = "database.dump" if damaged == "dump" else "rapport.pdf"
+    with pytest.raises(backup.BackupError, match=f"{damaged_file} does not match its checksum"):
         backup.restore(folder)
+    assert not new_documents.exists("7/rapport.pdf")
 
 
 def test_retention_keeps_the_newest_complete_backups(tmp_path):
