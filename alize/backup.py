@@ -25,12 +25,13 @@ every row too (the policies are forced on the owner).
 
 A restore needs an empty database (``DATABASE_URL``'s) and storages that hold none of the
 backup's files with other content. The dump and every file are checked against their
-checksums before anything is written; the files go first, then the dump, in one transaction, with ``--no-owner --no-privileges`` (the tables belong to
-the restoring owner, whatever the original one was called); the row counts are compared with
-the manifest; then ``migrate`` runs, whose ``post_migrate`` step creates the application's
-role when it is missing, grants it the tables and checks the row-level security policies
-(and which brings an older backup's schema up to the code); last, the registered figures
-are compared. Any difference fails the restore.
+checksums before anything is written; the files go first, then the dump, in one
+transaction, with ``--no-owner --no-privileges`` (the tables belong to the restoring owner,
+whatever the original one was called); the row counts are compared with the manifest; then
+``migrate`` runs, whose ``post_migrate`` step creates the application's role when it is
+missing, grants it the tables and checks the row-level security policies (and which brings
+an older backup's schema up to the code); last, the registered figures are compared. Any
+difference fails the restore. A backup needs a database migrated to the code that runs it.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from django.core.files import File
 from django.core.files.storage import Storage, storages
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from psycopg import sql
 
@@ -299,6 +301,7 @@ def _write(folder: Path, name: str) -> dict:
     dump = folder / DUMP
     with as_owner():
         connection = connections[DEFAULT_DB_ALIAS]
+        _check_migrated(connection)
         with connection.cursor() as cursor:
             # Every transaction of this dedicated session sees one snapshot and writes nothing.
             cursor.execute(
@@ -345,6 +348,18 @@ def _write(folder: Path, name: str) -> dict:
         "figures": figures,
         "storages": files,
     }
+
+
+def _check_migrated(connection) -> None:
+    """The figures are measured with this code's models: its schema must be the database's."""
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        raise BackupError(
+            f"The database {connection.settings_dict['NAME']!r} lacks {len(pending)} "
+            "migration(s) of this code: run `manage.py migrate` first, or back it up with the "
+            "code of its schema."
+        )
 
 
 def backups(root: Path | str | None = None) -> list[Path]:

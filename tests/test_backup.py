@@ -169,6 +169,10 @@ def test_restore_drill(world, fresh_database, new_documents, tmp_path):
         if name in checksums
     } == checksums
 
+    with connected_to(fresh_database), pytest.raises(backup.BackupError, match="lacks \\d+ migr"):
+        backup.create(tmp_path / "refused")  # an empty database: no figures to measure
+    assert list((tmp_path / "refused").iterdir()) == []  # its partial folder is gone
+
     restored_documents = tmp_path / "restored-documents"
     result = manage("restore", str(folder), database=fresh_database, documents=restored_documents)
     assert result.returncode == 0, result.stdout + result.stderr
