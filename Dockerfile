@@ -14,6 +14,15 @@ RUN apt-get update \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
+# pg_dump and pg_restore for `manage.py backup` / `restore`, of the major version of compose's
+# PostgreSQL (tests/test_backup.py holds the two together), from PostgreSQL's apt repository.
+ARG PG_MAJOR=16
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && apt-get install -y --no-install-recommends postgresql-client-${PG_MAJOR} \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 
 COPY requirements.lock .
@@ -28,8 +37,8 @@ RUN DJANGO_SECRET_KEY=build-only-not-secret \
     sh -c "python manage.py compile_translations && python manage.py collectstatic --noinput"
 
 RUN useradd --system --create-home --uid 1000 alize \
-    && mkdir -p /app/media /app/documents \
-    && chown alize:alize /app/media /app/documents
+    && mkdir -p /app/media /app/documents /app/backups \
+    && chown alize:alize /app/media /app/documents /app/backups
 USER alize
 
 EXPOSE 8000

@@ -3,6 +3,7 @@
 #   make run    start the platform with demo data on http://127.0.0.1:$(PORT)/ (DEBUG=1: debug pages)
 #   make test   run the whole test suite (pytest arguments via ARGS="-k committee")
 #   make bench  seed the national-scale bench database and measure (ARGS="--requests 200")
+#   make backup / make restore BACKUP=backups/alize-…   (README "Production": backups)
 #
 # Only Python 3.11+ is needed: PostgreSQL and Redis come from wheels and start on demand
 # (data in .local/). Set DATABASE_URL / REDIS_URL to use servers of your own instead.
@@ -25,30 +26,32 @@ SYSTEM_PACKAGES := chromium chromium-driver docker-compose libharfbuzz-subset0 g
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: help venv system-deps run test bench services stop lock clean-data messages
+.PHONY: help venv system-deps run test bench services stop lock clean-data messages backup restore
 
 help:
 	@echo "make run          start the platform with demo data (PORT=$(PORT))"
 	@echo "make test         run the test suite (ARGS=\"...\" goes to pytest)"
 	@echo "make bench        seed the bench database and measure against the floor"
+	@echo "make backup       back the database and documents up into backups/ (ARGS=\"--keep 5\")"
+	@echo "make restore      restore BACKUP=backups/alize-… into an empty database"
 	@echo "make services     start only PostgreSQL and Redis and print their URLs"
 	@echo "make stop         stop servers left running by an interrupted session"
-	@echo "make venv         create .venv from requirements.lock"
+	@echo "make venv         create .venv from requirements-dev.lock (runtime + dev tools)"
 	@echo "make system-deps  install the Debian packages the browser and PDF tests need"
-	@echo "make lock         regenerate requirements.lock from requirements.in"
+	@echo "make lock         regenerate requirements.lock and requirements-dev.lock"
 	@echo "make messages     extract new strings into locale/en/LC_MESSAGES/django.po"
 	@echo "make clean-data   delete the local database, Redis data and logs (.local/)"
 
 venv: $(STAMP)
 
-$(STAMP): requirements.lock
+$(STAMP): requirements-dev.lock
 	@test -n "$(PYTHON_BOOT)" || { echo "Python 3.11 or newer is required (python3.11 or python3)."; exit 1; }
 	@$(PYTHON_BOOT) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "$(PYTHON_BOOT) is older than Python 3.11; install Python 3.11."; exit 1; }
-	@echo "==> Installing Python packages into $(VENV)/ (requirements.lock)"
+	@echo "==> Installing Python packages into $(VENV)/ (requirements-dev.lock)"
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV) \
 		|| { echo "Could not create $(VENV) (on Debian/Ubuntu: apt install python3-venv)."; exit 1; }
-	@$(PY) -m pip install -q -r requirements.lock
+	@$(PY) -m pip install -q -r requirements-dev.lock
 	@touch $@
 
 system-deps:
@@ -76,12 +79,24 @@ test: venv system-deps
 bench: venv
 	@$(PY) devstack/stack.py bench $(ARGS)
 
+# The production commands (manage.py backup / restore) on the local servers; a restore needs
+# an empty database: `make clean-data` first (backups/ is not in .local/, it stays).
+backup: venv
+	@$(PY) devstack/stack.py manage backup $(ARGS)
+
+restore: venv
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/alize-YYYYMMDDTHHMMSSZ"; exit 2; }
+	@$(PY) devstack/stack.py manage restore "$(BACKUP)" $(ARGS)
+
 services: venv
 	@$(PY) devstack/stack.py services
 
 stop:
 	@if [ -x $(PY) ]; then $(PY) devstack/stack.py stop; fi
 
+# Two locks from one scratch virtualenv: the runtime tree first (requirements.in: what the
+# production image installs), then the development tools on top of it, held to the runtime
+# pins, so both files agree on every package they share.
 lock:
 	@test -n "$(PYTHON_BOOT)" || { echo "Python 3.11 or newer is required."; exit 1; }
 	@rm -rf .local/lock-venv
@@ -90,9 +105,15 @@ lock:
 	@.local/lock-venv/bin/python -m pip install -q -r requirements.in
 	@set -o pipefail; .local/lock-venv/bin/python -m pip freeze --exclude-editable \
 		| LC_ALL=C sort -f > .local/requirements.lock.new
+	@echo "==> Resolving requirements-dev.in on top of it"
+	@.local/lock-venv/bin/python -m pip install -q -r requirements-dev.in \
+		-c .local/requirements.lock.new
+	@set -o pipefail; .local/lock-venv/bin/python -m pip freeze --exclude-editable \
+		| LC_ALL=C sort -f > .local/requirements-dev.lock.new
 	@mv .local/requirements.lock.new requirements.lock
+	@mv .local/requirements-dev.lock.new requirements-dev.lock
 	@rm -rf .local/lock-venv
-	@echo "==> requirements.lock updated; run \`make venv\` to install it"
+	@echo "==> requirements.lock and requirements-dev.lock updated; run \`make venv\` to install"
 
 clean-data: stop
 	@rm -rf .local

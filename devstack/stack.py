@@ -5,6 +5,7 @@ Run it with the project's virtualenv from anywhere (the Makefile does):
 
     .venv/bin/python devstack/stack.py run       # services, migrations, demo data, web, Celery
     .venv/bin/python devstack/stack.py test [pytest arguments]
+    .venv/bin/python devstack/stack.py manage backup   # manage.py with the servers (make backup)
     .venv/bin/python devstack/stack.py services  # services only: prints the env exports
     .venv/bin/python devstack/stack.py stop      # stop servers left behind by a killed session
 
@@ -1059,6 +1060,21 @@ def cmd_bench(bench_args: list[str]) -> int:
     )
 
 
+def cmd_manage(manage_args: list[str]) -> int:
+    """``manage.py`` with the local settings and the same servers as ``run`` (make backup,
+    make restore): the embedded ones are started when none runs, and stopped after."""
+    if not manage_args:
+        say("usage: stack.py manage COMMAND [arguments]")
+        return 2
+    return run_with_services(
+        "alize.settings.local",
+        0,
+        "manage-setup.log",
+        " ".join(["manage.py", *manage_args]),
+        [PYTHON, "manage.py", *manage_args],
+    )
+
+
 def cmd_services() -> int:
     services = Services(redis_db=0)
     try:
@@ -1126,6 +1142,10 @@ COMMANDS = {
         lambda extra: cmd_bench(extra),
         "run the benchmark (make bench); further arguments go to python -m bench",
     ),
+    "manage": (
+        lambda extra: cmd_manage(extra),
+        "run manage.py with the local servers (make backup, make restore)",
+    ),
     "services": (
         lambda extra: cmd_services(),
         "start PostgreSQL and Redis only and print their URLs",
@@ -1135,7 +1155,7 @@ COMMANDS = {
 
 
 def usage() -> str:
-    lines = ["usage: stack.py {run [--no-setup],test,bench,services,stop} [arguments]", ""]
+    lines = ["usage: stack.py {run [--no-setup],test,bench,manage,services,stop} [arguments]", ""]
     lines += [f"  {name:<9} {help_}" for name, (_, help_) in COMMANDS.items()]
     return "\n".join(lines)
 
@@ -1143,7 +1163,7 @@ def usage() -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     allowed_extra = {"run": [[], ["--no-setup"]]}
-    takes_args = ("test", "bench")
+    takes_args = ("test", "bench", "manage")
     if (
         not argv
         or argv[0] not in COMMANDS

@@ -9,6 +9,7 @@ class LoansConfig(AppConfig):
     verbose_name = _("Avances remboursables")
 
     def ready(self):
-        # Home and project page panels and the menu entries register themselves on import.
-        for module in ("panels", "navigation", "indicators"):
+        # Home and project page panels, the menu entries, the indicators and the backup's
+        # ledger figures register themselves on import.
+        for module in ("panels", "navigation", "indicators", "backup"):
             import_module(f"{self.name}.{module}")

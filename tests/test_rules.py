@@ -75,6 +75,7 @@ RULES = [
             "bench/documents.py": "the benchmark builds the national report on its own data",
             "alize/demo.py": "the demo seed writes every demo dispositif",
             "alize/management/commands/seed_demo.py": "the demo seed prints the API token",
+            "alize/backup.py": "a backup's figures (the ledger's balances) are the whole base's",
             "dispositifs/access.py": "the access policy reads the seats of every dispositif",
             "missions/services/hours.py": "the 12-hour rule sums a person's hours everywhere",
             "missions/selectors/figures.py": "a firm's contribution figures are national totals",

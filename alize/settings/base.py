@@ -270,6 +270,15 @@ DOCUMENT_QUEUE_LIMIT = 5
 DOCUMENT_QUEUE_RETRY_AFTER = 30
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "media"
+# Backups (alize.backup: `manage.py backup` / `restore`, README "Production"): one dated
+# folder per backup under BACKUP_ROOT (git-ignored), the newest BACKUP_KEEP kept; the files
+# of the storages named in BACKUP_STORAGES go with the database. pg_dump and pg_restore must
+# be of the server's major version; POSTGRES_BIN_DIR names their folder when they are
+# elsewhere than PATH, /usr/lib/postgresql/<major>/bin or the embedded PostgreSQL.
+BACKUP_ROOT = os.environ.get("BACKUP_ROOT") or str(BASE_DIR / "backups")
+BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP") or "14")
+BACKUP_STORAGES = ["documents"]
+POSTGRES_BIN_DIR = os.environ.get("POSTGRES_BIN_DIR", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -6,10 +6,10 @@ accessibility violation on the way."""
 import datetime as dt
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from alize.indicators import INDICATORS, facts
 from reporting.dashboards import drill_url
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import PHONE, log_in, width_of
 from tests.clock import TODAY
 from tests.reporting.test_dashboard import approved, follow_up
@@ -18,8 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def no_violations(page) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
+    assert_accessible(page)
 
 
 @pytest.fixture
