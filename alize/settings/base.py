@@ -327,6 +327,7 @@ SPECTACULAR_SETTINGS = {
         "StageEnum": "pme.models.Stage",
         "AdvanceStatusEnum": "loans.models.AdvanceStatus",
         "WriteOffStatusEnum": "loans.models.WriteOffStatus",
+        "ContributionKindEnum": "loans.models.ContributionKind",
     },
 }
 
