@@ -82,7 +82,8 @@ def _zero(key: str) -> Figure:
     item = INDICATORS[key]
     if item.is_ratio or item.recounted:
         return Figure(key, None)
-    return Figure(key, ZERO, 0 if item.about_smes else None)
+    value = ZERO.quantize(Decimal(1).scaleb(-item.places)) if item.places else ZERO
+    return Figure(key, value, 0 if item.about_smes else None)
 
 
 def _shown(figures: dict[str, Figure] | None, keys: list[str], month: int) -> dict[str, Figure]:
@@ -214,3 +215,55 @@ def open_data(dispositif: Dispositif, year: int) -> list[OpenDataRow]:
 def value_text(value: Decimal | None) -> str | None:
     """A figure's value as published: a plain decimal string, or None."""
     return None if value is None else f"{value:f}"
+
+
+def open_data_files() -> list[tuple[Dispositif, int]]:
+    """The open data files: one per dispositif and full year since its launch that the
+    kept facts cover, newest year first."""
+    from alize.indicators.reading import years_available
+
+    with scope(every_dispositif=True, reason="open data lists every dispositif's yearly file"):
+        years = [year for year in years_available() if year <= last_full_year()]
+        dispositifs = list(Dispositif.objects.order_by("name"))
+    return [
+        (dispositif, year)
+        for year in reversed(years)
+        for dispositif in dispositifs
+        if dispositif.launch_date is None or dispositif.launch_date.year <= year
+    ]
+
+
+OPEN_DATA_COLUMNS = [
+    "dispositif",
+    "dispositif_nom",
+    "region",
+    "region_nom",
+    "annee",
+    "mois",
+    "indicateur",
+    "libelle",
+    "unite",
+    "valeur",
+    "secret",
+]
+
+
+def open_data_lines(dispositif: Dispositif, year: int) -> list[list]:
+    """The lines of the open data file of ``dispositif`` and ``year``
+    (``OPEN_DATA_COLUMNS``; docs/open-data.md)."""
+    return [
+        [
+            dispositif.slug,
+            dispositif.name,
+            dispositif.region,
+            REGION_NAMES.get(dispositif.region, ""),
+            row.year,
+            row.month or "",
+            row.key,
+            INDICATORS[row.key].label,
+            row.figure.indicator.unit,
+            value_text(row.figure.value),
+            row.figure.suppressed,
+        ]
+        for row in open_data(dispositif, year)
+    ]

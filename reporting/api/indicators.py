@@ -12,6 +12,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
 from alize.actions import Action
+from alize.api.schema import AutoSchema
 from alize.api.serializers import OptionalChoiceField, Serializer
 from alize.api.views import ScopedViewMixin
 from alize.geo import REGIONS
@@ -159,6 +160,13 @@ def _keys_parameter() -> OpenApiParameter:
     )
 
 
+class TableSchema(AutoSchema):
+    """The route answers one object (a table and its totals), not a list of rows."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class IndicatorViewSet(ScopedViewMixin, viewsets.GenericViewSet):
     """The public indicators per dispositif for a year (or a month), and the totals the
     caller may read: every dispositif the caller sees (a regional client: its region's),
@@ -168,6 +176,7 @@ class IndicatorViewSet(ScopedViewMixin, viewsets.GenericViewSet):
     serializer_class = IndicatorTableSerializer
     view_action = Action.VIEW_DISPOSITIF
     pagination_class = None
+    schema = TableSchema()
     filter_backends: list = []
 
     @extend_schema(

@@ -3,48 +3,16 @@ statistical secrecy for the readers outside the network, and the schema's defini
 
 from decimal import Decimal
 
-import pytest
 from django.urls import reverse
 
 from alize.indicators import INDICATORS
-from alize.models import IndicatorFact
-from alize.tenancy import scope
 from reporting import publication
 from tests.conftest import api_client_for
 from tests.factories import DispositifFactory
 from tests.query_counts import assert_queries_do_not_grow
+from tests.reporting.conftest import YEAR, plant
 
-YEAR = 2025  # the last full year on the tests' clock
 URL = "/api/v1/indicators/"
-
-
-def plant(dispositif, key, value, smes, *, top=None, months=(3,), year=YEAR):
-    """Facts of a flow: ``value`` in the year and in its one month (3 by default)."""
-    value = Decimal(value)
-    top = Decimal(top) if top is not None else value / max(smes, 1)
-    with scope(every_dispositif=True, reason="test setup"):
-        for month in (0, *months):
-            IndicatorFact.objects.create(
-                dispositif=dispositif,
-                indicator=key,
-                year=year,
-                month=month,
-                value=value,
-                smes=smes,
-                top=top,
-            )
-
-
-@pytest.fixture
-def region(world):
-    """Region 32 holds A and two more dispositifs; A has a small cell (two SMEs' hours)."""
-    lens = DispositifFactory(name="Alizé Lens test", slug="lens-test", region="32")
-    arras = DispositifFactory(name="Alizé Arras test", slug="arras-test", region="32")
-    plant(world.a, "expert_hours", 40, 2)
-    plant(lens, "expert_hours", 300, 6)
-    plant(arras, "expert_hours", 120, 4)
-    plant(world.b, "expert_hours", 500, 1)
-    return {"a": world.a, "lens": lens, "arras": arras}
 
 
 def get(user, **params):
