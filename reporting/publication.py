@@ -1,4 +1,4 @@
-"""The indicators published to the regions and the public (docs/architecture.md §14,
+"""The indicators published to the regions and the public (docs/architecture.md §8,
 docs/open-data.md): the regions' API (``/api/v1/indicators/``) and the open data files read
 them here, from the indicators layer, so both give the same figures.
 

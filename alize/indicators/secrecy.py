@@ -1,5 +1,5 @@
-"""Statistical secrecy of the figures published outside the network (docs/architecture.md
-§14, docs/open-data.md).
+"""Statistical secrecy of the figures published outside the network (docs/open-data.md,
+docs/architecture.md §8).
 
 A figure about SMEs (``Indicator.about_smes``) is published only when no single firm can be
 read from it:

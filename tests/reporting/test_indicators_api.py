@@ -3,6 +3,7 @@ statistical secrecy for the readers outside the network, and the schema's defini
 
 from decimal import Decimal
 
+import pytest
 from django.urls import reverse
 
 from alize.indicators import INDICATORS
@@ -160,3 +161,32 @@ def test_the_query_count_does_not_grow_with_dispositifs(world, region):
 
     body = assert_queries_do_not_grow("api:indicator-list", fetch, more).json()
     assert len(body["results"]) == 6
+
+
+# Who reads which dispositifs, and whether secrecy applies to them.
+EXPECTED = {
+    "coordinator": ({"valenciennes-test", "lens-test", "arras-test", "chambery-test"}, False),
+    "animateur": ({"valenciennes-test"}, False),
+    "animateur_b": ({"chambery-test"}, False),
+    "member": ({"valenciennes-test"}, True),
+    "correspondent": ({"valenciennes-test"}, True),
+    "expert": ({"valenciennes-test"}, True),
+    "api_client": ({"valenciennes-test", "lens-test", "arras-test"}, True),
+    "no_role": (set(), False),
+}
+
+
+@pytest.mark.parametrize("role", [*EXPECTED, "anonymous"])
+def test_access_by_role(world, region, role):
+    response = api_client_for(world.user(role)).get(URL, {"year": YEAR})
+    if role == "anonymous":
+        assert response.status_code == 401
+        return
+    assert response.status_code == 200
+    body = response.json()
+    slugs, secrecy = EXPECTED[role]
+    assert set(by_slug(body)) == slugs, role
+    assert body["secrecy"] is secrecy, role
+    hours = by_slug(body).get("valenciennes-test", {}).get("expert_hours")
+    if hours is not None:
+        assert (hours["value"] is None) is secrecy, role

@@ -4,6 +4,7 @@ personal data."""
 
 import csv
 import io
+import re
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -76,3 +77,11 @@ def test_the_file_carries_no_personal_data(world, region, client):
         assert user.email not in text
         assert not user.full_name or user.full_name not in text
     assert "recorded_by" not in text and "idempotency" not in text
+
+
+def test_the_documented_columns_and_indicators_are_the_files():
+    from django.conf import settings
+
+    text = (settings.BASE_DIR / "docs" / "open-data.md").read_text()
+    documented = re.findall(r"^\| `([a-z_0-9]+)` \|", text, flags=re.MULTILINE)
+    assert documented == publication.OPEN_DATA_COLUMNS + publication.public_keys()
