@@ -117,6 +117,10 @@ def build_cases(info: dict) -> list[Case]:
         cases.append(
             Case("week grid page", "html", f"/missions/hours/?week={info['week']}", "expert")
         )
+    # The indicators of a full year: every dispositif and the totals for the coordination,
+    # a region's with statistical secrecy for its API client (no floor: nothing to list).
+    indicators = f"/api/v1/indicators/?year={info['reference_year'] - 1}"
+    cases += [Case("indicators", "api", indicators, who) for who in ("coordinator", "api_client")]
     return cases
 
 

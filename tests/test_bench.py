@@ -59,12 +59,15 @@ def test_make_bench_runs_on_a_tiny_data_set(tmp_path):
     first_pages = [c for c in checks if c["case"].endswith("first page")]
     assert first_pages and all(0 < c["rows"] <= PAGE for c in first_pages)
     assert {row["kind"] for row in data["rows"]} == {"api", "html"}
+    floored = {check["case"] for check in checks}
     for row in data["rows"]:
         assert row["n"] == 3 and row["errors"] == 0, row
         assert row["queries"] and row["queries"] > 0, row
         assert row["p50_ms"] <= row["p95_ms"]
-        if row["kind"] == "api":
+        if row["kind"] == "api" and row["case"] in floored:
             assert row["ratio_p50"] > 0
+    indicators = {row["who"] for row in data["rows"] if row["case"] == "indicators"}
+    assert indicators == {"coordinator", "api_client"}
     (run,) = data["concurrent"]
     assert run["errors"] == 0 and 0 < run["requests"] <= 60
     assert "floor check: 46/46" in result.stdout

@@ -115,6 +115,29 @@ def by_dispositif(
     return {cell: _complete(keys, figures) for cell, figures in stored.items()}
 
 
+def by_month(
+    dispositif_ids: Iterable[int] | None,
+    year: int,
+    *,
+    keys: Iterable[str] | None = None,
+) -> dict[tuple[int, int], dict[str, Figure]]:
+    """``{(dispositif id, month): {key: Figure}}`` for every month of ``year`` and the year
+    itself (month 0), in one query; what ``by_dispositif`` gives for one month. Months
+    without any fact for a dispositif are absent."""
+    from alize.models import IndicatorFact
+
+    keys = _with_parts(keys if keys is not None else INDICATORS)
+    facts = IndicatorFact.objects.filter(year=year, firm_id=0)
+    if dispositif_ids is not None:
+        facts = facts.filter(dispositif_id__in=sorted(dispositif_ids))
+    stored: dict[tuple[int, int], dict[str, Figure]] = defaultdict(dict)
+    for dispositif_id, month, key, value, smes, top in facts.values_list(
+        "dispositif_id", "month", "indicator", "value", "smes", "top"
+    ):
+        stored[(dispositif_id, month)][key] = Figure(key, value, smes, top)
+    return {cell: _complete(keys, figures) for cell, figures in stored.items()}
+
+
 def total(
     dispositif_ids: Iterable[int] | None,
     year: int,

@@ -3,6 +3,7 @@
 import json
 import os
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -397,6 +398,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0, day_of_month=2, month_of_year=1),
     },
 }
+
+# Statistical secrecy of the figures published outside the network (the regions' API, open
+# data): a figure about fewer SMEs than this, or one SME's part above this share of it, is
+# suppressed (alize.indicators.secrecy).
+INDICATORS_SECRECY_MIN_SMES = 3
+INDICATORS_SECRECY_DOMINANCE = Decimal("0.85")
 
 # API request bodies (alize.api.parsers.BoundedJSONParser).
 API_JSON_MAX_BYTES = 2_621_440

@@ -322,9 +322,10 @@ class LedgerLineSerializer(ModelSerializer):
 
 class RepaymentSerializer(PersonalDataMixin, ModelSerializer):
     """A repayment, its allocation state and, if it was reversed, when. Who recorded it
-    and why it was reversed are personal data: for those who manage the advance."""
+    and why it was reversed are personal data, and the key that made its recording
+    idempotent is internal: for those who manage the advance."""
 
-    personal_fields = ("recorded_by", "reversal_reason", "reversed_by")
+    personal_fields = ("idempotency_key", "recorded_by", "reversal_reason", "reversed_by")
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     advance = serializers.PrimaryKeyRelatedField(queryset=Advance.objects.all())

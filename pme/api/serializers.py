@@ -222,8 +222,11 @@ class ProjectTransitionSerializer(Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class StageTransitionSerializer(ModelSerializer):
-    """One step of a project's timeline (read-only)."""
+class StageTransitionSerializer(PersonalDataMixin, ModelSerializer):
+    """One step of a project's timeline (read-only). Who moved it is for those who manage
+    the project: a regional client reads anonymous rows."""
+
+    personal_fields = ("by",)
 
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     by = serializers.StringRelatedField(allow_null=True)
@@ -235,8 +238,11 @@ class StageTransitionSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class JobsFollowUpSerializer(TenantSerializer):
-    """Jobs 1, 2 or 3 years after approval, beside the jobs planned at three years."""
+class JobsFollowUpSerializer(PersonalDataMixin, TenantSerializer):
+    """Jobs 1, 2 or 3 years after approval, beside the jobs planned at three years. Who
+    recorded it is for those who manage the project."""
+
+    personal_fields = ("recorded_by",)
 
     create_only_fields = ("project", "year")
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from alize.models import IndicatorFact
 from alize.tenancy import scope
 from committees import services as committee_services
 from committees.models import Committee
@@ -18,6 +19,7 @@ from tests.clock import TODAY
 from tests.factories import (
     CommitteeFactory,
     CompanyFactory,
+    DispositifFactory,
     MembershipFactory,
     OrganisationFactory,
     project_at,
@@ -158,3 +160,37 @@ def add_missions_and_loans(world):
     )
     log(mission, expert, TODAY, "7.5")
     advance_at("disbursed", make_fund(world.a))
+
+
+# Planted indicator facts (the regions' API and open data) -------------------------------
+
+YEAR = 2025  # the last full year on the tests' clock
+
+
+def plant(dispositif, key, value, smes, *, top=None, months=(3,), year=YEAR):
+    """Facts of a flow: ``value`` in the year and in its one month (3 by default)."""
+    value = Decimal(value)
+    top = Decimal(top) if top is not None else value / max(smes, 1)
+    with scope(every_dispositif=True, reason="test setup"):
+        for month in (0, *months):
+            IndicatorFact.objects.create(
+                dispositif=dispositif,
+                indicator=key,
+                year=year,
+                month=month,
+                value=value,
+                smes=smes,
+                top=top,
+            )
+
+
+@pytest.fixture
+def region(world):
+    """Region 32 holds A and two more dispositifs; A has a small cell (two SMEs' hours)."""
+    lens = DispositifFactory(name="Alizé Lens test", slug="lens-test", region="32")
+    arras = DispositifFactory(name="Alizé Arras test", slug="arras-test", region="32")
+    plant(world.a, "expert_hours", 40, 2)
+    plant(lens, "expert_hours", 300, 6)
+    plant(arras, "expert_hours", 120, 4)
+    plant(world.b, "expert_hours", 500, 1)
+    return {"a": world.a, "lens": lens, "arras": arras}
