@@ -71,9 +71,12 @@ class Publication:
 
 
 def _regions() -> dict[str, list[int]]:
-    """Every dispositif id per region (the tenant table itself, read whole)."""
+    """Every dispositif id per region (the tenant table itself, read whole: secrecy is
+    decided over whole regions, whoever asks)."""
     regions: dict[str, list[int]] = defaultdict(list)
-    for region, pk in Dispositif.unscoped_objects.order_by("pk").values_list("region", "pk"):
+    with scope(every_dispositif=True, reason=SECRECY_REASON):
+        rows = list(Dispositif.objects.order_by("pk").values_list("region", "pk"))
+    for region, pk in rows:
         regions[region].append(pk)
     return dict(regions)
 

@@ -81,6 +81,7 @@ RULES = [
             "missions/selectors/figures.py": "a firm's contribution figures are national totals",
             "alize/indicators/facts.py": "the indicators' refresh and check walk every dispositif",
             "alize/indicators/wiring.py": "a national rate changes every dispositif's figures",
+            "reporting/publication.py": "secrecy is decided over whole regions, whoever asks",
             "reporting/dashboards.py": "the network median reads every dispositif's kept facts",
         },
         good=("with scope([dispositif_id]):",),
