@@ -3,12 +3,13 @@
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
+
+from .storage import file_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -202,18 +203,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Generated documents (reporting): outside any served folder, read only through the scoped
-# download view. Production points DOCUMENTS_ROOT at a volume, or replaces the backend
-# with an object store's.
+# Generated documents (reporting) and uploads: local folders, or an S3-compatible bucket when
+# STORAGE_S3_BUCKET is set (alize/settings/storage.py). Documents are read only through the
+# scoped download view, never from a public URL.
 DOCUMENTS_ROOT = os.environ.get("DOCUMENTS_ROOT", str(BASE_DIR / ".local" / "documents"))
-DOCUMENTS_STORAGE: dict[str, Any] = {
-    "BACKEND": "reporting.storage.AtomicFileSystemStorage",
-    "OPTIONS": {"location": DOCUMENTS_ROOT, "file_permissions_mode": 0o640},
-}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **file_storages(DOCUMENTS_ROOT),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-    "documents": DOCUMENTS_STORAGE,
 }
 # Documents one person may have queued or running at a time (reporting.services); beyond,
 # a request answers 429 with this Retry-After (seconds).

@@ -3,21 +3,16 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, DOCUMENTS_STORAGE, PASSWORD_HASHERS, REST_FRAMEWORK
+from .base import BASE_DIR, PASSWORD_HASHERS, REST_FRAMEWORK
+from .storage import file_storages
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Test documents apart from the local stack's (test workers share this folder); a worker
+    # started with STORAGE_S3_BUCKET writes to that bucket instead (tests/storage_server.py).
+    **file_storages(str(BASE_DIR / ".local" / "test-documents")),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    # Test documents apart from the local stack's (test workers share this folder).
-    "documents": {
-        **DOCUMENTS_STORAGE,
-        "OPTIONS": {
-            **DOCUMENTS_STORAGE["OPTIONS"],
-            "location": str(BASE_DIR / ".local" / "test-documents"),
-        },
-    },
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Rate limits far above what one test sends; tests of the throttles set their own rates.
