@@ -33,13 +33,17 @@ def _forget_connections(app):
 
 
 @contextlib.contextmanager
-def celery_app_on(url: str, queue: str):
+def celery_app_on(url: str, queue: str, routes: dict | None = None):
     """Point the project's Celery app at ``url`` (broker and results) and send to a queue of
-    its own, so that no other worker on the same Redis takes the test's tasks."""
-    names = ("broker_url", "result_backend", "task_default_queue")
+    its own, so that no other worker on the same Redis takes the test's tasks: every task
+    goes to ``queue`` unless ``routes`` (e.g. ``alize.settings.test.routes_under``) says
+    otherwise."""
+    names = ("broker_url", "result_backend", "task_default_queue", "task_routes")
     saved = {name: celery_app.conf[name] for name in names}
     _forget_connections(celery_app)
-    celery_app.conf.update(broker_url=url, result_backend=url, task_default_queue=queue)
+    celery_app.conf.update(
+        broker_url=url, result_backend=url, task_default_queue=queue, task_routes=routes or {}
+    )
     try:
         yield celery_app
     finally:
@@ -55,16 +59,27 @@ def database_url_for_test_database() -> str:
 
 
 @contextlib.contextmanager
-def worker_process(log: Path, include: tuple[str, ...] = (), *, queue: str, env=None):
-    """A ``celery worker`` process (solo pool) on ``queue`` of the test Redis database, with
-    ``env`` added to its environment; yields the process (a test may kill it) and stops it
-    at the end if it still runs."""
+def worker_process(
+    log: Path,
+    include: tuple[str, ...] = (),
+    *,
+    queue: str,
+    env=None,
+    prefix: str = "",
+    concurrency: int = 1,
+):
+    """A ``celery worker`` process (solo pool, or prefork with ``concurrency`` > 1) on
+    ``queue`` (comma-separated names) of the test Redis database, with ``env`` added to its
+    environment; yields the process (a test may kill it) and stops it at the end if it still
+    runs. What the worker queues goes to ``queue``, or with ``prefix`` to that prefix's queue
+    of each kind (``alize.settings.test.routes_under``)."""
     broker = redis_url_with_db(settings.REDIS_URL, TEST_REDIS_DB)
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "alize.settings.test",
         "DATABASE_URL": database_url_for_test_database(),
         "REDIS_URL": broker,
+        **({"ALIZE_TEST_QUEUE_PREFIX": prefix} if prefix else {"ALIZE_TEST_QUEUE": queue}),
         **(env or {}),
     }
     celery = Path(sys.executable).parent / "celery"
@@ -73,8 +88,8 @@ def worker_process(log: Path, include: tuple[str, ...] = (), *, queue: str, env=
         "-A",
         "alize",
         "worker",
-        "--concurrency=1",
-        "--pool=solo",
+        f"--concurrency={concurrency}",
+        "--pool=solo" if concurrency == 1 else "--pool=prefork",
         "--without-gossip",
         "--without-mingle",
         "--loglevel=INFO",

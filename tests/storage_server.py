@@ -35,7 +35,7 @@ class S3Server:
         self.log = log
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30) -> None:
+    def start(self, timeout: float = 60) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("w") as output:
             self.process = subprocess.Popen(
@@ -47,9 +47,9 @@ class S3Server:
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()
             try:
-                requests.get(self.url, timeout=1)
+                requests.get(self.url, timeout=5)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
         raise RuntimeError(f"the S3 server did not answer within {timeout} s")
 
