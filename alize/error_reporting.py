@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from alize.logs import current_request_id
+
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 KEPT_HEADERS = {"content-type", "content-length", "x-request-id"}
 
@@ -51,6 +53,16 @@ def scrub_event(event: dict, hint: dict | None = None) -> dict:
     return event
 
 
+def before_send(event: dict, hint: dict | None = None) -> dict:
+    """The event scrubbed (``scrub_event``), tagged with the id of the request (or of the
+    request behind the job) it happened in, which its log lines carry too."""
+    event = scrub_event(event, hint)
+    request_id = current_request_id()
+    if request_id:
+        event.setdefault("tags", {})["request_id"] = request_id
+    return event
+
+
 def init_error_reporting(dsn: str, *, environment: str = "", release: str = "") -> None:
     """Report errors of the web, the workers and beat to ``dsn``."""
     import sentry_sdk  # noqa: PLC0415 - only where a DSN is set
@@ -64,7 +76,7 @@ def init_error_reporting(dsn: str, *, environment: str = "", release: str = "") 
         send_default_pii=False,
         include_local_variables=False,
         max_request_body_size="never",
-        before_send=scrub_event,
+        before_send=before_send,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         traces_sample_rate=0,
     )

@@ -134,7 +134,9 @@ class JobTask(Task):
         job = claim.job
         try:
             with jobs.job_running(job):
+                logger.info("Job %s (%s) started, attempt %s.", job.pk, self.name, job.attempts)
                 result = self.perform(*args, **kwargs)
+                logger.info("Job %s (%s) done.", job.pk, self.name)
         except Retry as retry:
             jobs.job_retry_later(job, retry.when)
             raise

@@ -91,3 +91,8 @@ def test_an_unknown_part_is_refused(client):
     response = client.get(reverse("health") + "?part=everything")
     assert response.status_code == 400
     assert response.json()["parts"] == ["database", "redis", "storage", "worker"]
+
+
+def test_health_and_metrics_only_answer_reads(client):
+    assert client.post(reverse("health")).status_code == 405
+    assert client.post(reverse("metrics")).status_code == 405

@@ -391,3 +391,5 @@ DEMO_MAILBOX_DIR: Path | None = None
 # (LOG_FORMAT=json, production's default), or the bare messages (alize/logs.py).
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = logging_config(LOG_FORMAT)
+# Celery workers keep these JSON lines instead of setting their own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

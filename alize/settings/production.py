@@ -48,7 +48,7 @@ BEAT_HEARTBEAT_FILE = os.environ.get("ALIZE_BEAT_HEARTBEAT_FILE") or "/tmp/alize
 # Logs: one JSON object a line (alize/logs.py); Celery keeps them instead of its own format.
 LOG_FORMAT = os.environ.get("LOG_FORMAT") or "json"
 LOGGING = logging_config(LOG_FORMAT)
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
 # Errors go to a Sentry-compatible service only when SENTRY_DSN is set, without personal data
 # (alize/error_reporting.py).
