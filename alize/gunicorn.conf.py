@@ -9,6 +9,7 @@ Give a bigger machine about one worker per core and measure again; override with
 
 import gc
 import os
+import shutil
 import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
@@ -22,7 +23,9 @@ errorlog = "-"
 GC_FREEZE = os.environ.get("GUNICORN_GC_FREEZE", "1") == "1"
 # Each worker process writes its metrics here and /metrics/ adds them up (alize/metrics.py);
 # set before the application (and prometheus_client) is loaded.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="alize-metrics-"))
+METRICS_DIR_OWNED = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if METRICS_DIR_OWNED:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="alize-metrics-")
 
 
 def when_ready(server):
@@ -44,3 +47,9 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """The metrics folder made at start goes with the server."""
+    if METRICS_DIR_OWNED:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
