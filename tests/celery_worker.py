@@ -13,6 +13,7 @@ import redis
 from django.conf import settings
 
 from alize import celery_app
+from alize.settings.test import routes_under
 
 WORKER_TIMEOUT = 60
 TEST_REDIS_DB = 9
@@ -117,17 +118,21 @@ def worker_process(
 
 
 @contextlib.contextmanager
-def fresh_queue():
+def fresh_queue(*, routed: bool = False):
     """A fresh queue of the test Redis database, the project's Celery app sending to it;
-    yields (broker URL, queue name) and deletes the queue at the end."""
+    yields (broker URL, queue name) and deletes the queue at the end. ``routed``: each kind
+    of work goes to its own queue ``<queue name>-<kind>`` instead (``routes_under``)."""
     broker = redis_url_with_db(settings.REDIS_URL, TEST_REDIS_DB)
     queue = f"alize-tests-{uuid.uuid4().hex}"
-    with celery_app_on(broker, queue):
+    names = [queue, *(f"{queue}-{kind}" for kind in settings.ALIZE_QUEUES)]
+    with celery_app_on(broker, queue, routes=routes_under(queue) if routed else None):
         try:
             yield broker, queue
         finally:
             redis.Redis.from_url(broker).delete(
-                queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+                *names,
+                *(f"_kombu.binding.{name}" for name in names),
+                *(f"_kombu.binding_permanent.{name}" for name in names),
             )
 
 

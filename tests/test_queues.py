@@ -17,7 +17,6 @@ from alize import jobs
 from alize.celery import app
 from alize.models import Job
 from alize.settings import base
-from alize.settings.test import routes_under
 from alize.tasks import JobTask
 from tests.celery_worker import fresh_queue
 
@@ -73,9 +72,7 @@ def test_the_outbox_sends_each_job_to_its_queue(db, django_capture_on_commit_cal
     from loans.tasks import refresh_arrears
     from reporting.tasks import build_annual_reports
 
-    with fresh_queue() as (broker, prefix):
-        app.conf.task_routes = routes_under(prefix)
-        app.__dict__.pop("amqp", None)  # the router is built from task_routes
+    with fresh_queue(routed=True) as (broker, prefix):
         with django_capture_on_commit_callbacks(execute=True):
             mail = send_password_reset.enqueue(user_id=1, key="queues-test")
             fanout = refresh_arrears.enqueue()
@@ -87,12 +84,9 @@ def test_the_outbox_sends_each_job_to_its_queue(db, django_capture_on_commit_cal
         )
         assert Job.objects.get(pk=mail.pk).queue == f"{prefix}-mail"
         queued = redis.Redis.from_url(broker)
-        try:
-            assert queued.llen(f"{prefix}-mail") == 1
-            assert queued.llen(f"{prefix}-fanout") == 2
-            assert queued.llen(f"{prefix}-documents") == 0
-        finally:
-            queued.delete(*(f"{prefix}-{queue}" for queue in settings.ALIZE_QUEUES))
+        assert queued.llen(f"{prefix}-mail") == 1
+        assert queued.llen(f"{prefix}-fanout") == 2
+        assert queued.llen(f"{prefix}-documents") == 0
 
 
 def test_only_idempotent_tasks_are_acknowledged_late():

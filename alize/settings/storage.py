@@ -5,7 +5,7 @@ Without ``STORAGE_S3_BUCKET`` both are folders on the local disk (``make run``, 
 documents under ``DOCUMENTS_ROOT``, outside any served URL. With it, both go to that bucket
 of an S3-compatible object store (AWS S3, Scaleway, OVHcloud, MinIO…), each under its own
 prefix. The bucket stays private: objects are written without an ACL, and documents are read
-only through the scoped download view, which streams them (docs/architecture.md §6).
+only through the scoped download view, which streams them (docs/architecture.md §6.3).
 
 Environment (README, "Production"):
 
