@@ -23,7 +23,7 @@ def _redact(text: Any) -> Any:
     return EMAIL.sub("[adresse]", text) if isinstance(text, str) else text
 
 
-def scrub_event(event: dict, hint: dict | None = None) -> dict:
+def scrub_event(event: Any, hint: Any = None) -> Any:
     """``before_send``: the event without personal data (see the module's docstring)."""
     user = event.get("user") or {}
     event["user"] = {"id": user["id"]} if user.get("id") is not None else {}
@@ -53,7 +53,7 @@ def scrub_event(event: dict, hint: dict | None = None) -> dict:
     return event
 
 
-def before_send(event: dict, hint: dict | None = None) -> dict:
+def before_send(event: Any, hint: Any = None) -> Any:
     """The event scrubbed (``scrub_event``), tagged with the id of the request (or of the
     request behind the job) it happened in, which its log lines carry too."""
     event = scrub_event(event, hint)

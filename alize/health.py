@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -46,7 +47,7 @@ def check_redis() -> None:
 
 def check_storage() -> None:
     """The documents' storage is reachable: its bucket answers, or its folder is writable."""
-    storage = storages["documents"]
+    storage: Any = storages["documents"]
     bucket = getattr(storage, "bucket_name", None)
     if bucket:
         storage.connection.meta.client.head_bucket(Bucket=bucket)
