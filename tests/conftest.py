@@ -462,9 +462,11 @@ def s3_server():
     from tests.storage_server import S3Server
 
     server = S3Server(TESTS_DIR.parent / ".local" / "test-logs" / "s3-server.log")
-    server.start()
-    yield server
-    server.stop()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -45,12 +45,14 @@ class S3Server:
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the S3 server exited:\n{self.log.read_text()}")
             try:
                 requests.get(self.url, timeout=5)
                 return
             except requests.RequestException:
                 time.sleep(0.1)
+        self.stop()
         raise RuntimeError(f"the S3 server did not answer within {timeout} s")
 
     def stop(self) -> None:
