@@ -118,9 +118,18 @@ class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The outbox of background jobs: what was asked, where it stands, how many attempts and
     the last error; written by the job base and the sweeper only."""
 
-    list_display = ["created_at", "task_name", "status", "attempts", "heartbeat_at", "last_error"]
-    list_filter = ["status", "task_name"]
-    search_fields = ["task_name", "dedup_key", "last_error"]
+    list_display = [
+        "created_at",
+        "task_name",
+        "queue",
+        "status",
+        "attempts",
+        "heartbeat_at",
+        "last_error",
+    ]
+    list_filter = ["status", "queue", "task_name"]
+    # A request's id (its X-Request-ID, in the logs) finds the jobs it queued.
+    search_fields = ["task_name", "dedup_key", "request_id", "last_error"]
     date_hierarchy = "created_at"
 
 

@@ -15,6 +15,8 @@ time beat starts (``update_or_create``), undoing the admin's edits.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.db import transaction
 from django_celery_beat.models import PeriodicTask
@@ -45,3 +47,17 @@ class Scheduler(DatabaseScheduler):
     def setup_schedule(self):
         self.install_default_entries(self.schedule)
         sync_schedules(self.app.conf.beat_schedule)
+
+    def tick(self, *args, **kwargs):
+        """One turn of beat's loop, then its heartbeat (``beat_heartbeat``)."""
+        interval = super().tick(*args, **kwargs)
+        beat_heartbeat()
+        return interval
+
+
+def beat_heartbeat() -> None:
+    """Touch ``BEAT_HEARTBEAT_FILE`` (when set): beat's health check (docker-compose.yml)
+    finds beat stuck or gone when the file is older than a minute. Beat ticks at least every
+    few seconds (``beat_max_loop_interval``)."""
+    if settings.BEAT_HEARTBEAT_FILE:
+        Path(settings.BEAT_HEARTBEAT_FILE).touch()

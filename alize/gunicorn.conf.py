@@ -9,6 +9,8 @@ Give a bigger machine about one worker per core and measure again; override with
 
 import gc
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -19,6 +21,11 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 # GUNICORN_GC_FREEZE=0 turns the freeze off, to measure what it brings.
 GC_FREEZE = os.environ.get("GUNICORN_GC_FREEZE", "1") == "1"
+# Each worker process writes its metrics here and /metrics/ adds them up (alize/metrics.py);
+# set before the application (and prometheus_client) is loaded.
+METRICS_DIR_OWNED = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if METRICS_DIR_OWNED:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="alize-metrics-")
 
 
 def when_ready(server):
@@ -33,3 +40,16 @@ def post_worker_init(worker):
     generations, which removes the full-collection pauses behind the p95 tail."""
     if GC_FREEZE:
         gc.freeze()
+
+
+def child_exit(server, worker):
+    """A worker process gone: its live gauges no longer count."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """The metrics folder made at start goes with the server."""
+    if METRICS_DIR_OWNED:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

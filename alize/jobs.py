@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from alize.celery import app as celery_app
+from alize.logs import current_request_id, log_context
 from alize.models import Job, JobFailure, JobStatus
 from alize.tenancy import scope
 
@@ -79,7 +80,8 @@ def job_record(
         task_name=task_name,
         args=list(args),
         kwargs=dict(kwargs),
-        queue=queue or "",
+        queue=queue or queue_for(task_name),
+        request_id=current_request_id(),
         dispositif_id=dispositif_id,
         dedup_key=dedup_key,
         timeout=timeout,
@@ -93,6 +95,13 @@ def job_record(
     existing = Job.objects.get(dedup_key=dedup_key)
     job_revive(existing, now=now)
     return existing, False
+
+
+def queue_for(task_name: str) -> str:
+    """The queue a task goes to by the routes (``CELERY_TASK_ROUTES``), else the default one."""
+    route = celery_app.amqp.router.route({}, task_name)
+    queue = route.get("queue")
+    return getattr(queue, "name", None) or str(queue or celery_app.conf.task_default_queue)
 
 
 def _insert_unless_taken(job: Job) -> bool:
@@ -117,6 +126,8 @@ def job_send(job: Job) -> None:
     options: dict[str, Any] = {"task_id": str(job.pk)}
     if job.queue:
         options["queue"] = job.queue
+    if job.request_id:
+        options["headers"] = {"request_id": job.request_id}
     try:
         celery_app.send_task(job.task_name, args=job.args, kwargs=job.kwargs, **options)
     except Exception:
@@ -175,8 +186,9 @@ def _touch(job_id) -> None:
 
 @contextlib.contextmanager
 def job_running(job: Job) -> Iterator[None]:
-    """While the body runs: ``job_heartbeat`` knows the job, and a thread touches its
-    heartbeat every ``JOBS_HEARTBEAT_SECONDS`` (on a connection of its own)."""
+    """While the body runs: ``job_heartbeat`` knows the job, a thread touches its heartbeat
+    every ``JOBS_HEARTBEAT_SECONDS`` (on a connection of its own), and log records carry
+    the job's id and its request's."""
     token = _current_job.set(job.pk)
     stop = threading.Event()
     beat = threading.Thread(
@@ -184,7 +196,9 @@ def job_running(job: Job) -> Iterator[None]:
     )
     beat.start()
     try:
-        yield
+        # Its log lines carry the id of the request that queued it (alize/logs.py).
+        with log_context(request_id=job.request_id, job_id=str(job.pk)):
+            yield
     finally:
         stop.set()
         beat.join(timeout=10)

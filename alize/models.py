@@ -154,6 +154,8 @@ class Job(models.Model):
         _("dispositif (identifiant)"), null=True, blank=True
     )
     queue = models.CharField(_("file"), max_length=100, blank=True)
+    # The request that queued the job (alize/logs.py), carried into the job's log lines.
+    request_id = models.CharField(_("requête d'origine"), max_length=64, blank=True)
     dedup_key = models.CharField(_("clé d'unicité"), max_length=255, null=True, unique=True)
     status = models.CharField(
         _("état"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED

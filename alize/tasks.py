@@ -48,6 +48,10 @@ class JobTask(Task):
     """
 
     abstract = True
+    # Jobs are idempotent (their row and their keys make a second run harmless), so the
+    # broker's message is acknowledged only once the run ends: a worker lost mid-run leaves
+    # it to be delivered again (the row then tells whether it still needs running).
+    acks_late = True
     # How long the job may run without a heartbeat before the sweeper sends it again
     # (None: its time limit; the JOBS_HEARTBEAT_TIMEOUT setting shortens every job's).
     heartbeat_timeout: float | None = None
@@ -130,7 +134,9 @@ class JobTask(Task):
         job = claim.job
         try:
             with jobs.job_running(job):
+                logger.info("Job %s (%s) started, attempt %s.", job.pk, self.name, job.attempts)
                 result = self.perform(*args, **kwargs)
+                logger.info("Job %s (%s) done.", job.pk, self.name)
         except Retry as retry:
             jobs.job_retry_later(job, retry.when)
             raise

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from alize import mailbox_views
+from alize import health, mailbox_views, metrics
 from alize.accounts import oidc
 from alize.accounts import views as account_views
 from alize.api.docs import PrivateSchemaView, PrivateSwaggerView
@@ -81,6 +81,8 @@ urlpatterns = [
     path("api/schema/", PrivateSchemaView.as_view(), name="api-schema"),
     path("api/docs/", PrivateSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    path("health/", health.health_view, name="health"),
+    path("metrics/", metrics.metrics_view, name="metrics"),
 ]
 
 handler404 = "alize.error_views.not_found"

@@ -4,7 +4,7 @@ with a query counter that reports the number of SQL statements of each response.
 import os
 
 from alize.settings.base import *  # noqa: F403
-from alize.settings.base import DATABASES, DOCUMENTS_STORAGE, MIDDLEWARE, REST_FRAMEWORK
+from alize.settings.base import DATABASES, MIDDLEWARE, REST_FRAMEWORK, STORAGES
 
 DEBUG = False
 SECRET_KEY = "alize-bench-key-not-for-production"  # noqa: S105
@@ -13,9 +13,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = os.environ.get("BENCH_ATOMIC_REQUESTS"
 MIDDLEWARE = ["bench.middleware.QueryCountMiddleware", *MIDDLEWARE]
 # Plain static storage: the pages' static files are not measured.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "documents": DOCUMENTS_STORAGE,
 }
 LOGGING = {
     "version": 1,

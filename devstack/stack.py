@@ -73,6 +73,9 @@ RESTART_FIRST_DELAY = 1.0
 RESTART_MAX_DELAY = 30.0
 HEALTHY_AFTER = 60.0  # a child that ran this long restarts after the first delay again
 SIGNAL_BURST = 1.0  # signals within this many seconds of the first one count as one
+# The one local worker serves every queue (production runs a worker per queue class); the
+# names of ALIZE_QUEUES in alize/settings/base.py.
+WORKER_QUEUES = ("mail", "documents", "fanout", "default")
 
 PYTHON = sys.executable
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -936,7 +939,7 @@ def cmd_run(extra: list[str]) -> int:
             env,
         )
         worker = "celery -A alize worker --loglevel INFO --concurrency 1"
-        worker += " --without-gossip --without-mingle"
+        worker += " --without-gossip --without-mingle --queues " + ",".join(WORKER_QUEUES)
         supervisor.spawn("worker", [PYTHON, "-m", *worker.split()], env)
         beat = "celery -A alize beat --loglevel INFO --scheduler alize.beat:Scheduler"
         supervisor.spawn("beat", [PYTHON, "-m", *beat.split()], env)

@@ -1,5 +1,6 @@
-"""Where document files live: a Django storage backend (``STORAGES["documents"]``), so that
-production can point it at an object store. Locally a folder outside any served URL."""
+"""Where document files live: a Django storage backend (``STORAGES["documents"]``), a folder
+outside any served URL locally, a private bucket of an S3-compatible object store in
+production (alize/settings/storage.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import os
 import tempfile
 
 from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 
 
 class AtomicFileSystemStorage(FileSystemStorage):
@@ -40,6 +44,23 @@ class AtomicFileSystemStorage(FileSystemStorage):
         return str(name).replace("\\", "/")
 
 
+class DocumentsStorage(LazyObject):
+    """``STORAGES["documents"]``, looked up when first used rather than when the model is
+    defined, and again after the setting changes (a test pointing it at an object store)."""
+
+    def _setup(self):
+        self._wrapped = storages["documents"]
+
+
+documents = DocumentsStorage()
+
+
+@receiver(setting_changed)
+def _forget_documents_storage(*, setting, **kwargs):
+    if setting == "STORAGES":
+        documents._wrapped = empty
+
+
 def documents_storage():
     """The storage of generated documents (a callable, so settings decide it at run time)."""
-    return storages["documents"]
+    return documents

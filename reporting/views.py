@@ -151,7 +151,9 @@ class DocumentProgressView(DocumentReaderMixin, View):
 
 
 class DocumentDownloadView(DocumentReaderMixin, View):
-    """The file of a done document, as an attachment with its content type."""
+    """The file of a done document, as an attachment with its content type, streamed from
+    its storage (the local folder, or the private bucket: the browser never gets the
+    bucket's address, not even a signed one)."""
 
     def get(self, request, pk):
         document = self.get_document(pk, status=DocumentStatus.DONE)

@@ -13,6 +13,7 @@ import redis
 from django.conf import settings
 
 from alize import celery_app
+from alize.settings.test import routes_under
 
 WORKER_TIMEOUT = 60
 TEST_REDIS_DB = 9
@@ -33,13 +34,17 @@ def _forget_connections(app):
 
 
 @contextlib.contextmanager
-def celery_app_on(url: str, queue: str):
+def celery_app_on(url: str, queue: str, routes: dict | None = None):
     """Point the project's Celery app at ``url`` (broker and results) and send to a queue of
-    its own, so that no other worker on the same Redis takes the test's tasks."""
-    names = ("broker_url", "result_backend", "task_default_queue")
+    its own, so that no other worker on the same Redis takes the test's tasks: every task
+    goes to ``queue`` unless ``routes`` (e.g. ``alize.settings.test.routes_under``) says
+    otherwise."""
+    names = ("broker_url", "result_backend", "task_default_queue", "task_routes")
     saved = {name: celery_app.conf[name] for name in names}
     _forget_connections(celery_app)
-    celery_app.conf.update(broker_url=url, result_backend=url, task_default_queue=queue)
+    celery_app.conf.update(
+        broker_url=url, result_backend=url, task_default_queue=queue, task_routes=routes or {}
+    )
     try:
         yield celery_app
     finally:
@@ -55,16 +60,27 @@ def database_url_for_test_database() -> str:
 
 
 @contextlib.contextmanager
-def worker_process(log: Path, include: tuple[str, ...] = (), *, queue: str, env=None):
-    """A ``celery worker`` process (solo pool) on ``queue`` of the test Redis database, with
-    ``env`` added to its environment; yields the process (a test may kill it) and stops it
-    at the end if it still runs."""
+def worker_process(
+    log: Path,
+    include: tuple[str, ...] = (),
+    *,
+    queue: str,
+    env=None,
+    prefix: str = "",
+    concurrency: int = 1,
+):
+    """A ``celery worker`` process (solo pool, or prefork with ``concurrency`` > 1) on
+    ``queue`` (comma-separated names) of the test Redis database, with ``env`` added to its
+    environment; yields the process (a test may kill it) and stops it at the end if it still
+    runs. What the worker queues goes to ``queue``, or with ``prefix`` to that prefix's queue
+    of each kind (``alize.settings.test.routes_under``)."""
     broker = redis_url_with_db(settings.REDIS_URL, TEST_REDIS_DB)
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "alize.settings.test",
         "DATABASE_URL": database_url_for_test_database(),
         "REDIS_URL": broker,
+        **({"ALIZE_TEST_QUEUE_PREFIX": prefix} if prefix else {"ALIZE_TEST_QUEUE": queue}),
         **(env or {}),
     }
     celery = Path(sys.executable).parent / "celery"
@@ -73,8 +89,8 @@ def worker_process(log: Path, include: tuple[str, ...] = (), *, queue: str, env=
         "-A",
         "alize",
         "worker",
-        "--concurrency=1",
-        "--pool=solo",
+        f"--concurrency={concurrency}",
+        "--pool=solo" if concurrency == 1 else "--pool=prefork",
         "--without-gossip",
         "--without-mingle",
         "--loglevel=INFO",
@@ -102,17 +118,21 @@ def worker_process(log: Path, include: tuple[str, ...] = (), *, queue: str, env=
 
 
 @contextlib.contextmanager
-def fresh_queue():
+def fresh_queue(*, routed: bool = False):
     """A fresh queue of the test Redis database, the project's Celery app sending to it;
-    yields (broker URL, queue name) and deletes the queue at the end."""
+    yields (broker URL, queue name) and deletes the queue at the end. ``routed``: each kind
+    of work goes to its own queue ``<queue name>-<kind>`` instead (``routes_under``)."""
     broker = redis_url_with_db(settings.REDIS_URL, TEST_REDIS_DB)
     queue = f"alize-tests-{uuid.uuid4().hex}"
-    with celery_app_on(broker, queue):
+    names = [queue, *(f"{queue}-{kind}" for kind in settings.ALIZE_QUEUES)]
+    with celery_app_on(broker, queue, routes=routes_under(queue) if routed else None):
         try:
             yield broker, queue
         finally:
             redis.Redis.from_url(broker).delete(
-                queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+                *names,
+                *(f"_kombu.binding.{name}" for name in names),
+                *(f"_kombu.binding_permanent.{name}" for name in names),
             )
 
 

@@ -451,3 +451,31 @@ def _forget_mail_claims(request, django_db_blocker):
                         )
                 finally:
                     aside.close()
+
+
+# Object storage ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-speaking server (moto's) on a free port for the session (tests/storage_server)."""
+    from tests.storage_server import S3Server
+
+    server = S3Server(TESTS_DIR.parent / ".local" / "test-logs" / "s3-server.log")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_documents(s3_server, settings):
+    """Documents and uploads stored in a fresh bucket of the S3 server, through the
+    settings production uses (alize/settings/storage.py); yields the environment that gives
+    a worker process the same storage, its ``STORAGE_S3_BUCKET`` naming the bucket."""
+    from alize.settings.storage import file_storages
+
+    environ = s3_server.environ(s3_server.new_bucket())
+    settings.STORAGES = {**settings.STORAGES, **file_storages("", environ)}
+    yield environ

@@ -1,6 +1,7 @@
 """Periodic jobs in the database: the declared schedules become rows, edits made in the
 admin survive later syncs (and beat's start), and the admin opens them."""
 
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -70,3 +71,42 @@ def test_a_new_declaration_is_added_beside_existing_rows():
     }
     assert sync_schedules(declared) == ["tests-new-declaration"]
     assert PeriodicTask.objects.get(name="tests-new-declaration").crontab.minute == "15"
+
+
+@pytest.mark.celery
+def test_beat_touches_its_heartbeat_file_as_it_ticks(transactional_db, tmp_path):
+    """A real ``celery beat`` process: its health check (docker-compose.yml) reads the age
+    of this file."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.celery_worker import database_url_for_test_database
+
+    heartbeat = tmp_path / "beat.heartbeat"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "alize.settings.test",
+        "DATABASE_URL": database_url_for_test_database(),
+        "ALIZE_BEAT_HEARTBEAT_FILE": str(heartbeat),
+    }
+    celery = Path(sys.executable).parent / "celery"
+    command = [str(celery), "-A", "alize", "beat", "--scheduler", "alize.beat:Scheduler"]
+    command += ["--schedule", str(tmp_path / "beat-schedule"), "--loglevel", "INFO"]
+    with (tmp_path / "beat.log").open("w") as log:
+        beat = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 60
+            while not heartbeat.exists() and time.monotonic() < deadline:
+                assert beat.poll() is None, (tmp_path / "beat.log").read_text()
+                time.sleep(0.2)
+            assert heartbeat.exists(), (tmp_path / "beat.log").read_text()
+            first = heartbeat.stat().st_mtime
+            deadline = time.monotonic() + 30
+            while heartbeat.stat().st_mtime == first and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert heartbeat.stat().st_mtime > first  # touched again at a later tick
+        finally:
+            beat.terminate()
+            beat.wait(timeout=15)

@@ -71,12 +71,13 @@ def test_docker_compose_file_structure():
     text = (ROOT / "docker-compose.yml").read_text()
     data = load_compose()
     services = data["services"]
-    assert {"proxy", "postgres", "redis", "migrate", "web", "worker", "beat"} <= set(services)
+    workers = [f"worker-{queue}" for queue in settings.ALIZE_QUEUES]
+    assert {"proxy", "postgres", "redis", "migrate", "web", "beat", *workers} == set(services)
 
-    # One anchor defines the application image and environment for all four app services.
+    # One anchor defines the application image and environment for every app service.
     assert "x-app: &app" in text
     app = data["x-app"]
-    for name in ("migrate", "web", "worker", "beat"):
+    for name in ("migrate", "web", "beat", *workers):
         assert services[name]["image"] == app["image"]
         assert services[name]["build"] == app["build"]
         assert services[name]["environment"] == app["environment"]
@@ -98,14 +99,17 @@ def test_docker_compose_file_structure():
     redis_command = services["redis"]["command"]
     assert redis_command[redis_command.index("--appendonly") + 1] == "yes"
     assert any(v.endswith(":/data") for v in services["redis"]["volumes"])
-    for name in ("postgres", "redis", "web"):
-        assert services[name]["healthcheck"]["test"], name
+    # Every long-running service has a health check (the one-shot migrate has none).
+    for name, service in services.items():
+        if name != "migrate":
+            assert service["healthcheck"]["test"], name
+    assert "/health/" in str(services["web"]["healthcheck"]["test"])
 
     # Migrations run once, in a one-shot service that the app services wait for.
     assert services["migrate"]["command"][-2:] == ["migrate", "--noinput"]
     assert services["migrate"]["restart"] == "no"
     assert "migrate" not in str(services["web"]["command"])
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "beat", *workers):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
         assert depends["postgres"]["condition"] == "service_healthy", name
@@ -120,6 +124,38 @@ def test_docker_compose_file_structure():
     for name, service in services.items():
         if name != "proxy":
             assert "ports" not in service, name
+
+
+def test_docker_compose_runs_one_worker_service_per_queue_class():
+    """Each queue class (alize/settings/base.py) has its worker service, serving it alone, with
+    its own concurrency, memory limit and a health check pinging that very worker; beat is
+    one container whose health check reads its heartbeat."""
+    services = load_compose()["services"]
+    served = []
+    for queue in settings.ALIZE_QUEUES:
+        service = services[f"worker-{queue}"]
+        command = service["command"]
+        assert command[:4] == ["celery", "-A", "alize", "worker"], queue
+        assert command[command.index("--queues") + 1] == queue
+        served.append(queue)
+        assert command[command.index("--hostname") + 1] == f"{queue}@%h"
+        assert int(command[command.index("--concurrency") + 1]) >= 1
+        assert service["mem_limit"], queue
+        ping = " ".join(service["healthcheck"]["test"])
+        assert "inspect ping" in ping and f"--destination {queue}@$$HOSTNAME" in ping, queue
+        assert "deploy" not in service  # one container unless scaled by hand
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert set(served) == routed | {settings.CELERY_TASK_DEFAULT_QUEUE}
+    mail = services["worker-mail"]["command"]
+    documents = services["worker-documents"]["command"]
+    assert int(mail[mail.index("--concurrency") + 1]) > int(
+        documents[documents.index("--concurrency") + 1]
+    )
+    assert "--max-memory-per-child" in documents
+
+    beat = services["beat"]
+    assert beat["command"][:4] == ["celery", "-A", "alize", "beat"]
+    assert "alize-beat.heartbeat" in " ".join(beat["healthcheck"]["test"])
 
 
 @pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is not installed")

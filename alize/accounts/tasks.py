@@ -18,7 +18,7 @@ from .backends import login_failures_purge
 from .models import User
 
 
-@shared_task(name="alize.accounts.tasks.purge_login_failures")
+@shared_task(name="alize.accounts.tasks.purge_login_failures", acks_late=True)
 def purge_login_failures() -> int:
     """Daily (beat): delete failed logins older than ``LOGIN_FAILURE_RETENTION``."""
     return login_failures_purge(before=timezone.now() - settings.LOGIN_FAILURE_RETENTION)

@@ -5,12 +5,15 @@ import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
+
+from alize.logs import logging_config
+
+from .storage import file_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
     # The second factor: TOTP devices (alize.accounts.second_factor).
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_prometheus",
     # The project's apps, in layer order (docs/architecture.md §2): core, directory, tenant,
     # pipeline, committees, then missions and loans, then reporting. Panels and menu entries
     # register in this order.
@@ -54,6 +58,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Requests and their latencies, for /metrics/ (alize/metrics.py): first and last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "alize.middleware.RejectNulBytesMiddleware",
@@ -64,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request id and the user's id in every log line (alize/logs.py).
+    "alize.logs.RequestContextMiddleware",
     "alize.middleware.SessionIdleTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "alize.accounts.second_factor.SecondFactorMiddleware",
@@ -72,6 +80,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "alize.tenancy.TenancyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "alize.urls"
@@ -109,6 +118,9 @@ _socket_dir = DATABASES["default"].get("OPTIONS", {}).pop("host", None)
 if _socket_dir and not DATABASES["default"]["HOST"]:
     DATABASES["default"]["HOST"] = _socket_dir
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# PostgreSQL through django-prometheus's wrapper of Django's backend: statements, their
+# durations and errors are counted for /metrics/.
+DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 # DATABASE_URL names the database and the role that owns its tables: migrations and the demo
 # seeding run as it (alize.row_security.as_owner). The application itself connects as a role
 # that owns nothing and bypasses nothing, so PostgreSQL's row-level security applies to every
@@ -252,18 +264,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Generated documents (reporting): outside any served folder, read only through the scoped
-# download view. Production points DOCUMENTS_ROOT at a volume, or replaces the backend
-# with an object store's.
+# Generated documents (reporting) and uploads: local folders, or an S3-compatible bucket when
+# STORAGE_S3_BUCKET is set (alize/settings/storage.py). Documents are read only through the
+# scoped download view, never from a public URL.
 DOCUMENTS_ROOT = os.environ.get("DOCUMENTS_ROOT", str(BASE_DIR / ".local" / "documents"))
-DOCUMENTS_STORAGE: dict[str, Any] = {
-    "BACKEND": "reporting.storage.AtomicFileSystemStorage",
-    "OPTIONS": {"location": DOCUMENTS_ROOT, "file_permissions_mode": 0o640},
-}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **file_storages(DOCUMENTS_ROOT),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-    "documents": DOCUMENTS_STORAGE,
 }
 # Documents one person may have queued or running at a time (reporting.services); beyond,
 # a request answers 429 with this Retry-After (seconds).
@@ -338,11 +345,36 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_ACKS_LATE = True
+# A message is acknowledged when its task starts, unless the task says it is idempotent
+# (``acks_late``: every job of the outbox, alize.tasks.JobTask): those are acknowledged when
+# they end, so a worker lost mid-run leaves them to the broker's redelivery.
+CELERY_TASK_ACKS_LATE = False
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# Queues by kind of work (docs/architecture.md §6), each served by workers of its own in
+# production (docker-compose.yml), so that a burst of one kind never delays another: ``mail``
+# (fast and many), ``documents`` (slow, memory-bound, their own time limits:
+# reporting.runner), ``fanout`` (the national jobs and the per-dispositif jobs they fan out
+# into) and ``default`` (the rest). `make run` runs one worker on all of them.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+ALIZE_QUEUES = ("mail", "documents", "fanout", "default")
+CELERY_TASK_ROUTES = {
+    "alize.accounts.tasks.send_password_reset": {"queue": "mail"},
+    "missions.tasks.send_mission_proposal": {"queue": "mail"},
+    "missions.tasks.send_mission_declined": {"queue": "mail"},
+    "reporting.runner.build_document": {"queue": "documents"},
+    "reporting.tasks.build_annual_reports": {"queue": "fanout"},
+    "reporting.tasks.build_dispositif_annual_report": {"queue": "fanout"},
+    "reporting.tasks.send_due_agendas": {"queue": "fanout"},
+    "pme.tasks.refresh_due_follow_ups": {"queue": "fanout"},
+    "missions.tasks.send_monthly_reminders": {"queue": "fanout"},
+    "loans.tasks.refresh_arrears": {"queue": "fanout"},
+}
+# Redis gives an unacknowledged message to another worker after this many seconds: longer
+# than the longest job may run (CELERY_TASK_TIME_LIMIT), or a long job would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
 # The outbox of jobs (alize.jobs, docs/architecture.md §6). The sweeper runs every minute
 # (every ALIZE_JOBS_SWEEP_SECONDS when set: the stack tests use a few seconds); it sends again
 # a job queued but not started after the grace, and a job running without a heartbeat for
@@ -355,6 +387,13 @@ JOBS_HEARTBEAT_SECONDS = float(os.environ.get("ALIZE_JOBS_HEARTBEAT_SECONDS", "3
 JOBS_HEARTBEAT_TIMEOUT = int(os.environ.get("ALIZE_JOBS_HEARTBEAT_TIMEOUT", "0"))
 JOBS_MAX_ATTEMPTS = 5
 JOBS_KEEP_DONE_DAYS = 30
+# /metrics/ (alize/metrics.py): answered to requests from inside the deployment (not through
+# the proxy, from a private address) unless METRICS_FROM_INSIDE=0, and to
+# "Authorization: Bearer <METRICS_TOKEN>" when a token is set.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_FROM_INSIDE = os.environ.get("METRICS_FROM_INSIDE", "1") == "1"
+# Beat touches this file at each tick (alize.beat); its health check reads its age.
+BEAT_HEARTBEAT_FILE = os.environ.get("ALIZE_BEAT_HEARTBEAT_FILE", "")
 # Beat reads its schedules from the database (editable in the admin); this dict declares the
 # jobs, and alize.beat creates the missing rows without overwriting edited ones.
 CELERY_BEAT_SCHEDULER = "alize.beat:Scheduler"
@@ -420,15 +459,9 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # answers 404 while this is None).
 DEMO_MAILBOX_DIR: Path | None = None
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # WeasyPrint reports every step of every PDF at INFO.
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# Logs: one JSON object a line with the request id, the user id and the dispositif
+# (LOG_FORMAT=json, production's default), or the bare messages (alize/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+LOGGING = logging_config(LOG_FORMAT)
+# Celery workers keep these JSON lines instead of setting their own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

@@ -38,23 +38,16 @@ for _key, _value in stack_urls(Path(_LOCAL_DIR)).items():
     os.environ.setdefault(_key, _value)
 
 from .base import *  # noqa: E402, F403
-from .base import DOCUMENTS_STORAGE  # noqa: E402
+from .storage import file_storages  # noqa: E402
 
 DEBUG = os.environ.get("DEBUG") == "1"
 
 # Plain static storage: the compressed manifest (production) takes a minute to build for
 # nothing here. WhiteNoise serves the source folders too, with DEBUG on or off.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     # Documents of this local state (a second stack's live in its own ALIZE_LOCAL_DIR).
-    "documents": {
-        **DOCUMENTS_STORAGE,
-        "OPTIONS": {
-            **DOCUMENTS_STORAGE["OPTIONS"],
-            "location": os.environ.get("DOCUMENTS_ROOT", str(Path(_LOCAL_DIR) / "documents")),
-        },
-    },
+    **file_storages(os.environ.get("DOCUMENTS_ROOT", str(Path(_LOCAL_DIR) / "documents"))),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -2,6 +2,9 @@
 
 import os
 
+from alize.error_reporting import init_error_reporting
+from alize.logs import logging_config
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -38,3 +41,20 @@ EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL") == "1"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or DEFAULT_FROM_EMAIL  # noqa: F405
 SITE_URL = os.environ.get("SITE_URL") or SITE_URL  # noqa: F405
 DEMO_MAILBOX_DIR = None
+
+# Beat's heartbeat, which its container's health check reads (docker-compose.yml).
+BEAT_HEARTBEAT_FILE = os.environ.get("ALIZE_BEAT_HEARTBEAT_FILE") or "/tmp/alize-beat.heartbeat"  # noqa: S108
+
+# Logs: one JSON object a line (alize/logs.py); Celery keeps them instead of its own format.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or "json"
+LOGGING = logging_config(LOG_FORMAT)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
+# Errors go to a Sentry-compatible service only when SENTRY_DSN is set, without personal data
+# (alize/error_reporting.py).
+if os.environ.get("SENTRY_DSN"):
+    init_error_reporting(
+        os.environ["SENTRY_DSN"],
+        environment=os.environ.get("SENTRY_ENVIRONMENT", ""),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+    )

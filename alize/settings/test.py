@@ -3,21 +3,16 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, DOCUMENTS_STORAGE, PASSWORD_HASHERS, REST_FRAMEWORK
+from .base import BASE_DIR, CELERY_TASK_ROUTES, PASSWORD_HASHERS, REST_FRAMEWORK
+from .storage import file_storages
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Test documents apart from the local stack's (test workers share this folder); a worker
+    # started with STORAGE_S3_BUCKET writes to that bucket instead (tests/storage_server.py).
+    **file_storages(str(BASE_DIR / ".local" / "test-documents")),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    # Test documents apart from the local stack's (test workers share this folder).
-    "documents": {
-        **DOCUMENTS_STORAGE,
-        "OPTIONS": {
-            **DOCUMENTS_STORAGE["OPTIONS"],
-            "location": str(BASE_DIR / ".local" / "test-documents"),
-        },
-    },
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Rate limits far above what one test sends; tests of the throttles set their own rates.
@@ -48,3 +43,23 @@ if os.environ.get("TEST_SMTP_PORT"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = "127.0.0.1"
     EMAIL_PORT = int(os.environ["TEST_SMTP_PORT"])
+
+
+def routes_under(prefix: str) -> dict:
+    """The routes with each queue renamed ``<prefix>-<queue>``: a test's own queue of each
+    kind of work, that no other worker on the same Redis serves."""
+    return {
+        name: {**route, "queue": f"{prefix}-{route['queue']}"}
+        for name, route in CELERY_TASK_ROUTES.items()
+    }
+
+
+# A worker process started by a test (tests/celery_worker.py) sends what it queues where the
+# test's workers listen: with ALIZE_TEST_QUEUE every task to that one queue, with
+# ALIZE_TEST_QUEUE_PREFIX each kind of work to its own queue under that prefix.
+if os.environ.get("ALIZE_TEST_QUEUE"):
+    CELERY_TASK_DEFAULT_QUEUE = os.environ["ALIZE_TEST_QUEUE"]
+    CELERY_TASK_ROUTES = {}
+elif os.environ.get("ALIZE_TEST_QUEUE_PREFIX"):
+    CELERY_TASK_DEFAULT_QUEUE = f"{os.environ['ALIZE_TEST_QUEUE_PREFIX']}-default"
+    CELERY_TASK_ROUTES = routes_under(os.environ["ALIZE_TEST_QUEUE_PREFIX"])
