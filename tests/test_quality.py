@@ -72,7 +72,9 @@ def test_docker_compose_file_structure():
     data = load_compose()
     services = data["services"]
     workers = [f"worker-{queue}" for queue in settings.ALIZE_QUEUES]
-    assert {"proxy", "postgres", "redis", "migrate", "web", "beat", *workers} == set(services)
+    assert {"proxy", "postgres", "redis", "migrate", "web", "beat", "backup", *workers} == set(
+        services
+    )
 
     # One anchor defines the application image and environment for every app service.
     assert "x-app: &app" in text
@@ -99,9 +101,9 @@ def test_docker_compose_file_structure():
     redis_command = services["redis"]["command"]
     assert redis_command[redis_command.index("--appendonly") + 1] == "yes"
     assert any(v.endswith(":/data") for v in services["redis"]["volumes"])
-    # Every long-running service has a health check (the one-shot migrate has none).
+    # Every long-running service has a health check (the one-shot migrate and backup have none).
     for name, service in services.items():
-        if name != "migrate":
+        if name not in ("migrate", "backup"):
             assert service["healthcheck"]["test"], name
     assert "/health/" in str(services["web"]["healthcheck"]["test"])
 

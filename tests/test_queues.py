@@ -32,6 +32,8 @@ QUEUE_OF = {
     "missions.tasks.send_monthly_reminders": "fanout",
     "loans.tasks.refresh_arrears": "fanout",
     "alize.tasks.sweep_jobs": "default",
+    "alize.tasks.refresh_indicators": "default",
+    "alize.tasks.sweep_indicators": "default",
     "alize.accounts.tasks.purge_login_failures": "default",
 }
 
