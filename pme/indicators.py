@@ -38,6 +38,15 @@ def _survival_drill(dispositif_id, year: int, month: int = 0) -> tuple[str, dict
     return "pme:follow-up-list", {"year": 3, "as_of_in": _period_value(year, month)}
 
 
+def _alive_drill(dispositif_id, year: int, month: int = 0) -> tuple[str, dict]:
+    query = {"year": 3, "as_of_in": _period_value(year, month), "alive": "yes"}
+    return "pme:follow-up-list", query
+
+
+def _smes_drill(dispositif_id, year: int, month: int = 0) -> tuple[str, dict]:
+    return "pme:company-list", {"approved_in": _period_value(year, month)}
+
+
 INDICATORS = [
     Indicator(
         "projects_referred",
@@ -92,7 +101,7 @@ INDICATORS = [
             "qui a deux projets accordés la même année compte une fois."
         ),
         headline=True,
-        drill=_drill("approved_in"),
+        drill=_smes_drill,
         order=40,
     ),
     Indicator(
@@ -160,7 +169,7 @@ INDICATORS = [
             "Parmi les projets suivis à 3 ans dans la période, ceux dont l'entreprise a un "
             "effectif non nul au suivi de la troisième année."
         ),
-        drill=_survival_drill,
+        drill=_alive_drill,
         order=81,
     ),
     Indicator(

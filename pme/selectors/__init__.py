@@ -22,6 +22,7 @@ from .companies import (
 )
 from .follow_ups import (
     FollowUpYear,
+    follow_up_list,
     open_follow_up_reminders,
     overdue_reminder_condition,
     project_follow_up_table,
@@ -65,6 +66,7 @@ __all__ = (
     "EqualsAny",
     "FieldChange",
     "FollowUpYear",
+    "follow_up_list",
     "Funnel",
     "FunnelBar",
     "HistoryEntry",

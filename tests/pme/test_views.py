@@ -22,7 +22,7 @@ from tests.factories import (
     user_with_role,
 )
 from tests.query_counts import assert_queries_do_not_grow
-from tests.view_base import ViewIsolationTestBase
+from tests.view_base import ViewIsolationTestBase, WebAnonymousMixin, WebListMixin
 
 _numbers = itertools.count(1)
 
@@ -705,6 +705,40 @@ class TestProjectViews(ViewIsolationTestBase):
 
 # =======================================================================================
 # Funnel
+
+
+class TestFollowUpListViews(WebAnonymousMixin, WebListMixin):
+    """The jobs follow-ups list: read like the projects (their dossiers), scoped the same."""
+
+    list_url_name = "pme:follow-up-list"
+    readers = frozenset({"coordinator", "animateur", "member", "api_client"})
+
+    def make(self, world, dispositif):
+        project = ProjectFactory(
+            company=CompanyFactory(dispositif=dispositif),
+            title=f"Projet suivi {dispositif.slug} {next(_numbers)}",
+        )
+        return JobsFollowUp.objects.create(
+            project=project,
+            dispositif=dispositif,
+            year=1,
+            as_of=dt.date(2026, 3, 2),
+            headcount=22,
+            jobs_created=2,
+            jobs_maintained=20,
+            source="declared",
+        )
+
+    def label(self, instance):
+        return instance.project.title
+
+    def test_sorted_and_paginated_with_the_total_of_every_row(self, world, web_a):
+        self.make_in(world, world.a, count=27)
+        response = web_a.get(reverse(self.list_url_name), {"sort": "-created", "page": 2})
+        assert response.status_code == 200
+        assert response.context["paginator"].count == 27
+        assert len(response.context["object_list"]) == 2
+        assert response.context["totals"] == {"jobs_created": 54, "jobs_maintained": 540}
 
 
 class TestFunnelView:
