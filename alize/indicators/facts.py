@@ -47,13 +47,18 @@ def changed(dispositif_id: int | None) -> None:
     signal receivers of every watched model, and by services that write in bulk."""
     if dispositif_id is None or _paused.get():
         return
+    flush_due = any(func is _flush for _sids, func, _robust in connection.run_on_commit)
     pending: set[int] = getattr(connection, "_alize_indicators_pending", None) or set()
+    if not flush_due:
+        # Ids left without a flush to come are those of a transaction rolled back (its
+        # on-commit callbacks went with it): their changes never happened.
+        pending = set()
     pending.add(dispositif_id)
     connection._alize_indicators_pending = pending
     if not connection.in_atomic_block:
         _flush()
         return
-    if not any(func is _flush for _sids, func, _robust in connection.run_on_commit):
+    if not flush_due:
         transaction.on_commit(_flush)
 
 
