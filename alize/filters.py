@@ -153,7 +153,7 @@ class PeriodField(forms.CharField):
     }
 
     def to_python(self, value):
-        value = super().to_python(value).strip()
+        value = (super().to_python(value) or "").strip()
         if not value:
             return None
         found = PERIOD_PATTERN.match(value)

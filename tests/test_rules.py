@@ -78,6 +78,7 @@ RULES = [
             "dispositifs/access.py": "the access policy reads the seats of every dispositif",
             "missions/services/hours.py": "the 12-hour rule sums a person's hours everywhere",
             "missions/selectors/figures.py": "a firm's contribution figures are national totals",
+            "reporting/selectors.py": "a partner firm's year in a report is a national total",
         },
         good=("with scope([dispositif_id]):",),
         bad=('with scope(every_dispositif=True, reason="why not"):',),
