@@ -291,6 +291,12 @@ def compute(dispositif_id: int, years: Sequence[int]) -> list[Cell]:
     return cells
 
 
+def days_to_committee_of(projects, year: int, month: int = 0) -> Decimal | None:
+    """The median days to committee of ``projects`` (a queryset) for a year or a month:
+    what the figure's drill-down list shows under its rows."""
+    return _median(_delays(projects).get((year, month), []))
+
+
 def median_over(key: str, dispositif_ids, year: int, month: int = 0) -> Decimal | None:
     """The median days to committee over several dispositifs (all of the active scope when
     ``dispositif_ids`` is None): recomputed over their projects, never a median of medians."""
@@ -299,7 +305,7 @@ def median_over(key: str, dispositif_ids, year: int, month: int = 0) -> Decimal 
         projects = projects.filter(first_committee_on__month=month)
     if dispositif_ids is not None:
         projects = projects.filter(dispositif_id__in=sorted(dispositif_ids))
-    return _median(_delays(projects).get((year, month), []))
+    return days_to_committee_of(projects, year, month)
 
 
 register_source(

@@ -226,6 +226,11 @@ def shown_figure(client, key: str, dispositif, year: int, month: int) -> Decimal
         shown = D(response.context["paginator"].count)
     elif how == MEDIAN:
         shown = days_median(response)
+        html = response.content.decode()
+        if shown is None:
+            assert 'data-total="days_to_committee">—<' in html
+        else:
+            assert shown == shown_total(html, "days_to_committee")
     else:
         shown = shown_total(response.content.decode(), how)
     return None if shown is None else shown.quantize(D(1).scaleb(-item.places))

@@ -29,6 +29,7 @@ from dispositifs.access import may
 from .. import selectors, services
 from ..filtersets import ProjectFilterSet
 from ..forms import FollowUpForm, ProjectForm, TransitionForm
+from ..indicators import days_to_committee_of
 from ..models import Stage
 from ._common import StrictFilterMixin
 
@@ -91,6 +92,13 @@ class ProjectListView(ExportMixin, StrictFilterMixin, FilteredListView):
             sums["total_decisions"] = Sum("period_decisions")
         totals = self.object_list.order_by().aggregate(**sums)
         context["totals"] = {key[len("total_") :]: value or 0 for key, value in totals.items()}
+        first_committee = valid and filterset.form.cleaned_data.get("first_committee_in")
+        if first_committee:
+            # Behind « days to committee »: its median over the listed projects.
+            context["committee_period"] = first_committee
+            context["totals"]["days_to_committee"] = days_to_committee_of(
+                self.object_list, first_committee.year, first_committee.month
+            )
         return context
 
 
