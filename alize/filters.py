@@ -2,12 +2,16 @@
 as the empty choice, and a date-time filter whose UTC offset stays within the range PostgreSQL
 and real zones accept."""
 
-from datetime import timedelta
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -106,3 +110,92 @@ class BoundedDateTimeFilter(django_filters.DateTimeFilter):
     """The date-time filter every FilterSet uses: offsets beyond ±14:00 answer 400."""
 
     field_class = BoundedDateTimeField
+
+
+# Periods of the drill-down lists ---------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    """A year (``month`` 0) or one month of it: the period of an indicator's figure, as the
+    lists behind the figures filter it (``?approved_in=2025``, ``?approved_in=2025-03``)."""
+
+    year: int
+    month: int = 0
+
+    @property
+    def start(self) -> date:
+        return date(self.year, self.month or 1, 1)
+
+    @property
+    def end(self) -> date:
+        month = self.month or 12
+        return date(self.year, month, calendar.monthrange(self.year, month)[1])
+
+    def stock_end(self, today: date | None = None) -> date | None:
+        """The day a stock is read at: the period's end, or today for a period under way
+        (None for a period not yet begun), as the indicators take it."""
+        today = today or timezone.localdate()
+        if self.start > today:
+            return None
+        return min(self.end, today)
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}" if self.month else str(self.year)
+
+
+PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+class PeriodField(forms.CharField):
+    """``YYYY`` or ``YYYY-MM``; anything else is an error that names the field."""
+
+    default_error_messages = {
+        "period": _("« %(field)s » : une année (AAAA) ou un mois (AAAA-MM) est attendu."),
+    }
+
+    def to_python(self, value):
+        value = (super().to_python(value) or "").strip()
+        if not value:
+            return None
+        found = PERIOD_PATTERN.match(value)
+        month = int(found.group(2) or 0) if found else 0
+        if (
+            not found
+            or not 1900 <= int(found.group(1)) <= 2999
+            or month > 12
+            or (found.group(2) and month == 0)
+        ):
+            raise ValidationError(
+                self.error_messages["period"], code="period", params={"field": self.label}
+            )
+        return Period(int(found.group(1)), month)
+
+
+class PeriodFilter(django_filters.Filter):
+    """A period filter of a drill-down list (a figure's period). It is kept out of the
+    filter form's visible fields (a list is reached with it from a figure) and its
+    ``method`` filters the rows the way the figure's definition counts them."""
+
+    field_class = PeriodField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.HiddenInput)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        """Without a ``method``: the rows whose ``field_name`` (a date) lies in the period."""
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__range": (value.start, value.end)})
+
+
+def drill_filters(filterset) -> list[tuple[str, str]]:
+    """The period filters a list is narrowed by, as (label, value): shown above it so the
+    reader knows which figure the rows stand behind."""
+    if filterset is None or not filterset.is_bound or not filterset.is_valid():
+        return []
+    shown = []
+    for name, filter_ in filterset.filters.items():
+        value = filterset.form.cleaned_data.get(name)
+        if isinstance(filter_, PeriodFilter) and value is not None:
+            shown.append((str(filter_.label), str(value)))
+    return shown

@@ -97,6 +97,22 @@ def times(value, decimals: int = 2) -> str:
     return "" if ratio is None else f"×{NBSP}{_digits(ratio, decimals)}"
 
 
+def figure(value) -> str:
+    """An indicator's ``Figure`` (``alize.indicators.reading``) as its unit reads: money,
+    a percentage, a multiple or a number at the indicator's decimals; ``—`` when there is
+    no value (nothing to divide by, no row, or suppressed)."""
+    if value is None or getattr(value, "value", None) is None:
+        return "—"
+    item = value.indicator
+    if item.unit == "euros":
+        return money(value.value, item.places or 2)
+    if item.unit == "percent":
+        return percent(value.value, item.places)
+    if item.unit == "ratio":
+        return times(value.value, item.places)
+    return number(value.value, item.places)
+
+
 def short_date(value) -> str:
     """A date (or date-time, taken in local time) as in tables: ``15/01/2027``."""
     if not value:

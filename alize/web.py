@@ -21,6 +21,7 @@ from django.views.generic import DetailView, ListView
 
 from alize import exports
 from alize.errors import SERVICE_ERRORS, apply_service_error, service_error_text
+from alize.filters import drill_filters
 from alize.tenancy import dispositif_ids, is_scoped, may
 
 if TYPE_CHECKING:  # the views that these mixins complete, for the type checker
@@ -103,6 +104,7 @@ class FilteredListView(ActionRequiredMixin, ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["filterset"] = self.filterset
+        context["drill_filters"] = drill_filters(self.filterset)
         context["current_sort"] = self.request.GET.get("sort") or self.default_sort
         context["querystring"] = query.urlencode()
         query.pop("sort", None)

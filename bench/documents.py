@@ -70,7 +70,8 @@ def national_case() -> tuple[bytes, dict]:
             kind=DocumentKind.ANNUAL_REPORT, scope=DocumentScope.NATIONAL, year=year
         )
         content = builders.annual_report_pdf(document, figures)
-    return content, {"year": year, "projects_approved": figures.projects_approved}
+    approved = int(figures.values["projects_approved"] or 0)
+    return content, {"year": year, "projects_approved": approved}
 
 
 CASES = {"agenda": agenda_case, "national": national_case}

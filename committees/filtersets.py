@@ -5,10 +5,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
-from alize.filters import SearchFilterSet
+from alize.filters import PeriodFilter, SearchFilterSet
 from pme.filtersets import dispositif_choices
 
-from .models import Committee, CommitteeStatus
+from .models import HELD_STATUSES, Committee, CommitteeStatus
 
 
 class CommitteeFilterSet(SearchFilterSet):
@@ -35,6 +35,14 @@ class CommitteeFilterSet(SearchFilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    # Behind « Comités tenus » (committees.indicators): dated in the period and held.
+    held_in = PeriodFilter(method="filter_held_in", label=_("Tenus en"))
+
     class Meta:
         model = Committee
-        fields = ["q", "dispositif", "status", "date_from", "date_to"]
+        fields = ["q", "dispositif", "status", "date_from", "date_to", "held_in"]
+
+    def filter_held_in(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(status__in=HELD_STATUSES, date__range=(value.start, value.end))

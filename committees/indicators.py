@@ -11,10 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from alize.indicators import Cell, Indicator, Kind, Source, Unit, register_source
 from alize.indicators.cells import flow_cells
 
-from .models import Committee, CommitteeStatus, Decision, DecisionOutcome
+from .models import HELD_STATUSES, Committee, Decision, DecisionOutcome
 
 APP = "committees"
-HELD = (CommitteeStatus.HELD, CommitteeStatus.MINUTES_SENT)
 
 
 def _period_value(year: int, month: int) -> str:
@@ -90,7 +89,7 @@ OUTCOME_KEYS = {
 
 
 def compute(dispositif_id: int, years: Sequence[int]) -> list[Cell]:
-    held = Committee.objects.filter(dispositif_id=dispositif_id, status__in=HELD)
+    held = Committee.objects.filter(dispositif_id=dispositif_id, status__in=HELD_STATUSES)
     cells = flow_cells(
         "committees_held",
         [(None, day, 1, 0) for day in held.values_list("date", flat=True)],

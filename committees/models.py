@@ -26,6 +26,9 @@ class CommitteeStatus(models.TextChoices):
     MINUTES_SENT = "minutes_sent", _("Compte rendu envoyé")
 
 
+# A committee that sat (its minutes sent or not): what « committees held » counts.
+HELD_STATUSES = (CommitteeStatus.HELD, CommitteeStatus.MINUTES_SENT)
+
 COMMITTEE_TRANSITIONS = {
     CommitteeStatus.PLANNED: frozenset({CommitteeStatus.AGENDA_SENT, CommitteeStatus.HELD}),
     CommitteeStatus.AGENDA_SENT: frozenset({CommitteeStatus.HELD}),

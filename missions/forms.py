@@ -9,17 +9,19 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
-from alize.filters import SearchFilterSet
+from alize.filters import PeriodFilter, SearchFilterSet
 from alize.forms import Form, ModelForm
 from dispositifs.access import dispositif_ids
 from dispositifs.models import Dispositif
 from partners.models import Expert, Organisation, Skill
 
-from .models import REASON_MIN_LENGTH, MissionStatus, SkillMission
+from .models import REASON_MIN_LENGTH, HourLog, MissionStatus, SkillMission
 
+HOURS_FIELD = DecimalField(max_digits=12, decimal_places=2)
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 
@@ -52,9 +54,36 @@ class MissionFilterSet(SearchFilterSet):
         widget=forms.Select(choices=[("", _("Tous")), ("true", _("Oui")), ("false", _("Non"))]),
     )
 
+    # Behind the missions' figures (missions.indicators): the missions with hours dated in
+    # the period (expert-hours, their value, the firms involved), those starting in it
+    # (hours asked).
+    hours_in = PeriodFilter(method="filter_hours_in", label=_("Heures datées de"))
+    starts_in = PeriodFilter(field_name="starts_on", label=_("Commence en"))
+
     class Meta:
         model = SkillMission
-        fields = ["q", "dispositif", "status", "firm", "skill", "cross_territory"]
+        fields = [
+            "q",
+            "dispositif",
+            "status",
+            "firm",
+            "skill",
+            "cross_territory",
+            "hours_in",
+            "starts_in",
+        ]
+
+    def filter_hours_in(self, queryset, name, value):
+        """Missions with hours dated in the period, with those hours (``period_hours``)."""
+        if value is None:
+            return queryset
+        logs = HourLog.objects.filter(
+            mission=OuterRef("pk"), date__range=(value.start, value.end)
+        ).order_by()
+        period_hours = logs.values("mission").annotate(total=Sum("hours")).values("total")
+        return queryset.filter(Exists(logs)).annotate(
+            period_hours=Subquery(period_hours, output_field=HOURS_FIELD)
+        )
 
     @property
     def form(self):

@@ -120,7 +120,9 @@ INDICATORS = [
 ]
 
 
-def _valued(rates, firm_id: int, hours: Decimal) -> Decimal:
+def hours_value(rates, firm_id: int, hours: Decimal) -> Decimal:
+    """The value of a firm's hours at its rate (``rates_for``), not rounded: a figure adds
+    these up and rounds its total to the cent."""
     rate = rates[firm_id]
     if rate.unit == RateUnit.DAILY:
         return Decimal(hours) * rate.amount / HOURS_PER_DAY
@@ -147,7 +149,7 @@ def compute(dispositif_id: int, years: Sequence[int]) -> list[Cell]:
     rows = [(company, month, total, firm) for company, firm, month, total in hours if total]
     cells = flow_cells("expert_hours", rows, years, per_firm=True)
     rates = rates_for({firm for _c, _m, _t, firm in rows})
-    valued = [(c, m, _valued(rates, firm, total), firm) for c, m, total, firm in rows]
+    valued = [(c, m, hours_value(rates, firm, total), firm) for c, m, total, firm in rows]
     cells += _to_cents(flow_cells("expert_hours_value", valued, years, per_firm=True))
 
     given = _given(FirmMonthHours.objects.filter(dispositif_id=dispositif_id), years)
@@ -192,7 +194,7 @@ def expert_hours_of_projects(project_ids, start: dt.date, end: dt.date) -> dict[
     found: dict[int, tuple[Decimal, Decimal]] = {}
     for project, firm, total in rows:
         hours, value = found.get(project, (Decimal(0), Decimal(0)))
-        found[project] = (hours + total, value + _valued(rates, firm, total))
+        found[project] = (hours + total, value + hours_value(rates, firm, total))
     return found
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 
 from alize.accounts.models import Role
 from alize.accounts.roles import assignments
@@ -369,3 +369,28 @@ def days_to_log(expert, today) -> list:
             days.append(day)
         day += dt.timedelta(days=1)
     return days
+
+
+def period_hours_totals(missions, start: dt.date, end: dt.date) -> dict:
+    """The hours of ``missions`` (a filtered list) dated from ``start`` to ``end``, as the
+    missions' indicators count them: the hours, their value at each firm's rate (rounded
+    to the cent once, on the total) and the distinct partner firms with hours in one of the
+    months (per dispositif, as « firms involved » counts them)."""
+    from .indicators import hours_value
+
+    rows = list(
+        HourLog.objects.filter(
+            mission__in=missions.order_by().values("pk"), date__range=(start, end)
+        )
+        .annotate(month_of=TruncMonth("date"))
+        .values_list("mission__firm_id", "dispositif_id", "month_of")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    rates = selectors.rates_for({firm for firm, _d, _m, _t in rows})
+    value = sum((hours_value(rates, firm, total) for firm, _d, _m, total in rows), ZERO)
+    return {
+        "hours": sum((total for _f, _d, _m, total in rows), ZERO),
+        "value": value.quantize(Decimal("0.01")),
+        "firms": len({firm for firm, _d, _m, total in rows if total > 0}),
+    }

@@ -38,6 +38,15 @@ def _survival_drill(dispositif_id, year: int, month: int = 0) -> tuple[str, dict
     return "pme:follow-up-list", {"year": 3, "as_of_in": _period_value(year, month)}
 
 
+def _alive_drill(dispositif_id, year: int, month: int = 0) -> tuple[str, dict]:
+    query = {"year": 3, "as_of_in": _period_value(year, month), "alive": "yes"}
+    return "pme:follow-up-list", query
+
+
+def _smes_drill(dispositif_id, year: int, month: int = 0) -> tuple[str, dict]:
+    return "pme:company-list", {"approved_in": _period_value(year, month)}
+
+
 INDICATORS = [
     Indicator(
         "projects_referred",
@@ -92,7 +101,7 @@ INDICATORS = [
             "qui a deux projets accordés la même année compte une fois."
         ),
         headline=True,
-        drill=_drill("approved_in"),
+        drill=_smes_drill,
         order=40,
     ),
     Indicator(
@@ -160,7 +169,7 @@ INDICATORS = [
             "Parmi les projets suivis à 3 ans dans la période, ceux dont l'entreprise a un "
             "effectif non nul au suivi de la troisième année."
         ),
-        drill=_survival_drill,
+        drill=_alive_drill,
         order=81,
     ),
     Indicator(
@@ -301,6 +310,12 @@ def compute(dispositif_id: int, years: Sequence[int]) -> list[Cell]:
     return cells
 
 
+def days_to_committee_of(projects, year: int, month: int = 0) -> Decimal | None:
+    """The median days to committee of ``projects`` (a queryset) for a year or a month:
+    what the figure's drill-down list shows under its rows."""
+    return _median(_delays(projects).get((year, month), []))
+
+
 def median_over(key: str, dispositif_ids, year: int, month: int = 0) -> Decimal | None:
     """The median days to committee over several dispositifs (all of the active scope when
     ``dispositif_ids`` is None): recomputed over their projects, never a median of medians."""
@@ -309,7 +324,7 @@ def median_over(key: str, dispositif_ids, year: int, month: int = 0) -> Decimal 
         projects = projects.filter(first_committee_on__month=month)
     if dispositif_ids is not None:
         projects = projects.filter(dispositif_id__in=sorted(dispositif_ids))
-    return _median(_delays(projects).get((year, month), []))
+    return days_to_committee_of(projects, year, month)
 
 
 register_source(

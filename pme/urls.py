@@ -37,5 +37,6 @@ urlpatterns = [
         "projets/<int:pk>/etape/", views.ProjectTransitionView.as_view(), name="project-transition"
     ),
     path("projets/<int:pk>/suivi/", views.ProjectFollowUpView.as_view(), name="project-follow-up"),
+    path("suivis/", views.FollowUpListView.as_view(), name="follow-up-list"),
     path("entonnoir/", views.FunnelView.as_view(), name="funnel"),
 ]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from statistics import median
 
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
@@ -15,26 +14,26 @@ from django.utils import timezone
 from alize.accounts.models import Role, RoleAssignment
 from alize.actions import Action
 from alize.charts import Bar
+from alize.indicators import facts, reading
+from alize.indicators.reading import Figure
+from alize.indicators.registry import Indicator, ordered
+from alize.tenancy import scope
 from committees.models import (
     AgendaItem,
     Attendance,
     Committee,
     CommitteeStatus,
-    Decision,
-    DecisionOutcome,
     PartnerCommitment,
 )
 from dispositifs.access import dispositif_ids, document_firm_ids
 from dispositifs.models import Dispositif, Membership, MembershipKind
 from loans.indicators import FunderFigures, FunderProject, funder_figures
-from loans.ledger import balances_by
-from loans.models import ZERO, Advance, Cofinancing, ContributionKind, FundContribution
-from loans.selectors import leverage, portfolio_at_risk
+from loans.models import ZERO, ContributionKind, FundContribution
 from missions.indicators import expert_hours_of_projects
 from missions.models import FirmMonthHours, HourLog, SkillMission
 from missions.selectors import FirmFigures, firm_year_figures, rate_for, rates_for
 from partners.models import Organisation, OrganisationKind
-from pme.models import FUNNEL, JobsFollowUp, Project, Stage, StageTransition
+from pme.models import FUNNEL, Project, Stage, StageTransition
 
 from .models import COMMITTEE_KINDS, Document, DocumentScope
 
@@ -193,6 +192,44 @@ def committee_attendance(committee):
 
 
 # Annual impact report ---------------------------------------------------------------------
+# The report's figures are the indicators layer's (``alize.indicators.reading``), with their
+# definitions; what the layer does not define — the projects' path through the stages, the
+# referral sources, the hours by firm and skill — is computed here.
+REPORT_KEYS = (
+    "smes_supported",
+    "projects_approved",
+    "projects_to_committee",
+    "committees_held",
+    "decisions_approved",
+    "decisions_deferred",
+    "decisions_rejected",
+    "advances_granted",
+    "advances_granted_amount",
+    "jobs_to_create",
+    "jobs_created",
+    "jobs_maintained",
+    "survival_followed",
+    "survival_alive",
+    "survival_3y",
+    "days_to_committee",
+    "expert_hours",
+    "expert_hours_value",
+    "firms_involved",
+    "advances_disbursed",
+    "advances_disbursed_amount",
+    "repaid",
+    "lost",
+    "outstanding",
+    "at_risk_30",
+    "par30",
+    "fund_utilisation",
+    "cofinancing",
+    "leverage",
+)
+# A firm's year, national (every dispositif where it works): the per-firm figures.
+FIRM_KEYS = ("hours_asked", "hours_pledged", "expert_hours")
+
+
 @dataclass(frozen=True)
 class HoursRow:
     """Expert-hours of one firm in one skill, and their value at the firm's rate."""
@@ -203,64 +240,33 @@ class HoursRow:
     value: Decimal
 
 
+@dataclass(frozen=True)
+class FirmYear:
+    """A partner firm's year across every dispositif: hours asked (missions starting in
+    the year), pledged at the round tables and given — the indicators' per-firm figures."""
+
+    firm_id: int
+    name: str
+    asked: Decimal
+    pledged: Decimal
+    delivered: Decimal
+
+    @property
+    def over_pledge(self) -> bool:
+        """Delivered more than pledged, or asked more than pledged: the firm is worn."""
+        return self.delivered > self.pledged or self.asked > self.pledged
+
+
 @dataclass
 class MissionFigures:
-    """The year's skill missions: hours by firm and skill with their value, and the
-    fatigue of the firms involved (asked, pledged and delivered hours, national)."""
+    """The year's expert-hours by firm and skill with their value, and the firms involved
+    with their national year (asked, pledged and given hours)."""
 
     hours: list[HoursRow] = field(default_factory=list)
-    firms: list[FirmFigures] = field(default_factory=list)
-
-    @property
-    def total_hours(self) -> Decimal:
-        return sum((row.hours for row in self.hours), ZERO)
-
-    @property
-    def total_value(self) -> Decimal:
-        return sum((row.value for row in self.hours), ZERO)
-
-    @property
-    def over_pledge(self) -> list[FirmFigures]:
-        return [firm for firm in self.firms if firm.over_pledge]
+    firms: list[FirmYear] = field(default_factory=list)
 
 
-@dataclass
-class LoanFigures:
-    """Repayable advances: disbursed in the year; lent, repaid, lost and outstanding at
-    the year's end (sums of the ledger); PAR30 as of the last arrears run; fund
-    utilisation (outstanding ÷ outstanding and cash) at the year's end; leverage."""
-
-    disbursed_count: int = 0
-    disbursed_amount: Decimal = ZERO
-    lent: Decimal = ZERO
-    repaid: Decimal = ZERO
-    lost: Decimal = ZERO
-    outstanding: Decimal = ZERO
-    available: Decimal = ZERO
-    at_risk_30: Decimal = ZERO
-    par30: Decimal | None = None
-    cofinancing: Decimal = ZERO
-    leverage_ratio: Decimal | None = None
-
-    @property
-    def utilisation(self) -> Decimal | None:
-        total = self.outstanding + self.available
-        return (self.outstanding / total).quantize(Decimal("0.0001")) if total else None
-
-    @property
-    def par30_percent(self) -> Decimal | None:
-        return None if self.par30 is None else (self.par30 * 100).quantize(Decimal("0.1"))
-
-    @property
-    def utilisation_percent(self) -> Decimal | None:
-        ratio = self.utilisation
-        return None if ratio is None else (ratio * 100).quantize(Decimal("0.1"))
-
-
-def mission_figures(year: int, dispositif_id: int | None = None) -> MissionFigures:
-    """Expert-hours of ``year`` (one dispositif, or the active scope) by firm and skill,
-    valued at each firm's rate, and the fatigue of the firms with a seat or a mission
-    there."""
+def _hours_by_firm_and_skill(year: int, dispositif_id: int | None) -> list[HoursRow]:
     start, end = _year_bounds(year)
     narrow = {"dispositif_id": dispositif_id} if dispositif_id is not None else {}
     rows = list(
@@ -270,7 +276,7 @@ def mission_figures(year: int, dispositif_id: int | None = None) -> MissionFigur
         .order_by("mission__firm__name", "mission__skill__name")
     )
     rates = rates_for({row["mission__firm_id"] for row in rows})
-    hours = [
+    return [
         HoursRow(
             firm=row["mission__firm__name"],
             skill=row["mission__skill__name"],
@@ -280,162 +286,115 @@ def mission_figures(year: int, dispositif_id: int | None = None) -> MissionFigur
         for row in rows
         if row["hours"]
     ]
+
+
+def firm_years(firm_ids, year: int) -> list[FirmYear]:
+    """The firms' national year from the indicators layer (a firm's contribution counts
+    in every dispositif, read in a scope over all of them; only the firm's totals leave)."""
+    firms = dict(
+        Organisation.objects.filter(pk__in=sorted(set(firm_ids))).values_list("pk", "name")
+    )
+    result = []
+    with scope(every_dispositif=True, reason="a firm's figures are national totals"):
+        for firm_id, name in firms.items():
+            figures = reading.total(None, year, firm_id=firm_id, keys=FIRM_KEYS)
+            asked, pledged, given = (figures[key].value or ZERO for key in FIRM_KEYS)
+            result.append(FirmYear(firm_id, name, asked, pledged, given))
+    return sorted(result, key=lambda firm: (firm.name, firm.firm_id))
+
+
+def mission_figures(year: int, dispositif_id: int | None = None) -> MissionFigures:
+    """Expert-hours of ``year`` (one dispositif, or the active scope) by firm and skill,
+    valued at each firm's rate, and the national year of the firms with a seat or a
+    mission there."""
+    narrow = {"dispositif_id": dispositif_id} if dispositif_id is not None else {}
     firm_ids = set(SkillMission.objects.filter(**narrow).values_list("firm_id", flat=True))
     firm_ids |= set(
         Membership.objects.filter(kind=MembershipKind.PARTNER_FIRM, **narrow).values_list(
             "organisation_id", flat=True
         )
     )
-    figures = firm_year_figures(firm_ids=firm_ids, year=year)
-    firms = sorted(figures.values(), key=lambda firm: (firm.name, firm.firm_id))
-    return MissionFigures(hours=hours, firms=firms)
-
-
-def loan_figures(year: int, dispositif_id: int | None = None) -> LoanFigures:
-    """The advances of one dispositif (or of the active scope) for ``year``."""
-    start, end = _year_bounds(year)
-    narrow = {"dispositif_id": dispositif_id} if dispositif_id is not None else {}
-    advances = Advance.objects.filter(**narrow)
-    disbursed = advances.filter(disbursed_on__range=(start, end)).aggregate(
-        n=Count("id"), total=Sum("amount")
+    return MissionFigures(
+        hours=_hours_by_firm_and_skill(year, dispositif_id), firms=firm_years(firm_ids, year)
     )
-    figures = LoanFigures(
-        disbursed_count=disbursed["n"], disbursed_amount=disbursed["total"] or ZERO
-    )
-    for books in balances_by("fund", occurred_on__lte=end, **narrow).values():
-        figures.lent += books.lent
-        figures.repaid += books.repaid
-        figures.lost += books.lost
-        figures.outstanding += books.outstanding
-        figures.available += books.available
-    risk = portfolio_at_risk(advances)
-    figures.at_risk_30, figures.par30 = risk["at_risk_30"], risk["par30"]
-    lever = leverage(advances, Cofinancing.objects.filter(**narrow))
-    figures.cofinancing, figures.leverage_ratio = lever["cofinancing"], lever["ratio"]
-    return figures
 
 
 @dataclass
 class AnnualFigures:
-    """The indicators of one year, for a dispositif or the whole network."""
+    """The figures of one year, for a dispositif or the whole network: the indicators
+    (``figures``, Figure per key, and ``values``, their values), the stages reached, the
+    referral sources, the missions' tables and, for the network, the headline indicators
+    of each dispositif."""
 
     year: int
-    smes_supported: int = 0
-    projects_approved: int = 0
+    figures: dict[str, Figure] = field(default_factory=dict)
     funnel: list[Bar] = field(default_factory=list)
-    decisions: dict[str, int] = field(default_factory=dict)
-    jobs_planned: int = 0
-    jobs_created: int = 0
-    jobs_maintained: int = 0
-    survival_followed: int = 0
-    survival_alive: int = 0
     referral_sources: list[Bar] = field(default_factory=list)
-    referral_days_median: int | None = None
-    referral_days_count: int = 0
-    advances_granted: Decimal = Decimal("0.00")
-    advances_granted_count: int = 0
-    committees_held: int = 0
+    headline: list[Indicator] = field(default_factory=list)
     per_dispositif: list[dict] = field(default_factory=list)
     missions: MissionFigures | None = None
-    loans: LoanFigures | None = None
 
     @property
-    def survival_rate(self) -> Decimal | None:
-        if not self.survival_followed:
-            return None
-        return (Decimal(100) * self.survival_alive / self.survival_followed).quantize(
-            Decimal("0.1")
-        )
+    def values(self) -> dict[str, Decimal | None]:
+        return {key: figure.value for key, figure in self.figures.items()}
 
 
 def _year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
+def settle_indicators(dispositif_ids: set[int] | None) -> None:
+    """Refresh the kept facts of the report's dispositifs that lag behind their rows, so
+    a report never reads figures a refresh is still pending for."""
+    for dispositif_id in facts.stale_ids():
+        if dispositif_ids is None or dispositif_id in dispositif_ids:
+            facts.refresh(dispositif_id)
+
+
 def annual_figures(year: int, dispositif_id: int | None = None) -> AnnualFigures:
-    """Indicators of ``year`` over one dispositif, or over the active scope when
+    """Figures of ``year`` over one dispositif, or over the active scope when
     ``dispositif_id`` is None (the national report runs in a scope over every one)."""
     start, end = _year_bounds(year)
     narrow = {"dispositif_id": dispositif_id} if dispositif_id is not None else {}
-    figures = AnnualFigures(year=year)
+    ids = None if dispositif_id is None else [dispositif_id]
+    settle_indicators(None if ids is None else set(ids))
+    rows = reading.by_dispositif(ids, [year], keys=REPORT_KEYS)
+    total = reading.total(ids, year, keys=REPORT_KEYS, rows=rows)
+    result = AnnualFigures(year=year, figures={key: total[key] for key in REPORT_KEYS})
 
-    approved = Project.objects.filter(approved_on__range=(start, end), **narrow)
-    totals = approved.aggregate(
-        projects=Count("id"), smes=Count("company_id", distinct=True), jobs=Sum("jobs_planned_3y")
-    )
-    figures.projects_approved = totals["projects"]
-    figures.smes_supported = totals["smes"]
-    figures.jobs_planned = totals["jobs"] or 0
-
+    # Projects that reached each stage in the year: the path, not an indicator.
     reached = dict(
         StageTransition.objects.filter(at__date__range=(start, end), **narrow)
         .values_list("to_stage")
         .annotate(n=Count("project_id", distinct=True))
         .values_list("to_stage", "n")
     )
-    figures.funnel = [Bar(str(Stage(stage).label), reached.get(stage, 0)) for stage in FUNNEL]
-
-    decisions = Decision.objects.filter(item__committee__date__range=(start, end), **narrow)
-    figures.decisions = dict(
-        decisions.values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n")
-    )
-    for outcome in DecisionOutcome.values:
-        figures.decisions.setdefault(outcome, 0)
-    advances = decisions.filter(advance_amount__isnull=False).aggregate(
-        total=Sum("advance_amount"), n=Count("id")
-    )
-    figures.advances_granted = advances["total"] or Decimal("0.00")
-    figures.advances_granted_count = advances["n"]
-    figures.committees_held = Committee.objects.filter(
-        date__range=(start, end),
-        status__in=(CommitteeStatus.HELD, CommitteeStatus.MINUTES_SENT),
-        **narrow,
-    ).count()
-
-    jobs = JobsFollowUp.objects.filter(as_of__range=(start, end), **narrow).aggregate(
-        created=Sum("jobs_created"), maintained=Sum("jobs_maintained")
-    )
-    figures.jobs_created = jobs["created"] or 0
-    figures.jobs_maintained = jobs["maintained"] or 0
-    survival = JobsFollowUp.objects.filter(year=3, as_of__range=(start, end), **narrow).aggregate(
-        followed=Count("project_id", distinct=True),
-        alive=Count("project_id", distinct=True, filter=Q(headcount__gt=0)),
-    )
-    figures.survival_followed = survival["followed"]
-    figures.survival_alive = survival["alive"]
-
+    result.funnel = [Bar(str(Stage(stage).label), reached.get(stage, 0)) for stage in FUNNEL]
     sources = (
         Project.objects.filter(referred_on__range=(start, end), **narrow)
         .values("referred_by__name")
         .annotate(n=Count("id"))
         .order_by("-n", "referred_by__name")
     )
-    figures.referral_sources = [Bar(row["referred_by__name"] or "—", row["n"]) for row in sources]
-
-    delays = [
-        (first - referred).days
-        for first, referred in Project.objects.filter(
-            first_committee_on__range=(start, end), **narrow
-        ).values_list("first_committee_on", "referred_on")
-        if first >= referred
-    ]
-    figures.referral_days_count = len(delays)
-    figures.referral_days_median = round(median(delays)) if delays else None
+    result.referral_sources = [Bar(row["referred_by__name"] or "—", row["n"]) for row in sources]
 
     if dispositif_id is None:
-        per = (
-            Project.objects.filter(approved_on__range=(start, end))
-            .values("dispositif__name")
-            .annotate(projects=Count("id"), jobs=Sum("jobs_planned_3y"))
-            .order_by("dispositif__name")
+        result.headline = [item for item in ordered() if item.headline]
+        names = dict(Dispositif.objects.values_list("pk", "name"))
+        result.per_dispositif = sorted(
+            (
+                {
+                    "name": names.get(pk, ""),
+                    "figures": [figures[item.key] for item in result.headline],
+                }
+                for (pk, _year), figures in reading.by_dispositif(
+                    None, [year], keys=[item.key for item in result.headline]
+                ).items()
+            ),
+            key=lambda row: row["name"],
         )
-        figures.per_dispositif = [
-            {"name": row["dispositif__name"], "projects": row["projects"], "jobs": row["jobs"]}
-            for row in per
-        ]
-    figures.missions = mission_figures(year, dispositif_id)
-    figures.loans = loan_figures(year, dispositif_id)
-    return figures
+    result.missions = mission_figures(year, dispositif_id)
+    return result
 
 
 # Firm contribution statement --------------------------------------------------------------

@@ -417,8 +417,8 @@ def test_last_years_documents_count_the_experts_hours(demo_db):
     with scope(every_dispositif=True, reason="test referee"):
         for dispositif in every_demo_dispositif():
             figures = annual_figures(last_year, dispositif.pk)
-            assert figures.missions.total_hours > 0, dispositif.slug
-            assert figures.missions.total_value > 0, dispositif.slug
+            assert figures.values["expert_hours"] > 0, dispositif.slug
+            assert figures.values["expert_hours_value"] > 0, dispositif.slug
             assert SkillMission.objects.filter(
                 dispositif=dispositif,
                 status="completed",

@@ -83,6 +83,7 @@ RULES = [
             "alize/indicators/wiring.py": "a national rate changes every dispositif's figures",
             "reporting/publication.py": "secrecy is decided over whole regions, whoever asks",
             "reporting/dashboards.py": "the network median reads every dispositif's kept facts",
+            "reporting/selectors.py": "a partner firm's year in a report is a national total",
         },
         good=("with scope([dispositif_id]):",),
         bad=('with scope(every_dispositif=True, reason="why not"):',),

@@ -71,10 +71,12 @@ def _complete(item_keys: Iterable[str], stored: dict[str, Figure]) -> dict[str, 
     """Every asked indicator for one cell: stored ones (zero when absent), ratios from
     their parts."""
     result: dict[str, Figure] = {}
-    for item in ordered(item_keys):
+    items = ordered(item_keys)
+    # Ratios last, from their completed parts: an absent part is a zero, as it reads alone.
+    for item in [i for i in items if not i.is_ratio] + [i for i in items if i.is_ratio]:
         if item.is_ratio:
             result[item.key] = _ratio(
-                item, stored.get(item.numerator), stored.get(item.denominator)
+                item, result.get(item.numerator), result.get(item.denominator)
             )
         elif item.kind == Kind.MEDIAN:
             found = stored.get(item.key)
@@ -84,7 +86,7 @@ def _complete(item_keys: Iterable[str], stored: dict[str, Figure]) -> dict[str, 
             zero_smes = 0 if item.about_smes else None
             result[item.key] = found or Figure(item.key, ZERO, zero_smes)
         result[item.key] = replace(result[item.key], value=_quantize(item, result[item.key].value))
-    return result
+    return {item.key: result[item.key] for item in items}
 
 
 def _with_parts(keys: Iterable[str]) -> list[str]:

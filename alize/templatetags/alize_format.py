@@ -4,7 +4,8 @@
 ``{{ amount|money }}`` → ``10 000,00 €`` (``€10,000.00`` in English); ``{{ n|number }}`` →
 ``1 234``; ``{{ rate|percent }}`` → ``12,5 %`` (``12.5%`` in English) for a value already in
 percent; ``{{ share|share_percent:2 }}`` → ``12,34 %`` for a share of a whole (``0.1234``);
-``{{ ratio|times }}`` → ``× 2,50`` for a multiple; ``—`` stays the template's business
+``{{ ratio|times }}`` → ``× 2,50`` for a multiple; ``{{ figure|figure }}`` an indicator's
+figure as its unit reads; ``—`` stays the template's business
 (``{{ amount|money|default:"—" }}``). Dates, one style per context: ``|short_date`` in
 tables and lists, ``|long_date`` in sentences and fact sheets, ``|short_datetime`` for when
 something was recorded (timelines, history). See ``alize.formats``.
@@ -23,6 +24,7 @@ for name in (
     "percent",
     "share_percent",
     "times",
+    "figure",
     "short_date",
     "long_date",
     "short_datetime",

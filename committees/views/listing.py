@@ -44,6 +44,14 @@ class CommitteeListView(ExportMixin, FilteredListView):
     def get_base_queryset(self):
         return committee_list(self.request.user)
 
+    def get_queryset(self):
+        # A dispositif out of reach is ignored (the user's own committees stay listed), but
+        # a bad period lists nothing: the list would not be the one behind the figure.
+        queryset = super().get_queryset()
+        if self.filterset.is_bound and "held_in" in self.filterset.errors:
+            return queryset.none()
+        return queryset
+
     def get_ordering_fields(self):
         requested = (self.request.GET.get("sort") or "").lstrip("-")
         if requested in self.sort_fields:

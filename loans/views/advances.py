@@ -4,6 +4,7 @@ granted."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Sum
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,7 +27,7 @@ from dispositifs.access import may
 from .. import ledger, queries, selectors, services
 from ..forms import AdvanceForm
 from ..list_filters import AdvanceListFilterSet
-from ..models import AdvanceStatus
+from ..models import ZERO, AdvanceStatus
 
 PANEL_ROWS = 20
 
@@ -106,6 +107,16 @@ class AdvanceListView(FilteredListView):
         balances = ledger.advance_balances([advance.pk for advance in advances])
         context["rows"] = [(advance, balances[advance.pk]) for advance in advances]
         context["show_dispositif"] = several_dispositifs(user, self.action)
+        # Totals over every filtered row: the amounts and, behind a figure, the amount of
+        # the period that figure adds up (``period_amount``, see the filterset).
+        column = self.filterset.amount_column()
+        # (An aggregate named like the annotation it adds up would replace it.)
+        sums = {"total_amount": Sum("amount")}
+        if column is not None:
+            sums["total_period_amount"] = Sum("period_amount")
+        totals = self.object_list.order_by().aggregate(**sums)
+        context["totals"] = {key[len("total_") :]: value or ZERO for key, value in totals.items()}
+        context["amount_label"] = column[1] if column else ""
         if may(user, Action.MANAGE_ADVANCE):
             context["awaiting"] = list(queries.decisions_awaiting_advance(user)[:PANEL_ROWS])
         return context

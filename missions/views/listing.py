@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy
 
 from alize.actions import Action
@@ -10,6 +11,7 @@ from dispositifs.access import may
 
 from .. import queries
 from ..forms import MissionFilterSet
+from ..queries import ZERO
 
 
 class MissionListView(FilteredListView):
@@ -49,4 +51,17 @@ class MissionListView(FilteredListView):
             user_can_log=may(user, Action.LOG_HOURS),
             user_manages=may(user, Action.MANAGE),
         )
+        # Totals over every filtered row: hours planned and, behind an expert-hours figure
+        # (``?hours_in=<period>``), the hours of the period, their value and the firms.
+        missions = self.object_list
+        totals = missions.order_by().aggregate(planned=Sum("planned_hours"))
+        totals["planned"] = totals["planned"] or ZERO
+        filterset = self.filterset
+        period = None
+        if filterset.is_bound and filterset.is_valid():
+            period = filterset.form.cleaned_data.get("hours_in")
+        if period is not None:
+            totals.update(queries.period_hours_totals(missions, period.start, period.end))
+        context["totals"] = totals
+        context["hours_period"] = period
         return context

@@ -22,6 +22,7 @@ from .companies import (
 )
 from .follow_ups import (
     FollowUpYear,
+    follow_up_list,
     open_follow_up_reminders,
     overdue_reminder_condition,
     project_follow_up_table,
@@ -32,7 +33,6 @@ from .funnel import (
     OUTSIDE_FUNNEL,
     Funnel,
     FunnelBar,
-    Median,
     funnel_changed,
     pipeline_funnel,
     pipeline_funnel_cached,
@@ -65,10 +65,10 @@ __all__ = (
     "EqualsAny",
     "FieldChange",
     "FollowUpYear",
+    "follow_up_list",
     "Funnel",
     "FunnelBar",
     "HistoryEntry",
-    "Median",
     "ProjectMoves",
     "Step",
     "Stepper",

@@ -77,3 +77,11 @@ def project_follow_up_table(project) -> list[FollowUpYear]:
         )
         for year in range(1, project.dispositif.follow_up_years + 1)
     ]
+
+
+def follow_up_list(user):
+    """Jobs follow-ups of the projects ``user`` reads, with their project, company and
+    dispositif in the same query."""
+    return JobsFollowUp.objects.for_user(user, Action.VIEW_PROJECT).select_related(
+        "project__company", "dispositif"
+    )

@@ -1,4 +1,6 @@
-"""The pipeline funnel: projects by stage, referral sources and timing, cached per scope."""
+"""The pipeline funnel: projects by stage now and referral sources, cached per scope. The
+days from referral to committee are an indicator (``pme.indicators``), read by the page
+from the indicators layer."""
 
 from __future__ import annotations
 
@@ -6,21 +8,12 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F
+from django.db.models import Count
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..models import FUNNEL, Company, Project, Stage
 from ._common import _limit
-
-
-class Median(Aggregate):
-    """PostgreSQL's ``percentile_cont(0.5)`` over an expression."""
-
-    function = "PERCENTILE_CONT"
-    name = "Median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-
 
 OUTSIDE_FUNNEL = [Stage.DEFERRED, Stage.REJECTED, Stage.ABANDONED]
 
@@ -35,14 +28,13 @@ class FunnelBar:
 
 @dataclass
 class Funnel:
-    """What the funnel page shows for one dispositif (or several)."""
+    """What the funnel page shows for one dispositif (or several): a snapshot of the
+    stages now, the referral sources and the eligibility exceptions."""
 
     stages: list[FunnelBar]
     outside: list[FunnelBar]
     sources: list[FunnelBar]
     total: int
-    median_days_to_committee: float | None
-    went_to_committee: int
     exceptions: int
 
 
@@ -54,8 +46,8 @@ def _bars(rows: list[tuple[str, str, int]], scale: int) -> list[FunnelBar]:
 
 
 def pipeline_funnel(dispositif_ids: set[int] | None) -> Funnel:
-    """Projects by stage in funnel order, referral sources, days from referral to the first
-    committee (median) and eligibility exceptions; four queries whatever the volume."""
+    """Projects by stage in funnel order, referral sources and eligibility exceptions; three
+    queries whatever the volume."""
     projects = _limit(Project.objects.all(), dispositif_ids)
     by_stage = dict(
         projects.order_by().values_list("stage").annotate(n=Count("id")).values_list("stage", "n")
@@ -66,15 +58,6 @@ def pipeline_funnel(dispositif_ids: set[int] | None) -> Funnel:
         .annotate(n=Count("id"))
         .order_by("-n", "referred_by__name")
     )
-    timing = projects.filter(first_committee_on__isnull=False).aggregate(
-        median=Median(
-            ExpressionWrapper(
-                F("first_committee_on") - F("referred_on"), output_field=DurationField()
-            ),
-            output_field=DurationField(),
-        ),
-        n=Count("id"),
-    )
     exceptions = _limit(Company.objects.filter(eligibility_exception=True), dispositif_ids).count()
 
     funnel_rows = [(stage, Stage(stage).label, by_stage.get(stage, 0)) for stage in FUNNEL]
@@ -84,14 +67,11 @@ def pipeline_funnel(dispositif_ids: set[int] | None) -> Funnel:
         (str(pk or ""), name or _("non renseigné"), count) for pk, name, count in sources
     ]
     source_scale = max([count for *_rest, count in source_rows] + [0])
-    median = timing["median"]
     return Funnel(
         stages=_bars(funnel_rows, scale),
         outside=_bars(outside_rows, scale),
         sources=_bars(source_rows, source_scale),
         total=sum(by_stage.values()),
-        median_days_to_committee=None if median is None else median.total_seconds() / 86400,
-        went_to_committee=timing["n"],
         exceptions=exceptions,
     )
 

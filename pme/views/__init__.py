@@ -13,6 +13,7 @@ from .companies import (
     CompanyListView,
     CompanyUpdateView,
 )
+from .follow_ups import FollowUpListView
 from .funnel import FunnelView
 from .importing import CompanyImportConfirmView, CompanyImportTemplateView, CompanyImportView
 from .projects import (
@@ -33,6 +34,7 @@ __all__ = (
     "CompanyImportView",
     "CompanyListView",
     "CompanyUpdateView",
+    "FollowUpListView",
     "FunnelView",
     "ProjectCreateView",
     "ProjectDetailView",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from alize.actions import Action
+from alize.indicators import reading
 from alize.web import ActionRequiredMixin
 from dispositifs.access import dispositif_ids
 
@@ -37,11 +39,19 @@ class FunnelView(ActionRequiredMixin, TemplateView):
             selected, ids = options[0], {options[0].pk}
         else:
             raise Http404
+        # The days to committee are an indicator: this year's, over the dispositifs shown
+        # (every one the user manages for the national view), from the indicators layer.
+        year = timezone.localdate().year
+        shown = ids if ids is not None else dispositif_ids(user, Action.MANAGE)
+        timing = reading.total(shown, year, keys=["days_to_committee", "projects_to_committee"])
         context.update(
             title=_("Entonnoir des projets"),
             options=options,
             national=national,
             selected=selected,
             funnel=selectors.pipeline_funnel_cached(ids),
+            year=year,
+            days_to_committee=timing["days_to_committee"],
+            projects_to_committee=int(timing["projects_to_committee"].value or 0),
         )
         return context

@@ -4,6 +4,8 @@ moves, jobs follow-up, creation and changes."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Greatest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,6 +29,7 @@ from dispositifs.access import may
 from .. import selectors, services
 from ..filtersets import ProjectFilterSet
 from ..forms import FollowUpForm, ProjectForm, TransitionForm
+from ..indicators import days_to_committee_of
 from ..models import Stage
 from ._common import StrictFilterMixin
 
@@ -45,6 +48,7 @@ class ProjectListView(ExportMixin, StrictFilterMixin, FilteredListView):
         "stage": "stage",
         "referred": "referred_on",
         "jobs": "jobs_planned_3y",
+        "to_create": "jobs_to_create",
         "advance": "requested_advance",
     }
     default_sort = "-referred"
@@ -60,11 +64,16 @@ class ProjectListView(ExportMixin, StrictFilterMixin, FilteredListView):
         ExportColumn(gettext_lazy("Orienté par"), "referred_by__name"),
         ExportColumn(gettext_lazy("Orienté le"), "referred_on"),
         ExportColumn(gettext_lazy("Emplois prévus à 3 ans"), "jobs_planned_3y"),
+        ExportColumn(gettext_lazy("Emplois à créer"), "jobs_to_create"),
         ExportColumn(gettext_lazy("Avance demandée (€)"), "requested_advance"),
     )
 
     def get_base_queryset(self):
-        return selectors.project_list(self.request.user)
+        # Jobs to create: planned at three years minus at start, never negative (the
+        # definition of the « Emplois à créer » indicator, pme.indicators).
+        return selectors.project_list(self.request.user).annotate(
+            jobs_to_create=Greatest(F("jobs_planned_3y") - F("jobs_at_start"), Value(0))
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -74,6 +83,22 @@ class ProjectListView(ExportMixin, StrictFilterMixin, FilteredListView):
         filterset = self.filterset
         valid = filterset.is_bound and filterset.is_valid()
         context["filtered_company"] = filterset.form.cleaned_data.get("company") if valid else None
+        decided = valid and filterset.form.cleaned_data.get("decided_in") is not None
+        context["show_decisions"] = decided
+        # The total of the summed columns over every filtered row (not only this page).
+        # (An aggregate named like the annotation it adds up would replace it.)
+        sums = {"total_jobs_to_create": Sum("jobs_to_create")}
+        if decided:
+            sums["total_decisions"] = Sum("period_decisions")
+        totals = self.object_list.order_by().aggregate(**sums)
+        context["totals"] = {key[len("total_") :]: value or 0 for key, value in totals.items()}
+        first_committee = valid and filterset.form.cleaned_data.get("first_committee_in")
+        if first_committee:
+            # Behind « days to committee »: its median over the listed projects.
+            context["committee_period"] = first_committee
+            context["totals"]["days_to_committee"] = days_to_committee_of(
+                self.object_list, first_committee.year, first_committee.month
+            )
         return context
 
 

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from alize.accounts.models import Role
+from alize.indicators import facts
 from alize.tenancy import scope
 from pme import services
 from pme.models import Company, JobsFollowUp, Project, Stage, StageTransition
@@ -22,7 +23,7 @@ from tests.factories import (
     user_with_role,
 )
 from tests.query_counts import assert_queries_do_not_grow
-from tests.view_base import ViewIsolationTestBase
+from tests.view_base import ViewIsolationTestBase, WebAnonymousMixin, WebListMixin
 
 _numbers = itertools.count(1)
 
@@ -707,6 +708,40 @@ class TestProjectViews(ViewIsolationTestBase):
 # Funnel
 
 
+class TestFollowUpListViews(WebAnonymousMixin, WebListMixin):
+    """The jobs follow-ups list: read like the projects (their dossiers), scoped the same."""
+
+    list_url_name = "pme:follow-up-list"
+    readers = frozenset({"coordinator", "animateur", "member", "api_client"})
+
+    def make(self, world, dispositif):
+        project = ProjectFactory(
+            company=CompanyFactory(dispositif=dispositif),
+            title=f"Projet suivi {dispositif.slug} {next(_numbers)}",
+        )
+        return JobsFollowUp.objects.create(
+            project=project,
+            dispositif=dispositif,
+            year=1,
+            as_of=dt.date(2026, 3, 2),
+            headcount=22,
+            jobs_created=2,
+            jobs_maintained=20,
+            source="declared",
+        )
+
+    def label(self, instance):
+        return instance.project.title
+
+    def test_sorted_and_paginated_with_the_total_of_every_row(self, world, web_a):
+        self.make_in(world, world.a, count=27)
+        response = web_a.get(reverse(self.list_url_name), {"sort": "-created", "page": 2})
+        assert response.status_code == 200
+        assert response.context["paginator"].count == 27
+        assert len(response.context["object_list"]) == 2
+        assert response.context["totals"] == {"jobs_created": 54, "jobs_maintained": 540}
+
+
 class TestFunnelView:
     def populate(self, world, dispositif, cci):
         project_at(Stage.REFERRED, dispositif=dispositif)
@@ -760,8 +795,12 @@ class TestFunnelView:
             ("non renseigné", 5),
         }
         assert funnel.exceptions == 1
-        # Two projects went to a committee 14 days after being referred (factory dates).
-        assert funnel.went_to_committee == 2 and funnel.median_days_to_committee == 14
+        # Two projects went to a committee 14 days after being referred (factory dates): the
+        # indicator of the current year, read from the indicators layer once refreshed.
+        facts.refresh_stale()
+        response = web_a.get(reverse("pme:funnel"))
+        assert response.context["projects_to_committee"] == 2
+        assert response.context["days_to_committee"].value == 14
         page = response.content.decode()
         assert 'data-stage="referred">2<' in page and "14 j" in page
         assert "Alizé Chambéry test" not in page
@@ -773,8 +812,12 @@ class TestFunnelView:
                 first_committee_on=project.referred_on + dt.timedelta(days=days)
             )
         project_at(Stage.QUALIFIED, dispositif=world.a)
-        funnel = web_a.get(reverse("pme:funnel")).context["funnel"]
-        assert funnel.median_days_to_committee == 20 and funnel.went_to_committee == 3
+        facts.refresh_stale()
+        response = web_a.get(reverse("pme:funnel"))
+        assert response.context["days_to_committee"].value == 20
+        assert response.context["projects_to_committee"] == 3
+        page = response.content.decode()
+        assert "premier comité en 2026" in page and "20 j" in page
 
     def test_other_dispositif_is_404_and_all_is_for_the_coordination(self, world, web_a, client):
         assert web_a.get(reverse("pme:funnel"), {"dispositif": world.b.slug}).status_code == 404

@@ -8,9 +8,11 @@ import pytest
 from alize.tenancy import scope
 from committees import services as committee_services
 from dispositifs.models import Membership
+from loans import services as loan_services
 from pme.models import JobsFollowUp
 from reporting import builders, runner, services
 from reporting.models import DocumentKind
+from tests.clock import TODAY
 from tests.factories import DispositifFactory
 from tests.reporting.conftest import add_missions_and_loans, make_sitting, pdf_text
 
@@ -73,8 +75,13 @@ def test_annual_report_counts_the_year(world, sitting):
     text, _steps = built_text(document)
     assert world.a.name in text
     assert "Rapport annuel d'impact 2026" in text
-    assert "27 000,00 € (2)" in text  # 12 000 + 15 000 granted
-    assert "Emplois créés" in text
+    # The figures are the indicators layer's: two projects approved and nothing else in A;
+    # the decisions granted 12 000 and 15 000, but an advance is granted once it is set up
+    # (the advances' indicator counts advances, not amounts voted); jobs created stand at 7
+    # at the year's end (the project's latest follow-up).
+    assert "Projets accordés 2\n" in text and "Emplois à créer 8\n" in text
+    assert "Montant des avances accordées 0,00 € (0)" in text
+    assert "Emplois créés 7\n" in text
     # A table of contents with page numbers, and page counters in the footer.
     assert re.search(r"L'année en chiffres \.+ 2\n", text)
     assert re.search(r"Sources des projets \.+ 5\n", text)
@@ -91,22 +98,27 @@ def test_national_report_reads_every_dispositif(world, sitting):
     )
     text, _steps = built_text(document)
     assert "Réseau Alizé" in text
-    assert world.a.name in text and other.name in text
-    assert "39 000,00" in text  # 12 000 + 15 000 in A, 12 000 in Saumur
+    assert "Projets accordés 3\n" in text  # two in A, one in Saumur
+    # The per-dispositif table: the headline indicators of each dispositif.
+    assert re.search(r"Alizé\s+Saumur test\s+1 1 4 0 —", text)
+    assert re.search(r"Alizé\s+Valenciennes\s+test\s+2 2 8 0 —", text)
 
 
 def test_annual_report_counts_expert_hours_and_advances(world, sitting):
     add_missions_and_loans(world)
     with scope([world.a]):
+        loan_services.arrears_refresh(dispositif=world.a, today=TODAY)
         document = services.document_request(
             kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=2026, by=None
         )
     text, _steps = built_text(document)
-    assert "Heures d'expertise 7,50\nValeur des heures 600,00 €" in text
+    # The indicators' precision: expert-hours to one decimal.
+    assert "Heures d'expertise 7,5\nValeur des heures d'expertise 600,00 €" in text
     assert "Grande entreprise test Qualité rapport 7,50 600,00 €" in text
     assert "Grande entreprise test 40 200 7,50 non" in text  # asked, pledged, given
     assert "Avances décaissées dans l'année 12 000,00 € (1)" in text
     assert "Encours en fin d'année 12 000,00 €" in text
+    # PAR30 as of the last arrears run (today's).
     assert "Portefeuille à risque (PAR30) 0,0 % (0,00 €)" in text
     assert "Utilisation des fonds 12,0 %" in text  # 12 000 out of 100 000
 

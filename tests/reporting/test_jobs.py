@@ -74,13 +74,14 @@ def test_worker_builds_the_annual_report(world, transactional_db, tmp_path):
     assert (done.size, done.content_type) == (len(content), "application/pdf")
     text = pdf_text(content)
     assert world.a.name in text
-    # Advances granted by the committee: 12 000 + 15 000, and the loans fixture's 12 000.
-    assert "Avances remboursables accordées 39 000,00 € (3)" in text
+    # The indicators layer's figures: an advance is granted once set up (the loans
+    # fixture's 12 000; the dossiers' decisions voted amounts, no advance yet).
+    assert "Montant des avances accordées 12 000,00 € (1)" in text
     assert "Emplois créés 11" in text and "Emplois maintenus 40" in text
-    # 14 planned by each of the four approved projects (two dossiers, the mission's
-    # project and the advance's).
-    assert "Emplois prévus à 3 ans 56" in text
-    assert "Valeur des heures 600,00 €" in text  # 7.5 h at 80 €
+    # Jobs to create, not the planned headcount: 14 planned − 10 at start for each of the
+    # four approved projects (two dossiers, the mission's project and the advance's).
+    assert "Emplois à créer 16" in text and "Emplois prévus à 3 ans" not in text
+    assert "Valeur des heures d'expertise 600,00 €" in text  # 7.5 h at 80 €
     assert "Avances décaissées dans l'année 12 000,00 € (1)" in text
     assert "Utilisation des fonds 12,0 %" in text
 
