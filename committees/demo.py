@@ -80,19 +80,27 @@ class CommitteeStorySeeder(PipelineSeeder):
         return item
 
     def attend(self, committee: Committee) -> None:
-        seats = [self.spec.carrier[0], region_council_slug(self.spec.region), "credit-agricole"]
-        seats += [slug for slug in self.spec.firms if self.rng.random() < 0.8]
-        seats += [
-            slug for slug in ("initiative-france", "caisse-des-depots") if self.rng.random() < 0.4
-        ]
-        for slug in seats:
+        """The roster: the carrier, the region, the bank and a firm sit (the quorum), other
+        firms and partners come, are represented, excused or absent."""
+        always = [self.spec.carrier[0], region_council_slug(self.spec.region), "credit-agricole"]
+        firms = list(self.spec.firms)
+        always.append(firms[0])
+        others = firms[1:] + ["initiative-france", "caisse-des-depots"]
+        lines = []
+        for slug in always + others:
             first, last = self.person()
-            committee_services.attendance_record(
-                committee=committee,
-                organisation=self.members[slug],
-                person_name=f"{first} {last}",
-                present=self.rng.random() < 0.9,
+            status = "present"
+            if slug in others:
+                status = self.rng.choice(["present", "present", "represented", "excused", "absent"])
+            lines.append(
+                committee_services.RosterLine(
+                    organisation=self.members[slug],
+                    status=status,
+                    person_name=f"{first} {last}" if status == "present" else "",
+                    represented_by=f"{first} {last}" if status == "represented" else "",
+                )
             )
+        committee_services.attendance_record_roster(committee=committee, lines=lines)
 
     def commitments(self, item: AgendaItem) -> list[Organisation]:
         """The tour de table on an approved dossier: public bodies, CCI, banks, then firms."""

@@ -18,14 +18,18 @@ from partners.models import Organisation
 from pme.models import Project, Stage
 
 from .models import (
+    SEATED_STATUSES,
     AgendaItem,
     Attendance,
     Committee,
+    CommitteeReply,
     Decision,
     DecisionCorrection,
     DecisionOutcome,
+    InterestDeclaration,
     PartnerCommitment,
 )
+from .quorum import DossierQuorum, QuorumRule, dossier_quorum
 
 AGENDA_READY_STAGES = frozenset({Stage.IN_INSTRUCTION, Stage.DEFERRED})
 
@@ -285,3 +289,42 @@ def committee_history(item_ids) -> list[HistoryEntry]:
         )
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries
+
+
+def committee_quorums(committee) -> dict[int, DossierQuorum]:
+    """The quorum of each dossier of the committee, by agenda item (three queries)."""
+
+    seated = [
+        attendance.organisation
+        for attendance in Attendance.objects.filter(
+            committee=committee, status__in=SEATED_STATUSES
+        ).select_related("organisation")
+    ]
+    recused: dict[int, dict[int, Organisation]] = {}
+    for declaration in InterestDeclaration.objects.filter(item__committee=committee).select_related(
+        "organisation"
+    ):
+        recused.setdefault(declaration.item_id, {})[declaration.organisation_id] = (
+            declaration.organisation
+        )
+    rule = QuorumRule.of(committee.dispositif)
+    items = AgendaItem.objects.filter(committee=committee).values_list("pk", flat=True)
+    return {pk: dossier_quorum(rule, seated, recused.get(pk, {}).values()) for pk in items}
+
+
+def committee_interests(committee) -> dict[int, list[InterestDeclaration]]:
+    """The interests declared in the committee's dossiers, by agenda item, oldest first."""
+    found: dict[int, list[InterestDeclaration]] = {}
+    rows = (
+        InterestDeclaration.objects.filter(item__committee=committee)
+        .select_related("organisation", "recorded_by")
+        .order_by("recorded_at", "id")
+    )
+    for row in rows:
+        found.setdefault(row.item_id, []).append(row)
+    return found
+
+
+def committee_replies(committee):
+    """The members' answers to the invitation, by organisation."""
+    return CommitteeReply.objects.filter(committee=committee).select_related("organisation", "user")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from weasyprint import CSS, HTML
 
 from alize import charts
-from committees.models import Committee
+from committees.models import AttendanceStatus, Committee
 
 from . import selectors
 from .models import Document, DocumentKind
@@ -90,8 +90,9 @@ def build_minutes(document: Document, progress: Callable[[int], None]) -> Built:
         {
             "document": document,
             "committee": committee,
-            "present": [a for a in attendance if a.present],
-            "absent": [a for a in attendance if not a.present],
+            "present": [a for a in attendance if a.seated],
+            "excused": [a for a in attendance if a.status == AttendanceStatus.EXCUSED],
+            "absent": [a for a in attendance if a.status == AttendanceStatus.ABSENT],
             "dossiers": dossiers,
         },
     )

@@ -22,6 +22,8 @@ from committees.models import (
     CommitteeStatus,
     Decision,
     DecisionOutcome,
+    DecisionParticipant,
+    InterestDeclaration,
     PartnerCommitment,
 )
 from dispositifs.access import dispositif_ids, document_firm_ids
@@ -157,10 +159,19 @@ def dossiers_of(items) -> list:
     commitments = PartnerCommitment.objects.select_related("organisation").order_by(
         "firm_last", "position", "id"
     )
+    recusals = InterestDeclaration.objects.select_related("organisation").order_by(
+        "recorded_at", "id"
+    )
+    participants = DecisionParticipant.objects.select_related("organisation")
     return list(
         items.select_related(
             "project__company__dispositif", "project__referred_by", "decision", "dispositif"
-        ).prefetch_related(Prefetch("commitments", queryset=commitments), "project__needs")
+        ).prefetch_related(
+            Prefetch("commitments", queryset=commitments),
+            "project__needs",
+            Prefetch("interests", queryset=recusals),
+            Prefetch("decision__participants", queryset=participants),
+        )
     )
 
 

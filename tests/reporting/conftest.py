@@ -76,8 +76,13 @@ def make_sitting(
                 by=None,
             )
             items.append(item)
-        committee_services.attendance_record(
-            committee=committee, organisation=region, person_name="Mme Delattre"
+        committee_services.attendance_record_roster(
+            committee=committee,
+            lines=[
+                committee_services.RosterLine(
+                    organisation=region, status="present", person_name="Mme Delattre"
+                )
+            ],
         )
         if decide:
             for item, advance in zip(items, (Decimal("12000"), Decimal("15000")), strict=False):
