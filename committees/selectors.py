@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from alize.accounts.roles import assignments
 from alize.actions import Action
 from alize.formats import money
-from dispositifs.access import organisation_ids
+from dispositifs.access import may, organisation_ids
 from dispositifs.models import Membership
 from partners.models import Organisation
 from pme.models import Project, Stage
@@ -59,6 +60,27 @@ def commitment_organisations(user, committee):
     seated = committee_seated_organisations(committee)
     allowed = organisation_ids(user, Action.RECORD_COMMITMENT, committee.dispositif_id)
     return seated if allowed is None else seated.filter(pk__in=allowed)
+
+
+def interest_organisations(user, committee):
+    """Organisations the user may declare an interest for at this committee: every seated
+    one for those who run it (on the member's behalf), their own for committee members."""
+    seated = committee_seated_organisations(committee)
+    allowed = organisation_ids(user, Action.DECLARE_INTEREST, committee.dispositif_id)
+    return seated if allowed is None else seated.filter(pk__in=allowed)
+
+
+def reply_organisation(user, committee):
+    """The seated organisation a committee member answers the invitation for (None for
+    those who do not sit at this committee)."""
+    if not may(user, Action.REPLY_INVITATION, committee.dispositif_id):
+        return None
+    own = {
+        a.organisation_id
+        for a in assignments(user)
+        if a.dispositif_id == committee.dispositif_id and a.organisation_id
+    }
+    return committee_seated_organisations(committee).filter(pk__in=own).first()
 
 
 def committee_ready_projects(committee):

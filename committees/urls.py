@@ -15,6 +15,8 @@ urlpatterns = [
     path("<int:pk>/statut/", views.CommitteeStatusView.as_view(), name="set-status"),
     path("<int:pk>/ordre-du-jour/", views.AgendaAddView.as_view(), name="agenda-add"),
     path("<int:pk>/presences/", views.AttendanceView.as_view(), name="attendance"),
+    path("<int:pk>/reponse/", views.ReplyView.as_view(), name="reply"),
+    path("dossiers/<int:pk>/interet/", views.InterestDeclareView.as_view(), name="interest"),
     path("dossiers/<int:pk>/retirer/", views.AgendaRemoveView.as_view(), name="agenda-remove"),
     path("dossiers/<int:pk>/deplacer/", views.AgendaMoveView.as_view(), name="agenda-move"),
     path(

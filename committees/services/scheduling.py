@@ -44,6 +44,12 @@ def _check_past_date(date: dt.date) -> None:
         )
 
 
+def _place(place: str, host) -> str:
+    """The place of a committee: as given, else the host's address."""
+    place = (place or "").strip()
+    return place or (host.meeting_place if host is not None else "")
+
+
 def committee_suggest_host(dispositif) -> Organisation | None:
     """The active member that hosted least recently (never first), so meetings move around."""
     last_hosted = {
@@ -73,7 +79,11 @@ def committee_schedule(
     if host is not None and not _is_member(dispositif, host, on=date):
         raise ValidationError({"host": _("L'organisation hôte doit être membre du dispositif.")})
     committee = Committee(
-        dispositif=dispositif, date=date, host=host, place=place, start_time=start_time
+        dispositif=dispositif,
+        date=date,
+        host=host,
+        place=_place(place, host),
+        start_time=start_time,
     )
     committee.full_clean()
     committee.save()
@@ -104,6 +114,7 @@ def committee_update(*, committee: Committee, **fields) -> Committee:
             _check_past_date(new_date)
     for name, value in fields.items():
         setattr(committee, name, value)
+    committee.place = _place(committee.place, committee.host)
     if committee.host is not None and not _is_member(
         committee.dispositif, committee.host, on=committee.date
     ):
@@ -170,7 +181,7 @@ def committee_record_past(
         dispositif=dispositif,
         date=date,
         host=host,
-        place=place,
+        place=_place(place, host),
         start_time=start_time,
         minutes=minutes,
     )

@@ -13,7 +13,13 @@ from .agenda import AgendaAddView, AgendaMoveView, AgendaRemoveView
 from .commitments import CommitmentAddView, CommitmentDeleteView, UsualToolsView
 from .detail import CommitteeDetailView
 from .listing import CommitteeListView
-from .meeting import AttendanceView, DecisionCorrectView, DecisionView
+from .meeting import (
+    AttendanceView,
+    DecisionCorrectView,
+    DecisionView,
+    InterestDeclareView,
+    ReplyView,
+)
 from .scheduling import (
     CommitteeCreateView,
     CommitteeRecordPastView,
@@ -36,5 +42,7 @@ __all__ = (
     "CommitteeUpdateView",
     "DecisionCorrectView",
     "DecisionView",
+    "InterestDeclareView",
+    "ReplyView",
     "UsualToolsView",
 )

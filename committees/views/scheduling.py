@@ -94,7 +94,7 @@ class CommitteeCreateView(CommitteeFormMixin, FormView):
             host = services.committee_suggest_host(chosen)
             if host is not None:
                 initial["host"] = host.pk
-                initial["place"] = host.city
+                initial["place"] = host.meeting_place
         return initial
 
     def get_context_data(self, **kwargs):

@@ -29,6 +29,7 @@ from tests.factories import (
     OrganisationFactory,
     RoleAssignmentFactory,
     project_at,
+    record_quorum,
     user_with_role,
 )
 from tests.view_base import ViewIsolationTestBase
@@ -110,7 +111,7 @@ def action_requests(side: Side):
         (
             "committees:attendance",
             [c.pk],
-            {"organisation": side.public.pk, "person_name": "Mme Roy", "present": "on"},
+            {f"status_{side.public.pk}": "present", f"person_{side.public.pk}": "Mme Roy"},
         ),
         ("committees:agenda-remove", [other.pk], {}),
         ("committees:agenda-move", [other.pk], {"direction": "up"}),
@@ -187,7 +188,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
             (
                 "committees:attendance",
                 [mine.committee.pk],
-                {"organisation": theirs.firm.pk, "person_name": "M. Durand", "present": "on"},
+                {f"status_{theirs.firm.pk}": "present", f"person_{theirs.firm.pk}": "M. Durand"},
             ),
             (
                 "committees:update",
@@ -232,7 +233,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
         assert (created.dispositif, created.host, created.place) == (
             world.a,
             host_a,
-            "Hôte de A-ville",
+            "Hôte de A, Hôte de A-ville",
         )
 
     def test_api_client_reads_its_region_committees_and_changes_nothing(self, world, client):
@@ -359,8 +360,13 @@ class TestCommitteeViews(ViewIsolationTestBase):
                 amount=Decimal("80000"),
                 by=world.animateur_a,
             )
-            services.attendance_record(
-                committee=mine.committee, organisation=bank, person_name="Mme Banquière"
+            services.attendance_record_roster(
+                committee=mine.committee,
+                lines=[
+                    services.RosterLine(
+                        organisation=bank, status="present", person_name="Mme Banquière"
+                    )
+                ],
             )
         client.force_login(world.animateur_a)
         url = reverse("committees:detail", args=[mine.committee.pk])
@@ -405,9 +411,15 @@ class TestCommitteeViews(ViewIsolationTestBase):
                     services.commitment_record(
                         item=item, organisation=organisation, tool="Outil", amount=None, by=None
                     )
+                record_quorum(item.committee)
                 services.committee_record_decision(item=item, outcome="deferred", by=None)
-                services.attendance_record(
-                    committee=large.committee, organisation=large.public, person_name=f"P{_}"
+                services.attendance_record_roster(
+                    committee=large.committee,
+                    lines=[
+                        services.RosterLine(
+                            organisation=large.public, status="present", person_name=f"P{_}"
+                        )
+                    ],
                 )
         for user in (world.animateur_a, world.coordinator):
             client.force_login(user)
@@ -434,7 +446,10 @@ class TestCommitteeViews(ViewIsolationTestBase):
         assert response.status_code == 200
         form = response.context["form"]
         assert "dispositif" not in form.fields
-        assert form.initial["host"] == never.pk and form.initial["place"] == "Jamais hôte-ville"
+        assert (
+            form.initial["host"] == never.pk
+            and form.initial["place"] == "Jamais hôte, Jamais hôte-ville"
+        )
         page = response.content.decode()
         assert f'<option value="{never.pk}" selected>' in page
         response = client.post(
@@ -446,7 +461,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
         assert response["Location"] == reverse("committees:detail", args=[created.pk])
         assert (created.dispositif, created.place, created.date, created.start_time) == (
             world.a,
-            "Jamais hôte-ville",
+            "Jamais hôte, Jamais hôte-ville",
             dt.date(2031, 5, 6),
             dt.time(14, 30),
         )
@@ -477,7 +492,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
         assert (stored.date, stored.host, stored.place, stored.minutes) == (
             dt.date(2031, 2, 3),
             mine.firm,
-            mine.firm.city,
+            mine.firm.meeting_place,
             "Tout va bien",
         )
 
@@ -547,6 +562,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
     def test_removing_a_decided_dossier_is_refused(self, world, client):
         mine = build(world.a)
         with scope([world.a]):
+            record_quorum(mine.item.committee)
             services.committee_record_decision(item=mine.item, outcome="rejected", by=None)
         client.force_login(world.animateur_a)
         before = snapshot()
@@ -558,16 +574,47 @@ class TestCommitteeViews(ViewIsolationTestBase):
     def test_attendance(self, world, client):
         mine = build(world.a)
         client.force_login(world.animateur_a)
+        form = client.get(reverse("committees:detail", args=[mine.committee.pk])).context[
+            "attendance_form"
+        ]
+        # The roster lists every organisation seated at the tour de table.
+        assert {org.pk for org, *_fields in form.rows()} == {
+            mine.firm.pk,
+            mine.public.pk,
+            world.firm_a.pk,
+        }
         url = reverse("committees:attendance", args=[mine.committee.pk])
+        firm, public = mine.firm.pk, mine.public.pk
         response = client.post(
-            url, {"organisation": mine.firm.pk, "person_name": "M. Ingénieur", "present": "on"}
+            url,
+            {
+                f"status_{firm}": "present",
+                f"person_{firm}": "M. Ingénieur",
+                f"status_{public}": "represented",
+            },
+        )
+        assert response.status_code == 400
+        assert "Indiquez qui représente" in response.content.decode()
+        assert not Attendance.unscoped_objects.exists()
+        response = client.post(
+            url,
+            {
+                f"status_{firm}": "present",
+                f"person_{firm}": "M. Ingénieur",
+                f"status_{public}": "represented",
+                f"represented_{public}": "Mme Suppléante",
+            },
         )
         assert response.status_code == 302
-        response = client.post(url, {"organisation": mine.firm.pk, "person_name": ""})
-        assert response.status_code == 400
-        assert "person_name" in response.context["attendance_form"].errors
-        rows = list(Attendance.unscoped_objects.values_list("organisation", "person_name"))
-        assert rows == [(mine.firm.pk, "M. Ingénieur")]
+        rows = set(
+            Attendance.unscoped_objects.values_list(
+                "organisation", "status", "person_name", "represented_by"
+            )
+        )
+        assert rows == {
+            (firm, "present", "M. Ingénieur", ""),
+            (public, "represented", "", "Mme Suppléante"),
+        }
 
     def test_commitments_by_the_animateur(self, world, client):
         mine = build(world.a)
@@ -597,6 +644,10 @@ class TestCommitteeViews(ViewIsolationTestBase):
         mine = build(world.a)
         client.force_login(world.animateur_a)
         url = reverse("committees:decision", args=[mine.item.pk])
+        response = client.post(url, {"outcome": "rejected"})
+        assert response.status_code == 400
+        assert "Quorum non atteint" in response.content.decode()
+        record_quorum(mine.committee)
         before = snapshot()
         for data, field in (
             ({"outcome": "approved", "advance_amount": "50000"}, "advance_amount"),

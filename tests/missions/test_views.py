@@ -21,7 +21,13 @@ from missions.models import ClosedMonth, HourLog, MissionStatus, SkillMission
 from partners.models import Expert
 from pme.models import Stage
 from tests.clock import TODAY
-from tests.factories import MembershipFactory, OrganisationFactory, SkillFactory, project_at
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    SkillFactory,
+    project_at,
+    record_quorum,
+)
 from tests.missions.conftest import log, make_expert, running_mission
 from tests.query_counts import assert_query_count
 from tests.view_base import ViewIsolationTestBase
@@ -39,6 +45,7 @@ def decision_in(dispositif, *, missions=2, label=""):
     project = project_at(Stage.ON_AGENDA, dispositif=dispositif, name=name)
     with scope([dispositif.pk]):
         item = project.agenda_items.get()
+        record_quorum(item.committee)
         return committee_services.committee_record_decision(
             item=item, outcome="approved", by=None, missions_granted=missions
         )
