@@ -25,13 +25,17 @@ class CommitteeStatus(models.TextChoices):
     AGENDA_SENT = "agenda_sent", _("Ordre du jour envoyé")
     HELD = "held", _("Tenu")
     MINUTES_SENT = "minutes_sent", _("Compte rendu envoyé")
+    CANCELLED = "cancelled", _("Annulé")
 
 
 COMMITTEE_TRANSITIONS = {
-    CommitteeStatus.PLANNED: frozenset({CommitteeStatus.AGENDA_SENT, CommitteeStatus.HELD}),
-    CommitteeStatus.AGENDA_SENT: frozenset({CommitteeStatus.HELD}),
+    CommitteeStatus.PLANNED: frozenset(
+        {CommitteeStatus.AGENDA_SENT, CommitteeStatus.HELD, CommitteeStatus.CANCELLED}
+    ),
+    CommitteeStatus.AGENDA_SENT: frozenset({CommitteeStatus.HELD, CommitteeStatus.CANCELLED}),
     CommitteeStatus.HELD: frozenset({CommitteeStatus.MINUTES_SENT}),
     CommitteeStatus.MINUTES_SENT: frozenset(),
+    CommitteeStatus.CANCELLED: frozenset(),
 }
 
 

@@ -131,6 +131,7 @@ def document_find_or_create(
     national: bool = False,
     language: str | None = None,
     regenerate: bool = False,
+    change_note: str = "",
 ) -> tuple[Document, bool]:
     """The live document for this request (unless ``regenerate``), else a new version of it,
     not yet queued; returns (document, created). Call it inside a transaction."""
@@ -166,6 +167,7 @@ def document_find_or_create(
                 **key,
                 title=title,
                 version=version,
+                change_note=change_note[:300],
                 requested_by=by if getattr(by, "is_authenticated", False) else None,
             )
     except IntegrityError:
@@ -207,6 +209,7 @@ def document_request(
     language: str | None = None,
     regenerate: bool = False,
     quota: bool = True,
+    change_note: str = "",
 ) -> Document:
     """The document for this request: the live one if any (unless ``regenerate``), else a
     new version, queued for building once the transaction commits. A live one still being
@@ -224,6 +227,7 @@ def document_request(
         national=national,
         language=language,
         regenerate=regenerate,
+        change_note=change_note,
     )
     if created or document.status in BUILDING:
         build_document.enqueue(document_id=document.pk, dispositif_id=document.dispositif_id)

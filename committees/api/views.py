@@ -72,7 +72,7 @@ class CommitteeViewSet(ActionPermissionsMixin, ScopedModelViewSet):
 
     def perform_update(self, serializer):
         serializer.instance = services.committee_update(
-            committee=serializer.instance, **serializer.validated_data
+            committee=serializer.instance, by=self.request.user, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):

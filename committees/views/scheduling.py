@@ -220,7 +220,7 @@ class CommitteeUpdateView(CommitteeFormMixin, FormView):
         data = form.cleaned_data
         fields = {name: data[name] for name in ("date", "start_time", "host", "place", "minutes")}
         with ServiceCall(form) as call:
-            services.committee_update(committee=self.committee, **fields)
+            services.committee_update(committee=self.committee, by=self.request.user, **fields)
         if call.refused:
             return self.form_invalid(form)
         messages.success(self.request, _("Comité modifié."))

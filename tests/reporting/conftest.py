@@ -76,6 +76,8 @@ def make_sitting(
                 by=None,
             )
             items.append(item)
+        if date > TODAY:  # a committee to come: no roster yet
+            return Sitting(committee, items, region, bank)
         committee_services.attendance_record_roster(
             committee=committee,
             lines=[
