@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 from alize.fields import MoneyField, user_field
 from alize.lifecycle import Lifecycle
 from alize.models import RecordedBy, TransitionLog
-from alize.tenancy import TenantModel, declare_history_global
+from alize.tenancy import TenantModel, declare_history_global, global_model
 from alize.validators import validate_plausible_date
 
 
@@ -420,6 +420,31 @@ class CommitteeReply(TenantModel):
 
     def __str__(self):
         return f"{self.user}: {self.get_answer_display()}"
+
+
+@global_model(
+    "A person's private calendar feed spans the committees of every dispositif they sit in; "
+    "the feed reads them through the access policy, in that person's scope."
+)
+class CalendarFeed(models.Model):
+    """The key of a person's private calendar feed (its URL carries the key, signed).
+    Revoking deletes it: the old URL answers 404, a new feed gets a new key."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("personne"),
+    )
+    key = models.CharField(_("clé"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agenda privé")
+        verbose_name_plural = _("agendas privés")
+
+    def __str__(self):
+        return str(self.user)
 
 
 declare_history_global(PartnerCommitment, Decision)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from alize.accounts.models import Role, RoleAssignment
 from alize.accounts.roles import assignments
 from alize.actions import Action
 from alize.formats import money
@@ -350,3 +351,16 @@ def committee_interests(committee) -> dict[int, list[InterestDeclaration]]:
 def committee_replies(committee):
     """The members' answers to the invitation, by organisation."""
     return CommitteeReply.objects.filter(committee=committee).select_related("organisation", "user")
+
+
+def committee_member_users(dispositif_id: int):
+    """People holding the committee-member role in a dispositif: who receives its agendas,
+    invitations and minutes, each once."""
+    return (
+        RoleAssignment.objects.filter(
+            role=Role.COMMITTEE_MEMBER, dispositif_id=dispositif_id, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__email", "user_id")
+        .distinct("user__email", "user_id")
+    )

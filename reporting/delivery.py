@@ -12,8 +12,8 @@ from django.urls import reverse
 from alize.mail import send_once
 from committees.calendar import MIMETYPE, invitation_filename, invitation_ics
 from committees.models import Committee
+from committees.selectors import committee_member_users
 
-from . import selectors
 from .models import COMMITTEE_KINDS, Document, DocumentKind, DocumentStatus
 
 
@@ -39,7 +39,7 @@ def deliver(document: Document, *, pause: float = 0) -> int:
     committee = Committee.objects.select_related("dispositif", "host").get(pk=document.committee_id)
     agenda = document.kind == DocumentKind.AGENDA
     sent = 0
-    for assignment in selectors.committee_member_users(document.dispositif_id):
+    for assignment in committee_member_users(document.dispositif_id):
         attachments = [(document.filename, content, document.content_type)]
         if agenda:
             # The invitation of the meeting as it stands (its current SEQUENCE).
@@ -80,7 +80,7 @@ def deliver_cancellation(committee: Committee) -> int:
     """Tell every member that the committee is cancelled, with the METHOD:CANCEL invitation
     that removes it from their calendar; each member once."""
     sent = 0
-    for assignment in selectors.committee_member_users(committee.dispositif_id):
+    for assignment in committee_member_users(committee.dispositif_id):
         sent += send_once(
             key=cancellation_key(committee, assignment.user_id),
             to=assignment.user,

@@ -12,7 +12,6 @@ from statistics import median
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
-from alize.accounts.models import Role, RoleAssignment
 from alize.actions import Action
 from alize.charts import Bar
 from committees.models import (
@@ -116,19 +115,6 @@ def may_request_documents(user) -> bool:
     return may_request_national(user) or bool(
         dispositif_ids(user, Action.REQUEST_DOCUMENT)
         or document_firm_ids(user, Action.REQUEST_DOCUMENT)
-    )
-
-
-def committee_member_users(dispositif_id: int):
-    """People holding the committee-member role in a dispositif: who receives its agendas
-    and minutes, each once."""
-    return (
-        RoleAssignment.objects.filter(
-            role=Role.COMMITTEE_MEMBER, dispositif_id=dispositif_id, user__is_active=True
-        )
-        .select_related("user")
-        .order_by("user__email", "user_id")
-        .distinct("user__email", "user_id")
     )
 
 

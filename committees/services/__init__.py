@@ -6,6 +6,12 @@ field-keyed ``ValidationError``; a refused operation changes nothing.
 
 from ._common import HELD_STATUSES, SITTING_STATUSES
 from .agenda import agenda_add_project, agenda_move_item, agenda_remove_item, agenda_reorder
+from .calendar_feed import (
+    calendar_feed_open,
+    calendar_feed_owner,
+    calendar_feed_revoke,
+    calendar_feed_token,
+)
 from .commitments import commitment_delete, commitment_record
 from .governance import committee_reply, interest_declare
 from .meeting import (
@@ -34,8 +40,12 @@ __all__ = (
     "agenda_move_item",
     "agenda_remove_item",
     "agenda_reorder",
-    "RosterLine",
     "attendance_record_roster",
+    "calendar_feed_open",
+    "calendar_feed_owner",
+    "calendar_feed_revoke",
+    "calendar_feed_token",
+    "RosterLine",
     "commitment_delete",
     "commitment_record",
     "committee_correct_decision",

@@ -10,6 +10,7 @@ HTTP 400 and the message, and changes nothing.
 """
 
 from .agenda import AgendaAddView, AgendaMoveView, AgendaRemoveView
+from .calendar import CalendarFeedPageView, CalendarFeedView, CommitteeInvitationView
 from .commitments import CommitmentAddView, CommitmentDeleteView, UsualToolsView
 from .detail import CommitteeDetailView
 from .listing import CommitteeListView
@@ -28,6 +29,9 @@ from .scheduling import (
 )
 
 __all__ = (
+    "CalendarFeedPageView",
+    "CalendarFeedView",
+    "CommitteeInvitationView",
     "AgendaAddView",
     "AgendaMoveView",
     "AgendaRemoveView",

@@ -106,7 +106,7 @@ def action_requests(side: Side):
     c, item, other = side.committee, side.item, side.other_item
     return [
         ("committees:update", [c.pk], {"date": "2031-03-04", "place": "Ailleurs"}),
-        ("committees:set-status", [c.pk], {"status": "held"}),
+        ("committees:set-status", [c.pk], {"status": "held", "confirmed": "1"}),
         ("committees:agenda-add", [c.pk], {"project": side.ready.pk}),
         (
             "committees:attendance",
@@ -503,14 +503,29 @@ class TestCommitteeViews(ViewIsolationTestBase):
         client.force_login(world.animateur_a)
         url = reverse("committees:detail", args=[mine.committee.pk])
         response = client.get(url)
-        assert [s for s, _label in response.context["next_statuses"]] == ["agenda_sent", "held"]
+        assert [s for s, _label in response.context["next_statuses"]] == [
+            "agenda_sent",
+            "held",
+            "cancelled",
+        ]
         status_url = reverse("committees:set-status", args=[mine.committee.pk])
-        response = client.post(status_url, {"status": "minutes_sent"})
+        # Each move asks first, saying what will happen, also without JavaScript.
+        confirm = client.get(status_url, {"status": "held"})
+        assert confirm.status_code == 200 and "Ce changement est définitif" in (
+            confirm.content.decode()
+        )
+        assert client.get(status_url, {"status": "minutes_sent"}).status_code == 404
+        unconfirmed = client.post(status_url, {"status": "held"})
+        assert unconfirmed.status_code == 200 and 'name="confirmed"' in (
+            unconfirmed.content.decode()
+        )
+        assert Committee.unscoped_objects.get(pk=mine.committee.pk).status == "planned"
+        response = client.post(status_url, {"status": "minutes_sent", "confirmed": "1"})
         assert response.status_code == 400
         assert "ne peut pas passer" in response.content.decode()
         assert Committee.unscoped_objects.get(pk=mine.committee.pk).status == "planned"
         assert client.post(status_url, {"status": "nope"}).status_code == 400
-        assert client.post(status_url, {"status": "held"}).status_code == 302
+        assert client.post(status_url, {"status": "held", "confirmed": "1"}).status_code == 302
         response = client.get(url)
         assert [s for s, _label in response.context["next_statuses"]] == ["minutes_sent"]
         assert response.context["agenda_form"] is None

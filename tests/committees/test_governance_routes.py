@@ -5,11 +5,13 @@ page links only to pages they may read."""
 
 import re
 
+import icalendar
 import pytest
 from django.urls import reverse
 
 from alize.tenancy import scope
 from committees import services
+from committees.calendar import committee_uid
 from committees.models import Attendance, CommitteeReply, InterestDeclaration
 from pme.models import Stage
 from tests.clock import TODAY
@@ -242,3 +244,64 @@ def test_api_decision_refuses_a_recused_participant(world, tables):
     decide["participants"] = [world.member_organisation_a.pk]
     response = api.post(api_url("decisions", mine.committee), decide, format="json")
     assert response.status_code == 201, response.content
+
+
+# --- Calendar -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_invitation_download_by_role(world, client, tables, role):
+    mine, theirs = tables
+    client.force_login(world.user(role))
+    readers = {"coordinator", "animateur", "member", "api_client"}
+    for table in (mine, theirs):
+        response = client.get(reverse("committees:invitation", args=[table.committee.pk]))
+        sees = role == "coordinator" or (
+            (role in readers and table is mine) or (role == "animateur_b" and table is theirs)
+        )
+        assert response.status_code == (200 if sees else 404), role
+        if sees:
+            event = icalendar.Calendar.from_ical(response.content).walk("VEVENT")[0]
+            assert str(event["UID"]) == committee_uid(table.committee)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_calendar_feed_page_by_role(world, client, role):
+    client.force_login(world.user(role))
+    response = client.get(reverse("committees:calendar"))
+    assert response.status_code == (200 if role in ("coordinator", "member") else 404)
+    response = client.post(reverse("committees:calendar"), {"action": "open"})
+    assert response.status_code == (302 if role in ("coordinator", "member") else 404)
+
+
+def test_private_feed_is_signed_and_revocable(world, client, tables):
+    mine, theirs = tables
+    client.force_login(world.member_a)
+    client.post(reverse("committees:calendar"), {"action": "open"})
+    url = client.get(reverse("committees:calendar")).context["feed_url"]
+    path = url.removeprefix("http://testserver")
+    client.logout()
+    response = client.get(path)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    uids = {str(e["UID"]) for e in icalendar.Calendar.from_ical(response.content).walk("VEVENT")}
+    assert committee_uid(mine.committee) in uids
+    assert committee_uid(theirs.committee) not in uids
+    assert client.get(path[:-3] + "xx/").status_code == 404
+    client.force_login(world.member_a)
+    client.post(reverse("committees:calendar"), {"action": "revoke"})
+    client.logout()
+    assert client.get(path).status_code == 404
+
+
+def test_cancelling_asks_first_and_returns_the_dossiers_to_instruction(world, client, tables):
+    mine, _theirs = tables
+    client.force_login(world.animateur_a)
+    url = reverse("committees:set-status", args=[mine.committee.pk])
+    page = client.get(url, {"status": "cancelled"}).content.decode()
+    assert "retournent en instruction" in page
+    response = client.post(url, {"status": "cancelled", "confirmed": "1"})
+    assert response.status_code == 302
+    mine.committee.refresh_from_db()
+    mine.item.project.refresh_from_db()
+    assert mine.committee.status == "cancelled"
+    assert mine.item.project.stage == Stage.IN_INSTRUCTION
