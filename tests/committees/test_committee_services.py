@@ -108,17 +108,20 @@ LEGAL_STATUS_MOVES = {
     (S.PLANNED, S.HELD),
     (S.AGENDA_SENT, S.HELD),
     (S.HELD, S.MINUTES_SENT),
+    (S.PLANNED, S.CANCELLED),
+    (S.AGENDA_SENT, S.CANCELLED),
 }
 PATH_TO = {
     S.PLANNED: [],
     S.AGENDA_SENT: [S.AGENDA_SENT],
     S.HELD: [S.HELD],
     S.MINUTES_SENT: [S.HELD, S.MINUTES_SENT],
+    S.CANCELLED: [S.CANCELLED],
 }
 
 
 @pytest.mark.parametrize(
-    ("current", "target"), list(itertools.product(S.values, [*S.values, "cancelled"]))
+    ("current", "target"), list(itertools.product(S.values, [*S.values, "postponed"]))
 )
 def test_committee_status_moves(world, current, target):
     committee = CommitteeFactory(dispositif=world.a, date=TODAY)
