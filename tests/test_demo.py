@@ -449,3 +449,19 @@ def test_financing_plans_write_their_amounts_the_french_way(demo_db):
     for plan in plans:
         assert re.search(r"Prêt bancaire : \d{1,3}\u00a0000\u00a0€ ;", plan), plan
         assert not re.search(r"\d{4}", plan), plan
+
+
+def test_committees_govern_in_the_demo(demo_db):
+    """Every demo dispositif has its quorum rule, declarations of interest, rosters with
+    present and others, members' answers, and places filled from the hosts' addresses."""
+    from committees.models import Attendance, CommitteeReply, InterestDeclaration
+
+    for dispositif in Dispositif.unscoped_objects.all():
+        assert dispositif.quorum_organisations >= 3 and dispositif.quorum_needs_public
+        with scope([dispositif]):
+            assert InterestDeclaration.objects.exists()
+            assert CommitteeReply.objects.filter(answer="yes").exclude(comment="").exists()
+            statuses = set(Attendance.objects.values_list("status", flat=True))
+            assert "present" in statuses and len(statuses) > 1
+            places = Committee.objects.exclude(host=None).values_list("place", "host__address")
+            assert any(address and address in place for place, address in places)
