@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from alize.formats import money
 from alize.web import ServiceCall, require
 
 from .. import services
 from ..forms import DecisionCorrectionForm, DecisionForm, InterestForm, ReplyForm, RosterForm
+from ..models import DecisionOutcome
 from ..selectors import (
     committee_attendances,
     committee_quorums,
@@ -87,7 +90,50 @@ class ReplyView(CommitteeActionView):
 
 
 class DecisionView(CommitteeActionView):
-    """Record the committee's decision on a dossier; the project's stage moves with it."""
+    """Record the committee's decision on a dossier; the project's stage moves with it. A
+    valid form is first shown back on a confirmation page saying what will happen (the
+    project's stage, the advance granted from the fund, the missions); its hidden copy of
+    the form, with ``confirmed``, records it. No JavaScript needed."""
+
+    def confirm(self, request, item, form):
+        data = form.cleaned_data
+        outcome = dict(DecisionOutcome.choices)[data["outcome"]]
+        consequences = [
+            _("Le projet « %(title)s » passera à l'étape « %(outcome)s ».")
+            % {"title": item.project.title, "outcome": outcome}
+        ]
+        if data.get("advance_amount"):
+            consequences.append(
+                _(
+                    "Une avance remboursable de %(amount)s est accordée : elle sortira du "
+                    "fonds du dispositif à son décaissement."
+                )
+                % {"amount": money(data["advance_amount"])}
+            )
+        if data.get("missions_granted"):
+            consequences.append(
+                _("%(n)s mission(s) d'expertise seront proposées aux entreprises partenaires.")
+                % {"n": data["missions_granted"]}
+            )
+        if data.get("participants"):
+            consequences.append(
+                _("Prennent part à la décision : %(names)s.")
+                % {"names": ", ".join(org.name for org in data["participants"])}
+            )
+        consequences.append(
+            _("La décision ne se change ensuite que par une correction motivée et visible.")
+        )
+        return render(
+            request,
+            "committees/confirm_decision.html",
+            {
+                "committee": item.committee,
+                "item": item,
+                "form": form,
+                "consequences": consequences,
+                "title": _("Confirmer la décision : %(outcome)s") % {"outcome": outcome},
+            },
+        )
 
     def post(self, request, pk):
         item = self.get_item(pk)
@@ -98,6 +144,8 @@ class DecisionView(CommitteeActionView):
         form = DecisionForm(
             request.POST, sitting=seated, recused=quorum.recused, auto_id=f"id_d{item.pk}_%s"
         )
+        if form.is_valid() and not request.POST.get("confirmed"):
+            return self.confirm(request, item, form)
         if form.is_valid():
             with ServiceCall(form):
                 services.committee_record_decision(item=item, by=request.user, **form.cleaned_data)

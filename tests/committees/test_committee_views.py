@@ -121,7 +121,7 @@ def action_requests(side: Side):
             {"organisation": side.public.pk, "tool": "Subvention", "amount": "5000"},
         ),
         ("committees:commitment-delete", [side.commitment.pk], {}),
-        ("committees:decision", [item.pk], {"outcome": "rejected"}),
+        ("committees:decision", [item.pk], {"outcome": "rejected", "confirmed": "1"}),
     ]
 
 
@@ -388,7 +388,12 @@ class TestCommitteeViews(ViewIsolationTestBase):
         assert reverse("pme:project-detail", args=[mine.item.project_id]) in page
         response = client.post(
             reverse("committees:decision", args=[mine.item.pk]),
-            {"outcome": "approved", "missions_granted": "2", "advance_amount": "12000"},
+            {
+                "outcome": "approved",
+                "missions_granted": "2",
+                "advance_amount": "12000",
+                "confirmed": "1",
+            },
         )
         assert response.status_code == 302
         client.post(reverse("committees:commitment-delete", args=[mine.commitment.pk]))
@@ -664,7 +669,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
         mine = build(world.a)
         client.force_login(world.animateur_a)
         url = reverse("committees:decision", args=[mine.item.pk])
-        response = client.post(url, {"outcome": "rejected"})
+        response = client.post(url, {"outcome": "rejected", "confirmed": "1"})
         assert response.status_code == 400
         assert "Quorum non atteint" in response.content.decode()
         record_quorum(mine.committee)
@@ -675,21 +680,25 @@ class TestCommitteeViews(ViewIsolationTestBase):
             ({"outcome": "rejected", "missions_granted": "2"}, "missions_granted"),
             ({"outcome": "maybe"}, "outcome"),
         ):
-            response = client.post(url, data)
+            response = client.post(url, data | {"confirmed": "1"})
             assert response.status_code == 400
             form = response.context["items"][0].decision_form
             assert field in form.errors, (data, form.errors)
         assert snapshot() == before
-        response = client.post(
-            url,
-            {
-                "outcome": "approved",
-                "missions_granted": "2",
-                "missions_description": "Qualité, export",
-                "advance_amount": "15000",
-                "conditions": "Prêt bancaire obtenu",
-            },
-        )
+        approval = {
+            "outcome": "approved",
+            "missions_granted": "2",
+            "missions_description": "Qualité, export",
+            "advance_amount": "15000",
+            "conditions": "Prêt bancaire obtenu",
+        }
+        # Recording asks first, saying what will happen; the page re-posts the form.
+        confirm = client.post(url, approval)
+        page = confirm.content.decode()
+        assert confirm.status_code == 200 and "sortira du fonds" in page
+        assert 'name="confirmed"' in page and 'value="Qualité, export"' in page
+        assert snapshot() == before
+        response = client.post(url, approval | {"confirmed": "1"})
         assert response.status_code == 302
         project = Project.unscoped_objects.get(pk=mine.item.project_id)
         assert project.stage == Stage.APPROVED
@@ -699,7 +708,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
             Decimal("15000"),
             world.animateur_a,
         )
-        assert client.post(url, {"outcome": "rejected"}).status_code == 400
+        assert client.post(url, {"outcome": "rejected", "confirmed": "1"}).status_code == 400
         assert Project.unscoped_objects.get(pk=mine.item.project_id).stage == Stage.APPROVED
 
     # --- List, home and navigation ------------------------------------------------------
