@@ -23,6 +23,7 @@ from .models import (
     SEATED_STATUSES,
     AgendaItem,
     Attendance,
+    CalendarFeed,
     Committee,
     CommitteeReply,
     Decision,
@@ -364,3 +365,8 @@ def committee_member_users(dispositif_id: int):
         .order_by("user__email", "user_id")
         .distinct("user__email", "user_id")
     )
+
+
+def calendar_feed_of(user):
+    """The person's private calendar feed, or None."""
+    return CalendarFeed.objects.filter(user=user).first()

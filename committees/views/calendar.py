@@ -19,8 +19,7 @@ from alize.web import ActionRequiredMixin
 
 from .. import services
 from ..calendar import CONTENT_TYPE, calendar_feed, invitation_ics
-from ..models import CalendarFeed
-from ..selectors import committee_for
+from ..selectors import calendar_feed_of, committee_for
 from ._common import CommitteeAccessMixin
 
 # The feed shows the committees of the last three months and every one to come.
@@ -35,7 +34,7 @@ class CalendarFeedPageView(ActionRequiredMixin, View):
     http_method_names = ["get", "post"]
 
     def get(self, request):
-        feed = CalendarFeed.objects.filter(user=request.user).first()
+        feed = calendar_feed_of(request.user)
         url = None
         if feed is not None:
             path = reverse("committees:calendar-feed", args=[services.calendar_feed_token(feed)])
