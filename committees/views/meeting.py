@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from alize.formats import money
-from alize.web import ServiceCall, require
+from alize.web import ServiceCall, confirmation_page, is_confirmed, require
 
 from .. import services
 from ..forms import DecisionCorrectionForm, DecisionForm, InterestForm, ReplyForm, RosterForm
@@ -123,16 +123,13 @@ class DecisionView(CommitteeActionView):
         consequences.append(
             _("La décision ne se change ensuite que par une correction motivée et visible.")
         )
-        return render(
+        return confirmation_page(
             request,
-            "committees/confirm_decision.html",
-            {
-                "committee": item.committee,
-                "item": item,
-                "form": form,
-                "consequences": consequences,
-                "title": _("Confirmer la décision : %(outcome)s") % {"outcome": outcome},
-            },
+            title=_("« %(title)s » : décision « %(outcome)s » ?")
+            % {"title": item.project.title, "outcome": outcome},
+            consequences=consequences,
+            action_url=reverse("committees:decision", args=[item.pk]),
+            back_url=reverse("committees:detail", args=[item.committee_id]) + f"#item-{item.pk}",
         )
 
     def post(self, request, pk):
@@ -144,7 +141,7 @@ class DecisionView(CommitteeActionView):
         form = DecisionForm(
             request.POST, sitting=seated, recused=quorum.recused, auto_id=f"id_d{item.pk}_%s"
         )
-        if form.is_valid() and not request.POST.get("confirmed"):
+        if form.is_valid() and not is_confirmed(request):
             return self.confirm(request, item, form)
         if form.is_valid():
             with ServiceCall(form):

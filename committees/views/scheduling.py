@@ -11,7 +11,13 @@ from django.utils.translation import ngettext
 from django.views.generic import FormView
 
 from alize.actions import Action
-from alize.web import InvalidFormStatusMixin, ServiceCall, require
+from alize.web import (
+    InvalidFormStatusMixin,
+    ServiceCall,
+    confirmation_page,
+    is_confirmed,
+    require,
+)
 from dispositifs.models import Dispositif
 from dispositifs.selectors import dispositifs_for
 
@@ -284,17 +290,14 @@ class CommitteeStatusView(CommitteeActionView):
     http_method_names = ["get", "post"]
 
     def confirm(self, request, committee, status: str):
-        labels = dict(CommitteeStatus.choices)
-        return render(
+        label = dict(CommitteeStatus.choices)[status]
+        return confirmation_page(
             request,
-            "committees/confirm_status.html",
-            {
-                "committee": committee,
-                "status": status,
-                "label": labels[status],
-                "consequences": status_consequences(committee, status),
-                "title": _("Confirmer : %(status)s") % {"status": labels[status]},
-            },
+            title=_("%(committee)s : passer à « %(status)s » ?")
+            % {"committee": committee, "status": label},
+            consequences=status_consequences(committee, status),
+            action_url=reverse("committees:set-status", args=[committee.pk]),
+            back_url=reverse("committees:detail", args=[committee.pk]),
         )
 
     def get(self, request, pk):
@@ -310,7 +313,7 @@ class CommitteeStatusView(CommitteeActionView):
         form = CommitteeStatusForm(request.POST)
         if not form.is_valid():
             return self.refuse(committee, ValidationError(form.errors["status"]))
-        if not request.POST.get("confirmed"):
+        if not is_confirmed(request):
             return self.confirm(request, committee, form.cleaned_data["status"])
         with ServiceCall() as call:
             services.committee_set_status(
