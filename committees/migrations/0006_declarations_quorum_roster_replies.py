@@ -9,6 +9,7 @@ from django.db import migrations, models
 # The roster keeps one row per organisation: a present person makes it present (their
 # names joined), else it was excused.
 ROSTER_FROM_PRESENCES = '''
+SET CONSTRAINTS ALL IMMEDIATE;
 UPDATE dispositifs_attendance SET status = CASE WHEN present THEN 'present' ELSE 'excused' END;
 WITH merged AS (
     SELECT committee_id, organisation_id, MIN(id) AS keep,
@@ -28,6 +29,7 @@ FROM merged m WHERE t.id = m.keep;
 DELETE FROM dispositifs_attendance t
 USING dispositifs_attendance k
 WHERE k.committee_id = t.committee_id AND k.organisation_id = t.organisation_id AND k.id < t.id;
+SET CONSTRAINTS ALL DEFERRED;
 '''
 
 
