@@ -161,7 +161,7 @@ def record_quorum(committee):
         if seated is None:
             seated = OrganisationFactory(name="Organisation du quorum", kind="bank")
             MembershipFactory(
-                dispositif_id=committee.dispositif_id, organisation=seated, kind="financial_partner"
+                dispositif=committee.dispositif, organisation=seated, kind="financial_partner"
             )
         committee_services.attendance_record_roster(
             committee=committee,
