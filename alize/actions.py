@@ -16,6 +16,8 @@ class Action(StrEnum):
     VIEW_COMMITTEE = "view_committee"  # committees, agendas, commitments and decisions
     MANAGE = "manage"  # run the pipeline and committees; read personal data
     RECORD_COMMITMENT = "record_commitment"  # record one's organisation's tools at committee
+    DECLARE_INTEREST = "declare_interest"  # declare an organisation's interest in a dossier
+    REPLY_INVITATION = "reply_invitation"  # answer a committee's invitation; calendar feed
     MANAGE_NETWORK = "manage_network"  # create and change dispositifs (national)
     VIEW_DIRECTORY = "view_directory"  # the organisations directory
     MANAGE_DIRECTORY = "manage_directory"  # change organisations (national)

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
@@ -262,3 +263,34 @@ def require(condition: bool) -> None:
     """Refuse the action as if the object did not exist (404, never 403)."""
     if not condition:
         raise Http404
+
+
+def is_confirmed(request) -> bool:
+    """Did the person confirm an irreversible move (the ``confirmed`` field of the
+    confirmation page)?"""
+    return bool(request.POST.get("confirmed"))
+
+
+def confirmation_page(request, *, title: str, consequences, action_url: str, back_url: str):
+    """The page that asks before an irreversible move: what will happen (mails to N
+    members, money leaving the fund…) and a form that posts the same input again with
+    ``confirmed``. Plain HTML, so it works without JavaScript."""
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "confirmed")
+        for value in values
+    ]
+    if request.method == "GET":
+        fields = [(name, value) for name, values in request.GET.lists() for value in values]
+    return render(
+        request,
+        "includes/confirm.html",
+        {
+            "title": title,
+            "consequences": list(consequences),
+            "action_url": action_url,
+            "back_url": back_url,
+            "fields": fields,
+        },
+    )

@@ -26,7 +26,7 @@ class AttendanceInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Attendance
     extra = 0
     autocomplete_fields = ["organisation"]
-    fields = ["organisation", "person_name", "present"]
+    fields = ["organisation", "status", "person_name", "represented_by"]
 
 
 @admin.register(Committee)

@@ -17,6 +17,7 @@ from pme.models import Company, Project, Stage
 
 from . import services as committee_services
 from .models import AgendaItem, Committee, CommitteeStatus, Decision, PartnerCommitment
+from .selectors import committee_member_users
 
 # Outcomes of the dossiers of an older committee, and how often: most are approved, some
 # refused, a few deferred (and then abandoned).
@@ -42,10 +43,10 @@ class CommitteeStorySeeder(PipelineSeeder):
     # committees ----------------------------------------------------------------------------
     def _meeting(self) -> dict:
         host = committee_services.committee_suggest_host(self.dispositif)
-        city = host.city or self.spec.carrier[2]
+        # The place is left to the service: the host's address (name, street, city).
         return {
             "host": host,
-            "place": f"{host.name}, {city}",
+            "place": "" if host.city or host.address else f"{host.name}, {self.spec.carrier[2]}",
             "start_time": dt.time(9, 30) if self.rng.random() < 0.5 else dt.time(14, 0),
         }
 
@@ -80,18 +81,48 @@ class CommitteeStorySeeder(PipelineSeeder):
         return item
 
     def attend(self, committee: Committee) -> None:
-        seats = [self.spec.carrier[0], region_council_slug(self.spec.region), "credit-agricole"]
-        seats += [slug for slug in self.spec.firms if self.rng.random() < 0.8]
-        seats += [
-            slug for slug in ("initiative-france", "caisse-des-depots") if self.rng.random() < 0.4
-        ]
-        for slug in seats:
+        """The roster: the carrier, the region, the bank and a firm sit (the quorum), other
+        firms and partners come, are represented, excused or absent."""
+        always = [self.spec.carrier[0], region_council_slug(self.spec.region), "credit-agricole"]
+        firms = list(self.spec.firms)
+        always.append(firms[0])
+        others = firms[1:] + ["initiative-france", "caisse-des-depots"]
+        lines = []
+        for slug in always + others:
             first, last = self.person()
-            committee_services.attendance_record(
+            status = "present"
+            if slug in others:
+                status = self.rng.choice(["present", "present", "represented", "excused", "absent"])
+            lines.append(
+                committee_services.RosterLine(
+                    organisation=self.members[slug],
+                    status=status,
+                    person_name=f"{first} {last}" if status == "present" else "",
+                    represented_by=f"{first} {last}" if status == "represented" else "",
+                )
+            )
+        committee_services.attendance_record_roster(committee=committee, lines=lines)
+
+    def invitation_answers(self, committee: Committee) -> None:
+        """Before the planned committee: the demo member answers the invitation with a word
+        for the animateur, and a firm declares an interest in one dossier."""
+        for assignment in committee_member_users(self.dispositif.pk):
+            committee_services.committee_reply(
                 committee=committee,
-                organisation=self.members[slug],
-                person_name=f"{first} {last}",
-                present=self.rng.random() < 0.9,
+                user=assignment.user,
+                organisation=assignment.organisation,
+                answer="yes",
+                comment="Je viendrai avec notre chargée de mission développement économique.",
+            )
+        firm = self.members[self.spec.firms[0]]
+        item = committee.items.order_by("order").first()
+        if item is not None:
+            committee_services.interest_declare(
+                item=item,
+                organisation=firm,
+                kind="customer",
+                note="L'entreprise est l'un de nos sous-traitants.",
+                by=self.animateur,
             )
 
     def commitments(self, item: AgendaItem) -> list[Organisation]:
@@ -196,6 +227,14 @@ class CommitteeStorySeeder(PipelineSeeder):
         # comes back and is approved; a new one is deferred.
         deferred = self.for_committee(c[7], days[3], "diversification")
         items = self.past_committee(days[3], [approved, deferred])
+        # The bank lends to the second company: it declared its interest and is recused.
+        committee_services.interest_declare(
+            item=items[1],
+            organisation=self.members["credit-agricole"],
+            kind="creditor",
+            note="Prêt de trésorerie en cours auprès de l'agence locale.",
+            by=self.animateur,
+        )
         self.decide(items[0], "approved")
         self.decide(items[1], "deferred")
 
@@ -226,6 +265,7 @@ class CommitteeStorySeeder(PipelineSeeder):
         planned = self.committee(planned_day)
         for project in upcoming:
             self.put_on_agenda(planned, project)
+        self.invitation_answers(planned)
 
         # Older history (older dispositifs only), then the earlier stages of the pipeline.
         self.older_committees(c)

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from alize.forms import EMPTY_CHOICE_LABEL, Form, MoneyInputField
 from pme.models import Project
 
-from .models import CommitteeStatus, DecisionOutcome
+from .models import AttendanceStatus, CommitteeStatus, DecisionOutcome, InterestKind, ReplyAnswer
+from .services import RosterLine
 
 EMPTY_LABEL = EMPTY_CHOICE_LABEL
 
@@ -42,7 +43,7 @@ class CommitteeForm(Form):
     """Date, time, host and place of a committee; on creation, its dispositif too.
 
     ``hosts`` are the organisations with an active seat in the dispositif; an empty place
-    becomes the host's city.
+    becomes the host's address.
     """
 
     dispositif = forms.ChoiceField(label=_("Dispositif"))
@@ -57,7 +58,7 @@ class CommitteeForm(Form):
         label=_("Lieu"),
         max_length=200,
         required=False,
-        help_text=_("Par défaut, la ville de l'organisation hôte."),
+        help_text=_("Par défaut, l'adresse de l'organisation hôte."),
     )
     minutes = forms.CharField(label=_("Compte rendu"), required=False, widget=forms.Textarea)
 
@@ -82,7 +83,7 @@ class CommitteeForm(Form):
         cleaned = super().clean()
         host = cleaned.get("host")
         if host is not None and not cleaned.get("place"):
-            cleaned["place"] = host.city
+            cleaned["place"] = host.meeting_place
         return cleaned
 
 
@@ -143,16 +144,104 @@ class AgendaMoveForm(Form):
         return -1 if self.cleaned_data["direction"] == "up" else 1
 
 
-class AttendanceForm(Form):
-    organisation = forms.ChoiceField(label=_("Organisation"))
-    person_name = forms.CharField(label=_("Participant"), max_length=200)
-    present = forms.BooleanField(label=_("Présent"), required=False, initial=True)
+class RosterForm(Form):
+    """The roster of the meeting in one form: a line per seated organisation (presence,
+    who sat for it, who represented it). Lines left « — » are not recorded. ``initial``
+    comes from the roster already recorded, else from the members' answers."""
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
+        self.organisations = list(organisations)
+        choices = [("", EMPTY_LABEL), *AttendanceStatus.choices]
+        for org in self.organisations:
+            self.fields[f"status_{org.pk}"] = forms.ChoiceField(
+                label=org.name, choices=choices, required=False
+            )
+            self.fields[f"person_{org.pk}"] = forms.CharField(
+                label=_("Participant pour %(name)s") % {"name": org.name},
+                max_length=200,
+                required=False,
+            )
+            self.fields[f"represented_{org.pk}"] = forms.CharField(
+                label=_("Représenté par (pour %(name)s)") % {"name": org.name},
+                max_length=200,
+                required=False,
+            )
+
+    def rows(self):
+        """(organisation, status field, person field, represented field) for the template."""
+        return [
+            (org, self[f"status_{org.pk}"], self[f"person_{org.pk}"], self[f"represented_{org.pk}"])
+            for org in self.organisations
+        ]
+
+    def lines(self) -> list[RosterLine]:
+        data = self.cleaned_data
+        return [
+            RosterLine(
+                organisation=org,
+                status=data[f"status_{org.pk}"],
+                person_name=data[f"person_{org.pk}"],
+                represented_by=data[f"represented_{org.pk}"],
+            )
+            for org in self.organisations
+            if data.get(f"status_{org.pk}")
+        ]
+
+    @staticmethod
+    def initial_from(attendances, replies) -> dict:
+        initial = {}
+        for reply in replies:
+            status = {"yes": AttendanceStatus.PRESENT, "no": AttendanceStatus.EXCUSED}.get(
+                reply.answer
+            )
+            if status:
+                initial[f"status_{reply.organisation_id}"] = status
+                if status == AttendanceStatus.PRESENT:
+                    initial[f"person_{reply.organisation_id}"] = reply.user.get_full_name()
+        for attendance in attendances:
+            pk = attendance.organisation_id
+            initial[f"status_{pk}"] = attendance.status
+            initial[f"person_{pk}"] = attendance.person_name
+            initial[f"represented_{pk}"] = attendance.represented_by
+        return initial
+
+
+class InterestForm(Form):
+    """An interest of one's organisation in a dossier (or, for the animateur, of a seated
+    organisation on its behalf)."""
+
+    organisation = forms.ChoiceField(label=_("Organisation"))
+    kind = forms.ChoiceField(label=_("Nature de l'intérêt"), choices=InterestKind.choices)
+    note = forms.CharField(
+        label=_("Précision"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        organisations = list(organisations)
         self.fields["organisation"] = ObjectChoiceField(
             objects=organisations, label=_("Organisation")
         )
+        if len(organisations) == 1:
+            self.fields["organisation"].initial = organisations[0].pk
+
+
+class ReplyForm(Form):
+    """A member's answer to the invitation, with an optional word for the animateur."""
+
+    answer = forms.ChoiceField(
+        label=_("Viendrez-vous ?"), choices=ReplyAnswer.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Un mot pour l'animateur"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class CommitmentForm(Form):
@@ -197,6 +286,33 @@ class DecisionForm(Form):
     conditions = forms.CharField(
         label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, sitting=None, recused=(), **kwargs):
+        """``sitting`` are the organisations present at the meeting: the animateur ticks
+        those taking part (by default, every one not recused)."""
+        super().__init__(*args, **kwargs)
+        if sitting is None:
+            return
+        recused_ids = {org.pk for org in recused}
+        self.participant_objects = {str(org.pk): org for org in sitting}
+        self.fields["participants"] = forms.MultipleChoiceField(
+            label=_("Organisations prenant part à la décision"),
+            choices=[
+                (
+                    str(org.pk),
+                    org.name + (" — " + str(_("récusé")) if org.pk in recused_ids else ""),
+                )
+                for org in sitting
+            ],
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            initial=[str(org.pk) for org in sitting if org.pk not in recused_ids],
+            help_text=_("Une organisation récusée pour ce dossier ne peut pas y prendre part."),
+        )
+
+    def clean_participants(self):
+        chosen = self.cleaned_data.get("participants") or []
+        return [self.participant_objects[pk] for pk in chosen] or None
 
     def clean_missions_granted(self):
         return self.cleaned_data.get("missions_granted") or 0

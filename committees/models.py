@@ -6,6 +6,7 @@ models lived in the ``dispositifs`` app (and the status log, ``CommitteeTransiti
 named like them).
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.formats import date_format
@@ -15,7 +16,7 @@ from simple_history.models import HistoricalRecords
 from alize.fields import MoneyField, user_field
 from alize.lifecycle import Lifecycle
 from alize.models import RecordedBy, TransitionLog
-from alize.tenancy import TenantModel, declare_history_global
+from alize.tenancy import TenantModel, declare_history_global, global_model
 from alize.validators import validate_plausible_date
 
 
@@ -24,16 +25,20 @@ class CommitteeStatus(models.TextChoices):
     AGENDA_SENT = "agenda_sent", _("Ordre du jour envoyé")
     HELD = "held", _("Tenu")
     MINUTES_SENT = "minutes_sent", _("Compte rendu envoyé")
+    CANCELLED = "cancelled", _("Annulé")
 
 
 # A committee that sat (its minutes sent or not): what « committees held » counts.
 HELD_STATUSES = (CommitteeStatus.HELD, CommitteeStatus.MINUTES_SENT)
 
 COMMITTEE_TRANSITIONS = {
-    CommitteeStatus.PLANNED: frozenset({CommitteeStatus.AGENDA_SENT, CommitteeStatus.HELD}),
-    CommitteeStatus.AGENDA_SENT: frozenset({CommitteeStatus.HELD}),
+    CommitteeStatus.PLANNED: frozenset(
+        {CommitteeStatus.AGENDA_SENT, CommitteeStatus.HELD, CommitteeStatus.CANCELLED}
+    ),
+    CommitteeStatus.AGENDA_SENT: frozenset({CommitteeStatus.HELD, CommitteeStatus.CANCELLED}),
     CommitteeStatus.HELD: frozenset({CommitteeStatus.MINUTES_SENT}),
     CommitteeStatus.MINUTES_SENT: frozenset(),
+    CommitteeStatus.CANCELLED: frozenset(),
 }
 
 
@@ -59,6 +64,8 @@ class Committee(TenantModel):
         editable=False,
     )
     minutes = models.TextField(_("compte rendu"), blank=True)
+    # The iCalendar SEQUENCE of the invitation: raised each time a sent invitation changes.
+    sequence = models.PositiveIntegerField(_("version de l'invitation"), default=0, editable=False)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:
@@ -134,8 +141,20 @@ class AgendaItem(TenantModel):
         return f"{self.order}. {self.project}"
 
 
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Présent")
+    REPRESENTED = "represented", _("Représenté")
+    EXCUSED = "excused", _("Excusé")
+    ABSENT = "absent", _("Absent")
+
+
+# Statuses that seat the organisation at the table (they count for the quorum).
+SEATED_STATUSES = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.REPRESENTED})
+
+
 class Attendance(TenantModel):
-    """Who sat at the committee, for which organisation."""
+    """The roster of the meeting: each seated organisation present (with who sat for it),
+    represented by someone else, excused or absent. Recorded in one form for the meeting."""
 
     committee = models.ForeignKey(
         Committee, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("comité")
@@ -146,8 +165,14 @@ class Attendance(TenantModel):
         related_name="+",
         verbose_name=_("organisation"),
     )
-    person_name = models.CharField(_("participant"), max_length=200)
-    present = models.BooleanField(_("présent"), default=True)
+    person_name = models.CharField(_("participant"), max_length=200, blank=True)
+    status = models.CharField(
+        _("présence"),
+        max_length=16,
+        choices=AttendanceStatus.choices,
+        default=AttendanceStatus.PRESENT,
+    )
+    represented_by = models.CharField(_("représenté par"), max_length=200, blank=True)
 
     class Meta:
         db_table = "dispositifs_attendance"
@@ -156,12 +181,16 @@ class Attendance(TenantModel):
         ordering = ["organisation__name", "person_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["committee", "organisation", "person_name"], name="attendance_unique"
+                fields=["committee", "organisation"], name="attendance_one_per_organisation"
             ),
         ]
 
     def __str__(self):
-        return f"{self.person_name} ({self.organisation})"
+        return f"{self.organisation}: {self.get_status_display()}"
+
+    @property
+    def seated(self) -> bool:
+        return self.status in SEATED_STATUSES
 
 
 class PartnerCommitment(TenantModel, RecordedBy):
@@ -285,6 +314,140 @@ class DecisionCorrection(TenantModel):
 
     def __str__(self):
         return f"{self.decision}: {self.previous_outcome} → {self.outcome}"
+
+
+class InterestKind(models.TextChoices):
+    CREDITOR = "creditor", _("Créancier")
+    SUPPLIER = "supplier", _("Fournisseur")
+    CUSTOMER = "customer", _("Client")
+    COMPETITOR = "competitor", _("Concurrent")
+    SHAREHOLDER = "shareholder", _("Actionnaire")
+    FAMILY = "family", _("Lien familial")
+    OTHER = "other", _("Autre")
+
+
+class InterestDeclaration(TenantModel, RecordedBy):
+    """A member organisation's interest in a dossier on the agenda: the organisation is
+    recused for that dossier (out of its quorum and its decision, named in the minutes).
+    ``recorded_by`` is who typed it (the member, or the animateur on their behalf).
+    Append-only: never changed nor deleted."""
+
+    item = models.ForeignKey(
+        AgendaItem,
+        on_delete=models.PROTECT,
+        related_name="interests",
+        verbose_name=_("dossier"),
+    )
+    organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    kind = models.CharField(_("nature de l'intérêt"), max_length=16, choices=InterestKind.choices)
+    note = models.TextField(_("précision"), blank=True)
+    on_behalf = models.BooleanField(_("saisie pour le membre"), default=False)
+
+    class Meta:
+        verbose_name = _("déclaration d'intérêt")
+        verbose_name_plural = _("déclarations d'intérêt")
+        ordering = ["item", "recorded_at", "id"]
+
+    def __str__(self):
+        return f"{self.organisation}: {self.get_kind_display()}"
+
+
+class DecisionParticipant(TenantModel):
+    """An organisation that took part in a decision (present, not recused)."""
+
+    decision = models.ForeignKey(
+        Decision, on_delete=models.CASCADE, related_name="participants", verbose_name=_("décision")
+    )
+    organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+
+    class Meta:
+        verbose_name = _("participant à une décision")
+        verbose_name_plural = _("participants aux décisions")
+        ordering = ["decision", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "organisation"], name="decision_participant_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.decision}: {self.organisation}"
+
+
+class ReplyAnswer(models.TextChoices):
+    YES = "yes", _("Je viendrai")
+    NO = "no", _("Je ne viendrai pas")
+    MAYBE = "maybe", _("Je ne sais pas encore")
+
+
+class CommitteeReply(TenantModel):
+    """A member's answer to the invitation (coming or not) and a word for the animateur;
+    one per member and committee, changed until the meeting."""
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.CASCADE, related_name="replies", verbose_name=_("comité")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("membre"),
+    )
+    organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    answer = models.CharField(_("réponse"), max_length=8, choices=ReplyAnswer.choices)
+    comment = models.TextField(_("mot pour l'animateur"), blank=True, max_length=1000)
+    answered_at = models.DateTimeField(_("répondu le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("réponse à l'invitation")
+        verbose_name_plural = _("réponses aux invitations")
+        ordering = ["committee", "organisation__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "user"], name="committee_reply_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_answer_display()}"
+
+
+@global_model(
+    "A person's private calendar feed spans the committees of every dispositif they sit in; "
+    "the feed reads them through the access policy, in that person's scope."
+)
+class CalendarFeed(models.Model):
+    """The key of a person's private calendar feed (its URL carries the key, signed).
+    Revoking deletes it: the old URL answers 404, a new feed gets a new key."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("personne"),
+    )
+    key = models.CharField(_("clé"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agenda privé")
+        verbose_name_plural = _("agendas privés")
+
+    def __str__(self):
+        return str(self.user)
 
 
 declare_history_global(PartnerCommitment, Decision)

@@ -10,22 +10,29 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from alize.accounts.models import Role, RoleAssignment
+from alize.accounts.roles import assignments
 from alize.actions import Action
 from alize.formats import money
-from dispositifs.access import organisation_ids
+from dispositifs.access import may, organisation_ids
 from dispositifs.models import Membership
 from partners.models import Organisation
 from pme.models import Project, Stage
 
 from .models import (
+    SEATED_STATUSES,
     AgendaItem,
     Attendance,
+    CalendarFeed,
     Committee,
+    CommitteeReply,
     Decision,
     DecisionCorrection,
     DecisionOutcome,
+    InterestDeclaration,
     PartnerCommitment,
 )
+from .quorum import DossierQuorum, QuorumRule, dossier_quorum
 
 AGENDA_READY_STAGES = frozenset({Stage.IN_INSTRUCTION, Stage.DEFERRED})
 
@@ -55,6 +62,27 @@ def commitment_organisations(user, committee):
     seated = committee_seated_organisations(committee)
     allowed = organisation_ids(user, Action.RECORD_COMMITMENT, committee.dispositif_id)
     return seated if allowed is None else seated.filter(pk__in=allowed)
+
+
+def interest_organisations(user, committee):
+    """Organisations the user may declare an interest for at this committee: every seated
+    one for those who run it (on the member's behalf), their own for committee members."""
+    seated = committee_seated_organisations(committee)
+    allowed = organisation_ids(user, Action.DECLARE_INTEREST, committee.dispositif_id)
+    return seated if allowed is None else seated.filter(pk__in=allowed)
+
+
+def reply_organisation(user, committee):
+    """The seated organisation a committee member answers the invitation for (None for
+    those who do not sit at this committee)."""
+    if not may(user, Action.REPLY_INVITATION, committee.dispositif_id):
+        return None
+    own = {
+        a.organisation_id
+        for a in assignments(user)
+        if a.dispositif_id == committee.dispositif_id and a.organisation_id
+    }
+    return committee_seated_organisations(committee).filter(pk__in=own).first()
 
 
 def committee_ready_projects(committee):
@@ -285,3 +313,60 @@ def committee_history(item_ids) -> list[HistoryEntry]:
         )
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries
+
+
+def committee_quorums(committee) -> dict[int, DossierQuorum]:
+    """The quorum of each dossier of the committee, by agenda item (three queries)."""
+
+    seated = [
+        attendance.organisation
+        for attendance in Attendance.objects.filter(
+            committee=committee, status__in=SEATED_STATUSES
+        ).select_related("organisation")
+    ]
+    recused: dict[int, dict[int, Organisation]] = {}
+    for declaration in InterestDeclaration.objects.filter(item__committee=committee).select_related(
+        "organisation"
+    ):
+        recused.setdefault(declaration.item_id, {})[declaration.organisation_id] = (
+            declaration.organisation
+        )
+    rule = QuorumRule.of(committee.dispositif)
+    items = AgendaItem.objects.filter(committee=committee).values_list("pk", flat=True)
+    return {pk: dossier_quorum(rule, seated, recused.get(pk, {}).values()) for pk in items}
+
+
+def committee_interests(committee) -> dict[int, list[InterestDeclaration]]:
+    """The interests declared in the committee's dossiers, by agenda item, oldest first."""
+    found: dict[int, list[InterestDeclaration]] = {}
+    rows = (
+        InterestDeclaration.objects.filter(item__committee=committee)
+        .select_related("organisation", "recorded_by")
+        .order_by("recorded_at", "id")
+    )
+    for row in rows:
+        found.setdefault(row.item_id, []).append(row)
+    return found
+
+
+def committee_replies(committee):
+    """The members' answers to the invitation, by organisation."""
+    return CommitteeReply.objects.filter(committee=committee).select_related("organisation", "user")
+
+
+def committee_member_users(dispositif_id: int):
+    """People holding the committee-member role in a dispositif: who receives its agendas,
+    invitations and minutes, each once."""
+    return (
+        RoleAssignment.objects.filter(
+            role=Role.COMMITTEE_MEMBER, dispositif_id=dispositif_id, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__email", "user_id")
+        .distinct("user__email", "user_id")
+    )
+
+
+def calendar_feed_of(user):
+    """The person's private calendar feed, or None."""
+    return CalendarFeed.objects.filter(user=user).first()

@@ -9,3 +9,8 @@ from django.dispatch import Signal
 # Receivers write in the same transaction and queue their jobs on commit, so a status
 # change that rolls back leaves nothing behind.
 committee_status_changed = Signal()
+
+# Sent by ``committee_update`` inside its transaction when a committee whose agenda was sent
+# changes date, time or place, with ``committee`` (its ``sequence`` already raised),
+# ``changes`` (one line: what changed) and ``by``.
+committee_moved = Signal()

@@ -71,6 +71,8 @@ GRANTS: dict[str, dict[Action, Reach]] = {
         Action.MANAGE: Reach.ASSIGNED,
         Action.VIEW_MISSION: Reach.ASSIGNED,
         Action.RECORD_COMMITMENT: Reach.ASSIGNED,
+        # On a member's behalf, named as such (committees.services.interest_declare).
+        Action.DECLARE_INTEREST: Reach.ASSIGNED,
         Action.VIEW_DIRECTORY: Reach.EVERY,
         Action.VIEW_ADVANCE: Reach.ASSIGNED,
         Action.MANAGE_ADVANCE: Reach.ASSIGNED,
@@ -83,6 +85,8 @@ GRANTS: dict[str, dict[Action, Reach]] = {
     Role.COMMITTEE_MEMBER: {
         **dict.fromkeys(_PIPELINE_READ, Reach.ASSIGNED),
         Action.RECORD_COMMITMENT: Reach.ASSIGNED,
+        Action.DECLARE_INTEREST: Reach.ASSIGNED,
+        Action.REPLY_INVITATION: Reach.ASSIGNED,
         # The agendas and minutes of their dispositif (reporting.selectors narrows the kinds).
         Action.VIEW_DOCUMENT: Reach.ASSIGNED,
         Action.VIEW_INDICATORS: Reach.ASSIGNED,

@@ -147,19 +147,25 @@ def seed_dispositifs(log: Log) -> None:
     }
     for index, spec in enumerate(DISPOSITIFS):
         carrier = demo_organisation(
-            spec.carrier[0], spec.carrier[1], OrganisationKind.CONSULAR, city=spec.carrier[2]
+            spec.carrier[0],
+            spec.carrier[1],
+            OrganisationKind.CONSULAR,
+            city=spec.carrier[2],
+            address=f"{3 + 2 * index} avenue de la République",
         )
         council = demo_organisation(
             region_council_slug(spec.region),
             f"Région {REGION_NAMES[spec.region]}",
             OrganisationKind.PUBLIC_BODY,
             PublicLevel.REGION,
+            address="Hôtel de région, salle des commissions",
         )
         departement = demo_organisation(
             f"departement-{spec.departements[0]}",
             f"Département {spec.departements[0]}",
             OrganisationKind.PUBLIC_BODY,
             PublicLevel.DEPARTEMENT,
+            address="Hôtel du département",
         )
         dispositif, _ = Dispositif.objects.update_or_create(
             slug=spec.slug,

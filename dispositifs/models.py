@@ -87,6 +87,30 @@ class Dispositif(models.Model):
             "avant la séance."
         ),
     )
+    # The quorum of the committee, per dossier once recusals are taken out
+    # (committees.quorum): organisations present, and which kinds must be among them.
+    quorum_organisations = models.PositiveSmallIntegerField(
+        _("quorum : organisations membres présentes"),
+        default=3,
+        db_default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_(
+            "Nombre minimal d'organisations membres présentes (ou représentées) et non "
+            "récusées pour qu'une décision soit prise sur un dossier."
+        ),
+    )
+    quorum_needs_firm = models.BooleanField(
+        _("quorum : une entreprise partenaire"),
+        default=True,
+        db_default=True,
+        help_text=_("Une grande entreprise partenaire doit être parmi les présents."),
+    )
+    quorum_needs_public = models.BooleanField(
+        _("quorum : un organisme public"),
+        default=True,
+        db_default=True,
+        help_text=_("Un organisme public doit être parmi les présents."),
+    )
 
     objects = ScopedManager()
     unscoped_objects = models.Manager()

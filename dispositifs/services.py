@@ -26,6 +26,9 @@ DISPOSITIF_FIELDS = (
     "follow_up_years",
     "stale_after_days",
     "agenda_days_before",
+    "quorum_organisations",
+    "quorum_needs_firm",
+    "quorum_needs_public",
 )
 MEMBERSHIP_FIELDS = (
     "organisation",

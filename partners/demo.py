@@ -50,7 +50,7 @@ SKILLS = [
 ]
 
 
-def demo_organisation(slug, name, kind, public_level="", siren="", city=""):
+def demo_organisation(slug, name, kind, public_level="", siren="", city="", address=""):
     """An organisation keyed by its slug (created or refreshed)."""
     organisation, _ = Organisation.objects.update_or_create(
         slug=slug,
@@ -60,6 +60,7 @@ def demo_organisation(slug, name, kind, public_level="", siren="", city=""):
             "public_level": public_level,
             "siren": siren,
             "city": city,
+            "address": address,
         },
     )
     return organisation

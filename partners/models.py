@@ -50,6 +50,12 @@ class Organisation(models.Model):
     public_level = models.CharField(
         _("niveau territorial"), max_length=32, choices=PublicLevel.choices, blank=True
     )
+    address = models.CharField(
+        _("adresse"),
+        max_length=200,
+        blank=True,
+        help_text=_("Rue et code postal : le lieu des comités qu'elle accueille."),
+    )
     city = models.CharField(_("ville"), max_length=120, blank=True)
 
     class Meta:
@@ -71,6 +77,11 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def meeting_place(self) -> str:
+        """Where a committee it hosts sits: its name, address and city."""
+        return ", ".join(part for part in (self.name, self.address, self.city) if part)
 
     @property
     def is_large_firm(self) -> bool:

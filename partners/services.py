@@ -31,7 +31,7 @@ from alize.services import model_update
 
 from .models import Expert, Organisation
 
-ORGANISATION_FIELDS = ("name", "slug", "siren", "kind", "public_level", "city")
+ORGANISATION_FIELDS = ("name", "slug", "siren", "kind", "public_level", "address", "city")
 
 
 def _set_fields(organisation: Organisation, fields: dict) -> None:

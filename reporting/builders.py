@@ -20,7 +20,7 @@ from weasyprint import CSS, HTML
 from alize import charts
 from alize.exports import XLSX_CONTENT_TYPE, write_xlsx_sheets
 from alize.indicators import INDICATORS
-from committees.models import Committee
+from committees.models import AttendanceStatus, Committee
 from loans.indicators import FUNDER_DEFINITIONS
 
 from . import selectors
@@ -94,8 +94,9 @@ def build_minutes(document: Document, progress: Callable[[int], None]) -> Built:
         {
             "document": document,
             "committee": committee,
-            "present": [a for a in attendance if a.present],
-            "absent": [a for a in attendance if not a.present],
+            "present": [a for a in attendance if a.seated],
+            "excused": [a for a in attendance if a.status == AttendanceStatus.EXCUSED],
+            "absent": [a for a in attendance if a.status == AttendanceStatus.ABSENT],
             "dossiers": dossiers,
         },
     )

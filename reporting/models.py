@@ -126,6 +126,8 @@ class Document(models.Model):
     title = models.CharField(_("titre"), max_length=300)
     language = models.CharField(_("langue"), max_length=8, default="fr")
     version = models.PositiveSmallIntegerField(_("version"), default=1)
+    # Why this version was made, printed on it (a moved committee: what changed).
+    change_note = models.CharField(_("modification"), max_length=300, blank=True)
     is_current = models.BooleanField(_("version en vigueur"), default=True)
     status = models.CharField(
         _("statut"), max_length=16, choices=DocumentStatus.choices, default=DocumentStatus.QUEUED

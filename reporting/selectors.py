@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
-from alize.accounts.models import Role, RoleAssignment
 from alize.actions import Action
 from alize.charts import Bar
 from alize.indicators import facts, reading
@@ -23,6 +22,8 @@ from committees.models import (
     Attendance,
     Committee,
     CommitteeStatus,
+    DecisionParticipant,
+    InterestDeclaration,
     PartnerCommitment,
 )
 from dispositifs.access import dispositif_ids, document_firm_ids
@@ -136,19 +137,6 @@ def may_request_documents(user) -> bool:
     )
 
 
-def committee_member_users(dispositif_id: int):
-    """People holding the committee-member role in a dispositif: who receives its agendas
-    and minutes, each once."""
-    return (
-        RoleAssignment.objects.filter(
-            role=Role.COMMITTEE_MEMBER, dispositif_id=dispositif_id, user__is_active=True
-        )
-        .select_related("user")
-        .order_by("user__email", "user_id")
-        .distinct("user__email", "user_id")
-    )
-
-
 def committees_due_for_agenda(today: dt.date | None = None):
     """Planned committees of the active scope that sit within their dispositif's
     ``agenda_days_before`` days (today included): their agenda is due now."""
@@ -176,10 +164,19 @@ def dossiers_of(items) -> list:
     commitments = PartnerCommitment.objects.select_related("organisation").order_by(
         "firm_last", "position", "id"
     )
+    recusals = InterestDeclaration.objects.select_related("organisation").order_by(
+        "recorded_at", "id"
+    )
+    participants = DecisionParticipant.objects.select_related("organisation")
     return list(
         items.select_related(
             "project__company__dispositif", "project__referred_by", "decision", "dispositif"
-        ).prefetch_related(Prefetch("commitments", queryset=commitments), "project__needs")
+        ).prefetch_related(
+            Prefetch("commitments", queryset=commitments),
+            "project__needs",
+            Prefetch("interests", queryset=recusals),
+            Prefetch("decision__participants", queryset=participants),
+        )
     )
 
 

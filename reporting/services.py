@@ -249,6 +249,7 @@ def document_find_or_create(
     language: str | None = None,
     regenerate: bool = False,
     funders: dict | None = None,
+    change_note: str = "",
 ) -> tuple[Document, bool]:
     """The live document for this request (unless ``regenerate``), else a new version of it,
     not yet queued; returns (document, created). Call it inside a transaction. ``funders``
@@ -292,6 +293,7 @@ def document_find_or_create(
                 **key,
                 title=title,
                 version=version,
+                change_note=change_note[:300],
                 requested_by=by if getattr(by, "is_authenticated", False) else None,
             )
     except IntegrityError:
@@ -339,6 +341,7 @@ def document_request(
     period_start: dt.date | None = None,
     period_end: dt.date | None = None,
     file_format: str = DocumentFormat.PDF,
+    change_note: str = "",
 ) -> Document:
     """The document for this request: the live one if any (unless ``regenerate``), else a
     new version, queued for building once the transaction commits. A live one still being
@@ -369,6 +372,7 @@ def document_request(
             "period_end": period_end,
             "file_format": file_format,
         },
+        change_note=change_note,
     )
     if created or document.status in BUILDING:
         build_document.enqueue(document_id=document.pk, dispositif_id=document.dispositif_id)

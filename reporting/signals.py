@@ -1,16 +1,19 @@
 """Receivers of reporting: a committee moved by a person to « agenda sent » or « minutes
-sent » gets its agenda or minutes built and mailed to the members; a build that the job
+sent » gets its agenda or minutes built and mailed to the members; a committee whose
+agenda was sent gets a new agenda and invitation when it moves, a cancellation when it is
+cancelled; a build that the job
 sweeper gives up leaves its document « failed » with the reason."""
 
 from django.dispatch import receiver
 
 from alize.jobs import job_abandoned
 from committees.models import CommitteeStatus
-from committees.signals import committee_status_changed
+from committees.signals import committee_moved, committee_status_changed
 
 from . import services
-from .models import DocumentKind
+from .models import Document, DocumentKind
 from .runner import build_document, mark_failed
+from .tasks import send_cancellations
 
 KIND_FOR_STATUS = {
     CommitteeStatus.AGENDA_SENT: DocumentKind.AGENDA,
@@ -24,10 +27,30 @@ def committee_document_on_status(sender, committee, by=None, **kwargs):
     person's document quota (the move itself is not refused). Moves made without a person
     (the demo seed's past committees) send nothing; the daily agenda job asks for its
     agendas itself."""
+    if committee.status == CommitteeStatus.CANCELLED:
+        if Document.objects.filter(kind=DocumentKind.AGENDA, committee=committee).exists():
+            send_cancellations.enqueue(
+                committee_id=committee.pk, dispositif_id=committee.dispositif_id
+            )
+        return
     kind = KIND_FOR_STATUS.get(committee.status)
     if kind is None or by is None:
         return
     services.document_request(kind=kind, committee=committee, by=by, quota=False)
+
+
+@receiver(committee_moved)
+def agenda_again_on_move(sender, committee, changes, by=None, **kwargs):
+    """A committee whose agenda was sent moved: a new version of its agenda, saying what
+    changed, is built and mailed with the updated invitation (same UID, higher SEQUENCE)."""
+    services.document_request(
+        kind=DocumentKind.AGENDA,
+        committee=committee,
+        by=by,
+        regenerate=True,
+        quota=False,
+        change_note=changes,
+    )
 
 
 @receiver(job_abandoned)

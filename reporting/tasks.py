@@ -9,14 +9,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from alize.tasks import JobTask, ScopedTask
-from committees.models import CommitteeStatus
+from committees.models import Committee, CommitteeStatus
 from committees.services import committee_set_status
 
-from . import selectors, services
+from . import delivery, selectors, services
 from .models import DocumentKind
 from .runner import build_document
 
 __all__ = [
+    "send_cancellations",
     "build_annual_reports",
     "build_dispositif_annual_report",
     "build_document",
@@ -61,3 +62,11 @@ def build_annual_reports(self, year: int | None = None) -> int:
     else:
         build_dispositif_annual_report.delay(year=year)
     return national.pk
+
+
+@shared_task(base=ScopedTask, name="reporting.tasks.send_cancellations")
+def send_cancellations(*, dispositif, committee_id: int) -> int:
+    """A cancelled committee whose agenda was sent: each member receives the cancellation
+    (METHOD:CANCEL) once. Returns how many messages went out now."""
+    committee = Committee.objects.select_related("dispositif", "host").get(pk=committee_id)
+    return delivery.deliver_cancellation(committee)

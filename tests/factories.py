@@ -46,6 +46,11 @@ class DispositifFactory(ScopedFactory):
     region = "32"
     departements = factory.LazyFunction(lambda: ["59"])
     perimeter = factory.LazyFunction(lambda: ["59606", "59014"])
+    # Test dispositifs decide with one organisation present; the quorum's own tests set the
+    # rule they check (the real default asks three, a firm and a public body among them).
+    quorum_organisations = 1
+    quorum_needs_firm = False
+    quorum_needs_public = False
 
 
 class MembershipFactory(ScopedFactory):
@@ -145,6 +150,26 @@ class CommitteeFactory(ScopedFactory):
     place = "Salle du conseil"
 
 
+def record_quorum(committee):
+    """Record on ``committee``'s roster an organisation present (the first seated, or one
+    seated for the purpose), so that the test dispositif's quorum holds."""
+    from committees import services as committee_services
+    from committees.selectors import committee_seated_organisations
+
+    with scope(every_dispositif=True, reason="test setup"):
+        seated = committee_seated_organisations(committee).first()
+        if seated is None:
+            seated = OrganisationFactory(name="Organisation du quorum", kind="bank")
+            MembershipFactory(
+                dispositif=committee.dispositif, organisation=seated, kind="financial_partner"
+            )
+        committee_services.attendance_record_roster(
+            committee=committee,
+            lines=[committee_services.RosterLine(organisation=seated, status="present")],
+        )
+    return seated
+
+
 ABANDON_REASON = "Le dirigeant reporte son projet."
 
 
@@ -187,6 +212,7 @@ def project_at(stage, company=None, by=None, **kwargs):
         if stage == Stage.ON_AGENDA:
             return project
         outcome = {"deferred": "deferred", "rejected": "rejected"}.get(stage, "approved")
+        record_quorum(committee)
         committee_services.committee_record_decision(item=item, outcome=outcome, by=by)
         project.refresh_from_db()
         later = {

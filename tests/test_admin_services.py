@@ -129,7 +129,7 @@ ADMIN_MODELS: dict[str, Writers] = {
         ("committees.services.agenda_add_project", "committees.services.agenda_remove_item"),
         "read-only: the agenda moves the project's stage",
     ),
-    "committees.Attendance": Writers(("committees.services.attendance_record",), _READ_ONLY),
+    "committees.Attendance": Writers(("committees.services.attendance_record_roster",), _READ_ONLY),
     "committees.PartnerCommitment": Writers(
         ("committees.services.commitment_record", "committees.services.commitment_delete"),
         _READ_ONLY,

@@ -495,3 +495,19 @@ def test_demo_figures_have_the_networks_magnitude(demo_db):
         assert 0.80 <= alive / followed <= 0.95, (alive, followed)
         amounts = set(Advance.objects.values_list("amount", flat=True))
         assert amounts and all(10000 <= a <= 15000 for a in amounts)
+
+
+def test_committees_govern_in_the_demo(demo_db):
+    """Every demo dispositif has its quorum rule, declarations of interest, rosters with
+    present and others, members' answers, and places filled from the hosts' addresses."""
+    from committees.models import Attendance, CommitteeReply, InterestDeclaration
+
+    for dispositif in Dispositif.unscoped_objects.all():
+        assert dispositif.quorum_organisations >= 3 and dispositif.quorum_needs_public
+        with scope([dispositif]):
+            assert InterestDeclaration.objects.exists()
+            assert CommitteeReply.objects.filter(answer="yes").exclude(comment="").exists()
+            statuses = set(Attendance.objects.values_list("status", flat=True))
+            assert "present" in statuses and len(statuses) > 1
+            places = Committee.objects.exclude(host=None).values_list("place", "host__address")
+            assert any(address and address in place for place, address in places)

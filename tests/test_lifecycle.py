@@ -54,8 +54,8 @@ def test_a_table_without_a_state_is_refused():
 
 
 def test_a_table_leading_to_an_unknown_state_is_refused():
-    table = {**COMMITTEE_TRANSITIONS, S.HELD: frozenset({S.MINUTES_SENT, "cancelled"})}
-    with pytest.raises(ImproperlyConfigured, match="cancelled"):
+    table = {**COMMITTEE_TRANSITIONS, S.HELD: frozenset({S.MINUTES_SENT, "postponed"})}
+    with pytest.raises(ImproperlyConfigured, match="postponed"):
         committee_lifecycle(transitions=table)
 
 
@@ -84,13 +84,13 @@ def test_an_illegal_move_is_refused_with_the_labels_the_field_and_the_code():
 
 def test_an_unknown_target_is_refused_by_name():
     with pytest.raises(ApplicationError) as refused:
-        committee_lifecycle().check(S.PLANNED, "cancelled")
-    assert refused.value.message == "« Planifié » ne va pas à « cancelled »."
+        committee_lifecycle().check(S.PLANNED, "postponed")
+    assert refused.value.message == "« Planifié » ne va pas à « postponed »."
     lifecycle = committee_lifecycle(unknown_message="Statut inconnu : %(status)s.")
     with pytest.raises(ApplicationError) as refused:
-        lifecycle.check(S.PLANNED, "cancelled")
+        lifecycle.check(S.PLANNED, "postponed")
     assert (refused.value.message, refused.value.code) == (
-        "Statut inconnu : cancelled.",
+        "Statut inconnu : postponed.",
         ILLEGAL_TRANSITION,
     )
 

@@ -20,7 +20,7 @@ from pme import imports
 from pme.models import Company, Stage
 from tests.clock import TODAY
 from tests.conftest import api_client_for
-from tests.factories import CommitteeFactory, project_at
+from tests.factories import CommitteeFactory, project_at, record_quorum
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,6 +101,7 @@ def test_two_decisions_on_the_same_dossier(world, monkeypatch):
     with scope([world.a]):
         committee = CommitteeFactory(dispositif=world.a, date=TODAY)
         item = committee_services.agenda_add_project(committee=committee, project=project, by=None)
+    record_quorum(committee)
     url = reverse("api:committee-decisions", args=[committee.pk])
 
     def decide(outcome):

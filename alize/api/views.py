@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
+from alize.actions import Action
 from alize.tenancy import (
     ScopedQuerySet,
     enter_scope,
@@ -54,6 +55,17 @@ class ScopedViewMixin(_GenericViewBase):
         if is_scoped(queryset.model):
             return cast(ScopedQuerySet, queryset).for_user(user, self.view_action)
         return queryset if may(user, self.view_action) else queryset.none()
+
+
+class ActionPermissionsMixin:
+    """``manage_action`` per viewset action (the access policy's action a write needs);
+    the services then check the row-level rule (the firm's correspondent, one's own)."""
+
+    write_actions: dict[str, str] = {}
+
+    @property
+    def manage_action(self):
+        return self.write_actions.get(getattr(self, "action", None) or "", Action.MANAGE)
 
 
 class ScopedModelViewSet(ScopedViewMixin, viewsets.ModelViewSet):

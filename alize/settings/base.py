@@ -332,6 +332,8 @@ SPECTACULAR_SETTINGS = {
         "DispositifStatusEnum": "dispositifs.models.DispositifStatus",
         "CommitteeStatusEnum": "committees.models.CommitteeStatus",
         "DecisionOutcomeEnum": "committees.models.DecisionOutcome",
+        "InterestKindEnum": "committees.models.InterestKind",
+        "AttendanceStatusEnum": "committees.models.AttendanceStatus",
         "StageEnum": "pme.models.Stage",
         "AdvanceStatusEnum": "loans.models.AdvanceStatus",
         "WriteOffStatusEnum": "loans.models.WriteOffStatus",

@@ -15,12 +15,18 @@ from pme.models import Project
 
 from ..models import (
     AgendaItem,
+    Attendance,
+    AttendanceStatus,
     Committee,
+    CommitteeReply,
     CommitteeStatus,
     Decision,
     DecisionCorrection,
     DecisionOutcome,
+    InterestDeclaration,
+    InterestKind,
     PartnerCommitment,
+    ReplyAnswer,
 )
 
 
@@ -118,6 +124,9 @@ class DecisionRecordSerializer(Serializer):
     missions_description = serializers.CharField(allow_blank=True, default="")
     advance_amount = MoneyField(max_digits=12, allow_null=True, default=None)
     conditions = serializers.CharField(allow_blank=True, default="")
+    participants = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), many=True, required=False
+    )
 
     def validate_item(self, item):
         committee = self.context["committee"]
@@ -243,3 +252,96 @@ class DecisionSerializer(ModelSerializer):
             "corrections",
         ]
         read_only_fields = fields
+
+
+class RosterLineSerializer(Serializer):
+    """One seated organisation's line of the roster."""
+
+    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    status = serializers.ChoiceField(choices=AttendanceStatus.choices)
+    person_name = serializers.CharField(max_length=200, allow_blank=True, default="")
+    represented_by = serializers.CharField(max_length=200, allow_blank=True, default="")
+
+
+class RosterSerializer(Serializer):
+    """Input of the ``attendance`` action: the roster of the meeting, in one go."""
+
+    lines = RosterLineSerializer(many=True)
+
+
+class AttendanceSerializer(ModelSerializer):
+    """A line of the roster (read-only)."""
+
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+
+    class Meta:
+        model = Attendance
+        fields = ["organisation", "organisation_name", "status", "person_name", "represented_by"]
+        read_only_fields = fields
+
+
+class InterestDeclareSerializer(Serializer):
+    """Input of the ``interests`` action: an organisation's interest in a dossier."""
+
+    item = serializers.PrimaryKeyRelatedField(queryset=AgendaItem.objects.all())
+    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    kind = serializers.ChoiceField(choices=InterestKind.choices)
+    note = serializers.CharField(max_length=1000, allow_blank=True, default="")
+
+    def validate_item(self, item):
+        if item.committee_id != self.context["committee"].pk:
+            raise serializers.ValidationError(
+                _("Ce dossier n'est pas à l'ordre du jour de ce comité.")
+            )
+        return item
+
+    def validate_organisation(self, organisation):
+        if organisation.pk not in self.context["organisations"]:
+            raise serializers.ValidationError(
+                _("Vous ne déclarez pas d'intérêt pour cette organisation.")
+            )
+        return organisation
+
+
+class InterestDeclarationSerializer(ModelSerializer):
+    """A declaration of interest: the organisation is recused for the dossier (read-only)."""
+
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+
+    class Meta:
+        model = InterestDeclaration
+        fields = [
+            "id",
+            "item",
+            "organisation",
+            "organisation_name",
+            "kind",
+            "note",
+            "on_behalf",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+
+class ReplySerializer(ModelSerializer):
+    """A member's answer to the invitation; input of the ``reply`` action."""
+
+    organisation = serializers.PrimaryKeyRelatedField(read_only=True)
+    answer = serializers.ChoiceField(choices=ReplyAnswer.choices)
+    comment = serializers.CharField(max_length=1000, allow_blank=True, default="")
+
+    class Meta:
+        model = CommitteeReply
+        fields = ["committee", "organisation", "answer", "comment", "answered_at"]
+        read_only_fields = ["committee", "organisation", "answered_at"]
+
+
+class DossierQuorumSerializer(Serializer):
+    """Whether a dossier may be decided: the organisations sitting for it (present, not
+    recused), those recused, and what is missing."""
+
+    item = serializers.IntegerField()
+    holds = serializers.BooleanField()
+    missing = serializers.ListField(child=serializers.CharField())
+    sitting = serializers.ListField(child=serializers.IntegerField())
+    recused = serializers.ListField(child=serializers.IntegerField())

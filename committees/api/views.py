@@ -1,16 +1,19 @@
 """API of committees: meetings, agenda items, partner commitments and decisions."""
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from alize.actions import Action
-from alize.api.views import ScopedModelViewSet, ScopedReadOnlyViewSet
+from alize.api.views import ActionPermissionsMixin, ScopedModelViewSet, ScopedReadOnlyViewSet
 
 from .. import services
 from ..models import AgendaItem, Committee, Decision, DecisionCorrection, PartnerCommitment
+from ..selectors import committee_quorums, interest_organisations, reply_organisation
 from .filtersets import (
     AgendaItemAPIFilterSet,
     CommitteeAPIFilterSet,
@@ -20,19 +23,31 @@ from .filtersets import (
 from .serializers import (
     AgendaAddSerializer,
     AgendaItemSerializer,
+    AttendanceSerializer,
     CommitteeSerializer,
     CommitteeStatusSerializer,
     DecisionCorrectSerializer,
     DecisionRecordSerializer,
     DecisionSerializer,
+    DossierQuorumSerializer,
+    InterestDeclarationSerializer,
+    InterestDeclareSerializer,
     PartnerCommitmentSerializer,
     PastCommitteeSerializer,
+    ReplySerializer,
+    RosterSerializer,
 )
 
 
-class CommitteeViewSet(ScopedModelViewSet):
+class CommitteeViewSet(ActionPermissionsMixin, ScopedModelViewSet):
     """Committees of the dispositifs in scope, with their agenda. Scheduling, the status,
-    the agenda and the decisions all go through ``committees.services``."""
+    the agenda, the roster and the decisions all go through ``committees.services``;
+    committee members declare interests and answer the invitation."""
+
+    write_actions = {
+        "interests": Action.DECLARE_INTEREST,
+        "reply": Action.REPLY_INVITATION,
+    }
 
     queryset = Committee.objects.select_related("dispositif", "host").prefetch_related(
         Prefetch(
@@ -57,7 +72,7 @@ class CommitteeViewSet(ScopedModelViewSet):
 
     def perform_update(self, serializer):
         serializer.instance = services.committee_update(
-            committee=serializer.instance, **serializer.validated_data
+            committee=serializer.instance, by=self.request.user, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):
@@ -105,8 +120,76 @@ class CommitteeViewSet(ScopedModelViewSet):
         committee = self.get_object()
         record = DecisionRecordSerializer(data=request.data, context={"committee": committee})
         record.is_valid(raise_exception=True)
-        decision = services.committee_record_decision(by=request.user, **record.validated_data)
+        fields = dict(record.validated_data)
+        if "participants" in fields:
+            fields["participants"] = list(fields["participants"])
+        decision = services.committee_record_decision(by=request.user, **fields)
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RosterSerializer, responses=AttendanceSerializer(many=True))
+    @action(detail=True, methods=["post"])
+    def attendance(self, request, pk=None):
+        """Record the roster of the meeting in one go: each seated organisation present,
+        represented (by whom), excused or absent."""
+        committee = self.get_object()
+        roster = RosterSerializer(data=request.data)
+        roster.is_valid(raise_exception=True)
+        lines = [services.RosterLine(**line) for line in roster.validated_data["lines"]]
+        recorded = services.attendance_record_roster(committee=committee, lines=lines)
+        return Response(AttendanceSerializer(recorded, many=True).data)
+
+    @extend_schema(request=None, responses=DossierQuorumSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def quorum(self, request, pk=None):
+        """Per dossier, whether the quorum holds once recusals are taken out."""
+        committee = self.get_object()
+        rows = [
+            {
+                "item": item_id,
+                "holds": quorum.holds,
+                "missing": quorum.missing,
+                "sitting": [org.pk for org in quorum.sitting],
+                "recused": [org.pk for org in quorum.recused],
+            }
+            for item_id, quorum in committee_quorums(committee).items()
+        ]
+        return Response(DossierQuorumSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=InterestDeclareSerializer, responses={201: InterestDeclarationSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def interests(self, request, pk=None):
+        """Declare an organisation's interest in a dossier: one's own (a committee member),
+        or a seated organisation's on its behalf (the animateur). It is recused."""
+        committee = self.get_object()
+        allowed = {org.pk for org in interest_organisations(request.user, committee)}
+        declared = InterestDeclareSerializer(
+            data=request.data, context={"committee": committee, "organisations": allowed}
+        )
+        declared.is_valid(raise_exception=True)
+        declaration = services.interest_declare(by=request.user, **declared.validated_data)
+        return Response(
+            InterestDeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=ReplySerializer, responses=ReplySerializer)
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        """A committee member says whether they will come, with a word for the animateur."""
+        committee = self.get_object()
+        organisation = reply_organisation(request.user, committee)
+        if organisation is None:
+            raise PermissionDenied(_("Vous ne siégez pas à ce comité."))
+        answer = ReplySerializer(data=request.data)
+        answer.is_valid(raise_exception=True)
+        reply = services.committee_reply(
+            committee=committee,
+            user=request.user,
+            organisation=organisation,
+            **answer.validated_data,
+        )
+        return Response(ReplySerializer(reply).data)
 
 
 class AgendaItemViewSet(ScopedReadOnlyViewSet):

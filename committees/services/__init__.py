@@ -6,10 +6,18 @@ field-keyed ``ValidationError``; a refused operation changes nothing.
 
 from ._common import HELD_STATUSES, SITTING_STATUSES
 from .agenda import agenda_add_project, agenda_move_item, agenda_remove_item, agenda_reorder
+from .calendar_feed import (
+    calendar_feed_open,
+    calendar_feed_owner,
+    calendar_feed_revoke,
+    calendar_feed_token,
+)
 from .commitments import commitment_delete, commitment_record
+from .governance import committee_reply, interest_declare
 from .meeting import (
     OUTCOME_STAGE,
-    attendance_record,
+    RosterLine,
+    attendance_record_roster,
     committee_correct_decision,
     committee_record_decision,
     decision_is_correctable,
@@ -32,17 +40,24 @@ __all__ = (
     "agenda_move_item",
     "agenda_remove_item",
     "agenda_reorder",
-    "attendance_record",
+    "attendance_record_roster",
+    "calendar_feed_open",
+    "calendar_feed_owner",
+    "calendar_feed_revoke",
+    "calendar_feed_token",
+    "RosterLine",
     "commitment_delete",
     "commitment_record",
     "committee_correct_decision",
     "committee_delete",
     "committee_record_decision",
     "committee_record_past",
+    "committee_reply",
     "committee_schedule",
     "committee_set_status",
     "committee_suggest_host",
     "committee_update",
     "decision_is_correctable",
+    "interest_declare",
     "is_in_session",
 )

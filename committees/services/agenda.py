@@ -15,6 +15,8 @@ from ._common import _agenda_append, _committee_date
 
 
 def _check_open(committee: Committee) -> None:
+    if committee.status == CommitteeStatus.CANCELLED:
+        raise ApplicationError(_("Ce comité est annulé."), field="project")
     if committee.status in (CommitteeStatus.HELD, CommitteeStatus.MINUTES_SENT):
         raise ApplicationError(
             _("L'ordre du jour d'un comité tenu ne change plus."), field="project"

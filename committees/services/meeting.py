@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -10,18 +11,22 @@ from django.utils.translation import gettext as _
 
 from alize.errors import ApplicationError
 from alize.formats import money
+from partners.models import Organisation
 from pme.models import Stage
 from pme.services import project_correct_committee_outcome, project_record_committee_outcome
 
 from ..models import (
     AgendaItem,
     Attendance,
+    AttendanceStatus,
     Committee,
     CommitteeStatus,
     Decision,
     DecisionCorrection,
     DecisionOutcome,
+    DecisionParticipant,
 )
+from ..selectors import committee_quorums
 from ._common import SITTING_STATUSES, _committee_date, _is_member, _today
 
 # Decision outcome → the project stage it produces.
@@ -51,28 +56,66 @@ def _check_in_session(committee: Committee, field: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class RosterLine:
+    """One seated organisation's line of the roster."""
+
+    organisation: Organisation
+    status: str
+    person_name: str = ""
+    represented_by: str = ""
+
+
 @transaction.atomic
-def attendance_record(
-    *, committee: Committee, organisation, person_name: str, present: bool = True
-) -> Attendance:
-    """Record who attended for which member organisation (idempotent per person), once the
-    committee is held or on its day."""
+def attendance_record_roster(*, committee: Committee, lines: list[RosterLine]) -> list[Attendance]:
+    """Record the roster of the meeting in one go, once the committee is held or on its day:
+    each seated organisation present (with who sat for it), represented (by whom), excused
+    or absent. An organisation already on the roster gets its line replaced."""
     if committee.status != CommitteeStatus.MINUTES_SENT:
-        _check_in_session(committee, "person_name")
-    person_name = (person_name or "").strip()
-    if not person_name:
-        raise ValidationError({"person_name": _("Indiquez le nom du participant.")})
-    if not _is_member(committee.dispositif, organisation, on=committee.date):
-        raise ValidationError(
-            {"organisation": _("Cette organisation ne siège pas au tour de table.")}
+        _check_in_session(committee, "status")
+    else:
+        raise ApplicationError(
+            _("Le compte rendu est envoyé : le comité est clos."), field="status"
         )
-    attendance, _created = Attendance.objects.update_or_create(
-        committee=committee,
-        organisation=organisation,
-        person_name=person_name,
-        defaults={"present": present, "dispositif_id": committee.dispositif_id},
-    )
-    return attendance
+    if not lines:
+        raise ValidationError({"status": _("Indiquez au moins une organisation.")})
+    errors: dict[str, list[str]] = {}
+    seen: set[int] = set()
+    for line in lines:
+        name = line.organisation.name
+        if line.organisation.pk in seen:
+            errors.setdefault("organisation", []).append(
+                _("%(name)s figure deux fois.") % {"name": name}
+            )
+        seen.add(line.organisation.pk)
+        if line.status not in AttendanceStatus.values:
+            errors.setdefault("status", []).append(_("Présence inconnue."))
+        if not _is_member(committee.dispositif, line.organisation, on=committee.date):
+            errors.setdefault("organisation", []).append(
+                _("%(name)s ne siège pas au tour de table.") % {"name": name}
+            )
+        if line.status == AttendanceStatus.REPRESENTED and not line.represented_by.strip():
+            errors.setdefault("represented_by", []).append(
+                _("Indiquez qui représente %(name)s.") % {"name": name}
+            )
+    if errors:
+        raise ValidationError(errors)
+    recorded = []
+    for line in lines:
+        attendance, _created = Attendance.objects.update_or_create(
+            committee=committee,
+            organisation=line.organisation,
+            defaults={
+                "dispositif_id": committee.dispositif_id,
+                "status": line.status,
+                "person_name": line.person_name.strip(),
+                "represented_by": line.represented_by.strip()
+                if line.status == AttendanceStatus.REPRESENTED
+                else "",
+            },
+        )
+        recorded.append(attendance)
+    return recorded
 
 
 def _check_decision(item: AgendaItem, outcome: str, missions_granted, advance_amount) -> None:
@@ -94,6 +137,31 @@ def _check_decision(item: AgendaItem, outcome: str, missions_granted, advance_am
         raise ValidationError(errors)
 
 
+def _check_quorum(item: AgendaItem, participants: list[Organisation] | None) -> list:
+    """The organisations taking part in the decision on ``item``, once the quorum is
+    checked; refuses recused or absent participants and a quorum that does not hold."""
+    quorum = committee_quorums(item.committee)[item.pk]
+    if participants is not None:
+        recused = {org.pk for org in quorum.recused}
+        sitting = {org.pk for org in quorum.sitting}
+        errors = []
+        for org in participants:
+            if org.pk in recused:
+                errors.append(
+                    _("%(name)s est récusé pour ce dossier (intérêt déclaré).") % {"name": org.name}
+                )
+            elif org.pk not in sitting:
+                errors.append(_("%(name)s n'est pas présent ni représenté.") % {"name": org.name})
+        if errors:
+            raise ValidationError({"participants": errors})
+    if not quorum.holds:
+        raise ApplicationError(quorum.refusal(item.project.title), field="outcome")
+    if participants is None:
+        return quorum.sitting
+    chosen = {org.pk for org in participants}
+    return [org for org in quorum.sitting if org.pk in chosen]
+
+
 @transaction.atomic
 def committee_record_decision(
     *,
@@ -104,10 +172,15 @@ def committee_record_decision(
     missions_description: str = "",
     advance_amount: Decimal | None = None,
     conditions: str = "",
+    participants: list[Organisation] | None = None,
 ) -> Decision:
     """Record the committee's decision on a dossier and move the project's stage with it,
     in one transaction, once the committee is held or on its day. An advance must lie
-    within the dispositif's bounds."""
+    within the dispositif's bounds.
+
+    The quorum must hold for the dossier once recusals are taken out (refused naming what
+    is missing). ``participants`` are the organisations taking part (by default every one
+    present and not recused); a recused or absent organisation is refused."""
     item = (
         AgendaItem.objects.select_for_update()
         .select_related("committee", "dispositif")
@@ -121,6 +194,7 @@ def committee_record_decision(
         raise ApplicationError(_("Ce dossier a déjà une décision."), field="outcome")
     _check_in_session(item.committee, "outcome")
     _check_decision(item, outcome, missions_granted, advance_amount)
+    sitting = _check_quorum(item, participants)
     decision = Decision(
         dispositif_id=item.dispositif_id,
         item=item,
@@ -133,6 +207,10 @@ def committee_record_decision(
     )
     decision.full_clean()
     decision.save()
+    DecisionParticipant.objects.bulk_create(
+        DecisionParticipant(dispositif_id=item.dispositif_id, decision=decision, organisation=org)
+        for org in sitting
+    )
     project_record_committee_outcome(
         project=item.project,
         to_stage=OUTCOME_STAGE[outcome],

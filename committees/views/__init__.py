@@ -10,10 +10,17 @@ HTTP 400 and the message, and changes nothing.
 """
 
 from .agenda import AgendaAddView, AgendaMoveView, AgendaRemoveView
+from .calendar import CalendarFeedPageView, CalendarFeedView, CommitteeInvitationView
 from .commitments import CommitmentAddView, CommitmentDeleteView, UsualToolsView
 from .detail import CommitteeDetailView
 from .listing import CommitteeListView
-from .meeting import AttendanceView, DecisionCorrectView, DecisionView
+from .meeting import (
+    AttendanceView,
+    DecisionCorrectView,
+    DecisionView,
+    InterestDeclareView,
+    ReplyView,
+)
 from .scheduling import (
     CommitteeCreateView,
     CommitteeRecordPastView,
@@ -22,6 +29,9 @@ from .scheduling import (
 )
 
 __all__ = (
+    "CalendarFeedPageView",
+    "CalendarFeedView",
+    "CommitteeInvitationView",
     "AgendaAddView",
     "AgendaMoveView",
     "AgendaRemoveView",
@@ -36,5 +46,7 @@ __all__ = (
     "CommitteeUpdateView",
     "DecisionCorrectView",
     "DecisionView",
+    "InterestDeclareView",
+    "ReplyView",
     "UsualToolsView",
 )

@@ -17,10 +17,12 @@ from dispositifs.access import may
 from .. import services
 from ..forms import (
     AgendaAddForm,
-    AttendanceForm,
     CommitmentForm,
     DecisionCorrectionForm,
     DecisionForm,
+    InterestForm,
+    ReplyForm,
+    RosterForm,
 )
 from ..models import Committee, CommitteeStatus
 from ..selectors import (
@@ -29,8 +31,14 @@ from ..selectors import (
     committee_attendances,
     committee_corrections,
     committee_history,
+    committee_interests,
+    committee_quorums,
     committee_ready_projects,
+    committee_replies,
+    committee_seated_organisations,
+    interest_organisations,
     organisation_usual_tools,
+    reply_organisation,
 )
 from ._common import CommitteeAccessMixin, _decision_of
 
@@ -71,7 +79,8 @@ def _offer_usual_tools(item, organisations, usual_tools) -> None:
 
 def render_committee(request, committee: Committee, *, status: int = 200, bound=None):
     """The committee page. ``bound`` holds forms re-shown with their errors after a refused
-    POST, keyed by "agenda", "attendance", ("commitment", item pk) or ("decision", item pk)."""
+    POST, keyed by "agenda", "attendance", "reply", ("commitment", item pk), ("interest",
+    item pk), ("decision", item pk) or ("correction", item pk)."""
     bound = bound or {}
     user = request.user
     manager = may(user, Action.MANAGE, committee.dispositif_id)
@@ -88,6 +97,13 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
 
     items = list(committee_agenda(committee))
     corrections = committee_corrections(committee)
+    interests = committee_interests(committee)
+    quorums = committee_quorums(committee)
+    attendances = list(committee_attendances(committee))
+    present = [a.organisation for a in attendances if a.seated]
+    replies = list(committee_replies(committee))
+    interest_orgs = [] if closed else list(interest_organisations(user, committee))
+    can_see_company = may(user, Action.VIEW_COMPANY, committee.dispositif_id)
     for item in items:
         item.decision_record = _decision_of(item)
         item.eligibility = item.project.company.eligibility(on=committee.date)
@@ -103,9 +119,18 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
             _offer_usual_tools(item, commitment_orgs, usual_tools)
         item.decision_form = item.correction_form = None
         decision = item.decision_record
+        item.interests_declared = interests.get(item.pk, [])
+        item.quorum = quorums.get(item.pk)
+        item.interest_form = None
+        if interest_orgs and decision is None:
+            item.interest_form = bound.get(("interest", item.pk)) or InterestForm(
+                organisations=interest_orgs, auto_id=f"id_i{item.pk}_%s"
+            )
         if manager and in_session and decision is None:
             item.decision_form = bound.get(("decision", item.pk)) or DecisionForm(
-                auto_id=f"id_d{item.pk}_%s"
+                sitting=present,
+                recused=item.quorum.recused if item.quorum else (),
+                auto_id=f"id_d{item.pk}_%s",
             )
         item.corrections = corrections.get(item.pk, [])
         correctable = (
@@ -116,15 +141,26 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
                 initial=_decision_initial(decision), auto_id=f"id_k{item.pk}_%s"
             )
 
-    agenda_form = attendance_form = None
+    agenda_form = attendance_form = reply_form = None
     if manager and agenda_open:
         ready = committee_ready_projects(committee)
         agenda_form = bound.get("agenda") or AgendaAddForm(
             committee=committee, ready_projects=ready
         )
-    if manager and (in_session or closed):
-        attendance_form = bound.get("attendance") or AttendanceForm(
-            organisations=commitment_orgs, auto_id="id_att_%s"
+    if manager and in_session:
+        attendance_form = bound.get("attendance") or RosterForm(
+            organisations=committee_seated_organisations(committee),
+            initial=RosterForm.initial_from(attendances, replies),
+            auto_id="id_att_%s",
+        )
+    own_reply = next((r for r in replies if r.user_id == user.pk), None)
+    reply_org = reply_organisation(user, committee)
+    if reply_org is not None and agenda_open:
+        reply_form = bound.get("reply") or ReplyForm(
+            initial={"answer": own_reply.answer, "comment": own_reply.comment}
+            if own_reply
+            else None,
+            auto_id="id_r_%s",
         )
 
     titles = {item.pk: item.project.title for item in items}
@@ -137,7 +173,12 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
         "committee": committee,
         "title": str(committee),
         "items": items,
-        "attendances": committee_attendances(committee),
+        "attendances": attendances,
+        "replies": replies if manager else [],
+        "own_reply": own_reply,
+        "reply_form": reply_form,
+        "reply_organisation": reply_org,
+        "can_see_company": can_see_company,
         "history": history,
         "can_manage": manager,
         "member_org_ids": member_org_ids,

@@ -7,16 +7,24 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import FormView
 
 from alize.actions import Action
-from alize.web import InvalidFormStatusMixin, ServiceCall, require
+from alize.web import (
+    InvalidFormStatusMixin,
+    ServiceCall,
+    confirmation_page,
+    is_confirmed,
+    require,
+)
 from dispositifs.models import Dispositif
 from dispositifs.selectors import dispositifs_for
 
 from .. import services
 from ..forms import CommitteeForm, CommitteeStatusForm, PastCommitteeForm
-from ..selectors import agenda_ready_projects, committee_host_choices
+from ..models import CommitteeStatus
+from ..selectors import agenda_ready_projects, committee_host_choices, committee_member_users
 from ._common import CommitteeAccessMixin
 from .detail import CommitteeActionView
 
@@ -94,7 +102,7 @@ class CommitteeCreateView(CommitteeFormMixin, FormView):
             host = services.committee_suggest_host(chosen)
             if host is not None:
                 initial["host"] = host.pk
-                initial["place"] = host.city
+                initial["place"] = host.meeting_place
         return initial
 
     def get_context_data(self, **kwargs):
@@ -220,15 +228,84 @@ class CommitteeUpdateView(CommitteeFormMixin, FormView):
         data = form.cleaned_data
         fields = {name: data[name] for name in ("date", "start_time", "host", "place", "minutes")}
         with ServiceCall(form) as call:
-            services.committee_update(committee=self.committee, **fields)
+            services.committee_update(committee=self.committee, by=self.request.user, **fields)
         if call.refused:
             return self.form_invalid(form)
         messages.success(self.request, _("Comité modifié."))
         return self.back_to(self.committee)
 
 
+def status_consequences(committee, status: str) -> list[str]:
+    """What moving ``committee`` to ``status`` will do, said before it is done."""
+    members = committee_member_users(committee.dispositif_id).count()
+    agenda_sent = committee.status == CommitteeStatus.AGENDA_SENT
+    lines = []
+    if status == CommitteeStatus.AGENDA_SENT:
+        lines.append(
+            ngettext(
+                "L'ordre du jour (PDF) et l'invitation seront envoyés par e-mail à %(n)s membre "
+                "du comité.",
+                "L'ordre du jour (PDF) et l'invitation seront envoyés par e-mail aux %(n)s "
+                "membres du comité.",
+                members,
+            )
+            % {"n": members}
+        )
+        lines.append(
+            _("Tout changement de date, d'heure ou de lieu leur enverra ensuite une mise à jour.")
+        )
+    elif status == CommitteeStatus.HELD:
+        lines.append(_("L'ordre du jour ne changera plus ; présences et décisions s'enregistrent."))
+    elif status == CommitteeStatus.MINUTES_SENT:
+        lines.append(
+            ngettext(
+                "Le relevé de décisions sera envoyé par e-mail à %(n)s membre du comité.",
+                "Le relevé de décisions sera envoyé par e-mail aux %(n)s membres du comité.",
+                members,
+            )
+            % {"n": members}
+        )
+        lines.append(_("Le comité sera clos : engagements et décisions ne changeront plus."))
+    elif status == CommitteeStatus.CANCELLED:
+        if agenda_sent:
+            lines.append(
+                ngettext(
+                    "%(n)s membre recevra l'annulation, qui retire le comité de son agenda.",
+                    "Les %(n)s membres recevront l'annulation, qui retire le comité de leur "
+                    "agenda.",
+                    members,
+                )
+                % {"n": members}
+            )
+        lines.append(_("Les dossiers de l'ordre du jour retournent en instruction."))
+    lines.append(_("Ce changement est définitif."))
+    return lines
+
+
 class CommitteeStatusView(CommitteeActionView):
-    """Move the committee along planned → agenda sent → held → minutes sent."""
+    """Move the committee along planned → agenda sent → held → minutes sent, or cancel it,
+    after a confirmation page that says what will happen (mails to N members…): GET shows
+    it, and a POST without ``confirmed`` shows it too, so it works without JavaScript."""
+
+    http_method_names = ["get", "post"]
+
+    def confirm(self, request, committee, status: str):
+        label = dict(CommitteeStatus.choices)[status]
+        return confirmation_page(
+            request,
+            title=_("%(committee)s : passer à « %(status)s » ?")
+            % {"committee": committee, "status": label},
+            consequences=status_consequences(committee, status),
+            action_url=reverse("committees:set-status", args=[committee.pk]),
+            back_url=reverse("committees:detail", args=[committee.pk]),
+        )
+
+    def get(self, request, pk):
+        committee = self.get_committee(pk)
+        self.require_manager(committee)
+        form = CommitteeStatusForm(request.GET)
+        require(form.is_valid() and form.cleaned_data["status"] in committee.allowed_next_statuses)
+        return self.confirm(request, committee, form.cleaned_data["status"])
 
     def post(self, request, pk):
         committee = self.get_committee(pk)
@@ -236,6 +313,8 @@ class CommitteeStatusView(CommitteeActionView):
         form = CommitteeStatusForm(request.POST)
         if not form.is_valid():
             return self.refuse(committee, ValidationError(form.errors["status"]))
+        if not is_confirmed(request):
+            return self.confirm(request, committee, form.cleaned_data["status"])
         with ServiceCall() as call:
             services.committee_set_status(
                 committee=committee, status=form.cleaned_data["status"], by=request.user

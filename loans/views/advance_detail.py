@@ -8,12 +8,14 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from alize.actions import Action
 from alize.errors import service_error_text
-from alize.web import ActionRequiredMixin, ServiceCall
+from alize.formats import long_date, money
+from alize.web import ActionRequiredMixin, ServiceCall, confirmation_page, is_confirmed
 from dispositifs.access import may
 
 from .. import queries, selectors, services
@@ -129,9 +131,23 @@ class AdvanceActionView(ActionRequiredMixin, View):
         messages.error(self.request, service_error_text(error))
         return form
 
+    def confirm_first(self, advance, data) -> list[str] | None:
+        """What the move will do, when it must be confirmed first (None: no confirmation)."""
+        return None
+
     def post(self, request, pk, **kwargs):
         advance = self.get_advance(pk)
         form = self.get_form()
+        consequences = self.confirm_first(advance, form.cleaned_data) if form.is_valid() else None
+        if consequences and not is_confirmed(request):
+            url = reverse("loans:advance-detail", args=[advance.pk])
+            return confirmation_page(
+                request,
+                title=_("%(advance)s : confirmer ?") % {"advance": advance},
+                consequences=consequences,
+                action_url=request.path,
+                back_url=f"{url}#{self.anchor}" if self.anchor else url,
+            )
         if form.is_valid():
             with ServiceCall(form) as call:
                 self.perform(advance, form.cleaned_data)
@@ -163,6 +179,23 @@ class AdvanceDisburseView(AdvanceActionView):
     key = "disburse"
     success_message = gettext_lazy("L'avance est décaissée ; l'échéancier court.")
     anchor = "echeancier"
+
+    def confirm_first(self, advance, data) -> list[str]:
+        available = selectors.fund_balances(advance.fund).available
+        return [
+            _(
+                "%(amount)s quitteront le fonds « %(fund)s » (disponible aujourd'hui : "
+                "%(available)s), versés le %(day)s."
+            )
+            % {
+                "amount": money(advance.amount),
+                "fund": advance.fund.name,
+                "available": money(available),
+                "day": long_date(data["disbursed_on"]),
+            },
+            _("L'échéancier de remboursement commence à cette date."),
+            _("Un décaissement ne s'annule pas : il se corrige par une écriture visible."),
+        ]
 
     def perform(self, advance, data):
         services.advance_disburse(advance=advance, by=self.request.user, **data)

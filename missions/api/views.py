@@ -15,7 +15,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from alize.actions import Action
-from alize.api.views import RowListMixin, ScopedCreateListRetrieveViewSet, ScopedViewMixin
+from alize.api.views import (
+    ActionPermissionsMixin,
+    RowListMixin,
+    ScopedCreateListRetrieveViewSet,
+    ScopedViewMixin,
+)
 from partners import services as expert_services
 from partners.models import Expert
 
@@ -39,17 +44,6 @@ from .serializers import (
     hour_log_row_serializer,
     mission_row_serializer,
 )
-
-
-class ActionPermissionsMixin:
-    """``manage_action`` per viewset action (the access policy's action a write needs);
-    the services then check the row-level rule (the firm's correspondent, one's own)."""
-
-    write_actions: dict[str, str] = {}
-
-    @property
-    def manage_action(self):
-        return self.write_actions.get(getattr(self, "action", None), Action.MANAGE)
 
 
 class MissionViewSet(ActionPermissionsMixin, RowListMixin, ScopedCreateListRetrieveViewSet):

@@ -7,12 +7,14 @@ import datetime as dt
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from alize.actions import Action
-from alize.web import ActionRequiredMixin, ServiceCall
+from alize.web import ActionRequiredMixin, ServiceCall, confirmation_page, is_confirmed
 
 from .. import queries, services
 from ..forms import AdjustmentForm, CloseMonthForm, month_choices
@@ -68,6 +70,25 @@ class ClosingView(ActionRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         dispositifs, _close, _adjust = self.forms()
         form = CloseMonthForm(request.POST, dispositifs=dispositifs)
+        if form.is_valid() and not is_confirmed(request):
+            data = form.cleaned_data
+            return confirmation_page(
+                request,
+                title=_("Clore le mois ?"),
+                consequences=[
+                    _(
+                        "Les heures de %(month)s de %(dispositif)s seront verrouillées : elles "
+                        "ne se corrigeront plus que par un ajustement motivé."
+                    )
+                    % {
+                        "month": date_format(data["month"], "YEAR_MONTH_FORMAT"),
+                        "dispositif": data["dispositif"].name,
+                    },
+                    _("Un mois clos ne se rouvre pas."),
+                ],
+                action_url=reverse("missions:closing"),
+                back_url=reverse("missions:closing"),
+            )
         if form.is_valid():
             with ServiceCall(form) as call:
                 services.month_close(

@@ -6,4 +6,4 @@ from ..models import Organisation
 class OrganisationSerializer(ModelSerializer):
     class Meta:
         model = Organisation
-        fields = ["id", "name", "slug", "siren", "kind", "public_level", "city"]
+        fields = ["id", "name", "slug", "siren", "kind", "public_level", "address", "city"]

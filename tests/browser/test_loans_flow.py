@@ -53,6 +53,8 @@ def test_animateur_contracts_disburses_and_records_a_repayment(page, world):
 
     # 2. Disburse: the schedule appears, twelve instalments of 1 000,00 €.
     submit(page.locator("form[data-form=disburse]"))
+    assert "quitteront le fonds" in page.locator("main").inner_text()  # asked first
+    submit(page.locator("main form").first)
     assert page.locator("[data-status]").first.get_attribute("data-status") == "disbursed"
     rows = page.locator("table[data-table=schedule] tbody tr")
     assert rows.count() == 12

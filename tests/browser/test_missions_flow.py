@@ -115,6 +115,9 @@ def test_expert_week_refusal_correspondent_closing_and_adjustment(
     close.locator("[name=month]").fill(monday.strftime("%Y-%m"))
     with page.expect_navigation():
         close.locator("button[type=submit]").click()
+    assert "seront verrouillées" in page.locator("main").inner_text()  # asked first
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
     assert page.locator(f"[data-month='{monday:%Y-%m}'][data-closed]").count() == 1
     adjust = page.locator("#adjustment-form")
     adjust.locator("[name=mission]").select_option(str(first.pk))

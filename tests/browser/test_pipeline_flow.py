@@ -119,7 +119,15 @@ def test_animateur_takes_a_project_from_company_to_approval(page, world, tour_de
     text = page.locator("main").inner_text()
     assert text.index("Subvention régionale") < text.index("Deux missions d'expertise")
 
-    # 7. The approval, with missions and an advance.
+    # 7. The roster, in one form: the region sits.
+    roster = page.locator("form[action$='/presences/']")
+    roster.locator(f"[name=status_{region.pk}]").select_option("present")
+    roster.locator(f"[name=person_{region.pk}]").fill("Mme Delattre")
+    submit(roster)
+    assert "Mme Delattre" in page.locator("#attendance").inner_text()
+
+    # 8. The approval, with missions and an advance, confirmed on the page that says what
+    # will happen.
     page.locator("summary", has_text="Enregistrer la décision").first.click()
     decision_form = page.locator("form[action$='/decision/']").first
     decision_form.locator("[name=outcome]").select_option("approved")
@@ -127,10 +135,12 @@ def test_animateur_takes_a_project_from_company_to_approval(page, world, tour_de
     decision_form.locator("[name=advance_amount]").fill("12000")
     decision_form.locator("[name=conditions]").fill("Accord bancaire à confirmer")
     submit(decision_form)
+    assert "sortira du fonds" in page.locator("main").inner_text()
+    submit(page.locator("main form").first)
     assert page.url.startswith(committee_url)
     assert "Accepté" in page.locator("main").inner_text()
 
-    # 8. The project is approved and its timeline tells how it got there.
+    # 9. The project is approved and its timeline tells how it got there.
     page.goto(project_url)
     main = page.locator("main").inner_text()
     assert "Accepté" in main

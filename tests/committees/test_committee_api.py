@@ -26,6 +26,7 @@ from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
     project_at,
+    record_quorum,
 )
 from tests.query_counts import assert_queries_do_not_grow
 
@@ -35,10 +36,13 @@ def stage_of(project):
 
 
 def on_agenda(dispositif, committee=None):
-    """An agenda item of ``committee`` (a new one when not given) for a project in instruction."""
+    """An agenda item of ``committee`` (a new one when not given, its quorum present) for a
+    project in instruction."""
     project = project_at(Stage.IN_INSTRUCTION, dispositif=dispositif)
     with scope([dispositif]):
-        committee = committee or CommitteeFactory(dispositif=dispositif, date=TODAY)
+        if committee is None:
+            committee = CommitteeFactory(dispositif=dispositif, date=TODAY)
+            record_quorum(committee)
         return services.agenda_add_project(committee=committee, project=project, by=None)
 
 
@@ -313,8 +317,10 @@ class TestCommitteeAPI(APIEndpointTestBase):
         body = response.json()
         assert (body["status"], body["date"]) == ("held", str(day))
         assert [row["project"] for row in body["agenda"]] == [p.pk for p in projects]
+        recorded = Committee.unscoped_objects.get(pk=body["id"])
+        record_quorum(recorded)
         response = api.post(
-            self.url("decisions", Committee.unscoped_objects.get(pk=body["id"])),
+            self.url("decisions", recorded),
             {"item": body["agenda"][0]["id"], "outcome": "approved"},
             format="json",
         )
@@ -331,6 +337,7 @@ class TestCommitteeAPI(APIEndpointTestBase):
                 item = on_agenda(world.a)
                 on_agenda(world.a, committee=item.committee)
                 with scope([world.a]):
+                    record_quorum(item.committee)
                     services.committee_record_decision(item=item, outcome="deferred", by=None)
 
         response = assert_queries_do_not_grow(

@@ -22,7 +22,13 @@ from committees.models import (
 from pme.models import FollowUpReminder, Project, Stage, StageTransition
 from pme.services import follow_up_record, follow_up_reminders_refresh, project_transition
 from tests.clock import TODAY
-from tests.factories import CommitteeFactory, MembershipFactory, OrganisationFactory, project_at
+from tests.factories import (
+    CommitteeFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    project_at,
+    record_quorum,
+)
 
 S = CommitteeStatus
 
@@ -130,6 +136,7 @@ def test_a_held_committee_is_not_moved_into_the_future(world):
 def test_the_date_of_a_committee_with_decisions_stays(world):
     committee, item, project = on_agenda(world, TODAY - dt.timedelta(days=5), S.HELD)
     with scope([world.a]):
+        record_quorum(item.committee)
         services.committee_record_decision(item=item, outcome="approved", by=None)
     refused(
         world,
@@ -216,9 +223,10 @@ def test_decisions_and_attendance_refused_before_the_committee_sits(world, offse
     )
     refused(
         world,
-        "person_name",
-        lambda: services.attendance_record(
-            committee=committee, organisation=organisation, person_name="M. Roy"
+        "status",
+        lambda: services.attendance_record_roster(
+            committee=committee,
+            lines=[services.RosterLine(organisation=organisation, status="present")],
         ),
         committee=committee,
         project=project,
@@ -236,8 +244,13 @@ def test_decisions_and_attendance_on_its_day_or_once_held(world, offset, status)
     organisation = OrganisationFactory(name="EDF")
     MembershipFactory(dispositif=world.a, organisation=organisation)
     with scope([world.a]):
-        services.attendance_record(
-            committee=committee, organisation=organisation, person_name="M. Roy"
+        services.attendance_record_roster(
+            committee=committee,
+            lines=[
+                services.RosterLine(
+                    organisation=organisation, status="present", person_name="M. Roy"
+                )
+            ],
         )
         services.committee_record_decision(item=item, outcome="approved", by=None)
     assert project_row(project)[:3] == (Stage.APPROVED, day, day)
@@ -262,7 +275,9 @@ def test_record_a_past_committee_creates_it_held_with_its_agenda(world):
             by=world.animateur_a,
         )
         items = list(committee.items.order_by("order"))
+        record_quorum(items[0].committee)
         services.committee_record_decision(item=items[0], outcome="approved", by=None)
+        record_quorum(items[1].committee)
         services.committee_record_decision(item=items[1], outcome="rejected", by=None)
     assert committee_row(committee)[:2] == (day, S.HELD)
     assert [item.project_id for item in items] == [p.pk for p in projects]
@@ -304,6 +319,7 @@ def approved_a_year_ago(world):
         committee = services.committee_record_past(
             dispositif=world.a, date=day, projects=[project], by=world.animateur_a
         )
+        record_quorum(committee)
         decision = services.committee_record_decision(
             item=committee.items.get(),
             outcome="approved",
@@ -364,6 +380,7 @@ def test_a_decision_corrected_from_approved_to_deferred_restores_the_project(wor
 def test_a_deferral_corrected_to_approval_sets_the_approval_date(world):
     committee, item, project = on_agenda(world, TODAY - dt.timedelta(days=30), S.HELD)
     with scope([world.a]):
+        record_quorum(item.committee)
         decision = services.committee_record_decision(item=item, outcome="deferred", by=None)
         services.committee_correct_decision(
             decision=decision,

@@ -18,7 +18,13 @@ from committees.models import (
 )
 from pme.models import Project, Stage
 from tests.clock import TODAY
-from tests.factories import CommitteeFactory, MembershipFactory, OrganisationFactory, project_at
+from tests.factories import (
+    CommitteeFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    project_at,
+    record_quorum,
+)
 
 
 def seat(dispositif, organisation=None, **fields):
@@ -39,6 +45,7 @@ def held_with_decision(dispositif, outcome="approved", days_ago=20):
         )
         item = committee.items.get()
         advance = Decimal("12000") if outcome == "approved" else None
+        record_quorum(item.committee)
         services.committee_record_decision(
             item=item, outcome=outcome, advance_amount=advance, by=None
         )

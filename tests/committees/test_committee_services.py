@@ -27,6 +27,7 @@ from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
     project_at,
+    record_quorum,
 )
 
 
@@ -107,17 +108,20 @@ LEGAL_STATUS_MOVES = {
     (S.PLANNED, S.HELD),
     (S.AGENDA_SENT, S.HELD),
     (S.HELD, S.MINUTES_SENT),
+    (S.PLANNED, S.CANCELLED),
+    (S.AGENDA_SENT, S.CANCELLED),
 }
 PATH_TO = {
     S.PLANNED: [],
     S.AGENDA_SENT: [S.AGENDA_SENT],
     S.HELD: [S.HELD],
     S.MINUTES_SENT: [S.HELD, S.MINUTES_SENT],
+    S.CANCELLED: [S.CANCELLED],
 }
 
 
 @pytest.mark.parametrize(
-    ("current", "target"), list(itertools.product(S.values, [*S.values, "cancelled"]))
+    ("current", "target"), list(itertools.product(S.values, [*S.values, "postponed"]))
 )
 def test_committee_status_moves(world, current, target):
     committee = CommitteeFactory(dispositif=world.a, date=TODAY)
@@ -179,6 +183,7 @@ def test_agenda_add_refuses_duplicates_and_numbers_in_order(world):
     first, second = (project_at(Stage.IN_INSTRUCTION, dispositif=world.a) for _ in range(2))
     with scope([world.a]):
         item = services.agenda_add_project(committee=committee, project=first, by=None)
+        record_quorum(item.committee)
         services.committee_record_decision(item=item, outcome="deferred", by=None)
         project = Project.objects.get(pk=first.pk)
         assert project.stage == Stage.DEFERRED
@@ -238,6 +243,7 @@ def test_remove_returns_the_project_to_instruction_and_renumbers(world):
 def test_remove_refuses_a_decided_item(world):
     committee, (item,) = _agenda(world, 1)
     with scope([world.a]):
+        record_quorum(item.committee)
         services.committee_record_decision(item=item, outcome="rejected", by=None)
         with pytest.raises(ApplicationError):
             services.agenda_remove_item(item=item, by=None)
@@ -293,26 +299,35 @@ def test_move_item_up_and_down_stays_within_the_agenda(world):
 # --- Attendance -----------------------------------------------------------------------------
 
 
-def test_attendance_only_for_members_and_once_per_person(world):
+def test_roster_only_for_members_one_line_per_organisation(world):
     member = seat(world.a, "EDF")
     outsider = seat(world.b, "Membre de B")
     committee = CommitteeFactory(dispositif=world.a, date=TODAY)
+    line = services.RosterLine
     with scope([world.a]):
         with pytest.raises(ValidationError) as refused:
-            services.attendance_record(
-                committee=committee, organisation=outsider, person_name="Mme Autre"
+            services.attendance_record_roster(
+                committee=committee, lines=[line(organisation=outsider, status="present")]
             )
         assert "organisation" in refused.value.message_dict
         with pytest.raises(ValidationError) as refused:
-            services.attendance_record(committee=committee, organisation=member, person_name=" ")
-        assert "person_name" in refused.value.message_dict
+            services.attendance_record_roster(
+                committee=committee,
+                lines=[line(organisation=member, status="present")] * 2,
+            )
+        assert "organisation" in refused.value.message_dict
+        with pytest.raises(ValidationError) as refused:
+            services.attendance_record_roster(committee=committee, lines=[])
         assert not Attendance.objects.exists()
-        services.attendance_record(committee=committee, organisation=member, person_name="M. Roy")
-        services.attendance_record(
-            committee=committee, organisation=member, person_name="M. Roy", present=False
+        services.attendance_record_roster(
+            committee=committee,
+            lines=[line(organisation=member, status="present", person_name="M. Roy")],
         )
-        rows = list(Attendance.objects.values_list("person_name", "present"))
-    assert rows == [("M. Roy", False)]
+        services.attendance_record_roster(
+            committee=committee, lines=[line(organisation=member, status="excused")]
+        )
+        rows = list(Attendance.objects.values_list("person_name", "status"))
+    assert rows == [("", "excused")]
 
 
 # --- Partner commitments --------------------------------------------------------------------
@@ -431,6 +446,7 @@ def test_decision_moves_the_stage(world, outcome, stage):
         else {}
     )
     with scope([world.a]):
+        record_quorum(item.committee)
         decision = services.committee_record_decision(
             item=item, outcome=outcome, by=world.animateur_a, conditions="Sous réserve", **extra
         )
@@ -454,9 +470,11 @@ def test_first_committee_date_is_kept_on_a_second_passage(world):
         first = services.committee_record_past(
             dispositif=world.a, date=first_day, by=None, projects=[project]
         )
+        record_quorum(first)
         services.committee_record_decision(item=first.items.get(), outcome="deferred", by=None)
         project = Project.objects.get(pk=project.pk)
         second = services.agenda_add_project(committee=later, project=project, by=None)
+        record_quorum(second.committee)
         services.committee_record_decision(item=second, outcome="approved", by=None)
     project = Project.unscoped_objects.get(pk=project.pk)
     assert project.first_committee_on == first_day
@@ -467,6 +485,7 @@ def _refused_decision(world, item, expected_field, **kwargs):
     before = StageTransition.unscoped_objects.filter(project_id=item.project_id).count()
     stage = stage_of(item.project)
     with scope([world.a]), pytest.raises((ValidationError, ApplicationError)) as refused:
+        record_quorum(item.committee)
         services.committee_record_decision(item=item, by=None, **kwargs)
     error = refused.value
     fields = error.message_dict if isinstance(error, ValidationError) else {error.field: 1}
@@ -493,6 +512,7 @@ def test_refused_decisions_change_nothing(world):
         assert (project.first_committee_on, project.approved_on) == (None, None)
         assert not Decision.unscoped_objects.exists()
     with scope([world.a]):
+        record_quorum(item.committee)
         services.committee_record_decision(
             item=item, outcome="approved", advance_amount=Decimal("10000"), by=None
         )

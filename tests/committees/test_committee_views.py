@@ -29,6 +29,7 @@ from tests.factories import (
     OrganisationFactory,
     RoleAssignmentFactory,
     project_at,
+    record_quorum,
     user_with_role,
 )
 from tests.view_base import ViewIsolationTestBase
@@ -105,12 +106,12 @@ def action_requests(side: Side):
     c, item, other = side.committee, side.item, side.other_item
     return [
         ("committees:update", [c.pk], {"date": "2031-03-04", "place": "Ailleurs"}),
-        ("committees:set-status", [c.pk], {"status": "held"}),
+        ("committees:set-status", [c.pk], {"status": "held", "confirmed": "1"}),
         ("committees:agenda-add", [c.pk], {"project": side.ready.pk}),
         (
             "committees:attendance",
             [c.pk],
-            {"organisation": side.public.pk, "person_name": "Mme Roy", "present": "on"},
+            {f"status_{side.public.pk}": "present", f"person_{side.public.pk}": "Mme Roy"},
         ),
         ("committees:agenda-remove", [other.pk], {}),
         ("committees:agenda-move", [other.pk], {"direction": "up"}),
@@ -120,7 +121,7 @@ def action_requests(side: Side):
             {"organisation": side.public.pk, "tool": "Subvention", "amount": "5000"},
         ),
         ("committees:commitment-delete", [side.commitment.pk], {}),
-        ("committees:decision", [item.pk], {"outcome": "rejected"}),
+        ("committees:decision", [item.pk], {"outcome": "rejected", "confirmed": "1"}),
     ]
 
 
@@ -163,7 +164,12 @@ class TestCommitteeViews(ViewIsolationTestBase):
         mine = build(world.a)
         client.force_login(world.animateur_a)
         for name, args, _data in action_requests(mine):
-            if name not in ("committees:update", "committees:commitment-delete"):
+            # The status move's GET is its confirmation page.
+            if name not in (
+                "committees:update",
+                "committees:commitment-delete",
+                "committees:set-status",
+            ):
                 assert client.get(reverse(name, args=args)).status_code == 405, name
 
     def test_posts_pointing_into_the_other_dispositif_are_refused(self, world, client):
@@ -187,7 +193,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
             (
                 "committees:attendance",
                 [mine.committee.pk],
-                {"organisation": theirs.firm.pk, "person_name": "M. Durand", "present": "on"},
+                {f"status_{theirs.firm.pk}": "present", f"person_{theirs.firm.pk}": "M. Durand"},
             ),
             (
                 "committees:update",
@@ -232,7 +238,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
         assert (created.dispositif, created.host, created.place) == (
             world.a,
             host_a,
-            "Hôte de A-ville",
+            "Hôte de A, Hôte de A-ville",
         )
 
     def test_api_client_reads_its_region_committees_and_changes_nothing(self, world, client):
@@ -359,8 +365,13 @@ class TestCommitteeViews(ViewIsolationTestBase):
                 amount=Decimal("80000"),
                 by=world.animateur_a,
             )
-            services.attendance_record(
-                committee=mine.committee, organisation=bank, person_name="Mme Banquière"
+            services.attendance_record_roster(
+                committee=mine.committee,
+                lines=[
+                    services.RosterLine(
+                        organisation=bank, status="present", person_name="Mme Banquière"
+                    )
+                ],
             )
         client.force_login(world.animateur_a)
         url = reverse("committees:detail", args=[mine.committee.pk])
@@ -377,7 +388,12 @@ class TestCommitteeViews(ViewIsolationTestBase):
         assert reverse("pme:project-detail", args=[mine.item.project_id]) in page
         response = client.post(
             reverse("committees:decision", args=[mine.item.pk]),
-            {"outcome": "approved", "missions_granted": "2", "advance_amount": "12000"},
+            {
+                "outcome": "approved",
+                "missions_granted": "2",
+                "advance_amount": "12000",
+                "confirmed": "1",
+            },
         )
         assert response.status_code == 302
         client.post(reverse("committees:commitment-delete", args=[mine.commitment.pk]))
@@ -405,9 +421,15 @@ class TestCommitteeViews(ViewIsolationTestBase):
                     services.commitment_record(
                         item=item, organisation=organisation, tool="Outil", amount=None, by=None
                     )
+                record_quorum(item.committee)
                 services.committee_record_decision(item=item, outcome="deferred", by=None)
-                services.attendance_record(
-                    committee=large.committee, organisation=large.public, person_name=f"P{_}"
+                services.attendance_record_roster(
+                    committee=large.committee,
+                    lines=[
+                        services.RosterLine(
+                            organisation=large.public, status="present", person_name=f"P{_}"
+                        )
+                    ],
                 )
         for user in (world.animateur_a, world.coordinator):
             client.force_login(user)
@@ -434,7 +456,10 @@ class TestCommitteeViews(ViewIsolationTestBase):
         assert response.status_code == 200
         form = response.context["form"]
         assert "dispositif" not in form.fields
-        assert form.initial["host"] == never.pk and form.initial["place"] == "Jamais hôte-ville"
+        assert (
+            form.initial["host"] == never.pk
+            and form.initial["place"] == "Jamais hôte, Jamais hôte-ville"
+        )
         page = response.content.decode()
         assert f'<option value="{never.pk}" selected>' in page
         response = client.post(
@@ -446,7 +471,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
         assert response["Location"] == reverse("committees:detail", args=[created.pk])
         assert (created.dispositif, created.place, created.date, created.start_time) == (
             world.a,
-            "Jamais hôte-ville",
+            "Jamais hôte, Jamais hôte-ville",
             dt.date(2031, 5, 6),
             dt.time(14, 30),
         )
@@ -477,7 +502,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
         assert (stored.date, stored.host, stored.place, stored.minutes) == (
             dt.date(2031, 2, 3),
             mine.firm,
-            mine.firm.city,
+            mine.firm.meeting_place,
             "Tout va bien",
         )
 
@@ -488,14 +513,29 @@ class TestCommitteeViews(ViewIsolationTestBase):
         client.force_login(world.animateur_a)
         url = reverse("committees:detail", args=[mine.committee.pk])
         response = client.get(url)
-        assert [s for s, _label in response.context["next_statuses"]] == ["agenda_sent", "held"]
+        assert [s for s, _label in response.context["next_statuses"]] == [
+            "agenda_sent",
+            "held",
+            "cancelled",
+        ]
         status_url = reverse("committees:set-status", args=[mine.committee.pk])
-        response = client.post(status_url, {"status": "minutes_sent"})
+        # Each move asks first, saying what will happen, also without JavaScript.
+        confirm = client.get(status_url, {"status": "held"})
+        assert confirm.status_code == 200 and "Ce changement est définitif" in (
+            confirm.content.decode()
+        )
+        assert client.get(status_url, {"status": "minutes_sent"}).status_code == 404
+        unconfirmed = client.post(status_url, {"status": "held"})
+        assert unconfirmed.status_code == 200 and 'name="confirmed"' in (
+            unconfirmed.content.decode()
+        )
+        assert Committee.unscoped_objects.get(pk=mine.committee.pk).status == "planned"
+        response = client.post(status_url, {"status": "minutes_sent", "confirmed": "1"})
         assert response.status_code == 400
         assert "ne peut pas passer" in response.content.decode()
         assert Committee.unscoped_objects.get(pk=mine.committee.pk).status == "planned"
         assert client.post(status_url, {"status": "nope"}).status_code == 400
-        assert client.post(status_url, {"status": "held"}).status_code == 302
+        assert client.post(status_url, {"status": "held", "confirmed": "1"}).status_code == 302
         response = client.get(url)
         assert [s for s, _label in response.context["next_statuses"]] == ["minutes_sent"]
         assert response.context["agenda_form"] is None
@@ -547,6 +587,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
     def test_removing_a_decided_dossier_is_refused(self, world, client):
         mine = build(world.a)
         with scope([world.a]):
+            record_quorum(mine.item.committee)
             services.committee_record_decision(item=mine.item, outcome="rejected", by=None)
         client.force_login(world.animateur_a)
         before = snapshot()
@@ -558,16 +599,47 @@ class TestCommitteeViews(ViewIsolationTestBase):
     def test_attendance(self, world, client):
         mine = build(world.a)
         client.force_login(world.animateur_a)
+        form = client.get(reverse("committees:detail", args=[mine.committee.pk])).context[
+            "attendance_form"
+        ]
+        # The roster lists every organisation seated at the tour de table.
+        assert {org.pk for org, *_fields in form.rows()} == {
+            mine.firm.pk,
+            mine.public.pk,
+            world.firm_a.pk,
+        }
         url = reverse("committees:attendance", args=[mine.committee.pk])
+        firm, public = mine.firm.pk, mine.public.pk
         response = client.post(
-            url, {"organisation": mine.firm.pk, "person_name": "M. Ingénieur", "present": "on"}
+            url,
+            {
+                f"status_{firm}": "present",
+                f"person_{firm}": "M. Ingénieur",
+                f"status_{public}": "represented",
+            },
+        )
+        assert response.status_code == 400
+        assert "Indiquez qui représente" in response.content.decode()
+        assert not Attendance.unscoped_objects.exists()
+        response = client.post(
+            url,
+            {
+                f"status_{firm}": "present",
+                f"person_{firm}": "M. Ingénieur",
+                f"status_{public}": "represented",
+                f"represented_{public}": "Mme Suppléante",
+            },
         )
         assert response.status_code == 302
-        response = client.post(url, {"organisation": mine.firm.pk, "person_name": ""})
-        assert response.status_code == 400
-        assert "person_name" in response.context["attendance_form"].errors
-        rows = list(Attendance.unscoped_objects.values_list("organisation", "person_name"))
-        assert rows == [(mine.firm.pk, "M. Ingénieur")]
+        rows = set(
+            Attendance.unscoped_objects.values_list(
+                "organisation", "status", "person_name", "represented_by"
+            )
+        )
+        assert rows == {
+            (firm, "present", "M. Ingénieur", ""),
+            (public, "represented", "", "Mme Suppléante"),
+        }
 
     def test_commitments_by_the_animateur(self, world, client):
         mine = build(world.a)
@@ -597,6 +669,10 @@ class TestCommitteeViews(ViewIsolationTestBase):
         mine = build(world.a)
         client.force_login(world.animateur_a)
         url = reverse("committees:decision", args=[mine.item.pk])
+        response = client.post(url, {"outcome": "rejected", "confirmed": "1"})
+        assert response.status_code == 400
+        assert "Quorum non atteint" in response.content.decode()
+        record_quorum(mine.committee)
         before = snapshot()
         for data, field in (
             ({"outcome": "approved", "advance_amount": "50000"}, "advance_amount"),
@@ -604,21 +680,25 @@ class TestCommitteeViews(ViewIsolationTestBase):
             ({"outcome": "rejected", "missions_granted": "2"}, "missions_granted"),
             ({"outcome": "maybe"}, "outcome"),
         ):
-            response = client.post(url, data)
+            response = client.post(url, data | {"confirmed": "1"})
             assert response.status_code == 400
             form = response.context["items"][0].decision_form
             assert field in form.errors, (data, form.errors)
         assert snapshot() == before
-        response = client.post(
-            url,
-            {
-                "outcome": "approved",
-                "missions_granted": "2",
-                "missions_description": "Qualité, export",
-                "advance_amount": "15000",
-                "conditions": "Prêt bancaire obtenu",
-            },
-        )
+        approval = {
+            "outcome": "approved",
+            "missions_granted": "2",
+            "missions_description": "Qualité, export",
+            "advance_amount": "15000",
+            "conditions": "Prêt bancaire obtenu",
+        }
+        # Recording asks first, saying what will happen; the page re-posts the form.
+        confirm = client.post(url, approval)
+        page = confirm.content.decode()
+        assert confirm.status_code == 200 and "sortira du fonds" in page
+        assert 'name="confirmed"' in page and 'value="Qualité, export"' in page
+        assert snapshot() == before
+        response = client.post(url, approval | {"confirmed": "1"})
         assert response.status_code == 302
         project = Project.unscoped_objects.get(pk=mine.item.project_id)
         assert project.stage == Stage.APPROVED
@@ -628,7 +708,7 @@ class TestCommitteeViews(ViewIsolationTestBase):
             Decimal("15000"),
             world.animateur_a,
         )
-        assert client.post(url, {"outcome": "rejected"}).status_code == 400
+        assert client.post(url, {"outcome": "rejected", "confirmed": "1"}).status_code == 400
         assert Project.unscoped_objects.get(pk=mine.item.project_id).stage == Stage.APPROVED
 
     # --- List, home and navigation ------------------------------------------------------

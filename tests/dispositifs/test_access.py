@@ -24,6 +24,8 @@ EXPECTED = {
         Action.VIEW_COMMITTEE: A,
         Action.MANAGE: A,
         Action.RECORD_COMMITMENT: A,
+        Action.DECLARE_INTEREST: A,
+        Action.REPLY_INVITATION: NONE,
         Action.MANAGE_NETWORK: NONE,
         Action.VIEW_DIRECTORY: EVERY,
         Action.MANAGE_DIRECTORY: NONE,
@@ -45,6 +47,8 @@ EXPECTED = {
         Action.VIEW_COMMITTEE: A,
         Action.MANAGE: NONE,
         Action.RECORD_COMMITMENT: A,
+        Action.DECLARE_INTEREST: A,
+        Action.REPLY_INVITATION: A,
         Action.MANAGE_NETWORK: NONE,
         Action.VIEW_DIRECTORY: NONE,
         Action.MANAGE_DIRECTORY: NONE,
@@ -79,6 +83,8 @@ EXPECTED = {
         Action.VIEW_COMMITTEE: A,
         Action.MANAGE: NONE,
         Action.RECORD_COMMITMENT: NONE,
+        Action.DECLARE_INTEREST: NONE,
+        Action.REPLY_INVITATION: NONE,
         Action.MANAGE_NETWORK: NONE,
         Action.VIEW_DIRECTORY: EVERY,
         Action.MANAGE_DIRECTORY: NONE,
@@ -184,6 +190,11 @@ def test_commitments_are_recorded_for_ones_own_organisation(world, people):
     }
     assert organisation_ids(people["member_a"], Action.RECORD_COMMITMENT, world.b.pk) == set()
     assert organisation_ids(people["api_client_a"], Action.RECORD_COMMITMENT, world.a.pk) == set()
+    assert organisation_ids(people["animateur_a"], Action.DECLARE_INTEREST, world.a.pk) is None
+    assert organisation_ids(people["member_a"], Action.DECLARE_INTEREST, world.a.pk) == {
+        world.member_organisation_a.pk
+    }
+    assert organisation_ids(people["member_a"], Action.REPLY_INVITATION, world.b.pk) == set()
 
 
 # person -> organisations whose firm documents they may read / ask for ("firm": the firm of

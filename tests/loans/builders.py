@@ -11,7 +11,7 @@ from committees import services as committee_services
 from committees.models import AgendaItem
 from loans import services
 from tests.clock import TODAY
-from tests.factories import OrganisationFactory, project_at
+from tests.factories import OrganisationFactory, project_at, record_quorum
 
 D = Decimal
 LONG_AGO = TODAY - dt.timedelta(days=3 * 365)
@@ -51,6 +51,7 @@ def approved_decision(dispositif, amount=D("12000.00"), project_type="developmen
         if project_type != project.project_type:
             type(project).objects.filter(pk=project.pk).update(project_type=project_type)
         item = AgendaItem.objects.get(project=project)
+        record_quorum(item.committee)
         return committee_services.committee_record_decision(
             item=item, outcome="approved", by=None, advance_amount=D(amount)
         )

@@ -367,9 +367,14 @@ class TestAdvanceViews(ViewIsolationTestBase):
             {"contract-contracted_on": TODAY.isoformat()},
         )
         assert response.status_code == 302
+        disburse = reverse("loans:advance-disburse", args=[advance.pk])
+        # Disbursing asks first, saying how much leaves which fund.
+        confirm = client.post(disburse, {"disburse-disbursed_on": TODAY.isoformat()})
+        assert confirm.status_code == 200 and "quitteront le fonds" in confirm.content.decode()
+        advance.refresh_from_db()
+        assert advance.status == AdvanceStatus.CONTRACTED
         response = client.post(
-            reverse("loans:advance-disburse", args=[advance.pk]),
-            {"disburse-disbursed_on": TODAY.isoformat()},
+            disburse, {"disburse-disbursed_on": TODAY.isoformat(), "confirmed": "1"}
         )
         assert response.status_code == 302
         advance.refresh_from_db()
@@ -399,7 +404,7 @@ class TestAdvanceViews(ViewIsolationTestBase):
         client.force_login(world.animateur_a)
         response = client.post(
             reverse("loans:advance-disburse", args=[advance.pk]),
-            {"disburse-disbursed_on": TODAY.isoformat()},
+            {"disburse-disbursed_on": TODAY.isoformat(), "confirmed": "1"},
         )
         assert response.status_code == 400
         text = page_text(response)
@@ -556,7 +561,10 @@ class TestAdvanceViews(ViewIsolationTestBase):
         before = stored(Advance, pk=advance.pk)
         posts = [
             ("loans:advance-contract", {"contract-contracted_on": TODAY.isoformat()}),
-            ("loans:advance-disburse", {"disburse-disbursed_on": TODAY.isoformat()}),
+            (
+                "loans:advance-disburse",
+                {"disburse-disbursed_on": TODAY.isoformat(), "confirmed": "1"},
+            ),
             (
                 "loans:repayment-record",
                 {"repayment-amount": "10", "repayment-idempotency_key": "x"},

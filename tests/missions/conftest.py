@@ -28,6 +28,7 @@ from tests.factories import (
     OrganisationFactory,
     SkillFactory,
     project_at,
+    record_quorum,
     user_with_role,
 )
 
@@ -39,6 +40,7 @@ def approved_decision(dispositif, *, missions=2, needs=(), by=None):
         if needs:
             project.needs.set(needs)
         item = project.agenda_items.get()
+        record_quorum(item.committee)
         return committee_services.committee_record_decision(
             item=item, outcome="approved", by=by, missions_granted=missions
         )

@@ -64,7 +64,9 @@ def test_the_csv_export_of_a_year_out_of_range_answers(world, client, year):
 @pytest.mark.parametrize("month", ["0001-01", "1900-12"])
 def test_a_month_of_long_ago_is_not_closed(world, client, month):
     client.force_login(world.animateur_a)
-    response = client.post(reverse("missions:closing"), {"dispositif": world.a.pk, "month": month})
+    response = client.post(
+        reverse("missions:closing"), {"dispositif": world.a.pk, "month": month, "confirmed": "1"}
+    )
     assert response.status_code == 400
     assert "On ne clôt pas un mois de plus de 20 ans." in response.content.decode()
     assert not ClosedMonth.unscoped_objects.exists()

@@ -21,7 +21,13 @@ from missions.models import ClosedMonth, HourLog, MissionStatus, SkillMission
 from partners.models import Expert
 from pme.models import Stage
 from tests.clock import TODAY
-from tests.factories import MembershipFactory, OrganisationFactory, SkillFactory, project_at
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    SkillFactory,
+    project_at,
+    record_quorum,
+)
 from tests.missions.conftest import log, make_expert, running_mission
 from tests.query_counts import assert_query_count
 from tests.view_base import ViewIsolationTestBase
@@ -39,6 +45,7 @@ def decision_in(dispositif, *, missions=2, label=""):
     project = project_at(Stage.ON_AGENDA, dispositif=dispositif, name=name)
     with scope([dispositif.pk]):
         item = project.agenda_items.get()
+        record_quorum(item.committee)
         return committee_services.committee_record_decision(
             item=item, outcome="approved", by=None, missions_granted=missions
         )
@@ -421,17 +428,22 @@ def test_animateur_closes_a_month_of_their_dispositif_only(world, client):
     client.force_login(world.animateur_a)
     url = reverse("missions:closing")
     assert client.get(url).status_code == 200
-    response = client.post(url, {"dispositif": world.b.pk, "month": month.strftime("%Y-%m")})
+    response = client.post(
+        url, {"dispositif": world.b.pk, "month": month.strftime("%Y-%m"), "confirmed": "1"}
+    )
     assert response.status_code == 400
     assert not ClosedMonth.unscoped_objects.exists()
-    response = client.post(url, {"dispositif": world.a.pk, "month": month.strftime("%Y-%m")})
+    close = {"dispositif": world.a.pk, "month": month.strftime("%Y-%m")}
+    # Closing asks first, saying that the month's hours will be locked.
+    confirm = client.post(url, close)
+    assert confirm.status_code == 200 and "seront verrouillées" in confirm.content.decode()
+    assert not ClosedMonth.unscoped_objects.exists()
+    response = client.post(url, close | {"confirmed": "1"})
     assert response.status_code == 302
     assert ClosedMonth.unscoped_objects.get().dispositif == world.a
     page = client.get(url).content.decode()
     assert f'data-month="{month:%Y-%m}" data-closed' in page
-    assert (
-        client.post(url, {"dispositif": world.a.pk, "month": f"{month:%Y-%m}"}).status_code == 400
-    )
+    assert client.post(url, close | {"confirmed": "1"}).status_code == 400
     response = client.post(reverse("missions:adjustment"), {"reason": "x"})
     assert response.status_code == 400
     for user in (world.expert_a, world.correspondent_a):

@@ -78,8 +78,15 @@ def make_sitting(
                 by=None,
             )
             items.append(item)
-        committee_services.attendance_record(
-            committee=committee, organisation=region, person_name="Mme Delattre"
+        if date > TODAY:  # a committee to come: no roster yet
+            return Sitting(committee, items, region, bank)
+        committee_services.attendance_record_roster(
+            committee=committee,
+            lines=[
+                committee_services.RosterLine(
+                    organisation=region, status="present", person_name="Mme Delattre"
+                )
+            ],
         )
         if decide:
             for item, advance in zip(items, (Decimal("12000"), Decimal("15000")), strict=False):

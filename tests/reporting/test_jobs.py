@@ -133,5 +133,9 @@ def test_a_worker_killed_mid_build_completes_the_document_once_after_restart(
         [world.member_a.email, second.email]
     )
     for message in smtp_server.messages:
-        (attachment,) = list(message.iter_attachments())
+        (attachment,) = [
+            part
+            for part in message.iter_attachments()
+            if part.get_content_type() == "application/pdf"
+        ]
         assert attachment.get_content() == content

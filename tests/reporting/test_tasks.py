@@ -36,7 +36,8 @@ def test_moving_a_committee_to_agenda_sent_asks_for_its_agenda(
     client.force_login(world.animateur_a)
     with django_capture_on_commit_callbacks(execute=False) as queued:
         response = client.post(
-            reverse("committees:set-status", args=[sitting.committee.pk]), {"status": "agenda_sent"}
+            reverse("committees:set-status", args=[sitting.committee.pk]),
+            {"status": "agenda_sent", "confirmed": "1"},
         )
     assert response.status_code == 302
     document = Document.objects.get()
