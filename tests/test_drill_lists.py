@@ -22,7 +22,7 @@ from loans import services as loan_services
 from partners.models import Expert
 from pme.models import JobsFollowUp, Project, Stage
 from tests.clock import TODAY
-from tests.factories import CommitteeFactory, project_at
+from tests.factories import CommitteeFactory, project_at, record_quorum
 from tests.loans.builders import advance_at, make_fund
 from tests.missions.conftest import firm_of_b, log, world_expert, world_mission
 
@@ -117,6 +117,7 @@ def build_pipeline(dispositif, size: int):
         Project.objects.filter(pk=rejected.pk).update(referred_on=dt.date(2026, 4, 9))
         again = CommitteeFactory(dispositif=dispositif, date=TODAY)
         item = committee_services.agenda_add_project(committee=again, project=deferred, by=None)
+        record_quorum(again)
         committee_services.committee_record_decision(item=item, outcome="deferred", by=None)
         Committee.objects.filter(pk=again.pk).update(date=dt.date(2026, 5, 12), status="held")
         for _ in range(size):
