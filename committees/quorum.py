@@ -42,10 +42,15 @@ class DossierQuorum:
     def holds(self) -> bool:
         return not self.missing
 
+    @property
+    def missing_text(self) -> str:
+        """What is missing, in the language of the page (« ; » in French, "; " in English)."""
+        return _(" ; ").join(self.missing)
+
     def refusal(self, title: str) -> str:
         text = _("Quorum non atteint pour « %(title)s » : %(missing)s.") % {
             "title": title,
-            "missing": " ; ".join(self.missing),
+            "missing": self.missing_text,
         }
         if self.recused:
             text += " " + _("Récusés : %(names)s.") % {
