@@ -262,7 +262,12 @@ class PipelineSeeder:
     # projects and their timeline -------------------------------------------------------
     def project(self, company: Company, referred_on: dt.date, project_type: str) -> Project:
         used = self.titles.setdefault(company.pk, set())
-        title = self.rng.choice([t for t in PROJECT_TITLES[project_type] if t not in used])
+        # A company with a long history may have used every title of the type: then any
+        # title it has not used yet.
+        free = [t for t in PROJECT_TITLES[project_type] if t not in used] or [
+            t for titles in PROJECT_TITLES.values() for t in titles if t not in used
+        ]
+        title = self.rng.choice(free)
         used.add(title)
         needs = [
             self.skills[slug]
