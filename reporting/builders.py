@@ -18,6 +18,7 @@ from weasyprint import CSS, HTML
 
 from alize import charts
 from committees.models import AttendanceStatus, Committee
+from committees.selectors import committee_scorings
 
 from . import selectors
 from .models import Document, DocumentKind
@@ -84,6 +85,10 @@ def build_minutes(document: Document, progress: Callable[[int], None]) -> Built:
     attendance = selectors.committee_attendance(committee)
     progress(30)
     dossiers = selectors.committee_dossiers(committee)
+    if committee.dispositif.scores_in_minutes:
+        scorings = committee_scorings(committee)
+        for item in dossiers:
+            item.scoring = scorings.get(item.pk)
     progress(60)
     content = render_pdf(
         "reporting/pdf/minutes.html",
@@ -94,6 +99,7 @@ def build_minutes(document: Document, progress: Callable[[int], None]) -> Built:
             "excused": [a for a in attendance if a.status == AttendanceStatus.EXCUSED],
             "absent": [a for a in attendance if a.status == AttendanceStatus.ABSENT],
             "dossiers": dossiers,
+            "scores_in_minutes": committee.dispositif.scores_in_minutes,
         },
     )
     progress(95)
