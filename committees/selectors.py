@@ -4,7 +4,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -384,6 +394,12 @@ def scoring_criteria(dispositif_id, *, active_only: bool = False):
     if active_only:
         criteria = criteria.filter(active=True)
     return criteria.order_by("order", "id")
+
+
+def criteria_with_use(dispositif_id):
+    """The dispositif's criteria in their order, each with ``used`` (some score uses it)."""
+    used = DossierScore.objects.filter(criterion=OuterRef("pk"))
+    return scoring_criteria(dispositif_id).annotate(used=Exists(used))
 
 
 def criterion_for(user, action: str = Action.MANAGE):

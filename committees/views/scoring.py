@@ -16,7 +16,12 @@ from dispositifs.selectors import dispositifs_for
 
 from .. import services
 from ..forms import CriterionForm, ScoreForm
-from ..selectors import criterion_for, scoring_criteria, scoring_organisations
+from ..selectors import (
+    criteria_with_use,
+    criterion_for,
+    scoring_criteria,
+    scoring_organisations,
+)
 from .detail import CommitteeActionView
 
 
@@ -34,9 +39,8 @@ def render_criteria(request, dispositif, *, status: int = 200, bound=None):
     (a used one is only deactivated), and a form to add one. ``bound`` holds a refused form,
     keyed by "add" or the criterion's pk."""
     bound = bound or {}
-    criteria = list(scoring_criteria(dispositif.pk))
+    criteria = list(criteria_with_use(dispositif.pk))
     for criterion in criteria:
-        criterion.used = services.criterion_is_used(criterion)
         criterion.form = bound.get(criterion.pk) or CriterionForm(
             initial=_criterion_initial(criterion), auto_id=f"id_g{criterion.pk}_%s"
         )

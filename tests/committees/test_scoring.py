@@ -23,6 +23,7 @@ from reporting.models import DocumentKind
 from tests.clock import TODAY
 from tests.conftest import ROLES, api_client_for
 from tests.factories import CommitteeFactory, MembershipFactory, OrganisationFactory, project_at
+from tests.query_counts import assert_queries_do_not_grow
 from tests.reporting.conftest import pdf_text
 
 
@@ -382,3 +383,20 @@ def test_scoring_in_the_api_by_role(world, grids, role):
             assert response.json()[0]["average"] == "5.0"
             read = api.get(url)
             assert read.status_code == 200 and read.json()[0]["organisations"] == 1
+
+
+def test_the_criteria_page_costs_the_same_with_more_criteria(world, client, grid):
+    client.force_login(world.animateur_a)
+    url = reverse("committees:criteria", args=[world.a.pk])
+
+    def add_rows():
+        with scope([world.a]):
+            services.dossier_score(
+                item=grid.item, organisation=grid.bank, scores=grid.marks(1, 2, 3), by=None
+            )
+            services.criterion_create(dispositif=world.a, name="Innovation", weight=2)
+            services.criterion_create(dispositif=world.a, name="Export", weight=1)
+
+    page = assert_queries_do_not_grow("committees:criteria", lambda: client.get(url), add_rows)
+    assert "Innovation" in page.content.decode()
+    assert "seulement désactivable" in page.content.decode()
