@@ -18,6 +18,7 @@ class Action(StrEnum):
     RECORD_COMMITMENT = "record_commitment"  # record one's organisation's tools at committee
     DECLARE_INTEREST = "declare_interest"  # declare an organisation's interest in a dossier
     REPLY_INVITATION = "reply_invitation"  # answer a committee's invitation; calendar feed
+    SCORE_DOSSIER = "score_dossier"  # score a coming committee's dossiers (the scoring grid)
     MANAGE_NETWORK = "manage_network"  # create and change dispositifs (national)
     VIEW_DIRECTORY = "view_directory"  # the organisations directory
     MANAGE_DIRECTORY = "manage_directory"  # change organisations (national)

@@ -4,6 +4,7 @@ with its committees, attendance, tours de table, decisions and the projects that
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 from django.utils import timezone
@@ -16,12 +17,23 @@ from pme.demo import ADVANCES, PROJECT_TITLES, PipelineSeeder, _at, _months_ago,
 from pme.models import Company, Project, Stage
 
 from . import services as committee_services
-from .models import AgendaItem, Committee, CommitteeStatus, Decision, PartnerCommitment
+from .models import (
+    AgendaItem,
+    Committee,
+    CommitteeStatus,
+    Decision,
+    InterestDeclaration,
+    PartnerCommitment,
+)
 from .selectors import committee_member_users
 
 # Outcomes of the dossiers of an older committee, and how often: most are approved, some
 # refused, a few deferred (and then abandoned).
 OLDER_OUTCOMES = ["approved"] * 14 + ["rejected"] * 3 + ["deferred"] * 3
+
+# The demo dispositif with the optional scoring grid: its criteria and their weights.
+SCORING_DISPOSITIF = "valenciennes"
+SCORING_CRITERIA = (("Création d'emplois", 3), ("Viabilité", 2), ("Ancrage local", 1))
 
 
 class CommitteeStorySeeder(PipelineSeeder):
@@ -124,6 +136,31 @@ class CommitteeStorySeeder(PipelineSeeder):
                 note="L'entreprise est l'un de nos sous-traitants.",
                 by=self.animateur,
             )
+
+    def scoring_grid(self, committee: Committee) -> None:
+        """The dispositif's scoring grid (three weighted criteria) and its members' scores
+        of the planned committee's dossiers; the recused firm does not score its dossier."""
+        criteria = [
+            committee_services.criterion_create(
+                dispositif=self.dispositif, name=name, weight=weight, order=order
+            )
+            for order, (name, weight) in enumerate(SCORING_CRITERIA, start=1)
+        ]
+        recused = {
+            (interest.item_id, interest.organisation_id)
+            for interest in InterestDeclaration.objects.filter(item__committee=committee)
+        }
+        rng = random.Random(f"alize-demo-scores-{self.spec.slug}")
+        for item in committee.items.order_by("order"):
+            for organisation in list(self.members.values())[:5]:
+                if (item.pk, organisation.pk) in recused:
+                    continue
+                committee_services.dossier_score(
+                    item=item,
+                    organisation=organisation,
+                    scores={c.pk: rng.randint(2, 5) for c in criteria},
+                    by=self.animateur,
+                )
 
     def commitments(self, item: AgendaItem) -> list[Organisation]:
         """The tour de table on an approved dossier: public bodies, CCI, banks, then firms."""
@@ -266,6 +303,8 @@ class CommitteeStorySeeder(PipelineSeeder):
         for project in upcoming:
             self.put_on_agenda(planned, project)
         self.invitation_answers(planned)
+        if self.spec.slug == SCORING_DISPOSITIF:
+            self.scoring_grid(planned)
 
         # Older history (older dispositifs only), then the earlier stages of the pipeline.
         self.older_committees(c)

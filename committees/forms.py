@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from alize.forms import EMPTY_CHOICE_LABEL, Form, MoneyInputField
 from pme.models import Project
 
-from .models import AttendanceStatus, CommitteeStatus, DecisionOutcome, InterestKind, ReplyAnswer
+from .models import (
+    SCORE_MAX,
+    AttendanceStatus,
+    CommitteeStatus,
+    DecisionOutcome,
+    InterestKind,
+    ReplyAnswer,
+)
 from .services import RosterLine
 
 EMPTY_LABEL = EMPTY_CHOICE_LABEL
@@ -324,3 +331,44 @@ class DecisionCorrectionForm(DecisionForm):
     reason = forms.CharField(
         label=_("Motif de la correction"), widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class CriterionForm(Form):
+    """A criterion of the dispositif's scoring grid (the rules live in the service)."""
+
+    name = forms.CharField(label=_("Critère"), max_length=120)
+    weight = forms.IntegerField(label=_("Poids (1 à 10)"), initial=1)
+    order = forms.IntegerField(label=_("Ordre"), initial=0, min_value=0)
+    active = forms.BooleanField(label=_("Actif"), required=False, initial=True)
+
+
+SCORE_CHOICES = [("", "—")] + [(str(n), str(n)) for n in range(SCORE_MAX + 1)]
+
+
+class ScoreForm(Form):
+    """A member organisation's scores of a dossier, one 0–5 choice per active criterion."""
+
+    def __init__(self, *args, organisations, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        organisations = list(organisations)
+        self.criteria = list(criteria)
+        self.fields["organisation"] = ObjectChoiceField(
+            objects=organisations, label=_("Organisation")
+        )
+        if len(organisations) == 1:
+            self.fields["organisation"].initial = organisations[0].pk
+        for criterion in self.criteria:
+            self.fields[f"c{criterion.pk}"] = forms.TypedChoiceField(
+                label=f"{criterion.name} (×{criterion.weight})",
+                choices=SCORE_CHOICES,
+                coerce=int,
+                empty_value=None,
+                required=False,
+            )
+
+    def scores(self) -> dict[int, int]:
+        return {
+            criterion.pk: self.cleaned_data[f"c{criterion.pk}"]
+            for criterion in self.criteria
+            if self.cleaned_data.get(f"c{criterion.pk}") is not None
+        }

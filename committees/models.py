@@ -7,6 +7,7 @@ named like them).
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.formats import date_format
@@ -423,6 +424,82 @@ class CommitteeReply(TenantModel):
 
     def __str__(self):
         return f"{self.user}: {self.get_answer_display()}"
+
+
+SCORE_MAX = 5
+WEIGHT_MAX = 10
+
+
+class ScoringCriterion(TenantModel):
+    """A criterion of the dispositif's optional scoring grid (création d'emplois, viabilité,
+    ancrage local…), with its weight. A criterion some score uses is only deactivated,
+    never deleted."""
+
+    name = models.CharField(_("critère"), max_length=120)
+    weight = models.PositiveSmallIntegerField(
+        _("poids"), default=1, validators=[MinValueValidator(1), MaxValueValidator(WEIGHT_MAX)]
+    )
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("critère de notation")
+        verbose_name_plural = _("critères de notation")
+        ordering = ["dispositif", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispositif", "name"], name="scoring_criterion_name_once"
+            ),
+            models.CheckConstraint(
+                name="scoring_criterion_weight_range",
+                condition=Q(weight__gte=1) & Q(weight__lte=WEIGHT_MAX),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} (×{self.weight})"
+
+
+class DossierScore(TenantModel):
+    """A member organisation's score of a dossier on one criterion (0 to 5), changed until
+    the committee is held. Scores inform the tour de table; they are never a vote."""
+
+    item = models.ForeignKey(
+        AgendaItem, on_delete=models.CASCADE, related_name="scores", verbose_name=_("dossier")
+    )
+    criterion = models.ForeignKey(
+        ScoringCriterion,
+        on_delete=models.PROTECT,
+        related_name="scores",
+        verbose_name=_("critère"),
+    )
+    organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    score = models.PositiveSmallIntegerField(
+        _("note"), validators=[MinValueValidator(0), MaxValueValidator(SCORE_MAX)]
+    )
+    scored_by = user_field(_("notée par"))
+    scored_at = models.DateTimeField(_("notée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("note d'un dossier")
+        verbose_name_plural = _("notes des dossiers")
+        ordering = ["item", "organisation__name", "criterion__order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "criterion", "organisation"], name="dossier_score_once"
+            ),
+            models.CheckConstraint(
+                name="dossier_score_range", condition=Q(score__gte=0) & Q(score__lte=SCORE_MAX)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation}: {self.criterion.name} {self.score}"
 
 
 @global_model(

@@ -4,7 +4,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,10 +39,13 @@ from .models import (
     Decision,
     DecisionCorrection,
     DecisionOutcome,
+    DossierScore,
     InterestDeclaration,
     PartnerCommitment,
+    ScoringCriterion,
 )
 from .quorum import DossierQuorum, QuorumRule, dossier_quorum
+from .scoring import DossierScoring, dossier_scoring
 
 AGENDA_READY_STAGES = frozenset({Stage.IN_INSTRUCTION, Stage.DEFERRED})
 
@@ -370,3 +383,56 @@ def committee_member_users(dispositif_id: int):
 def calendar_feed_of(user):
     """The person's private calendar feed, or None."""
     return CalendarFeed.objects.filter(user=user).first()
+
+
+# --- The optional scoring grid --------------------------------------------------------------
+
+
+def scoring_criteria(dispositif_id, *, active_only: bool = False):
+    """The dispositif's scoring criteria in their order (none: the grid is not used)."""
+    criteria = ScoringCriterion.objects.filter(dispositif_id=dispositif_id)
+    if active_only:
+        criteria = criteria.filter(active=True)
+    return criteria.order_by("order", "id")
+
+
+def criteria_with_use(dispositif_id):
+    """The dispositif's criteria in their order, each with ``used`` (some score uses it)."""
+    used = DossierScore.objects.filter(criterion=OuterRef("pk"))
+    return scoring_criteria(dispositif_id).annotate(used=Exists(used))
+
+
+def criterion_for(user, action: str = Action.MANAGE):
+    """Scoring criteria of the dispositifs where the user may ``action``."""
+    return ScoringCriterion.objects.for_user(user, action).select_related("dispositif")
+
+
+def scoring_organisations(user, committee):
+    """Organisations the user scores the dossiers for at this committee: their own seated
+    organisation for committee members (the coordination: every seated one)."""
+    if not may(user, Action.SCORE_DOSSIER, committee.dispositif_id):
+        return Organisation.objects.none()
+    seated = committee_seated_organisations(committee)
+    allowed = organisation_ids(user, Action.SCORE_DOSSIER, committee.dispositif_id)
+    return seated if allowed is None else seated.filter(pk__in=allowed)
+
+
+def committee_scorings(committee) -> dict[int, DossierScoring]:
+    """Each scored dossier's weighted average, spread and number of organisations that
+    scored, by agenda item (one query; dossiers nobody scored are absent)."""
+    marks: dict[int, dict[int, list[tuple[int, int]]]] = {}
+    rows = DossierScore.objects.filter(item__committee=committee).values_list(
+        "item_id", "organisation_id", "criterion__weight", "score"
+    )
+    for item_id, organisation_id, weight, score in rows:
+        marks.setdefault(item_id, {}).setdefault(organisation_id, []).append((weight, score))
+    scorings = {pk: dossier_scoring(by_organisation) for pk, by_organisation in marks.items()}
+    return {pk: scoring for pk, scoring in scorings.items() if scoring is not None}
+
+
+def committee_own_scores(committee, organisation_ids_: list[int]) -> dict[tuple[int, int], int]:
+    """The scores given by these organisations, by (agenda item, criterion)."""
+    rows = DossierScore.objects.filter(
+        item__committee=committee, organisation_id__in=organisation_ids_
+    ).values_list("item_id", "criterion_id", "score")
+    return {(item_id, criterion_id): score for item_id, criterion_id, score in rows}

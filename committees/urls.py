@@ -19,6 +19,18 @@ urlpatterns = [
     path("<int:pk>/ordre-du-jour/", views.AgendaAddView.as_view(), name="agenda-add"),
     path("<int:pk>/presences/", views.AttendanceView.as_view(), name="attendance"),
     path("<int:pk>/reponse/", views.ReplyView.as_view(), name="reply"),
+    path("dossiers/<int:pk>/notes/", views.ScoreView.as_view(), name="score"),
+    path("grille/<int:pk>/", views.CriteriaView.as_view(), name="criteria"),
+    path(
+        "criteres/<int:pk>/modifier/",
+        views.CriterionUpdateView.as_view(),
+        name="criterion-update",
+    ),
+    path(
+        "criteres/<int:pk>/supprimer/",
+        views.CriterionDeleteView.as_view(),
+        name="criterion-delete",
+    ),
     path("dossiers/<int:pk>/interet/", views.InterestDeclareView.as_view(), name="interest"),
     path("dossiers/<int:pk>/retirer/", views.AgendaRemoveView.as_view(), name="agenda-remove"),
     path("dossiers/<int:pk>/deplacer/", views.AgendaMoveView.as_view(), name="agenda-move"),

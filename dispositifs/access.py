@@ -87,6 +87,7 @@ GRANTS: dict[str, dict[Action, Reach]] = {
         Action.RECORD_COMMITMENT: Reach.ASSIGNED,
         Action.DECLARE_INTEREST: Reach.ASSIGNED,
         Action.REPLY_INVITATION: Reach.ASSIGNED,
+        Action.SCORE_DOSSIER: Reach.ASSIGNED,
         # The agendas and minutes of their dispositif (reporting.selectors narrows the kinds).
         Action.VIEW_DOCUMENT: Reach.ASSIGNED,
         Action.VIEW_INDICATORS: Reach.ASSIGNED,

@@ -112,6 +112,16 @@ class Dispositif(models.Model):
         help_text=_("Un organisme public doit être parmi les présents."),
     )
 
+    scores_in_minutes = models.BooleanField(
+        _("notes dans le relevé de décisions"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Le relevé de décisions imprime la moyenne pondérée et l'écart des notes de "
+            "chaque dossier (grille de notation facultative)."
+        ),
+    )
+
     objects = ScopedManager()
     unscoped_objects = models.Manager()
 

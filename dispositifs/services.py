@@ -29,6 +29,7 @@ DISPOSITIF_FIELDS = (
     "quorum_organisations",
     "quorum_needs_firm",
     "quorum_needs_public",
+    "scores_in_minutes",
 )
 MEMBERSHIP_FIELDS = (
     "organisation",

@@ -21,6 +21,7 @@ from alize import charts
 from alize.exports import XLSX_CONTENT_TYPE, write_xlsx_sheets
 from alize.indicators import INDICATORS
 from committees.models import AttendanceStatus, Committee
+from committees.selectors import committee_scorings
 from loans.indicators import FUNDER_DEFINITIONS
 
 from . import selectors
@@ -88,6 +89,10 @@ def build_minutes(document: Document, progress: Callable[[int], None]) -> Built:
     attendance = selectors.committee_attendance(committee)
     progress(30)
     dossiers = selectors.committee_dossiers(committee)
+    if committee.dispositif.scores_in_minutes:
+        scorings = committee_scorings(committee)
+        for item in dossiers:
+            item.scoring = scorings.get(item.pk)
     progress(60)
     content = render_pdf(
         "reporting/pdf/minutes.html",
@@ -98,6 +103,7 @@ def build_minutes(document: Document, progress: Callable[[int], None]) -> Built:
             "excused": [a for a in attendance if a.status == AttendanceStatus.EXCUSED],
             "absent": [a for a in attendance if a.status == AttendanceStatus.ABSENT],
             "dossiers": dossiers,
+            "scores_in_minutes": committee.dispositif.scores_in_minutes,
         },
     )
     progress(95)

@@ -511,3 +511,28 @@ def test_committees_govern_in_the_demo(demo_db):
             assert "present" in statuses and len(statuses) > 1
             places = Committee.objects.exclude(host=None).values_list("place", "host__address")
             assert any(address and address in place for place, address in places)
+
+
+def test_valenciennes_scores_its_planned_committee_and_the_others_have_no_grid(demo_db):
+    """One demo dispositif uses the optional scoring grid: three weighted criteria and its
+    members' scores of the planned committee's dossiers (never by a recused organisation)."""
+    from committees.models import DossierScore, InterestDeclaration, ScoringCriterion
+    from committees.selectors import committee_scorings
+
+    for dispositif in Dispositif.unscoped_objects.all():
+        with scope([dispositif]):
+            criteria = ScoringCriterion.objects.count()
+            if dispositif.slug != "valenciennes":
+                assert criteria == 0 and not DossierScore.objects.exists()
+                continue
+            assert criteria == 3
+            planned = Committee.objects.filter(status=CommitteeStatus.PLANNED).latest("date")
+            scorings = committee_scorings(planned)
+            assert set(scorings) == set(planned.items.values_list("pk", flat=True))
+            assert all(s.organisations >= 4 and 2 <= s.average <= 5 for s in scorings.values())
+            recused = InterestDeclaration.objects.filter(item__committee=planned)
+            assert recused.exists()
+            for interest in recused:
+                assert not DossierScore.objects.filter(
+                    item=interest.item, organisation=interest.organisation
+                ).exists()

@@ -345,3 +345,40 @@ class DossierQuorumSerializer(Serializer):
     missing = serializers.ListField(child=serializers.CharField())
     sitting = serializers.ListField(child=serializers.IntegerField())
     recused = serializers.ListField(child=serializers.IntegerField())
+
+
+class ScoreMarkSerializer(Serializer):
+    criterion = serializers.IntegerField()
+    score = serializers.IntegerField()
+
+
+class DossierScoreInputSerializer(Serializer):
+    """Input of the ``scores`` action: an organisation's scores of a dossier, 0 to 5 per
+    criterion of the dispositif's grid (the service checks the rules)."""
+
+    item = serializers.PrimaryKeyRelatedField(queryset=AgendaItem.objects.all())
+    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    scores = ScoreMarkSerializer(many=True)
+
+    def validate_item(self, item):
+        if item.committee_id != self.context["committee"].pk:
+            raise serializers.ValidationError(
+                _("Ce dossier n'est pas à l'ordre du jour de ce comité.")
+            )
+        return item
+
+    def validate_organisation(self, organisation):
+        if organisation.pk not in self.context["organisations"]:
+            raise serializers.ValidationError(_("Vous ne notez pas pour cette organisation."))
+        return organisation
+
+
+class DossierScoringSerializer(Serializer):
+    """A dossier's scores: the weighted average and spread of the organisations' weighted
+    scores (one decimal), and how many organisations scored. Never a vote."""
+
+    item = serializers.IntegerField()
+    average = serializers.DecimalField(max_digits=3, decimal_places=1)
+    low = serializers.DecimalField(max_digits=3, decimal_places=1)
+    high = serializers.DecimalField(max_digits=3, decimal_places=1)
+    organisations = serializers.IntegerField()

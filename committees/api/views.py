@@ -13,7 +13,14 @@ from alize.api.views import ActionPermissionsMixin, ScopedModelViewSet, ScopedRe
 
 from .. import services
 from ..models import AgendaItem, Committee, Decision, DecisionCorrection, PartnerCommitment
-from ..selectors import committee_quorums, interest_organisations, reply_organisation
+from ..selectors import (
+    committee_quorums,
+    committee_scorings,
+    interest_organisations,
+    reply_organisation,
+    scoring_criteria,
+    scoring_organisations,
+)
 from .filtersets import (
     AgendaItemAPIFilterSet,
     CommitteeAPIFilterSet,
@@ -30,6 +37,8 @@ from .serializers import (
     DecisionRecordSerializer,
     DecisionSerializer,
     DossierQuorumSerializer,
+    DossierScoreInputSerializer,
+    DossierScoringSerializer,
     InterestDeclarationSerializer,
     InterestDeclareSerializer,
     PartnerCommitmentSerializer,
@@ -47,6 +56,7 @@ class CommitteeViewSet(ActionPermissionsMixin, ScopedModelViewSet):
     write_actions = {
         "interests": Action.DECLARE_INTEREST,
         "reply": Action.REPLY_INVITATION,
+        "scores": Action.SCORE_DOSSIER,
     }
 
     queryset = Committee.objects.select_related("dispositif", "host").prefetch_related(
@@ -172,6 +182,46 @@ class CommitteeViewSet(ActionPermissionsMixin, ScopedModelViewSet):
         return Response(
             InterestDeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(
+        request=DossierScoreInputSerializer, responses=DossierScoringSerializer(many=True)
+    )
+    @action(detail=True, methods=["get", "post"])
+    def scores(self, request, pk=None):
+        """The optional scoring grid. GET: per scored dossier, the weighted average, spread
+        and number of organisations that scored (empty when the dispositif has no
+        criterion). POST: a member organisation scores a dossier (0 to 5 per criterion)
+        until the committee is held; a recused organisation is refused. Never a vote."""
+        committee = self.get_object()
+        if request.method == "POST":
+            allowed = {org.pk for org in scoring_organisations(request.user, committee)}
+            given = DossierScoreInputSerializer(
+                data=request.data, context={"committee": committee, "organisations": allowed}
+            )
+            given.is_valid(raise_exception=True)
+            data = given.validated_data
+            services.dossier_score(
+                item=data["item"],
+                organisation=data["organisation"],
+                scores={mark["criterion"]: mark["score"] for mark in data["scores"]},
+                by=request.user,
+            )
+        scorings = (
+            committee_scorings(committee)
+            if scoring_criteria(committee.dispositif_id, active_only=True).exists()
+            else {}
+        )
+        rows = [
+            {
+                "item": item_id,
+                "average": scoring.average,
+                "low": scoring.low,
+                "high": scoring.high,
+                "organisations": scoring.organisations,
+            }
+            for item_id, scoring in scorings.items()
+        ]
+        return Response(DossierScoringSerializer(rows, many=True).data)
 
     @extend_schema(request=ReplySerializer, responses=ReplySerializer)
     @action(detail=True, methods=["post"])

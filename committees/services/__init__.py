@@ -31,6 +31,13 @@ from .scheduling import (
     committee_suggest_host,
     committee_update,
 )
+from .scoring import (
+    criterion_create,
+    criterion_delete,
+    criterion_is_used,
+    criterion_update,
+    dossier_score,
+)
 
 __all__ = (
     "HELD_STATUSES",
@@ -57,6 +64,11 @@ __all__ = (
     "committee_set_status",
     "committee_suggest_host",
     "committee_update",
+    "criterion_create",
+    "criterion_delete",
+    "criterion_is_used",
+    "criterion_update",
+    "dossier_score",
     "decision_is_correctable",
     "interest_declare",
     "is_in_session",

@@ -27,6 +27,7 @@ from .scheduling import (
     CommitteeStatusView,
     CommitteeUpdateView,
 )
+from .scoring import CriteriaView, CriterionDeleteView, CriterionUpdateView, ScoreView
 
 __all__ = (
     "CalendarFeedPageView",
@@ -48,5 +49,9 @@ __all__ = (
     "DecisionView",
     "InterestDeclareView",
     "ReplyView",
+    "CriteriaView",
+    "CriterionDeleteView",
+    "CriterionUpdateView",
+    "ScoreView",
     "UsualToolsView",
 )

@@ -23,6 +23,7 @@ from ..forms import (
     InterestForm,
     ReplyForm,
     RosterForm,
+    ScoreForm,
 )
 from ..models import Committee, CommitteeStatus
 from ..selectors import (
@@ -32,13 +33,17 @@ from ..selectors import (
     committee_corrections,
     committee_history,
     committee_interests,
+    committee_own_scores,
     committee_quorums,
     committee_ready_projects,
     committee_replies,
+    committee_scorings,
     committee_seated_organisations,
     interest_organisations,
     organisation_usual_tools,
     reply_organisation,
+    scoring_criteria,
+    scoring_organisations,
 )
 from ._common import CommitteeAccessMixin, _decision_of
 
@@ -80,7 +85,7 @@ def _offer_usual_tools(item, organisations, usual_tools) -> None:
 def render_committee(request, committee: Committee, *, status: int = 200, bound=None):
     """The committee page. ``bound`` holds forms re-shown with their errors after a refused
     POST, keyed by "agenda", "attendance", "reply", ("commitment", item pk), ("interest",
-    item pk), ("decision", item pk) or ("correction", item pk)."""
+    item pk), ("decision", item pk), ("score", item pk) or ("correction", item pk)."""
     bound = bound or {}
     user = request.user
     manager = may(user, Action.MANAGE, committee.dispositif_id)
@@ -104,6 +109,11 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
     replies = list(committee_replies(committee))
     interest_orgs = [] if closed else list(interest_organisations(user, committee))
     can_see_company = may(user, Action.VIEW_COMPANY, committee.dispositif_id)
+    # The optional scoring grid: nothing about scores shows when the dispositif has none.
+    criteria = list(scoring_criteria(committee.dispositif_id, active_only=True))
+    scorings = committee_scorings(committee) if criteria else {}
+    score_orgs = list(scoring_organisations(user, committee)) if criteria and agenda_open else []
+    own_scores = committee_own_scores(committee, [o.pk for o in score_orgs]) if score_orgs else {}
     for item in items:
         item.decision_record = _decision_of(item)
         item.eligibility = item.project.company.eligibility(on=committee.date)
@@ -131,6 +141,17 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
                 sitting=present,
                 recused=item.quorum.recused if item.quorum else (),
                 auto_id=f"id_d{item.pk}_%s",
+            )
+        item.scoring = scorings.get(item.pk)
+        recused_ids = {interest.organisation_id for interest in item.interests_declared}
+        item_score_orgs = [org for org in score_orgs if org.pk not in recused_ids]
+        item.score_form = None
+        if item_score_orgs or ("score", item.pk) in bound:
+            item.score_form = bound.get(("score", item.pk)) or ScoreForm(
+                organisations=item_score_orgs,
+                criteria=criteria,
+                initial={f"c{c.pk}": own_scores.get((item.pk, c.pk)) for c in criteria},
+                auto_id=f"id_s{item.pk}_%s",
             )
         item.corrections = corrections.get(item.pk, [])
         correctable = (
@@ -179,6 +200,7 @@ def render_committee(request, committee: Committee, *, status: int = 200, bound=
         "reply_form": reply_form,
         "reply_organisation": reply_org,
         "can_see_company": can_see_company,
+        "scoring_grid": bool(criteria),
         "history": history,
         "can_manage": manager,
         "member_org_ids": member_org_ids,
