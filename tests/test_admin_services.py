@@ -55,6 +55,9 @@ ADMIN_MODELS: dict[str, Writers] = {
     "django_celery_beat.CrontabSchedule": Writers((), "part of the schedules (README)"),
     "django_celery_beat.IntervalSchedule": Writers((), "part of the schedules (README)"),
     "django_celery_beat.SolarSchedule": Writers((), "part of the schedules (README)"),
+    "otp_totp.TOTPDevice": Writers(
+        (), "django-otp's devices, secrets hidden (OTP_ADMIN_HIDE_SENSITIVE_DATA); withdrawn here"
+    ),
     # Core.
     "alize.Job": Writers((), "the outbox, written by the job base and the sweeper; read-only"),
     "alize.JobFailure": Writers((), "recorded by the job base; read-only"),

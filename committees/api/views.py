@@ -137,7 +137,7 @@ class CommitteeViewSet(ActionPermissionsMixin, ScopedModelViewSet):
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RosterSerializer, responses=AttendanceSerializer(many=True))
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
     def attendance(self, request, pk=None):
         """Record the roster of the meeting in one go: each seated organisation present,
         represented (by whom), excused or absent."""
@@ -149,7 +149,7 @@ class CommitteeViewSet(ActionPermissionsMixin, ScopedModelViewSet):
         return Response(AttendanceSerializer(recorded, many=True).data)
 
     @extend_schema(request=None, responses=DossierQuorumSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def quorum(self, request, pk=None):
         """Per dossier, whether the quorum holds once recusals are taken out."""
         committee = self.get_object()
@@ -186,7 +186,7 @@ class CommitteeViewSet(ActionPermissionsMixin, ScopedModelViewSet):
     @extend_schema(
         request=DossierScoreInputSerializer, responses=DossierScoringSerializer(many=True)
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def scores(self, request, pk=None):
         """The optional scoring grid. GET: per scored dossier, the weighted average, spread
         and number of organisations that scored (empty when the dispositif has no

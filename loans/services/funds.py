@@ -119,8 +119,10 @@ def _contribution_payload(
     earmark: str = "",
     jobs_to_recreate: int | None = 0,
 ) -> dict:
-    """What makes two sends of a contribution the same (everything but who sends it)."""
-    return {
+    """What makes two sends of a contribution the same (everything but who sends it). The
+    jobs to re-create count only when there are some, so that the records kept before the
+    field existed (the same payload without it) still replay."""
+    payload = {
         "fund": fund,
         "kind": kind,
         "organisation": organisation,
@@ -129,8 +131,10 @@ def _contribution_payload(
         "amount": amount,
         "received_on": received_on,
         "earmark": earmark or "",
-        "jobs_to_recreate": jobs_to_recreate or 0,
     }
+    if jobs_to_recreate:
+        payload["jobs_to_recreate"] = jobs_to_recreate
+    return payload
 
 
 def _contribution_described(first: FundContribution) -> tuple[str, dict]:

@@ -4,6 +4,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from alize.api.serializers import ModelSerializer
+from loans.models import ContributionKind
 
 from ..models import Document, DocumentStatus
 
@@ -12,6 +13,10 @@ class DocumentSerializer(ModelSerializer):
     """A document, its build's state and, once done, the link of its scoped download."""
 
     dispositif_name = serializers.CharField(source="dispositif.name", read_only=True, default=None)
+    # A funders' report's funding source; empty for every other kind of document.
+    source = serializers.ChoiceField(
+        choices=ContributionKind.choices, allow_blank=True, read_only=True
+    )
     download_url = serializers.SerializerMethodField()
 
     class Meta:

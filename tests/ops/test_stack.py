@@ -40,7 +40,7 @@ def stack():
     assert not leftovers(), "a test stack from an earlier run is still running"
     running = Stack()
     try:
-        running.wait_for("Alizé is running", timeout=150)
+        running.wait_for("Alizé is running", timeout=300)
         yield running
     finally:
         running.sigterm_group()
