@@ -449,18 +449,21 @@ def line_chart(
         else _nice_maximum([value for line in series for value in line.values])
     )
     plot = Decimal(HEIGHT - BOTTOM - TOP - LEGEND_ROW)
-    slot = Decimal(WIDTH - LEFT) / len(categories)
     baseline = Decimal(HEIGHT - BOTTOM)
+    grid = _grid(top, baseline, plot, scale)
+    # Room on the left for the widest value of the scale (« 300 000 € » needs more than 40).
+    left = max(LEFT, 8 + round(max(len(line.label) for line in grid) * style.font_size * 0.6))
+    slot = Decimal(WIDTH - left) / len(categories)
     every = _label_every(len(categories))
     axis = [
         Text(
-            x=_px(LEFT + slot * index + slot / 2), y=Decimal(HEIGHT - 6), text=name, anchor="middle"
+            x=_px(left + slot * index + slot / 2), y=Decimal(HEIGHT - 6), text=name, anchor="middle"
         )
         for index, name in enumerate(categories)
         if index % every == 0
     ]
     lines, sentences = [], []
-    legend_x = LEFT
+    legend_x = left
     for position, line in enumerate(series):
         points: list[str | None] = []
         dots = []
@@ -469,7 +472,7 @@ def line_chart(
             if value is None:
                 points.append(None)
                 continue
-            x = _px(LEFT + slot * index + slot / 2)
+            x = _px(left + slot * index + slot / 2)
             y = _px(baseline - plot * _clamp(value, top))
             points.append(f"{x},{y}")
             dots.append(Dot(x=x, y=y, title=said(f"{line.name}, {name}", line.text(index))))
@@ -489,7 +492,8 @@ def line_chart(
         width=WIDTH,
         height=HEIGHT,
         style=style,
-        grid=_grid(top, baseline, plot, scale),
+        grid=grid,
+        left=left,
         axis=axis,
         lines=lines,
         baseline=baseline,

@@ -169,3 +169,22 @@ def test_svg_is_an_accessible_image_for_pages_and_pdfs():
     )
     assert 'width="480" height="22"' in pdf and "<table" not in pdf
     assert render_to_string("includes/chart.html", {"chart": None}).strip() == ""
+
+
+def test_line_chart_makes_room_for_the_widest_value_of_its_scale():
+    """Amounts of hundreds of thousands of euros are written whole left of the plot: the
+    plot starts after the widest scale label, and every point lies right of it."""
+    from alize.formats import money
+
+    small = charts.line_chart(["2025", "2026"], [charts.Series("n", [1, 3])], key="s", title="s")
+    wide = charts.line_chart(
+        ["2025", "2026"],
+        [charts.Series("Valeur", [Decimal("253000"), Decimal("384440")])],
+        key="w",
+        title="w",
+        scale=lambda value: money(value, 0),
+    )
+    assert small.left == charts.LEFT
+    widest = max(len(line.label) for line in wide.grid)
+    assert wide.left >= widest * wide.style.font_size * 0.6
+    assert all(dot.x > wide.left for line in wide.lines for dot in line.dots)
