@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from alize.constraints import FieldCheckConstraint
 from alize.fields import MoneyField, user_field
 from alize.lifecycle import Lifecycle
 from alize.models import RecordedBy, TransitionLog
@@ -450,9 +451,12 @@ class ScoringCriterion(TenantModel):
             models.UniqueConstraint(
                 fields=["dispositif", "name"], name="scoring_criterion_name_once"
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 name="scoring_criterion_weight_range",
                 condition=Q(weight__gte=1) & Q(weight__lte=WEIGHT_MAX),
+                field="weight",
+                violation_error_code="weight_range",
+                violation_error_message=_("Le poids est un entier de 1 à 10."),
             ),
         ]
 
@@ -493,8 +497,12 @@ class DossierScore(TenantModel):
             models.UniqueConstraint(
                 fields=["item", "criterion", "organisation"], name="dossier_score_once"
             ),
-            models.CheckConstraint(
-                name="dossier_score_range", condition=Q(score__gte=0) & Q(score__lte=SCORE_MAX)
+            FieldCheckConstraint(
+                name="dossier_score_range",
+                condition=Q(score__gte=0) & Q(score__lte=SCORE_MAX),
+                field="score",
+                violation_error_code="score_range",
+                violation_error_message=_("La note est un entier de 0 à 5."),
             ),
         ]
 

@@ -28,6 +28,7 @@ QUEUE_OF = {
     "reporting.tasks.build_annual_reports": "fanout",
     "reporting.tasks.build_dispositif_annual_report": "fanout",
     "reporting.tasks.send_due_agendas": "fanout",
+    "reporting.tasks.send_cancellations": "mail",
     "pme.tasks.refresh_due_follow_ups": "fanout",
     "missions.tasks.send_monthly_reminders": "fanout",
     "loans.tasks.refresh_arrears": "fanout",

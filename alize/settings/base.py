@@ -370,6 +370,7 @@ CELERY_TASK_ROUTES = {
     "reporting.tasks.build_annual_reports": {"queue": "fanout"},
     "reporting.tasks.build_dispositif_annual_report": {"queue": "fanout"},
     "reporting.tasks.send_due_agendas": {"queue": "fanout"},
+    "reporting.tasks.send_cancellations": {"queue": "mail"},
     "pme.tasks.refresh_due_follow_ups": {"queue": "fanout"},
     "missions.tasks.send_monthly_reminders": {"queue": "fanout"},
     "loans.tasks.refresh_arrears": {"queue": "fanout"},

@@ -96,7 +96,8 @@ def test_killed_worker_is_restarted_and_a_task_queued_afterwards_runs(stack):
     port = json.loads((LOCAL / "stack.json").read_text())["redis"]["port"]
     app = Celery("stack-test", broker=f"redis://127.0.0.1:{port}/0")
     app.conf.result_backend = f"redis://127.0.0.1:{port}/0"
-    result = app.send_task("celery.accumulate", args=(1, 2, 3))
+    # The platform's default queue (CELERY_TASK_DEFAULT_QUEUE), which the local worker serves.
+    result = app.send_task("celery.accumulate", args=(1, 2, 3), queue="default")
     assert result.get(timeout=30) == [1, 2, 3]
     elapsed = time.monotonic() - killed_at
     print(f"worker killed, restarted and ran a task in {elapsed:.1f} s")
