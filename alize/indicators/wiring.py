@@ -11,7 +11,7 @@ from django.db.models.signals import post_delete, post_save
 
 from alize.tenancy import scope
 
-from . import facts
+from .facts import changed, is_paused
 from .registry import Indicator, Source, add_source
 
 
@@ -36,15 +36,15 @@ def register_source(source: Source, indicators: Iterable[Indicator]) -> None:
 
 
 def _receiver(sender, instance, **kwargs):
-    facts.changed(getattr(instance, "dispositif_id", None))
+    changed(getattr(instance, "dispositif_id", None))
 
 
 def _national_receiver(sender, instance, **kwargs):
-    if facts.is_paused():
+    if is_paused():
         return
     tenant = apps.get_model(settings.TENANT_MODEL)
     reason = "a national figure behind every dispositif's indicators changed"
     with scope(every_dispositif=True, reason=reason):
         ids = list(tenant._default_manager.values_list("pk", flat=True))
     for dispositif_id in ids:
-        facts.changed(dispositif_id)
+        changed(dispositif_id)
