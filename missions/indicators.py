@@ -13,7 +13,7 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from alize.indicators import Cell, Indicator, Kind, Source, Unit, register_source
-from alize.indicators.cells import flow_cells
+from alize.indicators.cells import flow_cells, period_bounds
 from dispositifs.models import Membership, MembershipKind
 from partners.models import HOURS_PER_DAY, RateUnit
 
@@ -224,12 +224,19 @@ def _pledges(dispositif_id: int, years: Sequence[int]) -> list:
     return rows
 
 
-def recount(key: str, dispositif_ids, year: int, month: int = 0) -> Decimal | None:
-    """Firms involved over several dispositifs (all of the active scope for None)."""
-    month_hours = FirmMonthHours.objects.all()
-    if dispositif_ids is not None:
-        month_hours = month_hours.filter(dispositif_id__in=sorted(dispositif_ids))
-    return Decimal(len(_given(month_hours, [year]).get((year, month), set())))
+def recount(key: str, groups, year: int, month: int = 0) -> dict:
+    """Firms involved over each group of dispositifs (``{name: ids}``, None for all of the
+    active scope), in one query."""
+    first, after = period_bounds(year, month)
+    month_hours = FirmMonthHours.objects.filter(month__gte=first, month__lt=after, hours__gt=0)
+    if all(ids is not None for ids in groups.values()):
+        every = set().union(*groups.values())
+        month_hours = month_hours.filter(dispositif_id__in=sorted(every))
+    rows = list(month_hours.order_by().values_list("dispositif_id", "firm_id").distinct())
+    return {
+        name: Decimal(len({firm for dispositif, firm in rows if ids is None or dispositif in ids}))
+        for name, ids in groups.items()
+    }
 
 
 def _first_year(dispositif_id: int) -> int | None:

@@ -12,7 +12,7 @@ from django.db.models import Min
 from django.utils.translation import gettext_lazy as _
 
 from alize.indicators import Cell, Indicator, Kind, Source, Unit, register_source
-from alize.indicators.cells import flow_cells, stock_cells, value_cells
+from alize.indicators.cells import flow_cells, period_bounds, stock_cells, value_cells
 
 from .models import JobsFollowUp, Project
 
@@ -316,15 +316,25 @@ def days_to_committee_of(projects, year: int, month: int = 0) -> Decimal | None:
     return _median(_delays(projects).get((year, month), []))
 
 
-def median_over(key: str, dispositif_ids, year: int, month: int = 0) -> Decimal | None:
-    """The median days to committee over several dispositifs (all of the active scope when
-    ``dispositif_ids`` is None): recomputed over their projects, never a median of medians."""
-    projects = Project.objects.filter(first_committee_on__year=year)
-    if month:
-        projects = projects.filter(first_committee_on__month=month)
-    if dispositif_ids is not None:
-        projects = projects.filter(dispositif_id__in=sorted(dispositif_ids))
-    return days_to_committee_of(projects, year, month)
+def median_over(key: str, groups, year: int, month: int = 0) -> dict:
+    """The median days to committee over each group of dispositifs (``{name: ids}``, None
+    for all of the active scope), in one query: recomputed over their projects, never a
+    median of medians."""
+    first, after = period_bounds(year, month)
+    projects = Project.objects.filter(first_committee_on__gte=first, first_committee_on__lt=after)
+    if all(ids is not None for ids in groups.values()):
+        every = set().union(*groups.values())
+        projects = projects.filter(dispositif_id__in=sorted(every))
+    rows = list(projects.values_list("dispositif_id", "first_committee_on", "referred_on"))
+    result = {}
+    for name, ids in groups.items():
+        days = [
+            (first - referred).days
+            for dispositif, first, referred in rows
+            if (ids is None or dispositif in ids) and referred is not None and first >= referred
+        ]
+        result[name] = _median(days)
+    return result
 
 
 register_source(

@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from alize import charts, formats
@@ -127,16 +128,23 @@ def _list_action(path: str) -> str | None:
     return getattr(view_class, "action", None) or None
 
 
-def drill_url(item: Indicator, year: int, dispositif: Dispositif | None) -> str:
+def drill_url(
+    item: Indicator, year: int, dispositif: Dispositif | None, paths: dict | None = None
+) -> str:
     """The list of the rows behind ``item`` for ``year``, narrowed to ``dispositif`` (every
     dispositif the reader sees for None); '' when the indicator has no list or the list is
-    not served."""
+    not served. ``paths`` keeps the lists' paths across calls (a table asks for hundreds)."""
     if item.drill is None:
         return ""
     name, query = item.drill(dispositif.pk if dispositif else None, year, 0)
-    try:
-        path = reverse(name)
-    except NoReverseMatch:
+    paths = {} if paths is None else paths
+    if name not in paths:
+        try:
+            paths[name] = reverse(name)
+        except NoReverseMatch:
+            paths[name] = ""
+    path = paths[name]
+    if not path:
         return ""
     if dispositif is not None:
         query = {**query, "dispositif": dispositif.slug}
@@ -153,6 +161,16 @@ class _Links:
     shown: list[Dispositif]
     whole: bool  # the table shows every dispositif the reader sees (no region filter)
     actions: dict[str, str | None] = field(default_factory=dict)
+    permitted: dict[tuple[str, int], bool] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+
+    def _may(self, action: str, dispositif: Dispositif) -> bool:
+        """The policy's answer, asked once per action and dispositif (a table asks it for
+        every cell)."""
+        known = self.permitted.get((action, dispositif.pk))
+        if known is None:
+            known = self.permitted[(action, dispositif.pk)] = may(self.user, action, dispositif.pk)
+        return known
 
     def _allowed(self, url: str, dispositifs: Sequence[Dispositif] | None) -> bool:
         path = url.split("?", 1)[0]
@@ -166,10 +184,10 @@ class _Links:
             # dispositifs.
             allowed = dispositif_ids(self.user, action)
             return allowed is None or allowed == {d.pk for d in self.shown}
-        return all(may(self.user, action, d.pk) for d in dispositifs)
+        return all(self._may(action, d) for d in dispositifs)
 
     def row(self, item: Indicator, dispositif: Dispositif) -> str:
-        url = drill_url(item, self.year, dispositif)
+        url = drill_url(item, self.year, dispositif, self.paths)
         return url if url and self._allowed(url, [dispositif]) else ""
 
     def total(self, item: Indicator) -> str:
@@ -177,7 +195,7 @@ class _Links:
             return self.row(item, self.shown[0])
         if not self.whole:
             return ""
-        url = drill_url(item, self.year, None)
+        url = drill_url(item, self.year, None, self.paths)
         return url if url and self._allowed(url, None) else ""
 
 
@@ -194,6 +212,18 @@ class Shown:
     url: str = ""
     per_project: Decimal | None = None
     per_project_text: str = ""
+
+    def cell_html(self) -> str:
+        """The table cell, built here rather than by an included template: a table holds
+        several hundred of them."""
+        number = format_html('<a href="{}">{}</a>', self.url, self.text) if self.url else self.text
+        per_project = ""
+        if self.per_project_text:
+            per_project = format_html(
+                '<br><small class="muted" data-per-project>{}</small>',
+                _("%(value)s par projet") % {"value": self.per_project_text},
+            )
+        return format_html('<td class="num" data-key="{}">{}{}</td>', self.key, number, per_project)
 
 
 @dataclass(frozen=True)
@@ -340,7 +370,8 @@ def dashboard(user, params: Mapping[str, str]) -> Dashboard | None:
     readable_ids = [d.pk for d in readable]
 
     today = timezone.localdate().year
-    available = years_available(readable_ids)
+    fresh = _freshness(readable_ids)
+    available = years_available(readable_ids, version=fresh["version"])
     years = sorted(set(available) | {today}, reverse=True)
     year = _year(params, years, today)
     trend_years = list(range(year - TREND_YEARS + 1, year + 1))
@@ -358,7 +389,9 @@ def dashboard(user, params: Mapping[str, str]) -> Dashboard | None:
     shown_ids = [d.pk for d in shown]
     firm_id = firm.pk if firm else 0
 
-    facts = by_dispositif(shown_ids, trend_years, firm_id=firm_id, keys=read_keys)
+    facts = by_dispositif(
+        shown_ids, trend_years, firm_id=firm_id, keys=read_keys, version=fresh["version"]
+    )
     indicators = ordered(keys)
     links = _Links(user, year, shown, whole=not region and not slug)
 
@@ -463,7 +496,7 @@ def dashboard(user, params: Mapping[str, str]) -> Dashboard | None:
         total=total_row,
         median=median_row,
         charts=_trends(indicators, trend_years, totals, medians, scope_label, mode),
-        fresh=_freshness(readable_ids),
+        fresh=fresh,
         filters={"year": year, "region": region, "dispositif": slug},
         regions=[(code, region_name(code)) for code in regions],
         dispositifs=[d for d in readable if not region or d.region == region],
@@ -575,7 +608,12 @@ def _freshness(ids: Sequence[int]) -> dict:
                 "date": formats.short_date(local),
                 "time": local.strftime("%H:%M"),
             }
-    return {"text": text, "pending": state["pending"], "computed_at": computed}
+    return {
+        "text": text,
+        "pending": state["pending"],
+        "computed_at": computed,
+        "version": state["version"],
+    }
 
 
 # -- The glossary ------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from django.utils import timezone
 from alize.actions import Action
 from alize.geo import REGIONS
 from alize.indicators import INDICATORS
-from alize.indicators.reading import Figure, by_dispositif, by_month, total
+from alize.indicators.reading import Figure, by_dispositif, by_month, totals
 from alize.indicators.registry import ZERO, ordered
 from alize.indicators.secrecy import protected_year, secret_keys
 from alize.tenancy import dispositif_ids, scope
@@ -173,14 +173,17 @@ def publish(
         if not inside([dispositif.pk]):
             figures = _overlay(figures, protected.get((dispositif.pk, month)))
         publication.rows.append(Line("dispositif", dispositif.region, figures, dispositif))
-    for code in total_regions:
-        summed = _shown(total(regions[code], year, month=month, keys=keys), keys, month)
-        if not inside(regions[code]):
-            summed = _overlay(summed, protected.get((code, month)))
-        publication.totals.append(Line("region", code, summed))
+    groups: dict = {("region", code): regions[code] for code in total_regions}
     if with_network:
-        summed = _shown(total(network, year, month=month, keys=keys), keys, month)
-        publication.totals.append(Line("network", "", summed))
+        groups[("network", "")] = network
+    summed = totals(groups, year, month=month, keys=keys)
+    for code in total_regions:
+        figures = _shown(summed[("region", code)], keys, month)
+        if not inside(regions[code]):
+            figures = _overlay(figures, protected.get((code, month)))
+        publication.totals.append(Line("region", code, figures))
+    if with_network:
+        publication.totals.append(Line("network", "", _shown(summed[("network", "")], keys, month)))
     return publication
 
 

@@ -379,10 +379,14 @@ def fixed_clock(request, time_machine):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: cached pages never outlive the rolled-back rows."""
+    """Each test starts with an empty cache: cached pages never outlive the rolled-back rows,
+    nor do the indicators' facts kept in memory."""
     from django.core.cache import cache
 
+    from alize.indicators.reading import forget
+
     cache.clear()
+    forget()
 
 
 # E-mail ------------------------------------------------------------------------------------

@@ -37,6 +37,15 @@ def period_ends(
     return ends
 
 
+def period_bounds(year: int, month: int = 0) -> tuple[dt.date, dt.date]:
+    """The first day of a period (a month, or the year for month 0) and the first day after
+    it: a date range that an index on the date can serve, unlike ``__year``/``__month``."""
+    if not month:
+        return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    after = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
+    return dt.date(year, month, 1), after
+
+
 def _cell(key, year, month, firm_id, per_company: dict, about_smes: bool) -> Cell | None:
     value = sum(per_company.values(), ZERO)
     if not value and not per_company:

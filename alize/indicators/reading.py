@@ -5,10 +5,13 @@ distinct counts recomputed by their source."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
 from django.db.models import Max, Min
 
@@ -67,25 +70,28 @@ def _facts(dispositif_ids, years: Sequence[int], month: int, firm_id: int):
     return facts.values_list("dispositif_id", "year", "indicator", "value", "smes", "top")
 
 
+@lru_cache(maxsize=256)
+def _plan(item_keys: tuple[str, ...]) -> tuple[list[Indicator], list[Indicator]]:
+    """The asked indicators in their order, and in the order they are completed: ratios
+    last, from their completed parts."""
+    items = ordered(item_keys)
+    return items, [i for i in items if not i.is_ratio] + [i for i in items if i.is_ratio]
+
+
 def _complete(item_keys: Iterable[str], stored: dict[str, Figure]) -> dict[str, Figure]:
     """Every asked indicator for one cell: stored ones (zero when absent), ratios from
     their parts."""
     result: dict[str, Figure] = {}
-    items = ordered(item_keys)
-    # Ratios last, from their completed parts: an absent part is a zero, as it reads alone.
-    for item in [i for i in items if not i.is_ratio] + [i for i in items if i.is_ratio]:
+    items, completion = _plan(tuple(item_keys))
+    # An absent part of a ratio is a zero, as it reads alone.
+    for item in completion:
         if item.is_ratio:
-            result[item.key] = _ratio(
-                item, result.get(item.numerator), result.get(item.denominator)
-            )
+            figure = _ratio(item, result.get(item.numerator), result.get(item.denominator))
         elif item.kind == Kind.MEDIAN:
-            found = stored.get(item.key)
-            result[item.key] = found or Figure(item.key, None)
+            figure = stored.get(item.key) or Figure(item.key, None)
         else:
-            found = stored.get(item.key)
-            zero_smes = 0 if item.about_smes else None
-            result[item.key] = found or Figure(item.key, ZERO, zero_smes)
-        result[item.key] = replace(result[item.key], value=_quantize(item, result[item.key].value))
+            figure = stored.get(item.key) or Figure(item.key, ZERO, 0 if item.about_smes else None)
+        result[item.key] = replace(figure, value=_quantize(item, figure.value))
     return {item.key: result[item.key] for item in items}
 
 
@@ -99,6 +105,14 @@ def _with_parts(keys: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
+# The facts read by recent calls of ``by_dispositif`` given a version (see ``freshness``):
+# facts change only when a dispositif is recomputed, which changes the version, so a page
+# asked again reads them from here. Bounded, per process.
+_READ: OrderedDict[tuple, Any] = OrderedDict()
+_READ_SIZE = 32
+_READ_LOCK = threading.Lock()
+
+
 def by_dispositif(
     dispositif_ids: Iterable[int] | None,
     years: Sequence[int],
@@ -106,11 +120,45 @@ def by_dispositif(
     month: int = 0,
     firm_id: int = 0,
     keys: Iterable[str] | None = None,
+    version: tuple | None = None,
 ) -> dict[tuple[int, int], dict[str, Figure]]:
     """``{(dispositif id, year): {key: Figure}}`` for the dispositifs (every one of the
     active scope for None) and years, in one query. Dispositifs without any fact for a year
-    are absent."""
+    are absent. With the facts' ``version`` of these dispositifs, or of more (``freshness``),
+    a read asked again before any of them is recomputed comes from memory; the result is
+    shared then, and must not be changed."""
     keys = _with_parts(keys if keys is not None else INDICATORS)
+    if version is None or dispositif_ids is None or not version[0]:
+        return _read(dispositif_ids, years, month, firm_id, keys)
+    ids = tuple(sorted(set(dispositif_ids)))
+    key = (version, ids, tuple(years), month, firm_id, tuple(keys))
+    return _remember(key, lambda: _read(ids, years, month, firm_id, keys))
+
+
+def forget() -> None:
+    """Drop what ``by_dispositif`` and ``years_available`` keep in memory (tests measure
+    the reads themselves)."""
+    with _READ_LOCK:
+        _READ.clear()
+
+
+def _remember(key: tuple | None, compute: Callable[[], Any]) -> Any:
+    """``compute()``, or what it gave for the same ``key`` lately (None: not kept)."""
+    if key is None:
+        return compute()
+    with _READ_LOCK:
+        if key in _READ:
+            _READ.move_to_end(key)
+            return _READ[key]
+    found = compute()
+    with _READ_LOCK:
+        _READ[key] = found
+        while len(_READ) > _READ_SIZE:
+            _READ.popitem(last=False)
+    return found
+
+
+def _read(dispositif_ids, years, month, firm_id, keys) -> dict[tuple[int, int], dict[str, Figure]]:
     stored: dict[tuple[int, int], dict[str, Figure]] = defaultdict(dict)
     for dispositif_id, year, key, value, smes, top in _facts(dispositif_ids, years, month, firm_id):
         stored[(dispositif_id, year)][key] = Figure(key, value, smes, top)
@@ -140,24 +188,50 @@ def by_month(
     return {cell: _complete(keys, figures) for cell, figures in stored.items()}
 
 
-def total(
-    dispositif_ids: Iterable[int] | None,
+def totals(
+    groups: Mapping[Hashable, Iterable[int] | None],
     year: int,
     *,
     month: int = 0,
     firm_id: int = 0,
     keys: Iterable[str] | None = None,
     rows: dict[tuple[int, int], dict[str, Figure]] | None = None,
-) -> dict[str, Figure]:
-    """The indicators over several dispositifs (every one of the active scope for None):
-    sums, ratios of the sums, medians and distinct counts recomputed by their source.
-    ``rows`` (from ``by_dispositif``) saves reading the facts again."""
+) -> dict[Hashable, dict[str, Figure]]:
+    """The indicators over each group of dispositifs (``{name: ids}``, None for every one of
+    the active scope), as ``total`` gives them for one, in a number of queries that does not
+    grow with the groups: the facts read once, each recounted indicator recomputed once for
+    every group by its source. ``rows`` (from ``by_dispositif``, covering every group) saves
+    reading the facts."""
     keys = _with_parts(keys if keys is not None else INDICATORS)
+    members = {name: (None if ids is None else set(ids)) for name, ids in groups.items()}
     if rows is None:
-        rows = by_dispositif(dispositif_ids, [year], month=month, firm_id=firm_id, keys=keys)
+        every: set[int] | None = None
+        if all(ids is not None for ids in members.values()):
+            every = set().union(*(ids or set() for ids in members.values()))
+        rows = by_dispositif(every, [year], month=month, firm_id=firm_id, keys=keys)
+    recounted: dict[str, Mapping[Hashable, Decimal | None]] = {}
+    if firm_id == 0:
+        for key in keys:
+            item = INDICATORS[key]
+            if item.recounted:
+                over = SOURCES[item.app].over
+                recounted[key] = over(key, members, year, month) if over is not None else {}
+    result: dict[Hashable, dict[str, Figure]] = {}
+    for name, ids in members.items():
+        summed = _summed(rows, ids, year)
+        for key, values in recounted.items():
+            summed[key] = Figure(key, values.get(name))
+        result[name] = _complete(keys, summed)
+    return result
+
+
+def _summed(
+    rows: dict[tuple[int, int], dict[str, Figure]], ids: set[int] | None, year: int
+) -> dict[str, Figure]:
+    """The additive indicators of ``rows`` summed over the dispositifs ``ids`` (all for None)."""
     summed: dict[str, Figure] = {}
-    for (_dispositif, row_year), figures in rows.items():
-        if row_year != year:
+    for (dispositif, row_year), figures in rows.items():
+        if row_year != year or (ids is not None and dispositif not in ids):
             continue
         for key, figure in figures.items():
             item = INDICATORS[key]
@@ -171,39 +245,68 @@ def total(
             summed[key] = Figure(
                 key, before.value + figure.value, smes, max(before.top, figure.top)
             )
-    ids = None if dispositif_ids is None else set(dispositif_ids)
-    for key in keys:
-        item = INDICATORS[key]
-        if item.recounted and firm_id == 0:
-            over = SOURCES[item.app].over
-            value = over(key, ids, year, month) if over is not None else None
-            summed[key] = Figure(key, value)
-    return _complete(keys, summed)
+    return summed
 
 
-def years_available(dispositif_ids: Iterable[int] | None = None) -> list[int]:
-    """The years the kept facts cover, oldest first."""
+def total(
+    dispositif_ids: Iterable[int] | None,
+    year: int,
+    *,
+    month: int = 0,
+    firm_id: int = 0,
+    keys: Iterable[str] | None = None,
+    rows: dict[tuple[int, int], dict[str, Figure]] | None = None,
+) -> dict[str, Figure]:
+    """The indicators over several dispositifs (every one of the active scope for None):
+    sums, ratios of the sums, medians and distinct counts recomputed by their source.
+    ``rows`` (from ``by_dispositif``) saves reading the facts again."""
+    return totals({None: dispositif_ids}, year, month=month, firm_id=firm_id, keys=keys, rows=rows)[
+        None
+    ]
+
+
+def years_available(
+    dispositif_ids: Iterable[int] | None = None, *, version: tuple | None = None
+) -> list[int]:
+    """The years the kept facts cover, oldest first (from memory when asked again with the
+    same facts' ``version``, as ``by_dispositif``)."""
     from alize.models import IndicatorFact
 
-    facts = IndicatorFact.objects.filter(month=0, firm_id=0)
-    if dispositif_ids is not None:
-        facts = facts.filter(dispositif_id__in=sorted(dispositif_ids))
-    bounds = facts.aggregate(first=Min("year"), last=Max("year"))
-    if bounds["first"] is None:
-        return []
-    return list(range(bounds["first"], bounds["last"] + 1))
+    ids = None if dispositif_ids is None else tuple(sorted(set(dispositif_ids)))
+    key = ("years", version, ids) if version and version[0] and ids is not None else None
+
+    def read() -> list[int]:
+        facts = IndicatorFact.objects.filter(month=0, firm_id=0)
+        if ids is not None:
+            facts = facts.filter(dispositif_id__in=ids)
+        bounds = facts.aggregate(first=Min("year"), last=Max("year"))
+        if bounds["first"] is None:
+            return []
+        return list(range(bounds["first"], bounds["last"] + 1))
+
+    return _remember(key, read)
 
 
 def freshness(dispositif_ids: Iterable[int] | None = None) -> dict:
-    """When the kept facts were computed (the oldest of the dispositifs) and whether a
-    refresh is pending for any of them."""
-    from django.db.models import F, Q
+    """When the kept facts were computed (the oldest of the dispositifs), whether a
+    refresh is pending for any of them, and the facts' version, in one query."""
+    from django.db.models import Count, F, Q, Sum
 
     from alize.models import IndicatorState
 
     states = IndicatorState.objects.all()
     if dispositif_ids is not None:
         states = states.filter(dispositif_id__in=sorted(dispositif_ids))
-    found = states.aggregate(computed_at=Min("computed_at"))
-    stale = states.filter(Q(changed__gt=F("computed")) | Q(computed_at__isnull=True)).exists()
-    return {"computed_at": found["computed_at"], "pending": stale}
+    found = states.aggregate(
+        first=Min("computed_at"),
+        last=Max("computed_at"),
+        seen=Sum("computed"),
+        count=Count("pk"),
+        stale=Count("pk", filter=Q(changed__gt=F("computed")) | Q(computed_at__isnull=True)),
+    )
+    return {
+        "computed_at": found["first"],
+        "pending": bool(found["stale"]),
+        # Changes whenever one of the dispositifs is recomputed (``by_dispositif``).
+        "version": (found["count"], found["last"], found["seen"]),
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -115,14 +115,16 @@ class Source:
     ``compute(dispositif_id, years)`` runs inside a scope over that dispositif and returns
     every cell of ``years`` (only non-zero cells need be returned). ``watched`` names the
     models whose writes change the figures (``app_label.Model``); ``national_watched`` the
-    global ones whose writes change every dispositif's. ``over(key, dispositif_ids, year,
-    month)`` recomputes a MEDIAN or DISTINCT indicator over several dispositifs."""
+    global ones whose writes change every dispositif's. ``over(key, groups, year, month)``
+    recomputes a MEDIAN or DISTINCT indicator over each group of several dispositifs at once
+    (``groups``: ``{name: dispositif ids}``, None for every one of the active scope) and
+    returns ``{name: value}``, in a number of queries that does not grow with the groups."""
 
     app: str
     compute: Callable[[int, Sequence[int]], Iterable[Cell]]
     watched: tuple[str, ...] = ()
     national_watched: tuple[str, ...] = ()
-    over: Callable[..., Decimal | None] | None = None
+    over: Callable[..., Mapping[Hashable, Decimal | None]] | None = None
     first_year: Callable[[int], int | None] | None = None
 
 

@@ -309,3 +309,51 @@ def test_totals_add_flows_and_take_ratios_of_the_sums():
     assert both["days_to_committee"].value == 14
     # No follow-up at 3 years: survival has nothing to divide by.
     assert both["survival_3y"].value is None
+
+
+def test_totals_of_many_groups_equal_each_total_in_queries_that_do_not_grow():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a, b, c = DispositifFactory(), DispositifFactory(), DispositifFactory()
+    for dispositif, count in ((a, 2), (b, 1), (c, 3)):
+        for _ in range(count):
+            project_at(Stage.APPROVED, dispositif=dispositif)
+    facts.refresh_all()
+    year = TODAY.year
+    groups = {"ab": [a.pk, b.pk], "c": [c.pk], "all": [a.pk, b.pk, c.pk]}
+    with scope([a, b, c]):
+        one_by_one = {name: reading.total(ids, year) for name, ids in groups.items()}
+        with CaptureQueriesContext(connection) as two:
+            reading.totals({"ab": groups["ab"], "c": groups["c"]}, year)
+        with CaptureQueriesContext(connection) as three:
+            together = reading.totals(groups, year)
+    assert together == one_by_one
+    assert together["ab"]["projects_approved"].value == 3
+    assert together["all"]["projects_approved"].value == 6
+    assert together["all"]["days_to_committee"].value == 14
+    # The facts once, each recounted indicator (median, distinct count) once for all groups.
+    assert len(three) == len(two)
+
+
+def test_facts_kept_in_memory_are_read_again_once_a_dispositif_is_recomputed():
+    dispositif = DispositifFactory()
+    project_at(Stage.APPROVED, dispositif=dispositif)
+    facts.refresh_all()
+    year = TODAY.year
+    with scope([dispositif]):
+        version = reading.freshness([dispositif.pk])["version"]
+        first = reading.by_dispositif([dispositif.pk], [year], version=version)
+        again = reading.by_dispositif([dispositif.pk], [year], version=version)
+    assert again is first  # asked again with the same version: from memory
+    assert first[(dispositif.pk, year)]["projects_approved"].value == 1
+
+    project_at(Stage.APPROVED, dispositif=dispositif)
+    facts.refresh(dispositif.pk)
+    with scope([dispositif]):
+        newer = reading.freshness([dispositif.pk])["version"]
+        after = reading.by_dispositif([dispositif.pk], [year], version=newer)
+        years = reading.years_available([dispositif.pk], version=newer)
+    assert newer != version
+    assert after[(dispositif.pk, year)]["projects_approved"].value == 2
+    assert years[-1] == year
