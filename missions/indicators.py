@@ -139,8 +139,14 @@ def _to_cents(cells: list[Cell]) -> list[Cell]:
 
 
 def compute(dispositif_id: int, years: Sequence[int]) -> list[Cell]:
+    if not years:
+        return []
     hours = list(
-        HourLog.objects.filter(dispositif_id=dispositif_id, date__year__in=list(years))
+        HourLog.objects.filter(
+            dispositif_id=dispositif_id,
+            date__gte=period_bounds(min(years))[0],
+            date__lt=period_bounds(max(years))[1],
+        )
         .annotate(month_of=TruncMonth("date"))
         .values_list("mission__project__company_id", "mission__firm_id", "month_of")
         .annotate(total=Sum("hours"))
