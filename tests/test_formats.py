@@ -27,6 +27,14 @@ from pme import services
 from pme.selectors import project_history
 from tests.factories import CompanyFactory, ProjectFactory
 
+
+@pytest.fixture(autouse=True)
+def french_after_each_test():
+    """A request in English leaves English active in the test's thread: back to French."""
+    yield
+    translation.activate("fr")
+
+
 NBSP = "\u00a0"
 
 
