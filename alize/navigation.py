@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,9 @@ from alize.actions import Action
 from alize.mailbox import mailbox_dir
 from alize.tenancy import may
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class Section:
@@ -21,7 +25,7 @@ class Section:
     section's links (one link alone is shown as itself)."""
 
     key: str
-    label: str
+    label: StrOrPromise
     order: int
 
 
