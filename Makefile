@@ -21,7 +21,7 @@ PYTHON_BOOT := $(shell command -v python3.11 2>/dev/null || command -v python3 2
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-SYSTEM_PACKAGES := chromium chromium-driver docker-compose libharfbuzz-subset0 gettext
+SYSTEM_PACKAGES := chromium chromium-driver docker-compose libharfbuzz-subset0 gettext poppler-utils
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore

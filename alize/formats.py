@@ -6,11 +6,15 @@ Money: always two decimals, grouped, with the euro sign where the language puts 
 French (a no-break space before the sign), ``12.5%`` in English, from a value already in
 percent (``percent``) or from a share of a whole (``share_percent``: ``0.125`` → ``12,5 %``);
 a multiple reads ``× 2,50`` (``times``), a plain number ``1 234,5`` (``number``); figures
-are rounded to the decimals shown (half to even), never cut. Dates, one style per context:
-- ``short_date`` (``15/01/2027``, ``01/15/2027``) in tables, lists and compact lines;
-- ``long_date`` (``15 janvier 2027``, ``Jan. 15, 2027``) in sentences and fact sheets;
-- ``short_datetime`` (``15/01/2027 14:30``) for when something was recorded (timelines,
-  audit history), in the local time zone.
+are rounded to the decimals shown (half to even), never cut. Dates, one style per context,
+never month-first and times on 24 hours in either language (the English formats are in
+``alize/format_modules/en/formats.py``):
+- ``short_date`` (``15/01/2027``, ``2027-01-15`` in English) in tables, lists and compact
+  lines;
+- ``long_date`` (``15 janvier 2027``, ``15 January 2027``) in sentences and fact sheets;
+- ``short_datetime`` (``15/01/2027 14:30``, ``2027-01-15 14:30``) for when something was
+  recorded (timelines, audit history), in the local time zone;
+- ``short_month`` (``juil. 2027``, ``Jul 2027``) for a month in a narrow column.
 """
 
 import datetime as dt
@@ -138,3 +142,33 @@ def short_datetime(value) -> str:
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return date_format(value, "SHORT_DATETIME_FORMAT")
+
+
+# How each language abbreviates its months (CLDR's abbreviated month names): Django's « M »
+# cuts the French ones to three letters, « Jui » for both juin and juillet.
+SHORT_MONTHS = {
+    "fr": (
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    ),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def short_month(value) -> str:
+    """A month and its year in a narrow column: ``juil. 2027`` (``Jul 2027`` in English)."""
+    if not value:
+        return ""
+    language = (get_language() or "fr").split("-")[0]
+    names = SHORT_MONTHS.get(language, SHORT_MONTHS["fr"])
+    return f"{names[value.month - 1]}{NBSP}{value.year}"

@@ -58,7 +58,7 @@ def cell_message(day: dt.date, mission, message: str) -> str:
     """A refusal of one cell, naming the day and the mission's skill."""
     return _("%(day)s, %(mission)s : %(error)s") % {
         "day": day_name(day),
-        "mission": mission.skill.name,
+        "mission": mission.skill.label,
         "error": message,
     }
 

@@ -29,8 +29,8 @@ class OrganisationAdmin(ServiceModelAdmin):
 
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name"]
+    list_display = ["name", "name_en", "slug"]
+    search_fields = ["name", "name_en"]
     prepopulated_fields = {"slug": ["name"]}
 
 

@@ -9,7 +9,14 @@ from django.utils.text import slugify
 from alize.accounts.models import Role, User
 from alize.demo import DEMO_DOMAIN, Log, demo_role, demo_user, register_logins, register_seeder
 
-from .models import NATIONAL_SKILLS, Expert, Organisation, OrganisationKind, Skill
+from .models import (
+    NATIONAL_SKILLS,
+    NATIONAL_SKILLS_EN,
+    Expert,
+    Organisation,
+    OrganisationKind,
+    Skill,
+)
 
 FIRMS = {
     "edf": ("EDF", "552081317"),
@@ -48,6 +55,12 @@ SKILLS = [
     ("recherche-developpement", "Recherche et développement"),
     ("maintenance", "Maintenance industrielle"),
 ]
+SKILLS_EN = {
+    **NATIONAL_SKILLS_EN,
+    "securite-environnement": "Health, safety and environment",
+    "recherche-developpement": "Research and development",
+    "maintenance": "Industrial maintenance",
+}
 
 
 def demo_organisation(slug, name, kind, public_level="", siren="", city="", address=""):
@@ -79,7 +92,9 @@ def seed_organisations(log: Log) -> None:
 def seed_skills(log):
     """The national skills list (docs/architecture.md §4), shared by projects' needs and experts."""
     for slug, name in SKILLS:
-        Skill.objects.update_or_create(slug=slug, defaults={"name": name})
+        Skill.objects.update_or_create(
+            slug=slug, defaults={"name": name, "name_en": SKILLS_EN[slug]}
+        )
     log(f"{Skill.objects.count()} skills")
 
 

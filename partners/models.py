@@ -10,6 +10,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from alize.constraints import FieldCheckConstraint
@@ -90,9 +91,12 @@ class Organisation(models.Model):
 
 @global_model("The skills list is a national reference shared by every dispositif.")
 class Skill(models.Model):
-    """A skill an SME may need and an expert may bring (quality, export, lean, HR…)."""
+    """A skill an SME may need and an expert may bring (quality, export, lean, HR…), named
+    in French and, for the English interface, in English (``label`` is the active
+    language's name; a skill without an English name reads in French)."""
 
     name = models.CharField(_("nom"), max_length=120, unique=True)
+    name_en = models.CharField(_("nom en anglais"), max_length=120, blank=True)
     slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
 
     class Meta:
@@ -101,7 +105,19 @@ class Skill(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.label_of(self.name, self.name_en)
+
+    @staticmethod
+    def label_of(name: str, name_en: str = "") -> str:
+        """The name to show in the active language, from the two stored names (for reads
+        that take columns rather than rows)."""
+        if name_en and (get_language() or "fr").startswith("en"):
+            return name_en
+        return name
 
 
 # The national skills vocabulary (slug, French name): created by a data migration, edited
@@ -119,6 +135,20 @@ NATIONAL_SKILLS = [
     ("energie", "Efficacité énergétique"),
     ("strategie", "Stratégie"),
 ]
+# Their English names (data, like the French ones: edited in the admin).
+NATIONAL_SKILLS_EN = {
+    "finance": "Finance and management",
+    "marketing": "Marketing and sales",
+    "export": "Export and international trade",
+    "rh-recrutement": "Human resources and recruitment",
+    "qualite": "Quality",
+    "lean-production": "Lean and production management",
+    "informatique": "IT and digital",
+    "juridique": "Legal",
+    "achats": "Purchasing and logistics",
+    "energie": "Energy efficiency",
+    "strategie": "Strategy",
+}
 
 
 @global_model(

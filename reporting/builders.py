@@ -46,10 +46,20 @@ class Built:
     content_type: str = PDF
 
 
+# Every PDF is tagged for assistive technologies (PDF/UA-1): a structure tree with the
+# headings, tables (header cells and their scope) and figures (the charts' SVG <title> as
+# their alternative text), the language of <html lang> and the title of <title>, shown as
+# the window's title.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def render_pdf(template: str, context: dict) -> bytes:
-    """HTML from a template (the active language), then PDF."""
+    """HTML from a template (the active language), then a tagged PDF: the one place where
+    documents become PDFs."""
     html = render_to_string(template, {**context, "generated_at": timezone.now()})
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=stylesheets())
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        stylesheets=stylesheets(), pdf_variant=PDF_VARIANT
+    )
 
 
 def _committee(document: Document) -> Committee:

@@ -33,7 +33,7 @@ from loans.models import ZERO, ContributionKind, FundContribution
 from missions.indicators import expert_hours_of_projects
 from missions.models import FirmMonthHours, HourLog, SkillMission
 from missions.selectors import FirmFigures, firm_year_figures, rate_for, rates_for
-from partners.models import Organisation, OrganisationKind
+from partners.models import Organisation, OrganisationKind, Skill
 from pme.models import FUNNEL, Project, Stage, StageTransition
 
 from .models import COMMITTEE_KINDS, Document, DocumentScope
@@ -268,7 +268,12 @@ def _hours_by_firm_and_skill(year: int, dispositif_id: int | None) -> list[Hours
     narrow = {"dispositif_id": dispositif_id} if dispositif_id is not None else {}
     rows = list(
         HourLog.objects.filter(date__range=(start, end), **narrow)
-        .values("mission__firm_id", "mission__firm__name", "mission__skill__name")
+        .values(
+            "mission__firm_id",
+            "mission__firm__name",
+            "mission__skill__name",
+            "mission__skill__name_en",
+        )
         .annotate(hours=Sum("hours"))
         .order_by("mission__firm__name", "mission__skill__name")
     )
@@ -276,7 +281,7 @@ def _hours_by_firm_and_skill(year: int, dispositif_id: int | None) -> list[Hours
     return [
         HoursRow(
             firm=row["mission__firm__name"],
-            skill=row["mission__skill__name"],
+            skill=Skill.label_of(row["mission__skill__name"], row["mission__skill__name_en"]),
             hours=row["hours"],
             value=rates[row["mission__firm_id"]].value_of(row["hours"]),
         )
@@ -441,6 +446,7 @@ def firm_contribution(firm_id: int, year: int) -> Contribution:
             "mission__dispositif__name",
             "mission__project__company__name",
             "mission__skill__name",
+            "mission__skill__name_en",
             "mission__status",
         )
         .annotate(hours=Sum("hours"))
@@ -450,7 +456,7 @@ def firm_contribution(firm_id: int, year: int) -> Contribution:
         MissionYear(
             dispositif=row["mission__dispositif__name"],
             company=row["mission__project__company__name"],
-            skill=row["mission__skill__name"],
+            skill=Skill.label_of(row["mission__skill__name"], row["mission__skill__name_en"]),
             status=str(SkillMission(status=row["mission__status"]).get_status_display()),
             hours=row["hours"],
             value=rate.value_of(row["hours"]),

@@ -4,9 +4,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django import forms
 from django.core.exceptions import ValidationError
 from django.template import Context, Template
+from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import get_format
 
 from alize.formats import (
     long_date,
@@ -16,12 +19,21 @@ from alize.formats import (
     share_percent,
     short_date,
     short_datetime,
+    short_month,
     times,
 )
 from alize.tenancy import scope
 from pme import services
 from pme.selectors import project_history
 from tests.factories import CompanyFactory, ProjectFactory
+
+
+@pytest.fixture(autouse=True)
+def french_after_each_test():
+    """A request in English leaves English active in the test's thread: back to French."""
+    yield
+    translation.activate("fr")
+
 
 NBSP = "\u00a0"
 
@@ -48,9 +60,50 @@ def test_dates_one_style_per_context():
         assert long_date(day) == "15 janvier 2027"
         assert short_datetime(dt.datetime(2027, 1, 15, 14, 30)) == "15/01/2027 14:30"
     with translation.override("en"):
-        assert short_date(day) == "01/15/2027"
-        assert long_date(day) == "Jan. 15, 2027"
+        # Never month-first: ISO in tables, day month-name year in sentences.
+        assert short_date(day) == "2027-01-15"
+        assert long_date(day) == "15 January 2027"
+        assert long_date(dt.date(2026, 12, 7)) == "7 December 2026"
+        assert short_datetime(dt.datetime(2027, 1, 15, 14, 30)) == "2027-01-15 14:30"
     assert short_date(None) == long_date(None) == short_datetime(None) == ""
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_times_read_on_24_hours_in_every_language(language):
+    moment = dt.datetime(2027, 1, 15, 14, 5)
+    template = Template("{{ moment|time }}|{{ moment|date:'TIME_FORMAT' }}|{{ moment.time }}")
+    with translation.override(language):
+        assert template.render(Context({"moment": moment})) == "14:05|14:05|14:05"
+        assert get_format("TIME_FORMAT") == "H:i"
+        assert "P" not in get_format("DATETIME_FORMAT")
+
+
+def test_a_day_typed_in_english_is_read_day_first():
+    """« 07/12/2026 » is the 7th of December in either language, never July the 12th."""
+    field = forms.DateField()
+    for language in ("fr", "en"):
+        with translation.override(language):
+            assert field.clean("07/12/2026") == dt.date(2026, 12, 7)
+            assert field.clean("2026-12-07") == dt.date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "fr",
+            "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.",
+        ),
+        ("en", "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec"),
+    ],
+)
+def test_short_months_are_each_languages_abbreviations(language, expected):
+    """« juin » and « juil. », not « Jui » twice; English « Jun », « Jul »."""
+    with translation.override(language):
+        months = [short_month(dt.date(2026, month, 1)) for month in range(1, 13)]
+    assert " ".join(m.split(NBSP)[0] for m in months) == expected
+    assert months[6] == f"{expected.split()[6]}{NBSP}2026"
+    assert short_month(None) == ""
 
 
 def test_numbers_are_grouped_in_the_language():
@@ -111,6 +164,11 @@ def test_template_filters():
             Context({"amount": Decimal("12000"), "day": dt.date(2027, 1, 15)})
         )
     assert rendered == f"12{NBSP}000,00{NBSP}€|15/01/2027|15 janvier 2027"
+    with translation.override("en"):
+        rendered = template.render(
+            Context({"amount": Decimal("12000"), "day": dt.date(2027, 1, 15)})
+        )
+    assert rendered == "€12,000.00|2027-01-15|15 January 2027"
 
 
 @pytest.mark.parametrize(
@@ -160,3 +218,18 @@ def test_advance_bounds_message_in_french_format(world):
         f"L'avance doit être comprise entre 10{NBSP}000,00{NBSP}€ et 15{NBSP}000,00{NBSP}€ "
         "dans ce dispositif."
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "june", "july"), [("fr", "juin", "juil."), ("en", "Jun", "Jul")]
+)
+def test_the_closing_page_names_june_and_july_apart(world, client, language, june, july):
+    """The month-closing table heads its columns with the last twelve months (June 2026
+    back to July 2025 on the tests' clock): « Jui » twice was the bug."""
+    client.force_login(world.animateur_a)
+    client.post(reverse("set_language"), {"language": language, "next": "/"})
+    page = client.get(reverse("missions:closing")).content.decode()
+    assert f'<th scope="col">{june}{NBSP}2026</th>' in page
+    assert f'<th scope="col">{july}{NBSP}2025</th>' in page
+    assert "Jui" not in page

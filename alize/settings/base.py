@@ -256,6 +256,9 @@ CONTENT_SECURITY_POLICY = {
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
+# Dates and times per language where they differ from Django's (English: never month-first,
+# 24-hour times); `alize/formats.py` says which style each context uses.
+FORMAT_MODULE_PATH = ["alize.format_modules"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True

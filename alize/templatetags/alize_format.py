@@ -8,7 +8,8 @@ percent; ``{{ share|share_percent:2 }}`` → ``12,34 %`` for a share of a whole 
 figure as its unit reads; ``—`` stays the template's business
 (``{{ amount|money|default:"—" }}``). Dates, one style per context: ``|short_date`` in
 tables and lists, ``|long_date`` in sentences and fact sheets, ``|short_datetime`` for when
-something was recorded (timelines, history). See ``alize.formats``.
+something was recorded (timelines, history), ``|short_month`` for a month in a narrow
+column. See ``alize.formats``.
 """
 
 from django import template
@@ -28,5 +29,6 @@ for name in (
     "short_date",
     "long_date",
     "short_datetime",
+    "short_month",
 ):
     register.filter(name, getattr(formats, name))

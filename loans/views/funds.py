@@ -14,7 +14,7 @@ from django.views import View
 
 from alize import charts
 from alize.actions import Action
-from alize.formats import money, share_percent
+from alize.formats import money, share_percent, short_month
 from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall, several_dispositifs
 from dispositifs.access import may
 
@@ -57,7 +57,7 @@ def utilisation_chart(points: list[dict]) -> charts.Chart | None:
                 text=share_percent(point["ratio"], 0) or charts.GAP,
                 title=_("%(month)s : %(lent)s prêtés, %(available)s disponibles")
                 % {
-                    "month": point["month"].strftime("%m/%Y"),
+                    "month": short_month(point["month"]),
                     "lent": money(point["outstanding"]),
                     "available": money(point["available"]),
                 },

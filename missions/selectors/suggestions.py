@@ -63,7 +63,7 @@ def mission_suggestions(
         .filter(Q(organisation__in=seated_firms) | Q(lends_across_territories=True))
         .distinct()
         .select_related("organisation")
-        .prefetch_related(Prefetch("skills", queryset=Skill.objects.only("pk", "name")))
+        .prefetch_related(Prefetch("skills", queryset=Skill.objects.only("pk", "name", "name_en")))
     )
     year = year or dt.date.today().year
     figures = firm_year_figures(firm_ids={e.organisation_id for e in experts}, year=year)

@@ -290,7 +290,7 @@ def hours_save_week(*, expert: Expert, cells: Iterable[HourCell], by) -> WeekRes
         except ApplicationError as error:
             message = _("%(day)s, %(mission)s : %(error)s") % {
                 "day": _day_label(cell.date),
-                "mission": mission.skill.name,
+                "mission": mission.skill.label,
                 "error": error.message,
             }
             result.errors.append(CellError(cell.mission_id, cell.date, message, error.field))

@@ -1,4 +1,5 @@
-"""Build and load the shipped reference files (communes, NAF rev. 2); see data/SOURCE.md.
+"""Build and load the shipped reference files (communes, NAF rev. 2 and the English titles
+of NACE rev. 2); see data/SOURCE.md.
 
 The communes file is built from two official open datasets: the COG (names, département,
 region, postal codes) and La Poste's base officielle des codes postaux (coordinates). Loading
@@ -13,6 +14,7 @@ import io
 import json
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from psycopg import sql
@@ -20,6 +22,7 @@ from psycopg import sql
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COMMUNES_FILE = DATA_DIR / "communes.csv.gz"
 NAF_FILE = DATA_DIR / "naf_rev2.csv"
+NACE_EN_FILE = DATA_DIR / "nace_rev2_en.csv"
 
 COMMUNE_COLUMNS = (
     "code",
@@ -125,6 +128,14 @@ def read_communes_file(path: Path = COMMUNES_FILE) -> list[dict]:
 def read_naf_file(path: Path = NAF_FILE) -> list[dict]:
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+@lru_cache(maxsize=1)
+def read_nace_english(path: Path = NACE_EN_FILE) -> dict[str, str]:
+    """The English titles of NACE rev. 2 by code: sections (« C »), divisions (« 25 ») and
+    classes (« 25.62 »), the levels NAF shares with NACE. Read once per process."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return {row["code"]: row["label"] for row in csv.DictReader(handle)}
 
 
 def _replace(connection, table: str, columns: tuple[str, ...], records: Iterable[tuple]) -> None:

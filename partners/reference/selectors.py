@@ -8,11 +8,12 @@ from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from partners.models import Commune, NafCode
 
-from .loader import search_key
+from .loader import read_nace_english, search_key
 
 EXPLICIT_CODE = re.compile(r"\((\d{5}|2[AB]\d{3})\)\s*$", re.IGNORECASE)
 CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$", re.IGNORECASE)
@@ -113,8 +114,17 @@ def _naf_labels() -> dict[str, str]:
 
 
 def naf_label(code: str) -> str:
-    """The NAF rev. 2 label of ``code`` ('' when unknown). The list is read once per process."""
-    return _naf_labels().get(code or "", "")
+    """The NAF rev. 2 label of ``code`` in the active language ('' when unknown). The list
+    is read once per process.
+
+    INSEE names the sub-classes in French only; in English a sub-class (« 25.62B ») reads
+    as the English title of its NACE rev. 2 class (« 25.62 »), which NAF refines, or of its
+    division when the class had none (``data/nace_rev2_en.csv``)."""
+    label = _naf_labels().get(code or "", "")
+    if label and (get_language() or "fr").startswith("en"):
+        english = read_nace_english()
+        return english.get(code[:5]) or english.get(code[:2]) or label
+    return label
 
 
 def naf_exists(code: str) -> bool:

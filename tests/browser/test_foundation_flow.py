@@ -24,10 +24,14 @@ def test_animateur_logs_in_sees_own_dispositif_and_404_elsewhere(page, world):
 
 def test_language_switch_to_english_and_back(page, world):
     log_in(page, world.coordinator.email)
+    account = page.get_by_role("button", name=str(world.coordinator))
+    account.click()  # the account menu: password, second factor, log out
     assert page.get_by_role("button", name="Se déconnecter").is_visible()
     page.click("form.langswitch button[value=en]")
     page.wait_for_load_state()
+    account.click()
     assert page.get_by_role("button", name="Log out").is_visible()
     page.click("form.langswitch button[value=fr]")
     page.wait_for_load_state()
+    account.click()
     assert page.get_by_role("button", name="Se déconnecter").is_visible()
