@@ -62,6 +62,9 @@ register_navigation(
     _("Organisations"), "partners:organisation-list", Action.VIEW_DIRECTORY, order=60
 )
 register_navigation(
+    _("Données personnelles"), "personal_data:people", Action.MANAGE_PERSONAL_DATA, order=85
+)
+register_navigation(
     _("Boîte mail locale"),
     "mailbox",
     Action.MANAGE_NETWORK,

@@ -10,3 +10,6 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # Connects the sign-in receiver that notes whether a second-factor code is due.
         from . import second_factor  # noqa: F401
+
+        # Declares the users as a kind of person (docs/personal-data.md).
+        from . import personal_data  # noqa: F401
