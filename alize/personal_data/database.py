@@ -160,4 +160,3 @@ def replace_mentions(strings: Iterable[str], replacement: str = ERASED_TEXT) -> 
 def _literal(replacement: str) -> str:
     """``regexp_replace`` reads ``\\`` and ``&`` escapes in its replacement: keep it plain."""
     return replacement.replace("\\", "\\\\")
-

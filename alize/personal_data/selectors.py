@@ -102,14 +102,14 @@ def _is_history(model) -> bool:
 def _pointing_fields(target) -> list[tuple[type[Model], str]]:
     """Every (model, field) of the project whose foreign key points at ``target``'s model:
     the models of every app and their history models, many-to-many tables included."""
-    found = []
-    for model in apps.get_models(include_auto_created=True):
-        for field in model._meta.concrete_fields:
-            if field.is_relation and field.related_model is target and field.many_to_one:
-                found.append((model, field.name))
-            elif field.is_relation and field.related_model is target and field.one_to_one:
-                found.append((model, field.name))
-    return found
+    return [
+        (model, field.name)
+        for model in apps.get_models(include_auto_created=True)
+        for field in model._meta.concrete_fields
+        if field.is_relation
+        and field.related_model is target
+        and (field.many_to_one or field.one_to_one)
+    ]
 
 
 def person_export(found: Found) -> dict:

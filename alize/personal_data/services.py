@@ -144,7 +144,10 @@ def retention_apply(*, today: dt.date, dispositif=None, years: int | None = None
     Idempotent: an erased person no longer holds data, so a second run erases nobody."""
     years = years or settings.RETENTION_YEARS
     cutoff = retention_cutoff(today, years)
-    reason = f"Durée de conservation échue : inactif depuis plus de {years} ans (avant le {cutoff:%d/%m/%Y})."
+    reason = (
+        f"Durée de conservation échue : inactif depuis plus de {years} ans "
+        f"(avant le {cutoff:%d/%m/%Y})."
+    )
     kinds = [k for k in KINDS.values() if k.retention and k.tenant == (dispositif is not None)]
     counts = {kind.key: 0 for kind in kinds}
     with scope(every_dispositif=True, reason="the retention job erases across the network"):
@@ -172,5 +175,6 @@ def retention_apply(*, today: dt.date, dispositif=None, years: int | None = None
             cutoff=cutoff,
             counts=counts,
         )
-    logger.info("Retention (%s, before %s): %s", report.dispositif_name or "directory", cutoff, counts)
+    place = report.dispositif_name or "directory"
+    logger.info("Retention (%s, before %s): %s", place, cutoff, counts)
     return report

@@ -98,9 +98,7 @@ def _tables(groups: dict[str, list[dict]]) -> list[dict]:
     tables = []
     for name, rows in groups.items():
         headers = list(dict.fromkeys(key for row in rows for key in row))
-        shown = [
-            [_cell(row.get(header)) for header in headers] for row in rows[:SHOWN_ROWS]
-        ]
+        shown = [[_cell(row.get(header)) for header in headers] for row in rows[:SHOWN_ROWS]]
         tables.append(
             {"name": name, "headers": headers, "rows": shown, "more": len(rows) - len(shown)}
         )
