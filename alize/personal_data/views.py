@@ -84,7 +84,7 @@ class PersonView(PersonMixin, TemplateView):
             found=found,
             export=export,
             groups=[
-                (_("Sa fiche"), _tables(export["person"])),
+                (_("Sa fiche"), _tables({k: [row] for k, row in export["person"].items()})),
                 (_("Lignes qui la désignent"), _tables(export["related"])),
                 (_("Historiques"), _tables(export["history"])),
                 (_("Textes qui la mentionnent"), _tables(export["mentions"])),

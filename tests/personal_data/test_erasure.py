@@ -5,7 +5,6 @@ are found in no text column of any table, history tables included."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -26,10 +25,14 @@ from reporting import runner, selectors
 from reporting import services as reporting_services
 from reporting.models import DocumentKind
 from tests.clock import TODAY
-from tests.factories import CompanyFactory, SkillFactory, project_at
-from tests.loans.builders import advance_at, make_fund
-from tests.missions.conftest import approved_decision, log, make_expert, running_mission
-from tests.personal_data.conftest import plant_outbox_and_logs, traces
+from tests.factories import CompanyFactory, project_at
+from tests.personal_data.conftest import (
+    EXPERT_EMAIL,
+    EXPERT_NAME,
+    EXPERT_PHONE,
+    plant_outbox_and_logs,
+    traces,
+)
 from tests.reporting.conftest import make_sitting
 
 YEAR = TODAY.year
@@ -80,47 +83,6 @@ def statistics(world) -> dict:
 
 
 # An expert --------------------------------------------------------------------------------
-
-EXPERT_NAME = "Ermengarde Quillebeuf"
-EXPERT_EMAIL = "e.quillebeuf@grande-entreprise.test"
-EXPERT_PHONE = "06 12 34 56 78"
-
-
-@pytest.fixture
-def expert_world(world):
-    """A's firm lends Ermengarde Quillebeuf (with an account) to a mission with hours,
-    beside a committee and an advance; her name is in a mission's objective, an hour's note,
-    the outbox, a job, a failure, an idempotency key and the admin's log."""
-    make_sitting(world.a)
-    account = world.expert_a
-    account.full_name, account.email = EXPERT_NAME, EXPERT_EMAIL
-    account.save()
-    expert = make_expert(
-        world.firm_a,
-        user=account,
-        first_name="Ermengarde",
-        last_name="Quillebeuf",
-        email=EXPERT_EMAIL,
-        phone=EXPERT_PHONE,
-    )
-    mission = running_mission(
-        approved_decision(world.a),
-        world.firm_a,
-        SkillFactory(name="Qualité effacement", slug="qualite-effacement"),
-        animateur=world.animateur_a,
-        correspondent=world.correspondent_a,
-        experts=[expert],
-        objective=f"Plan qualité avec {EXPERT_NAME} (joignable au {EXPERT_PHONE}).",
-    )
-    log(mission, expert, TODAY, "7.5")
-    noted = log(mission, expert, TODAY - dt.timedelta(days=1), "3")
-    with scope(every_dispositif=True, reason="test setup"):
-        HourLog.objects.filter(pk=noted.pk).update(note=f"Atelier animé par {EXPERT_NAME}")
-    advance_at("disbursed", make_fund(world.a))
-    plant_outbox_and_logs(
-        name=EXPERT_NAME, email=EXPERT_EMAIL, by=world.coordinator, dispositif=world.a
-    )
-    return expert
 
 
 def test_erasing_an_expert_keeps_every_figure_and_leaves_no_trace(world, expert_world):
