@@ -46,7 +46,7 @@ def on_erase(user, by) -> None:
     for label in ("otp_totp.TOTPDevice", "authtoken.Token"):
         apps.get_model(label)._default_manager.filter(user=user).delete()
     for assignment in RoleAssignment.objects.filter(user=user):
-        assignment._history_user = by
+        assignment._history_user = by  # type: ignore[attr-defined]  # simple-history
         assignment.delete()
     user.set_unusable_password()
     user.is_active = False

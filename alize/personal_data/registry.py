@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Model, Q, QuerySet
@@ -42,22 +43,22 @@ class PersonKind:
     - ``follow_links``: export the rows pointing at the person (an expert's hours, a user's
       records); an SME contact's company rows are the company's, not the contact's;
     - ``tenant``: the rows belong to a dispositif (erased within its scope);
-    - ``on_erase(row)``: what else goes with the person (an account's sign-in means).
+    - ``on_erase(row, by)``: what else goes with the person (an account's sign-in means).
     """
 
     key: str
     label: object
     model: str
-    name: Callable[[Model], str]
-    erased_values: Callable[[Model], dict]
-    identity: Callable[[Model], list[str]]
+    name: Callable[[Any], str]
+    erased_values: Callable[[Any], dict]
+    identity: Callable[[Any], list[str]]
     search_fields: tuple[str, ...]
     holds_data: Q
-    describe: Callable[[Model], str]
+    describe: Callable[[Any], str]
     account_field: str | None = None
     follow_links: bool = True
     tenant: bool = False
-    on_erase: Callable[[Model], None] | None = None
+    on_erase: Callable[[Any, Any], None] | None = None
     retention: list[Retention] = field(default_factory=list)
 
     @property
@@ -76,7 +77,7 @@ class Retention:
     ``None`` for the directory's kinds)."""
 
     description: object
-    candidates: Callable[[dt.date, Model | None], Iterable[int]]
+    candidates: Callable[[dt.date, Any], Iterable[int]]
 
 
 KINDS: dict[str, PersonKind] = {}
@@ -109,8 +110,3 @@ def kind_of(key: str) -> PersonKind:
         return KINDS[key]
     except KeyError:
         raise LookupError(key) from None
-
-
-def kind_for_model(model: type[Model]) -> PersonKind | None:
-    label = model._meta.label
-    return next((kind for kind in KINDS.values() if kind.model == label), None)

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
@@ -44,7 +45,7 @@ class Found:
 
 def manageable(user, kind: PersonKind):
     """The rows of ``kind`` the user may manage the personal data of."""
-    queryset = kind.queryset()
+    queryset: Any = kind.queryset()
     if is_scoped(kind.model_class):
         queryset = queryset.for_user(user, Action.MANAGE_PERSONAL_DATA)
     return queryset
