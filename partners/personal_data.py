@@ -39,5 +39,6 @@ EXPERT = register_person_kind(
             part for part in (str(expert.organisation), expert.job_title) if part
         ),
         account_field="user",
+        prefetch=("organisation",),
     )
 )

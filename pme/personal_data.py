@@ -66,6 +66,7 @@ SME_CONTACT = register_person_kind(
         describe=lambda company: f"{company.name} — {company.dispositif}",
         follow_links=False,
         tenant=True,
+        prefetch=("dispositif",),
     )
 )
 register_retention(

@@ -31,7 +31,7 @@ def erased_email(user_id: int) -> str:
 
 def describe(user) -> str:
     roles = []
-    for assignment in user.role_assignments.select_related("dispositif", "organisation"):
+    for assignment in user.role_assignments.all():
         target = assignment.dispositif or assignment.organisation or assignment.region
         label = str(assignment.get_role_display())
         roles.append(f"{label} ({target})" if target else label)
@@ -89,6 +89,7 @@ USER = register_person_kind(
         holds_data=~Q(email__endswith=f"@{ERASED_DOMAIN}"),
         describe=describe,
         on_erase=on_erase,
+        prefetch=("role_assignments__dispositif", "role_assignments__organisation"),
     )
 )
 register_retention(

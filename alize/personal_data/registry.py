@@ -56,6 +56,7 @@ class PersonKind:
     holds_data: Q
     describe: Callable[[Any], str]
     account_field: str | None = None
+    prefetch: tuple[str, ...] = ()  # the related rows ``describe`` reads, for a search
     follow_links: bool = True
     tenant: bool = False
     on_erase: Callable[[Any, Any], None] | None = None

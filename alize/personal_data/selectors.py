@@ -60,7 +60,12 @@ def person_search(user, query: str) -> list[Found]:
     found = []
     for kind in KINDS.values():
         condition = reduce(or_, (Q(**{f"{f}__icontains": query}) for f in kind.search_fields))
-        rows = manageable(user, kind).filter(condition).order_by("pk")[:SEARCH_LIMIT]
+        rows = list(
+            manageable(user, kind)
+            .filter(condition)
+            .prefetch_related(*kind.prefetch)
+            .order_by("pk")[:SEARCH_LIMIT]
+        )
         holding = set(
             manageable(user, kind)
             .filter(kind.holds_data, pk__in=[row.pk for row in rows])

@@ -15,7 +15,10 @@ from alize.personal_data.register import REGISTER
 from partners.models import Expert
 from tests.conftest import ROLES
 from tests.coverage import routes
+from tests.factories import CompanyFactory, RoleAssignmentFactory, UserFactory
+from tests.missions.conftest import make_expert
 from tests.personal_data.conftest import EXPERT_EMAIL, EXPERT_NAME
+from tests.query_counts import assert_queries_do_not_grow
 
 PERSON_ROUTES = ("personal_data:person", "personal_data:person-json", "personal_data:person-erase")
 
@@ -131,3 +134,19 @@ def test_erasing_asks_why_then_confirms_then_erases(client, world, expert_world)
     assert "données effacées" in page.content.decode()
     assert client.get(url).status_code == 404
     assert client.post(url, {"reason": "Encore une fois, par erreur."}).status_code == 404
+
+
+def test_a_search_costs_the_same_queries_for_more_persons(client, world):
+    def add(count):
+        for n in range(count):
+            CompanyFactory(dispositif=world.a, contact_name=f"Zoé Homonyme {n}")
+            make_expert(world.firm_a, first_name="Zoé", last_name=f"Homonyme {n}")
+            user = UserFactory(full_name=f"Zoé Homonyme {n}")
+            RoleAssignmentFactory(user=user, role="animateur", dispositif=world.b)
+
+    add(2)
+    client.force_login(world.coordinator)
+    url = reverse("personal_data:people")
+    assert_queries_do_not_grow(
+        "personal_data:people", lambda: client.get(url, {"q": "homonyme"}), lambda: add(4)
+    )
