@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from alize.personal_data.registry import PersonKind, register_person_kind
+from alize.personal_data.registry import PersonKind, full_names, register_person_kind
 
 ERASED_FIRST_NAME = "Personne effacée"
 
@@ -28,8 +28,7 @@ EXPERT = register_person_kind(
             "is_active": False,
         },
         identity=lambda expert: [
-            expert.full_name,
-            f"{expert.last_name} {expert.first_name}",
+            *full_names(expert.full_name, f"{expert.last_name} {expert.first_name}"),
             expert.email,
             expert.phone,
         ],

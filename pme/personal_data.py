@@ -15,6 +15,7 @@ from alize.personal_data.registry import (
     PersonKind,
     Retention,
     erased_name,
+    full_names,
     register_person_kind,
     register_retention,
 )
@@ -54,7 +55,7 @@ SME_CONTACT = register_person_kind(
             "contact_phone": "",
         },
         identity=lambda company: [
-            company.contact_name,
+            *full_names(company.contact_name),
             company.contact_email,
             company.contact_phone,
         ],

@@ -15,6 +15,7 @@ from alize.personal_data.registry import (
     PersonKind,
     Retention,
     erased_name,
+    full_names,
     register_person_kind,
     register_retention,
 )
@@ -84,7 +85,7 @@ USER = register_person_kind(
             "full_name": erased_name(user.pk),
             "email": erased_email(user.pk),
         },
-        identity=lambda user: [user.full_name, user.email],
+        identity=lambda user: [*full_names(user.full_name), user.email],
         search_fields=("full_name", "email"),
         holds_data=~Q(email__endswith=f"@{ERASED_DOMAIN}"),
         describe=describe,

@@ -22,6 +22,13 @@ from django.db.models import Model, Q, QuerySet
 ERASED_TEXT = "[personne effacée]"
 
 
+def full_names(*names: str) -> list[str]:
+    """The names worth looking for in free text: those of two words or more. A single word
+    (« Martin ») would also be other people's names and ordinary words; it is replaced in
+    the person's own fields only."""
+    return [name for name in names if len(name.split()) >= 2]
+
+
 def erased_name(person_id: int) -> str:
     """The name an erased person's rows carry from then on."""
     return f"Personne effacée #{person_id}"

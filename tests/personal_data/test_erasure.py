@@ -236,3 +236,22 @@ def test_erasure_never_touches_the_ledger(world, expert_world):
         assert list(LedgerLine.objects.order_by("pk").values()) == lines
     assert Expert.objects.filter(pk=expert_world.pk, first_name="Personne effacée").exists()
     assert Decimal(0) < sum(line["debit"] for line in lines)
+
+
+def test_a_one_word_name_is_replaced_in_its_fields_but_not_in_other_peoples_text(world):
+    """« Martin » as a contact's whole name: another person's « Pierre Martin » and a note
+    about « Saint-Martin » stay as they were."""
+    company = CompanyFactory(dispositif=world.a, contact_name="Martin", contact_email="")
+    other = CompanyFactory(dispositif=world.a, contact_name="Pierre Martin")
+    project = project_at("qualified", company=other)
+    with scope([world.a]):
+        Project.objects.filter(pk=project.pk).update(description="Usine de Saint-Martin.")
+
+    services.person_erase(
+        kind="sme_contact", person_id=company.pk, by=world.coordinator, reason=REASON
+    )
+
+    with scope([world.a]):
+        assert Company.objects.get(pk=company.pk).contact_name == f"Personne effacée #{company.pk}"
+        assert Company.objects.get(pk=other.pk).contact_name == "Pierre Martin"
+        assert Project.objects.get(pk=project.pk).description == "Usine de Saint-Martin."
