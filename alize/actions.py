@@ -38,3 +38,6 @@ class Action(StrEnum):
     # The indicators dashboard: a dispositif's kept figures, never its rows (a firm's
     # correspondent reads only the firm's own figures there, ``Reach.FIRM``).
     VIEW_INDICATORS = "view_indicators"
+    # Personal data (docs/personal-data.md): find a person across the network, export what
+    # is held about them, erase it (national coordination only).
+    MANAGE_PERSONAL_DATA = "manage_personal_data"

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .errors import ApplicationError, apply_service_error
-from .models import Job, JobFailure, SentMail, SentMailStatus
+from .models import ErasureRecord, Job, JobFailure, RetentionReport, SentMail, SentMailStatus
 
 
 class ReadOnlyAdminMixin:
@@ -162,3 +162,22 @@ class SentMailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             % {"count": released},
             messages.SUCCESS,
         )
+
+
+@admin.register(ErasureRecord)
+class ErasureRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The record of erasures of personal data (alize.personal_data): which kind of person
+    and which id, who, when, why. Never the erased name."""
+
+    list_display = ["at", "kind", "person_id", "origin", "by", "rows"]
+    list_filter = ["kind", "origin"]
+    search_fields = ["kind", "reason"]
+    date_hierarchy = "at"
+
+
+@admin.register(RetentionReport)
+class RetentionReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What each run of the retention job erased, per kind of person."""
+
+    list_display = ["ran_at", "dispositif_name", "years", "cutoff", "counts"]
+    date_hierarchy = "ran_at"

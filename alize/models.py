@@ -295,3 +295,68 @@ class IndicatorState(TenantModel):
     @property
     def fresh(self) -> bool:
         return self.computed >= self.changed and self.computed_at is not None
+
+
+class ErasureOrigin(models.TextChoices):
+    REQUEST = "request", _("demande")
+    RETENTION = "retention", _("durée de conservation échue")
+
+
+@global_model(
+    "The record of erasures of personal data across the network: written by the erasure "
+    "service, read only by the national coordination."
+)
+class ErasureRecord(models.Model):
+    """One erasure of a person's personal data (``alize.personal_data``): which kind of
+    person and which id, who asked, when, why and how many rows were rewritten. Never the
+    erased name or address, which is what was erased."""
+
+    kind = models.CharField(_("type de personne"), max_length=32)
+    person_id = models.PositiveBigIntegerField(_("identifiant de la personne"))
+    origin = models.CharField(
+        _("origine"), max_length=16, choices=ErasureOrigin.choices, default=ErasureOrigin.REQUEST
+    )
+    by = user_field(_("effacé par"))
+    at = models.DateTimeField(_("effacé le"), default=timezone.now, db_index=True)
+    reason = models.TextField(_("motif"))
+    rows = models.PositiveIntegerField(_("lignes réécrites"), default=0)
+
+    class Meta:
+        verbose_name = _("effacement de données personnelles")
+        verbose_name_plural = _("effacements de données personnelles")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["kind", "person_id"], name="erasure_person")]
+
+    def __str__(self):
+        return f"{self.kind} #{self.person_id} ({self.at:%Y-%m-%d})"
+
+
+@global_model(
+    "What one run of the retention job did, for the directory or one dispositif: written by "
+    "the job, read only by the national coordination."
+)
+class RetentionReport(models.Model):
+    """One run of the retention job (``alize.personal_data.retention``) over the directory
+    (``dispositif_id`` empty: experts and users) or one dispositif (its SME contacts): the
+    cut-off it applied and how many persons of each kind it erased (``{kind: count}``)."""
+
+    dispositif_id = models.PositiveIntegerField(
+        _("dispositif (identifiant)"), null=True, blank=True
+    )
+    dispositif_name = models.CharField(_("dispositif"), max_length=200, blank=True)
+    ran_at = models.DateTimeField(_("exécuté le"), default=timezone.now, db_index=True)
+    years = models.PositiveSmallIntegerField(_("durée de conservation (années)"))
+    cutoff = models.DateField(_("inactifs depuis le"))
+    counts = models.JSONField(_("personnes effacées, par type"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("passage de la durée de conservation")
+        verbose_name_plural = _("passages de la durée de conservation")
+        ordering = ["-ran_at", "-id"]
+
+    def __str__(self):
+        return f"{self.dispositif_name or '-'} ({self.ran_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())

@@ -133,6 +133,9 @@ register_navigation(
     section=ADMINISTRATION,
 )
 register_navigation(
+    _("Données personnelles"), "personal_data:people", Action.MANAGE_PERSONAL_DATA, order=85
+)
+register_navigation(
     _("Boîte mail locale"),
     "mailbox",
     Action.MANAGE_NETWORK,

@@ -260,3 +260,35 @@ def sweep_indicators() -> list[int]:
     from alize.indicators.facts import refresh_stale
 
     return refresh_stale()
+
+
+@shared_task(base=JobTask, bind=True, name="alize.tasks.apply_retention")
+def apply_retention(self, today: str | None = None) -> dict:
+    """Nightly (beat "personal-data-retention"): erase the directory's experts and users
+    inactive for the retention period, then fan out to every dispositif for its SME
+    contacts (``apply_retention_in_dispositif``). Returns the directory's counts per kind;
+    each run is recorded as a ``RetentionReport``. ``today`` (ISO date) freezes the date."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from alize.personal_data.services import retention_apply
+
+    on = dt.date.fromisoformat(today) if today else timezone.localdate()
+    report = retention_apply(today=on)
+    if self.request.is_eager:
+        apply_retention_in_dispositif.apply(kwargs={"today": on.isoformat()})
+    else:
+        apply_retention_in_dispositif.delay(today=on.isoformat())
+    return report.counts
+
+
+@shared_task(base=ScopedTask, national=True, name="alize.tasks.apply_retention_in_dispositif")
+def apply_retention_in_dispositif(*, dispositif, today: str) -> dict:
+    """One dispositif's share of the retention job: the contacts of its SMEs whose last
+    project ended before the retention period. Idempotent; returns the counts per kind."""
+    import datetime as dt
+
+    from alize.personal_data.services import retention_apply
+
+    return retention_apply(today=dt.date.fromisoformat(today), dispositif=dispositif).counts

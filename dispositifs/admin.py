@@ -4,6 +4,7 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from alize.admin import ReadOnlyAdminMixin, ServiceModelAdmin
 from partners.reference.forms import PerimeterField
@@ -52,8 +53,9 @@ class DispositifAdmin(ServiceModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ServiceModelAdmin):
-    """Seats at a tour de table, through the services; a seat's dispositif never changes."""
+class MembershipAdmin(SimpleHistoryAdmin, ServiceModelAdmin):
+    """Seats at a tour de table, through the services; a seat's dispositif never changes.
+    Each change of a seat is kept with who made it and when (« Historique »)."""
 
     fields = ["dispositif", *services.MEMBERSHIP_FIELDS]
     list_display = [

@@ -10,6 +10,6 @@ class LoansConfig(AppConfig):
 
     def ready(self):
         # Home and project page panels, the menu entries, the indicators and the backup's
-        # ledger figures register themselves on import.
-        for module in ("panels", "navigation", "indicators", "backup"):
+        # ledger figures, and the ledger's tables kept by erasures, register themselves.
+        for module in ("panels", "navigation", "indicators", "backup", "personal_data"):
             import_module(f"{self.name}.{module}")

@@ -19,5 +19,5 @@ class MissionsConfig(AppConfig):
         # lending) reaches that dispositif: its correspondent and experts must see the work.
         register_firm_presence("missions.SkillMission", "firm")
         # Home, project panels and menu entries register themselves on import.
-        for module in ("panels", "navigation", "indicators"):
+        for module in ("panels", "navigation", "indicators", "personal_data"):
             import_module(f"{self.name}.{module}")

@@ -15,3 +15,4 @@ class PmeConfig(AppConfig):
             import_module(f"{self.name}.{module}")
         import_module(f"{self.name}.signals")
         import_module(f"{self.name}.indicators")
+        import_module(f"{self.name}.personal_data")

@@ -1,5 +1,7 @@
 """Login by e-mail, argon2, lockout, roles as data, language switch."""
 
+import datetime as dt
+
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -8,6 +10,7 @@ from django.urls import reverse
 from alize.accounts.models import LoginFailure, Role, RoleAssignment
 from alize.settings import base
 from dispositifs.access import scope_ids as dispositif_ids_for
+from tests.clock import NOW
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, user_with_role
 
 
@@ -116,3 +119,39 @@ def test_create_api_client_prints_a_token(world, capsys):
     token = capsys.readouterr().out.strip()
     user = Token.objects.get(key=token).user
     assert dispositif_ids_for(user) == {world.a.pk}
+
+
+def test_role_changes_keep_a_history_with_who_and_when(world, client):
+    """Granting, changing and withdrawing a role in the admin leaves history rows naming
+    the coordinator who did it and when; the admin shows them."""
+    coordinator = world.coordinator
+    coordinator.is_staff = coordinator.is_superuser = True
+    coordinator.save()
+    client.force_login(coordinator)
+    person = UserFactory()
+    add = client.post(
+        reverse("admin:accounts_roleassignment_add"),
+        {"user": person.pk, "role": "animateur", "dispositif": world.a.pk, "region": ""},
+    )
+    assert add.status_code == 302, add.content.decode()[:2000]
+    assignment = RoleAssignment.objects.get(user=person)
+    change = client.post(
+        reverse("admin:accounts_roleassignment_change", args=[assignment.pk]),
+        {"user": person.pk, "role": "animateur", "dispositif": world.b.pk, "region": ""},
+    )
+    assert change.status_code == 302
+    delete = client.post(
+        reverse("admin:accounts_roleassignment_delete", args=[assignment.pk]), {"post": "yes"}
+    )
+    assert delete.status_code == 302
+
+    rows = list(RoleAssignment.history.filter(user_id=person.pk).order_by("history_date", "pk"))
+    assert [(row.history_type, row.dispositif_id) for row in rows] == [
+        ("+", world.a.pk),
+        ("~", world.b.pk),
+        ("-", world.b.pk),
+    ]
+    assert {row.history_user for row in rows} == {coordinator}
+    assert all(NOW <= row.history_date < NOW + dt.timedelta(minutes=5) for row in rows)
+    history = client.get(reverse("admin:accounts_roleassignment_history", args=[assignment.pk]))
+    assert history.status_code == 200

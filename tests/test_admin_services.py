@@ -73,6 +73,14 @@ ADMIN_MODELS: dict[str, Writers] = {
         ("partners.services.expert_invite",),
         "roles are granted in the admin (see EDITABLE_AROUND_SERVICES)",
     ),
+    "alize.ErasureRecord": Writers(
+        ("alize.personal_data.services.person_erase",),
+        "read-only: the record of erasures, written by the erasure service",
+    ),
+    "alize.RetentionReport": Writers(
+        ("alize.personal_data.services.retention_apply",),
+        "read-only: what each run of the retention job did",
+    ),
     "accounts.LoginFailure": Writers((), "the lockout's record of failed logins; no service"),
     # Directory.
     "partners.Organisation": Writers(

@@ -32,6 +32,8 @@ QUEUE_OF = {
     "pme.tasks.refresh_due_follow_ups": "fanout",
     "missions.tasks.send_monthly_reminders": "fanout",
     "loans.tasks.refresh_arrears": "fanout",
+    "alize.tasks.apply_retention": "fanout",
+    "alize.tasks.apply_retention_in_dispositif": "fanout",
     "alize.tasks.sweep_jobs": "default",
     "alize.tasks.refresh_indicators": "default",
     "alize.tasks.sweep_indicators": "default",

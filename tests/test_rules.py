@@ -84,6 +84,8 @@ RULES = [
             "reporting/publication.py": "secrecy is decided over whole regions, whoever asks",
             "reporting/dashboards.py": "the network median reads every dispositif's kept facts",
             "reporting/selectors.py": "a partner firm's year in a report is a national total",
+            "alize/personal_data/selectors.py": "a person's export reads every dispositif",
+            "alize/personal_data/services.py": "an erasure rewrites every dispositif's rows",
         },
         good=("with scope([dispositif_id]):",),
         bad=('with scope(every_dispositif=True, reason="why not"):',),

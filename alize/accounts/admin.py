@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import LoginFailure, RoleAssignment, User
 
@@ -43,7 +44,11 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(SimpleHistoryAdmin):
+    """Roles are granted here; each change is kept with who made it and when (« Historique »
+    on a role's page; a withdrawn role's history stays with its user's)."""
+
+    history_list_display = ["role", "dispositif", "organisation", "region"]
     list_display = ["user", "role", "dispositif", "organisation", "region"]
     list_filter = ["role", "region"]
     search_fields = ["user__email"]

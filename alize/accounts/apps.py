@@ -8,5 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Comptes et rôles")
 
     def ready(self):
-        # Connects the sign-in receiver that notes whether a second-factor code is due.
-        from . import second_factor  # noqa: F401
+        # second_factor connects the sign-in receiver that notes whether a code is due;
+        # personal_data declares the users as a kind of person (docs/personal-data.md).
+        from . import personal_data, second_factor  # noqa: F401

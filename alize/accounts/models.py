@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from alize.geo import REGIONS
 from alize.tenancy import global_model
@@ -87,7 +88,8 @@ class Role(models.TextChoices):
 @global_model("Role assignments are what the access policy reads to derive every scope.")
 class RoleAssignment(models.Model):
     """One role held by a user, with the scope that role carries (dispositif, organisation
-    or region). Access rules read these rows; no name is hard-coded anywhere."""
+    or region). Access rules read these rows; no name is hard-coded anywhere. Every change
+    is kept in its history (who, when)."""
 
     user = models.ForeignKey(
         User,
@@ -114,6 +116,9 @@ class RoleAssignment(models.Model):
     )
     region = models.CharField(_("région"), max_length=3, choices=REGIONS, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    # Who gave or withdrew a role, and when (the admin shows it; docs/personal-data.md).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("attribution de rôle")
@@ -156,6 +161,12 @@ class RoleAssignment(models.Model):
             self.dispositif_id and self.dispositif or self.organisation or self.get_region_display()
         )
         return f"{self.user} — {self.get_role_display()}" + (f" ({target})" if target else "")
+
+
+global_model(
+    "The history of role assignments is global like the assignments: who gave or withdrew "
+    "a role, read by the national coordination in the admin."
+)(RoleAssignment.history.model)
 
 
 @global_model("Login failures concern an address and an IP, before any scope exists.")

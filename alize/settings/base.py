@@ -371,6 +371,8 @@ CELERY_TASK_ROUTES = {
     "missions.tasks.send_mission_declined": {"queue": "mail"},
     "reporting.runner.build_document": {"queue": "documents"},
     "reporting.tasks.build_annual_reports": {"queue": "fanout"},
+    "alize.tasks.apply_retention": {"queue": "fanout"},
+    "alize.tasks.apply_retention_in_dispositif": {"queue": "fanout"},
     "reporting.tasks.build_dispositif_annual_report": {"queue": "fanout"},
     "reporting.tasks.send_due_agendas": {"queue": "fanout"},
     "reporting.tasks.send_cancellations": {"queue": "mail"},
@@ -437,12 +439,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.send_due_agendas",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Personal data kept past its time is erased (docs/personal-data.md): the directory's
+    # experts and users, then each dispositif's SME contacts (fanned out).
+    "personal-data-retention": {
+        "task": "alize.tasks.apply_retention",
+        "schedule": crontab(hour=4, minute=15),
+    },
     # In January, last year's annual report of every dispositif, and the national one.
     "reporting-annual-reports": {
         "task": "reporting.tasks.build_annual_reports",
         "schedule": crontab(hour=2, minute=0, day_of_month=2, month_of_year=1),
     },
 }
+
+# How long personal data is kept once its purpose is over (docs/personal-data.md): the
+# contact of an SME whose last project closed this many years ago, an expert or a user
+# inactive for as long, are erased by the nightly retention job (alize.personal_data).
+RETENTION_YEARS = int(os.environ.get("ALIZE_RETENTION_YEARS", "5"))
 
 # Statistical secrecy of the figures published outside the network (the regions' API, open
 # data): a figure about fewer SMEs than this, or one SME's part above this share of it, is

@@ -40,6 +40,7 @@ EXPECTED = {
         Action.VIEW_DOCUMENT: A,
         Action.REQUEST_DOCUMENT: A,
         Action.VIEW_INDICATORS: A,
+        Action.MANAGE_PERSONAL_DATA: NONE,
     },
     "member_a": {
         Action.VIEW_DISPOSITIF: A,
@@ -64,6 +65,7 @@ EXPECTED = {
         Action.VIEW_DOCUMENT: A,
         Action.REQUEST_DOCUMENT: NONE,
         Action.VIEW_INDICATORS: A,
+        Action.MANAGE_PERSONAL_DATA: NONE,
     },
     "correspondent_a": {
         **dict.fromkeys(Action, NONE),
@@ -101,6 +103,7 @@ EXPECTED = {
         Action.VIEW_DOCUMENT: NONE,
         Action.REQUEST_DOCUMENT: NONE,
         Action.VIEW_INDICATORS: NONE,
+        Action.MANAGE_PERSONAL_DATA: NONE,
     },
     "no_role": dict.fromkeys(Action, NONE),
 }
