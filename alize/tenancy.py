@@ -95,6 +95,26 @@ def scope(dispositifs=(), *, every_dispositif: bool = False, reason: str = ""):
         _current.reset(token)
 
 
+@contextmanager
+def public_door_scope(dispositif_id: int, *, door: str):
+    """The one way a request without a user touches tenant data: the scope of ONE named
+    dispositif, for one public door (``door`` says which, as the scope's reason).
+
+    A public request has an empty scope (``scope_for_user``), so its tenant queries raise.
+    Inside this block it reads and writes that dispositif's rows only, and PostgreSQL's
+    row-level security is told the same single id (docs/architecture.md §3.4, §16). Only
+    the SME's public door calls it (``tests/test_rules.py`` holds the allow-list)."""
+    if not door:
+        raise ValueError("A public door scope names its door.")
+    if isinstance(dispositif_id, bool) or not isinstance(dispositif_id, int):
+        raise TypeError("A public door scope takes one dispositif id.")
+    token = _current.set(Scope(frozenset({dispositif_id}), reason=f"public door: {door}"))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
 def enter_scope(new_scope: Scope) -> contextvars.Token:
     """Low-level enter for entry points that cannot use ``with`` (middleware, API views)."""
     return _current.set(new_scope)

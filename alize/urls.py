@@ -78,6 +78,7 @@ urlpatterns = [
     path("indicateurs/", include("reporting.indicator_urls")),
     path("donnees-ouvertes/", include("reporting.open_data")),
     path("donnees-personnelles/", include("alize.personal_data.urls")),
+    path("deposer-un-projet/", include("pme.door.urls")),
     path("api/v1/", include("alize.api.urls")),
     path("api/schema/", PrivateSchemaView.as_view(), name="api-schema"),
     path("api/docs/", PrivateSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

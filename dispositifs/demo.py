@@ -176,6 +176,16 @@ def seed_dispositifs(log: Log) -> None:
                 "perimeter": list(spec.perimeter),
                 "carrier": carrier,
                 "launch_date": dt.date(spec.launched, 3, 1),
+                # The public door's page (docs/architecture.md §16): the dispositif's words
+                # and the animateur who calls back.
+                "public_intro": (
+                    f"{spec.name} aide les PME de son bassin d'emploi qui ont un projet de "
+                    "développement créateur d'emplois : missions d'expertise de cadres de "
+                    "grandes entreprises, tour de table des financeurs, avance remboursable "
+                    "sans intérêt."
+                ),
+                "public_contact_name": f"L'animateur du dispositif, {spec.carrier[1]}",
+                "public_contact_email": f"animateur.{spec.slug}@demo.alize.fr",
             },
         )
         joined = dt.date(spec.launched, 3, 1)

@@ -122,6 +122,28 @@ class Dispositif(models.Model):
         ),
     )
 
+    # What the public door (« Déposer un projet », docs/architecture.md §16) shows an SME
+    # leader: the dispositif's own words and who calls back.
+    public_intro = models.TextField(
+        _("présentation publique"),
+        max_length=2000,
+        blank=True,
+        help_text=_(
+            "Texte du dispositif affiché sur sa page publique « Déposer un projet » : ce "
+            "qu'il propose, à qui, comment se passe la suite."
+        ),
+    )
+    public_contact_name = models.CharField(
+        _("contact public : nom"),
+        max_length=200,
+        blank=True,
+        help_text=_("La personne qui rappelle les entreprises qui déposent un projet."),
+    )
+    public_contact_email = models.EmailField(_("contact public : e-mail"), blank=True)
+    public_contact_phone = models.CharField(
+        _("contact public : téléphone"), max_length=30, blank=True
+    )
+
     objects = ScopedManager()
     unscoped_objects = models.Manager()
 

@@ -30,6 +30,10 @@ DISPOSITIF_FIELDS = (
     "quorum_needs_firm",
     "quorum_needs_public",
     "scores_in_minutes",
+    "public_intro",
+    "public_contact_name",
+    "public_contact_email",
+    "public_contact_phone",
 )
 MEMBERSHIP_FIELDS = (
     "organisation",

@@ -15,6 +15,8 @@ from alize.actions import Action
 from alize.panels import register_panel
 from dispositifs.access import dispositif_ids, may
 
+from .door.selectors import project_self_referral, self_referrals_to_qualify
+from .models import Company
 from .selectors import open_follow_up_reminders, overdue_reminder_condition, stale_projects
 
 PANEL_ROWS = 20
@@ -57,6 +59,41 @@ def stale_projects_panel(request, obj=None):
         ],
         "total": projects.count(),
         "several_dispositifs": len(managed) > 1,
+    }
+
+
+@register_panel("home", order=32)
+def self_referrals_panel(request, obj=None):
+    """For the animateur: the projects SMEs submitted themselves through the public door
+    (docs/architecture.md §16), confirmed and still to qualify, newest first; those whose
+    company was already known and differs are marked."""
+    managed = dispositif_ids(request.user, Action.MANAGE)
+    if not managed:  # none, or the whole network
+        return None
+    referrals = self_referrals_to_qualify(request.user)
+    rows = list(referrals[:PANEL_ROWS])
+    return {
+        "template": "pme/panel_self_referrals.html",
+        "rows": rows,
+        "total": len(rows) if len(rows) < PANEL_ROWS else referrals.count(),
+        "several_dispositifs": len(managed) > 1,
+    }
+
+
+@register_panel("project", order=5)
+def project_self_referral_panel(request, project):
+    """On a project the SME submitted itself: when, and what it gave that differs from the
+    company already known (nothing of which was overwritten), for those who run it."""
+    referral = project_self_referral(request.user, project)
+    if referral is None:
+        return None
+    return {
+        "template": "pme/panel_project_self_referral.html",
+        "referral": referral,
+        "differences": [
+            {**row, "label": Company._meta.get_field(row["field"]).verbose_name}
+            for row in referral.differences
+        ],
     }
 
 

@@ -27,6 +27,7 @@ from .models import (
     FollowUpReminder,
     JobsFollowUp,
     Project,
+    ProjectSource,
     Stage,
     StageTransition,
     reopen_stage,
@@ -157,7 +158,8 @@ def company_clear_exception(*, company: Company) -> Company:
     return company
 
 
-def _check_requested_advance(project: Project) -> None:
+def check_requested_advance(project: Project) -> None:
+    """The requested advance lies within the dispositif's bounds (a field error otherwise)."""
     amount = project.requested_advance
     dispositif = project.dispositif
     if amount is not None and not (dispositif.advance_min <= amount <= dispositif.advance_max):
@@ -172,14 +174,19 @@ def _check_requested_advance(project: Project) -> None:
 
 
 @transaction.atomic
-def project_create(*, company: Company, by, needs=(), **fields) -> Project:
-    """Open a project for a company; it starts at « referred » with its first timeline entry."""
+def project_create(
+    *, company: Company, by, needs=(), source: str = ProjectSource.ANIMATEUR, **fields
+) -> Project:
+    """Open a project for a company; it starts at « referred » with its first timeline entry.
+    ``source`` says who brought it (the animateur, or the SME through the public door)."""
     unknown = set(fields) - set(PROJECT_FIELDS)
     if unknown:
         raise ValueError(f"Unknown project fields: {sorted(unknown)}")
-    project = Project(dispositif_id=company.dispositif_id, company=company, created_by=by, **fields)
+    project = Project(
+        dispositif_id=company.dispositif_id, company=company, created_by=by, source=source, **fields
+    )
     project.full_clean()
-    _check_requested_advance(project)
+    check_requested_advance(project)
     project.save()
     project.needs.set(needs)
     PROJECT_LIFECYCLE.record_start(project, by=by)
@@ -191,7 +198,7 @@ def project_update(*, project: Project, needs=None, **fields) -> Project:
     """Change a project's description and plan (its stage moves only by transition)."""
     model_update(project, PROJECT_FIELDS, fields)
     project.full_clean()
-    _check_requested_advance(project)
+    check_requested_advance(project)
     project.save()
     if needs is not None:
         project.needs.set(needs)

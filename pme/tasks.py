@@ -5,6 +5,15 @@ from celery import shared_task
 from alize.tasks import ScopedTask
 
 from . import services
+from .door import services as door_services
+from .door.tasks import send_self_referral_confirmation, send_self_referral_received
+
+__all__ = [
+    "purge_self_referrals",
+    "refresh_due_follow_ups",
+    "send_self_referral_confirmation",
+    "send_self_referral_received",
+]
 
 
 @shared_task(base=ScopedTask, national=True, name="pme.tasks.refresh_due_follow_ups")
@@ -13,3 +22,11 @@ def refresh_due_follow_ups(*, dispositif) -> int:
     with nothing recorded. Fans out into one task per dispositif; each is idempotent and
     returns how many reminders it added."""
     return services.follow_up_reminders_refresh()
+
+
+@shared_task(base=ScopedTask, national=True, name="pme.tasks.purge_self_referrals")
+def purge_self_referrals(*, dispositif) -> int:
+    """Daily (beat): delete the public door's submissions whose confirmation link expired
+    unused (docs/architecture.md §16). Fans out per dispositif; returns how many this
+    dispositif's run deleted."""
+    return door_services.self_referrals_purge()

@@ -11,6 +11,7 @@ import contextlib
 
 from django.core.handlers.base import BaseHandler
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
 
 SAFE_ALIASES = {"head", "options"}
 
@@ -43,6 +44,18 @@ def recording():
         BaseHandler.resolve_request = original
 
 
+@contextlib.contextmanager
+def not_recorded():
+    """Requests made inside do not count as requested by a route test (a sweep over every
+    route must not make the meta-test pass by itself)."""
+    before = set(_requested)
+    try:
+        yield
+    finally:
+        _requested.clear()
+        _requested.update(before)
+
+
 def served_methods(pattern: URLPattern) -> set[str]:
     """The methods a route answers: a ViewSet's actions, or a view class's handlers."""
     callback = pattern.callback
@@ -56,6 +69,35 @@ def served_methods(pattern: URLPattern) -> set[str]:
     return {
         m for m in view_class.http_method_names if m not in SAFE_ALIASES and hasattr(view_class, m)
     }
+
+
+def route_parameters(patterns=None, namespace="") -> dict[str, dict[str, str]]:
+    """Every named route and its URL parameters with their kind ("int", "slug", "str",
+    "path" or "regex"), the namespaces' parameters included."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    found: dict[str, dict[str, str]] = {}
+
+    def kinds(pattern) -> dict[str, str]:
+        if isinstance(pattern, RoutePattern):
+            return {
+                name: type(converter).__name__.removesuffix("Converter").lower()
+                for name, converter in pattern.converters.items()
+            }
+        return dict.fromkeys(pattern.regex.groupindex, "regex")
+
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            outer = kinds(entry.pattern)
+            for name, params in route_parameters(entry.url_patterns, inner).items():
+                found.setdefault(name, outer | params)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name or f'<unnamed {entry.pattern}>'}"
+            params = kinds(entry.pattern)
+            if name not in found or len(params) < len(found[name]):
+                found[name] = params
+    return found
 
 
 def routes(patterns=None, namespace="") -> dict[str, set[str]]:

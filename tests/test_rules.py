@@ -86,9 +86,32 @@ RULES = [
             "reporting/selectors.py": "a partner firm's year in a report is a national total",
             "alize/personal_data/selectors.py": "a person's export reads every dispositif",
             "alize/personal_data/services.py": "an erasure rewrites every dispositif's rows",
+            "pme/door/selectors.py": "the public door lists the active dispositifs' public texts",
         },
         good=("with scope([dispositif_id]):",),
         bad=('with scope(every_dispositif=True, reason="why not"):',),
+    ),
+    Rule(
+        name="public-door-scope",
+        pattern=r"\bpublic_door_scope\s*\(|\bimport\b.*\bpublic_door_scope\b",
+        reason=(
+            "The one anonymous path into tenant data (docs/architecture.md §16): only the "
+            "SME's public door enters it, for the one dispositif its request names."
+        ),
+        allowed={
+            "alize/tenancy.py": "the tenancy core defines it",
+            "pme/door/views.py": "the public door: submit to, and confirm in, one dispositif",
+        },
+        good=(
+            "with scope([dispositif_id]):",
+            "the views enter ``alize.tenancy.public_door_scope`` for the one dispositif",
+        ),
+        bad=(
+            "with public_door_scope(dispositif.pk, door='x'):",
+            "from alize.tenancy import public_door_scope",
+            "from alize.tenancy import ScopeError, public_door_scope, scope",
+            "door = tenancy.public_door_scope (",
+        ),
     ),
     Rule(
         name="no-serializer-save-in-api-views",

@@ -187,6 +187,18 @@ PASSWORD_RESET_LIMIT = 3
 PASSWORD_RESET_IP_LIMIT = 20
 PASSWORD_RESET_WINDOW = timedelta(minutes=15)
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
+# The SMEs' public door, « Déposer un projet » (pme/door, docs/architecture.md §16): accepted
+# submissions per IP and per e-mail address within the window (the next answers 429); the
+# least time a person takes to fill the form, and the longest it may stay open; how long
+# the confirmation link works (an unconfirmed submission is purged after it); the largest
+# request body.
+SELF_REFERRAL_IP_LIMIT = 5
+SELF_REFERRAL_EMAIL_LIMIT = 3
+SELF_REFERRAL_WINDOW = timedelta(hours=1)
+SELF_REFERRAL_MIN_FILL_SECONDS = 5
+SELF_REFERRAL_FORM_MAX_AGE = timedelta(days=1)
+SELF_REFERRAL_CONFIRM_WINDOW = timedelta(hours=48)
+SELF_REFERRAL_MAX_BODY_BYTES = 64 * 1024
 # Reverse proxies in front of the application server that append to X-Forwarded-For (0: none,
 # the client is REMOTE_ADDR). Only a proxy that the clients cannot bypass may be counted.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
@@ -377,6 +389,9 @@ CELERY_TASK_ROUTES = {
     "reporting.tasks.send_due_agendas": {"queue": "fanout"},
     "reporting.tasks.send_cancellations": {"queue": "mail"},
     "pme.tasks.refresh_due_follow_ups": {"queue": "fanout"},
+    "pme.tasks.purge_self_referrals": {"queue": "fanout"},
+    "pme.tasks.send_self_referral_confirmation": {"queue": "mail"},
+    "pme.tasks.send_self_referral_received": {"queue": "mail"},
     "missions.tasks.send_monthly_reminders": {"queue": "fanout"},
     "loans.tasks.refresh_arrears": {"queue": "fanout"},
 }
@@ -425,6 +440,11 @@ CELERY_BEAT_SCHEDULE = {
     "pme-due-follow-ups": {
         "task": "pme.tasks.refresh_due_follow_ups",
         "schedule": crontab(hour=6, minute=0),
+    },
+    # The public door's submissions whose confirmation link expired unused.
+    "pme-purge-self-referrals": {
+        "task": "pme.tasks.purge_self_referrals",
+        "schedule": crontab(hour=4, minute=15),
     },
     "missions-monthly-reminder": {
         "task": "missions.tasks.send_monthly_reminders",

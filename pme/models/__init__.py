@@ -36,6 +36,7 @@ from .projects import (
     TRANSITIONS,
     Project,
     ProjectLifecycle,
+    ProjectSource,
     ProjectType,
     Stage,
     StageTransition,
@@ -43,6 +44,7 @@ from .projects import (
     move_needs_reason,
     reopen_stage,
 )
+from .self_referrals import SelfReferral, SelfReferralStatus
 
 __all__ = (
     "AGENDA_STAGE",
@@ -68,7 +70,10 @@ __all__ = (
     "JobsFollowUp",
     "Project",
     "ProjectLifecycle",
+    "ProjectSource",
     "ProjectType",
+    "SelfReferral",
+    "SelfReferralStatus",
     "Stage",
     "StageTransition",
     "commune_validator",

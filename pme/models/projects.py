@@ -32,6 +32,14 @@ class ProjectType(models.TextChoices):
     ORGANISATION = "organisation", _("Organisation et ressources humaines")
 
 
+class ProjectSource(models.TextChoices):
+    """Who put the project into the pipeline: the animateur, or the SME itself through the
+    dispositif's public door (docs/architecture.md §16)."""
+
+    ANIMATEUR = "animateur", _("Saisi par l'animateur")
+    SELF_REFERRAL = "self_referral", _("Déposé par l'entreprise")
+
+
 class Stage(models.TextChoices):
     REFERRED = "referred", _("Signalé")
     QUALIFIED = "qualified", _("Qualifié")
@@ -157,6 +165,14 @@ class Project(TenantModel):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    source = models.CharField(
+        _("origine"),
+        max_length=16,
+        choices=ProjectSource.choices,
+        default=ProjectSource.ANIMATEUR,
+        db_default=ProjectSource.ANIMATEUR,
+        editable=False,
     )
     stage = models.CharField(
         _("étape"), max_length=32, choices=Stage.choices, default=Stage.REFERRED, editable=False
