@@ -133,7 +133,11 @@ register_navigation(
     section=ADMINISTRATION,
 )
 register_navigation(
-    _("Données personnelles"), "personal_data:people", Action.MANAGE_PERSONAL_DATA, order=85
+    _("Données personnelles"),
+    "personal_data:people",
+    Action.MANAGE_PERSONAL_DATA,
+    order=85,
+    section=ADMINISTRATION,
 )
 register_navigation(
     _("Boîte mail locale"),

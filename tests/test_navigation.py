@@ -28,9 +28,13 @@ def test_each_role_sees_its_entries_under_the_sections(world, client):
         ("Entreprises partenaires", ["Missions", "Experts", "Fatigue"]),
         ("Financement", ["Avances", "Impayés", "Fonds"]),
         ("Pilotage", ["Indicateurs", "Dispositifs", "Documents"]),
+        ("Administration", ["Organisations", "Données personnelles"]),
+    ]
+    # The animateur has no personal data to manage: the section's one entry shows alone.
+    assert shape(menu(client, world.animateur_a)) == [
+        *shape(menu(client, world.coordinator))[:-1],
         "Organisations",  # a section with one entry shows as that entry
     ]
-    assert shape(menu(client, world.animateur_a)) == shape(menu(client, world.coordinator))
     assert shape(menu(client, world.expert_a)) == [
         "Accueil",
         ("Entreprises partenaires", ["Missions", "Mes heures", "Experts"]),
@@ -56,6 +60,7 @@ def test_staff_reach_the_django_admin_from_the_administration_section(world, cli
     administration = menu(client, world.coordinator)[-1]
     assert [str(e["label"]) for e in administration["entries"]] == [
         "Organisations",
+        "Données personnelles",
         "Administration Django",
     ]
     request = rf.get("/")
