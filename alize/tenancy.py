@@ -3,7 +3,8 @@
 A scope (the set of dispositifs the caller may touch) lives in a context variable.
 Tenant-scoped models get a default manager whose queries *raise* when they run with no
 active scope and are filtered to the scope otherwise. The only ways around it are
-``Model.unscoped_objects`` (grep for it) and ``scope(every_dispositif=True, reason=...)``.
+``Model.unscoped_objects`` (grep for it) and ``scope(every_dispositif=True, reason=...)``;
+``public_write`` is the one narrow way in for a request without an account.
 Every entry point enters a scope and leaves it in ``finally``:
 web requests (``TenancyMiddleware``), API views (``alize.api.views``), Celery tasks
 (``ScopedTask``) and management commands (``ScopedCommand``). Under this wall, PostgreSQL's
@@ -89,6 +90,26 @@ def scope(dispositifs=(), *, every_dispositif: bool = False, reason: str = ""):
         raise ValueError("A scope over every dispositif needs a reason.")
     ids = frozenset(getattr(d, "pk", d) for d in dispositifs)
     token = _current.set(Scope(ids, everything=every_dispositif, reason=reason))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def public_write(dispositif, *, reason: str):
+    """The one way a request without an account reads and writes tenant data: a scope of
+    exactly one dispositif, named by something the platform signed (a signed link's token,
+    ``alize.links``), never by what the caller asks. ``reason`` names the public door.
+
+    The callers are an allow-list of ``tests/test_rules.py``; the view behind it writes only
+    the row its token names."""
+    if not reason.strip():
+        raise ValueError("A public write states its reason.")
+    dispositif_id = getattr(dispositif, "pk", dispositif)
+    if not isinstance(dispositif_id, int) or isinstance(dispositif_id, bool):
+        raise ValueError("A public write names one dispositif.")
+    token = _current.set(Scope(frozenset({dispositif_id}), reason=f"public: {reason}"))
     try:
         yield _current.get()
     finally:

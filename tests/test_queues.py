@@ -30,6 +30,7 @@ QUEUE_OF = {
     "reporting.tasks.send_due_agendas": "fanout",
     "reporting.tasks.send_cancellations": "mail",
     "pme.tasks.refresh_due_follow_ups": "fanout",
+    "pme.tasks.send_follow_up_requests": "fanout",
     "missions.tasks.send_monthly_reminders": "fanout",
     "loans.tasks.refresh_arrears": "fanout",
     "alize.tasks.sweep_jobs": "default",

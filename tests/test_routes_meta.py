@@ -6,8 +6,9 @@ check reports skipped with its reason, never a vacuous pass.
 """
 
 import pytest
+from django.contrib.auth.mixins import AccessMixin
 from django.http import HttpResponse
-from django.urls import get_resolver, path
+from django.urls import URLPattern, URLResolver, get_resolver, path
 from django.views import View
 
 from tests.coverage import requested, routes
@@ -24,6 +25,69 @@ EXEMPT = {
 EXEMPT_PREFIXES = {
     "admin:": "Django admin: staff coordinators only (tests/test_admin.py covers the gate)",
 }
+
+
+# Browser routes whose view does not require a signed-in user (``AccessMixin``), each with
+# what guards it instead. The API (DRF's authentication and permissions) and the admin
+# (staff only) have their own gates. A new route open without an account must be added here.
+OPEN_WITHOUT_ACCOUNT = {
+    "login": "the sign-in page",
+    "oidc_login": "starts the organisation's sign-in",
+    "oidc_callback": "ends it: state, nonce and ID token checked",
+    "second_factor_verify": "a signed-in session only (sends others to the login page)",
+    "second_factor_enrol": "a signed-in session only (sends others to the login page)",
+    "logout": "ends the session",
+    "password_change": "a signed-in session only (sends others to the login page)",
+    "password_change_done": "a signed-in session only (sends others to the login page)",
+    "password_reset": "asks a reset mail; says the same whether the address exists",
+    "password_reset_done": "a static page",
+    "password_reset_confirm": "Django's signed, expiring reset token",
+    "password_reset_complete": "a static page",
+    "set_language": "stores the language choice",
+    "committees:calendar-feed": "a member's signed, revocable feed key",
+    "open_data:list": "published figures under statistical secrecy",
+    "open_data:file": "published figures under statistical secrecy",
+    "api-schema": "a role holder only (the view checks it)",
+    "api-docs": "a role holder only (the view checks it)",
+    "health": "names failing parts, no data",
+    "metrics": "from inside the deployment or with its token",
+    "pme:follow-up-declare": (
+        "an SME's signed, expiring, single-use follow-up link (alize.links): one "
+        "declaration of one dispositif"
+    ),
+}
+
+
+def routes_open_without_account(patterns=None, namespace="") -> set[str]:
+    """Browser routes (not the API's nor the admin's) whose view does not require a
+    signed-in user."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    found = set()
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found |= routes_open_without_account(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name or f'<unnamed {entry.pattern}>'}"
+            if name.startswith(("admin:", "api:")):
+                continue
+            view_class = getattr(entry.callback, "view_class", None)
+            if view_class is None or not issubclass(view_class, AccessMixin):
+                found.add(name)
+    return found
+
+
+def test_routes_open_without_an_account_are_only_the_declared_ones():
+    assert routes_open_without_account() == set(OPEN_WITHOUT_ACCOUNT)
+
+
+def test_an_undeclared_open_route_is_caught():
+    def rogue(request):
+        return HttpResponse("rows")
+
+    patterns = [*get_resolver().url_patterns, path("rogue/", rogue, name="rogue-open")]
+    assert routes_open_without_account(patterns) - set(OPEN_WITHOUT_ACCOUNT) == {"rogue-open"}
 
 
 def is_exempt(name: str) -> bool:

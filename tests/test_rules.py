@@ -89,6 +89,22 @@ RULES = [
         bad=('with scope(every_dispositif=True, reason="why not"):',),
     ),
     Rule(
+        name="public-write",
+        pattern=r"\bpublic_write\(",
+        reason=(
+            "A request without an account touches one dispositif only through a public door "
+            "of this allow-list, named by a signed token."
+        ),
+        allowed={
+            "alize/tenancy.py": "the tenancy core defines the door",
+            "pme/views/follow_up_declarations.py": (
+                "an SME's signed follow-up link writes the one declaration it names"
+            ),
+        },
+        good=("with scope([dispositif_id]):", "link = link_open(PURPOSE, token)"),
+        bad=('with public_write(link.dispositif_id, reason="a form"):',),
+    ),
+    Rule(
         name="no-serializer-save-in-api-views",
         pattern=r"\bserializer\.save\(",
         reason="API views hand validated data to a service; serializer.save() bypasses it.",
