@@ -26,9 +26,10 @@ from ..forms import FollowUpCorrectionForm, FollowUpDeclarationForm
 from ..models import DeclarationStatus
 
 PUBLIC_HEADERS = {
-    # The token is the credential: never cached, never sent on as a referrer, never indexed.
+    # The token is the credential: never cached, never sent to another site as a referrer
+    # (same-origin: the form's own POST keeps its Origin for the CSRF check), never indexed.
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Robots-Tag": "noindex, nofollow",
 }
 

@@ -125,7 +125,7 @@ def test_the_link_page_shows_only_the_company_the_project_and_the_year(world, as
     for private in (project.company.siren, CONTACT, world.a.name, "Projet de développement "):
         assert private not in page
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 # The link: valid, used, expired, altered ----------------------------------------------------
