@@ -360,6 +360,43 @@ def test_a_pending_declaration_is_reviewed_not_typed_over(world, declared, clien
     assert not JobsFollowUp.unscoped_objects.filter(project=project).exists()
 
 
+def test_the_project_form_keeps_the_smes_source_only_with_its_figures(world, declared, client):
+    project, declaration = declared
+    client.force_login(world.animateur_a)
+    client.post(reverse("pme:follow-up-declaration-validate", args=[declaration.pk]))
+    detail = reverse("pme:project-detail", args=[project.pk])
+    form = text(client.get(detail + "?annee=1"))
+    assert 'value="self_declared" selected' in form and 'value="4150000' in form
+    url = reverse("pme:project-follow-up", args=[project.pk])
+    posted = {
+        "year": 1,
+        "headcount": 31,
+        "jobs_created": 5,
+        "jobs_maintained": 24,
+        "turnover": "4150000",
+        "source": "self_declared",
+        "note": "Vu avec la dirigeante.",
+    }
+    assert client.post(url, posted).status_code == 302
+    follow_up = JobsFollowUp.unscoped_objects.get(project=project, year=1)
+    assert (follow_up.source, follow_up.note) == (FollowUpSource.SELF_DECLARED, posted["note"])
+    assert follow_up.turnover == Decimal("4150000.00")
+    changed = client.post(url, {**posted, "headcount": 33})
+    assert changed.status_code == 400
+    assert "pour d'autres chiffres, choisissez une autre source" in text(changed)
+    assert JobsFollowUp.unscoped_objects.get(pk=follow_up.pk).headcount == 31
+    new_year = text(client.get(detail + "?annee=2"))
+    assert 'value="self_declared"' not in new_year
+
+
+def test_the_requests_run_daily_from_beat():
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["pme-follow-up-requests"]
+    assert entry["task"] == send_follow_up_requests.name == "pme.tasks.send_follow_up_requests"
+    assert settings.FOLLOW_UP_LINK_DAYS == 60 and settings.FOLLOW_UP_REMINDER_DAYS == (15, 30)
+
+
 def test_the_api_applies_the_same_rules(world, declared, client):
     project, declaration = declared
     api = api_client_for(world.animateur_a)
