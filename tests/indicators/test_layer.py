@@ -296,9 +296,10 @@ def test_kept_facts_equal_a_recomputation_after_random_writes(django_capture_on_
     dispositifs = [DispositifFactory(), DispositifFactory()]
     facts.refresh_all()
     state: dict = {}
+    done = set()
     for step in range(30):
         with django_capture_on_commit_callbacks(execute=True):
-            _random_write(rng, dispositifs, state)
+            done.add(_random_write(rng, dispositifs, state))
         if step % 10 == 9:
             facts.refresh_stale()
             result = facts.check([d.pk for d in dispositifs])
@@ -307,6 +308,7 @@ def test_kept_facts_equal_a_recomputation_after_random_writes(django_capture_on_
     facts.refresh_stale()
     result = facts.check([d.pk for d in dispositifs])
     assert result.ok, result.differences[:5]
+    assert {"follow_up", "sme_declared"} <= done
     with scope(dispositifs):
         assert IndicatorFact.objects.filter(indicator="projects_referred").exists()
 
