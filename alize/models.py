@@ -1,6 +1,7 @@
 """Core models of the project package: the outbox of background jobs, the record of failed
-ones, sent e-mail, idempotency records, the abstract "recorded by / at" pair the apps'
-models share, and the shape every lifecycle log shares (``TransitionLog``)."""
+ones, sent e-mail, idempotency records, signed single-purpose links, the abstract "recorded
+by / at" pair the apps' models share, and the shape every lifecycle log shares
+(``TransitionLog``)."""
 
 import uuid
 from datetime import timedelta
@@ -113,6 +114,30 @@ class IdempotencyRecord(TenantModel):
 
     def __str__(self):
         return f"{self.operation} {self.key}"
+
+
+class SignedLink(TenantModel):
+    """A link sent outside the platform for one purpose (``alize.links``): the random nonce
+    its signed token names, the object it opens, when it expires and when it was used.
+
+    The token itself is never stored; a link is used once, by one conditional update of
+    ``used_at``. A tenant row: it is read and used only in the scope of the dispositif the
+    signed token names (``alize.tenancy.public_door_scope``)."""
+
+    purpose = models.CharField(_("usage"), max_length=64)
+    nonce = models.CharField(_("nonce"), max_length=64, unique=True)
+    object_id = models.PositiveBigIntegerField(_("objet (identifiant)"))
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lien signé")
+        verbose_name_plural = _("liens signés")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.purpose} #{self.object_id}"
 
 
 class RecordedBy(models.Model):

@@ -3,7 +3,8 @@
 A scope (the set of dispositifs the caller may touch) lives in a context variable.
 Tenant-scoped models get a default manager whose queries *raise* when they run with no
 active scope and are filtered to the scope otherwise. The only ways around it are
-``Model.unscoped_objects`` (grep for it) and ``scope(every_dispositif=True, reason=...)``.
+``Model.unscoped_objects`` (grep for it) and ``scope(every_dispositif=True, reason=...)``;
+``public_door_scope`` is the one narrow way in for a request without an account.
 Every entry point enters a scope and leaves it in ``finally``:
 web requests (``TenancyMiddleware``), API views (``alize.api.views``), Celery tasks
 (``ScopedTask``) and management commands (``ScopedCommand``). Under this wall, PostgreSQL's
@@ -97,14 +98,16 @@ def scope(dispositifs=(), *, every_dispositif: bool = False, reason: str = ""):
 
 @contextmanager
 def public_door_scope(dispositif_id: int, *, door: str):
-    """The one way a request without a user touches tenant data: the scope of ONE named
-    dispositif, for one public door (``door`` says which, as the scope's reason).
+    """The one way a request without an account touches tenant data: the scope of ONE
+    dispositif, named by the door's URL or by a token the platform signed (``alize.links``),
+    never by what the caller asks; ``door`` says which public door, as the scope's reason.
 
     A public request has an empty scope (``scope_for_user``), so its tenant queries raise.
     Inside this block it reads and writes that dispositif's rows only, and PostgreSQL's
-    row-level security is told the same single id (docs/architecture.md §3.4, §16). Only
-    the SME's public door calls it (``tests/test_rules.py`` holds the allow-list)."""
-    if not door:
+    row-level security is told the same single id (docs/architecture.md §3.4, §3.6). Only
+    the public doors call it: the SME's « Déposer un projet » (§16) and the follow-up an SME
+    declares by its link (``tests/test_rules.py`` holds the allow-list)."""
+    if not door or not door.strip():
         raise ValueError("A public door scope names its door.")
     if isinstance(dispositif_id, bool) or not isinstance(dispositif_id, int):
         raise TypeError("A public door scope takes one dispositif id.")

@@ -10,7 +10,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from alize.admin import ReadOnlyAdminMixin
 
-from .models import Company, FollowUpReminder, JobsFollowUp, Project, StageTransition
+from .models import (
+    Company,
+    FollowUpDeclaration,
+    FollowUpReminder,
+    JobsFollowUp,
+    Project,
+    StageTransition,
+)
 
 
 @admin.register(Company)
@@ -46,3 +53,10 @@ class FollowUpReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["project", "year", "due_on", "resolved_at"]
     list_filter = ["dispositif", "year"]
     search_fields = ["project__title"]
+
+
+@admin.register(FollowUpDeclaration)
+class FollowUpDeclarationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["project", "year", "status", "requested_at", "declared_at", "reviewed_at"]
+    list_filter = ["dispositif", "year", "status"]
+    search_fields = ["project__title", "project__company__name"]

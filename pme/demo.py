@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import override
 from stdnum import luhn
 
+from alize import links
 from alize.accounts.models import User
 from alize.demo import DEMO_DOMAIN, Log, register_seeder
 from alize.formats import money
@@ -20,7 +21,15 @@ from dispositifs.models import Dispositif, Membership
 from partners.models import Skill
 
 from . import services as pme_services
-from .models import Company, JobsFollowUp, Project, Stage, StageTransition
+from .models import (
+    Company,
+    DeclarationStatus,
+    FollowUpDeclaration,
+    JobsFollowUp,
+    Project,
+    Stage,
+    StageTransition,
+)
 
 # INSEE code → commune, for every commune of the demo perimeters.
 COMMUNES = {
@@ -389,3 +398,34 @@ def seed_follow_up_reminders(log: Log) -> None:
     """The daily reminder job's work, so that due follow-ups show on the home page."""
     reminders = pme_services.follow_up_reminders_refresh(today=timezone.localdate())
     log(f"{reminders} new follow-up reminder(s)")
+    asked = pme_services.follow_up_declarations_request(today=timezone.localdate())
+    log(f"{len(asked)} follow-up(s) asked of the SMEs")
+    _declare_one_per_dispositif()
+
+
+def _declare_one_per_dispositif() -> None:
+    """In each dispositif, the SME asked first has answered through its link: its
+    declaration waits for the animateur's review on the home page."""
+    requested = FollowUpDeclaration.objects.filter(
+        status=DeclarationStatus.REQUESTED
+    ).select_related("project", "link")
+    answered = set(
+        FollowUpDeclaration.objects.exclude(status=DeclarationStatus.REQUESTED).values_list(
+            "dispositif_id", flat=True
+        )
+    )
+    for declaration in requested.order_by("dispositif_id", "requested_at", "id"):
+        if declaration.dispositif_id in answered:
+            continue
+        answered.add(declaration.dispositif_id)
+        project = declaration.project
+        created = max(project.jobs_planned_3y - project.jobs_at_start, 0) // 3
+        pme_services.follow_up_declaration_submit(
+            link=links.link_open(
+                pme_services.FOLLOW_UP_LINK_PURPOSE, links.link_token(declaration.link)
+            ),
+            headcount=project.jobs_at_start + created,
+            jobs_created=created,
+            jobs_maintained=project.jobs_at_start,
+            comment="Chiffres de la dernière DSN.",
+        )

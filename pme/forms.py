@@ -12,12 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
 from alize.formats import money
-from alize.forms import EmptyChoiceLabelMixin, Form, ModelForm
+from alize.forms import EmptyChoiceLabelMixin, Form, ModelForm, money_field
 from partners.models import Organisation, Skill
 from partners.reference.forms import CommuneField
 from partners.reference.selectors import commune_by_code
 
-from .models import Company, FollowUpSource, JobsFollowUp, Project, Stage
+from .models import DECLARED_FIGURES, Company, FollowUpSource, JobsFollowUp, Project, Stage
 from .selectors import company_list, managed_dispositifs
 from .services import COMPANY_FIELDS, FOLLOW_UP_FIELDS, PROJECT_FIELDS, duplicate_siren_message
 
@@ -231,7 +231,15 @@ class FollowUpForm(EmptyChoiceLabelMixin, ModelForm):
         self.fields["as_of"].required = False
         self.fields["as_of"].input_formats = DATE_INPUT_FORMATS
         self.fields["as_of"].help_text = _("Par défaut, l'anniversaire de l'accord.")
-        self.fields["source"].choices = FollowUpSource.choices
+        # « Declared online by the SME » comes from validating its declaration: offered
+        # only on a follow-up that has it (pme.services.follow_up_record says the rule).
+        sources = FollowUpSource.choices
+        if FollowUpSource.SELF_DECLARED not in (
+            self.initial.get("source"),
+            self.data.get("source"),
+        ):
+            sources = [c for c in sources if c[0] != FollowUpSource.SELF_DECLARED]
+        self.fields["source"].choices = sources
 
     def _post_clean(self):
         # The service validates the record against its project; nothing to build here.
@@ -242,3 +250,51 @@ class FollowUpForm(EmptyChoiceLabelMixin, ModelForm):
         if year < 1:
             raise ValidationError(_("L'année de suivi commence à 1."))
         return year
+
+
+class FollowUpFiguresForm(Form):
+    """The figures of a follow-up year: headcount, jobs created and maintained since
+    approval, turnover (optional)."""
+
+    headcount = forms.IntegerField(
+        label=_("Effectif"), min_value=0, help_text=_("Salariés à la date anniversaire.")
+    )
+    jobs_created = forms.IntegerField(label=_("Emplois créés depuis l'accord"), min_value=0)
+    jobs_maintained = forms.IntegerField(label=_("Emplois maintenus"), min_value=0)
+    turnover = money_field(
+        _("Chiffre d'affaires (€)"),
+        required=False,
+        help_text=_("Du dernier exercice clos, s'il est connu."),
+    )
+
+    def figures(self) -> dict:
+        return {name: self.cleaned_data[name] for name in DECLARED_FIGURES}
+
+
+class FollowUpDeclarationForm(FollowUpFiguresForm):
+    """What the SME declares through its link (no account)."""
+
+    comment = forms.CharField(
+        label=_("Un mot pour l'animateur (facultatif)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class FollowUpCorrectionForm(EmptyChoiceLabelMixin, FollowUpFiguresForm):
+    """The animateur's correction of an SME's declaration: the right figures, where they
+    come from (declared to the animateur or verified) and why."""
+
+    source = forms.ChoiceField(
+        label=_("Source des chiffres corrigés"),
+        choices=[
+            (FollowUpSource.VERIFIED, FollowUpSource.VERIFIED.label),
+            (FollowUpSource.DECLARED, FollowUpSource.DECLARED.label),
+        ],
+    )
+    note = forms.CharField(
+        label=_("Motif de la correction"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

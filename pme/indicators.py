@@ -1,6 +1,11 @@
 """The pipeline's indicators (docs/glossary.md, « Indicateurs »): projects referred, gone to
 committee and approved, SMEs supported, jobs to create, created and maintained, survival at
-three years, days from referral to the first committee."""
+three years, the share of follow-ups the SMEs declared themselves, days from referral to
+the first committee.
+
+Follow-ups count once recorded (``JobsFollowUp``): an SME's declaration waiting for the
+animateur's review (``FollowUpDeclaration``) counts nowhere until it is validated or
+corrected."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from alize.indicators import Cell, Indicator, Kind, Source, Unit, register_source
 from alize.indicators.cells import flow_cells, period_bounds, stock_cells, value_cells
 
-from .models import JobsFollowUp, Project
+from .models import FollowUpSource, JobsFollowUp, Project
 
 APP = "pme"
 
@@ -40,6 +45,15 @@ def _survival_drill(dispositif_id, year: int, month: int = 0) -> tuple[str, dict
 
 def _alive_drill(dispositif_id, year: int, month: int = 0) -> tuple[str, dict]:
     query = {"year": 3, "as_of_in": _period_value(year, month), "alive": "yes"}
+    return "pme:follow-up-list", query
+
+
+def _recorded_drill(dispositif_id, year: int, month: int = 0) -> tuple[str, dict]:
+    return "pme:follow-up-list", {"as_of_in": _period_value(year, month)}
+
+
+def _self_declared_drill(dispositif_id, year: int, month: int = 0) -> tuple[str, dict]:
+    query = {"as_of_in": _period_value(year, month), "source": FollowUpSource.SELF_DECLARED}
     return "pme:follow-up-list", query
 
 
@@ -190,6 +204,53 @@ INDICATORS = [
         order=82,
     ),
     Indicator(
+        "follow_ups_recorded",
+        APP,
+        _("Suivis des emplois enregistrés"),
+        Unit.COUNT,
+        Kind.FLOW,
+        _(
+            "Suivis des emplois (toutes années de suivi) datés de la période, saisis par "
+            "l'animateur ou déclarés par la PME puis validés ou corrigés. Une déclaration de "
+            "PME en attente de validation n'est pas comptée."
+        ),
+        drill=_recorded_drill,
+        public=False,
+        order=83,
+    ),
+    Indicator(
+        "follow_ups_self_declared",
+        APP,
+        _("Suivis déclarés par les PME"),
+        Unit.COUNT,
+        Kind.FLOW,
+        _(
+            "Parmi les suivis enregistrés datés de la période, ceux dont les chiffres sont "
+            "ceux que la PME a déclarés elle-même par son lien, validés tels quels par "
+            "l'animateur. Une déclaration corrigée compte avec la source de la correction."
+        ),
+        drill=_self_declared_drill,
+        public=False,
+        order=84,
+    ),
+    Indicator(
+        "follow_ups_self_declared_share",
+        APP,
+        _("Part des suivis déclarés par les PME"),
+        Unit.PERCENT,
+        Kind.RATIO,
+        _(
+            "Suivis déclarés par les PME ÷ suivis des emplois enregistrés, dans la période, "
+            "en %. Seuls les chiffres validés comptent."
+        ),
+        numerator="follow_ups_self_declared",
+        denominator="follow_ups_recorded",
+        factor=100,
+        places=1,
+        public=False,
+        order=85,
+    ),
+    Indicator(
         "days_to_committee",
         APP,
         _("Jours de l'orientation au comité"),
@@ -285,12 +346,13 @@ def compute(dispositif_id: int, years: Sequence[int]) -> list[Cell]:
             "headcount",
             "jobs_created",
             "jobs_maintained",
+            "source",
         )
     )
     # A stock of the latest follow-up per project: each follow-up replaces the one before.
     created_events, maintained_events = [], []
     previous: dict[int, tuple[int, int]] = {}
-    for project, company, as_of, _year, _head, created, maintained in follow_ups:
+    for project, company, as_of, _year, _head, created, maintained, _source in follow_ups:
         was_created, was_maintained = previous.get(project, (0, 0))
         created_events.append((company, as_of, created - was_created, 0))
         maintained_events.append((company, as_of, maintained - was_maintained, 0))
@@ -298,10 +360,16 @@ def compute(dispositif_id: int, years: Sequence[int]) -> list[Cell]:
     cells += stock_cells("jobs_created", created_events, years)
     cells += stock_cells("jobs_maintained", maintained_events, years)
     third = [
-        (company, as_of, head) for _p, company, as_of, year, head, _c, _m in follow_ups if year == 3
+        (company, as_of, head)
+        for _p, company, as_of, year, head, _c, _m, _s in follow_ups
+        if year == 3
     ]
     cells += flow_cells("survival_followed", [(c, d, 1, 0) for c, d, _h in third], years)
     cells += flow_cells("survival_alive", [(c, d, 1, 0) for c, d, h in third if h > 0], years)
+    recorded = [(row[1], row[2], row[7]) for row in follow_ups]
+    cells += flow_cells("follow_ups_recorded", [(c, d, 1, 0) for c, d, _s in recorded], years)
+    self_declared = [(c, d, 1, 0) for c, d, s in recorded if s == FollowUpSource.SELF_DECLARED]
+    cells += flow_cells("follow_ups_self_declared", self_declared, years)
 
     delays = _delays(projects.filter(first_committee_on__year__in=list(years)))
     cells += value_cells(

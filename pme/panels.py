@@ -1,6 +1,6 @@
 """Panels the pme app contributes: on the home page what needs doing (the jobs follow-ups
-due, overdue ones marked, and the projects waiting too long at a stage), and the links to a
-dispositif's pipeline on its page.
+due, overdue ones marked, the follow-ups the SMEs declared that wait for review, and the
+projects waiting too long at a stage), and the links to a dispositif's pipeline on its page.
 
 The project page also renders the « project-actions » panels in its action area, next to
 the manual moves: an app that can take a project further (the committees, with their
@@ -17,7 +17,12 @@ from dispositifs.access import dispositif_ids, may
 
 from .door.selectors import project_self_referral, self_referrals_to_qualify
 from .models import Company
-from .selectors import open_follow_up_reminders, overdue_reminder_condition, stale_projects
+from .selectors import (
+    open_follow_up_reminders,
+    overdue_reminder_condition,
+    pending_follow_up_declarations,
+    stale_projects,
+)
 
 PANEL_ROWS = 20
 
@@ -39,6 +44,25 @@ def due_follow_ups_panel(request, obj=None):
         "reminders": list(rows),
         "total": counts["total"],
         "overdue": counts["overdue"],
+        "several_dispositifs": managed is None or len(managed) > 1,
+    }
+
+
+@register_panel("home", order=31)
+def follow_up_declarations_panel(request, obj=None):
+    """For those who run a pipeline: the follow-ups the SMEs declared through their link,
+    to validate or correct, oldest first; nothing when none waits."""
+    managed = dispositif_ids(request.user, Action.MANAGE)
+    if managed is not None and not managed:
+        return None
+    declarations = pending_follow_up_declarations(request.user)
+    rows = list(declarations[:PANEL_ROWS])
+    if not rows:
+        return None
+    return {
+        "template": "pme/panel_follow_up_declarations.html",
+        "declarations": rows,
+        "total": len(rows) if len(rows) < PANEL_ROWS else declarations.count(),
         "several_dispositifs": managed is None or len(managed) > 1,
     }
 

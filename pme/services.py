@@ -1,4 +1,5 @@
-"""Write side of the pme app: companies, projects and their stage machine, follow-ups.
+"""Write side of the pme app: companies, projects and their stage machine, follow-ups and
+the follow-ups the SMEs declare themselves (asked, declared, validated or corrected).
 
 Every service runs inside the caller's tenancy scope, validates fully (``full_clean``)
 and is atomic: a refused operation changes nothing.
@@ -8,14 +9,18 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alize import links
 from alize.errors import ApplicationError
 from alize.formats import money
+from alize.models import SignedLink
 from alize.services import model_update
 
 from .models import (
@@ -24,7 +29,10 @@ from .models import (
     PROJECT_LIFECYCLE,
     REOPEN_MOVES,
     Company,
+    DeclarationStatus,
+    FollowUpDeclaration,
     FollowUpReminder,
+    FollowUpSource,
     JobsFollowUp,
     Project,
     ProjectSource,
@@ -340,6 +348,7 @@ def project_correct_committee_outcome(
     approved_on = committee_date if to_stage == Stage.APPROVED else None
     if current == Stage.APPROVED:
         FollowUpReminder.objects.filter(project=project, resolved_at__isnull=True).delete()
+        _withdraw_open_declarations(project)
     PROJECT_LIFECYCLE.move(
         project,
         to_stage,
@@ -368,7 +377,15 @@ def follow_up_due_date(project: Project, year: int) -> dt.date | None:
 
 # What a jobs follow-up records for a year (the one list the form, the API, the history and
 # the service share).
-FOLLOW_UP_FIELDS = ("as_of", "headcount", "jobs_created", "jobs_maintained", "source", "note")
+FOLLOW_UP_FIELDS = (
+    "as_of",
+    "headcount",
+    "jobs_created",
+    "jobs_maintained",
+    "turnover",
+    "source",
+    "note",
+)
 FOLLOW_UP_STAGES = frozenset({Stage.APPROVED, Stage.IN_PROGRESS, Stage.FOLLOWED_UP, Stage.CLOSED})
 
 
@@ -383,9 +400,70 @@ def follow_up_record(
     source: str,
     by,
     as_of: dt.date | None = None,
+    turnover=None,
     note: str = "",
 ) -> JobsFollowUp:
-    """Record (or correct) the jobs of year 1, 2 or 3 after approval; resolves its reminder."""
+    """Record (or correct) the jobs of year 1, 2 or 3 after approval; resolves its reminder.
+
+    The source « declared online by the SME » is set only by validating the SME's
+    declaration (``follow_up_declaration_validate``): here it stays only on a follow-up that
+    already has it, with the figures the SME declared. A year whose SME declaration awaits
+    review is validated or corrected, not typed over."""
+    figures = {
+        "headcount": headcount,
+        "jobs_created": jobs_created,
+        "jobs_maintained": jobs_maintained,
+        "turnover": turnover,
+    }
+    existing = JobsFollowUp.objects.filter(project=project, year=year).first()
+    if source == FollowUpSource.SELF_DECLARED and not _keeps_declared_figures(existing, figures):
+        raise ApplicationError(
+            _(
+                "« Déclaré en ligne par la PME » vient de la validation de sa déclaration : "
+                "pour d'autres chiffres, choisissez une autre source."
+            ),
+            field="source",
+            code="self_declared_figures",
+        )
+    if FollowUpDeclaration.objects.filter(
+        project=project, year=year, status=DeclarationStatus.DECLARED
+    ).exists():
+        raise ApplicationError(
+            _(
+                "La PME a déclaré ce suivi en ligne : validez ou corrigez sa déclaration "
+                "(tâches de l'accueil)."
+            ),
+            field="year",
+            code="follow_up_declaration_pending",
+        )
+    return _follow_up_save(
+        project=project,
+        year=year,
+        figures=figures,
+        source=source,
+        by=by,
+        as_of=as_of,
+        note=note,
+        existing=existing,
+    )
+
+
+def _keeps_declared_figures(follow_up: JobsFollowUp | None, figures: dict) -> bool:
+    """Does ``follow_up`` come from an SME's declaration, with the same figures?"""
+    if follow_up is None or follow_up.source != FollowUpSource.SELF_DECLARED:
+        return False
+    return all(_same(getattr(follow_up, name), value) for name, value in figures.items())
+
+
+def _same(stored, given) -> bool:
+    if stored is None or given is None:
+        return stored is None and given is None
+    return Decimal(str(stored)) == Decimal(str(given))
+
+
+def _follow_up_save(
+    *, project, year, figures: dict, source: str, by, as_of, note: str, existing=None
+) -> JobsFollowUp:
     if project.stage not in FOLLOW_UP_STAGES or project.approved_on is None:
         raise ApplicationError(
             _("Seul un projet accepté en comité a un suivi des emplois."), field="year"
@@ -395,7 +473,7 @@ def follow_up_record(
         raise ValidationError(
             {"year": _("L'année de suivi va de 1 à %(max)s.") % {"max": max_years}}
         )
-    follow_up = JobsFollowUp.objects.filter(project=project, year=year).first() or JobsFollowUp(
+    follow_up = existing or JobsFollowUp(
         dispositif_id=project.dispositif_id, project=project, year=year
     )
     as_of = as_of or follow_up_due_date(project, int(year))
@@ -403,9 +481,8 @@ def follow_up_record(
         null = JobsFollowUp._meta.get_field("as_of").error_messages["null"]
         raise ValidationError({"as_of": ValidationError(null, code="null")})
     follow_up.as_of = as_of
-    follow_up.headcount = headcount
-    follow_up.jobs_created = jobs_created
-    follow_up.jobs_maintained = jobs_maintained
+    for name, value in figures.items():
+        setattr(follow_up, name, value)
     follow_up.source = source
     follow_up.note = note
     follow_up.recorded_by = by
@@ -473,3 +550,213 @@ def follow_up_delete(*, follow_up: JobsFollowUp) -> None:
     """Remove a follow-up recorded by mistake (the history keeps it); a due year is reminded
     again by the next refresh."""
     follow_up.delete()
+
+
+# The SME's own follow-up declaration ----------------------------------------------------
+
+FOLLOW_UP_LINK_PURPOSE = "pme.follow-up-declaration"
+
+
+def follow_up_link_lifetime() -> dt.timedelta:
+    """How long a follow-up link opens (``FOLLOW_UP_LINK_DAYS``, 60 days by default)."""
+    return dt.timedelta(days=settings.FOLLOW_UP_LINK_DAYS)
+
+
+@transaction.atomic
+def follow_up_declarations_request(*, today: dt.date | None = None) -> list[FollowUpDeclaration]:
+    """Ask the SMEs for the follow-ups that are due: for each open reminder (anniversary
+    passed, nothing recorded) of the last ``FOLLOW_UP_LINK_DAYS`` days whose company has a
+    contact e-mail and whose year was never asked, a declaration « requested » with its
+    signed link. Within the active scope; idempotent (a year is asked once). The e-mails go
+    from the job (``pme.notifications``)."""
+    today = today or timezone.localdate()
+    since = today - follow_up_link_lifetime()
+    reminders = (
+        FollowUpReminder.objects.filter(resolved_at__isnull=True, due_on__gte=since)
+        .exclude(project__company__contact_email="")
+        .select_related("project__company")
+        .order_by("due_on", "id")
+    )
+    asked = set(
+        FollowUpDeclaration.objects.filter(
+            project_id__in=[r.project_id for r in reminders]
+        ).values_list("project_id", "year")
+    )
+    created = []
+    for reminder in reminders:
+        if (reminder.project_id, reminder.year) in asked:
+            continue
+        declaration = FollowUpDeclaration(
+            dispositif_id=reminder.dispositif_id,
+            project=reminder.project,
+            year=reminder.year,
+            sent_to=reminder.project.company.contact_email,
+        )
+        declaration.link = links.link_issue(
+            purpose=FOLLOW_UP_LINK_PURPOSE,
+            dispositif_id=reminder.dispositif_id,
+            object_id=0,  # set below, once the declaration has its id
+            lifetime=follow_up_link_lifetime(),
+        )
+        declaration.full_clean()
+        declaration.save()
+        SignedLink.objects.filter(pk=declaration.link_id).update(object_id=declaration.pk)
+        declaration.link.object_id = declaration.pk
+        created.append(declaration)
+    return created
+
+
+def follow_up_declaration_open(declaration: FollowUpDeclaration) -> None:
+    """Refuse a declaration the SME can no longer make (already declared, or the year
+    recorded by the animateur in the meantime): ``ApplicationError`` saying so."""
+    if declaration.status != DeclarationStatus.REQUESTED:
+        raise ApplicationError(
+            _("Ce suivi a déjà été déclaré : ce lien ne sert plus."),
+            code="follow_up_already_declared",
+        )
+    if JobsFollowUp.objects.filter(
+        project_id=declaration.project_id, year=declaration.year
+    ).exists():
+        raise ApplicationError(
+            _("Ce suivi est déjà enregistré par l'animateur du dispositif : ce lien ne sert plus."),
+            code="follow_up_already_recorded",
+        )
+
+
+@transaction.atomic
+def follow_up_declaration_submit(
+    *,
+    link: links.OpenedLink,
+    headcount: int,
+    jobs_created: int,
+    jobs_maintained: int,
+    turnover=None,
+    comment: str = "",
+) -> FollowUpDeclaration:
+    """The SME declares its figures through its link: stored as declared, pending the
+    animateur's review, and the link used (once). Runs in the link's dispositif's scope
+    (``alize.tenancy.public_door_scope``); writes only the declaration the link names. Raises
+    ``alize.links.LinkRefused`` for a used or expired link."""
+    links.link_check(link)
+    declaration = (
+        FollowUpDeclaration.objects.select_for_update()
+        .select_related("link")
+        .filter(pk=link.object_id)
+        .first()
+    )
+    if declaration is None or declaration.link.nonce != link.nonce:
+        raise links.LinkRefused(links.LinkRefusal.INVALID)
+    follow_up_declaration_open(declaration)
+    declaration.headcount = headcount
+    declaration.jobs_created = jobs_created
+    declaration.jobs_maintained = jobs_maintained
+    declaration.turnover = turnover
+    declaration.comment = (comment or "").strip()
+    declaration.status = DeclarationStatus.DECLARED
+    declaration.declared_at = timezone.now()
+    declaration.full_clean()
+    links.link_use(link)
+    declaration.save()
+    return declaration
+
+
+def _lock_for_review(declaration: FollowUpDeclaration) -> FollowUpDeclaration:
+    locked = (
+        FollowUpDeclaration.objects.select_for_update()
+        .select_related("project__dispositif")
+        .get(pk=declaration.pk)
+    )
+    if locked.status != DeclarationStatus.DECLARED:
+        raise ApplicationError(
+            _("Cette déclaration a déjà été revue (%(status)s).")
+            % {"status": locked.get_status_display()},
+            code="follow_up_declaration_reviewed",
+        )
+    return locked
+
+
+def _reviewed(declaration, follow_up, *, status: str, by) -> JobsFollowUp:
+    declaration.status = status
+    declaration.reviewed_by = by
+    declaration.reviewed_at = timezone.now()
+    declaration.follow_up = follow_up
+    declaration.save(update_fields=["status", "reviewed_by", "reviewed_at", "follow_up"])
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_declaration_validate(*, declaration: FollowUpDeclaration, by) -> JobsFollowUp:
+    """The animateur validates the SME's figures as they are: they become the year's
+    follow-up, source « declared online by the SME », which the indicators count."""
+    declaration = _lock_for_review(declaration)
+    follow_up = _follow_up_save(
+        project=declaration.project,
+        year=declaration.year,
+        figures=declaration.figures,
+        source=FollowUpSource.SELF_DECLARED,
+        by=by,
+        as_of=None,
+        note=declaration.comment,
+        existing=JobsFollowUp.objects.filter(
+            project_id=declaration.project_id, year=declaration.year
+        ).first(),
+    )
+    return _reviewed(declaration, follow_up, status=DeclarationStatus.VALIDATED, by=by)
+
+
+@transaction.atomic
+def follow_up_declaration_correct(
+    *,
+    declaration: FollowUpDeclaration,
+    by,
+    headcount: int,
+    jobs_created: int,
+    jobs_maintained: int,
+    source: str,
+    turnover=None,
+    note: str = "",
+) -> JobsFollowUp:
+    """The animateur corrects the SME's figures: the corrected ones become the year's
+    follow-up (typed by the animateur: declared or verified), the SME's stay on the
+    declaration as declared, with who corrected them and when."""
+    declaration = _lock_for_review(declaration)
+    if source not in (FollowUpSource.DECLARED, FollowUpSource.VERIFIED):
+        raise ApplicationError(
+            _("Une correction est saisie par l'animateur : déclarée ou vérifiée."),
+            field="source",
+        )
+    figures = {
+        "headcount": headcount,
+        "jobs_created": jobs_created,
+        "jobs_maintained": jobs_maintained,
+        "turnover": turnover,
+    }
+    if all(_same(declaration.figures[name], value) for name, value in figures.items()):
+        raise ApplicationError(
+            _("Ce sont les chiffres déclarés par la PME : validez-les plutôt."),
+            code="correction_without_change",
+        )
+    follow_up = _follow_up_save(
+        project=declaration.project,
+        year=declaration.year,
+        figures=figures,
+        source=source,
+        by=by,
+        as_of=None,
+        note=note,
+        existing=JobsFollowUp.objects.filter(
+            project_id=declaration.project_id, year=declaration.year
+        ).first(),
+    )
+    return _reviewed(declaration, follow_up, status=DeclarationStatus.CORRECTED, by=by)
+
+
+def _withdraw_open_declarations(project: Project) -> None:
+    """A project no longer approved asks nothing more: its declarations not yet reviewed go,
+    and their links stop opening."""
+    open_ones = FollowUpDeclaration.objects.filter(
+        project=project, status__in=(DeclarationStatus.REQUESTED, DeclarationStatus.DECLARED)
+    )
+    link_ids = list(open_ones.values_list("link_id", flat=True))
+    open_ones.delete()
+    links.link_revoke(SignedLink.objects.filter(pk__in=link_ids))

@@ -38,5 +38,24 @@ urlpatterns = [
     ),
     path("projets/<int:pk>/suivi/", views.ProjectFollowUpView.as_view(), name="project-follow-up"),
     path("suivis/", views.FollowUpListView.as_view(), name="follow-up-list"),
+    path(
+        "suivis/declarations/<int:pk>/",
+        views.FollowUpDeclarationView.as_view(),
+        name="follow-up-declaration",
+    ),
+    path(
+        "suivis/declarations/<int:pk>/valider/",
+        views.FollowUpDeclarationValidateView.as_view(),
+        name="follow-up-declaration-validate",
+    ),
+    path(
+        "suivis/declarations/<int:pk>/corriger/",
+        views.FollowUpDeclarationCorrectView.as_view(),
+        name="follow-up-declaration-correct",
+    ),
+    # The SME's signed link (no account: pme.views.follow_up_declarations).
+    path(
+        "suivi/declarer/<str:token>/", views.FollowUpDeclareView.as_view(), name="follow-up-declare"
+    ),
     path("entonnoir/", views.FunnelView.as_view(), name="funnel"),
 ]

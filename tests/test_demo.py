@@ -210,6 +210,16 @@ def test_due_follow_ups_are_reminded_in_every_dispositif(demo_db):
             assert approved.filter(follow_ups__isnull=False).exists()
 
 
+def test_some_smes_declared_a_follow_up_awaiting_review(demo_db):
+    from pme.models import DeclarationStatus, FollowUpDeclaration
+
+    with scope(every_dispositif=True, reason="test referee"):
+        declared = FollowUpDeclaration.objects.filter(status=DeclarationStatus.DECLARED)
+        assert declared.exists()
+        for declaration in declared:
+            assert declaration.link.used_at is not None and declaration.headcount is not None
+
+
 def test_demo_logins_authenticate(demo_db, client):
     for login, _what in demo.demo_logins():
         assert client.login(email=login, password=demo.DEMO_PASSWORD), login

@@ -42,6 +42,8 @@ SHOWN = {
     "jobs_maintained": "jobs_maintained",
     "survival_followed": COUNT,
     "survival_alive": COUNT,
+    "follow_ups_recorded": COUNT,
+    "follow_ups_self_declared": COUNT,
     "days_to_committee": MEDIAN,
     "committees_held": COUNT,
     "decisions_approved": "decisions",
@@ -80,7 +82,7 @@ def move_project(project, *, referred, committee):
     Committee.objects.filter(items__project=project).update(date=committee, status="held")
 
 
-def follow_up(project, year, as_of, headcount, created, maintained):
+def follow_up(project, year, as_of, headcount, created, maintained, source="declared"):
     JobsFollowUp.objects.create(
         project=project,
         dispositif_id=project.dispositif_id,
@@ -89,7 +91,7 @@ def follow_up(project, year, as_of, headcount, created, maintained):
         headcount=headcount,
         jobs_created=created,
         jobs_maintained=maintained,
-        source="declared",
+        source=source,
     )
 
 
@@ -125,11 +127,12 @@ def build_pipeline(dispositif, size: int):
         CommitteeFactory(dispositif=dispositif, date=dt.date(2025, 11, 4), status="minutes_sent")
         CommitteeFactory(dispositif=dispositif, date=dt.date(2026, 5, 20))
         # Follow-ups: the first project's year 1 then a corrected later one; the second's
-        # third year with a headcount, the third's with nobody left.
+        # third year with a headcount, the third's with nobody left. Two carry the figures
+        # their SME declared itself.
         first, second, third = approved[0], approved[1], approved[2]
-        follow_up(first, 1, dt.date(2025, 6, 1), 12, 2, 10)
+        follow_up(first, 1, dt.date(2025, 6, 1), 12, 2, 10, source="self_declared")
         follow_up(first, 2, dt.date(2026, 5, 3), 14, 4, 10)
-        follow_up(second, 3, dt.date(2026, 4, 15), 9, 3, 6)
+        follow_up(second, 3, dt.date(2026, 4, 15), 9, 3, 6, source="self_declared")
         follow_up(third, 3, dt.date(2026, 6, 2), 0, 0, 0)
         follow_up(third, 2, dt.date(2025, 3, 30), 5, 1, 4)
 

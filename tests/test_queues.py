@@ -33,6 +33,7 @@ QUEUE_OF = {
     "pme.tasks.purge_self_referrals": "fanout",
     "pme.tasks.send_self_referral_confirmation": "mail",
     "pme.tasks.send_self_referral_received": "mail",
+    "pme.tasks.send_follow_up_requests": "fanout",
     "missions.tasks.send_monthly_reminders": "fanout",
     "loans.tasks.refresh_arrears": "fanout",
     "alize.tasks.apply_retention": "fanout",

@@ -28,8 +28,8 @@ EXEMPT_PREFIXES = {
 
 # The routes an anonymous visitor may use, each with its reason. Every other route answers
 # an anonymous request with the login page, 401, 403, 404 or 405 (the sweep below). The
-# public door is the only one among them that reads or writes a dispositif's rows, through
-# alize.tenancy.public_door_scope (docs/architecture.md §16; tests/test_rules.py).
+# public doors are the only ones among them that read or write a dispositif's rows, through
+# alize.tenancy.public_door_scope (docs/architecture.md §3.6, §16; tests/test_rules.py).
 PUBLIC_ROUTES = {
     "login": "signing in",
     "logout": "signing out (POST), no data",
@@ -49,6 +49,11 @@ PUBLIC_ROUTES = {
     "door:submit": "the SMEs' public door: one dispositif's form",
     "door:sent": "the SMEs' public door: « check your mailbox »",
     "door:confirm": "the SMEs' public door: the signed confirmation link",
+    "pme:follow-up-declare": (
+        "an SME's signed, expiring, single-use follow-up link (alize.links): one "
+        "declaration of one dispositif"
+    ),
+    "personal_data:register": "the register of personal data the platform holds (public)",
 }
 # What a route that is not public may answer an anonymous request.
 REFUSALS = {401, 403, 404, 405}

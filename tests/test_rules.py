@@ -95,16 +95,20 @@ RULES = [
         name="public-door-scope",
         pattern=r"\bpublic_door_scope\s*\(|\bimport\b.*\bpublic_door_scope\b",
         reason=(
-            "The one anonymous path into tenant data (docs/architecture.md §16): only the "
-            "SME's public door enters it, for the one dispositif its request names."
+            "The one anonymous path into tenant data (docs/architecture.md §3.6, §16): only "
+            "the public doors enter it, for the one dispositif their URL or signed token names."
         ),
         allowed={
             "alize/tenancy.py": "the tenancy core defines it",
             "pme/door/views.py": "the public door: submit to, and confirm in, one dispositif",
+            "pme/views/follow_up_declarations.py": (
+                "an SME's signed follow-up link writes the one declaration it names"
+            ),
         },
         good=(
             "with scope([dispositif_id]):",
             "the views enter ``alize.tenancy.public_door_scope`` for the one dispositif",
+            "link = link_open(PURPOSE, token)",
         ),
         bad=(
             "with public_door_scope(dispositif.pk, door='x'):",

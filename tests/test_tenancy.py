@@ -11,6 +11,7 @@ from alize.tenancy import (
     ScopeError,
     active_scope,
     check_models_are_classified,
+    public_door_scope,
     scope,
     unclassified_models,
 )
@@ -102,6 +103,28 @@ def test_bulk_create_obeys_the_scope(world):
     with scope([world.b]):
         assert len(Membership.objects.bulk_create(rows)) == 1
     assert Membership.unscoped_objects.filter(dispositif=world.b).count() == 1
+
+
+def test_public_door_scope_opens_one_named_dispositif_and_nothing_else(world):
+    own = MembershipFactory(dispositif=world.a)
+    other = MembershipFactory(dispositif=world.b)
+    assert active_scope() is None
+    with public_door_scope(world.a.pk, door="test: a signed link") as active:
+        assert active.dispositif_ids == {world.a.pk} and not active.everything
+        assert active.reason == "public door: test: a signed link"
+        seen = set(Membership.objects.values_list("dispositif_id", flat=True))
+        assert seen == {world.a.pk}
+        own.pledged_hours_per_year = 12
+        own.save()
+        other.pledged_hours_per_year = 12
+        with pytest.raises(PermissionDenied):
+            other.save()
+    assert active_scope() is None
+    with pytest.raises(ValueError, match="names its door"):
+        public_door_scope(world.a.pk, door=" ").__enter__()
+    for not_one in ([world.a.pk], "1", None, True):
+        with pytest.raises(TypeError, match="one dispositif id"):
+            public_door_scope(not_one, door="test").__enter__()
 
 
 def test_the_tenant_of_a_row_cannot_change(world):

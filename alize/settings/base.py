@@ -392,6 +392,7 @@ CELERY_TASK_ROUTES = {
     "pme.tasks.purge_self_referrals": {"queue": "fanout"},
     "pme.tasks.send_self_referral_confirmation": {"queue": "mail"},
     "pme.tasks.send_self_referral_received": {"queue": "mail"},
+    "pme.tasks.send_follow_up_requests": {"queue": "fanout"},
     "missions.tasks.send_monthly_reminders": {"queue": "fanout"},
     "loans.tasks.refresh_arrears": {"queue": "fanout"},
 }
@@ -446,6 +447,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pme.tasks.purge_self_referrals",
         "schedule": crontab(hour=4, minute=15),
     },
+    # The SMEs' own follow-up: the request with its signed link, then the reminders.
+    "pme-follow-up-requests": {
+        "task": "pme.tasks.send_follow_up_requests",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "missions-monthly-reminder": {
         "task": "missions.tasks.send_monthly_reminders",
         "schedule": crontab(day_of_month=25, hour=9, minute=0),
@@ -486,6 +492,12 @@ INDICATORS_SECRECY_DOMINANCE = Decimal("0.85")
 # API request bodies (alize.api.parsers.BoundedJSONParser).
 API_JSON_MAX_BYTES = 2_621_440
 API_JSON_MAX_DEPTH = 32
+
+# The follow-up an SME declares itself (pme.services, docs/architecture.md §3.6): its signed
+# link opens for this many days, and the request is reminded after these many days while
+# nothing is declared.
+FOLLOW_UP_LINK_DAYS = int(os.environ.get("ALIZE_FOLLOW_UP_LINK_DAYS", "60"))
+FOLLOW_UP_REMINDER_DAYS = (15, 30)
 
 # Outgoing e-mail (alize.mail.send_once). Production sends through SMTP from the
 # environment, `make run` through its local SMTP server, tests through a test server.

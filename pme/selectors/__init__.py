@@ -22,9 +22,12 @@ from .companies import (
 )
 from .follow_ups import (
     FollowUpYear,
+    follow_up_declaration_by_link,
+    follow_up_declaration_for_review,
     follow_up_list,
     open_follow_up_reminders,
     overdue_reminder_condition,
+    pending_follow_up_declarations,
     project_follow_up_table,
 )
 from .funnel import (
@@ -65,6 +68,8 @@ __all__ = (
     "EqualsAny",
     "FieldChange",
     "FollowUpYear",
+    "follow_up_declaration_by_link",
+    "follow_up_declaration_for_review",
     "follow_up_list",
     "Funnel",
     "FunnelBar",
@@ -82,6 +87,7 @@ __all__ = (
     "funnel_changed",
     "managed_dispositifs",
     "open_follow_up_reminders",
+    "pending_follow_up_declarations",
     "overdue_reminder_condition",
     "pipeline_funnel",
     "pipeline_funnel_cached",

@@ -1,4 +1,6 @@
-"""The jobs follow-up: a project's table of years, and the reminders still open."""
+"""The jobs follow-up: a project's table of years, the reminders still open, and the
+declarations the SMEs made themselves (pending the animateur's review, and as the public
+link reads one)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,14 @@ from django.utils import timezone
 
 from alize.actions import Action
 
-from ..models import FOLLOW_UP_GRACE_DAYS, FollowUpReminder, JobsFollowUp, follow_up_overdue
+from ..models import (
+    FOLLOW_UP_GRACE_DAYS,
+    DeclarationStatus,
+    FollowUpDeclaration,
+    FollowUpReminder,
+    JobsFollowUp,
+    follow_up_overdue,
+)
 from ..services import FOLLOW_UP_STAGES, follow_up_due_date
 
 
@@ -23,6 +32,13 @@ class FollowUpYear:
     record: JobsFollowUp | None
     reminder: FollowUpReminder | None
     planned_created: int
+    declaration: FollowUpDeclaration | None = None
+
+    @property
+    def declaration_pending(self) -> bool:
+        return (
+            self.declaration is not None and self.declaration.status == DeclarationStatus.DECLARED
+        )
 
     @property
     def is_due(self) -> bool:
@@ -66,6 +82,12 @@ def project_follow_up_table(project) -> list[FollowUpYear]:
         r.year: r
         for r in FollowUpReminder.objects.filter(project=project, resolved_at__isnull=True)
     }
+    declarations = {
+        d.year: d
+        for d in FollowUpDeclaration.objects.filter(project=project).select_related(
+            "reviewed_by", "link"
+        )
+    }
     planned = max(project.jobs_planned_3y - project.jobs_at_start, 0)
     return [
         FollowUpYear(
@@ -74,6 +96,7 @@ def project_follow_up_table(project) -> list[FollowUpYear]:
             record=records.get(year),
             reminder=reminders.get(year),
             planned_created=planned,
+            declaration=declarations.get(year),
         )
         for year in range(1, project.dispositif.follow_up_years + 1)
     ]
@@ -84,4 +107,34 @@ def follow_up_list(user):
     dispositif in the same query."""
     return JobsFollowUp.objects.for_user(user, Action.VIEW_PROJECT).select_related(
         "project__company", "dispositif"
+    )
+
+
+def pending_follow_up_declarations(user):
+    """The SMEs' declarations waiting for review in the dispositifs the user runs, oldest
+    first."""
+    return (
+        FollowUpDeclaration.objects.for_user(user, Action.MANAGE)
+        .filter(status=DeclarationStatus.DECLARED)
+        .select_related("dispositif", "project__company")
+        .order_by("declared_at", "id")
+    )
+
+
+def follow_up_declaration_for_review(user):
+    """The SMEs' declarations the user may review (those of the dispositifs they run), with
+    what the review page shows."""
+    return FollowUpDeclaration.objects.for_user(user, Action.MANAGE).select_related(
+        "dispositif", "project__company", "reviewed_by", "follow_up__recorded_by", "link"
+    )
+
+
+def follow_up_declaration_by_link(link):
+    """The declaration a signed link opens (``alize.links.OpenedLink``), with only what its
+    page shows: the company's name, the project's title, the year. Run in the link's
+    dispositif's scope (``alize.tenancy.public_door_scope``); None when it is gone."""
+    return (
+        FollowUpDeclaration.objects.filter(pk=link.object_id, link__nonce=link.nonce)
+        .select_related("project__company")
+        .first()
     )

@@ -1,5 +1,6 @@
 """Browser views of the pme app: companies and their import, projects with their timeline,
-committee passages, history and jobs follow-up, and the pipeline funnel.
+committee passages, history and jobs follow-up, the follow-ups the SMEs declare through
+their signed link (the one page open without an account) and the pipeline funnel.
 
 Coordinators and the animateur of a dispositif write; committee members read the projects
 (dossiers) of their dispositif. Anything else — another dispositif's row, a role without
@@ -12,6 +13,12 @@ from .companies import (
     CompanyExceptionView,
     CompanyListView,
     CompanyUpdateView,
+)
+from .follow_up_declarations import (
+    FollowUpDeclarationCorrectView,
+    FollowUpDeclarationValidateView,
+    FollowUpDeclarationView,
+    FollowUpDeclareView,
 )
 from .follow_ups import FollowUpListView
 from .funnel import FunnelView
@@ -34,6 +41,10 @@ __all__ = (
     "CompanyImportView",
     "CompanyListView",
     "CompanyUpdateView",
+    "FollowUpDeclarationCorrectView",
+    "FollowUpDeclarationValidateView",
+    "FollowUpDeclarationView",
+    "FollowUpDeclareView",
     "FollowUpListView",
     "FunnelView",
     "ProjectCreateView",

@@ -162,6 +162,7 @@ class ProjectDetailView(ScopedDetailView):
                 headcount=record.headcount,
                 jobs_created=record.jobs_created,
                 jobs_maintained=record.jobs_maintained,
+                turnover=record.turnover,
                 source=record.source,
                 note=record.note,
             )
@@ -222,6 +223,7 @@ class ProjectFollowUpView(ProjectWriteMixin, ProjectDetailView):
                     headcount=data["headcount"],
                     jobs_created=data["jobs_created"],
                     jobs_maintained=data["jobs_maintained"],
+                    turnover=data["turnover"],
                     source=data["source"],
                     as_of=data["as_of"],
                     note=data["note"],
