@@ -204,7 +204,9 @@ def rows_of(week, *, posted=None, refusals: dict, saved=()) -> list[Row]:
 
 
 def hours_text(hours: Decimal | None) -> str:
-    """An input's value: ``7.5`` (the dot a number input expects), ``""`` for no hours."""
+    """An input's value as the person types it: ``7,5`` in French (``7.5`` in English),
+    ``""`` for no hours. The cells are text inputs: a number input in a French browser
+    drops a typed comma, and « 3,5 » would be sent as 35."""
     if not hours:
         return ""
-    return format(hours.normalize(), "f")
+    return formats.number_format(hours.normalize(), use_l10n=True)
