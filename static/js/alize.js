@@ -1,7 +1,38 @@
-/* Collapsible main menu on narrow screens. Without this script the menu simply stays open. */
+/* Collapsible main menu on narrow screens. Without this script the menu simply stays open.
+   A form sent back with errors: the focus goes to its first refused field (each field shows
+   its own error beside it and names it through aria-describedby), opening the <details>
+   that holds it; without this script the errors are still beside their fields. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+  var REFUSED =
+    "form[method=post i] [aria-invalid=true], form[method=post i] .errorlist.nonfield, " +
+    "form[method=post i] .field.has-error";
+
+  function focusFirstRefusal() {
+    var refused = document.querySelector(REFUSED);
+    if (!refused) {
+      return;
+    }
+    if (!refused.matches("input, select, textarea, button")) {
+      var field = refused.querySelector("input:not([type=hidden]), select, textarea");
+      if (field) {
+        refused = field;
+      } else {
+        refused.setAttribute("tabindex", "-1");
+      }
+    }
+    for (var node = refused.parentElement; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") {
+        node.open = true;
+      }
+    }
+    refused.focus();
+    refused.scrollIntoView({ block: "center" });
+  }
+
+  document.addEventListener("DOMContentLoaded", focusFirstRefusal);
+
   document.addEventListener("DOMContentLoaded", function () {
     var toggle = document.querySelector(".menu-toggle");
     var topbar = document.querySelector(".topbar");
