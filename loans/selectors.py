@@ -182,12 +182,13 @@ ADVANCE_ROW_COLUMNS = (
 
 
 def advance_rows(queryset):
-    """Plain rows of an advances list: the advance's columns, its dispositif's slug, fund
-    name, project title, company name, and its outstanding principal (an index-only sum of
-    its ledger lines), in one query."""
+    """Plain rows of an advances list: the advance's columns, its dispositif's slug and
+    name, fund name, project title, company name, and its outstanding principal (an
+    index-only sum of its ledger lines), in one query."""
     return queryset.values(
         *ADVANCE_ROW_COLUMNS,
         dispositif_slug=F("dispositif__slug"),
+        dispositif_name=F("dispositif__name"),
         fund_name=F("fund__name"),
         project_title=F("project__title"),
         company_name=F("project__company__name"),

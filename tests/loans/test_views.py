@@ -306,7 +306,7 @@ class TestAdvanceViews(ViewIsolationTestBase):
         lines = response.content.decode("utf-8-sig").strip().splitlines()
         assert len(lines) == 2 and late.project.company.name in lines[1]
         assert current.project.company.name not in response.content.decode("utf-8-sig")
-        assert '"12000.00"' in lines[1] and '"En retard"' in lines[1]
+        assert '"12000,00"' in lines[1] and '"En retard"' in lines[1]
         xlsx = client.get(reverse("loans:advance-list"), {"format": "xlsx"})
         assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
