@@ -23,6 +23,7 @@ from django.views.generic import DetailView, ListView
 from alize import exports
 from alize.errors import SERVICE_ERRORS, apply_service_error, service_error_text
 from alize.filters import drill_filters
+from alize.sorting import french_order, is_text_path
 from alize.tenancy import dispositif_ids, is_scoped, may
 
 if TYPE_CHECKING:  # the views that these mixins complete, for the type checker
@@ -71,6 +72,7 @@ class FilteredListView(ActionRequiredMixin, ListView):
     """
 
     filterset_class = None
+    listed_model = None
     sort_fields: dict[str, str] = {}
     default_sort = ""
     paginate_by = 25
@@ -86,9 +88,12 @@ class FilteredListView(ActionRequiredMixin, ListView):
                 self.request.GET or None, queryset=queryset, request=self.request
             )
             queryset = self.filterset.qs
+        self.listed_model = queryset.model
         return queryset.order_by(*self.get_ordering_fields())
 
     def get_ordering_fields(self):
+        """The requested sort, then ``-pk``; a text column (a name, a title) sorts in French
+        order (``alize.sorting``: accents and case do not count)."""
         requested = self.request.GET.get("sort") or self.default_sort
         key = requested.lstrip("-")
         if key not in self.sort_fields:
@@ -97,8 +102,10 @@ class FilteredListView(ActionRequiredMixin, ListView):
         if not key:
             return ["-pk"]
         field = self.sort_fields[key]
-        prefix = "-" if requested.startswith("-") else ""
-        return [prefix + field, "-pk"]
+        descending = requested.startswith("-")
+        if is_text_path(self.listed_model, field):
+            return [french_order(field, descending=descending), "-pk"]
+        return [("-" if descending else "") + field, "-pk"]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
