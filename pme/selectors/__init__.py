@@ -51,6 +51,7 @@ from .projects import (
     project_rows,
     project_stepper,
     project_timeline,
+    referral_sources,
     stale_projects,
 )
 
@@ -96,6 +97,7 @@ __all__ = (
     "project_rows",
     "project_stepper",
     "project_timeline",
+    "referral_sources",
     "stale_projects",
     "with_dossier_gaps",
     "with_eligibility",

@@ -33,6 +33,35 @@
 
   document.addEventListener("DOMContentLoaded", focusFirstRefusal);
 
+  /* A form whose fieldsets depend on a choice (data-kind-field="kind" on the form,
+     data-kinds="a b" on each fieldset): only the fieldsets of the chosen value show, and
+     the hidden ones are disabled, so they are not sent. Without this script every fieldset
+     shows, its legend saying what it is for, and the server ignores what does not apply. */
+  function showKindFieldsets(form) {
+    var select = form.elements[form.getAttribute("data-kind-field")];
+    if (!select) {
+      return;
+    }
+    form.querySelectorAll("fieldset[data-kinds]").forEach(function (fieldset) {
+      var kinds = fieldset.getAttribute("data-kinds").split(" ");
+      var shown = !select.value || kinds.indexOf(select.value) !== -1;
+      fieldset.hidden = !shown;
+      fieldset.disabled = !shown;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-kind-field]").forEach(showKindFieldsets);
+  });
+
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.hasAttribute("data-kind-field") &&
+        event.target.name === form.getAttribute("data-kind-field")) {
+      showKindFieldsets(form);
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var toggle = document.querySelector(".menu-toggle");
     var topbar = document.querySelector(".topbar");
