@@ -43,9 +43,7 @@ class CsvFlavour:
 # For a French spreadsheet (Excel, LibreOffice): it opens as is, numbers as numbers.
 FRENCH = CsvFlavour(delimiter=";", bom=True, decimal_mark=",")
 # For scripts: the most common CSV dialect, numbers as programming languages read them.
-RAW = CsvFlavour(
-    delimiter=",", bom=False, decimal_mark=".", quoting=csv.QUOTE_MINIMAL, words=False
-)
+RAW = CsvFlavour(delimiter=",", bom=False, decimal_mark=".", quoting=csv.QUOTE_MINIMAL, words=False)
 # The open data files (docs/open-data.md): a French spreadsheet's file with decimal points,
 # as published since their first release.
 OPEN_DATA = CsvFlavour(delimiter=";", bom=True, decimal_mark=".")

@@ -134,7 +134,8 @@ class DeclineForm(Form):
 
 
 class AssignForm(Form):
-    """The firm's experts the correspondent puts on the mission."""
+    """The firm's experts the correspondent puts on the mission; those without the
+    mission's skill say so (``experts`` annotated with ``has_skill``)."""
 
     experts = forms.ModelMultipleChoiceField(
         label=_("Experts"),
@@ -142,9 +143,14 @@ class AssignForm(Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, experts, **kwargs):
+    def __init__(self, *args, experts, skill=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["experts"].queryset = experts
+        if skill is not None:
+            without = _("sans la compétence « %(skill)s »") % {"skill": skill.name}
+            self.fields["experts"].label_from_instance = lambda expert: (
+                str(expert) if getattr(expert, "has_skill", True) else f"{expert} ({without})"
+            )
 
 
 class MoveForm(Form):

@@ -35,7 +35,11 @@ FIELDSETS = [
     ),
     (_("Rapport annuel, rapport aux financeurs"), (_ANNUAL, _FUNDERS), ("dispositif", "national")),
     (_("Attestation de contribution"), (_STATEMENT,), ("organisation",)),
-    (_("Rapport annuel, attestation, rapport aux financeurs"), (_ANNUAL, _STATEMENT, _FUNDERS), ("year",)),
+    (
+        _("Rapport annuel, attestation, rapport aux financeurs"),
+        (_ANNUAL, _STATEMENT, _FUNDERS),
+        ("year",),
+    ),
     (
         _("Rapport aux financeurs"),
         (_FUNDERS,),

@@ -189,6 +189,11 @@ PASSWORD_RESET_WINDOW = timedelta(minutes=15)
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
 # Reverse proxies in front of the application server that append to X-Forwarded-For (0: none,
 # the client is REMOTE_ADDR). Only a proxy that the clients cannot bypass may be counted.
+# Who signs the firms' contribution statements (reporting/pdf/contribution_statement.html).
+CONTRIBUTION_STATEMENT_SIGNATORY = os.environ.get(
+    "ALIZE_STATEMENT_SIGNATORY",
+    "La coordination nationale Alizé — Développement et Emploi",
+)
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Sign-in with the organisation's account (OpenID Connect, alize.accounts.oidc): enabled when

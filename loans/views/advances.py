@@ -28,7 +28,7 @@ from dispositifs.access import may
 from .. import ledger, queries, selectors, services
 from ..forms import AdvanceForm
 from ..list_filters import AdvanceListFilterSet
-from ..models import ZERO, AdvanceStatus
+from ..models import ZERO
 
 PANEL_ROWS = 20
 
@@ -78,8 +78,7 @@ class AdvanceListView(ExportMixin, FilteredListView):
     def export_values(self, queryset, paths, limit):
         """The rows with their outstanding principal (a sum of the ledger), in one query."""
         return [
-            tuple(row[path] for path in paths)
-            for row in selectors.advance_rows(queryset[:limit])
+            tuple(row[path] for path in paths) for row in selectors.advance_rows(queryset[:limit])
         ]
 
     def get_context_data(self, **kwargs):

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 def fieldsets(page: str) -> dict[str, set[str]]:
     form = re.search(r'<form[^>]*id="document-request".*?</form>', page, re.S).group(0)
     found = {}
-    for kinds, body in re.findall(r'<fieldset[^>]*data-kinds="([^"]*)"[^>]*>(.*?)</fieldset>', form, re.S):
+    for kinds, body in re.findall(
+        r'<fieldset[^>]*data-kinds="([^"]*)"[^>]*>(.*?)</fieldset>', form, re.S
+    ):
         found[kinds] = set(re.findall(r'name="([a-z_]+)"', body))
     return found
 
