@@ -18,6 +18,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -36,7 +37,7 @@ class CsvFlavour:
     delimiter: str
     bom: bool
     decimal_mark: str
-    quoting: int = csv.QUOTE_ALL
+    quoting: Literal[0, 1, 2, 3] = csv.QUOTE_ALL
     words: bool = True
 
 

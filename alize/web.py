@@ -213,7 +213,7 @@ class TableExportMixin:
     def get(self, request, *args, **kwargs):
         export_format = request.GET.get("format")
         if export_format in exports.FORMATS:
-            headers, rows = self.export_table(self.get_context_data(**kwargs))  # type: ignore[attr-defined]
+            headers, rows = self.export_table(self.get_context_data(**kwargs))
             return exports.export_response(
                 export_format,
                 filename=f"{self.export_filename}-{timezone.localdate():%Y-%m-%d}",
