@@ -1,5 +1,6 @@
 """Form helpers shared by every app's forms: the bases every form derives from (their
-text fields refuse control characters), the money input, the « Choisir… » empty choice."""
+text fields refuse control characters), the money and decimal inputs, the « Choisir… »
+empty choice."""
 
 import re
 from collections.abc import Iterable
@@ -99,6 +100,38 @@ class MoneyInputField(forms.DecimalField):
         except ValidationError as error:
             code = error.code if error.code in self.error_messages else "invalid"
             raise ValidationError(self.error_messages[code], code=code) from None
+
+
+# A decimal number as people type it once spaces are gone: one decimal mark, comma or point.
+TYPED_DECIMAL = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
+
+
+class DecimalInputField(forms.DecimalField):
+    """A decimal number typed in a text input (hours: « 3,5 » or « 3.5 »), read the same in
+    every language: the comma is always the decimal mark, never a thousands separator, so
+    « 3,5 » can never become 35. A number input is not used: a French browser drops a typed
+    comma from it. Anything else than one signed decimal number is refused."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": 6}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            return value
+        text = re.sub(r"[\s\u00a0\u202f]", "", str(value))
+        if not TYPED_DECIMAL.fullmatch(text):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(text.replace(",", "."))
+
+    def widget_attrs(self, widget):
+        # No min/max/step: those are a number input's, and the text input has none.
+        return {}
 
 
 def money_field(label, **kwargs) -> forms.DecimalField:

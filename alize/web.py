@@ -23,6 +23,7 @@ from django.views.generic import DetailView, ListView
 from alize import exports
 from alize.errors import SERVICE_ERRORS, apply_service_error, service_error_text
 from alize.filters import drill_filters
+from alize.sorting import french_order, is_text_path
 from alize.tenancy import dispositif_ids, is_scoped, may
 
 if TYPE_CHECKING:  # the views that these mixins complete, for the type checker
@@ -71,6 +72,7 @@ class FilteredListView(ActionRequiredMixin, ListView):
     """
 
     filterset_class = None
+    listed_model = None
     sort_fields: dict[str, str] = {}
     default_sort = ""
     paginate_by = 25
@@ -86,9 +88,12 @@ class FilteredListView(ActionRequiredMixin, ListView):
                 self.request.GET or None, queryset=queryset, request=self.request
             )
             queryset = self.filterset.qs
+        self.listed_model = queryset.model
         return queryset.order_by(*self.get_ordering_fields())
 
     def get_ordering_fields(self):
+        """The requested sort, then ``-pk``; a text column (a name, a title) sorts in French
+        order (``alize.sorting``: accents and case do not count)."""
         requested = self.request.GET.get("sort") or self.default_sort
         key = requested.lstrip("-")
         if key not in self.sort_fields:
@@ -97,8 +102,10 @@ class FilteredListView(ActionRequiredMixin, ListView):
         if not key:
             return ["-pk"]
         field = self.sort_fields[key]
-        prefix = "-" if requested.startswith("-") else ""
-        return [prefix + field, "-pk"]
+        descending = requested.startswith("-")
+        if is_text_path(self.listed_model, field):
+            return [french_order(field, descending=descending), "-pk"]
+        return [("-" if descending else "") + field, "-pk"]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -125,11 +132,13 @@ class ExportColumn:
 
 
 class ExportMixin(_ListViewBase):
-    """``?format=csv`` or ``?format=xlsx`` on a ``FilteredListView``: the whole current list
-    (filters, search and sort applied; every page, not only the one shown) as a download.
+    """``?format=csv``, ``csv-raw`` or ``xlsx`` on a ``FilteredListView``: the whole current
+    list (filters, search and sort applied; every page, not only the one shown) as a
+    download, in the formats of ``alize.exports.FORMATS``.
 
     A list adopts it with one declaration, ``export_columns`` (and ``export_filename``).
-    The rows are read in one query with ``values()`` over the declared paths, so the number
+    The rows are read in one query with ``values()`` over the declared paths (a list whose
+    columns need more, such as a ledger sum, overrides ``export_values``), so the number
     of queries does not grow with the rows; more than ``export_limit`` rows are refused with
     a message asking to narrow the filters. Cells go through ``alize.exports`` (formulas
     neutralised, XLSX cells as text).
@@ -138,18 +147,21 @@ class ExportMixin(_ListViewBase):
     export_columns: tuple[ExportColumn, ...] = ()
     export_filename = "export"
     export_limit = 50_000
-    export_formats = ("csv", "xlsx")
 
     def get(self, request, *args, **kwargs):
         export_format = request.GET.get("format")
-        if export_format in self.export_formats and self.export_columns:
+        if export_format in exports.FORMATS and self.export_columns:
             return self.export(export_format)
         return super().get(request, *args, **kwargs)
+
+    def export_values(self, queryset, paths: list[str], limit: int) -> list:
+        """At most ``limit`` rows of ``queryset``, each a tuple of the ``paths``' values."""
+        return list(queryset.values_list(*paths)[:limit])
 
     def export(self, export_format: str):
         queryset = self.get_queryset()
         paths = list(dict.fromkeys(column.path for column in self.export_columns))
-        rows = list(queryset.values_list(*paths)[: self.export_limit + 1])
+        rows = self.export_values(queryset, paths, self.export_limit + 1)
         if len(rows) > self.export_limit:
             messages.error(
                 self.request,
@@ -171,24 +183,49 @@ class ExportMixin(_ListViewBase):
             [display(row[index]) if display else row[index] for index, display in shown]
             for row in rows
         )
-        headers = [column.label for column in self.export_columns]
-        filename = f"{self.export_filename}-{timezone.localdate():%Y-%m-%d}.{export_format}"
-        if export_format == "xlsx":
-            return exports.xlsx_response(
-                filename=filename, headers=headers, rows=table, sheet_title=self.export_filename
-            )
-        return exports.csv_response(filename=filename, headers=headers, rows=table)
+        return exports.export_response(
+            export_format,
+            filename=f"{self.export_filename}-{timezone.localdate():%Y-%m-%d}",
+            headers=[column.label for column in self.export_columns],
+            rows=table,
+            sheet_title=self.export_filename,
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.export_columns:
-            query = self.request.GET.copy()
-            query.pop("page", None)
-            links = []
-            for export_format in self.export_formats:
-                query["format"] = export_format
-                links.append((export_format.upper(), f"?{query.urlencode()}"))
-            context["export_links"] = links
+            context["export_links"] = exports.export_links(self.request.GET)
+        return context
+
+
+class TableExportMixin:
+    """``?format=csv``, ``csv-raw`` or ``xlsx`` on a page that is not a ``FilteredListView``
+    but shows one main table (arrears, fatigue): ``export_table(context)`` turns the page's
+    own context into ``(headers, rows)``, so the file holds what the page shows, with its
+    filters. The page's ``export_links`` go in ``includes/export_links.html``."""
+
+    request: HttpRequest  # given by the view this mixin completes
+    export_filename = "export"
+
+    def export_table(self, context) -> tuple[list, list]:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        export_format = request.GET.get("format")
+        if export_format in exports.FORMATS:
+            headers, rows = self.export_table(self.get_context_data(**kwargs))
+            return exports.export_response(
+                export_format,
+                filename=f"{self.export_filename}-{timezone.localdate():%Y-%m-%d}",
+                headers=headers,
+                rows=rows,
+                sheet_title=self.export_filename,
+            )
+        return super().get(request, *args, **kwargs)  # type: ignore[misc]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context["export_links"] = exports.export_links(self.request.GET)
         return context
 
 

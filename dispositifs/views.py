@@ -4,15 +4,16 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
 from alize.panels import render_panels
-from alize.web import FilteredListView, ScopedDetailView
+from alize.web import ExportColumn, ExportMixin, FilteredListView, ScopedDetailView
 from partners.reference.selectors import communes_by_code
 
 from .filtersets import DispositifFilterSet
 from .selectors import dispositif_list, dispositif_memberships
 
 
-class DispositifListView(FilteredListView):
-    """Dispositifs the user may see (all of them for the national coordination)."""
+class DispositifListView(ExportMixin, FilteredListView):
+    """Dispositifs the user may see (all of them for the national coordination); the
+    filtered list exports to CSV/XLSX."""
 
     action = Action.VIEW_DISPOSITIF
     template_name = "dispositifs/dispositif_list.html"
@@ -20,6 +21,15 @@ class DispositifListView(FilteredListView):
     sort_fields = {"name": "name", "region": "region", "launch": "launch_date"}
     default_sort = "name"
     extra_context = {"title": _("Dispositifs")}
+    export_filename = "dispositifs"
+    export_columns = (
+        ExportColumn(_("Nom"), "name"),
+        ExportColumn(_("Région"), "region"),
+        ExportColumn(_("Structure porteuse"), "carrier__name"),
+        ExportColumn(_("Lancement"), "launch_date"),
+        ExportColumn(_("Membres"), "member_count"),
+        ExportColumn(_("Statut"), "status"),
+    )
 
     def get_base_queryset(self):
         return dispositif_list(self.request.user)

@@ -18,7 +18,6 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Value,
@@ -27,15 +26,16 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 
 from alize.actions import Action
+from alize.sorting import french_sort_key
 from committees.models import Decision, DecisionOutcome
 from pme.models import Project
 
 from . import ledger, selectors
 from .models import (
+    LIVE_STATUSES,
     ZERO,
     Account,
     Advance,
-    AdvanceStatus,
     Cofinancing,
     EntryKind,
     Fund,
@@ -168,11 +168,12 @@ def decision_for_new_advance(user, pk: int) -> Decision | None:
 # -- Arrears ----------------------------------------------------------------------------
 
 
-def advances_in_arrears(user):
-    """Advances with an instalment unpaid past its due date (as the daily job last found),
-    longest overdue first; ``overdue_amount`` is what those instalments still lack."""
+def advances_in_arrears(user, today: dt.date):
+    """Advances with an instalment unpaid past its due date as of ``today`` (whatever the
+    daily job last found), longest overdue first: ``late_since`` is the oldest unpaid due
+    date, ``overdue_amount`` what the instalments due before today still lack."""
     unpaid = Instalment.objects.filter(
-        advance=OuterRef("pk"), superseded_at__isnull=True, overdue=True
+        advance=OuterRef("pk"), superseded_at__isnull=True, due_on__lt=today
     )
     overdue_total = Subquery(
         unpaid.order_by().values("advance").annotate(total=Sum("amount")).values("total")[:1],
@@ -188,40 +189,56 @@ def advances_in_arrears(user):
     )
     return (
         selectors.advance_list(user)
-        .filter(Q(status=AdvanceStatus.IN_ARREARS) | Q(days_past_due__gt=0))
-        .exclude(status__in=[AdvanceStatus.REPAID, AdvanceStatus.WRITTEN_OFF])
+        .filter(status__in=LIVE_STATUSES)
+        .annotate(late_since=selectors.late_since(today))
+        .filter(late_since__isnull=False)
         .annotate(
             overdue_amount=Coalesce(overdue_total, Value(ZERO), output_field=MONEY)
             - Coalesce(settled, Value(ZERO), output_field=MONEY)
         )
-        .order_by("-days_past_due", "pk")
+        .order_by("late_since", "pk")
     )
 
 
-def par_by_dispositif(snapshots) -> list[dict]:
-    """PAR30 per dispositif from its funds' latest snapshots (``selectors.latest_snapshots``):
-    the principal at risk over 30 days of its funds ÷ their outstanding principal."""
+def par_by_dispositif(risks) -> list[dict]:
+    """PAR30 per dispositif from its funds' risks (``selectors.portfolio_now``): the
+    principal at risk over 30 days of its funds ÷ their outstanding principal, in French
+    order of the dispositifs' names."""
     per: dict[int, dict] = {}
-    for snapshot in snapshots:
+    for risk in risks:
         row = per.setdefault(
-            snapshot.dispositif_id,
-            {
-                "dispositif": snapshot.fund.dispositif,
-                "outstanding": ZERO,
-                "at_risk_30": ZERO,
-                "advances_in_arrears": 0,
-                "as_of": snapshot.as_of,
-            },
+            risk.fund.dispositif_id,
+            {"dispositif": risk.fund.dispositif, **_risk_sums()},
         )
-        row["outstanding"] += snapshot.outstanding
-        row["at_risk_30"] += snapshot.at_risk_30
-        row["advances_in_arrears"] += snapshot.advances_in_arrears
-        row["as_of"] = min(row["as_of"], snapshot.as_of)
-    for row in per.values():
-        row["par30"] = (
-            (row["at_risk_30"] / row["outstanding"]).quantize(RATIO) if row["outstanding"] else None
-        )
-    return sorted(per.values(), key=lambda row: row["dispositif"].name)
+        _add_risk(row, risk)
+    return sorted(
+        (_with_par30(row) for row in per.values()),
+        key=lambda row: french_sort_key(row["dispositif"].name),
+    )
+
+
+def par_total(risks) -> dict:
+    """The same figures over every fund given (the network's total for the coordination)."""
+    row = _risk_sums()
+    for risk in risks:
+        _add_risk(row, risk)
+    return _with_par30(row)
+
+
+def _risk_sums() -> dict:
+    return {"outstanding": ZERO, "at_risk_30": ZERO, "advances_in_arrears": 0}
+
+
+def _add_risk(row: dict, risk) -> None:
+    row["outstanding"] += risk.outstanding
+    row["at_risk_30"] += risk.at_risk_30
+    row["advances_in_arrears"] += risk.advances_in_arrears
+
+
+def _with_par30(row: dict) -> dict:
+    outstanding = row["outstanding"]
+    row["par30"] = (row["at_risk_30"] / outstanding).quantize(RATIO) if outstanding else None
+    return row
 
 
 # -- Projects: co-financing and the project page's panel ----------------------------------

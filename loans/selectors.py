@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
@@ -182,12 +183,13 @@ ADVANCE_ROW_COLUMNS = (
 
 
 def advance_rows(queryset):
-    """Plain rows of an advances list: the advance's columns, its dispositif's slug, fund
-    name, project title, company name, and its outstanding principal (an index-only sum of
-    its ledger lines), in one query."""
+    """Plain rows of an advances list: the advance's columns, its dispositif's slug and
+    name, fund name, project title, company name, and its outstanding principal (an
+    index-only sum of its ledger lines), in one query."""
     return queryset.values(
         *ADVANCE_ROW_COLUMNS,
         dispositif_slug=F("dispositif__slug"),
+        dispositif_name=F("dispositif__name"),
         fund_name=F("fund__name"),
         project_title=F("project__title"),
         company_name=F("project__company__name"),
@@ -323,6 +325,75 @@ def portfolio_at_risk(advances) -> dict:
         "at_risk_30": at_risk,
         "par30": (at_risk / total).quantize(RATIO) if total else None,
     }
+
+
+def late_since(today: dt.date):
+    """A subquery on the outer advance: the due date of its oldest live instalment unpaid
+    (non-reversed allocations short of its amount) and due before ``today``, else null.
+    The days past due as of today are ``today - late_since``, whatever the daily job last
+    found."""
+    unpaid = (
+        Instalment.objects.filter(
+            advance=OuterRef("pk"), superseded_at__isnull=True, due_on__lt=today
+        )
+        .annotate(
+            paid=Coalesce(
+                Sum(
+                    "allocations__amount",
+                    filter=Q(allocations__repayment__reversal__isnull=True),
+                ),
+                Value(ZERO),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            )
+        )
+        .filter(paid__lt=F("amount"))
+        .order_by("due_on")
+        .values("due_on")[:1]
+    )
+    return Subquery(unpaid)
+
+
+@dataclass
+class FundRisk:
+    """A fund's portfolio at risk as of today: outstanding principal, the part of it in
+    advances over 30 days late, and the advances late at all."""
+
+    fund: Fund
+    outstanding: Decimal = ZERO
+    at_risk_30: Decimal = ZERO
+    advances_in_arrears: int = 0
+
+    @property
+    def fund_id(self) -> int:
+        return self.fund.pk
+
+    @property
+    def par30(self) -> Decimal | None:
+        return (self.at_risk_30 / self.outstanding).quantize(RATIO) if self.outstanding else None
+
+
+def portfolio_now(user, today: dt.date) -> list[FundRisk]:
+    """Every fund the user reads with its portfolio at risk as of ``today``, from the
+    ledger and the schedules (not from the daily job's snapshots), in three queries
+    whatever the number of funds and advances."""
+    funds = list(fund_list(user).order_by("dispositif__name", "name", "pk"))
+    risks = {fund.pk: FundRisk(fund) for fund in funds}
+    live = list(
+        Advance.objects.for_user(user, Action.VIEW_ADVANCE)
+        .filter(status__in=LIVE_STATUSES, fund_id__in=list(risks))
+        .annotate(late_since=late_since(today))
+        .values_list("pk", "fund_id", "late_since")
+    )
+    balances = ledger.advance_balances([pk for pk, _fund, _late in live])
+    for pk, fund_id, late in live:
+        risk = risks[fund_id]
+        outstanding = balances[pk].outstanding
+        risk.outstanding += outstanding
+        if late is not None:
+            risk.advances_in_arrears += 1
+            if (today - late).days > PAR_DAYS:
+                risk.at_risk_30 += outstanding
+    return list(risks.values())
 
 
 def latest_snapshots(funds) -> list[PortfolioSnapshot]:

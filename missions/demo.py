@@ -111,7 +111,13 @@ class MissionStorySeeder:
         return chosen
 
     def accept(self, mission, firm, experts):
-        services.mission_accept(mission=mission, by=self.correspondent(firm), experts=experts)
+        # A demo team may hold an expert of another skill, whom the firm chose knowingly.
+        services.mission_accept(
+            mission=mission,
+            by=self.correspondent(firm),
+            experts=experts,
+            confirm_without_skill=True,
+        )
 
     def complete(self, mission) -> None:
         """Both evaluations, then the animateur completes the mission."""

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
 from alize.filters import PeriodFilter, SearchFilterSet
-from alize.forms import Form, ModelForm
+from alize.forms import DecimalInputField, Form, ModelForm
 from dispositifs.access import dispositif_ids
 from dispositifs.models import Dispositif
 from partners.models import Expert, Organisation, Skill
@@ -104,12 +104,8 @@ class ProposeMissionForm(Form):
         label=_("Entreprise partenaire"), queryset=Organisation.objects.none()
     )
     objective = forms.CharField(label=_("Objectif"), widget=forms.Textarea(attrs={"rows": 3}))
-    planned_hours = forms.DecimalField(
-        label=_("Heures prévues"),
-        min_value=Decimal("0.5"),
-        max_digits=6,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.5"}),
+    planned_hours = DecimalInputField(
+        label=_("Heures prévues"), min_value=Decimal("0.5"), max_digits=6, decimal_places=2
     )
     starts_on = forms.DateField(label=_("Début"), widget=DATE_INPUT)
     ends_on = forms.DateField(label=_("Fin"), widget=DATE_INPUT)
@@ -138,7 +134,8 @@ class DeclineForm(Form):
 
 
 class AssignForm(Form):
-    """The firm's experts the correspondent puts on the mission."""
+    """The firm's experts the correspondent puts on the mission; those without the
+    mission's skill say so (``experts`` annotated with ``has_skill``)."""
 
     experts = forms.ModelMultipleChoiceField(
         label=_("Experts"),
@@ -146,9 +143,14 @@ class AssignForm(Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, experts, **kwargs):
+    def __init__(self, *args, experts, skill=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["experts"].queryset = experts
+        if skill is not None:
+            without = _("sans la compétence « %(skill)s »") % {"skill": skill.name}
+            self.fields["experts"].label_from_instance = lambda expert: (
+                str(expert) if getattr(expert, "has_skill", True) else f"{expert} ({without})"
+            )
 
 
 class MoveForm(Form):
@@ -201,11 +203,8 @@ class AdjustmentForm(Form):
     mission = forms.ModelChoiceField(label=_("Mission"), queryset=SkillMission.objects.none())
     expert = forms.ModelChoiceField(label=_("Expert"), queryset=Expert.objects.none())
     date = forms.DateField(label=_("Jour corrigé"), widget=DATE_INPUT)
-    hours = forms.DecimalField(
-        label=_("Heures (négatives pour retirer)"),
-        max_digits=5,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.25"}),
+    hours = DecimalInputField(
+        label=_("Heures (négatives pour retirer)"), max_digits=5, decimal_places=2
     )
     reason = forms.CharField(
         label=_("Motif"), min_length=REASON_MIN_LENGTH, widget=forms.Textarea(attrs={"rows": 2})

@@ -77,6 +77,18 @@ def hours_label(hours) -> str:
     return formats.number_format(Decimal(text), use_l10n=True, force_grouping=True)
 
 
+def over_plan_note(mission) -> str:
+    """« 39,5 h au-delà des 60 h prévues » for a mission logged beyond its planned hours
+    (read with ``logged_hours``), else ""."""
+    over = mission.hours_over_plan
+    if not over:
+        return ""
+    return _("%(over)s\u00a0h au-delà des %(planned)s\u00a0h prévues") % {
+        "over": hours_label(over),
+        "planned": hours_label(mission.planned_hours),
+    }
+
+
 def cell_name(mission_id: int, day: dt.date) -> str:
     """The form field of one cell: ``h-<mission>-<yyyy-mm-dd>``."""
     return f"{CELL_PREFIX}-{mission_id}-{day.isoformat()}"
@@ -204,7 +216,9 @@ def rows_of(week, *, posted=None, refusals: dict, saved=()) -> list[Row]:
 
 
 def hours_text(hours: Decimal | None) -> str:
-    """An input's value: ``7.5`` (the dot a number input expects), ``""`` for no hours."""
+    """An input's value as the person types it: ``7,5`` in French (``7.5`` in English),
+    ``""`` for no hours. The cells are text inputs: a number input in a French browser
+    drops a typed comma, and « 3,5 » would be sent as 35."""
     if not hours:
         return ""
-    return format(hours.normalize(), "f")
+    return formats.number_format(hours.normalize(), use_l10n=True)

@@ -157,6 +157,16 @@ class SkillMission(TenantModel):
     def is_open_for_hours(self) -> bool:
         return self.status in LOGGABLE_STATUSES
 
+    @property
+    def hours_over_plan(self) -> Decimal:
+        """The hours logged beyond the planned ones (0 within the plan), on a mission read
+        with its ``logged_hours`` (``missions.selectors.mission_logged_hours``). They are
+        not refused, since the work was done, but flagged wherever hours are counted."""
+        logged = getattr(self, "logged_hours", None)
+        if logged is None or logged <= self.planned_hours:
+            return Decimal("0")
+        return logged - self.planned_hours
+
 
 class MissionTransition(TenantModel, TransitionLog):
     """One move of a mission between statuses: who, when and why. Append-only."""

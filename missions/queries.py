@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from alize.accounts.models import Role
 from alize.accounts.roles import assignments
 from alize.actions import Action
+from alize.sorting import french_sort_key
 from committees.models import Decision, DecisionOutcome
 from dispositifs.models import Dispositif, Membership
 from partners.models import Expert, Organisation, OrganisationKind, Skill
@@ -61,18 +62,7 @@ def managed_dispositifs(user):
 
 def logged_hours():
     """The hours logged on the outer mission (entries and adjustments), every expert."""
-    return Coalesce(
-        Subquery(
-            HourLog.objects.filter(mission=OuterRef("pk"))
-            .order_by()
-            .values("mission")
-            .annotate(total=Sum("hours"))
-            .values("total"),
-            output_field=HOURS,
-        ),
-        Value(ZERO),
-        output_field=HOURS,
-    )
+    return selectors.mission_logged_hours()
 
 
 def mission_list(user):
@@ -127,6 +117,21 @@ def is_assigned(mission, user) -> bool:
     return MissionAssignment.objects.filter(mission=mission, expert__user=user).exists()
 
 
+def missions_over_plan(dispositif_ids, limit: int = 50) -> list:
+    """Live or completed missions of the dispositifs whose logged hours exceed their
+    planned hours, most beyond first (the month closing page flags them)."""
+    return list(
+        SkillMission.objects.filter(
+            dispositif_id__in=list(dispositif_ids),
+            status__in=(*LOGGABLE_STATUSES, MissionStatus.COMPLETED),
+        )
+        .annotate(logged_hours=logged_hours())
+        .filter(logged_hours__gt=F("planned_hours"))
+        .select_related("skill", "project__company", "firm", "dispositif")
+        .order_by(F("planned_hours") - F("logged_hours"), "pk")[:limit]
+    )
+
+
 def assignable_experts(mission, assigned_ids):
     """Active experts of the mission's firm not on it yet (those lent across territories
     only, for a cross-territory mission)."""
@@ -135,7 +140,10 @@ def assignable_experts(mission, assigned_ids):
     )
     if mission.cross_territory:
         experts = experts.filter(lends_across_territories=True)
-    return experts.order_by("last_name", "first_name")
+    has_skill = Expert.skills.through.objects.filter(
+        expert_id=OuterRef("pk"), skill_id=mission.skill_id
+    )
+    return experts.annotate(has_skill=Exists(has_skill)).order_by("last_name", "first_name")
 
 
 # ---------------------------------------------------------------------------------------
@@ -153,6 +161,28 @@ def decisions_for_missions(user):
 
 def project_needs(project) -> list:
     return list(project.needs.order_by("name"))
+
+
+def decided_skill(decision, project, skills: list):
+    """The skill to preselect when proposing one of ``decision``'s missions: a skill the
+    decision's text names (« qualité, export ») that no live mission of the decision has
+    yet, else such a need of the project, else the first named skill or need, else the
+    first skill. Names are compared without accents or case."""
+    text = french_sort_key(decision.missions_description)
+    named = sorted(
+        (skill for skill in skills if text and french_sort_key(skill.name) in text),
+        key=lambda skill: text.index(french_sort_key(skill.name)),
+    )
+    needs = project_needs(project)
+    taken = set(
+        SkillMission.objects.filter(decision=decision)
+        .exclude(status__in=(MissionStatus.DECLINED, MissionStatus.CANCELLED))
+        .values_list("skill_id", flat=True)
+    )
+    for candidate in (*named, *needs):
+        if candidate.pk not in taken:
+            return candidate
+    return next(iter((*named, *needs, *skills)), None)
 
 
 def proposable_firms(dispositif_id: int):

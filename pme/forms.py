@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
 from alize.formats import money
-from alize.forms import EmptyChoiceLabelMixin, Form, ModelForm, money_field
+from alize.forms import EMPTY_CHOICE_LABEL, EmptyChoiceLabelMixin, Form, ModelForm, money_field
 from partners.models import Organisation, Skill
 from partners.reference.forms import CommuneField
 from partners.reference.selectors import commune_by_code
 
 from .models import DECLARED_FIGURES, Company, FollowUpSource, JobsFollowUp, Project, Stage
-from .selectors import company_list, managed_dispositifs
+from .selectors import company_list, managed_dispositifs, referral_sources
 from .services import COMPANY_FIELDS, FOLLOW_UP_FIELDS, PROJECT_FIELDS, duplicate_siren_message
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -179,7 +179,7 @@ class ProjectForm(EmptyChoiceLabelMixin, ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["referred_on"].input_formats = DATE_INPUT_FORMATS
-        self.fields["referred_by"].queryset = Organisation.objects.order_by("name")
+        self.fields["referred_by"].queryset = Organisation.objects.all()
         self.fields["financing_plan"].help_text = _(
             "Ressources et emplois du projet : fonds propres, prêts bancaires, subventions…"
         )
@@ -199,6 +199,31 @@ class ProjectForm(EmptyChoiceLabelMixin, ModelForm):
             self.fields["requested_advance"].help_text = _(
                 "Avance remboursable sans intérêt, dans les bornes du dispositif."
             )
+        self.group_referral_sources(user)
+
+    def group_referral_sources(self, user) -> None:
+        """« Orienté par »: the dispositif's own tour de table first, then the rest of the
+        network under its own heading. The dispositif is the project's, else the company's
+        given in the address, else the user's only one; without one, a single list."""
+        dispositif = self.instance.dispositif if self.instance.pk is not None else None
+        if dispositif is None:
+            company_id = self.initial.get("company")
+            company = self.fields["company"].queryset.filter(pk=company_id).first()
+            dispositif = company.dispositif if company_id and company else None
+        if dispositif is None:
+            managed = list(managed_dispositifs(user)[:2])
+            dispositif = managed[0] if len(managed) == 1 else None
+        own, others = referral_sources(dispositif.pk if dispositif else None)
+        choices: list = [("", EMPTY_CHOICE_LABEL)]
+        if own:
+            own_label = _("Tour de table : %(dispositif)s") % {"dispositif": dispositif}
+            choices.append((own_label, [(str(org.pk), org.name) for org in own]))
+            choices.append(
+                (_("Autres organisations du réseau"), [(str(org.pk), org.name) for org in others])
+            )
+        else:
+            choices += [(str(org.pk), org.name) for org in others]
+        self.fields["referred_by"].choices = choices
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in PROJECT_FIELDS}

@@ -176,12 +176,17 @@ def annual_report_pdf(document: Document, figures: selectors.AnnualFigures) -> b
 
 def build_contribution_statement(document: Document, progress: Callable[[int], None]) -> Built:
     """A firm's missions, hours and their value for a year, for its CSR and co-financing
-    files."""
+    files, as an attestation: its reference (stable across versions), period, valuation
+    basis and signatory (``CONTRIBUTION_STATEMENT_SIGNATORY``)."""
     contribution = selectors.firm_contribution(document.organisation_id, document.year)
     progress(60)
     content = render_pdf(
         "reporting/pdf/contribution_statement.html",
-        {"document": document, "contribution": contribution},
+        {
+            "document": document,
+            "contribution": contribution,
+            "signatory": settings.CONTRIBUTION_STATEMENT_SIGNATORY,
+        },
     )
     progress(95)
     name = _("attestation-contribution")

@@ -22,6 +22,37 @@ REQUESTABLE_KINDS = [
 ]
 
 
+_ANNUAL = DocumentKind.ANNUAL_REPORT
+_FUNDERS = DocumentKind.FUNDERS_REPORT
+_STATEMENT = DocumentKind.CONTRIBUTION_STATEMENT
+# The form's fieldsets: who reads the legend learns which documents use the fields; the
+# page shows them all without JavaScript and only the chosen kind's with it.
+FIELDSETS = [
+    (
+        _("Ordre du jour, relevé de décisions"),
+        (DocumentKind.AGENDA, DocumentKind.MINUTES),
+        ("committee",),
+    ),
+    (_("Rapport annuel, rapport aux financeurs"), (_ANNUAL, _FUNDERS), ("dispositif", "national")),
+    (_("Attestation de contribution"), (_STATEMENT,), ("organisation",)),
+    (
+        _("Rapport annuel, attestation, rapport aux financeurs"),
+        (_ANNUAL, _STATEMENT, _FUNDERS),
+        ("year",),
+    ),
+    (
+        _("Rapport aux financeurs"),
+        (_FUNDERS,),
+        ("source", "agreement", "period_start", "period_end", "file_format"),
+    ),
+]
+# The fields each kind uses; the others are ignored when it is chosen.
+KIND_FIELDS = {
+    kind: {name for _legend, kinds, names in FIELDSETS if kind in kinds for name in names}
+    for kind, _label in REQUESTABLE_KINDS
+}
+
+
 def agreement_value(firm_id: int, agreement: str) -> str:
     """The value of one revitalisation agreement in the form's choice."""
     return f"{firm_id}:{agreement}"
@@ -77,6 +108,9 @@ class DocumentRequestForm(Form):
             (value, f"{name} — {firm.name}") for value, (firm, name) in self.agreements.items()
         ]
         self.fields["committee"].queryset = committees
+        self.fields["committee"].label_from_instance = lambda committee: (
+            f"{committee.dispositif.name} — {committee}"
+        )
         self.fields["dispositif"].queryset = dispositifs
         self.fields["organisation"].queryset = firms
         this_year = timezone.localdate().year
@@ -85,3 +119,22 @@ class DocumentRequestForm(Form):
         self.fields["year"].widget.attrs["max"] = this_year
         if not national:
             del self.fields["national"]
+
+    @property
+    def fieldsets(self) -> list[tuple[str, str, list]]:
+        """``(legend, kinds, bound fields)`` of each fieldset, ``kinds`` space-separated (the
+        page's script shows a fieldset when the chosen kind is among them)."""
+        return [
+            (legend, " ".join(kinds), [self[name] for name in names if name in self.fields])
+            for legend, kinds, names in FIELDSETS
+        ]
+
+    def clean(self):
+        """What the chosen kind does not use is ignored, errors included (a year typed
+        before switching to an agenda); what it needs, the service checks."""
+        data = super().clean()
+        used = KIND_FIELDS.get(data.get("kind") or "", set(self.fields))
+        for name in set(self.fields) - used - {"kind"}:
+            self.errors.pop(name, None)
+            data.pop(name, None)
+        return data

@@ -45,6 +45,7 @@ class OpenDataFileView(View):
             filename=filename(found, year),
             headers=publication.OPEN_DATA_COLUMNS,
             rows=publication.open_data_lines(found, year),
+            flavour=exports.OPEN_DATA,
         )
 
 

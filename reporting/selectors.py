@@ -32,7 +32,13 @@ from loans.indicators import FunderFigures, FunderProject, funder_figures
 from loans.models import ZERO, ContributionKind, FundContribution
 from missions.indicators import expert_hours_of_projects
 from missions.models import FirmMonthHours, HourLog, SkillMission
-from missions.selectors import FirmFigures, firm_year_figures, rate_for, rates_for
+from missions.selectors import (
+    FirmFigures,
+    firm_year_figures,
+    mission_logged_hours,
+    rate_for,
+    rates_for,
+)
 from partners.models import Organisation, OrganisationKind, Skill
 from pme.models import FUNNEL, Project, Stage, StageTransition
 
@@ -410,6 +416,8 @@ class MissionYear:
     status: str
     hours: Decimal
     value: Decimal
+    planned: Decimal = ZERO  # the mission's planned hours
+    over_planned: Decimal = ZERO  # hours logged on it (every year) beyond them
 
 
 @dataclass
@@ -432,6 +440,27 @@ class Contribution:
     def total_value(self) -> Decimal:
         return self.rate.value_of(self.total_hours)
 
+    @property
+    def reference(self) -> str:
+        """The statement's number, the same for every version of one firm's year:
+        ``AC-2026-00042`` (attestation de contribution, year, firm)."""
+        return f"AC-{self.year}-{self.firm.pk:05d}"
+
+    @property
+    def period(self) -> tuple[dt.date, dt.date]:
+        """The hours counted: the calendar year, up to today while it runs."""
+        start, end = _year_bounds(self.year)
+        return start, min(end, timezone.localdate())
+
+    @property
+    def national_rate(self) -> bool:
+        """Are the hours valued at the national default rate (the firm has none)?"""
+        return self.rate.organisation_id is None
+
+    @property
+    def over_planned(self) -> list[MissionYear]:
+        return [mission for mission in self.missions if mission.over_planned]
+
 
 def firm_contribution(firm_id: int, year: int) -> Contribution:
     """The contribution statement's figures (read in a scope over every dispositif where
@@ -448,9 +477,17 @@ def firm_contribution(firm_id: int, year: int) -> Contribution:
             "mission__skill__name",
             "mission__skill__name_en",
             "mission__status",
+            "mission__planned_hours",
         )
         .annotate(hours=Sum("hours"))
         .order_by("mission__dispositif__name", "mission__project__company__name", "mission_id")
+    )
+    rows = list(per_mission)
+    # Each mission's hours of every year, to flag those beyond its planned hours.
+    totals = dict(
+        SkillMission.objects.filter(pk__in=[row["mission_id"] for row in rows])
+        .annotate(logged=mission_logged_hours())
+        .values_list("pk", "logged")
     )
     missions = [
         MissionYear(
@@ -460,8 +497,10 @@ def firm_contribution(firm_id: int, year: int) -> Contribution:
             status=str(SkillMission(status=row["mission__status"]).get_status_display()),
             hours=row["hours"],
             value=rate.value_of(row["hours"]),
+            planned=row["mission__planned_hours"],
+            over_planned=max(totals[row["mission_id"]] - row["mission__planned_hours"], ZERO),
         )
-        for row in per_mission
+        for row in rows
     ]
     months = [
         {"month": row["month"], "dispositif": row["dispositif__name"], "hours": row["total"]}

@@ -204,22 +204,23 @@ class DocumentRegenerateView(DocumentReaderMixin, View):
 
 class DashboardView(ActionRequiredMixin, View):
     """The indicators dashboard on its own page (the same as at the top of the home page),
-    and its comparison table as CSV or XLSX (``?format=csv|xlsx``, the filters kept)."""
+    and its comparison table as CSV or XLSX (``?format=csv|csv-raw|xlsx``, the filters kept)."""
 
     action = Action.VIEW_INDICATORS
 
     def get(self, request):
         board = dashboards.dashboard(request.user, request.GET)
         require(board is not None)
-        export_format = request.GET.get("format")
-        if export_format in ("csv", "xlsx"):
-            headers, rows = board.export_table()
-            filename = f"indicateurs-{board.year}.{export_format}"
-            if export_format == "xlsx":
-                return exports.xlsx_response(
-                    filename=filename, headers=headers, rows=rows, sheet_title=str(board.year)
-                )
-            return exports.csv_response(filename=filename, headers=headers, rows=rows)
+        headers, rows = board.export_table() if request.GET.get("format") else ([], [])
+        download = exports.export_response(
+            request.GET.get("format"),
+            filename=f"indicateurs-{board.year}",
+            headers=headers,
+            rows=rows,
+            sheet_title=str(board.year),
+        )
+        if download is not None:
+            return download
         return render(request, "reporting/dashboard.html", {"board": board})
 
 

@@ -59,7 +59,7 @@ def test_csv_neutralises_every_formula_and_reads_back_as_written():
     assert lines[0] == HEADERS
     names = [line[0] for line in lines[1:]]
     assert names == ["'" + name for name in HOSTILE] + ["Forges de l'Escaut", "#N/A"]
-    assert lines[1][1:] == ["12", "-1250.50", "2010-05-01"]
+    assert lines[1][1:] == ["12", "-1250,50", "2010-05-01"]  # a French spreadsheet's number
     assert lines[-2][1:] == ["", "", ""]
     for line in lines[1:]:
         assert not line[0].startswith(exports.FORMULA_TRIGGERS)
@@ -105,3 +105,42 @@ def test_responses_are_downloads():
     response = exports.xlsx_response(filename="e.xlsx", headers=["nom"], rows=[["=1"]])
     assert response["Content-Type"] == exports.XLSX_CONTENT_TYPE
     assert load_workbook(io.BytesIO(response.content)).active["A2"].value == "'=1"
+
+
+def test_the_french_csv_writes_amounts_and_hours_with_a_decimal_comma():
+    stream = io.StringIO()
+    rows = [[Decimal("15000.00"), Decimal("99.5"), 3.5, 12, True, dt.date(2026, 6, 8)]]
+    exports.write_csv(stream, headers=["montant", "heures", "ratio", "n", "ok", "le"], rows=rows)
+    lines = list(csv.reader(io.StringIO(stream.getvalue().removeprefix("\ufeff")), delimiter=";"))
+    assert lines[1] == ["15000,00", "99,5", "3,5", "12", "oui", "2026-06-08"]
+
+
+def test_the_raw_csv_is_for_scripts_points_commas_no_bom_iso_dates():
+    stream = io.StringIO()
+    rows = [
+        [Decimal("15000.00"), Decimal("-99.5"), True, dt.date(2026, 6, 8), "Valenciennes; Nord"],
+        ["=1+1", None, False, dt.datetime(2026, 6, 8, 9, 30), 'dit "ici"'],
+    ]
+    exports.write_csv(
+        stream, headers=["montant", "heures", "ok", "le", "nom"], rows=rows, flavour=exports.RAW
+    )
+    text = stream.getvalue()
+    assert not text.startswith("\ufeff")
+    lines = list(csv.reader(io.StringIO(text)))
+    assert lines[0] == ["montant", "heures", "ok", "le", "nom"]
+    assert lines[1] == ["15000.00", "-99.5", "true", "2026-06-08", "Valenciennes; Nord"]
+    assert lines[2] == ["'=1+1", "", "false", "2026-06-08T09:30:00", 'dit "ici"']
+
+
+def test_one_response_per_format_with_its_file_name():
+    kwargs = {"filename": "avances-2026-06-08", "headers": ["n"], "rows": [[Decimal("1.5")]]}
+    french = exports.export_response("csv", **kwargs)
+    assert french["Content-Disposition"] == 'attachment; filename="avances-2026-06-08.csv"'
+    assert french.content.decode("utf-8").startswith("\ufeff")
+    raw = exports.export_response("csv-raw", **kwargs)
+    assert raw["Content-Type"] == exports.CSV_CONTENT_TYPE
+    assert raw["Content-Disposition"] == 'attachment; filename="avances-2026-06-08-brut.csv"'
+    assert raw.content.decode("utf-8").splitlines() == ["n", "1.5"]
+    xlsx = exports.export_response("xlsx", **kwargs)
+    assert xlsx["Content-Disposition"] == 'attachment; filename="avances-2026-06-08.xlsx"'
+    assert exports.export_response("pdf", **kwargs) is None

@@ -150,3 +150,97 @@ def test_organisations_export_the_filtered_directory(world, client):
     assert column(rows, "Nom") == ["Chambre de commerce du Nord"]
     assert column(rows, "Ville") == ["Lille"]
     assert column(rows, "Type") == ["Chambre consulaire"]
+
+
+# --- French spreadsheets and scripts -----------------------------------------------------
+
+
+def raw_rows(response) -> list[list[str]]:
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = response.content.decode("utf-8")
+    assert not text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_every_list_offers_the_raw_csv_for_scripts(world, client):
+    CompanyFactory(dispositif=world.a, name="Forges; du Nord", headcount=12)
+    client.force_login(world.animateur_a)
+    url = reverse("pme:company-list")
+    page = client.get(url, {"q": "forges"}).content.decode()
+    assert "format=csv-raw" in page and "CSV (données brutes)" in page
+    rows = raw_rows(client.get(url, {"q": "forges", "format": "csv-raw"}))
+    assert column(rows, "Nom") == ["Forges; du Nord"]
+
+
+def test_advances_export_names_and_decimal_commas_then_raw_points(world, client):
+    from tests.loans.test_views import named_advance
+
+    advance = named_advance(world.a)
+    client.force_login(world.animateur_a)
+    url = reverse("loans:advance-list")
+    page = client.get(url).content.decode()
+    assert "format=csv-raw" in page and "format=xlsx" in page
+    rows = csv_rows(client.get(url, {"format": "csv"}))
+    assert column(rows, "Dispositif") == [world.a.name]  # the name, as every export writes it
+    assert column(rows, "Entreprise") == [advance.project.company.name]
+    assert column(rows, "Montant") == ["12000,00"]
+    assert column(rows, "Capital restant dû") == ["12000,00"]
+    raw = raw_rows(client.get(url, {"format": "csv-raw"}))
+    assert column(raw, "Montant") == ["12000.00"] and column(raw, "Dispositif") == [world.a.name]
+    assert column(raw, "Décaissée le") == [advance.disbursed_on.isoformat()]
+    xlsx = xlsx_rows(client.get(url, {"format": "xlsx"}))
+    assert column(xlsx, "Dispositif") == [world.a.name]
+
+
+def test_arrears_export_the_overdue_advances(world, client):
+    from tests.loans.test_views import late_advance, named_advance
+
+    late = late_advance(world.a, days_late=40)
+    named_advance(world.a)
+    late_advance(world.b)
+    client.force_login(world.animateur_a)
+    url = reverse("loans:arrears")
+    page = client.get(url).content.decode()
+    assert "format=csv" in page and "format=csv-raw" in page and "format=xlsx" in page
+    rows = csv_rows(client.get(url, {"format": "csv"}))
+    assert column(rows, "Entreprise") == [late.project.company.name]
+    assert column(rows, "Dispositif") == [world.a.name]
+    assert column(rows, "Jours de retard") == [str(late.days_past_due)]
+    assert column(rows, "Impayé") == ["2000,00"]
+    assert column(xlsx_rows(client.get(url, {"format": "xlsx"})), "Entreprise") == [
+        late.project.company.name
+    ]
+    client.force_login(world.expert_a)
+    assert client.get(url, {"format": "csv"}).status_code == 404
+
+
+def test_fatigue_exports_the_firms_of_the_year(world, client):
+    from tests.missions.test_views import mission_in
+
+    mission_in(world, world.a)
+    client.force_login(world.animateur_a)
+    url = reverse("missions:fatigue")
+    page = client.get(url, {"year": "2026"}).content.decode()
+    assert "format=csv" in page and "year=2026" in page
+    rows = csv_rows(client.get(url, {"year": "2026", "format": "csv"}))
+    assert column(rows, "Entreprise") == [world.firm_a.name]
+    assert column(rows, "Heures demandées") == ["40,00"]
+    raw = raw_rows(client.get(url, {"year": "2026", "format": "csv-raw"}))
+    assert column(raw, "Entreprise") == [world.firm_a.name]
+    assert column(xlsx_rows(client.get(url, {"format": "xlsx"})), "Entreprise") == [
+        world.firm_a.name
+    ]
+
+
+def test_dispositifs_export_the_filtered_list(world, client):
+    client.force_login(world.coordinator)
+    url = reverse("dispositifs:list")
+    page = client.get(url).content.decode()
+    assert "format=csv" in page and "format=xlsx" in page
+    rows = csv_rows(client.get(url, {"format": "csv", "sort": "name"}))
+    assert column(rows, "Nom") == sorted([world.a.name, world.b.name])
+    assert set(column(rows, "Région")) >= {world.a.get_region_display()}
+    client.force_login(world.animateur_a)
+    rows = xlsx_rows(client.get(url, {"format": "xlsx"}))
+    assert column(rows, "Nom") == [world.a.name]

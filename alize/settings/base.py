@@ -201,6 +201,11 @@ SELF_REFERRAL_CONFIRM_WINDOW = timedelta(hours=48)
 SELF_REFERRAL_MAX_BODY_BYTES = 64 * 1024
 # Reverse proxies in front of the application server that append to X-Forwarded-For (0: none,
 # the client is REMOTE_ADDR). Only a proxy that the clients cannot bypass may be counted.
+# Who signs the firms' contribution statements (reporting/pdf/contribution_statement.html).
+CONTRIBUTION_STATEMENT_SIGNATORY = os.environ.get(
+    "ALIZE_STATEMENT_SIGNATORY",
+    "La coordination nationale Alizé — Développement et Emploi",
+)
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Sign-in with the organisation's account (OpenID Connect, alize.accounts.oidc): enabled when

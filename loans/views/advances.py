@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from alize import exports
 from alize.actions import Action
 from alize.web import (
     ActionRequiredMixin,
+    ExportColumn,
+    ExportMixin,
     FilteredListView,
     ServiceCall,
     require,
@@ -27,16 +28,14 @@ from dispositifs.access import may
 from .. import ledger, queries, selectors, services
 from ..forms import AdvanceForm
 from ..list_filters import AdvanceListFilterSet
-from ..models import ZERO, AdvanceStatus
+from ..models import ZERO
 
 PANEL_ROWS = 20
 
 
-EXPORT_ROWS = 50_000
-
-
-class AdvanceListView(FilteredListView):
-    """Advances of the user's dispositifs: status, fund, arrears, outstanding principal."""
+class AdvanceListView(ExportMixin, FilteredListView):
+    """Advances of the user's dispositifs: status, fund, arrears, outstanding principal;
+    the filtered list exports to CSV/XLSX (the outstanding principal from the ledger)."""
 
     action = Action.VIEW_ADVANCE
     template_name = "loans/advance_list.html"
@@ -53,6 +52,19 @@ class AdvanceListView(FilteredListView):
     }
     default_sort = "-created"
     extra_context = {"title": gettext_lazy("Avances remboursables")}
+    export_filename = "avances"
+    export_columns = (
+        ExportColumn(gettext_lazy("Dispositif"), "dispositif_name"),
+        ExportColumn(gettext_lazy("Fonds"), "fund_name"),
+        ExportColumn(gettext_lazy("Entreprise"), "company_name"),
+        ExportColumn(gettext_lazy("Projet"), "project_title"),
+        ExportColumn(gettext_lazy("Montant"), "amount"),
+        ExportColumn(gettext_lazy("Capital restant dû"), "outstanding"),
+        ExportColumn(gettext_lazy("Statut"), "status"),
+        ExportColumn(gettext_lazy("Jours de retard"), "days_past_due"),
+        ExportColumn(gettext_lazy("Décaissée le"), "disbursed_on"),
+        ExportColumn(gettext_lazy("Créée le"), "created_at", display=timezone.localdate),
+    )
 
     def get_base_queryset(self):
         return selectors.advance_list(self.request.user)
@@ -63,42 +75,11 @@ class AdvanceListView(FilteredListView):
             return queryset.none()
         return queryset
 
-    EXPORTS = {"csv": exports.csv_response, "xlsx": exports.xlsx_response}
-
-    def get(self, request, *args, **kwargs):
-        export = self.EXPORTS.get(request.GET.get("format", ""))
-        if export is None:
-            return super().get(request, *args, **kwargs)
-        return export(
-            filename=f"avances-{timezone.localdate().isoformat()}.{request.GET['format']}",
-            headers=[
-                _("Dispositif"),
-                _("Fonds"),
-                _("Entreprise"),
-                _("Projet"),
-                _("Montant"),
-                _("Capital restant dû"),
-                _("Statut"),
-                _("Jours de retard"),
-                _("Décaissée le"),
-                _("Créée le"),
-            ],
-            rows=(
-                (
-                    row["dispositif_slug"],
-                    row["fund_name"],
-                    row["company_name"],
-                    row["project_title"],
-                    row["amount"],
-                    row["outstanding"],
-                    AdvanceStatus(row["status"]).label,
-                    row["days_past_due"],
-                    row["disbursed_on"],
-                    timezone.localdate(row["created_at"]),
-                )
-                for row in selectors.advance_rows(self.get_queryset()[:EXPORT_ROWS])
-            ),
-        )
+    def export_values(self, queryset, paths, limit):
+        """The rows with their outstanding principal (a sum of the ledger), in one query."""
+        return [
+            tuple(row[path] for path in paths) for row in selectors.advance_rows(queryset[:limit])
+        ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

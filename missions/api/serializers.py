@@ -94,10 +94,24 @@ class MissionAcceptSerializer(Serializer):
     experts = serializers.PrimaryKeyRelatedField(
         queryset=Expert.objects.all(), many=True, required=False, default=list
     )
+    confirm_without_skill = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Affecter un expert qui n'a pas la compétence de la mission (sans ce drapeau, "
+            "refusé avec le code expert_lacks_skill)."
+        ),
+    )
 
 
 class MissionAssignSerializer(Serializer):
     expert = serializers.PrimaryKeyRelatedField(queryset=Expert.objects.all())
+    confirm_without_skill = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Affecter un expert qui n'a pas la compétence de la mission (sans ce drapeau, "
+            "refusé avec le code expert_lacks_skill)."
+        ),
+    )
 
 
 class MissionEvaluationSerializer(Serializer):

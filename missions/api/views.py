@@ -92,7 +92,12 @@ class MissionViewSet(ActionPermissionsMixin, RowListMixin, ScopedCreateListRetri
         """The firm's correspondent accepts the mission, optionally assigning experts."""
         mission = self.get_object()
         data = self._valid(MissionAcceptSerializer, request)
-        services.mission_accept(mission=mission, by=request.user, experts=data["experts"])
+        services.mission_accept(
+            mission=mission,
+            by=request.user,
+            experts=data["experts"],
+            confirm_without_skill=data["confirm_without_skill"],
+        )
         return self._answer(mission)
 
     @extend_schema(request=MissionReasonSerializer, responses=MissionSerializer)
@@ -110,7 +115,12 @@ class MissionViewSet(ActionPermissionsMixin, RowListMixin, ScopedCreateListRetri
         """The firm's correspondent assigns one of the firm's experts."""
         mission = self.get_object()
         data = self._valid(MissionAssignSerializer, request)
-        services.mission_assign_expert(mission=mission, expert=data["expert"], by=request.user)
+        services.mission_assign_expert(
+            mission=mission,
+            expert=data["expert"],
+            by=request.user,
+            confirm_without_skill=data["confirm_without_skill"],
+        )
         return self._answer(mission)
 
     @extend_schema(request=None, responses=MissionSerializer)

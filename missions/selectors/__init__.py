@@ -36,6 +36,7 @@ Figures (each a constant number of queries whatever the rows):
 - ``rate_for(firm)``: the firm's ``ExpertRate`` or the national default.
 """
 
+from ._common import mission_logged_hours
 from .fatigue import fatigue_report
 from .figures import FirmFigures, firm_year_figures, rate_for, rates_for
 from .hours import expert_to_log, week_grid
@@ -58,6 +59,7 @@ from .reach import (
 from .suggestions import mission_suggestions
 
 __all__ = (
+    "mission_logged_hours",
     "FirmFigures",
     "expert_get",
     "expert_of",

@@ -19,7 +19,7 @@ from ..models import (
     MissionStatus,
     SkillMission,
 )
-from ._common import ZERO
+from ._common import ZERO, mission_logged_hours
 
 
 @dataclass
@@ -85,6 +85,7 @@ def week_grid(*, expert: Expert, monday: dt.date, today: dt.date | None = None) 
             | Q(status__in=LOGGABLE_STATUSES, starts_on__lte=sunday, ends_on__gte=monday)
         )
         .select_related("skill", "project__company", "dispositif")
+        .annotate(logged_hours=mission_logged_hours())
         .distinct()
         .order_by("starts_on", "pk")
     )

@@ -13,11 +13,14 @@ Missions (``SkillMission``):
   progress, completed) than the decision granted; the firm either holds a seat in the
   dispositif or has an active expert available to other dispositifs (then
   ``cross_territory`` is set). Mails the proposal to the firm's correspondents.
-- ``mission_accept(mission=, by=, experts=())`` / ``mission_decline(mission=, by=,
-  reason=)`` — the firm's correspondent (RESPOND_MISSION for that firm) answers a proposed
-  mission; a decline says why (≥ 10 characters) and is mailed to the dispositif's
-  animateurs. ``mission_assign_expert(mission=, expert=, by=)`` adds an active expert of
-  the firm (one available to other dispositifs for a cross-territory mission).
+- ``mission_accept(mission=, by=, experts=(), confirm_without_skill=False)`` /
+  ``mission_decline(mission=, by=, reason=)`` — the firm's correspondent (RESPOND_MISSION
+  for that firm) answers a proposed mission; a decline says why (≥ 10 characters) and is
+  mailed to the dispositif's animateurs. ``mission_assign_expert(mission=, expert=, by=,
+  confirm_without_skill=False)`` adds an active expert of the firm (one available to other
+  dispositifs for a cross-territory mission). An expert without the mission's skill is
+  refused (``expert_lacks_skill``) unless ``confirm_without_skill`` says the firm chose
+  them knowingly (the page asks first, the API takes the flag).
 - ``mission_start(mission=, by=)`` (accepted → in progress, needs an assigned expert; the
   animateur or the correspondent), ``mission_record_evaluation(mission=, by=, party=,
   text=, rating=None)`` (``party`` "sme": the animateur writes the SME's; "expert": an

@@ -134,13 +134,20 @@ def mission_create(
 
 
 @transaction.atomic
-def mission_accept(*, mission: SkillMission, by, experts: Iterable[Expert] = ()) -> SkillMission:
-    """The firm's correspondent accepts a proposed mission, optionally assigning experts."""
+def mission_accept(
+    *,
+    mission: SkillMission,
+    by,
+    experts: Iterable[Expert] = (),
+    confirm_without_skill: bool = False,
+) -> SkillMission:
+    """The firm's correspondent accepts a proposed mission, optionally assigning experts
+    (one without the mission's skill only with ``confirm_without_skill``, see ``_assign``)."""
     _require(_responds_for_firm(by, mission), _("Seul le correspondant de l'entreprise répond."))
     mission = MISSION_LIFECYCLE.lock(mission)
     _record_move(mission, MissionStatus.ACCEPTED, by=by)
     for expert in experts:
-        _assign(mission, expert, by=by)
+        _assign(mission, expert, by=by, confirm_without_skill=confirm_without_skill)
     return mission
 
 
@@ -158,7 +165,17 @@ def mission_decline(*, mission: SkillMission, by, reason: str) -> SkillMission:
     return mission
 
 
-def _assign(mission: SkillMission, expert: Expert, *, by) -> MissionAssignment:
+def expert_lacks_skill(mission: SkillMission, expert: Expert) -> bool:
+    """Is the mission's skill missing from the expert's skills?"""
+    return not expert.skills.filter(pk=mission.skill_id).exists()
+
+
+def _assign(
+    mission: SkillMission, expert: Expert, *, by, confirm_without_skill: bool = False
+) -> MissionAssignment:
+    """Put ``expert`` on the mission. An expert without the mission's skill is refused
+    (``expert_lacks_skill``) unless the firm confirms it knows: the firm may know better
+    than the skills list, but not by accident."""
     if mission.status not in LOGGABLE_STATUSES:
         raise ApplicationError(
             _("On affecte un expert à une mission acceptée ou en cours."),
@@ -181,16 +198,31 @@ def _assign(mission: SkillMission, expert: Expert, *, by) -> MissionAssignment:
         raise ApplicationError(
             _("Cet expert est déjà affecté à la mission."), field="expert", code="already_assigned"
         )
+    if not confirm_without_skill and expert_lacks_skill(mission, expert):
+        raise ApplicationError(
+            _(
+                "%(expert)s n'a pas la compétence « %(skill)s » de la mission : confirmez "
+                "pour l'affecter quand même."
+            )
+            % {"expert": expert.full_name, "skill": mission.skill.name},
+            field="expert",
+            code="expert_lacks_skill",
+        )
     return MissionAssignment.objects.create(
         dispositif_id=mission.dispositif_id, mission=mission, expert=expert, assigned_by=by
     )
 
 
 @transaction.atomic
-def mission_assign_expert(*, mission: SkillMission, expert: Expert, by) -> MissionAssignment:
-    """The firm's correspondent assigns one of the firm's experts to the mission."""
+def mission_assign_expert(
+    *, mission: SkillMission, expert: Expert, by, confirm_without_skill: bool = False
+) -> MissionAssignment:
+    """The firm's correspondent assigns one of the firm's experts to the mission; one
+    without the mission's skill only with ``confirm_without_skill``."""
     _require(_responds_for_firm(by, mission), _("Seul le correspondant de l'entreprise affecte."))
-    return _assign(MISSION_LIFECYCLE.lock(mission), expert, by=by)
+    return _assign(
+        MISSION_LIFECYCLE.lock(mission), expert, by=by, confirm_without_skill=confirm_without_skill
+    )
 
 
 @transaction.atomic
@@ -203,7 +235,12 @@ def mission_start(*, mission: SkillMission, by) -> SkillMission:
     mission = MISSION_LIFECYCLE.lock(mission)
     if mission.status == MissionStatus.ACCEPTED and not mission.assignments.exists():
         raise ApplicationError(
-            _("Affectez d'abord un expert à la mission."), field="status", code="no_expert"
+            _(
+                "La mission démarre une fois un expert affecté : le correspondant de "
+                "l'entreprise l'affecte sur la page de la mission."
+            ),
+            field="status",
+            code="no_expert",
         )
     _record_move(mission, MissionStatus.IN_PROGRESS, by=by)
     return mission

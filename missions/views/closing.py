@@ -11,12 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from alize.actions import Action
 from alize.web import ActionRequiredMixin, ServiceCall, confirmation_page, is_confirmed
 
-from .. import queries, services
+from .. import grid, queries, services
 from ..forms import AdjustmentForm, CloseMonthForm, month_choices
 
 
@@ -60,6 +61,7 @@ class ClosingView(ActionRequiredMixin, TemplateView):
             "close_form": close_form,
             "adjustment_form": adjustment_form,
             "adjustments": queries.recent_adjustments(ids),
+            "over_plan": queries.missions_over_plan(ids),
             "several_dispositifs": len(dispositifs) > 1,
         }
         return TemplateResponse(self.request, self.template_name, context, status=status)
@@ -72,10 +74,28 @@ class ClosingView(ActionRequiredMixin, TemplateView):
         form = CloseMonthForm(request.POST, dispositifs=dispositifs)
         if form.is_valid() and not is_confirmed(request):
             data = form.cleaned_data
+            over = queries.missions_over_plan([data["dispositif"].pk])
+            warning = (
+                [
+                    ngettext(
+                        "%(n)d mission a des heures au-delà de leurs heures prévues : %(names)s.",
+                        "%(n)d missions ont des heures au-delà de leurs heures prévues : "
+                        "%(names)s.",
+                        len(over),
+                    )
+                    % {
+                        "n": len(over),
+                        "names": "; ".join(f"{m} ({grid.over_plan_note(m)})" for m in over),
+                    }
+                ]
+                if over
+                else []
+            )
             return confirmation_page(
                 request,
                 title=_("Clore le mois ?"),
                 consequences=[
+                    *warning,
                     _(
                         "Les heures de %(month)s de %(dispositif)s seront verrouillées : elles "
                         "ne se corrigeront plus que par un ajustement motivé."

@@ -39,7 +39,9 @@ class MissionDetailView(ScopedDetailView):
         evaluating = status in (MissionStatus.IN_PROGRESS, MissionStatus.COMPLETED)
         allowed = mission.allowed_next_statuses
         moves = []
-        if MissionStatus.IN_PROGRESS in allowed and (manage or respond):
+        # Starting needs an expert on the mission (the service refuses it otherwise).
+        startable = status != MissionStatus.ACCEPTED or bool(assignments)
+        if MissionStatus.IN_PROGRESS in allowed and (manage or respond) and startable:
             moves.append((MissionStatus.IN_PROGRESS, _("Démarrer la mission")))
         if MissionStatus.COMPLETED in allowed and manage:
             moves.append((MissionStatus.COMPLETED, _("Terminer la mission")))
@@ -57,13 +59,16 @@ class MissionDetailView(ScopedDetailView):
             can_evaluate_sme=manage and evaluating,
             can_evaluate_expert=(manage or assigned) and evaluating,
             show_hours_link=assigned and mission.is_open_for_hours,
+            waits_for_expert=status == MissionStatus.ACCEPTED and not assignments,
         )
         context.setdefault("decline_form", DeclineForm())
         context.setdefault("move_form", MoveForm())
         if context["can_assign"]:
             context.setdefault(
                 "assign_form",
-                AssignForm(experts=queries.assignable_experts(mission, assigned_ids)),
+                AssignForm(
+                    experts=queries.assignable_experts(mission, assigned_ids), skill=mission.skill
+                ),
             )
         if context["can_evaluate_sme"]:
             context.setdefault(

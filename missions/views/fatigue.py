@@ -10,7 +10,7 @@ from django.views.generic import TemplateView
 
 from alize import charts
 from alize.actions import Action
-from alize.web import ActionRequiredMixin
+from alize.web import ActionRequiredMixin, TableExportMixin
 
 from .. import grid, queries, selectors
 
@@ -58,7 +58,7 @@ def fatigue_chart(firms, year: int) -> charts.Chart:
     )
 
 
-class FatigueView(ActionRequiredMixin, TemplateView):
+class FatigueView(ActionRequiredMixin, TableExportMixin, TemplateView):
     """Per firm and year: hours asked, pledged and delivered, missions declined, the firms
     over their pledge, and a chart; per dispositif, months since a partner firm last joined
     the tour de table. Animateurs see their dispositif, the coordination the network or one
@@ -66,7 +66,35 @@ class FatigueView(ActionRequiredMixin, TemplateView):
 
     action = Action.MANAGE
     template_name = "missions/fatigue.html"
+    export_filename = "fatigue-partenaires"
     ALL = "all"
+
+    def export_table(self, context):
+        """The firms' table of the page: hours asked, pledged, delivered, missions."""
+        headers = [
+            _("Entreprise"),
+            _("Année"),
+            _("Heures demandées"),
+            _("Heures promises"),
+            _("Heures réalisées"),
+            _("Missions"),
+            _("Déclinées"),
+            _("Au-delà de l'engagement"),
+        ]
+        rows = [
+            [
+                firm.name,
+                context["year"],
+                firm.asked,
+                firm.pledged,
+                firm.delivered,
+                firm.missions,
+                firm.declined,
+                firm.over_pledge,
+            ]
+            for firm in context["firms"]
+        ]
+        return headers, rows
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from alize.actions import Action
-from alize.web import ServiceCall, require
+from alize.web import ServiceCall, confirmation_page, is_confirmed, require
 
 from .. import queries, services
 from ..forms import AssignForm, DeclineForm, EvaluationForm, MoveForm
@@ -43,18 +44,41 @@ class MissionAnswerView(MissionWriteMixin, MissionDetailView):
 
 
 class MissionAssignView(MissionWriteMixin, MissionDetailView):
-    """The correspondent puts experts of the firm on the mission."""
+    """The correspondent puts experts of the firm on the mission; an expert without the
+    mission's skill is assigned once the correspondent confirms it on a page that says so
+    (plain HTML, like every confirmation)."""
 
     action = Action.RESPOND_MISSION
 
     def post(self, request, *args, **kwargs):
         self.object = mission = self.get_object()
         assigned = {a.expert_id for a in queries.mission_assignments(mission)}
-        form = AssignForm(request.POST, experts=queries.assignable_experts(mission, assigned))
+        form = AssignForm(
+            request.POST, experts=queries.assignable_experts(mission, assigned), skill=mission.skill
+        )
         if form.is_valid():
+            chosen = form.cleaned_data["experts"]
+            without = [expert for expert in chosen if not expert.has_skill]
+            if without and not is_confirmed(request):
+                return confirmation_page(
+                    request,
+                    title=_("Affecter un expert sans la compétence de la mission ?"),
+                    consequences=[
+                        _("%(expert)s n'a pas la compétence « %(skill)s » de la mission.")
+                        % {"expert": expert.full_name, "skill": mission.skill.name}
+                        for expert in without
+                    ],
+                    action_url=reverse("missions:assign", args=[mission.pk]),
+                    back_url=reverse("missions:detail", args=[mission.pk]),
+                )
             with ServiceCall(form) as call, transaction.atomic():
-                for expert in form.cleaned_data["experts"]:
-                    services.mission_assign_expert(mission=mission, expert=expert, by=request.user)
+                for expert in chosen:
+                    services.mission_assign_expert(
+                        mission=mission,
+                        expert=expert,
+                        by=request.user,
+                        confirm_without_skill=is_confirmed(request),
+                    )
             if not call.refused:
                 return self.done(mission, _("Experts affectés."))
         return self.refused(mission, assign_form=form)

@@ -35,13 +35,16 @@ class MissionProposeView(ActionRequiredMixin, InvalidFormStatusMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def chosen_skill(self):
-        """The skill asked (``?skill=``), else the project's first need, else the first."""
+        """The skill asked (``?skill=``), else the one the committee decided
+        (``queries.decided_skill``: named by the decision, else a need of the project, one
+        that no mission of the decision has yet)."""
         if not hasattr(self, "_skill"):
             skills = queries.skills()
             by_pk = {str(skill.pk): skill for skill in skills}
             value = self.request.POST.get("skill") or self.request.GET.get("skill") or ""
-            needs = queries.project_needs(self.project)
-            self._skill = by_pk.get(value) or (needs[0] if needs else skills[0])
+            self._skill = by_pk.get(value) or queries.decided_skill(
+                self.decision, self.project, skills
+            )
         return self._skill
 
     def suggestions(self):

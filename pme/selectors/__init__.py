@@ -54,6 +54,7 @@ from .projects import (
     project_rows,
     project_stepper,
     project_timeline,
+    referral_sources,
     stale_projects,
 )
 
@@ -102,6 +103,7 @@ __all__ = (
     "project_rows",
     "project_stepper",
     "project_timeline",
+    "referral_sources",
     "stale_projects",
     "with_dossier_gaps",
     "with_eligibility",

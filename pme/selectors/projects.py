@@ -18,6 +18,9 @@ from django.db.models import (
 from django.utils import timezone
 
 from alize.actions import Action
+from alize.sorting import french_order
+from dispositifs.models import Membership
+from partners.models import Organisation
 
 from ..models import (
     AGENDA_STAGE,
@@ -31,6 +34,22 @@ from ..models import (
     StageTransition,
     reopen_stage,
 )
+
+
+def referral_sources(dispositif_id: int | None) -> tuple[list, list]:
+    """The organisations that may refer a project (« Orienté par »): those holding a seat
+    at the dispositif's tour de table (now or before), then the rest of the network, each
+    in French order. Without a dispositif, every organisation is in the second list."""
+    everyone = list(Organisation.objects.order_by(french_order("name"), "pk"))
+    if dispositif_id is None:
+        return [], everyone
+    seated = set(
+        Membership.objects.filter(dispositif_id=dispositif_id).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    own = [organisation for organisation in everyone if organisation.pk in seated]
+    return own, [organisation for organisation in everyone if organisation.pk not in seated]
 
 
 def project_list(user):

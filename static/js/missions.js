@@ -6,7 +6,7 @@
   "use strict";
 
   function number(input) {
-    var value = parseFloat((input.value || "").replace(",", "."));
+    var value = parseFloat((input.value || "").replace(/[\s\u00a0\u202f]/g, "").replace(",", "."));
     return isNaN(value) ? 0 : value;
   }
 

@@ -56,3 +56,21 @@ def test_documents_pages_fit_a_phone(phone, world):
         if width_of(phone) > PHONE["width"]:
             too_wide[url] = width_of(phone)
     assert too_wide == {}
+
+
+def test_the_request_form_shows_only_the_chosen_kind_s_fields(page, world):
+    log_in(page, world.coordinator.email)
+    page.goto("/documents/demander/")
+    form = page.locator("form#document-request")
+
+    def visible():
+        names = form.locator("[name]:visible").evaluate_all("els => els.map(e => e.name)")
+        return {name for name in names if name not in ("csrfmiddlewaretoken", "kind")}
+
+    form.locator("select[name=kind]").select_option("agenda")
+    assert visible() == {"committee"}
+    form.locator("select[name=kind]").select_option("contribution_statement")
+    assert visible() == {"organisation", "year"}
+    form.locator("select[name=kind]").select_option("funders_report")
+    assert {"source", "period_start", "file_format", "dispositif"} <= visible()
+    assert "committee" not in visible()

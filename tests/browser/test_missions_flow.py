@@ -175,3 +175,24 @@ def test_missions_pages_fit_a_phone(phone, world, two_missions):
         if width_of(phone) > PHONE["width"]:
             too_wide[url] = width_of(phone)
     assert too_wide == {}
+
+
+def test_a_french_decimal_comma_is_read_as_hours_never_as_tens(page, world, two_missions):
+    """« 3,5 » typed key by key in a French browser is three and a half hours, in the day's
+    total and once saved: a number input would drop the comma and send 35 (and « 1,5 »
+    would be saved as 15 hours)."""
+    expert, (first, second) = two_missions
+    monday = dt.date(2026, 6, 8)  # this week's
+    log_in(page, world.expert_a.email)
+    page.goto("/missions/hours/")
+    cell(page, first, monday).press_sequentially("3,5")
+    cell(page, second, monday).press_sequentially("1,5")
+    assert page.locator(f"[data-day-total='{monday.isoformat()}']").inner_text() == "5"
+    page.get_by_role("button", name="Enregistrer la semaine").click()
+    page.locator("#grid-saved").wait_for()
+    stored = {
+        log.mission_id: log.hours
+        for log in HourLog.unscoped_objects.filter(expert=expert, date=monday, kind="entry")
+    }
+    assert stored == {first.pk: Decimal("3.5"), second.pk: Decimal("1.5")}
+    assert cell(page, first, monday).input_value() == "3,5"

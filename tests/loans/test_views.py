@@ -26,6 +26,7 @@ from loans.models import (
     Instalment,
     JournalTransaction,
     LedgerLine,
+    PortfolioSnapshot,
     Repayment,
     WriteOff,
     WriteOffStatus,
@@ -306,7 +307,7 @@ class TestAdvanceViews(ViewIsolationTestBase):
         lines = response.content.decode("utf-8-sig").strip().splitlines()
         assert len(lines) == 2 and late.project.company.name in lines[1]
         assert current.project.company.name not in response.content.decode("utf-8-sig")
-        assert '"12000.00"' in lines[1] and '"En retard"' in lines[1]
+        assert '"12000,00"' in lines[1] and '"En retard"' in lines[1]
         xlsx = client.get(reverse("loans:advance-list"), {"format": "xlsx"})
         assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
@@ -657,6 +658,28 @@ class TestArrearsView(WebAnonymousMixin, WebListMixin):
         assert per_dispositif["par30"] == (D("12000.00") / total).quantize(D("0.0001"))
         text = page_text(response)
         assert 'data-ratio="0.3624"' in text and "36,24\u00a0%" in text
+
+    def test_the_network_total_and_par30_are_as_of_now_not_the_last_run(self, world, client):
+        """An advance that fell 40 days late since the daily run (which has not run since)
+        is already at risk on the page, in its dispositif's row and the network's total."""
+        make_fund(world.a, name="Fonds vivant", contributions=(D("100000.00"),))
+        make_fund(world.b, name="Fonds vivant B", contributions=(D("100000.00"),))
+        late = named_advance(world.a, disbursed_on=TODAY - dt.timedelta(days=31 + 40))
+        named_advance(world.b, amount=D("10000.00"))
+        assert not PortfolioSnapshot.unscoped_objects.exists()  # the job never ran
+        client.force_login(world.coordinator)
+        response = client.get(reverse("loans:arrears"))
+        network = response.context["network"]
+        total = D("12000.00") + D("10000.00")
+        assert (network["outstanding"], network["at_risk_30"]) == (total, D("12000.00"))
+        assert network["par30"] == (D("12000.00") / total).quantize(D("0.0001"))
+        rows = {row["dispositif"].pk: row for row in response.context["dispositifs"]}
+        assert rows[world.a.pk]["par30"] == D("1.0000") and rows[world.b.pk]["par30"] == 0
+        assert [advance.pk for advance, _balance in response.context["rows"]] == [late.pk]
+        (advance, _balance) = response.context["rows"][0]
+        assert advance.days_late >= 40
+        text = page_text(response)
+        assert "data-network-total" in text
 
     def test_query_count_does_not_grow_with_funds(self, world, client):
         late_advance(world.a)

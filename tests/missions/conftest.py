@@ -75,7 +75,9 @@ def running_mission(decision, firm, skill, *, animateur, correspondent, experts,
             ends_on=fields.pop("ends_on", TODAY + dt.timedelta(days=60)),
             by=animateur,
         )
-        services.mission_accept(mission=mission, by=correspondent, experts=experts)
+        services.mission_accept(
+            mission=mission, by=correspondent, experts=experts, confirm_without_skill=True
+        )
         services.mission_start(mission=mission, by=animateur)
         mission.refresh_from_db()
         return mission

@@ -75,15 +75,20 @@ class TestMissionAPI(APIReadTestBase, CreateMixin):
         correspondent = api_client_for(world.correspondent_a)
         outsider = api_client_for(world.animateur_a)
         assert outsider.post(action_url("mission", "accept", mission.pk), {}).status_code == 403
+        # The world's experts lack the mission's skill: the firm says it knows.
         response = correspondent.post(
-            action_url("mission", "accept", mission.pk), {"experts": [expert.pk]}, format="json"
+            action_url("mission", "accept", mission.pk),
+            {"experts": [expert.pk], "confirm_without_skill": True},
+            format="json",
         )
         assert response.status_code == 200, response.content
         assert response.json()["status"] == "accepted"
         assert response.json()["experts"] == [expert.pk]
         second = make_expert(world.firm_a, last_name="Second")
         response = correspondent.post(
-            action_url("mission", "assign", mission.pk), {"expert": second.pk}, format="json"
+            action_url("mission", "assign", mission.pk),
+            {"expert": second.pk, "confirm_without_skill": True},
+            format="json",
         )
         assert sorted(response.json()["experts"]) == sorted([expert.pk, second.pk])
         response = api_client_for(world.animateur_a).post(

@@ -551,7 +551,7 @@ def test_firm_portal_home_and_csv_export(world, client):
     response = client.get(reverse("missions:firm-hours-export"), {"year": day.year})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     text = response.content.decode("utf-8-sig")
-    assert world.a.name in text and "6.50" in text and world.b.name not in text
+    assert world.a.name in text and "6,50" in text and world.b.name not in text
     client.force_login(world.expert_a)
     assert client.get(reverse("missions:firm-hours-export")).status_code == 404
 

@@ -135,6 +135,33 @@ def test_contribution_statement_gives_the_firms_missions_hours_and_value(world, 
     assert f"{world.a.name} " in text and "Qualité rapport" in text
 
 
+def test_the_contribution_statement_reads_as_an_attestation(world, sitting, settings):
+    """Its valuation basis, its period, its signatory and a reference number that stays
+    the same from one version of the statement to the next."""
+    settings.CONTRIBUTION_STATEMENT_SIGNATORY = "Claire Martin, déléguée générale"
+    add_missions_and_loans(world)
+    document = services.document_request(
+        kind=DocumentKind.CONTRIBUTION_STATEMENT, organisation=world.firm_a, year=2025, by=None
+    )
+    text = re.sub(r"\s+", " ", built_text(document)[0])
+    reference = f"AC-2025-{world.firm_a.pk:05d}"
+    assert f"Référence : {reference}" in text
+    assert re.search(r"Période : du 1(er)? janvier 2025 au 31 décembre 2025", text), text
+    assert "Base de valorisation : taux horaire national de 80,00 € par heure d'expert" in text
+    assert "Claire Martin, déléguée générale" in text
+    assert "Fait le " in text
+    type(document).objects.filter(pk=document.pk).update(status="failed")  # its build is over
+    again = services.document_request(
+        kind=DocumentKind.CONTRIBUTION_STATEMENT,
+        organisation=world.firm_a,
+        year=2025,
+        by=None,
+        regenerate=True,
+    )
+    assert again.pk != document.pk
+    assert f"Référence : {reference}" in re.sub(r"\s+", " ", built_text(again)[0])
+
+
 @pytest.mark.parametrize(("language", "grouped"), [("fr", "3 000"), ("en", "3,000")])
 def test_hour_counts_in_the_pdfs_group_their_thousands(world, sitting, language, grouped):
     """Hours read like the amounts beside them: « 3 000 », not « 3000 »."""
