@@ -169,9 +169,27 @@ def decided_skill(decision, project, skills: list):
     yet, else such a need of the project, else the first named skill or need, else the
     first skill. Names are compared without accents or case."""
     text = french_sort_key(decision.missions_description)
+    spans = {}
+    for skill in skills:
+        key = french_sort_key(skill.name)
+        if text and key and key in text:
+            start = text.index(key)
+            spans[skill] = (start, start + len(key))
+    # A name found inside a longer one found at the same place is not named on its own
+    # (« qualité » inside « qualité (test) »).
     named = sorted(
-        (skill for skill in skills if text and french_sort_key(skill.name) in text),
-        key=lambda skill: text.index(french_sort_key(skill.name)),
+        (
+            skill
+            for skill, (start, end) in spans.items()
+            if not any(
+                other is not skill
+                and o_start <= start
+                and end <= o_end
+                and o_end - o_start > end - start
+                for other, (o_start, o_end) in spans.items()
+            )
+        ),
+        key=lambda skill: spans[skill][0],
     )
     needs = project_needs(project)
     taken = set(
