@@ -1,7 +1,10 @@
 """The role tour: every demo login, at desktop (1366 px) and phone (390 px) widths, opens
-every entry of its menu (read from the page, as a person sees it) on the demo data. No page
-is wider than the screen, logs a console error, answers 4xx/5xx (nor any request it makes),
-or breaks a WCAG 2.1 A/AA rule that axe-core checks (docs/architecture.md §12).
+every entry of its menu (read from the page, as a person sees it) on the demo data, and one
+step further the first row's page and the first other page each of them links to, with every
+disclosure (``<details>``) open. No page is wider than the screen, logs a console error,
+answers 4xx/5xx (nor any request it makes), shows a field without a visible label or an
+image without a text alternative, or breaks a WCAG 2.1 A/AA rule that axe-core checks
+(docs/architecture.md §12).
 
 The demo is seeded once for the module, committed, and served by a live server of the
 module's own; the tables are emptied when the module ends, as a transactional test does.
@@ -95,7 +98,8 @@ def menu_entries(page, account_pages: bool) -> list[str]:
 # The form fields of the page that have no visible label: a <label> shown on screen, or, in a
 # grid of inputs (the week grid), the header cells of the table around an aria-label.
 UNLABELLED_FIELDS = """() => {
-    const shown = element => element && element.offsetParent !== null && element.innerText.trim();
+    const visible = element => element.checkVisibility({visibilityProperty: true});
+    const shown = element => element && visible(element) && element.textContent.trim();
     const byId = id => shown(document.getElementById(id));
     const inGrid = field => field.closest('td') && field.closest('table').querySelector('th');
     const labelled = field => [...field.labels].some(shown)
@@ -103,7 +107,7 @@ UNLABELLED_FIELDS = """() => {
         || (field.getAttribute('aria-label') && inGrid(field));
     return [...document.querySelectorAll('main input, main select, main textarea')]
         .filter(field => !['hidden', 'submit', 'button', 'reset'].includes(field.type))
-        .filter(field => field.offsetParent !== null && !labelled(field))
+        .filter(field => visible(field) && !labelled(field))
         .map(field => field.name || field.id);
 }"""
 # The images of the page without a text alternative: every SVG not hidden is an image with a
@@ -118,8 +122,25 @@ IMAGES_WITHOUT_TEXT = """() => [...document.querySelectorAll('main svg:not([aria
     .map(svg => svg.dataset.chartSvg || svg.outerHTML.slice(0, 60))"""
 
 
+# Two pages one step further: the first link of the page's table (a row's page) and its first
+# link outside any table (a form to create one, a definition…): a path to an id or a slug,
+# neither a download nor the list again with other filters.
+NEXT_PAGES = """() => {
+    const page = a => {
+        const href = a.getAttribute('href');
+        return /\\/(\\d+|[a-z0-9-]+)\\/$/.test(href) && !href.includes('telecharger') ? href : null;
+    };
+    const links = [...document.querySelectorAll('main a[href^="/"]')];
+    const first = found => found.map(page).filter(Boolean)[0] || null;
+    const inTables = links.filter(a => a.closest('tbody'));
+    return [first(inTables), first(links.filter(a => !a.closest('table')))];
+}"""
+
+
 def check_page(page, width: int, note) -> None:
-    """Notes what the page in ``page`` breaks: width, labels, images, axe-core's rules."""
+    """Notes what the page in ``page`` breaks, with its disclosures open: width, labels,
+    images, axe-core's rules."""
+    page.evaluate("() => document.querySelectorAll('main details').forEach(d => d.open = true)")
     wide = page.evaluate("document.documentElement.scrollWidth")
     if wide > width:
         note("width", f"{wide}px on a {width}px screen")
@@ -134,7 +155,8 @@ def check_page(page, width: int, note) -> None:
 def tour(
     chromium, base_url: str, email: str, width: int, account_pages: bool = False
 ) -> tuple[list[str], dict[str, list]]:
-    """Every menu entry of ``email`` at ``width``: the pages, and the problems found on each."""
+    """Every menu entry of ``email`` at ``width`` and the next pages of each (``NEXT_PAGES``):
+    the pages, and the problems found on each."""
     context = chromium.new_context(
         locale="fr-FR", base_url=base_url, viewport={"width": width, "height": 900}
     )
@@ -164,10 +186,19 @@ def tour(
             here["path"] = "menu"
             toggle.click()
             check_page(page, width, note)
+        further = []
         for path in entries:
             here["path"] = path
             page.goto(path)
             check_page(page, width, note)
+            further.extend(page.evaluate(NEXT_PAGES))
+        for path in dict.fromkeys(
+            path for path in further if path and path not in entries and not OUTSIDE.match(path)
+        ):
+            here["path"] = path
+            page.goto(path)
+            check_page(page, width, note)
+            entries.append(path)
     finally:
         context.close()
     return entries, problems
