@@ -74,13 +74,9 @@ def demo_site(django_db_setup, django_db_blocker):
         finally:
             hosts.disable()
             server.stop()
-            call_command(
-                "flush",
-                interactive=False,
-                verbosity=0,
-                reset_sequences=False,
-                inhibit_post_migrate=True,
-            )
+            # As a transactional test ends: every table emptied, then content types and
+            # permissions put back by post_migrate.
+            call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
 
 
 def menu_entries(page, account_pages: bool) -> list[str]:
