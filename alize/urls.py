@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from alize import health, mailbox_views, metrics
+from alize import accessibility_views, health, mailbox_views, metrics
 from alize.accounts import oidc
 from alize.accounts import views as account_views
 from alize.api.docs import PrivateSchemaView, PrivateSwaggerView
@@ -66,6 +66,11 @@ urlpatterns = [
         "mailbox/<str:name>/attachments/<int:index>/",
         mailbox_views.MailboxAttachmentView.as_view(),
         name="mailbox-attachment",
+    ),
+    path(
+        "accessibilite/",
+        accessibility_views.AccessibilityStatementView.as_view(),
+        name="accessibility",
     ),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("dispositifs/", include("dispositifs.urls")),

@@ -36,6 +36,7 @@ from .roles import roles_of
 
 # The pages a signed-in person reaches before passing the second factor.
 OPEN_ROUTES = {
+    "accessibility",
     "second_factor_verify",
     "second_factor_enrol",
     "logout",

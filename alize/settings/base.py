@@ -511,6 +511,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Alizé <noreply@alize
 EMAIL_TIMEOUT = 30
 # The platform's public address, for the links of e-mails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Where the accessibility statement (/accessibilite/) tells people to write.
+ACCESSIBILITY_CONTACT_EMAIL = (
+    os.environ.get("ACCESSIBILITY_CONTACT_EMAIL") or "accessibilite@alize.fr"
+)
 # The local SMTP server's mailbox, readable on /mailbox/ (local settings only; the page
 # answers 404 while this is None).
 DEMO_MAILBOX_DIR: Path | None = None

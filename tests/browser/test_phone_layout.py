@@ -54,9 +54,9 @@ def test_main_flow_fits_a_phone_and_the_menu_opens(phone, world, pipeline):
 
     # A list's table scrolls inside its own box rather than widening the page.
     phone.goto("/pme/projets/")
-    table = phone.locator("table.table").first
-    assert table.evaluate("t => getComputedStyle(t).overflowX") == "auto"
-    assert table.evaluate("t => t.getBoundingClientRect().right") <= PHONE["width"]
+    box = phone.locator("main .table-scroll").first
+    assert box.evaluate("t => getComputedStyle(t).overflowX") == "auto"
+    assert box.evaluate("t => t.getBoundingClientRect().right") <= PHONE["width"]
 
     # The menu is folded behind one button, and opens on a tap.
     nav = phone.get_by_role("navigation", name="Navigation principale")
