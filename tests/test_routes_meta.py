@@ -54,6 +54,7 @@ PUBLIC_ROUTES = {
         "declaration of one dispositif"
     ),
     "personal_data:register": "the register of personal data the platform holds (public)",
+    "accessibility": "the accessibility statement (RGAA), public by law",
 }
 # What a route that is not public may answer an anonymous request.
 REFUSALS = {401, 403, 404, 405}

@@ -153,7 +153,10 @@ def test_a_refused_form_announces_its_errors_and_links_them_to_their_fields(page
         form.locator("button[type=submit]").first.click()
     summary = page.locator("[data-error-summary]")
     assert summary.get_attribute("role") == "alert"
-    assert page.evaluate("() => document.activeElement.hasAttribute('data-error-summary')")
+    # The summary is announced; the focus is on the first refused field, by its message.
+    assert page.evaluate(
+        "() => document.activeElement === document.querySelector('main [aria-invalid=true]')"
+    )
     siren = page.locator("main [name=siren]")
     assert siren.get_attribute("aria-invalid") == "true"
     described = siren.get_attribute("aria-describedby").split()
@@ -162,6 +165,7 @@ def test_a_refused_form_announces_its_errors_and_links_them_to_their_fields(page
     assert "has-error" in page.locator("[data-field=siren]").get_attribute("class")
     link = summary.locator("a[href='#id_siren']")
     assert message.inner_text().strip() in summary.inner_text()
+    page.evaluate("() => document.activeElement.blur()")
     link.click()  # the summary's link leads to the field
     assert page.evaluate("() => document.activeElement.name") == "siren"
     assert_accessible(page)
