@@ -83,7 +83,7 @@ def over_plan_note(mission) -> str:
     over = mission.hours_over_plan
     if not over:
         return ""
-    return _("%(over)s\u00a0h au-delà des %(planned)s\u00a0h prévues") % {
+    return _("%(over)s h au-delà des %(planned)s h prévues") % {
         "over": hours_label(over),
         "planned": hours_label(mission.planned_hours),
     }

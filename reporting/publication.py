@@ -28,7 +28,7 @@ from django.utils import timezone
 from alize.actions import Action
 from alize.geo import REGIONS
 from alize.indicators import INDICATORS
-from alize.indicators.reading import Figure, by_dispositif, by_month, totals
+from alize.indicators.reading import Figure, by_dispositif, by_month, freshness, totals
 from alize.indicators.registry import ZERO, ordered
 from alize.indicators.secrecy import protected_year, secret_keys
 from alize.tenancy import dispositif_ids, scope
@@ -166,17 +166,21 @@ def publish(
         {code: regions[code] for code in sorted(protect_regions)}, year, month, keys
     )
 
-    found = by_dispositif([d.pk for d in dispositifs], [year], month=month, keys=keys)
+    groups: dict = {("region", code): regions[code] for code in total_regions}
+    if with_network:
+        groups[("network", "")] = network
+    every = {d.pk for d in dispositifs} | {pk for ids in groups.values() for pk in ids}
+    version = freshness(every)["version"]
+    found = by_dispositif(
+        [d.pk for d in dispositifs], [year], month=month, keys=keys, version=version
+    )
     publication = Publication(year, month, secrecy)
     for dispositif in dispositifs:
         figures = _shown(found.get((dispositif.pk, year)), keys, month)
         if not inside([dispositif.pk]):
             figures = _overlay(figures, protected.get((dispositif.pk, month)))
         publication.rows.append(Line("dispositif", dispositif.region, figures, dispositif))
-    groups: dict = {("region", code): regions[code] for code in total_regions}
-    if with_network:
-        groups[("network", "")] = network
-    summed = totals(groups, year, month=month, keys=keys)
+    summed = totals(groups, year, month=month, keys=keys, version=version)
     for code in total_regions:
         figures = _shown(summed[("region", code)], keys, month)
         if not inside(regions[code]):

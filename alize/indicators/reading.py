@@ -10,7 +10,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from django.db.models import Max, Min
@@ -196,26 +196,45 @@ def totals(
     firm_id: int = 0,
     keys: Iterable[str] | None = None,
     rows: dict[tuple[int, int], dict[str, Figure]] | None = None,
+    version: tuple | None = None,
 ) -> dict[Hashable, dict[str, Figure]]:
     """The indicators over each group of dispositifs (``{name: ids}``, None for every one of
     the active scope), as ``total`` gives them for one, in a number of queries that does not
     grow with the groups: the facts read once, each recounted indicator recomputed once for
     every group by its source. ``rows`` (from ``by_dispositif``, covering every group) saves
-    reading the facts."""
+    reading the facts. With the ``version`` of every group's dispositifs (``freshness``),
+    what is read and recounted is kept in memory as ``by_dispositif`` keeps facts: the
+    version changes with any write to the rows behind a figure."""
     keys = _with_parts(keys if keys is not None else INDICATORS)
     members = {name: (None if ids is None else set(ids)) for name, ids in groups.items()}
     if rows is None:
         every: set[int] | None = None
         if all(ids is not None for ids in members.values()):
             every = set().union(*(ids or set() for ids in members.values()))
-        rows = by_dispositif(every, [year], month=month, firm_id=firm_id, keys=keys)
+        rows = by_dispositif(
+            every, [year], month=month, firm_id=firm_id, keys=keys, version=version
+        )
+    known = (
+        version is not None
+        and bool(version[0])
+        and all(ids is not None for ids in members.values())
+    )
+    groups_key = tuple(
+        sorted((repr(name), tuple(sorted(ids or ()))) for name, ids in members.items())
+    )
     recounted: dict[str, Mapping[Hashable, Decimal | None]] = {}
     if firm_id == 0:
         for key in keys:
             item = INDICATORS[key]
-            if item.recounted:
-                over = SOURCES[item.app].over
-                recounted[key] = over(key, members, year, month) if over is not None else {}
+            over = SOURCES[item.app].over if item.recounted else None
+            if over is None:
+                if item.recounted:
+                    recounted[key] = {}
+                continue
+            recounted[key] = _remember(
+                ("over", version, key, groups_key, year, month) if known else None,
+                partial(over, key, members, year, month),
+            )
     result: dict[Hashable, dict[str, Figure]] = {}
     for name, ids in members.items():
         summed = _summed(rows, ids, year)
@@ -301,12 +320,14 @@ def freshness(dispositif_ids: Iterable[int] | None = None) -> dict:
         first=Min("computed_at"),
         last=Max("computed_at"),
         seen=Sum("computed"),
+        changes=Sum("changed"),
         count=Count("pk"),
         stale=Count("pk", filter=Q(changed__gt=F("computed")) | Q(computed_at__isnull=True)),
     )
     return {
         "computed_at": found["first"],
         "pending": bool(found["stale"]),
-        # Changes whenever one of the dispositifs is recomputed (``by_dispositif``).
-        "version": (found["count"], found["last"], found["seen"]),
+        # Changes whenever one of the dispositifs is recomputed or one of their rows behind a
+        # figure is written (``by_dispositif``, ``totals``).
+        "version": (found["count"], found["last"], found["seen"], found["changes"]),
     }

@@ -187,7 +187,7 @@ def test_the_mission_page_flags_hours_beyond_the_plan(world, client, over_planne
     client.force_login(world.animateur_a)
     page = client.get(reverse("missions:detail", args=[over_planned.pk])).content.decode()
     assert "data-over-planned" in page
-    assert "39,5\u00a0h au-delà des 60\u00a0h prévues" in page
+    assert "39,5 h au-delà des 60 h prévues" in page
 
 
 def test_the_week_grid_flags_the_mission_beyond_its_plan(world, client, over_planned):
