@@ -26,7 +26,7 @@ def test_anyone_reads_it_without_signing_in(client, db, settings):
         "RGAA), version 4.1.2",
         "axe-core 4.10.3",  # what was tested and how
         "Contenus non accessibles",
-        "ne sont pas balisés",  # a known non-conformity: the PDFs
+        "sont balisés (PDF/UA-1",  # the PDFs: tagged, not yet tried with a screen reader
         'href="mailto:a11y@example.org"',  # the contact
         "Défenseur des droits",  # the recourse
         "https://formulaire.defenseurdesdroits.fr/",

@@ -593,3 +593,16 @@ def test_the_week_grid_is_in_the_menu_of_experts_only_and_one_entry_is_current(w
     assert f'href="{grid}"' in nav
     assert nav.count('aria-current="page"') == 1, nav
     assert f'href="{grid}" aria-current="page"' in nav
+
+
+def test_a_refused_cancellation_names_its_reason_field(world, client):
+    """The reason's error sits by its field, which names it (aria-describedby)."""
+    mission = mission_in(world, world.a)
+    client.force_login(world.animateur_a)
+    response = client.post(
+        reverse("missions:move", args=[mission.pk]), {"to_status": "cancelled", "reason": "court"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'aria-invalid="true" aria-describedby="cancel-reason-error"' in page
+    assert 'id="cancel-reason-error"' in page
