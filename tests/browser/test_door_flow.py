@@ -152,3 +152,27 @@ def test_the_public_pages_fit_a_phone(phone, world, smtp_server):
     assert width_of(phone) <= PHONE["width"]
     assert_accessible(phone)
     assert SelfReferral.unscoped_objects.count() == 0
+
+
+def test_the_sixth_submission_from_one_address_in_an_hour_waits(desktop, world, smtp_server):
+    """Five submissions from one IP address in an hour go through (each to its own e-mail
+    address, under the per-address limit); the sixth answers 429 with Retry-After, keeps what
+    was typed, says how long to wait, and stores nothing."""
+    page = desktop
+    for n in range(5):
+        page.goto("/deposer-un-projet/valenciennes-test/")
+        send(page, fill(page, email=f"dirigeant{n}@example.org"))
+        page.wait_for_url("**/valenciennes-test/envoye/")
+    assert SelfReferral.unscoped_objects.count() == 5
+    page.goto("/deposer-un-projet/valenciennes-test/")
+    form = fill(page, email="dirigeant5@example.org")
+    page.wait_for_timeout(1200)
+    with page.expect_navigation() as answer:
+        form.locator("button[type=submit].primary").click()
+    response = answer.value
+    assert response.status == 429
+    assert int(response.headers["retry-after"]) > 0
+    assert page.locator("[name=contact_email]").input_value() == "dirigeant5@example.org"
+    assert page.locator("[role=alert]").first.is_visible()
+    assert_accessible(page)
+    assert SelfReferral.unscoped_objects.count() == 5
