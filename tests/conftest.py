@@ -158,18 +158,26 @@ def strict_row_security():
 
 
 def ensure_reference_data() -> None:
-    """Load the communes and NAF codes when a flush emptied them. They come from a data
-    migration, but a transactional test flushes every table when it ends (and a reused test
-    database may start that way)."""
+    """Load the communes, NAF codes and the national skills when a flush emptied them. They
+    come from data migrations, but a transactional test flushes every table when it ends
+    (and a reused test database may start that way)."""
     from django.db import connection
 
-    from partners.models import Commune, NafCode
+    from partners.models import NATIONAL_SKILLS, NATIONAL_SKILLS_EN, Commune, NafCode, Skill
     from partners.reference import loader
 
     if not NafCode.objects.exists():
         loader.load_naf(connection, "partners_nafcode", loader.read_naf_file())
     if not Commune.objects.exists():
         loader.load_communes(connection, "partners_commune", loader.read_communes_file())
+    if not Skill.objects.filter(slug__in=[slug for slug, _name in NATIONAL_SKILLS]).exists():
+        Skill.objects.bulk_create(
+            [
+                Skill(slug=slug, name=name, name_en=NATIONAL_SKILLS_EN.get(slug, ""))
+                for slug, name in NATIONAL_SKILLS
+            ],
+            ignore_conflicts=True,
+        )
 
 
 @pytest.fixture(autouse=True)
