@@ -21,11 +21,13 @@ def test_register_search_export_and_erasure(page, world):
     assert_accessible(page)
 
     log_in(page, world.coordinator.email)
+    page.get_by_role("navigation").get_by_role("button", name="Administration").click()
     page.get_by_role("link", name="Données personnelles").click()
     page.fill("input[name=q]", "quillebeuf")
     page.keyboard.press("Enter")
-    page.get_by_role("link", name="Ermengarde Quillebeuf").click()
-    assert page.get_by_role("heading", name="Sa fiche").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Ermengarde Quillebeuf").click()
+    page.get_by_role("heading", name="Sa fiche").wait_for()
     assert_accessible(page)
 
     page.get_by_role("link", name="Effacer ses données").click()
