@@ -131,6 +131,16 @@ ADMIN_MODELS: dict[str, Writers] = {
         ("pme.services.follow_up_reminders_refresh", "pme.services.follow_up_record"),
         "read-only: created by the reminder job, resolved by a recorded follow-up",
     ),
+    "pme.FollowUpDeclaration": Writers(
+        (
+            "pme.services.follow_up_declarations_request",
+            "pme.services.follow_up_declaration_submit",
+            "pme.services.follow_up_declaration_validate",
+            "pme.services.follow_up_declaration_correct",
+        ),
+        "read-only: asked by the daily job, declared through the SME's link, reviewed on the "
+        "browser pages",
+    ),
     # Committees.
     "committees.Committee": Writers(
         ("committees.services.committee_schedule", "committees.services.committee_update"),
