@@ -168,10 +168,12 @@ def decision_for_new_advance(user, pk: int) -> Decision | None:
 # -- Arrears ----------------------------------------------------------------------------
 
 
-def advances_in_arrears(user, today: dt.date):
+def advances_in_arrears(user, today: dt.date, ids: list[int] | None = None):
     """Advances with an instalment unpaid past its due date as of ``today`` (whatever the
     daily job last found), longest overdue first: ``late_since`` is the oldest unpaid due
-    date, ``overdue_amount`` what the instalments due before today still lack."""
+    date, ``overdue_amount`` what the instalments due before today still lack. ``ids``
+    narrows them first (the page's rows, found by ``selectors.portfolio_now``), so that the
+    per-advance sums run for those rows only."""
     unpaid = Instalment.objects.filter(
         advance=OuterRef("pk"), superseded_at__isnull=True, due_on__lt=today
     )
@@ -187,10 +189,11 @@ def advances_in_arrears(user, today: dt.date):
         .values("total")[:1],
         output_field=MONEY,
     )
+    advances = selectors.advance_list(user).filter(status__in=LIVE_STATUSES)
+    if ids is not None:
+        advances = advances.filter(pk__in=ids)
     return (
-        selectors.advance_list(user)
-        .filter(status__in=LIVE_STATUSES)
-        .annotate(late_since=selectors.late_since(today))
+        advances.annotate(late_since=selectors.late_since(today))
         .filter(late_since__isnull=False)
         .annotate(
             overdue_amount=Coalesce(overdue_total, Value(ZERO), output_field=MONEY)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
@@ -362,6 +362,8 @@ class FundRisk:
     outstanding: Decimal = ZERO
     at_risk_30: Decimal = ZERO
     advances_in_arrears: int = 0
+    # (oldest unpaid due date, advance id) of each of its advances in arrears.
+    late: list[tuple[dt.date, int]] = field(default_factory=list)
 
     @property
     def fund_id(self) -> int:
@@ -391,6 +393,7 @@ def portfolio_now(user, today: dt.date) -> list[FundRisk]:
         risk.outstanding += outstanding
         if late is not None:
             risk.advances_in_arrears += 1
+            risk.late.append((late, pk))
             if (today - late).days > PAR_DAYS:
                 risk.at_risk_30 += outstanding
     return list(risks.values())

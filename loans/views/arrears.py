@@ -55,11 +55,14 @@ class ArrearsView(ActionRequiredMixin, TableExportMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         today = timezone.localdate()
-        overdue = list(queries.advances_in_arrears(user, today)[:ARREARS_ROWS])
+        risks = selectors.portfolio_now(user, today)
+        # The longest overdue first, found once with the funds' risks; their details are
+        # then read for the page's rows only.
+        shown = sorted(late for risk in risks for late in risk.late)[:ARREARS_ROWS]
+        overdue = list(queries.advances_in_arrears(user, today, [pk for _late, pk in shown]))
         for advance in overdue:
             advance.days_late = (today - advance.late_since).days
         balances = ledger.advance_balances([advance.pk for advance in overdue])
-        risks = selectors.portfolio_now(user, today)
         several = several_dispositifs(user, self.action)
         context.update(
             title=_("Impayés et portefeuille à risque"),
