@@ -94,7 +94,7 @@ def send_monthly_reminder(*, expert, month: dt.date, missions: list[SkillMission
         template="missions/reminder",
         context={
             "expert": expert.full_name,
-            "month": f"{month:%m/%Y}",
+            "month": month,
             "missions": [f"{m.skill.name} — {m.project.title}" for m in missions],
             "grid_path": "/missions/hours/",
         },

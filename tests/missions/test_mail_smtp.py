@@ -14,6 +14,9 @@ from .conftest import log
 
 pytestmark = pytest.mark.django_db
 
+FRENCH_MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+FRENCH_MONTHS = FRENCH_MONTHS.split()
+
 
 def recipients(smtp_server) -> list[str]:
     return sorted(message["To"] for message in smtp_server.messages)
@@ -33,7 +36,9 @@ def test_the_monthly_reminder_reaches_each_expert_once_when_the_job_runs_twice(
     assert len(first) == len(second) >= 2  # one task per dispositif, each time
     (message,) = smtp_server.messages
     assert mw.expert_a.user.email in message["To"]
-    assert day.strftime("%m/%Y") in message["Subject"]
+    # The month as a sentence writes it, « juillet 2026 », not « 07/2026 ».
+    assert f"{FRENCH_MONTHS[day.month - 1]} {day.year}" in message["Subject"]
+    assert f"{FRENCH_MONTHS[day.month - 1]} {day.year}" in message.get_body(("plain",)).get_content()
     assert mw.skill.name in message.get_body(("plain",)).get_content()
 
 
