@@ -11,15 +11,18 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alize.tenancy import scope
 from loans import ledger, selectors, services
+from loans.indicators import funder_figures
 from loans.models import (
     DEFAULT_PROVISION_RATES,
     Account,
     AdvanceStatus,
+    ContributionKind,
     EntryKind,
     JournalTransaction,
     LedgerLine,
@@ -108,7 +111,7 @@ def ledger_balances() -> bool:
         per_transaction = {
             row["transaction_id"]: row["d"] - row["c"]
             for row in LedgerLine.objects.values("transaction_id")
-            .annotate(d=ledger.Sum("debit"), c=ledger.Sum("credit"))
+            .annotate(d=Sum("debit"), c=Sum("credit"))
             .order_by()
         }
     return all(value == 0 for value in per_transaction.values())
@@ -519,3 +522,20 @@ def test_the_jobs_reads_do_not_grow_with_the_advances(world, arrears):
         advance_at("disbursed", fund, disbursed_on=dt.date(2026, 4, 6))
     run_job(world)
     assert _job_queries(world, JOB_DAY) == few
+
+
+def test_the_funders_figures_carry_the_provision(world, arrears):
+    _fund, advances = arrears
+    run_job(world)
+    with setup_scope():
+        figures = funder_figures(
+            ContributionKind.ESF, None, dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+        )
+    position = figures.position
+    assert (position.outstanding, position.provision, position.net) == (
+        D("46845.72"),
+        D("18734.60"),
+        D("28111.12"),
+    )
+    by_advance = {a.advance_id: a.provision for a in figures.advances}
+    assert by_advance[advances["late_95"].pk] == D("5000.03")
