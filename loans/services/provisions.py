@@ -53,7 +53,7 @@ def _checked_rates(rates: Sequence[tuple[object, object]]) -> list[tuple[int, De
     for index, (days, rate) in enumerate(rates):
         if days in (None, "") and rate in (None, ""):
             continue
-        ok = True
+        ok, value = True, ZERO
         if days in (None, ""):
             refuse(index, "min_days_past_due", _("Indiquez à partir de combien de jours."))
             ok = False
@@ -86,7 +86,8 @@ def _checked_rates(rates: Sequence[tuple[object, object]]) -> list[tuple[int, De
                 refuse(index, "rate", _("Un taux a deux décimales au plus."))
                 ok = False
         if ok:
-            rows.append((index, days, value.quantize(CENT)))  # type: ignore[arg-type]
+            assert isinstance(days, int)
+            rows.append((index, days, value.quantize(CENT)))
     seen: dict[int, int] = {}
     for index, days, _rate in rows:
         if days in seen:
