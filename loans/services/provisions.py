@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from alize.formats import money, percent
+
 from .. import ledger
 from ..models import (
     CENT,
@@ -107,10 +109,10 @@ def _checked_rates(rates: Sequence[tuple[object, object]]) -> list[tuple[int, De
                     index,
                     "rate",
                     _(
-                        "Le taux ne baisse pas quand le retard augmente : %(rate)s %% "
-                        "dès %(days)d jours."
+                        "Le taux ne baisse pas quand le retard augmente : %(rate)s dès "
+                        "%(days)d jours."
                     )
-                    % {"rate": before.normalize(), "days": before_days},
+                    % {"rate": percent(before, 2), "days": before_days},
                 )
     if errors:
         raise ValidationError(errors)
@@ -247,10 +249,10 @@ def provisions_refresh(
             occurred_on=today,
             advance=advance,
             description=(
-                _("Provision à %(rate)s %% de %(outstanding)s €, %(days)d jours de retard")
+                _("Provision à %(rate)s de %(outstanding)s, %(days)d jours de retard")
                 % {
-                    "rate": rate.normalize(),
-                    "outstanding": outstanding,
+                    "rate": percent(rate, 2),
+                    "outstanding": money(outstanding),
                     "days": days_past_due.get(pk, 0),
                 }
             ),
