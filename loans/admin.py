@@ -21,6 +21,7 @@ from .models import (
     JournalTransaction,
     LedgerLine,
     PortfolioSnapshot,
+    ProvisionRate,
     Repayment,
     RepaymentAllocation,
     RepaymentReversal,
@@ -130,3 +131,12 @@ class LedgerLineAdmin(ReadOnlyAdmin):
 @admin.register(PortfolioSnapshot)
 class PortfolioSnapshotAdmin(ReadOnlyAdmin):
     list_display = ["fund", "as_of", "outstanding", "at_risk_30", "advances_in_arrears"]
+
+
+@admin.register(ProvisionRate)
+class ProvisionRateAdmin(ReadOnlyAdmin):
+    """A fund's provisioning rates, set on the fund page or through the API (the service
+    checks the whole table)."""
+
+    list_display = ["fund", "min_days_past_due", "rate"]
+    list_filter = ["dispositif"]

@@ -8,6 +8,7 @@ itself, so the error names the field before anything is sent to the service.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -15,11 +16,12 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.filters import ListSelect
 from alize.formats import money
-from alize.forms import EmptyChoiceLabelMixin, Form, money_field
+from alize.forms import DecimalInputField, EmptyChoiceLabelMixin, Form, money_field
 from partners.models import Organisation, OrganisationKind
 from pme.models import ProjectType
 
 from .models import CofinancingKind, ContributionKind, Frequency
+from .services.provisions import rate_field
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -200,3 +202,39 @@ class CofinancingForm(EmptyChoiceLabelMixin, Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("submission_key", f"web-{uuid.uuid4()}")
+
+
+class ProvisionRatesForm(Form):
+    """A fund's provisioning table: up to ``ROWS`` buckets of (from days past due, rate %),
+    empty rows left out. The rules (0 to 100 %, the first bucket at 0 days, rates never
+    lower for more days) are the service's, whose errors land on the row's fields
+    (``loans.services.rate_field``), the same names as in the API's errors."""
+
+    ROWS = 6
+
+    def __init__(self, *args, rates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for index in range(self.ROWS):
+            days, rate = rates[index] if index < len(rates) else (None, None)
+            self.fields[rate_field(index, "min_days_past_due")] = forms.IntegerField(
+                label=_("Palier %(n)d : à partir de (jours de retard)") % {"n": index + 1},
+                required=False,
+                initial=days,
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 5}),
+            )
+            self.fields[rate_field(index, "rate")] = DecimalInputField(
+                label=_("Palier %(n)d : taux de provision (%%)") % {"n": index + 1},
+                required=False,
+                initial=rate,
+            )
+
+    def rates(self) -> list[tuple[int | None, Decimal | None]]:
+        """The rows as typed, in order (the service skips the empty ones)."""
+        data = self.cleaned_data
+        return [
+            (
+                data.get(rate_field(index, "min_days_past_due")),
+                data.get(rate_field(index, "rate")),
+            )
+            for index in range(self.ROWS)
+        ]

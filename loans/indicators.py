@@ -381,6 +381,12 @@ FUNDER_DEFINITIONS = {
         "Principal restant dû sur la part de la source à la fin de la période (comme "
         "l'indicateur « Encours »)."
     ),
+    "provision": _(
+        "Provision sur la part de la source à la fin de la période : la part de son encours "
+        "mise de côté contre le risque de perte, au taux du fonds pour les jours de retard de "
+        "chaque avance (écritures de dotation, reprise et utilisation du compte de provisions)."
+    ),
+    "net": _("Encours sur sa part moins la provision sur sa part, à la fin de la période."),
     "share": _(
         "Part de la source dans un projet : principal des avances du projet décaissé sur son "
         "argent ÷ principal décaissé de toutes ces avances, au plus tard à la fin de la "
@@ -415,7 +421,8 @@ def _sum_balances(items) -> Balances:
 @dataclass(frozen=True)
 class FunderAdvance:
     """One advance the source's money financed: its part of the principal (``financed`` to
-    the period's end), repaid and lost on that part in the period, outstanding at the end."""
+    the period's end), repaid and lost on that part in the period, outstanding and its
+    provision at the end."""
 
     advance_id: int
     project_id: int
@@ -429,6 +436,7 @@ class FunderAdvance:
     repaid: Decimal
     lost: Decimal
     outstanding: Decimal
+    provision: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -551,6 +559,7 @@ def funder_figures(
                 moved.repaid,
                 moved.lost,
                 books.outstanding,
+                books.provision,
             )
         )
     figures.projects = _funder_projects(figures.advances, end)

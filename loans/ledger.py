@@ -3,15 +3,23 @@ between contributions to the cent, and the balances, which are sums of ledger li
 
 Accounts (``Account``) and the lines each movement writes, per contribution concerned:
 
-=============== ===================== ====================
-movement        debit                 credit
-=============== ===================== ====================
-contribution    cash                  capital
-disbursement    loans (the advance)   cash
-repayment       cash                  loans (the advance)
-reversal        loans (the advance)   cash
-write-off       losses (the advance)  loans (the advance)
-=============== ===================== ====================
+=================== ========================= =========================
+movement            debit                     credit
+=================== ========================= =========================
+contribution        cash                      capital
+disbursement        loans (the advance)       cash
+repayment           cash                      loans (the advance)
+reversal            loans (the advance)       cash
+write-off           losses (the advance)      loans (the advance)
+provision charge    provisions (the advance)  allowance (the advance)
+release, use        allowance (the advance)   provisions (the advance)
+=================== ========================= =========================
+
+The allowance is the part of an advance's outstanding principal provisioned against its
+loss; the daily arrears job brings it to the fund's rate for the advance's days past due
+(``loans.services.provisions``), and a write-off uses what is left of it, so that the
+write-off's net expense (losses − the allowance used) is the part not yet provisioned
+(docs/decisions/0015-provisions-in-the-ledger.md).
 
 Every line names the contribution whose money it moves, so a contribution's financed,
 repaid, lost and outstanding parts, and the cash still available from it, are sums of its
@@ -159,7 +167,8 @@ class Balances:
 
     ``contributed``: money put in; ``available``: cash not lent; ``lent`` (financed):
     principal disbursed; ``repaid``: repayments net of reversals; ``lost``: written off;
-    ``outstanding``: lent − repaid − lost."""
+    ``outstanding``: lent − repaid − lost; ``provision``: the allowance set aside against
+    the loss of the outstanding principal; ``net``: outstanding − provision."""
 
     contributed: Decimal = ZERO
     available: Decimal = ZERO
@@ -167,6 +176,11 @@ class Balances:
     repaid: Decimal = ZERO
     lost: Decimal = ZERO
     outstanding: Decimal = ZERO
+    provision: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        return self.outstanding - self.provision
 
     def as_dict(self) -> dict:
         return {
@@ -176,6 +190,7 @@ class Balances:
             "repaid": self.repaid,
             "lost": self.lost,
             "outstanding": self.outstanding,
+            "provision": self.provision,
         }
 
 
@@ -197,6 +212,8 @@ def _fold(sums: dict) -> dict:
                 balance.repaid -= debit
         elif account == Account.LOSSES:
             balance.lost += debit - credit
+        elif account == Account.ALLOWANCE:
+            balance.provision += credit - debit
     return result
 
 
@@ -251,3 +268,31 @@ def cash_by_contribution(contribution_ids) -> dict[int, Decimal]:
     )
     found = {row["contribution_id"]: (row["d"] or ZERO) - (row["c"] or ZERO) for row in rows}
     return {pk: found.get(pk, ZERO) for pk in contribution_ids}
+
+
+def provision_positions(advance_ids) -> dict[int, dict[int, tuple[Decimal, Decimal]]]:
+    """For each advance, ``{contribution id: (outstanding principal, allowance)}`` in the
+    contributions' FIFO order (received on, then id), in one query for all the advances;
+    contributions with neither are left out, and so are advances with none."""
+    rows = (
+        LedgerLine.objects.filter(
+            advance__in=list(advance_ids), account__in=[Account.LOANS, Account.ALLOWANCE]
+        )
+        .values("advance_id", "contribution_id", "contribution__received_on", "account")
+        .annotate(d=Sum("debit"), c=Sum("credit"))
+        .order_by("advance_id", "contribution__received_on", "contribution_id")
+    )
+    result: dict[int, dict[int, list[Decimal]]] = {}
+    for row in rows:
+        position = result.setdefault(row["advance_id"], {}).setdefault(
+            row["contribution_id"], [ZERO, ZERO]
+        )
+        debit, credit = row["d"] or ZERO, row["c"] or ZERO
+        if row["account"] == Account.LOANS:
+            position[0] += debit - credit
+        else:
+            position[1] += credit - debit
+    return {
+        advance: {c: (out, allowance) for c, (out, allowance) in by.items() if out or allowance}
+        for advance, by in result.items()
+    }

@@ -229,18 +229,20 @@ def par_total(risks) -> dict:
 
 
 def _risk_sums() -> dict:
-    return {"outstanding": ZERO, "at_risk_30": ZERO, "advances_in_arrears": 0}
+    return {"outstanding": ZERO, "at_risk_30": ZERO, "advances_in_arrears": 0, "provision": ZERO}
 
 
 def _add_risk(row: dict, risk) -> None:
     row["outstanding"] += risk.outstanding
     row["at_risk_30"] += risk.at_risk_30
     row["advances_in_arrears"] += risk.advances_in_arrears
+    row["provision"] += risk.provision
 
 
 def _with_par30(row: dict) -> dict:
     outstanding = row["outstanding"]
     row["par30"] = (row["at_risk_30"] / outstanding).quantize(RATIO) if outstanding else None
+    row["net"] = outstanding - row["provision"]
     return row
 
 

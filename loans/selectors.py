@@ -20,6 +20,7 @@ from alize.actions import Action
 
 from . import ledger
 from .models import (
+    DEFAULT_PROVISION_RATES,
     LIVE_STATUSES,
     ZERO,
     Account,
@@ -36,7 +37,7 @@ from .models import (
     WriteOff,
     WriteOffStatus,
 )
-from .services import PAR_DAYS, add_months
+from .services import PAR_DAYS, add_months, provision_rate_tables
 
 RATIO = Decimal("0.0001")
 
@@ -356,7 +357,8 @@ def late_since(today: dt.date):
 @dataclass
 class FundRisk:
     """A fund's portfolio at risk as of today: outstanding principal, the part of it in
-    advances over 30 days late, and the advances late at all."""
+    advances over 30 days late, the advances late at all, and the provision (allowance)
+    the daily job set aside for its live advances, with the net outstanding."""
 
     fund: Fund
     outstanding: Decimal = ZERO
@@ -364,10 +366,15 @@ class FundRisk:
     advances_in_arrears: int = 0
     # (oldest unpaid due date, advance id) of each of its advances in arrears.
     late: list[tuple[dt.date, int]] = field(default_factory=list)
+    provision: Decimal = ZERO
 
     @property
     def fund_id(self) -> int:
         return self.fund.pk
+
+    @property
+    def net(self) -> Decimal:
+        return self.outstanding - self.provision
 
     @property
     def par30(self) -> Decimal | None:
@@ -391,12 +398,20 @@ def portfolio_now(user, today: dt.date) -> list[FundRisk]:
         risk = risks[fund_id]
         outstanding = balances[pk].outstanding
         risk.outstanding += outstanding
+        risk.provision += balances[pk].provision
         if late is not None:
             risk.advances_in_arrears += 1
             risk.late.append((late, pk))
             if (today - late).days > PAR_DAYS:
                 risk.at_risk_30 += outstanding
     return list(risks.values())
+
+
+def fund_provision_rates(fund: Fund) -> tuple[tuple[tuple[int, Decimal], ...], bool]:
+    """A fund's provisioning table ((from days past due, rate %), by days) and whether it
+    is the default one (the fund has not set its own)."""
+    table = provision_rate_tables([fund.pk])[fund.pk]
+    return table, table is DEFAULT_PROVISION_RATES
 
 
 def latest_snapshots(funds) -> list[PortfolioSnapshot]:

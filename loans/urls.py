@@ -14,6 +14,11 @@ urlpatterns = [
         views.FundContributionView.as_view(),
         name="fund-contribution",
     ),
+    path(
+        "funds/<int:pk>/provision-rates/",
+        views.FundProvisionRatesView.as_view(),
+        name="fund-provision-rates",
+    ),
     path("advances/", views.AdvanceListView.as_view(), name="advance-list"),
     path("advances/arrears/", views.ArrearsView.as_view(), name="arrears"),
     path("advances/new/<int:decision>/", views.AdvanceCreateView.as_view(), name="advance-create"),

@@ -213,6 +213,8 @@ def funders_summary(report: selectors.FundersReport) -> list[tuple[str, object, 
         (_("Remboursé sur sa part (cumul)"), position.repaid, MONEY, "repaid"),
         (_("Pertes sur sa part (cumul)"), position.lost, MONEY, "lost"),
         (_("Encours sur sa part (fin de la période)"), position.outstanding, MONEY, "outstanding"),
+        (_("Provision sur sa part (fin de la période)"), position.provision, MONEY, "provision"),
+        (_("Encours net de provision (fin de la période)"), position.net, MONEY, "net"),
         (_("Avances financées (nombre)"), len(figures.advances), COUNT, "financed"),
         (_("Projets financés"), len(figures.projects), COUNT, "share"),
         (_("PME financées"), figures.smes, COUNT, "share"),
@@ -285,6 +287,8 @@ def _funders_sheets(document: Document, report: selectors.FundersReport) -> list
             a.repaid,
             a.lost,
             a.outstanding,
+            a.provision,
+            a.outstanding - a.provision,
         )
         for a in figures.advances
     ]
@@ -334,6 +338,8 @@ def _funders_sheets(document: Document, report: selectors.FundersReport) -> list
                 _("Remboursé dans la période (€)"),
                 _("Pertes dans la période (€)"),
                 _("Encours fin de période (€)"),
+                _("Provision fin de période (€)"),
+                _("Encours net fin de période (€)"),
             ],
             advances,
         ),

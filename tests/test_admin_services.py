@@ -190,6 +190,10 @@ ADMIN_MODELS: dict[str, Writers] = {
     "loans.JournalTransaction": Writers(("loans.ledger.post",), _LEDGER),
     "loans.LedgerLine": Writers(("loans.ledger.post",), _LEDGER),
     "loans.PortfolioSnapshot": Writers(("loans.services.arrears_refresh",), _LEDGER),
+    "loans.ProvisionRate": Writers(
+        ("loans.services.provision_rates_set",),
+        "read-only: a fund's table is checked whole by its service (fund page, API)",
+    ),
     # Reporting.
     "reporting.Document": Writers(
         ("reporting.services.document_request",), "read-only: documents are built by jobs"

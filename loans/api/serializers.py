@@ -64,7 +64,11 @@ class BalancesMixin(Serializer):
 
 
 class FundSerializer(BalancesMixin, TenantSerializer):
-    """A fund of a dispositif with its balances, all sums of the ledger."""
+    """A fund of a dispositif with its balances, all sums of the ledger: gross
+    ``outstanding``, the ``provision`` set aside against its loss, and ``net``."""
+
+    provision = MoneyField(**MONEY)
+    net = MoneyField(**MONEY)
 
     class Meta:
         model = Fund
@@ -79,6 +83,8 @@ class FundSerializer(BalancesMixin, TenantSerializer):
             "repaid",
             "lost",
             "outstanding",
+            "provision",
+            "net",
         ]
         # The name's uniqueness per dispositif is checked by the service, on ``name``.
         validators = []
@@ -88,7 +94,32 @@ class FundSerializer(BalancesMixin, TenantSerializer):
             instance.balances = selectors.fund_balances(instance)
         for name, value in instance.balances.as_dict().items():
             setattr(instance, name, value)
+        instance.net = instance.balances.net
         return super().to_representation(instance)
+
+
+class ProvisionRateSerializer(Serializer):
+    """One bucket of a fund's provisioning table: from ``min_days_past_due`` days past due,
+    ``rate`` % of the outstanding principal is provisioned."""
+
+    min_days_past_due = serializers.IntegerField()
+    rate = serializers.DecimalField(max_digits=7, decimal_places=4)
+
+
+class ProvisionRatesSerializer(Serializer):
+    """A fund's provisioning table (``default``: the fund has not set its own). Written
+    whole by PUT; the rules are the service's, its errors named ``rates-<row>-<field>``
+    as on the fund page's form."""
+
+    default = serializers.BooleanField(read_only=True)
+    rates = ProvisionRateSerializer(many=True, allow_empty=True)
+
+    def to_representation(self, instance):
+        table, default = instance
+        return {
+            "default": default,
+            "rates": [{"min_days_past_due": days, "rate": f"{rate:.2f}"} for days, rate in table],
+        }
 
 
 class ContributionSerializer(ModelSerializer):

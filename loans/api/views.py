@@ -39,6 +39,7 @@ from .serializers import (
     InstalmentSerializer,
     LedgerLineSerializer,
     LeverageSerializer,
+    ProvisionRatesSerializer,
     RepaymentSerializer,
     RescheduleSerializer,
     ReversalSerializer,
@@ -130,6 +131,28 @@ class FundViewSet(
             return Response(self._contribution(row), status=status.HTTP_201_CREATED)
         rows = selectors.fund_contributions(fund)
         return Response([self._contribution(row) for row in rows])
+
+    @extend_schema(request=ProvisionRatesSerializer, responses=ProvisionRatesSerializer)
+    @action(
+        detail=True,
+        methods=["get", "put"],
+        url_path="provision-rates",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def provision_rates(self, request, pk=None):
+        """GET: the fund's provisioning rates by days past due (the defaults until it sets
+        its own). PUT: replace them, checked whole by the service (errors by row field,
+        ``rates-<row>-rate``); the next daily job provisions at them."""
+        fund = self.get_object()
+        if request.method == "PUT":
+            given = ProvisionRatesSerializer(data=request.data)
+            given.is_valid(raise_exception=True)
+            rows = [
+                (row["min_days_past_due"], row["rate"]) for row in given.validated_data["rates"]
+            ]
+            services.provision_rates_set(fund=fund, rates=rows)
+        return Response(ProvisionRatesSerializer(selectors.fund_provision_rates(fund)).data)
 
     @staticmethod
     def _contribution(row: dict) -> dict:

@@ -14,8 +14,8 @@ Money rules the models hold (the services in ``loans.services`` hold the rest):
   column says so in every row and every export rather than by omission.
 
 One module per sub-domain (``funds``, ``advances`` with their schedules, ``repayments``,
-``write_offs``, ``cofinancing``, ``ledger``, ``arrears``); importing this package registers
-every model, and callers import the models from it.
+``write_offs``, ``cofinancing``, ``ledger``, ``arrears``, ``provisions``); importing this
+package registers every model, and callers import the models from it.
 """
 
 from ._common import CENT, ZERO
@@ -45,6 +45,7 @@ from .ledger import (
     UnscopedAppendOnlyManager,
     UnscopedAppendOnlyQuerySet,
 )
+from .provisions import DEFAULT_PROVISION_RATES, MAX_DAYS_PAST_DUE, ProvisionRate
 from .repayments import Repayment, RepaymentAllocation, RepaymentReversal
 from .write_offs import WriteOff, WriteOffStatus
 
@@ -52,8 +53,10 @@ __all__ = (
     "ADVANCE_LIFECYCLE",
     "ADVANCE_TRANSITIONS",
     "CENT",
+    "DEFAULT_PROVISION_RATES",
     "FREQUENCY_MONTHS",
     "LIVE_STATUSES",
+    "MAX_DAYS_PAST_DUE",
     "ZERO",
     "Account",
     "Advance",
@@ -74,6 +77,7 @@ __all__ = (
     "JournalTransaction",
     "LedgerLine",
     "PortfolioSnapshot",
+    "ProvisionRate",
     "Repayment",
     "RepaymentAllocation",
     "RepaymentReversal",

@@ -20,12 +20,17 @@ from .write_offs import WriteOff
 
 class Account(models.TextChoices):
     """The fund's accounts. Cash is the money available to lend; loans the principal
-    outstanding; capital the contributions received; losses the principal written off."""
+    outstanding; capital the contributions received; losses the principal written off;
+    allowance the part of the outstanding principal provisioned against its loss (a
+    contra-asset of loans); provisions the expense of provisioning, net of its releases
+    (docs/decisions/0015-provisions-in-the-ledger.md)."""
 
     CASH = "cash", _("Trésorerie")
     LOANS = "loans", _("Avances en cours")
     CAPITAL = "capital", _("Apports")
     LOSSES = "losses", _("Pertes")
+    ALLOWANCE = "allowance", _("Provisions pour dépréciation des avances")
+    PROVISIONS = "provisions", _("Dotations nettes aux provisions")
 
 
 class EntryKind(models.TextChoices):
@@ -34,6 +39,14 @@ class EntryKind(models.TextChoices):
     REPAYMENT = "repayment", _("Remboursement")
     REVERSAL = "reversal", _("Annulation de remboursement")
     WRITE_OFF = "write_off", _("Passage en perte")
+    PROVISION_CHARGE = "provision_charge", _("Dotation aux provisions")
+    PROVISION_RELEASE = "provision_release", _("Reprise de provision")
+    PROVISION_USE = "provision_use", _("Reprise de provision utilisée")
+
+
+# Kinds of the daily provisioning adjustment: at most one per advance and day.
+PROVISION_ADJUSTMENTS = (EntryKind.PROVISION_CHARGE, EntryKind.PROVISION_RELEASE)
+KIND_MAX_LENGTH = 24
 
 
 class AppendOnlyError(Exception):
@@ -91,12 +104,13 @@ class AppendOnlyModel(TenantModel):
 
 class JournalTransaction(AppendOnlyModel, RecordedBy):
     """One money movement of a fund, written as balanced lines (debits = credits): a
-    contribution, a disbursement, a repayment, the reversal of one, or a write-off."""
+    contribution, a disbursement, a repayment, the reversal of one, a write-off, or a
+    provision charged, released or used for an advance."""
 
     fund = models.ForeignKey(
         Fund, on_delete=models.PROTECT, related_name="transactions", verbose_name=_("fonds")
     )
-    kind = models.CharField(_("nature"), max_length=16, choices=EntryKind.choices)
+    kind = models.CharField(_("nature"), max_length=KIND_MAX_LENGTH, choices=EntryKind.choices)
     occurred_on = models.DateField(_("date de valeur"))
     advance = models.ForeignKey(
         Advance,
@@ -148,6 +162,18 @@ class JournalTransaction(AppendOnlyModel, RecordedBy):
                 condition=Q(repayment__isnull=False),
                 name="journal_one_entry_per_repayment_and_kind",
             ),
+            # The daily job adjusts an advance's provision once a day at most, and its
+            # write-off uses what is left of it once.
+            models.UniqueConstraint(
+                fields=["advance", "occurred_on"],
+                condition=Q(kind__in=PROVISION_ADJUSTMENTS),
+                name="journal_one_provision_adjustment_per_advance_and_day",
+            ),
+            models.UniqueConstraint(
+                fields=["advance"],
+                condition=Q(kind=EntryKind.PROVISION_USE),
+                name="journal_one_provision_use_per_advance",
+            ),
         ]
 
     def __str__(self):
@@ -165,7 +191,7 @@ class LedgerLine(AppendOnlyModel):
         related_name="lines",
         verbose_name=_("écriture"),
     )
-    kind = models.CharField(_("nature"), max_length=16, choices=EntryKind.choices)
+    kind = models.CharField(_("nature"), max_length=KIND_MAX_LENGTH, choices=EntryKind.choices)
     occurred_on = models.DateField(_("date de valeur"))
     account = models.CharField(_("compte"), max_length=16, choices=Account.choices)
     debit = MoneyField(_("débit (€)"), default=ZERO)

@@ -46,14 +46,19 @@ scope and do not check access: views and API views ask the policy first
   ``cofinancing_update(cofinancing, **fields)``, ``cofinancing_delete(cofinancing)``;
   ``cofinancing_create_once(project, submission_key, **fields)`` → ``(cofinancing,
   created)`` for the web form and keyed API calls, like ``contribution_record_once``.
-- ``arrears_refresh(dispositif, today)``: the daily job's work (see ``loans.tasks``).
+- ``arrears_refresh(dispositif, today)``: the daily job's work (see ``loans.tasks``),
+  provisions included (``provisions_refresh``).
+- ``provision_rates_set(fund, rates)``: a fund's provisioning table, rows of (from days
+  past due, rate %), checked whole (errors by row field, ``rate_field``); the daily job
+  posts each advance's provision change (charge / release), a write-off uses the allowance
+  (``provision_use``).
 
 Schedule invariant: the live instalments (not superseded) plus what was paid on superseded
 ones add up to the principal, to the cent.
 
 One module per sub-domain (``funds``, ``advances``, ``repayments``, ``write_offs``,
-``cofinancing``, ``arrears``; ``_common`` holds their shared helpers); callers import the
-services from this package.
+``cofinancing``, ``arrears``, ``provisions``; ``_common`` holds their shared helpers);
+callers import the services from this package.
 """
 
 from __future__ import annotations
@@ -80,6 +85,15 @@ from .cofinancing import (
     cofinancing_update,
 )
 from .funds import contribution_record, contribution_record_once, fund_create, fund_rename
+from .provisions import (
+    provision_rate_tables,
+    provision_rates_set,
+    provision_use,
+    provisions_refresh,
+    rate_field,
+    rate_for,
+    required_provision,
+)
 from .repayments import repayment_record, repayment_reverse
 from .write_offs import write_off_approve, write_off_propose, write_off_reject
 
@@ -106,8 +120,15 @@ __all__ = (
     "fund_rename",
     "live_instalments",
     "outstanding",
+    "provision_rate_tables",
+    "provision_rates_set",
+    "provision_use",
+    "provisions_refresh",
+    "rate_field",
+    "rate_for",
     "repayment_record",
     "repayment_reverse",
+    "required_provision",
     "split_schedule",
     "write_off_approve",
     "write_off_propose",

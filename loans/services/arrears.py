@@ -1,5 +1,5 @@
 """The daily arrears job's work: overdue instalments, advances into and out of arrears,
-and each fund's portfolio at risk for the day."""
+each fund's portfolio at risk for the day, and each advance's provision."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from ..models import (
     PortfolioSnapshot,
 )
 from ._common import _move, _settled_status
+from .provisions import provisions_refresh
 
 PAR_DAYS = 30
 
@@ -99,8 +100,12 @@ def arrears_refresh(*, dispositif, today: dt.date) -> dict:
                 ),
             },
         )
+    provisions = provisions_refresh(
+        dispositif=dispositif, today=today, days_past_due=worst, locked=advances
+    )
     return {
         "advances": len(advances),
         "overdue_instalments": sum(1 for i in instalments if i.overdue),
         "moved": moved,
+        "provisions": provisions,
     }

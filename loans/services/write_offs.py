@@ -25,6 +25,7 @@ from ..models import (
     WriteOffStatus,
 )
 from ._common import _move, _reason, _today
+from .provisions import provision_use
 
 
 @transaction.atomic
@@ -62,7 +63,8 @@ def _locked_write_off(write_off: WriteOff) -> WriteOff:
 @transaction.atomic
 def write_off_approve(*, write_off: WriteOff, by, on: dt.date | None = None) -> WriteOff:
     """Approve a proposed write-off (never by its proposer): the outstanding principal is
-    posted as a loss, shared between contributions as it is out, and the advance closes."""
+    posted as a loss, shared between contributions as it is out, the advance's allowance
+    is used (``provision_use``), and the advance closes."""
     on = on or _today()
     locked = _locked_write_off(write_off)
     if by is None or locked.proposed_by_id == by.pk:
@@ -90,6 +92,7 @@ def write_off_approve(*, write_off: WriteOff, by, on: dt.date | None = None) -> 
             description=locked.reason,
             lines=ledger.pair(Account.LOSSES, Account.LOANS, out, advance_id=advance.pk),
         )
+    provision_use(advance=advance, write_off=locked, on=on, by=by)
     _move(advance, AdvanceStatus.WRITTEN_OFF, by=by, comment=locked.reason)
     write_off.status, write_off.amount = locked.status, locked.amount
     write_off.decided_by, write_off.decided_at = locked.decided_by, locked.decided_at

@@ -21,6 +21,7 @@ from .advances import AdvanceCreateView, AdvanceListView
 from .arrears import ArrearsView
 from .cofinancing import CofinancingView
 from .funds import FundContributionView, FundDetailView, FundListView
+from .provisions import FundProvisionRatesView
 from .repayments import RepaymentRecordView, RepaymentReverseView
 from .write_offs import WriteOffDecideView, WriteOffProposeView
 
@@ -36,6 +37,7 @@ __all__ = (
     "FundContributionView",
     "FundDetailView",
     "FundListView",
+    "FundProvisionRatesView",
     "RepaymentRecordView",
     "RepaymentReverseView",
     "WriteOffDecideView",

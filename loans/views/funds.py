@@ -19,7 +19,7 @@ from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall, severa
 from dispositifs.access import may
 
 from .. import queries, selectors, services
-from ..forms import ContributionForm
+from ..forms import ContributionForm, ProvisionRatesForm
 from ..list_filters import FundFilterSet
 
 
@@ -71,8 +71,11 @@ def utilisation_chart(points: list[dict]) -> charts.Chart | None:
     )
 
 
-def render_fund(request, fund, *, status: int = 200, contribution_form=None):
-    """The fund page: balances, contributions and their attribution, utilisation."""
+def render_fund(
+    request, fund, *, status: int = 200, contribution_form=None, provision_rates_form=None
+):
+    """The fund page: balances (gross outstanding, provision, net), contributions and their
+    attribution, utilisation, and the provisioning rates."""
     user = request.user
     manager = may(user, Action.MANAGE_ADVANCE, fund.dispositif_id)
     contributions = selectors.fund_contributions(fund)
@@ -82,6 +85,9 @@ def render_fund(request, fund, *, status: int = 200, contribution_form=None):
     utilisation = selectors.fund_utilisation(fund, until=timezone.localdate())
     if manager and contribution_form is None:
         contribution_form = ContributionForm()
+    rates, default_rates = selectors.fund_provision_rates(fund)
+    if manager and provision_rates_form is None:
+        provision_rates_form = ProvisionRatesForm(rates=rates)
     context = {
         "title": fund.name,
         "fund": fund,
@@ -91,6 +97,9 @@ def render_fund(request, fund, *, status: int = 200, contribution_form=None):
         "chart": utilisation_chart(utilisation),
         "can_manage": manager,
         "contribution_form": contribution_form if manager else None,
+        "provision_rates": rates,
+        "default_rates": default_rates,
+        "provision_rates_form": provision_rates_form if manager else None,
     }
     return render(request, "loans/fund_detail.html", context, status=status)
 

@@ -77,7 +77,7 @@ def test_overdue_instalments_days_past_due_and_par30(world, portfolio):
                 "advance_id", "number", "days_past_due"
             )
         )
-    assert counts == {"advances": 4, "overdue_instalments": 5, "moved": 3}
+    assert counts == {"advances": 4, "overdue_instalments": 5, "moved": 3, "provisions": 2}
     late_66, late_5, late_35 = (portfolio[k].pk for k in ("late_66", "late_5", "late_35"))
     assert overdue == sorted(
         [

@@ -435,6 +435,7 @@ def test_fund_balances_are_sums_of_the_ledger(world):
         "repaid": D("3000.00"),
         "lost": D("15000.00"),
         "outstanding": D("9000.00"),
+        "provision": D("0.00"),
     }
     for row in rows:
         assert row["repaid"] + row["lost"] + row["outstanding"] == row["lent"]

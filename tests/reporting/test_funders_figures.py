@@ -27,7 +27,15 @@ def funders(world):
 def totals(balances):
     return {
         name: sum((getattr(b, name) for b in balances.values()), D(0))
-        for name in ("contributed", "available", "lent", "repaid", "lost", "outstanding")
+        for name in (
+            "contributed",
+            "available",
+            "lent",
+            "repaid",
+            "lost",
+            "outstanding",
+            "provision",
+        )
     }
 
 
