@@ -19,7 +19,16 @@ from alize.forms import EmptyChoiceLabelMixin, Form, money_field
 from partners.models import Organisation, OrganisationKind
 from pme.models import ProjectType
 
-from .models import CofinancingKind, ContributionKind, Frequency
+from .models import (
+    Advance,
+    CofinancingKind,
+    ContributionKind,
+    CsvDateFormat,
+    CsvSeparator,
+    Frequency,
+    StatementFormat,
+)
+from .services.statements import STATEMENT_MAX_BYTES
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -200,3 +209,78 @@ class CofinancingForm(EmptyChoiceLabelMixin, Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("submission_key", f"web-{uuid.uuid4()}")
+
+
+class StatementImportForm(Form):
+    """A bank statement file of the fund's account. The hidden key makes the same form sent
+    twice import once; a file already imported adds its known lines as « déjà importée »."""
+
+    source_format = forms.ChoiceField(label=_("Format"), choices=StatementFormat.choices)
+    file = forms.FileField(
+        label=_("Relevé"),
+        help_text=_("CAMT.053 (XML) ou CSV, 10 Mo au plus."),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=128)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", f"web-{uuid.uuid4()}")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > STATEMENT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("Le fichier dépasse %(size)d Mo."),
+                params={"size": STATEMENT_MAX_BYTES // (1024 * 1024)},
+            )
+        return upload
+
+
+class StatementLineConfirmForm(Form):
+    """The advance a line repays, chosen by hand among the fund's live advances (left empty,
+    the proposed one)."""
+
+    advance = forms.ModelChoiceField(
+        label=_("Avance"), queryset=Advance.objects.none(), required=False, widget=ListSelect
+    )
+
+    def __init__(self, *args, advances=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if advances is not None:
+            self.fields["advance"].queryset = advances
+            self.fields["advance"].label_from_instance = lambda advance: (
+                f"{advance.reference} — {advance.project.company.name}"
+            )
+
+
+class StatementLineDismissForm(Form):
+    reason = forms.CharField(
+        label=_("Motif de l'écart"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class ColumnMappingForm(Form):
+    """How the fund's CSV statements are read: the header of each column and the format."""
+
+    date_column = forms.CharField(label=_("Colonne de la date"), max_length=80)
+    amount_column = forms.CharField(
+        label=_("Colonne du montant"),
+        max_length=80,
+        help_text=_("Positif pour un crédit, négatif pour un débit."),
+    )
+    text_column = forms.CharField(label=_("Colonne du libellé"), max_length=80)
+    name_column = forms.CharField(
+        label=_("Colonne de la contrepartie"), max_length=80, required=False
+    )
+    transaction_id_column = forms.CharField(
+        label=_("Colonne de l'identifiant bancaire"),
+        max_length=80,
+        required=False,
+        help_text=_("Sans elle, chaque ligne reçoit un identifiant calculé de son contenu."),
+    )
+    separator = forms.ChoiceField(label=_("Séparateur"), choices=CsvSeparator.choices)
+    decimal_comma = forms.BooleanField(label=_("Virgule décimale"), required=False)
+    date_format = forms.ChoiceField(label=_("Format des dates"), choices=CsvDateFormat.choices)

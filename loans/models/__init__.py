@@ -46,6 +46,19 @@ from .ledger import (
     UnscopedAppendOnlyQuerySet,
 )
 from .repayments import Repayment, RepaymentAllocation, RepaymentReversal
+from .statements import (
+    OPEN_STATES,
+    BankStatement,
+    BankStatementLine,
+    Confidence,
+    CsvDateFormat,
+    CsvSeparator,
+    Direction,
+    LineState,
+    MatchRule,
+    StatementColumnMapping,
+    StatementFormat,
+)
 from .write_offs import WriteOff, WriteOffStatus
 
 __all__ = (
@@ -79,6 +92,17 @@ __all__ = (
     "RepaymentReversal",
     "UnscopedAppendOnlyManager",
     "UnscopedAppendOnlyQuerySet",
+    "OPEN_STATES",
+    "BankStatement",
+    "BankStatementLine",
+    "Confidence",
+    "CsvDateFormat",
+    "CsvSeparator",
+    "Direction",
+    "LineState",
+    "MatchRule",
+    "StatementColumnMapping",
+    "StatementFormat",
     "WriteOff",
     "WriteOffStatus",
 )

@@ -81,6 +81,15 @@ from .cofinancing import (
 )
 from .funds import contribution_record, contribution_record_once, fund_create, fund_rename
 from .repayments import repayment_record, repayment_reverse
+from .statements import (
+    STATEMENT_MAX_BYTES,
+    ConfirmOutcome,
+    column_mapping_save,
+    statement_confirm_high,
+    statement_import,
+    statement_line_confirm,
+    statement_line_dismiss,
+)
 from .write_offs import write_off_approve, write_off_propose, write_off_reject
 
 __all__ = (
@@ -109,6 +118,13 @@ __all__ = (
     "repayment_record",
     "repayment_reverse",
     "split_schedule",
+    "STATEMENT_MAX_BYTES",
+    "ConfirmOutcome",
+    "column_mapping_save",
+    "statement_confirm_high",
+    "statement_import",
+    "statement_line_confirm",
+    "statement_line_dismiss",
     "write_off_approve",
     "write_off_propose",
     "write_off_reject",
