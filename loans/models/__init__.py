@@ -14,8 +14,8 @@ Money rules the models hold (the services in ``loans.services`` hold the rest):
   column says so in every row and every export rather than by omission.
 
 One module per sub-domain (``funds``, ``advances`` with their schedules, ``repayments``,
-``write_offs``, ``cofinancing``, ``ledger``, ``arrears``); importing this package registers
-every model, and callers import the models from it.
+``write_offs``, ``cofinancing``, ``ledger``, ``arrears``, ``mandates`` for direct debits);
+importing this package registers every model, and callers import the models from it.
 """
 
 from ._common import CENT, ZERO
@@ -44,6 +44,13 @@ from .ledger import (
     LedgerLine,
     UnscopedAppendOnlyManager,
     UnscopedAppendOnlyQuerySet,
+)
+from .mandates import (
+    DirectDebitCollection,
+    DirectDebitLine,
+    DirectDebitMandate,
+    MandateKind,
+    SequenceType,
 )
 from .repayments import Repayment, RepaymentAllocation, RepaymentReversal
 from .statements import (
@@ -79,6 +86,9 @@ __all__ = (
     "Cofinancing",
     "CofinancingKind",
     "ContributionKind",
+    "DirectDebitCollection",
+    "DirectDebitLine",
+    "DirectDebitMandate",
     "EntryKind",
     "Frequency",
     "Fund",
@@ -86,10 +96,12 @@ __all__ = (
     "Instalment",
     "JournalTransaction",
     "LedgerLine",
+    "MandateKind",
     "PortfolioSnapshot",
     "Repayment",
     "RepaymentAllocation",
     "RepaymentReversal",
+    "SequenceType",
     "UnscopedAppendOnlyManager",
     "UnscopedAppendOnlyQuerySet",
     "OPEN_STATES",
