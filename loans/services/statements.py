@@ -524,19 +524,19 @@ def _confirm_return(line: BankStatementLine, by) -> None:
 
 
 def _credit_taken_back(line: BankStatementLine) -> BankStatementLine | None:
+    """The credit of the fund with the return's end-to-end id: the recorded one, or else
+    one still open."""
     if not line.end_to_end_id:
         return None
-    return (
-        BankStatementLine.objects.select_for_update()
-        .filter(
-            fund_id=line.fund_id,
-            direction=Direction.CREDIT,
-            end_to_end_id=line.end_to_end_id,
-            state__in=(LineState.RECORDED, LineState.SUGGESTED, LineState.UNMATCHED),
-        )
+    credits = (
+        BankStatementLine.objects.select_for_update(of=("self",))
+        .filter(fund_id=line.fund_id, direction=Direction.CREDIT, end_to_end_id=line.end_to_end_id)
         .select_related("repayment")
-        .order_by("-state", "booking_date", "pk")  # recorded before suggested/unmatched
-        .first()
+        .order_by("booking_date", "pk")
+    )
+    return (
+        credits.filter(state=LineState.RECORDED).first()
+        or credits.filter(state__in=(LineState.SUGGESTED, LineState.UNMATCHED)).first()
     )
 
 
