@@ -20,7 +20,6 @@ from partners.models import Organisation, OrganisationKind
 from pme.models import ProjectType
 
 from .models import (
-    Advance,
     CofinancingKind,
     ContributionKind,
     CsvDateFormat,
@@ -238,20 +237,16 @@ class StatementImportForm(Form):
 
 
 class StatementLineConfirmForm(Form):
-    """The advance a line repays, chosen by hand among the fund's live advances (left empty,
-    the proposed one)."""
+    """Confirm a line: with the proposed advance, or with the one typed by hand (its
+    reference ``AV-000123``, printed on the contract and on the advance's page)."""
 
-    advance = forms.ModelChoiceField(
-        label=_("Avance"), queryset=Advance.objects.none(), required=False, widget=ListSelect
+    advance = forms.CharField(
+        label=_("Référence de l'avance"),
+        max_length=20,
+        required=False,
+        help_text=_("Vide : l'avance proposée."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "AV-000123"}),
     )
-
-    def __init__(self, *args, advances=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if advances is not None:
-            self.fields["advance"].queryset = advances
-            self.fields["advance"].label_from_instance = lambda advance: (
-                f"{advance.reference} — {advance.project.company.name}"
-            )
 
 
 class StatementLineDismissForm(Form):

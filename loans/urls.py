@@ -14,6 +14,37 @@ urlpatterns = [
         views.FundContributionView.as_view(),
         name="fund-contribution",
     ),
+    path(
+        "funds/<int:pk>/statements/", views.FundStatementsView.as_view(), name="fund-statements"
+    ),
+    path(
+        "funds/<int:pk>/statements/queue/",
+        views.StatementQueueView.as_view(),
+        name="statement-queue",
+    ),
+    path(
+        "funds/<int:pk>/statements/columns/",
+        views.ColumnMappingView.as_view(),
+        name="statement-columns",
+    ),
+    path(
+        "funds/statements/<int:pk>/", views.StatementDetailView.as_view(), name="statement-detail"
+    ),
+    path(
+        "funds/statements/<int:pk>/confirm-high/",
+        views.StatementConfirmHighView.as_view(),
+        name="statement-confirm-high",
+    ),
+    path(
+        "funds/statement-lines/<int:pk>/confirm/",
+        views.StatementLineConfirmView.as_view(),
+        name="statement-line-confirm",
+    ),
+    path(
+        "funds/statement-lines/<int:pk>/dismiss/",
+        views.StatementLineDismissView.as_view(),
+        name="statement-line-dismiss",
+    ),
     path("advances/", views.AdvanceListView.as_view(), name="advance-list"),
     path("advances/arrears/", views.ArrearsView.as_view(), name="arrears"),
     path("advances/new/<int:decision>/", views.AdvanceCreateView.as_view(), name="advance-create"),

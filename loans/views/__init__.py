@@ -22,6 +22,15 @@ from .arrears import ArrearsView
 from .cofinancing import CofinancingView
 from .funds import FundContributionView, FundDetailView, FundListView
 from .repayments import RepaymentRecordView, RepaymentReverseView
+from .statements import (
+    ColumnMappingView,
+    FundStatementsView,
+    StatementConfirmHighView,
+    StatementDetailView,
+    StatementLineConfirmView,
+    StatementLineDismissView,
+    StatementQueueView,
+)
 from .write_offs import WriteOffDecideView, WriteOffProposeView
 
 __all__ = (
@@ -33,11 +42,18 @@ __all__ = (
     "AdvanceRescheduleView",
     "ArrearsView",
     "CofinancingView",
+    "ColumnMappingView",
     "FundContributionView",
     "FundDetailView",
     "FundListView",
+    "FundStatementsView",
     "RepaymentRecordView",
     "RepaymentReverseView",
+    "StatementConfirmHighView",
+    "StatementDetailView",
+    "StatementLineConfirmView",
+    "StatementLineDismissView",
+    "StatementQueueView",
     "WriteOffDecideView",
     "WriteOffProposeView",
 )

@@ -90,6 +90,7 @@ def render_fund(request, fund, *, status: int = 200, contribution_form=None):
         "utilisation": utilisation,
         "chart": utilisation_chart(utilisation),
         "can_manage": manager,
+        "can_record": may(user, Action.RECORD_REPAYMENT, fund.dispositif_id),
         "contribution_form": contribution_form if manager else None,
     }
     return render(request, "loans/fund_detail.html", context, status=status)
