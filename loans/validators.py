@@ -26,15 +26,21 @@ def compact_identifier(value: str | None) -> str:
 
 
 def validate_iban(value: str) -> None:
-    """An IBAN: country format and check digits."""
+    """An IBAN of the SEPA zone: country format and check digits."""
     try:
-        IBAN(value)
+        iban = IBAN(value)
     except SchwiftyException as error:
         raise ValidationError(
             _("« %(value)s » n'est pas un IBAN valide (format du pays, clé de contrôle)."),
             code="invalid_iban",
             params={"value": value},
         ) from error
+    if not iban.in_sepa_zone:
+        raise ValidationError(
+            _("« %(value)s » est un compte hors de la zone SEPA : il ne se prélève pas."),
+            code="iban_outside_sepa",
+            params={"value": value},
+        )
 
 
 def validate_bic(value: str) -> None:

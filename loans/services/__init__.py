@@ -47,13 +47,21 @@ scope and do not check access: views and API views ask the policy first
   ``cofinancing_create_once(project, submission_key, **fields)`` → ``(cofinancing,
   created)`` for the web form and keyed API calls, like ``contribution_record_once``.
 - ``arrears_refresh(dispositif, today)``: the daily job's work (see ``loans.tasks``).
+- ``fund_set_collection_account(fund, creditor_identifier, iban, bic)``: the fund's SEPA
+  creditor identifier and account (the three together, or none).
+- ``mandate_create(advance, debtor_name, iban, bic, signed_on, kind, by)``: the SME's
+  SEPA mandate (reference ``ALZ-<advance>-<n>``; one in force per advance);
+  ``mandate_revoke(mandate, reason, by, revoked_on=None)``.
+- ``collection_generate(fund, collection_date, by)`` → ``(collection, created)``: the
+  pain.008 file of the instalments due by that date (``loans.services.collections``);
+  idempotent, and it records nothing as paid.
 
 Schedule invariant: the live instalments (not superseded) plus what was paid on superseded
 ones add up to the principal, to the cent.
 
 One module per sub-domain (``funds``, ``advances``, ``repayments``, ``write_offs``,
-``cofinancing``, ``arrears``; ``_common`` holds their shared helpers); callers import the
-services from this package.
+``cofinancing``, ``arrears``, ``mandates``, ``collections``; ``_common`` holds their shared
+helpers); callers import the services from this package.
 """
 
 from __future__ import annotations
@@ -79,7 +87,16 @@ from .cofinancing import (
     cofinancing_delete,
     cofinancing_update,
 )
-from .funds import contribution_record, contribution_record_once, fund_create, fund_rename
+from .collections import collection_generate, due_debits
+from .funds import (
+    COLLECTION_ACCOUNT_FIELDS,
+    contribution_record,
+    contribution_record_once,
+    fund_create,
+    fund_rename,
+    fund_set_collection_account,
+)
+from .mandates import mandate_create, mandate_reference, mandate_revoke
 from .repayments import repayment_record, repayment_reverse
 from .statements import (
     STATEMENT_MAX_BYTES,
@@ -95,6 +112,7 @@ from .write_offs import write_off_approve, write_off_propose, write_off_reject
 __all__ = (
     "ADVANCE_TERMS",
     "COFINANCING_FIELDS",
+    "COLLECTION_ACCOUNT_FIELDS",
     "PAR_DAYS",
     "REASON_MAX_LENGTH",
     "REASON_MIN_LENGTH",
@@ -109,11 +127,17 @@ __all__ = (
     "cofinancing_create_once",
     "cofinancing_delete",
     "cofinancing_update",
+    "collection_generate",
     "contribution_record",
     "contribution_record_once",
+    "due_debits",
     "fund_create",
     "fund_rename",
+    "fund_set_collection_account",
     "live_instalments",
+    "mandate_create",
+    "mandate_reference",
+    "mandate_revoke",
     "outstanding",
     "repayment_record",
     "repayment_reverse",

@@ -1,0 +1,299 @@
+"""SEPA direct debits: mandates (IBAN and BIC checked, one in force per advance, the same
+rules through the web form and the API) and the pain.008 collection files (valid against
+the schema sepaxml ships, each due instalment once, FRST then RCUR, idempotent, nothing
+recorded as paid, scoped)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sepaxml
+import xmlschema
+from django.core.exceptions import ValidationError
+
+from alize.errors import ApplicationError
+from alize.tenancy import scope
+from loans import services
+from loans.models import (
+    DirectDebitCollection,
+    DirectDebitLine,
+    DirectDebitMandate,
+    Fund,
+    Instalment,
+    JournalTransaction,
+    LedgerLine,
+    Repayment,
+)
+from tests.api_base import count_rows
+from tests.loans.builders import TODAY, advance_at, make_fund, setup_scope
+
+D = Decimal
+NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"}
+XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.008.001.02.xsd"
+GOOD_IBAN = "FR76 3000 6000 0112 3456 7890 189"
+GOOD_BIC = "BNPAFRPP"
+CREDITOR_ID = "FR72ZZZ123456"
+_keys = itertools.count(1)
+
+
+def collecting_fund(dispositif, name="Fonds prélevé"):
+    """A fund with money and a collection account."""
+    fund = make_fund(dispositif, name=name, contributions=(D("500000.00"),))
+    with setup_scope():
+        return services.fund_set_collection_account(
+            fund=fund,
+            creditor_identifier=CREDITOR_ID,
+            iban="FR1420041010050500013M02606",
+            bic="PSSTFRPPLIL",
+        )
+
+
+def disbursed_with_mandate(fund, *, kind="recurrent", disbursed_on, **kwargs):
+    """A disbursed advance (12 monthly instalments of 1 000 €) with a mandate in force."""
+    advance = advance_at("disbursed", fund, disbursed_on=disbursed_on, **kwargs)
+    with setup_scope():
+        services.mandate_create(
+            advance=advance,
+            debtor_name="Atelier Dupont SARL",
+            iban=GOOD_IBAN,
+            bic=GOOD_BIC,
+            signed_on=disbursed_on,
+            kind=kind,
+            by=None,
+        )
+    return advance
+
+
+def generate(fund, on, by=None):
+    with scope([fund.dispositif_id]):
+        return services.collection_generate(fund=fund, collection_date=on, by=by)
+
+
+def transactions(collection):
+    root = ET.fromstring(collection.xml.encode())
+    return root.findall(".//p:DrctDbtTxInf", NS)
+
+
+def debits_of(collection) -> list[tuple[str, str, str]]:
+    """(end-to-end id, sequence type, amount) of each debit of the file."""
+    root = ET.fromstring(collection.xml.encode())
+    rows = []
+    for batch in root.findall(".//p:PmtInf", NS):
+        sequence = batch.find(".//p:SeqTp", NS).text
+        for tx in batch.findall("p:DrctDbtTxInf", NS):
+            rows.append(
+                (tx.find(".//p:EndToEndId", NS).text, sequence, tx.find("p:InstdAmt", NS).text)
+            )
+    return sorted(rows)
+
+
+# Mandates -------------------------------------------------------------------------------
+
+
+class TestMandateService:
+    @pytest.mark.parametrize(
+        ("field", "iban", "bic"),
+        [
+            ("iban", "FR76 3000 6000 0112 3456 7890 188", GOOD_BIC),  # check digits
+            ("iban", "BR1800360305000010009795493C1", GOOD_BIC),  # outside SEPA
+            ("bic", GOOD_IBAN, "BNPA"),
+        ],
+    )
+    def test_bad_account_names_the_field_and_saves_nothing(self, world, field, iban, bic):
+        advance = advance_at("approved", make_fund(world.a))
+        with setup_scope(), pytest.raises(ValidationError) as refused:
+            services.mandate_create(
+                advance=advance,
+                debtor_name="Atelier Dupont",
+                iban=iban,
+                bic=bic,
+                signed_on=TODAY,
+                by=None,
+            )
+        assert set(refused.value.message_dict) == {field}
+        assert count_rows(DirectDebitMandate) == 0
+
+    def test_reference_numbers_and_one_in_force(self, world):
+        advance = advance_at("approved", make_fund(world.a))
+        with setup_scope():
+            first = services.mandate_create(
+                advance=advance,
+                debtor_name="  Atelier   Dupont ",
+                iban=GOOD_IBAN.lower(),
+                bic=GOOD_BIC,
+                signed_on=TODAY,
+                by=None,
+            )
+            assert first.reference == f"ALZ-{advance.pk}-1"
+            assert first.iban == "FR7630006000011234567890189"
+            assert first.debtor_name == "Atelier Dupont"
+            with pytest.raises(ApplicationError) as twice:
+                services.mandate_create(
+                    advance=advance,
+                    debtor_name="Autre",
+                    iban=GOOD_IBAN,
+                    bic=GOOD_BIC,
+                    signed_on=TODAY,
+                    by=None,
+                )
+            assert twice.value.field == "advance"
+            services.mandate_revoke(mandate=first, reason="Changement de banque de la PME", by=None)
+            second = services.mandate_create(
+                advance=advance,
+                debtor_name="Atelier Dupont",
+                iban="DE89370400440532013000",
+                bic="COBADEFFXXX",
+                signed_on=TODAY,
+                kind="one_off",
+                by=None,
+            )
+        assert second.reference == f"ALZ-{advance.pk}-2"
+        first.refresh_from_db()
+        assert (first.revoked_on, first.in_force, second.in_force) == (TODAY, False, True)
+
+    def test_future_signature_and_short_reason_are_refused(self, world):
+        advance = advance_at("approved", make_fund(world.a))
+        with setup_scope():
+            with pytest.raises(ApplicationError) as future:
+                services.mandate_create(
+                    advance=advance,
+                    debtor_name="Atelier",
+                    iban=GOOD_IBAN,
+                    bic=GOOD_BIC,
+                    signed_on=TODAY + dt.timedelta(days=1),
+                    by=None,
+                )
+            assert future.value.field == "signed_on"
+            mandate = services.mandate_create(
+                advance=advance,
+                debtor_name="Atelier",
+                iban=GOOD_IBAN,
+                bic=GOOD_BIC,
+                signed_on=TODAY,
+                by=None,
+            )
+            with pytest.raises(ApplicationError) as short:
+                services.mandate_revoke(mandate=mandate, reason="non", by=None)
+            assert short.value.field == "reason"
+        assert count_rows(DirectDebitMandate, revoked_on__isnull=True) == 1
+
+
+# Collections ----------------------------------------------------------------------------
+
+
+class TestCollectionFile:
+    def test_file_validates_and_lists_each_due_instalment_once(self, world):
+        fund = collecting_fund(world.a)
+        start = TODAY - dt.timedelta(days=95)  # three instalments due by today
+        advance = disbursed_with_mandate(fund, disbursed_on=start)
+        other = disbursed_with_mandate(fund, disbursed_on=start, amount=D("10000.00"))
+        advance_at("disbursed", fund, disbursed_on=start)  # no mandate: not debited
+        collection, created = generate(fund, TODAY)
+        assert created
+        xmlschema.XMLSchema(XSD).validate(collection.xml)
+        debits = debits_of(collection)
+        with setup_scope():
+            due = list(
+                Instalment.objects.filter(advance__in=[advance, other], due_on__lte=TODAY).order_by(
+                    "pk"
+                )
+            )
+        assert len(due) == 6
+        assert [e2e for e2e, *_ in debits] == sorted(f"{i.advance.reference}-{i.pk}-1" for i in due)
+        assert collection.line_count == 6
+        assert collection.total == sum((i.amount for i in due), D("0"))
+        root = ET.fromstring(collection.xml.encode())
+        assert root.find(".//p:GrpHdr/p:MsgId", NS).text == collection.message_id
+        assert root.find(".//p:GrpHdr/p:NbOfTxs", NS).text == "6"
+        assert {r.text for r in root.findall(".//p:MndtId", NS)} == {
+            f"ALZ-{advance.pk}-1",
+            f"ALZ-{other.pk}-1",
+        }
+
+    def test_first_then_recurrent_and_nothing_twice(self, world):
+        fund = collecting_fund(world.a)
+        start = TODAY - dt.timedelta(days=40)  # one instalment due (start + 1 month)
+        advance = disbursed_with_mandate(fund, disbursed_on=start)
+        first, _ = generate(fund, TODAY)
+        assert [seq for _e, seq, _a in debits_of(first)] == ["FRST"]
+        again, created = generate(fund, TODAY)
+        assert (again.pk, created) == (first.pk, False)
+        assert count_rows(DirectDebitLine) == 1
+        later = TODAY + dt.timedelta(days=31)
+        second, created = generate(fund, later)
+        assert created and [seq for _e, seq, _a in debits_of(second)] == ["RCUR"]
+        with setup_scope():
+            assert DirectDebitLine.objects.filter(instalment__advance=advance).count() == 2
+
+    def test_one_off_mandate_debits_once(self, world):
+        fund = collecting_fund(world.a)
+        disbursed_with_mandate(fund, kind="one_off", disbursed_on=TODAY - dt.timedelta(days=70))
+        collection, _ = generate(fund, TODAY)
+        assert [seq for _e, seq, _a in debits_of(collection)] == ["OOFF"]
+        with pytest.raises(ApplicationError) as nothing:
+            generate(fund, TODAY + dt.timedelta(days=1))
+        assert nothing.value.field == "collection_date"
+
+    def test_amount_is_what_remains_and_nothing_is_recorded_as_paid(self, world):
+        fund = collecting_fund(world.a)
+        advance = disbursed_with_mandate(fund, disbursed_on=TODAY - dt.timedelta(days=40))
+        with setup_scope():
+            services.repayment_record(
+                advance=advance,
+                amount=D("400.00"),
+                received_on=TODAY,
+                idempotency_key=f"partial-{next(_keys)}",
+                by=None,
+            )
+            repayments = Repayment.objects.count()
+            entries = JournalTransaction.objects.count()
+            lines = LedgerLine.objects.count()
+        collection, _ = generate(fund, TODAY)
+        assert [amount for _e, _s, amount in debits_of(collection)] == ["600.00"]
+        with setup_scope():
+            assert Repayment.objects.count() == repayments
+            assert JournalTransaction.objects.count() == entries
+            assert LedgerLine.objects.count() == lines
+
+    def test_a_returned_debit_is_collected_again(self, world):
+        fund = collecting_fund(world.a)
+        disbursed_with_mandate(fund, disbursed_on=TODAY - dt.timedelta(days=40))
+        first, _ = generate(fund, TODAY)
+        with setup_scope():
+            DirectDebitLine.objects.update(returned_at=dt.datetime(2026, 6, 10, tzinfo=dt.UTC))
+        again, created = generate(fund, TODAY)
+        assert created and again.pk != first.pk
+        ((e2e, sequence, _amount),) = debits_of(again)
+        assert e2e.endswith("-2") and sequence == "FRST"
+
+    def test_fund_without_account_is_refused(self, world):
+        fund = make_fund(world.a)
+        with pytest.raises(ApplicationError) as refused:
+            generate(fund, TODAY)
+        assert refused.value.field == "creditor_identifier"
+        assert count_rows(DirectDebitCollection) == 0
+
+
+class TestFundCollectionAccount:
+    def test_bad_creditor_identifier_names_the_field(self, world):
+        fund = make_fund(world.a)
+        with setup_scope(), pytest.raises(ValidationError) as refused:
+            services.fund_set_collection_account(
+                fund=fund, creditor_identifier="FR12ZZZ123456", iban=GOOD_IBAN, bic=GOOD_BIC
+            )
+        assert set(refused.value.message_dict) == {"creditor_identifier"}
+        with setup_scope():
+            assert Fund.objects.get(pk=fund.pk).creditor_identifier == ""
+
+    def test_the_three_go_together(self, world):
+        fund = make_fund(world.a)
+        with setup_scope(), pytest.raises(ApplicationError) as refused:
+            services.fund_set_collection_account(
+                fund=fund, creditor_identifier=CREDITOR_ID, iban="", bic=""
+            )
+        assert refused.value.field == "iban"
