@@ -14,6 +14,8 @@ from . import services
 from .models import (
     Advance,
     AdvanceTransition,
+    BankStatement,
+    BankStatementLine,
     Cofinancing,
     Fund,
     FundContribution,
@@ -24,6 +26,7 @@ from .models import (
     Repayment,
     RepaymentAllocation,
     RepaymentReversal,
+    StatementColumnMapping,
     WriteOff,
 )
 
@@ -130,3 +133,22 @@ class LedgerLineAdmin(ReadOnlyAdmin):
 @admin.register(PortfolioSnapshot)
 class PortfolioSnapshotAdmin(ReadOnlyAdmin):
     list_display = ["fund", "as_of", "outstanding", "at_risk_30", "advances_in_arrears"]
+
+
+@admin.register(BankStatement)
+class BankStatementAdmin(ReadOnlyAdmin):
+    list_display = ["fund", "source_format", "period_start", "period_end", "line_count"]
+    list_filter = ["source_format", "dispositif"]
+    search_fields = ["file_name", "file_sha256"]
+
+
+@admin.register(BankStatementLine)
+class BankStatementLineAdmin(ReadOnlyAdmin):
+    list_display = ["statement", "booking_date", "amount", "state", "confidence", "advance"]
+    list_filter = ["state", "confidence", "direction"]
+    search_fields = ["transaction_id", "counterparty_name", "end_to_end_id"]
+
+
+@admin.register(StatementColumnMapping)
+class StatementColumnMappingAdmin(ReadOnlyAdmin):
+    list_display = ["fund", "date_column", "amount_column", "text_column", "separator"]

@@ -44,6 +44,7 @@ class Writers:
 
 
 _READ_ONLY = "read-only: changed on the browser pages, through the services"
+_STATEMENTS = "read-only: statements are imported and decided on the fund's pages"
 _LEDGER = "read-only: money moves only through loans.services, which write the ledger"
 
 ADMIN_MODELS: dict[str, Writers] = {
@@ -190,6 +191,16 @@ ADMIN_MODELS: dict[str, Writers] = {
     "loans.JournalTransaction": Writers(("loans.ledger.post",), _LEDGER),
     "loans.LedgerLine": Writers(("loans.ledger.post",), _LEDGER),
     "loans.PortfolioSnapshot": Writers(("loans.services.arrears_refresh",), _LEDGER),
+    "loans.BankStatement": Writers(("loans.services.statement_import",), _STATEMENTS),
+    "loans.BankStatementLine": Writers(
+        (
+            "loans.services.statement_import",
+            "loans.services.statement_line_confirm",
+            "loans.services.statement_line_dismiss",
+        ),
+        _STATEMENTS,
+    ),
+    "loans.StatementColumnMapping": Writers(("loans.services.column_mapping_save",), _STATEMENTS),
     # Reporting.
     "reporting.Document": Writers(
         ("reporting.services.document_request",), "read-only: documents are built by jobs"
