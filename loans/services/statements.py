@@ -70,6 +70,18 @@ STATEMENT_MAX_BYTES = 10 * 1024 * 1024
 EARLY_PAYMENT_DAYS = 15
 NAME_LIKENESS = 0.8
 ADVANCE_REFERENCE = re.compile(r"\bAV[-\s]?(\d{6,9})\b", re.IGNORECASE)
+RELATIONS = (
+    "dispositif",
+    "statement",
+    "fund",
+    "advance",
+    "instalment",
+    "direct_debit_line",
+    "repayment",
+    "reversal_of",
+    "duplicate_of",
+    "decided_by",
+)
 MAPPING_FIELDS = (
     "date_column",
     "amount_column",
@@ -220,7 +232,8 @@ def _statement_create(
             state=LineState.DUPLICATE if first else LineState.UNMATCHED,
             duplicate_of_id=first,
         )
-        row.full_clean(exclude=["statement", "fund", "duplicate_of"], validate_constraints=False)
+        # The field checks (lengths, choices, digits); the relations are the service's own.
+        row.clean_fields(exclude=[*RELATIONS])
         rows.append(row)
     BankStatementLine.objects.bulk_create(rows, batch_size=1000)
     fresh = [row for row in rows if row.state == LineState.UNMATCHED]
