@@ -19,7 +19,7 @@ from alize.forms import EmptyChoiceLabelMixin, Form, money_field
 from partners.models import Organisation, OrganisationKind
 from pme.models import ProjectType
 
-from .models import CofinancingKind, ContributionKind, Frequency
+from .models import CofinancingKind, ContributionKind, Frequency, MandateKind
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -200,3 +200,56 @@ class CofinancingForm(EmptyChoiceLabelMixin, Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("submission_key", f"web-{uuid.uuid4()}")
+
+
+class MandateForm(Form):
+    """The SEPA mandate the SME signed: the account holder, IBAN and BIC (checked by the
+    service), the signature date and the kind."""
+
+    debtor_name = forms.CharField(label=_("Titulaire du compte"), max_length=70)
+    iban = forms.CharField(
+        label=_("IBAN"),
+        max_length=42,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Les espaces sont acceptés."),
+    )
+    bic = forms.CharField(
+        label=_("BIC"),
+        max_length=14,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    signed_on = date_field(_("Signé le"), initial=today)
+    kind = forms.ChoiceField(
+        label=_("Type de mandat"), choices=MandateKind.choices, initial=MandateKind.RECURRENT
+    )
+
+
+class MandateRevokeForm(Form):
+    """The revocation of the mandate in force, with its reason."""
+
+    reason = forms.CharField(
+        label=_("Motif de la révocation"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    revoked_on = date_field(_("Révoqué le"), initial=today)
+
+
+class CollectionAccountForm(Form):
+    """The fund's SEPA creditor identifier and the account its direct debits go to (the
+    three together, or none)."""
+
+    creditor_identifier = forms.CharField(
+        label=_("Identifiant créancier SEPA (ICS)"),
+        max_length=40,
+        required=False,
+        help_text=_("Par exemple FR72ZZZ123456 ; délivré par la banque du fonds."),
+    )
+    iban = forms.CharField(label=_("IBAN du fonds"), max_length=42, required=False)
+    bic = forms.CharField(label=_("BIC du fonds"), max_length=14, required=False)
+
+
+class CollectionForm(Form):
+    """The due date whose instalments a collection file debits."""
+
+    collection_date = date_field(_("Échéances dues au"), initial=today)

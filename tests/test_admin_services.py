@@ -190,6 +190,11 @@ ADMIN_MODELS: dict[str, Writers] = {
     "loans.JournalTransaction": Writers(("loans.ledger.post",), _LEDGER),
     "loans.LedgerLine": Writers(("loans.ledger.post",), _LEDGER),
     "loans.PortfolioSnapshot": Writers(("loans.services.arrears_refresh",), _LEDGER),
+    "loans.DirectDebitMandate": Writers(
+        ("loans.services.mandate_create", "loans.services.mandate_revoke"), _LEDGER
+    ),
+    "loans.DirectDebitCollection": Writers(("loans.services.collection_generate",), _LEDGER),
+    "loans.DirectDebitLine": Writers(("loans.services.collection_generate",), _LEDGER),
     # Reporting.
     "reporting.Document": Writers(
         ("reporting.services.document_request",), "read-only: documents are built by jobs"
