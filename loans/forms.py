@@ -25,6 +25,7 @@ from .models import (
     CsvDateFormat,
     CsvSeparator,
     Frequency,
+    MandateKind,
     StatementFormat,
 )
 from .services.statements import STATEMENT_MAX_BYTES
@@ -279,3 +280,54 @@ class ColumnMappingForm(Form):
     separator = forms.ChoiceField(label=_("Séparateur"), choices=CsvSeparator.choices)
     decimal_comma = forms.BooleanField(label=_("Virgule décimale"), required=False)
     date_format = forms.ChoiceField(label=_("Format des dates"), choices=CsvDateFormat.choices)
+class MandateForm(Form):
+    """The SEPA mandate the SME signed: the account holder, IBAN and BIC (checked by the
+    service), the signature date and the kind."""
+
+    debtor_name = forms.CharField(label=_("Titulaire du compte"), max_length=70)
+    iban = forms.CharField(
+        label=_("IBAN"),
+        max_length=42,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Les espaces sont acceptés."),
+    )
+    bic = forms.CharField(
+        label=_("BIC"),
+        max_length=14,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    signed_on = date_field(_("Signé le"), initial=today)
+    kind = forms.ChoiceField(
+        label=_("Type de mandat"), choices=MandateKind.choices, initial=MandateKind.RECURRENT
+    )
+
+
+class MandateRevokeForm(Form):
+    """The revocation of the mandate in force, with its reason."""
+
+    reason = forms.CharField(
+        label=_("Motif de la révocation"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    revoked_on = date_field(_("Révoqué le"), initial=today)
+
+
+class CollectionAccountForm(Form):
+    """The fund's SEPA creditor identifier and the account its direct debits go to (the
+    three together, or none)."""
+
+    creditor_identifier = forms.CharField(
+        label=_("Identifiant créancier SEPA (ICS)"),
+        max_length=40,
+        required=False,
+        help_text=_("Par exemple FR72ZZZ123456 ; délivré par la banque du fonds."),
+    )
+    iban = forms.CharField(label=_("IBAN du fonds"), max_length=42, required=False)
+    bic = forms.CharField(label=_("BIC du fonds"), max_length=14, required=False)
+
+
+class CollectionForm(Form):
+    """The due date whose instalments a collection file debits."""
+
+    collection_date = date_field(_("Échéances dues au"), initial=today)

@@ -45,6 +45,26 @@ urlpatterns = [
         views.StatementLineDismissView.as_view(),
         name="statement-line-dismiss",
     ),
+    path(
+        "funds/<int:pk>/collection-account/",
+        views.FundCollectionAccountView.as_view(),
+        name="fund-collection-account",
+    ),
+    path(
+        "funds/<int:pk>/collections/",
+        views.CollectionListView.as_view(),
+        name="collection-list",
+    ),
+    path(
+        "funds/<int:pk>/collections/new/",
+        views.CollectionGenerateView.as_view(),
+        name="collection-generate",
+    ),
+    path(
+        "funds/collections/<int:pk>/xml/",
+        views.CollectionDownloadView.as_view(),
+        name="collection-download",
+    ),
     path("advances/", views.AdvanceListView.as_view(), name="advance-list"),
     path("advances/arrears/", views.ArrearsView.as_view(), name="arrears"),
     path("advances/new/<int:decision>/", views.AdvanceCreateView.as_view(), name="advance-create"),
@@ -56,6 +76,12 @@ urlpatterns = [
     path("advances/<int:pk>/", views.AdvanceDetailView.as_view(), name="advance-detail"),
     path(
         "advances/<int:pk>/contract/", views.AdvanceContractView.as_view(), name="advance-contract"
+    ),
+    path("advances/<int:pk>/mandates/", views.MandateCreateView.as_view(), name="mandate-create"),
+    path(
+        "advances/<int:pk>/mandates/<int:mandate>/revoke/",
+        views.MandateRevokeView.as_view(),
+        name="mandate-revoke",
     ),
     path(
         "advances/<int:pk>/disburse/", views.AdvanceDisburseView.as_view(), name="advance-disburse"

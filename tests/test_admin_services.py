@@ -201,6 +201,11 @@ ADMIN_MODELS: dict[str, Writers] = {
         _STATEMENTS,
     ),
     "loans.StatementColumnMapping": Writers(("loans.services.column_mapping_save",), _STATEMENTS),
+    "loans.DirectDebitMandate": Writers(
+        ("loans.services.mandate_create", "loans.services.mandate_revoke"), _LEDGER
+    ),
+    "loans.DirectDebitCollection": Writers(("loans.services.collection_generate",), _LEDGER),
+    "loans.DirectDebitLine": Writers(("loans.services.collection_generate",), _LEDGER),
     # Reporting.
     "reporting.Document": Writers(
         ("reporting.services.document_request",), "read-only: documents are built by jobs"

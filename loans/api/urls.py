@@ -6,6 +6,7 @@ router = SimpleRouter()
 router.register("funds", views.FundViewSet, basename="fund")
 router.register("advances", views.AdvanceViewSet, basename="advance")
 router.register("repayments", views.RepaymentViewSet, basename="repayment")
+router.register("mandates", views.MandateViewSet, basename="mandate")
 router.register("cofinancing", views.CofinancingViewSet, basename="cofinancing")
 router.register("bank-statements", statements.BankStatementViewSet, basename="bank-statement")
 router.register(

@@ -88,6 +88,11 @@ class DirectDebitMandate(TenantModel):
     def in_force(self) -> bool:
         return self.revoked_on is None
 
+    @property
+    def masked_iban(self) -> str:
+        """The IBAN with only its country, check digits and last four characters shown."""
+        return f"{self.iban[:4]} •••• {self.iban[-4:]}" if self.iban else ""
+
 
 class DirectDebitCollection(TenantModel):
     """One pain.008 file of a fund for one collection date (the instalments' due date):

@@ -96,6 +96,7 @@ from .funds import (
     fund_rename,
     fund_set_collection_account,
 )
+from .mandates import CLOSED_STATUSES as MANDATE_CLOSED_STATUSES
 from .mandates import mandate_create, mandate_reference, mandate_revoke
 from .repayments import repayment_record, repayment_reverse
 from .statements import (
@@ -113,6 +114,7 @@ __all__ = (
     "ADVANCE_TERMS",
     "COFINANCING_FIELDS",
     "COLLECTION_ACCOUNT_FIELDS",
+    "MANDATE_CLOSED_STATUSES",
     "PAR_DAYS",
     "REASON_MAX_LENGTH",
     "REASON_MIN_LENGTH",

@@ -19,7 +19,7 @@ from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall, severa
 from dispositifs.access import may
 
 from .. import queries, selectors, services
-from ..forms import ContributionForm
+from ..forms import CollectionAccountForm, CollectionForm, ContributionForm
 from ..list_filters import FundFilterSet
 
 
@@ -71,10 +71,19 @@ def utilisation_chart(points: list[dict]) -> charts.Chart | None:
     )
 
 
-def render_fund(request, fund, *, status: int = 200, contribution_form=None):
-    """The fund page: balances, contributions and their attribution, utilisation."""
+# The collection files shown on the fund page; the rest are on its collections' list.
+RECENT_COLLECTIONS = 5
+
+
+def render_fund(request, fund, *, status: int = 200, contribution_form=None, bound=None):
+    """The fund page: balances, contributions and their attribution, utilisation, and the
+    direct debits (the collection account, the latest collection files, drawing one).
+    ``bound`` holds the forms re-shown with their errors, keyed "account" or
+    "collection"."""
+    bound = bound or {}
     user = request.user
     manager = may(user, Action.MANAGE_ADVANCE, fund.dispositif_id)
+    recorder = may(user, Action.RECORD_REPAYMENT, fund.dispositif_id)
     contributions = selectors.fund_contributions(fund)
     financed = queries.fund_attribution(fund)
     for row in contributions:
@@ -82,6 +91,16 @@ def render_fund(request, fund, *, status: int = 200, contribution_form=None):
     utilisation = selectors.fund_utilisation(fund, until=timezone.localdate())
     if manager and contribution_form is None:
         contribution_form = ContributionForm()
+    account_form = None
+    if manager:
+        account_form = bound.get("account") or CollectionAccountForm(
+            prefix="account",
+            initial={name: getattr(fund, name) for name in services.COLLECTION_ACCOUNT_FIELDS},
+        )
+    collections, collection_form = [], None
+    if recorder:
+        collections = list(selectors.collection_list(user, fund)[:RECENT_COLLECTIONS])
+        collection_form = bound.get("collection") or CollectionForm(prefix="collection")
     context = {
         "title": fund.name,
         "fund": fund,
@@ -92,6 +111,10 @@ def render_fund(request, fund, *, status: int = 200, contribution_form=None):
         "can_manage": manager,
         "can_record": may(user, Action.RECORD_REPAYMENT, fund.dispositif_id),
         "contribution_form": contribution_form if manager else None,
+        "can_collect": recorder,
+        "account_form": account_form,
+        "collection_form": collection_form,
+        "collections": collections,
     }
     return render(request, "loans/fund_detail.html", context, status=status)
 

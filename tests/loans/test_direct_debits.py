@@ -15,6 +15,7 @@ import pytest
 import sepaxml
 import xmlschema
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from alize.errors import ApplicationError
 from alize.tenancy import scope
@@ -29,8 +30,11 @@ from loans.models import (
     LedgerLine,
     Repayment,
 )
-from tests.api_base import count_rows
+from tests.api_base import APIReadTestBase, PersonalDataMixin, count_rows
+from tests.conftest import api_client_for
 from tests.loans.builders import TODAY, advance_at, make_fund, setup_scope
+from tests.query_counts import assert_queries_do_not_grow
+from tests.test_races import race
 
 D = Decimal
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"}
@@ -297,3 +301,268 @@ class TestFundCollectionAccount:
                 fund=fund, creditor_identifier=CREDITOR_ID, iban="", bic=""
             )
         assert refused.value.field == "iban"
+
+
+# Web and API: the same rules ----------------------------------------------------------
+
+
+def mandate_payload(advance, **changes):
+    payload = {
+        "debtor_name": "Atelier Dupont SARL",
+        "iban": GOOD_IBAN,
+        "bic": GOOD_BIC,
+        "signed_on": TODAY.isoformat(),
+        "kind": "recurrent",
+    }
+    return payload | changes
+
+
+def web_post_mandate(client, advance, **changes):
+    data = {f"mandate-{name}": value for name, value in mandate_payload(advance, **changes).items()}
+    return client.post(reverse("loans:mandate-create", args=[advance.pk]), data)
+
+
+def api_post_mandate(user, advance, **changes):
+    payload = mandate_payload(advance, **changes) | {"advance": advance.pk}
+    return api_client_for(user).post(reverse("api:mandate-list"), payload, format="json")
+
+
+class TestMandateWebAndAPI:
+    @pytest.mark.parametrize(
+        ("field", "changes"),
+        [
+            ("iban", {"iban": "FR76 3000 6000 0112 3456 7890 188"}),
+            ("bic", {"bic": "BNP"}),
+            ("signed_on", {"signed_on": (TODAY + dt.timedelta(days=3)).isoformat()}),
+        ],
+    )
+    def test_web_and_api_refuse_alike_on_the_field(self, world, client, field, changes):
+        advance = advance_at("approved", make_fund(world.a))
+        client.force_login(world.animateur_a)
+        page = web_post_mandate(client, advance, **changes)
+        assert page.status_code == 400
+        form = page.context["forms"]["mandate"]
+        assert list(form.errors) == [field], form.errors
+        api = api_post_mandate(world.animateur_a, advance, **changes)
+        assert api.status_code == 400
+        assert list(api.json()["fields"]) == [field], api.json()
+        assert count_rows(DirectDebitMandate) == 0
+
+    def test_web_records_shows_and_revokes(self, world, client):
+        advance = advance_at("approved", make_fund(world.a))
+        client.force_login(world.animateur_a)
+        response = web_post_mandate(client, advance)
+        assert response.status_code == 302
+        reference = f"ALZ-{advance.pk}-1"
+        page = client.get(reverse("loans:advance-detail", args=[advance.pk])).content.decode()
+        assert reference in page and "FR7630006000011234567890189" in page
+        assert advance.reference in page
+        with setup_scope():
+            mandate = DirectDebitMandate.objects.get(reference=reference)
+        url = reverse("loans:mandate-revoke", args=[advance.pk, mandate.pk])
+        refused = client.post(url, {"mandate_revoke-reason": "non"})
+        assert refused.status_code == 400
+        done = client.post(
+            url,
+            {
+                "mandate_revoke-reason": "La PME change de banque",
+                "mandate_revoke-revoked_on": TODAY.isoformat(),
+            },
+        )
+        assert done.status_code == 302
+        mandate.refresh_from_db()
+        assert mandate.revoked_reason == "La PME change de banque"
+
+    def test_web_mandate_of_other_dispositif_is_404(self, world, client):
+        other = advance_at("approved", make_fund(world.b))
+        client.force_login(world.animateur_a)
+        assert web_post_mandate(client, other).status_code == 404
+        api = api_post_mandate(world.animateur_a, other)
+        assert api.status_code == 400
+        assert count_rows(DirectDebitMandate) == 0
+
+    def test_api_revoke(self, world):
+        advance = advance_at("approved", make_fund(world.a))
+        created = api_post_mandate(world.animateur_a, advance)
+        assert created.status_code == 201, created.content
+        assert created.json()["reference"] == f"ALZ-{advance.pk}-1"
+        url = reverse("api:mandate-revoke", args=[created.json()["id"]])
+        for role in ("animateur_b", "member", "api_client", "no_role"):
+            response = api_client_for(world.user(role)).post(url, {"reason": "x" * 20})
+            assert response.status_code in (403, 404), role
+        response = api_client_for(world.animateur_a).post(
+            url, {"reason": "Mandat révoqué par la PME"}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        assert response.json()["in_force"] is False
+
+
+class TestMandateAPI(APIReadTestBase, PersonalDataMixin):
+    basename = "mandate"
+    model = DirectDebitMandate
+    readers = frozenset({"coordinator", "animateur", "api_client"})
+    writers = frozenset({"coordinator", "animateur"})
+    personal_fields = ("debtor_name", "iban", "bic", "revoked_reason", "created_by")
+
+    def make(self, world, dispositif):
+        advance = advance_at("approved", make_fund(dispositif, name=f"Fonds {next(_keys)}"))
+        return services.mandate_create(
+            advance=advance,
+            debtor_name="Atelier",
+            iban=GOOD_IBAN,
+            bic=GOOD_BIC,
+            signed_on=TODAY,
+            by=world.coordinator,
+        )
+
+    def test_create_refused_for_role(self, world, refused_role):
+        advance = advance_at("approved", make_fund(world.a))
+        response = api_post_mandate(world.user(refused_role), advance)
+        assert 400 <= response.status_code < 500, refused_role
+        assert count_rows(DirectDebitMandate) == 0
+
+
+class TestCollectionPages:
+    def test_generate_download_and_list(self, world, client):
+        fund = collecting_fund(world.a)
+        disbursed_with_mandate(fund, disbursed_on=TODAY - dt.timedelta(days=40))
+        client.force_login(world.animateur_a)
+        url = reverse("loans:collection-generate", args=[fund.pk])
+        response = client.post(url, {"collection-collection_date": TODAY.isoformat()})
+        assert response.status_code == 302
+        again = client.post(url, {"collection-collection_date": TODAY.isoformat()}, follow=True)
+        assert "Rien de nouveau" in again.content.decode()
+        with setup_scope():
+            (collection,) = DirectDebitCollection.objects.all()
+        download = client.get(reverse("loans:collection-download", args=[collection.pk]))
+        assert download.status_code == 200
+        assert download["Content-Disposition"] == (
+            f'attachment; filename="{collection.message_id}.xml"'
+        )
+        xmlschema.XMLSchema(XSD).validate(download.content.decode())
+        page = client.get(reverse("loans:fund-detail", args=[fund.pk])).content.decode()
+        assert collection.message_id in page
+        listed = client.get(reverse("loans:collection-list", args=[fund.pk]))
+        assert collection.message_id in listed.content.decode()
+
+    def test_nothing_due_is_refused_on_the_date(self, world, client):
+        fund = collecting_fund(world.a)
+        client.force_login(world.animateur_a)
+        response = client.post(
+            reverse("loans:collection-generate", args=[fund.pk]),
+            {"collection-collection_date": TODAY.isoformat()},
+        )
+        assert response.status_code == 400
+        assert list(response.context["collection_form"].errors) == ["collection_date"]
+
+    def test_account_form_names_the_bad_field(self, world, client):
+        fund = make_fund(world.a)
+        client.force_login(world.animateur_a)
+        response = client.post(
+            reverse("loans:fund-collection-account", args=[fund.pk]),
+            {
+                "account-creditor_identifier": "FR72ZZZ123456",
+                "account-iban": "FR7630006000011234567890188",
+                "account-bic": GOOD_BIC,
+            },
+        )
+        assert response.status_code == 400
+        assert list(response.context["account_form"].errors) == ["iban"]
+        ok = client.post(
+            reverse("loans:fund-collection-account", args=[fund.pk]),
+            {
+                "account-creditor_identifier": "fr72 zzz 123456",
+                "account-iban": GOOD_IBAN,
+                "account-bic": GOOD_BIC,
+            },
+        )
+        assert ok.status_code == 302
+        fund.refresh_from_db()
+        assert fund.creditor_identifier == "FR72ZZZ123456"
+
+    @pytest.mark.parametrize("role", ["animateur_b", "member", "api_client", "no_role"])
+    def test_other_dispositif_and_other_roles_get_404(self, world, client, role):
+        fund = collecting_fund(world.a)
+        disbursed_with_mandate(fund, disbursed_on=TODAY - dt.timedelta(days=40))
+        collection, _ = generate(fund, TODAY)
+        client.force_login(world.user(role))
+        for name, args in (
+            ("loans:collection-list", [fund.pk]),
+            ("loans:collection-download", [collection.pk]),
+        ):
+            assert client.get(reverse(name, args=args)).status_code == 404, name
+        for name, data in (
+            ("loans:collection-generate", {"collection-collection_date": TODAY.isoformat()}),
+            ("loans:fund-collection-account", {"account-iban": GOOD_IBAN}),
+        ):
+            assert client.post(reverse(name, args=[fund.pk]), data).status_code == 404, name
+        assert count_rows(DirectDebitCollection) == 1
+
+    def test_coordinator_reads_every_dispositif(self, world, client):
+        fund = collecting_fund(world.b)
+        disbursed_with_mandate(fund, disbursed_on=TODAY - dt.timedelta(days=40))
+        collection, _ = generate(fund, TODAY)
+        client.force_login(world.coordinator)
+        response = client.get(reverse("loans:collection-download", args=[collection.pk]))
+        assert response.status_code == 200
+
+    def test_anonymous_is_sent_to_login(self, world, client):
+        fund = collecting_fund(world.a)
+        advance = advance_at("approved", fund)
+        for name, args, method in (
+            ("loans:collection-list", [fund.pk], "get"),
+            ("loans:collection-generate", [fund.pk], "post"),
+            ("loans:collection-download", [1], "get"),
+            ("loans:fund-collection-account", [fund.pk], "post"),
+            ("loans:mandate-create", [advance.pk], "post"),
+            ("loans:mandate-revoke", [advance.pk, 1], "post"),
+        ):
+            response = getattr(client, method)(reverse(name, args=args))
+            assert response.status_code == 302, name
+            assert reverse("login") in response["Location"]
+
+    def test_collection_list_query_count_does_not_grow(self, world, client):
+        fund = collecting_fund(world.a)
+        client.force_login(world.animateur_a)
+        url = reverse("loans:collection-list", args=[fund.pk])
+        days = itertools.count(1)
+
+        def add(count):
+            for _ in range(count):
+                day = TODAY - dt.timedelta(days=400 - 31 * next(days))
+                disbursed_with_mandate(fund, disbursed_on=day - dt.timedelta(days=40))
+                generate(fund, day)
+
+        add(2)
+        assert_queries_do_not_grow("loans:collection-list", lambda: client.get(url), lambda: add(4))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_generations_at_once_collect_each_instalment_once(world, monkeypatch):
+    """The first request holds the fund's lock while it draws its file; the second waits,
+    then finds every instalment collected and answers with the first file."""
+    from loans.services import collections
+
+    fund = collecting_fund(world.a)
+    disbursed_with_mandate(fund, disbursed_on=TODAY - dt.timedelta(days=70))
+    url = reverse("api:fund-detail", args=[fund.pk])  # warm the routes
+    assert url
+
+    def poster(user):
+        from django.test import Client
+
+        web = Client(raise_request_exception=False)
+        web.force_login(user)
+        data = {"collection-collection_date": TODAY.isoformat()}
+        return lambda: web.post(reverse("loans:collection-generate", args=[fund.pk]), data)
+
+    first, second = race(
+        monkeypatch,
+        collections,
+        "due_debits",
+        poster(world.animateur_a),
+        poster(world.coordinator),
+    )
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert count_rows(DirectDebitCollection) == 1
+    assert count_rows(DirectDebitLine) == 2
