@@ -75,9 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     today = timezone.localdate()
     with scope(every_dispositif=True, reason="bench: picks the fund with most instalments"):
         unpaid = (
-            Instalment.objects.filter(
-                superseded_at__isnull=True, advance__status__in=LIVE_STATUSES
-            )
+            Instalment.objects.filter(superseded_at__isnull=True, advance__status__in=LIVE_STATUSES)
             .annotate(
                 paid=Sum(
                     "allocations__amount",
@@ -88,9 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             .filter(paid=0)
         )
         fund_id = (
-            Instalment.objects.filter(
-                superseded_at__isnull=True, advance__status__in=LIVE_STATUSES
-            )
+            Instalment.objects.filter(superseded_at__isnull=True, advance__status__in=LIVE_STATUSES)
             .values("advance__fund")
             .annotate(n=Count("pk"))
             .order_by("-n")[0]["advance__fund"]

@@ -156,6 +156,8 @@ class BankStatementLineAdmin(ReadOnlyAdmin):
 @admin.register(StatementColumnMapping)
 class StatementColumnMappingAdmin(ReadOnlyAdmin):
     list_display = ["fund", "date_column", "amount_column", "text_column", "separator"]
+
+
 @admin.register(DirectDebitMandate)
 class DirectDebitMandateAdmin(ReadOnlyAdmin):
     list_display = ["reference", "advance", "kind", "signed_on", "revoked_on"]

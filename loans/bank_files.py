@@ -129,11 +129,12 @@ def parse_camt053(content: bytes) -> ParsedStatement:
         for number, entry in enumerate(reader.all(statement, "Ntry"), start=1):
             parsed.lines.extend(reader.entry(entry, number))
             if len(parsed.lines) > MAX_LINES:
-                raise refuse(
-                    _("Un relevé compte au plus %(count)d lignes.") % {"count": MAX_LINES}
-                )
+                raise refuse(_("Un relevé compte au plus %(count)d lignes.") % {"count": MAX_LINES})
     if len(ibans) > 1:
-        raise refuse(_("Ce fichier mêle plusieurs comptes (%(ibans)s).") % {"ibans": ", ".join(sorted(ibans))})
+        raise refuse(
+            _("Ce fichier mêle plusieurs comptes (%(ibans)s).")
+            % {"ibans": ", ".join(sorted(ibans))}
+        )
     parsed.account_iban = ibans.pop() if ibans else ""
     dates = [line.booking_date for line in parsed.lines]
     if dates:
@@ -217,7 +218,9 @@ class _Camt:
             )
         booked = self.date(entry, "BookgDt/Dt", "BookgDt/DtTm", "ValDt/Dt", "ValDt/DtTm")
         if booked is None:
-            raise refuse(_("%(where)s : pas de date de comptabilisation (BookgDt).") % {"where": where})
+            raise refuse(
+                _("%(where)s : pas de date de comptabilisation (BookgDt).") % {"where": where}
+            )
         reversal = self.text(entry, "RvslInd").lower() in ("true", "1")
         entry_ref = self.text(entry, "AcctSvcrRef") or self.text(entry, "NtryRef")
         details = [
@@ -331,7 +334,11 @@ def parse_csv(content: bytes, mapping: StatementColumnMapping) -> ParsedStatemen
         except ValueError:
             raise refuse(
                 _("%(where)s : date « %(value)s » illisible (format attendu : %(format)s).")
-                % {"where": where, "value": cell("date"), "format": mapping.get_date_format_display()}
+                % {
+                    "where": where,
+                    "value": cell("date"),
+                    "format": mapping.get_date_format_display(),
+                }
             ) from None
         amount = _csv_amount(cell("amount"), mapping.decimal_comma)
         if amount is None or amount == 0:

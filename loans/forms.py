@@ -280,6 +280,8 @@ class ColumnMappingForm(Form):
     separator = forms.ChoiceField(label=_("Séparateur"), choices=CsvSeparator.choices)
     decimal_comma = forms.BooleanField(label=_("Virgule décimale"), required=False)
     date_format = forms.ChoiceField(label=_("Format des dates"), choices=CsvDateFormat.choices)
+
+
 class MandateForm(Form):
     """The SEPA mandate the SME signed: the account holder, IBAN and BIC (checked by the
     service), the signature date and the kind."""

@@ -74,6 +74,8 @@ class StatementLineFilterSet(SearchFilterSet):
     class Meta:
         model = BankStatementLine
         fields = ["q", "state", "direction", "booked_from", "booked_to"]
+
+
 class CollectionFilterSet(django_filters.FilterSet):
     """The collection files of one fund, by due date."""
 

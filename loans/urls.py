@@ -14,9 +14,7 @@ urlpatterns = [
         views.FundContributionView.as_view(),
         name="fund-contribution",
     ),
-    path(
-        "funds/<int:pk>/statements/", views.FundStatementsView.as_view(), name="fund-statements"
-    ),
+    path("funds/<int:pk>/statements/", views.FundStatementsView.as_view(), name="fund-statements"),
     path(
         "funds/<int:pk>/statements/queue/",
         views.StatementQueueView.as_view(),

@@ -109,7 +109,9 @@ class BankStatementLine(TenantModel):
     direction = models.CharField(_("sens"), max_length=4, choices=Direction.choices)
     reversal = models.BooleanField(_("contre-passation"), default=False)
     counterparty_name = models.CharField(_("contrepartie"), max_length=140, blank=True)
-    counterparty_account = models.CharField(_("compte de la contrepartie"), max_length=34, blank=True)
+    counterparty_account = models.CharField(
+        _("compte de la contrepartie"), max_length=34, blank=True
+    )
     remittance_text = models.TextField(_("libellé"), blank=True)
     end_to_end_id = models.CharField(_("référence de bout en bout"), max_length=35, blank=True)
     mandate_id = models.CharField(_("référence du mandat"), max_length=35, blank=True)
@@ -144,7 +146,9 @@ class BankStatementLine(TenantModel):
     confidence = models.CharField(
         _("confiance"), max_length=8, choices=Confidence.choices, blank=True
     )
-    rule = models.CharField(_("rapprochée par"), max_length=16, choices=MatchRule.choices, blank=True)
+    rule = models.CharField(
+        _("rapprochée par"), max_length=16, choices=MatchRule.choices, blank=True
+    )
     dismissal_reason = models.TextField(_("motif de l'écart"), blank=True)
     repayment = models.ForeignKey(
         Repayment,

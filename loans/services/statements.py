@@ -263,18 +263,26 @@ def _match(fund: Fund, lines: list[BankStatementLine]) -> None:
         matched.append(line)
 
     e2e = {line.end_to_end_id for line in credits + returns if line.end_to_end_id}
-    debits = {
-        debit.end_to_end_id: debit
-        for debit in DirectDebitLine.objects.filter(
-            end_to_end_id__in=e2e, collection__fund=fund
-        ).select_related("instalment")
-    } if e2e else {}
+    debits = (
+        {
+            debit.end_to_end_id: debit
+            for debit in DirectDebitLine.objects.filter(
+                end_to_end_id__in=e2e, collection__fund=fund
+            ).select_related("instalment")
+        }
+        if e2e
+        else {}
+    )
     mandates = {line.mandate_id for line in credits if line.mandate_id}
-    mandate_advances = dict(
-        DirectDebitMandate.objects.filter(reference__in=mandates, advance__fund=fund).values_list(
-            "reference", "advance_id"
+    mandate_advances = (
+        dict(
+            DirectDebitMandate.objects.filter(
+                reference__in=mandates, advance__fund=fund
+            ).values_list("reference", "advance_id")
         )
-    ) if mandates else {}
+        if mandates
+        else {}
+    )
     referenced = {
         line.pk: [int(number) for number in ADVANCE_REFERENCE.findall(line.remittance_text)]
         for line in credits
@@ -282,11 +290,15 @@ def _match(fund: Fund, lines: list[BankStatementLine]) -> None:
     wanted = {number for numbers in referenced.values() for number in numbers}
     wanted |= {debit.instalment.advance_id for debit in debits.values()}
     wanted |= set(mandate_advances.values())
-    live_advances = set(
-        Advance.objects.filter(fund=fund, pk__in=wanted, status__in=LIVE_STATUSES).values_list(
-            "pk", flat=True
+    live_advances = (
+        set(
+            Advance.objects.filter(fund=fund, pk__in=wanted, status__in=LIVE_STATUSES).values_list(
+                "pk", flat=True
+            )
         )
-    ) if wanted else set()
+        if wanted
+        else set()
+    )
     left = []
     for line in credits:
         debit = debits.get(line.end_to_end_id)
@@ -311,7 +323,7 @@ def _match(fund: Fund, lines: list[BankStatementLine]) -> None:
         left.append(line)
     _match_amount_and_name(fund, left, propose)
     _next_instalments([line for line in matched if line.instalment_id is None])
-    _match_returns(fund, returns, debits, propose)
+    _match_returns(fund, returns, debits, propose, [line for line in matched if line.is_credit])
     BankStatementLine.objects.bulk_update(
         matched,
         ["advance", "instalment", "direct_debit_line", "rule", "confidence", "state"],
@@ -394,39 +406,36 @@ def _next_instalments(lines: list[BankStatementLine]) -> None:
     ):
         first.setdefault(advance_id, pk)
     for line in lines:
-        line.instalment_id = first.get(line.advance_id)
+        line.instalment_id = first.get(line.advance_id) if line.advance_id else None
 
 
-def _match_returns(fund: Fund, returns, debits, propose) -> None:
+def _match_returns(fund: Fund, returns, debits, propose, batch) -> None:
     """A returned debit takes back the credit of the same end-to-end id: the one recorded
-    (or proposed) on this fund, or in the same statement."""
+    (or proposed) on this fund, or proposed in the same statement (``batch``)."""
     ids = {line.end_to_end_id for line in returns if line.end_to_end_id}
     if not ids:
         return
-    credits = {}
-    for credit in (
+    credits: dict[str, tuple[int, int | None]] = {}
+    for e2e, advance_id, instalment_id in (
         BankStatementLine.objects.filter(
             fund=fund,
             direction=Direction.CREDIT,
             end_to_end_id__in=ids,
             state__in=(LineState.RECORDED, LineState.SUGGESTED),
+            advance__isnull=False,
         )
         .order_by("booking_date", "pk")
-        .values("end_to_end_id", "advance_id", "instalment_id")
+        .values_list("end_to_end_id", "advance_id", "instalment_id")
     ):
-        credits.setdefault(credit["end_to_end_id"], credit)
+        credits.setdefault(e2e, (advance_id, instalment_id))
+    for line in batch:
+        if line.end_to_end_id in ids and line.advance_id:
+            credits.setdefault(line.end_to_end_id, (line.advance_id, line.instalment_id))
     for line in returns:
         debit = debits.get(line.end_to_end_id)
         credit = credits.get(line.end_to_end_id)
-        if credit and credit["advance_id"]:
-            propose(
-                line,
-                credit["advance_id"],
-                MatchRule.END_TO_END,
-                Confidence.HIGH,
-                credit["instalment_id"],
-                debit,
-            )
+        if credit:
+            propose(line, credit[0], MatchRule.END_TO_END, Confidence.HIGH, credit[1], debit)
         elif debit:
             propose(
                 line,
@@ -530,9 +539,9 @@ def _confirm_return(line: BankStatementLine, by) -> None:
         taken_back.decided_at = timezone.now()
         taken_back.save(update_fields=["state", "dismissal_reason", "decided_by", "decided_at"])
     if line.direct_debit_line_id:
-        DirectDebitLine.objects.filter(pk=line.direct_debit_line_id, returned_at__isnull=True).update(
-            returned_at=timezone.now(), return_reason=reason[:300]
-        )
+        DirectDebitLine.objects.filter(
+            pk=line.direct_debit_line_id, returned_at__isnull=True
+        ).update(returned_at=timezone.now(), return_reason=reason[:300])
     line.state = LineState.RETURNED
 
 
@@ -602,6 +611,10 @@ def column_mapping_save(*, fund: Fund, by, **data) -> StatementColumnMapping:
         dispositif_id=fund.dispositif_id, fund=fund
     )
     for name, value in data.items():
-        setattr(mapping, name, value.strip() if isinstance(value, str) and name != "separator" else value)
+        setattr(
+            mapping,
+            name,
+            value.strip() if isinstance(value, str) and name != "separator" else value,
+        )
     mapping.updated_by = by
     return validate_and_save(mapping)

@@ -126,9 +126,7 @@ class StatementConfirmHighView(ActionRequiredMixin, View):
         outcome = services.statement_confirm_high(statement=statement, by=request.user)
         messages.success(
             request,
-            ngettext(
-                "%(count)d ligne enregistrée.", "%(count)d lignes enregistrées.", outcome.done
-            )
+            ngettext("%(count)d ligne enregistrée.", "%(count)d lignes enregistrées.", outcome.done)
             % {"count": outcome.done},
         )
         for line, message in outcome.refused:

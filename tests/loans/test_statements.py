@@ -356,7 +356,7 @@ def test_csv_statements_read_through_the_fund_mapping(fund, world):
             "CAMT.053",
         ),
         (
-            fixture_statement().replace(b"<Amt Ccy=\"EUR\">250.00", b"<Amt Ccy=\"EUR\">2x0"),
+            fixture_statement().replace(b'<Amt Ccy="EUR">250.00', b'<Amt Ccy="EUR">2x0'),
             "Entrée 5",
         ),
         (fixture_statement().replace(b'Ccy="EUR">250.00', b'Ccy="USD">250.00'), "USD"),
@@ -410,3 +410,36 @@ def test_identical_payments_without_bank_id_stay_two(fund, world):
     confirm_all(statement, world.animateur_a, every=True)
     assert len(repayments_of(advance)) == 2
     assert import_file(fund, content, world.animateur_a, source_format="csv").new_line_count == 0
+
+
+def test_a_credit_returned_in_the_same_statement_records_nothing(fund, world):
+    advance = named_advance(fund, "Boulonnerie du Tricastin")
+    content = bank_files.camt053_document(
+        account_iban=FUND_IBAN,
+        entries=[
+            bank_files.CamtEntry(
+                BOOKED_ON,
+                D("1000.00"),
+                reference="S-1",
+                end_to_end_id="E-S",
+                text=advance.reference,
+            ),
+            bank_files.CamtEntry(
+                BOOKED_ON,
+                D("-1000.00"),
+                direction="DBIT",
+                reference="S-2",
+                end_to_end_id="E-S",
+                return_reason="AC04",
+            ),
+        ],
+    )
+    statement = import_file(fund, content, world.animateur_a)
+    credit, back = lines_of(statement)
+    assert (back.state, back.confidence, back.advance_id) == ("suggested", "high", advance.pk)
+    assert confirm_all(statement, world.animateur_a).done == 1
+    with setup_scope():
+        credit.refresh_from_db()
+    assert credit.state == LineState.DISMISSED and "AC04" in credit.dismissal_reason
+    assert not repayments_of(advance)
+    assert ledger_balances()

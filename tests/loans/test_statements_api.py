@@ -134,11 +134,14 @@ class TestBankStatementLineAPI(AnonymousMixin, ListMixin, RetrieveMixin):
         assert fee.pk not in {row["id"] for row in queue.json()["results"]}
         with setup_scope():
             (b_line,) = statement_in(world.b).lines.all()
-        assert api.post(
-            reverse("api:bank-statement-line-dismiss", args=[b_line.pk]),
-            {"reason": "Pas dans mon dispositif"},
-            format="json",
-        ).status_code == 404
+        assert (
+            api.post(
+                reverse("api:bank-statement-line-dismiss", args=[b_line.pk]),
+                {"reason": "Pas dans mon dispositif"},
+                format="json",
+            ).status_code
+            == 404
+        )
 
 
 class TestStatementColumnsAPI(AnonymousMixin, ListMixin, RetrieveMixin):
@@ -174,10 +177,19 @@ class TestStatementColumnsAPI(AnonymousMixin, ListMixin, RetrieveMixin):
             "decimal_comma": True,
             "date_format": "%d/%m/%Y",
         }
-        assert api.post(reverse("api:bank-statement-columns-list"), payload, format="json").status_code == 201
+        assert (
+            api.post(reverse("api:bank-statement-columns-list"), payload, format="json").status_code
+            == 201
+        )
         payload["text_column"] = "Motif"
-        assert api.post(reverse("api:bank-statement-columns-list"), payload, format="json").status_code == 201
+        assert (
+            api.post(reverse("api:bank-statement-columns-list"), payload, format="json").status_code
+            == 201
+        )
         with setup_scope():
             assert StatementColumnMapping.objects.get(fund=fund).text_column == "Motif"
         payload["fund"] = fund_of(world.b).pk
-        assert api.post(reverse("api:bank-statement-columns-list"), payload, format="json").status_code == 400
+        assert (
+            api.post(reverse("api:bank-statement-columns-list"), payload, format="json").status_code
+            == 400
+        )

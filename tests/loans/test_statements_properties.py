@@ -13,6 +13,7 @@ derandomised (about 25 examples) so the test stays under half a minute."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import Counter
 from decimal import Decimal
@@ -89,10 +90,9 @@ class Bank:
         for line in statement.lines.filter(state=LineState.SUGGESTED).order_by(
             "direction", "position"
         ):
-            try:
+            # A refusal (an overpayment…) leaves the line proposed and changes nothing.
+            with contextlib.suppress(ApplicationError, ValidationError):
                 services.statement_line_confirm(line=line, by=self.user)
-            except (ApplicationError, ValidationError):
-                pass  # refused (an overpayment…): the line stays proposed, nothing changed
 
     def statement(self, payments, overlap):
         self.day = min(self.day + dt.timedelta(days=1), BOOKED_ON + dt.timedelta(days=12))
@@ -138,7 +138,9 @@ class Bank:
 def check(fund, cash_at_start):
     assert ledger_balances()
     lines = BankStatementLine.objects.filter(fund=fund)
-    live = Counter(lines.exclude(state=LineState.DUPLICATE).values_list("transaction_id", flat=True))
+    live = Counter(
+        lines.exclude(state=LineState.DUPLICATE).values_list("transaction_id", flat=True)
+    )
     assert all(count == 1 for count in live.values())
     keys = Counter(
         Repayment.objects.filter(advance__fund=fund).values_list("idempotency_key", flat=True)

@@ -94,9 +94,7 @@ class TestStatementViews(WebAnonymousMixin, WebDetailMixin):
     def test_fund_pages_by_role(self, world, client, role, name):
         own, other = statement_in(world.a), statement_in(world.b)
         client.force_login(world.user(role))
-        for statement, sees in zip(
-            (own, other), _sight(role), strict=True
-        ):
+        for statement, sees in zip((own, other), _sight(role), strict=True):
             response = client.get(reverse(name, args=[statement.fund_id]))
             assert response.status_code == (200 if sees else 404), (role, name)
 
@@ -203,7 +201,9 @@ def test_import_review_and_decide_in_the_browser(world, client):
     assert states[fees.pk] == LineState.DISMISSED and states[gift.pk] == LineState.RECORDED
     queue = client.get(reverse("loans:statement-queue", args=[fund.pk])).content.decode()
     assert "Frais de tenue" not in queue and "PAYEUR UN" in queue
-    everything = client.get(reverse("loans:statement-queue", args=[fund.pk]), {"state": "dismissed"})
+    everything = client.get(
+        reverse("loans:statement-queue", args=[fund.pk]), {"state": "dismissed"}
+    )
     assert "Frais de tenue" in everything.content.decode()
     assert ledger_balances()
 
