@@ -47,6 +47,12 @@ scope and do not check access: views and API views ask the policy first
   ``cofinancing_create_once(project, submission_key, **fields)`` → ``(cofinancing,
   created)`` for the web form and keyed API calls, like ``contribution_record_once``.
 - ``arrears_refresh(dispositif, today)``: the daily job's work (see ``loans.tasks``).
+- ``statement_import(fund, content, source_format, by, file_name="", idempotency_key=None)``
+  → ``(statement, created)``; ``statement_line_confirm(line, by, advance=None)``,
+  ``statement_confirm_high(statement, by)``, ``statement_line_dismiss(line, reason, by)``,
+  ``column_mapping_save(fund, by, **columns)``: bank statements matched to instalments,
+  recorded through ``repayment_record`` keyed ``bank:<fund>:<transaction id>`` and reversed
+  through ``repayment_reverse`` (docs/architecture.md §7.1).
 - ``fund_set_collection_account(fund, creditor_identifier, iban, bic)``: the fund's SEPA
   creditor identifier and account (the three together, or none).
 - ``mandate_create(advance, debtor_name, iban, bic, signed_on, kind, by)``: the SME's

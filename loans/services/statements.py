@@ -365,17 +365,24 @@ def _match_amount_and_name(fund: Fund, lines: list[BankStatementLine], propose) 
         .order_by("due_on", "pk")
     ):
         candidates[instalment["amount"]].append(instalment)
+    names = {
+        row["advance__project__company__name"]: bank_files.name_key(
+            row["advance__project__company__name"]
+        )
+        for rows in candidates.values()
+        for row in rows
+    }
     taken: set[int] = set()
     for line in lines:
-        payer = bank_files.name_key(line.counterparty_name)
+        likeness = _Likeness(bank_files.name_key(line.counterparty_name))
         horizon = line.booking_date + dt.timedelta(days=EARLY_PAYMENT_DAYS)
         scored = []
         for row in candidates.get(line.amount, ()):
             if row["pk"] in taken or row["due_on"] > horizon:
                 continue
-            likeness = _likeness(payer, bank_files.name_key(row["advance__project__company__name"]))
-            if likeness >= NAME_LIKENESS:
-                scored.append((likeness, row))
+            score = likeness(names[row["advance__project__company__name"]])
+            if score >= NAME_LIKENESS:
+                scored.append((score, row))
         if not scored:
             continue
         best = max(score for score, _row in scored)
@@ -386,12 +393,34 @@ def _match_amount_and_name(fund: Fund, lines: list[BankStatementLine], propose) 
         propose(line, top[0]["advance_id"], MatchRule.AMOUNT_NAME, Confidence.LOW, top[0]["pk"])
 
 
-def _likeness(payer: str, company: str) -> float:
-    if not payer or not company:
-        return 0.0
-    if payer == company or f" {company} " in f" {payer} " or f" {payer} " in f" {company} ":
-        return 1.0
-    return SequenceMatcher(None, payer, company).ratio()
+class _Likeness:
+    """How like a payer's name (both as ``bank_files.name_key``) a company's name is, from
+    0 to 1: 1 when one holds the other as whole words, else difflib's ratio. Each company
+    name is scored once per payer, and the cheap upper bounds skip the hopeless ones (as
+    ``difflib.get_close_matches`` does)."""
+
+    def __init__(self, payer: str):
+        self.payer = payer
+        self.matcher = SequenceMatcher(None, b=payer)
+        self.known: dict[str, float] = {}
+
+    def __call__(self, company: str) -> float:
+        if company not in self.known:
+            self.known[company] = self._score(company)
+        return self.known[company]
+
+    def _score(self, company: str) -> float:
+        payer = self.payer
+        if not payer or not company:
+            return 0.0
+        if f" {company} " in f" {payer} " or f" {payer} " in f" {company} ":
+            return 1.0
+        self.matcher.set_seq1(company)
+        if self.matcher.real_quick_ratio() < NAME_LIKENESS:
+            return 0.0
+        if self.matcher.quick_ratio() < NAME_LIKENESS:
+            return 0.0
+        return self.matcher.ratio()
 
 
 def _next_instalments(lines: list[BankStatementLine]) -> None:
