@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m bench.statements")
     parser.add_argument("--lines", type=int, default=2000)
+    parser.add_argument(
+        "--import-only", action="store_true", help="measure the import and matching only"
+    )
     options = parser.parse_args(argv)
     if connection.settings_dict["NAME"] == "alize_bench":
         print("Refused: measure on a copy of alize_bench, never on it.", file=sys.stderr)
@@ -171,6 +174,18 @@ def main(argv: list[str] | None = None) -> int:
             for level in Confidence.values
         }
 
+        if options.import_only:
+            transaction.set_rollback(True)
+            print(
+                json.dumps(
+                    {
+                        "lines": len(entries),
+                        "import_and_match_seconds": round(import_seconds, 2),
+                        "proposed": proposed,
+                    }
+                )
+            )
+            return 0
         started = time.perf_counter()
         with Counted() as confirmed:
             outcome = services.statement_confirm_high(statement=statement, by=None)

@@ -235,11 +235,11 @@ def _statement_create(
         # The field checks (lengths, choices, digits); the relations are the service's own.
         row.clean_fields(exclude=[*RELATIONS])
         rows.append(row)
-    BankStatementLine.objects.bulk_create(rows, batch_size=1000)
     fresh = [row for row in rows if row.state == LineState.UNMATCHED]
+    _match(fund, fresh)  # before the insert: the lines are written once, with their proposals
+    BankStatementLine.objects.bulk_create(rows, batch_size=1000)
     statement.new_line_count = len(fresh)
     statement.save(update_fields=["new_line_count"])
-    _match(fund, fresh)
     return statement
 
 
@@ -247,8 +247,7 @@ def _statement_create(
 
 
 def _match(fund: Fund, lines: list[BankStatementLine]) -> None:
-    """Propose an advance for each line (see the module); writes the proposals in one
-    bulk update."""
+    """Propose an advance for each of the new lines, not yet saved (see the module)."""
     credits = [line for line in lines if line.direction == Direction.CREDIT]
     returns = [line for line in lines if line.is_return]
     matched: list[BankStatementLine] = []
@@ -284,7 +283,7 @@ def _match(fund: Fund, lines: list[BankStatementLine]) -> None:
         else {}
     )
     referenced = {
-        line.pk: [int(number) for number in ADVANCE_REFERENCE.findall(line.remittance_text)]
+        id(line): [int(number) for number in ADVANCE_REFERENCE.findall(line.remittance_text)]
         for line in credits
     }
     wanted = {number for numbers in referenced.values() for number in numbers}
@@ -316,7 +315,7 @@ def _match(fund: Fund, lines: list[BankStatementLine]) -> None:
         if advance_id in live_advances:
             propose(line, advance_id, MatchRule.MANDATE, Confidence.HIGH)
             continue
-        found = [number for number in referenced[line.pk] if number in live_advances]
+        found = [number for number in referenced[id(line)] if number in live_advances]
         if len(set(found)) == 1:
             propose(line, found[0], MatchRule.REFERENCE, Confidence.MEDIUM)
             continue
@@ -324,11 +323,6 @@ def _match(fund: Fund, lines: list[BankStatementLine]) -> None:
     _match_amount_and_name(fund, left, propose)
     _next_instalments([line for line in matched if line.instalment_id is None])
     _match_returns(fund, returns, debits, propose, [line for line in matched if line.is_credit])
-    BankStatementLine.objects.bulk_update(
-        matched,
-        ["advance", "instalment", "direct_debit_line", "rule", "confidence", "state"],
-        batch_size=1000,
-    )
 
 
 def _unpaid_instalments(**filters):
