@@ -15,7 +15,9 @@ from .models import (
     Advance,
     BankStatement,
     BankStatementLine,
+    Confidence,
     Fund,
+    LineState,
     StatementColumnMapping,
 )
 
@@ -42,6 +44,11 @@ def statement_lines(statement: BankStatement):
         .select_related(*LINE_RELATED)
         .order_by("position", "id")
     )
+
+
+def high_confidence_count(statement: BankStatement) -> int:
+    """How many lines « confirm every high-confidence line » would record."""
+    return statement.lines.filter(state=LineState.SUGGESTED, confidence=Confidence.HIGH).count()
 
 
 def statement_line_rows(user):

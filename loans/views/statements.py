@@ -7,6 +7,7 @@ fund's CSV columns. Everything here is the work of those who record repayments
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -27,10 +28,11 @@ from ..forms import (
     StatementLineDismissForm,
 )
 from ..list_filters import StatementLineFilterSet
-from ..models import OPEN_STATES, Confidence, LineState
+from ..models import OPEN_STATES
 from ..services.statements import MAPPING_FIELDS
 
 ACTION = Action.RECORD_REPAYMENT
+LINES_PER_PAGE = 100
 
 
 def _fund(request, pk):
@@ -97,19 +99,19 @@ class StatementDetailView(ActionRequiredMixin, View):
 
     def get(self, request, pk):
         statement = get_object_or_404(selectors.statements(request.user), pk=pk)
-        lines = list(selectors.statement_lines(statement))
+        paginator = Paginator(selectors.statement_lines(statement), LINES_PER_PAGE)
+        page = paginator.get_page(request.GET.get("page"))
         context = {
             "title": _("Relevé du %(start)s au %(end)s")
             % {"start": statement.period_start, "end": statement.period_end},
             "statement": statement,
             "fund": statement.fund,
-            "lines": lines,
+            "lines": page.object_list,
+            "page_obj": page,
+            "paginator": paginator,
+            "is_paginated": page.has_other_pages(),
             "open_states": OPEN_STATES,
-            "high_count": sum(
-                1
-                for line in lines
-                if line.state == LineState.SUGGESTED and line.confidence == Confidence.HIGH
-            ),
+            "high_count": selectors.high_confidence_count(statement),
             "back": "statement",
         }
         return render(request, "loans/statement_detail.html", context)
