@@ -124,8 +124,13 @@ class DirectDebitCollection(TenantModel):
             )
         ]
         constraints = [
-            models.CheckConstraint(
-                name="collection_checksum_sha256", condition=Q(checksum__regex=r"^[0-9a-f]{64}$")
+            FieldCheckConstraint(
+                name="collection_checksum_sha256",
+                field="checksum",
+                condition=Q(checksum__regex=r"^[0-9a-f]{64}$"),
+                violation_error_message=_(
+                    "Une empreinte SHA-256 s'écrit en 64 chiffres hexadécimaux."
+                ),
             ),
             FieldCheckConstraint(
                 name="collection_total_positive",
