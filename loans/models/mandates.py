@@ -4,7 +4,7 @@
 A line is open until its debit is returned (``returned_at``): an instalment has at most
 one open line, so generating a file twice never collects it twice, while a returned debit
 may be collected again. Generating a file records nothing as paid: the money is recorded
-when the bank statement shows it (docs/architecture.md, « Direct debits »)."""
+when the bank statement shows it (docs/architecture.md §7.1)."""
 
 from __future__ import annotations
 
