@@ -219,8 +219,9 @@ class TransitionSerializer(Serializer):
 
 
 class AdvanceDetailSerializer(PersonalDataMixin, AdvanceSerializer):
-    """One advance with its ledger figures, next possible statuses and, for those who
-    manage it, its timeline (who moved it, when, why)."""
+    """One advance with its reference (``AV-000123``), the SHA-256 of its signed contract,
+    its ledger figures, next possible statuses and, for those who manage it, its timeline
+    (who moved it, when, why)."""
 
     personal_fields = ("created_by", "timeline")
 
@@ -232,10 +233,14 @@ class AdvanceDetailSerializer(PersonalDataMixin, AdvanceSerializer):
     )
     created_by = serializers.StringRelatedField(allow_null=True)
     timeline = serializers.SerializerMethodField()
+    reference = serializers.CharField(read_only=True)
+    contract_checksum = serializers.CharField(read_only=True)
 
     class Meta(AdvanceSerializer.Meta):
         fields = [
             *AdvanceSerializer.Meta.fields,
+            "reference",
+            "contract_checksum",
             "disbursed",
             "repaid",
             "written_off",

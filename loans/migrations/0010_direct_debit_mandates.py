@@ -109,7 +109,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='advance',
-            constraint=models.CheckConstraint(condition=models.Q(('contract_checksum', ''), ('contract_checksum__regex', '^[0-9a-f]{64}$'), _connector='OR'), name='advance_contract_checksum_sha256'),
+            constraint=alize.constraints.FieldCheckConstraint(condition=models.Q(('contract_checksum', ''), ('contract_checksum__regex', '^[0-9a-f]{64}$'), _connector='OR'), field='contract_checksum', name='advance_contract_checksum_sha256', violation_error_message="Une empreinte SHA-256 s'écrit en 64 chiffres hexadécimaux."),
         ),
         migrations.AddField(
             model_name='directdebitcollection',
@@ -167,7 +167,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='directdebitcollection',
-            constraint=models.CheckConstraint(condition=models.Q(('checksum__regex', '^[0-9a-f]{64}$')), name='collection_checksum_sha256'),
+            constraint=alize.constraints.FieldCheckConstraint(condition=models.Q(('checksum__regex', '^[0-9a-f]{64}$')), field='checksum', name='collection_checksum_sha256', violation_error_message="Une empreinte SHA-256 s'écrit en 64 chiffres hexadécimaux."),
         ),
         migrations.AddConstraint(
             model_name='directdebitcollection',

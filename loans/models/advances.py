@@ -166,9 +166,13 @@ class Advance(TenantModel):
                 condition=Q(interest_rate=0),
                 violation_error_message=_("Les avances sont à taux zéro."),
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 name="advance_contract_checksum_sha256",
+                field="contract_checksum",
                 condition=Q(contract_checksum="") | Q(contract_checksum__regex=r"^[0-9a-f]{64}$"),
+                violation_error_message=_(
+                    "Une empreinte SHA-256 s'écrit en 64 chiffres hexadécimaux."
+                ),
             ),
             FieldCheckConstraint(
                 name="advance_instalment_count_positive",

@@ -4,7 +4,7 @@
 A line is open until its debit is returned (``returned_at``): an instalment has at most
 one open line, so generating a file twice never collects it twice, while a returned debit
 may be collected again. Generating a file records nothing as paid: the money is recorded
-when the bank statement shows it (docs/architecture.md, « Direct debits »)."""
+when the bank statement shows it (docs/architecture.md §7.1)."""
 
 from __future__ import annotations
 
@@ -124,8 +124,13 @@ class DirectDebitCollection(TenantModel):
             )
         ]
         constraints = [
-            models.CheckConstraint(
-                name="collection_checksum_sha256", condition=Q(checksum__regex=r"^[0-9a-f]{64}$")
+            FieldCheckConstraint(
+                name="collection_checksum_sha256",
+                field="checksum",
+                condition=Q(checksum__regex=r"^[0-9a-f]{64}$"),
+                violation_error_message=_(
+                    "Une empreinte SHA-256 s'écrit en 64 chiffres hexadécimaux."
+                ),
             ),
             FieldCheckConstraint(
                 name="collection_total_positive",

@@ -16,7 +16,8 @@ scope and do not check access: views and API views ask the policy first
   decision); ``amount`` defaults to the decided amount, may be lower, never higher, and
   lies within the dispositif's bounds (also a database trigger). Status « approved ».
   ``advance_update_terms(advance, **terms)`` changes amount and terms before disbursement.
-- ``advance_contract(advance, contracted_on, by)``: approved → contracted.
+- ``advance_contract(advance, contracted_on, by)``: approved → contracted; keeps the
+  SHA-256 of the contract PDF the documents layer produced (``loans.signals``).
 - ``advance_disburse(advance, disbursed_on, by)``: contracted → disbursed; refused when
   the fund's money available to this project is too low. The money is attributed to the
   contributions first in, first out by date received, except that contributions earmarked
@@ -38,7 +39,8 @@ scope and do not check access: views and API views ask the policy first
   the cash has been lent again (no balance may go negative).
 - ``advance_reschedule(advance, instalment_count, frequency, first_due_on, reason, by)``:
   the unpaid instalments are marked superseded (kept) and a new version spreads the
-  outstanding principal; status « rescheduled ».
+  outstanding principal; status « rescheduled » (``loans.signals.advance_rescheduled``:
+  the documents layer produces the amendment).
 - ``write_off_propose(advance, reason, by)``; ``write_off_approve(write_off, by,
   on=None)`` (maker-checker: never the proposer; posts the loss, status « written off »);
   ``write_off_reject(write_off, by)``.
@@ -52,7 +54,7 @@ scope and do not check access: views and API views ask the policy first
   ``statement_confirm_high(statement, by)``, ``statement_line_dismiss(line, reason, by)``,
   ``column_mapping_save(fund, by, **columns)``: bank statements matched to instalments,
   recorded through ``repayment_record`` keyed ``bank:<fund>:<transaction id>`` and reversed
-  through ``repayment_reverse`` (docs/architecture.md §7.1).
+  through ``repayment_reverse`` (docs/architecture.md §7.3).
 - ``fund_set_collection_account(fund, creditor_identifier, iban, bic)``: the fund's SEPA
   creditor identifier and account (the three together, or none).
 - ``mandate_create(advance, debtor_name, iban, bic, signed_on, kind, by)``: the SME's
@@ -81,6 +83,7 @@ from .advances import (
     advance_disburse,
     advance_reschedule,
     advance_update_terms,
+    first_schedule,
     live_instalments,
     outstanding,
     split_schedule,
@@ -139,6 +142,7 @@ __all__ = (
     "contribution_record",
     "contribution_record_once",
     "due_debits",
+    "first_schedule",
     "fund_create",
     "fund_rename",
     "fund_set_collection_account",

@@ -15,6 +15,7 @@ from django.views import View
 from alize.actions import Action
 from alize.errors import service_error_text
 from alize.formats import long_date, money
+from alize.panels import render_panels
 from alize.web import ActionRequiredMixin, ServiceCall, confirmation_page, is_confirmed
 from dispositifs.access import may
 
@@ -103,6 +104,7 @@ def render_advance(request, advance, *, status: int = 200, bound=None):
         "can_record": recorder,
         "show_people": manager,
         "forms": forms,
+        "panels": render_panels("advance", request, advance),
     }
     return render(request, "loans/advance_detail.html", context, status=status)
 

@@ -15,6 +15,7 @@ import pytest
 import sepaxml
 import xmlschema
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from alize.errors import ApplicationError
@@ -30,6 +31,7 @@ from loans.models import (
     LedgerLine,
     Repayment,
 )
+from loans.services import collections
 from tests.api_base import APIReadTestBase, PersonalDataMixin, count_rows
 from tests.conftest import api_client_for
 from tests.loans.builders import TODAY, advance_at, make_fund, setup_scope
@@ -541,16 +543,11 @@ class TestCollectionPages:
 def test_two_generations_at_once_collect_each_instalment_once(world, monkeypatch):
     """The first request holds the fund's lock while it draws its file; the second waits,
     then finds every instalment collected and answers with the first file."""
-    from loans.services import collections
 
     fund = collecting_fund(world.a)
     disbursed_with_mandate(fund, disbursed_on=TODAY - dt.timedelta(days=70))
-    url = reverse("api:fund-detail", args=[fund.pk])  # warm the routes
-    assert url
 
     def poster(user):
-        from django.test import Client
-
         web = Client(raise_request_exception=False)
         web.force_login(user)
         data = {"collection-collection_date": TODAY.isoformat()}
