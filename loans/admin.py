@@ -3,7 +3,8 @@
 Money moves only through ``loans.services`` (which write the ledger in the same
 transaction), so contributions, advances, schedules, repayments, write-offs and the ledger
 are shown read-only here (co-financing too, as it must stay in its project's
-dispositif). Funds are added and renamed through the services.
+dispositif; SEPA mandates and collection files as well, written by their services). Funds
+are added and renamed through the services.
 """
 
 from django.contrib import admin
@@ -14,7 +15,12 @@ from . import services
 from .models import (
     Advance,
     AdvanceTransition,
+    BankStatement,
+    BankStatementLine,
     Cofinancing,
+    DirectDebitCollection,
+    DirectDebitLine,
+    DirectDebitMandate,
     Fund,
     FundContribution,
     Instalment,
@@ -25,6 +31,7 @@ from .models import (
     Repayment,
     RepaymentAllocation,
     RepaymentReversal,
+    StatementColumnMapping,
     WriteOff,
 )
 
@@ -140,3 +147,43 @@ class ProvisionRateAdmin(ReadOnlyAdmin):
 
     list_display = ["fund", "min_days_past_due", "rate"]
     list_filter = ["dispositif"]
+
+
+@admin.register(BankStatement)
+class BankStatementAdmin(ReadOnlyAdmin):
+    list_display = ["fund", "source_format", "period_start", "period_end", "line_count"]
+    list_filter = ["source_format", "dispositif"]
+    search_fields = ["file_name", "file_sha256"]
+
+
+@admin.register(BankStatementLine)
+class BankStatementLineAdmin(ReadOnlyAdmin):
+    list_display = ["statement", "booking_date", "amount", "state", "confidence", "advance"]
+    list_filter = ["state", "confidence", "direction"]
+    search_fields = ["transaction_id", "counterparty_name", "end_to_end_id"]
+
+
+@admin.register(StatementColumnMapping)
+class StatementColumnMappingAdmin(ReadOnlyAdmin):
+    list_display = ["fund", "date_column", "amount_column", "text_column", "separator"]
+
+
+@admin.register(DirectDebitMandate)
+class DirectDebitMandateAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "advance", "kind", "signed_on", "revoked_on"]
+    list_filter = ["kind", "dispositif"]
+    search_fields = ["reference", "debtor_name"]
+
+
+@admin.register(DirectDebitCollection)
+class DirectDebitCollectionAdmin(ReadOnlyAdmin):
+    list_display = ["message_id", "fund", "collection_date", "line_count", "total", "created_at"]
+    list_filter = ["dispositif"]
+    search_fields = ["message_id"]
+
+
+@admin.register(DirectDebitLine)
+class DirectDebitLineAdmin(ReadOnlyAdmin):
+    list_display = ["end_to_end_id", "collection", "instalment", "amount", "sequence_type"]
+    list_filter = ["sequence_type"]
+    search_fields = ["end_to_end_id"]

@@ -20,8 +20,17 @@ from alize.forms import DecimalInputField, EmptyChoiceLabelMixin, Form, money_fi
 from partners.models import Organisation, OrganisationKind
 from pme.models import ProjectType
 
-from .models import CofinancingKind, ContributionKind, Frequency
+from .models import (
+    CofinancingKind,
+    ContributionKind,
+    CsvDateFormat,
+    CsvSeparator,
+    Frequency,
+    MandateKind,
+    StatementFormat,
+)
 from .services.provisions import rate_field
+from .services.statements import STATEMENT_MAX_BYTES
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -238,3 +247,127 @@ class ProvisionRatesForm(Form):
             )
             for index in range(self.ROWS)
         ]
+
+
+class StatementImportForm(Form):
+    """A bank statement file of the fund's account. The hidden key makes the same form sent
+    twice import once; a file already imported adds its known lines as « déjà importée »."""
+
+    source_format = forms.ChoiceField(label=_("Format"), choices=StatementFormat.choices)
+    file = forms.FileField(
+        label=_("Relevé"),
+        help_text=_("CAMT.053 (XML) ou CSV, 10 Mo au plus."),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=128)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", f"web-{uuid.uuid4()}")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > STATEMENT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("Le fichier dépasse %(size)d Mo."),
+                params={"size": STATEMENT_MAX_BYTES // (1024 * 1024)},
+            )
+        return upload
+
+
+class StatementLineConfirmForm(Form):
+    """Confirm a line: with the proposed advance, or with the one typed by hand (its
+    reference ``AV-000123``, printed on the contract and on the advance's page)."""
+
+    advance = forms.CharField(
+        label=_("Référence de l'avance"),
+        max_length=20,
+        required=False,
+        help_text=_("Vide : l'avance proposée."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "AV-000123"}),
+    )
+
+
+class StatementLineDismissForm(Form):
+    reason = forms.CharField(
+        label=_("Motif de l'écart"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class ColumnMappingForm(Form):
+    """How the fund's CSV statements are read: the header of each column and the format."""
+
+    date_column = forms.CharField(label=_("Colonne de la date"), max_length=80)
+    amount_column = forms.CharField(
+        label=_("Colonne du montant"),
+        max_length=80,
+        help_text=_("Positif pour un crédit, négatif pour un débit."),
+    )
+    text_column = forms.CharField(label=_("Colonne du libellé"), max_length=80)
+    name_column = forms.CharField(
+        label=_("Colonne de la contrepartie"), max_length=80, required=False
+    )
+    transaction_id_column = forms.CharField(
+        label=_("Colonne de l'identifiant bancaire"),
+        max_length=80,
+        required=False,
+        help_text=_("Sans elle, chaque ligne reçoit un identifiant calculé de son contenu."),
+    )
+    separator = forms.ChoiceField(label=_("Séparateur"), choices=CsvSeparator.choices)
+    decimal_comma = forms.BooleanField(label=_("Virgule décimale"), required=False)
+    date_format = forms.ChoiceField(label=_("Format des dates"), choices=CsvDateFormat.choices)
+
+
+class MandateForm(Form):
+    """The SEPA mandate the SME signed: the account holder, IBAN and BIC (checked by the
+    service), the signature date and the kind."""
+
+    debtor_name = forms.CharField(label=_("Titulaire du compte"), max_length=70)
+    iban = forms.CharField(
+        label=_("IBAN"),
+        max_length=42,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Les espaces sont acceptés."),
+    )
+    bic = forms.CharField(
+        label=_("BIC"),
+        max_length=14,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    signed_on = date_field(_("Signé le"), initial=today)
+    kind = forms.ChoiceField(
+        label=_("Type de mandat"), choices=MandateKind.choices, initial=MandateKind.RECURRENT
+    )
+
+
+class MandateRevokeForm(Form):
+    """The revocation of the mandate in force, with its reason."""
+
+    reason = forms.CharField(
+        label=_("Motif de la révocation"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    revoked_on = date_field(_("Révoqué le"), initial=today)
+
+
+class CollectionAccountForm(Form):
+    """The fund's SEPA creditor identifier and the account its direct debits go to (the
+    three together, or none)."""
+
+    creditor_identifier = forms.CharField(
+        label=_("Identifiant créancier SEPA (ICS)"),
+        max_length=40,
+        required=False,
+        help_text=_("Par exemple FR72ZZZ123456 ; délivré par la banque du fonds."),
+    )
+    iban = forms.CharField(label=_("IBAN du fonds"), max_length=42, required=False)
+    bic = forms.CharField(label=_("BIC du fonds"), max_length=14, required=False)
+
+
+class CollectionForm(Form):
+    """The due date whose instalments a collection file debits."""
+
+    collection_date = date_field(_("Échéances dues au"), initial=today)

@@ -19,7 +19,7 @@ The allowance is the part of an advance's outstanding principal provisioned agai
 loss; the daily arrears job brings it to the fund's rate for the advance's days past due
 (``loans.services.provisions``), and a write-off uses what is left of it, so that the
 write-off's net expense (losses − the allowance used) is the part not yet provisioned
-(docs/decisions/0015-provisions-in-the-ledger.md).
+(docs/decisions/0017-provisions-in-the-ledger.md).
 
 Every line names the contribution whose money it moves, so a contribution's financed,
 repaid, lost and outstanding parts, and the cash still available from it, are sums of its

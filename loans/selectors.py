@@ -1,5 +1,6 @@
 """Read side of the loans app: funds and their balances, contributions and where their
-money went, advances, schedules, the ledger, arrears and portfolio at risk, leverage.
+money went, advances, schedules, the ledger, arrears and portfolio at risk, leverage, the
+SEPA mandates and collection files.
 
 Selectors run inside the caller's tenancy scope; those taking a ``user`` narrow it with the
 access policy (``for_user``). Every balance is a sum of the ledger (``loans.ledger``);
@@ -28,6 +29,8 @@ from .models import (
     AdvanceStatus,
     AdvanceTransition,
     Cofinancing,
+    DirectDebitCollection,
+    DirectDebitMandate,
     Fund,
     FundContribution,
     Instalment,
@@ -251,6 +254,25 @@ def advance_timeline(advance: Advance):
     return (
         AdvanceTransition.objects.filter(advance=advance).select_related("by").order_by("at", "id")
     )
+
+
+def advance_mandates(advance: Advance):
+    """The advance's SEPA mandates, the one in force first, then the revoked ones, latest
+    first, each with who recorded it."""
+    return (
+        DirectDebitMandate.objects.filter(advance=advance)
+        .select_related("created_by")
+        .order_by(F("revoked_on").desc(nulls_first=True), "-id")
+    )
+
+
+def collection_list(user, fund: Fund | None = None):
+    """The collection files of the funds where the user records repayments (the files carry
+    the SMEs' accounts), without their XML; one fund's when ``fund`` is given."""
+    files = DirectDebitCollection.objects.for_user(user, Action.RECORD_REPAYMENT)
+    if fund is not None:
+        files = files.filter(fund=fund)
+    return files.select_related("created_by").defer("xml").order_by("-collection_date", "-id")
 
 
 def advance_write_offs(advance: Advance):

@@ -19,6 +19,55 @@ urlpatterns = [
         views.FundProvisionRatesView.as_view(),
         name="fund-provision-rates",
     ),
+    path("funds/<int:pk>/statements/", views.FundStatementsView.as_view(), name="fund-statements"),
+    path(
+        "funds/<int:pk>/statements/queue/",
+        views.StatementQueueView.as_view(),
+        name="statement-queue",
+    ),
+    path(
+        "funds/<int:pk>/statements/columns/",
+        views.ColumnMappingView.as_view(),
+        name="statement-columns",
+    ),
+    path(
+        "funds/statements/<int:pk>/", views.StatementDetailView.as_view(), name="statement-detail"
+    ),
+    path(
+        "funds/statements/<int:pk>/confirm-high/",
+        views.StatementConfirmHighView.as_view(),
+        name="statement-confirm-high",
+    ),
+    path(
+        "funds/statement-lines/<int:pk>/confirm/",
+        views.StatementLineConfirmView.as_view(),
+        name="statement-line-confirm",
+    ),
+    path(
+        "funds/statement-lines/<int:pk>/dismiss/",
+        views.StatementLineDismissView.as_view(),
+        name="statement-line-dismiss",
+    ),
+    path(
+        "funds/<int:pk>/collection-account/",
+        views.FundCollectionAccountView.as_view(),
+        name="fund-collection-account",
+    ),
+    path(
+        "funds/<int:pk>/collections/",
+        views.CollectionListView.as_view(),
+        name="collection-list",
+    ),
+    path(
+        "funds/<int:pk>/collections/new/",
+        views.CollectionGenerateView.as_view(),
+        name="collection-generate",
+    ),
+    path(
+        "funds/collections/<int:pk>/xml/",
+        views.CollectionDownloadView.as_view(),
+        name="collection-download",
+    ),
     path("advances/", views.AdvanceListView.as_view(), name="advance-list"),
     path("advances/arrears/", views.ArrearsView.as_view(), name="arrears"),
     path("advances/new/<int:decision>/", views.AdvanceCreateView.as_view(), name="advance-create"),
@@ -30,6 +79,12 @@ urlpatterns = [
     path("advances/<int:pk>/", views.AdvanceDetailView.as_view(), name="advance-detail"),
     path(
         "advances/<int:pk>/contract/", views.AdvanceContractView.as_view(), name="advance-contract"
+    ),
+    path("advances/<int:pk>/mandates/", views.MandateCreateView.as_view(), name="mandate-create"),
+    path(
+        "advances/<int:pk>/mandates/<int:mandate>/revoke/",
+        views.MandateRevokeView.as_view(),
+        name="mandate-revoke",
     ),
     path(
         "advances/<int:pk>/disburse/", views.AdvanceDisburseView.as_view(), name="advance-disburse"

@@ -397,12 +397,35 @@ def build_funders_report(document: Document, progress: Callable[[int], None]) ->
     return Built(content, f"{name}.pdf")
 
 
+def build_contract(document: Document, progress: Callable[[int], None]) -> Built:
+    """The advance's contract, in French: the parties (the fund of the dispositif and the
+    SME with its SIRET), the amount at 0 % interest, the grace period and every instalment,
+    early repayment without fee, the default clause, then the SEPA mandate form."""
+    terms = selectors.contract_terms(document)
+    progress(50)
+    content = render_pdf("reporting/pdf/contract.html", {"document": document, "terms": terms})
+    progress(95)
+    return Built(content, f"{_('contrat')}-{terms.advance.reference}.pdf")
+
+
+def build_amendment(document: Document, progress: Callable[[int], None]) -> Built:
+    """The amendment a reschedule brings: why, what remained due and its new schedule."""
+    terms = selectors.amendment_terms(document)
+    progress(50)
+    content = render_pdf("reporting/pdf/amendment.html", {"document": document, "terms": terms})
+    progress(95)
+    number = (document.schedule_version or 2) - 1
+    return Built(content, f"{_('avenant')}-{number}-{terms.advance.reference}.pdf")
+
+
 BUILDERS: dict[str, Callable[[Document, Callable[[int], None]], Built]] = {
     DocumentKind.AGENDA: build_agenda,
     DocumentKind.MINUTES: build_minutes,
     DocumentKind.ANNUAL_REPORT: build_annual_report,
     DocumentKind.CONTRIBUTION_STATEMENT: build_contribution_statement,
     DocumentKind.FUNDERS_REPORT: build_funders_report,
+    DocumentKind.CONTRACT: build_contract,
+    DocumentKind.AMENDMENT: build_amendment,
 }
 
 

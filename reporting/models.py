@@ -2,18 +2,17 @@
 status and their file.
 
 A document belongs to one of three scopes: a dispositif (agendas, minutes, its annual
-report, its funders' reports, exports), a partner firm (its contribution statement, across
-the dispositifs where it sits) or the national network (the national annual report, the
-funders' reports over every dispositif). Firm and national documents belong to no single
-dispositif, so ``Document`` is a global model whose scope is spelt out by ``dispositif`` /
-``organisation`` (a check constraint keeps the three shapes apart); who reads which is
-decided by the access policy, in one place: ``reporting.selectors.documents_for``
-(dispositif documents through ``view_document`` in that dispositif, committee members for
-agendas and minutes only; firm documents through
-``document_firm_ids``; national documents for those who read every dispositif). Views,
-API and panels read documents only through it. The builders read tenant data inside the
-scope of the document (``reporting.runner``).
-"""
+report, its funders' reports, an advance's contract and amendments, exports), a partner
+firm (its contribution statement, across the dispositifs where it sits) or the national
+network (the national annual report, the funders' reports over every dispositif). Firm and
+national documents belong to no single dispositif, so ``Document`` is a global model whose
+scope is spelt out by ``dispositif`` / ``organisation`` (a check constraint keeps the
+three shapes apart); who reads which is decided by the access policy, in one place:
+``reporting.selectors.documents_for`` (dispositif documents through ``view_document`` in
+that dispositif, committee members for agendas and minutes only; firm documents through
+``document_firm_ids``; national documents for those who read every dispositif). Views, API
+and panels read documents only through it. The builders read tenant data inside the scope
+of the document (``reporting.runner``)."""
 
 from __future__ import annotations
 
@@ -34,11 +33,15 @@ class DocumentKind(models.TextChoices):
     ANNUAL_REPORT = "annual_report", _("Rapport annuel d'impact")
     CONTRIBUTION_STATEMENT = "contribution_statement", _("Attestation de contribution")
     FUNDERS_REPORT = "funders_report", _("Rapport aux financeurs")
+    CONTRACT = "contract", _("Contrat d'avance remboursable")
+    AMENDMENT = "amendment", _("Avenant au contrat d'avance")
     EXPORT = "export", _("Export")
 
 
 # Kinds read by committee members of the dispositif (the rest is for those who manage it).
 COMMITTEE_KINDS = frozenset({DocumentKind.AGENDA, DocumentKind.MINUTES})
+# Kinds about one advance: its contract, and an amendment per reschedule.
+ADVANCE_KINDS = frozenset({DocumentKind.CONTRACT, DocumentKind.AMENDMENT})
 
 
 class DocumentScope(models.TextChoices):
@@ -104,6 +107,18 @@ class Document(models.Model):
         verbose_name=_("comité"),
     )
     year = models.PositiveSmallIntegerField(_("année"), null=True, blank=True)
+    # A contract names its advance; an amendment, its advance and the schedule it brings.
+    advance = models.ForeignKey(
+        "loans.Advance",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("avance"),
+    )
+    schedule_version = models.PositiveSmallIntegerField(
+        _("version de l'échéancier"), null=True, blank=True
+    )
     # A funders' report: one funding source (loans.ContributionKind), for a revitalisation
     # agreement one agreement (its name and the firm bound by it), over a period.
     source = models.CharField(
@@ -183,13 +198,24 @@ class Document(models.Model):
                 ),
             ),
             models.CheckConstraint(
+                name="document_advance_shape",
+                condition=Q(kind="contract", advance__isnull=False, schedule_version__isnull=True)
+                | Q(kind="amendment", advance__isnull=False, schedule_version__isnull=False)
+                | ~Q(kind__in=["contract", "amendment"])
+                & Q(advance__isnull=True, schedule_version__isnull=True),
+                violation_error_message=_(
+                    "Un contrat (et un avenant, avec son échéancier) nomme son avance, et eux "
+                    "seuls."
+                ),
+            ),
+            models.CheckConstraint(
                 name="document_done_has_file",
                 condition=~Q(status="done") | (~Q(file="") & Q(checksum__regex=r"^[0-9a-f]{64}$")),
             ),
             models.UniqueConstraint(
                 fields=["kind", "scope", "dispositif", "organisation", "committee", "year"]
                 + ["language", "source", "agreement", "agreement_firm", "period_start"]
-                + ["period_end", "file_format"],
+                + ["period_end", "file_format", "advance", "schedule_version"],
                 condition=Q(is_current=True),
                 nulls_distinct=False,
                 name="document_one_current_per_request",

@@ -1,6 +1,6 @@
-"""Panels of reporting: a committee's agenda and minutes on the committee page, the
-indicators dashboard at the top of the home page, and the firm's documents link on a
-correspondent's home."""
+"""Panels of reporting: a committee's agenda and minutes on the committee page, an
+advance's contract and amendments on the advance page, the indicators dashboard at the top
+of the home page, and the firm's documents link on a correspondent's home."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from alize.actions import Action
 from alize.panels import register_panel
 from dispositifs.access import dispositif_ids, document_firm_ids, may
+from loans.models import AdvanceStatus
 
 from . import dashboards
-from .selectors import committee_documents
+from .selectors import advance_documents, committee_documents
 
 
 @register_panel("committee", order=10)
@@ -20,6 +21,28 @@ def committee_documents_panel(request, committee):
     if not documents:
         return None
     return {"template": "reporting/panel_committee_documents.html", "documents": documents}
+
+
+@register_panel("advance", order=10)
+def advance_documents_panel(request, advance):
+    """The advance's contract PDF and its amendments for those who read them, and the
+    button that produces the contract while the advance awaits its signature."""
+    user = request.user
+    documents = list(advance_documents(user, advance))
+    can_request = (
+        advance.status == AdvanceStatus.APPROVED
+        and may(user, Action.MANAGE_ADVANCE, advance.dispositif_id)
+        and may(user, Action.REQUEST_DOCUMENT, advance.dispositif_id)
+    )
+    if not documents and not can_request:
+        return None
+    return {
+        "template": "reporting/panel_advance_documents.html",
+        "advance": advance,
+        "documents": documents,
+        "can_request": can_request,
+        "has_contract": any(d.kind == "contract" for d in documents),
+    }
 
 
 @register_panel("home", order=70)

@@ -28,8 +28,19 @@ from committees.models import (
 )
 from dispositifs.access import dispositif_ids, document_firm_ids
 from dispositifs.models import Dispositif, Membership, MembershipKind
+from loans import selectors as loan_selectors
 from loans.indicators import FunderFigures, FunderProject, funder_figures
-from loans.models import ZERO, ContributionKind, FundContribution
+from loans.models import (
+    ZERO,
+    Advance,
+    AdvanceStatus,
+    AdvanceTransition,
+    ContributionKind,
+    DirectDebitMandate,
+    FundContribution,
+    Instalment,
+)
+from loans.services import first_schedule
 from missions.indicators import expert_hours_of_projects
 from missions.models import FirmMonthHours, HourLog, SkillMission
 from missions.selectors import (
@@ -559,3 +570,100 @@ def funders_report(document: Document) -> FundersReport:
     total_hours = sum((given for given, _value in hours.values()), ZERO)
     total_value = sum((value for _given, value in hours.values()), ZERO).quantize(Decimal("0.01"))
     return FundersReport(figures, rows, total_hours, total_value)
+
+
+# An advance's contract and its amendments ------------------------------------------------
+@dataclass
+class ContractTerms:
+    """What an advance's contract (or an amendment) states: the parties, the advance, the
+    schedule (``rows``: number, due date, amount) and the SEPA mandate, if one is in force.
+    ``provisional_from`` is the disbursement date a schedule not yet written was computed
+    from (the contract precedes the disbursement)."""
+
+    advance: Advance
+    rows: list[tuple[int, dt.date, Decimal]]
+    mandate: DirectDebitMandate | None
+    provisional_from: dt.date | None = None
+    total: Decimal = ZERO
+    reason: str = ""
+    rescheduled_on: dt.date | None = None
+
+
+def _contract_advance(document: Document) -> Advance:
+    return Advance.objects.select_related(
+        "fund",
+        "dispositif__carrier",
+        "project__company",
+        "decision__item__committee",
+    ).get(pk=document.advance_id)
+
+
+def _mandate_in_force(advance: Advance) -> DirectDebitMandate | None:
+    return next((m for m in loan_selectors.advance_mandates(advance) if m.in_force), None)
+
+
+def contract_terms(document: Document) -> ContractTerms:
+    """The terms of the contract ``document``: the schedule the advance was disbursed with
+    (version 1), or, before its disbursement, the one it will get if disbursed on the day
+    the document is built (``loans.services.first_schedule``: same grace, count and
+    frequency; the dates move with the actual disbursement)."""
+    advance = _contract_advance(document)
+    written = list(
+        Instalment.objects.filter(advance=advance, schedule_version=1).order_by("number")
+    )
+    provisional_from = None
+    if written:
+        rows = [(i.number, i.due_on, i.amount) for i in written]
+    else:
+        provisional_from = timezone.localdate()
+        planned = first_schedule(advance, provisional_from)
+        rows = [(number, due_on, amount) for number, (due_on, amount) in enumerate(planned, 1)]
+    return ContractTerms(
+        advance=advance,
+        rows=rows,
+        mandate=_mandate_in_force(advance),
+        provisional_from=provisional_from,
+        total=sum((amount for _n, _d, amount in rows), ZERO),
+    )
+
+
+def amendment_terms(document: Document) -> ContractTerms:
+    """The terms of the amendment ``document``: the schedule of its version (what remained
+    due, spread again), the reschedule's reason and date."""
+    advance = _contract_advance(document)
+    instalments = list(
+        Instalment.objects.filter(
+            advance=advance, schedule_version=document.schedule_version
+        ).order_by("number")
+    )
+    move = (
+        AdvanceTransition.objects.filter(advance=advance, to_status=AdvanceStatus.RESCHEDULED)
+        .order_by("at", "id")
+        .last()
+    )
+    rows = [(i.number, i.due_on, i.amount) for i in instalments]
+    return ContractTerms(
+        advance=advance,
+        rows=rows,
+        mandate=_mandate_in_force(advance),
+        total=sum((amount for _n, _d, amount in rows), ZERO),
+        reason=move.comment if move is not None else "",
+        rescheduled_on=timezone.localdate(move.at) if move is not None else None,
+    )
+
+
+def managed_advances(user):
+    """Advances whose contract ``user`` may ask for: those they manage, in the dispositifs
+    where they may ask for documents."""
+    return Advance.objects.for_user(user, Action.MANAGE_ADVANCE).filter(
+        dispositif_id__in=Dispositif.objects.for_user(user, Action.REQUEST_DOCUMENT).values("pk")
+    )
+
+
+def advance_documents(user, advance):
+    """The current contract and amendments of ``advance`` that ``user`` reads."""
+    return (
+        documents_for(user)
+        .filter(advance=advance, is_current=True)
+        .order_by("kind", "schedule_version", "id")
+    )

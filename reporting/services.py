@@ -25,10 +25,11 @@ from django.utils.translation import gettext as _
 from alize.errors import ApplicationError, TooManyRequests
 from committees.models import Committee, CommitteeStatus
 from loans.indicators import funder_contributions
-from loans.models import ContributionKind
+from loans.models import Advance, AdvanceStatus, ContributionKind
 from partners.models import OrganisationKind
 
 from .models import (
+    ADVANCE_KINDS,
     LIVE_STATUSES,
     Document,
     DocumentFormat,
@@ -81,7 +82,20 @@ def _funders_title(key: dict, dispositif) -> str:
     }
 
 
-def _title(kind: str, *, committee=None, dispositif=None, organisation=None, year=None) -> str:
+def _title(
+    kind: str, *, committee=None, dispositif=None, organisation=None, year=None, advance=None
+) -> str:
+    if kind == DocumentKind.CONTRACT:
+        return _("Contrat d'avance remboursable %(reference)s — %(company)s") % {
+            "reference": advance.reference,
+            "company": advance.project.company.name,
+        }
+    if kind == DocumentKind.AMENDMENT:
+        return _("Avenant n° %(number)s au contrat %(reference)s — %(company)s") % {
+            "number": advance.schedule_version - 1,
+            "reference": advance.reference,
+            "company": advance.project.company.name,
+        }
     if kind == DocumentKind.AGENDA:
         return _("Ordre du jour du comité du %(date)s — %(dispositif)s") % {
             "date": date_format(committee.date, "SHORT_DATE_FORMAT"),
@@ -114,8 +128,48 @@ def _checked_year(year) -> int:
     return year
 
 
-def _request_key(*, kind, committee, dispositif, organisation, year, national) -> dict:
+def _advance_key(kind: str, advance: Advance | None) -> dict:
+    """A contract of an advance, or the amendment of an advance's current schedule (once
+    rescheduled)."""
+    if advance is None:
+        raise ApplicationError(_("Choisissez une avance."), field="advance")
+    if kind == DocumentKind.AMENDMENT and advance.schedule_version < 2:
+        raise ApplicationError(
+            _("Un avenant suit un rééchelonnement de l'avance."), field="advance"
+        )
+    return {
+        "kind": kind,
+        "scope": DocumentScope.DISPOSITIF,
+        "dispositif": advance.dispositif,
+        "organisation": None,
+        "committee": None,
+        "year": None,
+        "advance": advance,
+        "schedule_version": advance.schedule_version if kind == DocumentKind.AMENDMENT else None,
+    }
+
+
+NOT_ADVANCE = {"advance": None, "schedule_version": None}
+
+
+def _check_contract_may_change(advance: Advance) -> None:
+    """A contract is produced (or produced again) while the advance is only approved: once
+    signed, the signed version stays the advance's contract."""
+    if advance.status != AdvanceStatus.APPROVED:
+        raise ApplicationError(
+            _(
+                "Le contrat se produit pour une avance accordée, avant sa signature : "
+                "une avance « %(status)s » garde le contrat signé."
+            )
+            % {"status": advance.get_status_display()},
+            field="advance",
+        )
+
+
+def _request_key(*, kind, committee, dispositif, organisation, year, national, advance=None):
     """The fields that say which document is asked for, validated per kind."""
+    if kind in ADVANCE_KINDS:
+        return _advance_key(kind, advance)
     if kind in (DocumentKind.AGENDA, DocumentKind.MINUTES):
         if committee is None:
             raise ApplicationError(_("Choisissez un comité."), field="committee")
@@ -250,6 +304,7 @@ def document_find_or_create(
     regenerate: bool = False,
     funders: dict | None = None,
     change_note: str = "",
+    advance: Advance | None = None,
 ) -> tuple[Document, bool]:
     """The live document for this request (unless ``regenerate``), else a new version of it,
     not yet queued; returns (document, created). Call it inside a transaction. ``funders``
@@ -261,17 +316,22 @@ def document_find_or_create(
         organisation=organisation,
         year=year,
         national=national,
+        advance=advance,
     )
     if kind == DocumentKind.FUNDERS_REPORT:
         key.update(_funders_key(dispositif=dispositif, year=year, **(funders or {})))
     else:
         key.update(NOT_FUNDERS)
+    if kind not in ADVANCE_KINDS:
+        key.update(NOT_ADVANCE)
     key["language"] = _language(language, by)
     current = Document.objects.select_for_update().filter(is_current=True, **key).first()
     # A version still being built is returned even to ``regenerate`` (a double click must
     # not build, nor mail, the same document twice).
     if current is not None and current.status in (BUILDING if regenerate else LIVE_STATUSES):
         return current, False
+    if kind == DocumentKind.CONTRACT and advance is not None:
+        _check_contract_may_change(advance)
     version = 1
     if current is not None:
         Document.objects.filter(pk=current.pk).update(is_current=False)
@@ -286,6 +346,7 @@ def document_find_or_create(
                 dispositif=dispositif,
                 organisation=organisation,
                 year=key["year"],
+                advance=advance,
             )
     try:
         with transaction.atomic():
@@ -342,6 +403,7 @@ def document_request(
     period_end: dt.date | None = None,
     file_format: str = DocumentFormat.PDF,
     change_note: str = "",
+    advance: Advance | None = None,
 ) -> Document:
     """The document for this request: the live one if any (unless ``regenerate``), else a
     new version, queued for building once the transaction commits. A live one still being
@@ -351,7 +413,9 @@ def document_request(
     A funders' report names its funding ``source`` (``loans.ContributionKind``), for a
     revitalisation agreement the ``agreement`` and its ``agreement_firm`` (one of whose
     contributions must lie in the report's dispositif, or anywhere for the network), a
-    ``year`` or a period (``period_start`` to ``period_end``), and its ``file_format``."""
+    ``year`` or a period (``period_start`` to ``period_end``), and its ``file_format``.
+    A contract names its ``advance`` (approved or contracted); an amendment, its advance
+    once rescheduled (one amendment per schedule version)."""
     if quota:
         document_queue_check(by)
     document, created = document_find_or_create(
@@ -373,6 +437,7 @@ def document_request(
             "file_format": file_format,
         },
         change_note=change_note,
+        advance=advance,
     )
     if created or document.status in BUILDING:
         build_document.enqueue(document_id=document.pk, dispositif_id=document.dispositif_id)

@@ -1,17 +1,19 @@
 """Receivers of reporting: a committee moved by a person to « agenda sent » or « minutes
 sent » gets its agenda or minutes built and mailed to the members; a committee whose
 agenda was sent gets a new agenda and invitation when it moves, a cancellation when it is
-cancelled; a build that the job
-sweeper gives up leaves its document « failed » with the reason."""
+cancelled; an advance being contracted keeps the checksum of its contract's PDF, and a
+rescheduled one gets its amendment built; a build that the job sweeper gives up leaves its
+document « failed » with the reason."""
 
 from django.dispatch import receiver
 
 from alize.jobs import job_abandoned
 from committees.models import CommitteeStatus
 from committees.signals import committee_moved, committee_status_changed
+from loans.signals import advance_contracting, advance_rescheduled
 
 from . import services
-from .models import Document, DocumentKind
+from .models import Document, DocumentKind, DocumentStatus
 from .runner import build_document, mark_failed
 from .tasks import send_cancellations
 
@@ -60,3 +62,25 @@ def document_failed_on_abandoned_build(sender, job, reason, **kwargs):
     document_id = job.kwargs.get("document_id")
     if sender == build_document.name and document_id is not None:
         mark_failed(document_id, reason)
+
+
+@receiver(advance_contracting)
+def signed_contract_checksum(sender, advance, **kwargs):
+    """The SHA-256 of the advance's current contract PDF, the one the SME signed (None when
+    none was built: the contract was produced elsewhere)."""
+    contract = Document.objects.filter(
+        kind=DocumentKind.CONTRACT,
+        advance=advance,
+        is_current=True,
+        status=DocumentStatus.DONE,
+    ).first()
+    return contract.checksum if contract is not None else None
+
+
+@receiver(advance_rescheduled)
+def amendment_on_reschedule(sender, advance, by=None, **kwargs):
+    """A reschedule is an amendment to the contract: its PDF (the new schedule, the reason)
+    is built once the reschedule commits, outside the person's document quota."""
+    services.document_request(
+        kind=DocumentKind.AMENDMENT, advance=advance, by=by, quota=False, language="fr"
+    )

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/avancement/", views.DocumentProgressView.as_view(), name="progress"),
     path("<int:pk>/telecharger/", views.DocumentDownloadView.as_view(), name="download"),
     path("<int:pk>/regenerer/", views.DocumentRegenerateView.as_view(), name="regenerate"),
+    path("avance/<int:pk>/contrat/", views.AdvanceContractView.as_view(), name="advance-contract"),
 ]

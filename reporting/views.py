@@ -25,7 +25,7 @@ from dispositifs.access import document_firm_ids, may
 from . import dashboards, selectors, services
 from .filtersets import DocumentFilterSet
 from .forms import DocumentRequestForm
-from .models import DocumentFormat, DocumentScope, DocumentStatus
+from .models import DocumentFormat, DocumentKind, DocumentScope, DocumentStatus
 
 
 class DocumentReaderMixin(ActionRequiredMixin):
@@ -194,12 +194,37 @@ class DocumentRegenerateView(DocumentReaderMixin, View):
                 period_start=document.period_start,
                 period_end=document.period_end,
                 file_format=document.file_format,
+                advance=document.advance,
             )
         if call.refused:
             messages.error(request, call.message)
             return HttpResponseRedirect(reverse("reporting:detail", args=[document.pk]))
         messages.success(request, _("Une nouvelle version est en préparation."))
         return HttpResponseRedirect(reverse("reporting:detail", args=[fresh.pk]))
+
+
+class AdvanceContractView(ActionRequiredMixin, View):
+    """Ask for the contract PDF of an advance (those who manage it, while it awaits its
+    signature): the current one is returned if built, else a new one is queued; then its
+    page, with the build's progress. A refusal goes back to the advance's page."""
+
+    action = Action.REQUEST_DOCUMENT
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        advance = get_object_or_404(selectors.managed_advances(request.user), pk=pk)
+        with ServiceCall() as call:
+            document = services.document_request(
+                kind=DocumentKind.CONTRACT,
+                advance=advance,
+                by=request.user,
+                language="fr",
+                regenerate=request.POST.get("regenerate") == "1",
+            )
+        if call.refused:
+            messages.error(request, call.message)
+            return HttpResponseRedirect(reverse("loans:advance-detail", args=[advance.pk]))
+        return HttpResponseRedirect(reverse("reporting:detail", args=[document.pk]))
 
 
 class DashboardView(ActionRequiredMixin, View):

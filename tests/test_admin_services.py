@@ -44,6 +44,7 @@ class Writers:
 
 
 _READ_ONLY = "read-only: changed on the browser pages, through the services"
+_STATEMENTS = "read-only: statements are imported and decided on the fund's pages"
 _LEDGER = "read-only: money moves only through loans.services, which write the ledger"
 
 ADMIN_MODELS: dict[str, Writers] = {
@@ -194,6 +195,21 @@ ADMIN_MODELS: dict[str, Writers] = {
         ("loans.services.provision_rates_set",),
         "read-only: a fund's table is checked whole by its service (fund page, API)",
     ),
+    "loans.BankStatement": Writers(("loans.services.statement_import",), _STATEMENTS),
+    "loans.BankStatementLine": Writers(
+        (
+            "loans.services.statement_import",
+            "loans.services.statement_line_confirm",
+            "loans.services.statement_line_dismiss",
+        ),
+        _STATEMENTS,
+    ),
+    "loans.StatementColumnMapping": Writers(("loans.services.column_mapping_save",), _STATEMENTS),
+    "loans.DirectDebitMandate": Writers(
+        ("loans.services.mandate_create", "loans.services.mandate_revoke"), _LEDGER
+    ),
+    "loans.DirectDebitCollection": Writers(("loans.services.collection_generate",), _LEDGER),
+    "loans.DirectDebitLine": Writers(("loans.services.collection_generate",), _LEDGER),
     # Reporting.
     "reporting.Document": Writers(
         ("reporting.services.document_request",), "read-only: documents are built by jobs"

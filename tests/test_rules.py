@@ -73,6 +73,7 @@ RULES = [
             "alize/tasks.py": "a national job runs network-wide (and fans out)",
             "reporting/runner.py": "the national annual report reads every dispositif",
             "bench/documents.py": "the benchmark builds the national report on its own data",
+            "bench/statements.py": "the benchmark picks the national fund with most instalments",
             "alize/demo.py": "the demo seed writes every demo dispositif",
             "alize/management/commands/seed_demo.py": "the demo seed prints the API token",
             "alize/backup.py": "a backup's figures (the ledger's balances) are the whole base's",

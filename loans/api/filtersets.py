@@ -1,4 +1,5 @@
-"""API FilterSets of the loans app: funds, advances, repayments and co-financing."""
+"""API FilterSets of the loans app: funds, advances, repayments, SEPA mandates and
+co-financing."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,7 @@ from ..models import (
     AdvanceStatus,
     Cofinancing,
     CofinancingKind,
+    DirectDebitMandate,
     Frequency,
     Fund,
     Repayment,
@@ -55,6 +57,16 @@ class RepaymentAPIFilterSet(TenantAPIFilterSet):
     class Meta:
         model = Repayment
         fields = ["dispositif", "advance"]
+
+
+class MandateAPIFilterSet(TenantAPIFilterSet):
+    in_force = django_filters.BooleanFilter(
+        field_name="revoked_on", lookup_expr="isnull", label=_("En vigueur")
+    )
+
+    class Meta:
+        model = DirectDebitMandate
+        fields = ["dispositif", "advance", "kind", "in_force"]
 
 
 class CofinancingAPIFilterSet(TenantAPIFilterSet):

@@ -31,12 +31,14 @@ from ..models import (
     Advance,
     AdvanceStatus,
     Cofinancing,
+    DirectDebitMandate,
     EntryKind,
     Frequency,
     Fund,
     FundContribution,
     Instalment,
     LedgerLine,
+    MandateKind,
     Repayment,
 )
 
@@ -76,6 +78,9 @@ class FundSerializer(BalancesMixin, TenantSerializer):
             "id",
             "dispositif",
             "name",
+            "creditor_identifier",
+            "iban",
+            "bic",
             "created_at",
             "contributed",
             "available",
@@ -245,8 +250,9 @@ class TransitionSerializer(Serializer):
 
 
 class AdvanceDetailSerializer(PersonalDataMixin, AdvanceSerializer):
-    """One advance with its ledger figures, next possible statuses and, for those who
-    manage it, its timeline (who moved it, when, why)."""
+    """One advance with its reference (``AV-000123``), the SHA-256 of its signed contract,
+    its ledger figures, next possible statuses and, for those who manage it, its timeline
+    (who moved it, when, why)."""
 
     personal_fields = ("created_by", "timeline")
 
@@ -258,10 +264,14 @@ class AdvanceDetailSerializer(PersonalDataMixin, AdvanceSerializer):
     )
     created_by = serializers.StringRelatedField(allow_null=True)
     timeline = serializers.SerializerMethodField()
+    reference = serializers.CharField(read_only=True)
+    contract_checksum = serializers.CharField(read_only=True)
 
     class Meta(AdvanceSerializer.Meta):
         fields = [
             *AdvanceSerializer.Meta.fields,
+            "reference",
+            "contract_checksum",
             "disbursed",
             "repaid",
             "written_off",
@@ -408,6 +418,54 @@ class RepaymentSerializer(PersonalDataMixin, ModelSerializer):
     def validate_advance(self, advance):
         check_may(self, Action.RECORD_REPAYMENT, advance.dispositif_id, "advance")
         return advance
+
+
+class MandateSerializer(PersonalDataMixin, TenantSerializer):
+    """A SEPA mandate of an advance. The account holder, the account and the reason of a
+    revocation reach only those who manage the advance's dispositif. Created through
+    ``loans.services.mandate_create`` (the same rules as the web form); revoked through
+    ``revoke``, never changed or deleted."""
+
+    personal_fields = ("debtor_name", "iban", "bic", "revoked_reason", "created_by")
+
+    dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    advance = serializers.PrimaryKeyRelatedField(queryset=Advance.objects.all())
+    # Checked by the service (which names the field), so typed spaces are accepted here.
+    iban = serializers.CharField(max_length=42)
+    bic = serializers.CharField(max_length=14)
+    kind = serializers.ChoiceField(choices=MandateKind.choices, default=MandateKind.RECURRENT)
+    in_force = serializers.BooleanField(read_only=True)
+    created_by = serializers.StringRelatedField(allow_null=True)
+
+    class Meta:
+        model = DirectDebitMandate
+        fields = [
+            "id",
+            "dispositif",
+            "advance",
+            "reference",
+            "debtor_name",
+            "iban",
+            "bic",
+            "signed_on",
+            "kind",
+            "in_force",
+            "revoked_on",
+            "revoked_reason",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = ["reference", "revoked_on", "revoked_reason", "created_at"]
+        validators = []
+
+    def validate_advance(self, advance):
+        check_may(self, Action.RECORD_REPAYMENT, advance.dispositif_id, "advance")
+        return advance
+
+
+class MandateRevokeSerializer(Serializer):
+    reason = serializers.CharField()
+    revoked_on = serializers.DateField(required=False)
 
 
 class ReversalSerializer(Serializer):

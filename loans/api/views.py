@@ -1,9 +1,9 @@
 """API viewsets of the loans app. They declare queryset, serializer and filterset and the
 actions of the access policy (reads: ``VIEW_ADVANCE``; writes: ``MANAGE_ADVANCE``,
-``RECORD_REPAYMENT`` for repayments, ``APPROVE_WRITE_OFF`` to approve a write-off); every
-write is delegated to ``loans.services`` (refusals answer 400 naming the field, 409 for a
-reused idempotency key). Repayments need an ``Idempotency-Key`` header; contributions and
-co-financing take one if given (``alize.idempotency``)."""
+``RECORD_REPAYMENT`` for repayments and SEPA mandates, ``APPROVE_WRITE_OFF`` to approve a
+write-off); every write is delegated to ``loans.services`` (refusals answer 400 naming the
+field, 409 for a reused idempotency key). Repayments need an ``Idempotency-Key`` header;
+contributions and co-financing take one if given (``alize.idempotency``)."""
 
 from __future__ import annotations
 
@@ -21,11 +21,20 @@ from alize.errors import ApplicationError
 from alize.tenancy import may
 
 from .. import selectors, services
-from ..models import Advance, Cofinancing, Fund, Repayment, WriteOff, WriteOffStatus
+from ..models import (
+    Advance,
+    Cofinancing,
+    DirectDebitMandate,
+    Fund,
+    Repayment,
+    WriteOff,
+    WriteOffStatus,
+)
 from .filtersets import (
     AdvanceAPIFilterSet,
     CofinancingAPIFilterSet,
     FundAPIFilterSet,
+    MandateAPIFilterSet,
     RepaymentAPIFilterSet,
 )
 from .serializers import (
@@ -39,6 +48,8 @@ from .serializers import (
     InstalmentSerializer,
     LedgerLineSerializer,
     LeverageSerializer,
+    MandateRevokeSerializer,
+    MandateSerializer,
     ProvisionRatesSerializer,
     RepaymentSerializer,
     RescheduleSerializer,
@@ -100,9 +111,15 @@ class FundViewSet(
         serializer.instance = services.fund_create(**serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.fund_rename(
-            fund=serializer.instance, name=serializer.validated_data.get("name", "")
-        )
+        """A new name, and the collection account (the three fields together)."""
+        data, fund = serializer.validated_data, serializer.instance
+        if "name" in data:
+            fund = services.fund_rename(fund=fund, name=data["name"])
+        account = {name: data[name] for name in services.COLLECTION_ACCOUNT_FIELDS if name in data}
+        if account:
+            current = {name: getattr(fund, name) for name in services.COLLECTION_ACCOUNT_FIELDS}
+            fund = services.fund_set_collection_account(fund=fund, **(current | account))
+        serializer.instance = fund
 
     @extend_schema(
         request=ContributionSerializer,
@@ -332,6 +349,47 @@ class RepaymentViewSet(
         given.is_valid(raise_exception=True)
         services.repayment_reverse(repayment=repayment, by=request.user, **given.validated_data)
         return Response(self.get_serializer(Repayment.objects.get(pk=repayment.pk)).data)
+
+
+class MandateViewSet(
+    ScopedViewMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """SEPA mandates of the advances in scope. Recorded (POST) and revoked (``revoke``)
+    by those who record repayments, through the services of the web form; never changed
+    nor deleted."""
+
+    queryset = DirectDebitMandate.objects.select_related("dispositif", "created_by")
+    serializer_class = MandateSerializer
+    filterset_class = MandateAPIFilterSet
+    ordering_fields = ["signed_on", "created_at"]
+    view_action = Action.VIEW_ADVANCE
+    manage_action = Action.RECORD_REPAYMENT
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.mandate_create(
+            advance=data["advance"],
+            debtor_name=data.get("debtor_name", ""),
+            iban=data.get("iban", ""),
+            bic=data.get("bic", ""),
+            signed_on=data.get("signed_on"),
+            kind=data["kind"],
+            by=self.request.user,
+        )
+
+    @extend_schema(request=MandateRevokeSerializer, responses=MandateSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        """Revoke the mandate, with a reason; no new debit is drawn under it."""
+        mandate = self.get_object()
+        given = MandateRevokeSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.mandate_revoke(mandate=mandate, by=request.user, **given.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=mandate.pk)).data)
 
 
 @extend_schema_view(create=extend_schema(parameters=[OPTIONAL_IDEMPOTENCY_HEADER]))

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('dispositifs', '0013_dispositif_public_door'),
-        ('loans', '0009_contribution_jobs_to_recreate'),
+        ('loans', '0011_bank_statements'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

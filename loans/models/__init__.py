@@ -14,8 +14,9 @@ Money rules the models hold (the services in ``loans.services`` hold the rest):
   column says so in every row and every export rather than by omission.
 
 One module per sub-domain (``funds``, ``advances`` with their schedules, ``repayments``,
-``write_offs``, ``cofinancing``, ``ledger``, ``arrears``, ``provisions``); importing this
-package registers every model, and callers import the models from it.
+``write_offs``, ``cofinancing``, ``ledger``, ``arrears``, ``provisions``, ``mandates`` for direct
+debits, ``statements``);
+importing this package registers every model, and callers import the models from it.
 """
 
 from ._common import CENT, ZERO
@@ -45,8 +46,28 @@ from .ledger import (
     UnscopedAppendOnlyManager,
     UnscopedAppendOnlyQuerySet,
 )
+from .mandates import (
+    DirectDebitCollection,
+    DirectDebitLine,
+    DirectDebitMandate,
+    MandateKind,
+    SequenceType,
+)
 from .provisions import DEFAULT_PROVISION_RATES, MAX_DAYS_PAST_DUE, ProvisionRate
 from .repayments import Repayment, RepaymentAllocation, RepaymentReversal
+from .statements import (
+    OPEN_STATES,
+    BankStatement,
+    BankStatementLine,
+    Confidence,
+    CsvDateFormat,
+    CsvSeparator,
+    Direction,
+    LineState,
+    MatchRule,
+    StatementColumnMapping,
+    StatementFormat,
+)
 from .write_offs import WriteOff, WriteOffStatus
 
 __all__ = (
@@ -69,6 +90,9 @@ __all__ = (
     "Cofinancing",
     "CofinancingKind",
     "ContributionKind",
+    "DirectDebitCollection",
+    "DirectDebitLine",
+    "DirectDebitMandate",
     "EntryKind",
     "Frequency",
     "Fund",
@@ -76,13 +100,26 @@ __all__ = (
     "Instalment",
     "JournalTransaction",
     "LedgerLine",
+    "MandateKind",
     "PortfolioSnapshot",
     "ProvisionRate",
     "Repayment",
     "RepaymentAllocation",
     "RepaymentReversal",
+    "SequenceType",
     "UnscopedAppendOnlyManager",
     "UnscopedAppendOnlyQuerySet",
+    "OPEN_STATES",
+    "BankStatement",
+    "BankStatementLine",
+    "Confidence",
+    "CsvDateFormat",
+    "CsvSeparator",
+    "Direction",
+    "LineState",
+    "MatchRule",
+    "StatementColumnMapping",
+    "StatementFormat",
     "WriteOff",
     "WriteOffStatus",
 )

@@ -133,6 +133,10 @@ class Advance(TenantModel):
     )
     status_changed_at = models.DateTimeField(_("statut depuis"), default=timezone.now)
     contracted_on = models.DateField(_("contrat signé le"), null=True, blank=True)
+    # The SHA-256 of the contract PDF the SME signed (reporting's contract document).
+    contract_checksum = models.CharField(
+        _("empreinte SHA-256 du contrat signé"), max_length=64, blank=True, editable=False
+    )
     disbursed_on = models.DateField(_("décaissée le"), null=True, blank=True)
     schedule_version = models.PositiveSmallIntegerField(_("version de l'échéancier"), default=0)
     days_past_due = models.PositiveIntegerField(_("jours de retard"), default=0)
@@ -163,6 +167,14 @@ class Advance(TenantModel):
                 violation_error_message=_("Les avances sont à taux zéro."),
             ),
             FieldCheckConstraint(
+                name="advance_contract_checksum_sha256",
+                field="contract_checksum",
+                condition=Q(contract_checksum="") | Q(contract_checksum__regex=r"^[0-9a-f]{64}$"),
+                violation_error_message=_(
+                    "Une empreinte SHA-256 s'écrit en 64 chiffres hexadécimaux."
+                ),
+            ),
+            FieldCheckConstraint(
                 name="advance_instalment_count_positive",
                 field="instalment_count",
                 condition=Q(instalment_count__gte=1),
@@ -176,6 +188,12 @@ class Advance(TenantModel):
     @property
     def allowed_next_statuses(self) -> list[str]:
         return ADVANCE_LIFECYCLE.next_states(self.status)
+
+    @property
+    def reference(self) -> str:
+        """The advance's reference, printed on its contract and asked of the SME in its
+        transfers' remittance text (statements find it with ``AV-?(\\d{6,})``)."""
+        return f"AV-{self.pk:06d}"
 
 
 class AdvanceTransition(TenantModel, TransitionLog):

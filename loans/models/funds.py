@@ -14,6 +14,7 @@ from alize.tenancy import TenantModel
 from alize.validators import validate_past_date
 from pme.models import ProjectType
 
+from ..validators import validate_bic, validate_creditor_identifier, validate_iban
 from ._common import CENT
 
 # Jobs one contribution of a revitalisation agreement may carry (a large closure's agreement
@@ -31,9 +32,22 @@ class ContributionKind(models.TextChoices):
 
 class Fund(TenantModel):
     """A revolving fund of one dispositif: contributions come in, advances go out and come
-    back. Its balances are sums of the ledger (``loans.selectors.fund_balances``)."""
+    back. Its balances are sums of the ledger (``loans.selectors.fund_balances``).
+
+    Its bank account (IBAN, BIC) and its SEPA creditor identifier are those the SMEs'
+    direct debits are collected to; blank until the fund collects by direct debit."""
 
     name = models.CharField(_("nom"), max_length=200)
+    creditor_identifier = models.CharField(
+        _("identifiant créancier SEPA (ICS)"),
+        max_length=35,
+        blank=True,
+        validators=[validate_creditor_identifier],
+    )
+    iban = models.CharField(
+        _("IBAN du fonds"), max_length=34, blank=True, validators=[validate_iban]
+    )
+    bic = models.CharField(_("BIC du fonds"), max_length=11, blank=True, validators=[validate_bic])
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:

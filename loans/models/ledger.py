@@ -23,7 +23,7 @@ class Account(models.TextChoices):
     outstanding; capital the contributions received; losses the principal written off;
     allowance the part of the outstanding principal provisioned against its loss (a
     contra-asset of loans); provisions the expense of provisioning, net of its releases
-    (docs/decisions/0015-provisions-in-the-ledger.md)."""
+    (docs/decisions/0017-provisions-in-the-ledger.md)."""
 
     CASH = "cash", _("Trésorerie")
     LOANS = "loans", _("Avances en cours")

@@ -16,7 +16,8 @@ scope and do not check access: views and API views ask the policy first
   decision); ``amount`` defaults to the decided amount, may be lower, never higher, and
   lies within the dispositif's bounds (also a database trigger). Status « approved ».
   ``advance_update_terms(advance, **terms)`` changes amount and terms before disbursement.
-- ``advance_contract(advance, contracted_on, by)``: approved → contracted.
+- ``advance_contract(advance, contracted_on, by)``: approved → contracted; keeps the
+  SHA-256 of the contract PDF the documents layer produced (``loans.signals``).
 - ``advance_disburse(advance, disbursed_on, by)``: contracted → disbursed; refused when
   the fund's money available to this project is too low. The money is attributed to the
   contributions first in, first out by date received, except that contributions earmarked
@@ -38,7 +39,8 @@ scope and do not check access: views and API views ask the policy first
   the cash has been lent again (no balance may go negative).
 - ``advance_reschedule(advance, instalment_count, frequency, first_due_on, reason, by)``:
   the unpaid instalments are marked superseded (kept) and a new version spreads the
-  outstanding principal; status « rescheduled ».
+  outstanding principal; status « rescheduled » (``loans.signals.advance_rescheduled``:
+  the documents layer produces the amendment).
 - ``write_off_propose(advance, reason, by)``; ``write_off_approve(write_off, by,
   on=None)`` (maker-checker: never the proposer; posts the loss, status « written off »);
   ``write_off_reject(write_off, by)``.
@@ -52,13 +54,27 @@ scope and do not check access: views and API views ask the policy first
   past due, rate %), checked whole (errors by row field, ``rate_field``); the daily job
   posts each advance's provision change (charge / release), a write-off uses the allowance
   (``provision_use``).
+- ``statement_import(fund, content, source_format, by, file_name="", idempotency_key=None)``
+  → ``(statement, created)``; ``statement_line_confirm(line, by, advance=None)``,
+  ``statement_confirm_high(statement, by)``, ``statement_line_dismiss(line, reason, by)``,
+  ``column_mapping_save(fund, by, **columns)``: bank statements matched to instalments,
+  recorded through ``repayment_record`` keyed ``bank:<fund>:<transaction id>`` and reversed
+  through ``repayment_reverse`` (docs/architecture.md §7.3).
+- ``fund_set_collection_account(fund, creditor_identifier, iban, bic)``: the fund's SEPA
+  creditor identifier and account (the three together, or none).
+- ``mandate_create(advance, debtor_name, iban, bic, signed_on, kind, by)``: the SME's
+  SEPA mandate (reference ``ALZ-<advance>-<n>``; one in force per advance);
+  ``mandate_revoke(mandate, reason, by, revoked_on=None)``.
+- ``collection_generate(fund, collection_date, by)`` → ``(collection, created)``: the
+  pain.008 file of the instalments due by that date (``loans.services.collections``);
+  idempotent, and it records nothing as paid.
 
 Schedule invariant: the live instalments (not superseded) plus what was paid on superseded
 ones add up to the principal, to the cent.
 
 One module per sub-domain (``funds``, ``advances``, ``repayments``, ``write_offs``,
-``cofinancing``, ``arrears``, ``provisions``; ``_common`` holds their shared helpers);
-callers import the services from this package.
+``cofinancing``, ``arrears``, ``provisions``, ``mandates``, ``collections``, ``statements``;
+``_common`` holds their shared helpers); callers import the services from this package.
 """
 
 from __future__ import annotations
@@ -72,6 +88,7 @@ from .advances import (
     advance_disburse,
     advance_reschedule,
     advance_update_terms,
+    first_schedule,
     live_instalments,
     outstanding,
     split_schedule,
@@ -84,7 +101,17 @@ from .cofinancing import (
     cofinancing_delete,
     cofinancing_update,
 )
-from .funds import contribution_record, contribution_record_once, fund_create, fund_rename
+from .collections import collection_generate, due_debits
+from .funds import (
+    COLLECTION_ACCOUNT_FIELDS,
+    contribution_record,
+    contribution_record_once,
+    fund_create,
+    fund_rename,
+    fund_set_collection_account,
+)
+from .mandates import CLOSED_STATUSES as MANDATE_CLOSED_STATUSES
+from .mandates import mandate_create, mandate_reference, mandate_revoke
 from .provisions import (
     provision_rate_tables,
     provision_rates_set,
@@ -95,11 +122,22 @@ from .provisions import (
     required_provision,
 )
 from .repayments import repayment_record, repayment_reverse
+from .statements import (
+    STATEMENT_MAX_BYTES,
+    ConfirmOutcome,
+    column_mapping_save,
+    statement_confirm_high,
+    statement_import,
+    statement_line_confirm,
+    statement_line_dismiss,
+)
 from .write_offs import write_off_approve, write_off_propose, write_off_reject
 
 __all__ = (
     "ADVANCE_TERMS",
     "COFINANCING_FIELDS",
+    "COLLECTION_ACCOUNT_FIELDS",
+    "MANDATE_CLOSED_STATUSES",
     "PAR_DAYS",
     "REASON_MAX_LENGTH",
     "REASON_MIN_LENGTH",
@@ -114,11 +152,18 @@ __all__ = (
     "cofinancing_create_once",
     "cofinancing_delete",
     "cofinancing_update",
+    "collection_generate",
     "contribution_record",
     "contribution_record_once",
+    "due_debits",
+    "first_schedule",
     "fund_create",
     "fund_rename",
+    "fund_set_collection_account",
     "live_instalments",
+    "mandate_create",
+    "mandate_reference",
+    "mandate_revoke",
     "outstanding",
     "provision_rate_tables",
     "provision_rates_set",
@@ -130,6 +175,13 @@ __all__ = (
     "repayment_reverse",
     "required_provision",
     "split_schedule",
+    "STATEMENT_MAX_BYTES",
+    "ConfirmOutcome",
+    "column_mapping_save",
+    "statement_confirm_high",
+    "statement_import",
+    "statement_line_confirm",
+    "statement_line_dismiss",
     "write_off_approve",
     "write_off_propose",
     "write_off_reject",

@@ -33,6 +33,7 @@ from ..models import (
     FundContribution,
     Instalment,
 )
+from ..signals import advance_contracting, advance_rescheduled
 from ._common import _move, _not_in_future, _reason, _today
 
 if TYPE_CHECKING:
@@ -63,6 +64,18 @@ def split_schedule(principal: Decimal, count: int) -> list[Decimal]:
     base = cents // count
     amounts = [base] * (count - 1) + [cents - base * (count - 1)]
     return [Decimal(value) / 100 for value in amounts]
+
+
+def first_schedule(advance: Advance, disbursed_on: dt.date) -> list[tuple[dt.date, Decimal]]:
+    """The schedule an advance gets when disbursed on ``disbursed_on``: (due date, amount)
+    of each instalment, as ``advance_disburse`` writes it (version 1) and the contract
+    prints it."""
+    period = FREQUENCY_MONTHS[advance.frequency]
+    due_dates = [
+        add_months(disbursed_on, advance.grace_months + k * period)
+        for k in range(1, advance.instalment_count + 1)
+    ]
+    return list(zip(due_dates, split_schedule(advance.amount, len(due_dates)), strict=True))
 
 
 def _check_amount(advance: Advance, decided: Decimal | None) -> None:
@@ -143,7 +156,8 @@ def advance_update_terms(*, advance: Advance, **terms) -> Advance:
 
 @transaction.atomic
 def advance_contract(*, advance: Advance, contracted_on: dt.date, by) -> Advance:
-    """The contract is signed: approved → contracted."""
+    """The contract is signed: approved → contracted, on ``contracted_on``; the advance
+    keeps the SHA-256 of the contract PDF the platform produced for it, if any."""
     locked = ADVANCE_LIFECYCLE.lock(advance)
     _not_in_future(contracted_on, "contracted_on")
     ADVANCE_LIFECYCLE.check(locked.status, AdvanceStatus.CONTRACTED)
@@ -153,8 +167,16 @@ def advance_contract(*, advance: Advance, contracted_on: dt.date, by) -> Advance
         )
     _move(locked, AdvanceStatus.CONTRACTED, by=by)
     locked.contracted_on = contracted_on
-    locked.save(update_fields=["contracted_on"])
+    locked.contract_checksum = _signed_contract_checksum(locked)
+    locked.save(update_fields=["contracted_on", "contract_checksum"])
     return locked
+
+
+def _signed_contract_checksum(advance: Advance) -> str:
+    """The SHA-256 of the contract PDF the SME signed, answered by the documents layer
+    (``loans.signals.advance_contracting``); "" when the platform produced none."""
+    answers = advance_contracting.send(sender=Advance, advance=advance)
+    return next((checksum for _receiver, checksum in answers if checksum), "")
 
 
 def _financing_contributions(fund: Fund, project_type: str) -> list[FundContribution]:
@@ -217,15 +239,11 @@ def advance_disburse(*, advance: Advance, disbursed_on: dt.date, by) -> Advance:
         description=str(locked.project),
         lines=ledger.pair(Account.LOANS, Account.CASH, shares, advance_id=locked.pk),
     )
-    period = FREQUENCY_MONTHS[locked.frequency]
     _write_schedule(
         locked,
         version=1,
         principal=locked.amount,
-        due_dates=[
-            add_months(disbursed_on, locked.grace_months + k * period)
-            for k in range(1, locked.instalment_count + 1)
-        ],
+        due_dates=[due_on for due_on, _amount in first_schedule(locked, disbursed_on)],
     )
     return locked
 
@@ -313,4 +331,5 @@ def advance_reschedule(
     locked.days_past_due = 0
     locked.save(update_fields=["schedule_version", "days_past_due"])
     _move(locked, AdvanceStatus.RESCHEDULED, by=by, comment=reason, at=now)
+    advance_rescheduled.send(sender=Advance, advance=locked, by=by, reason=reason)
     return locked

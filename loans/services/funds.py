@@ -1,5 +1,6 @@
-"""Funds and the money put into them: creating and renaming a fund, recording a
-contribution (posted cash / capital), once per submission key."""
+"""Funds and the money put into them: creating and renaming a fund, setting the account
+its direct debits are collected to, recording a contribution (posted cash / capital),
+once per submission key."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from alize.services import model_update, validate_and_save
 from .. import ledger
 from ..models import Account, ContributionKind, EntryKind, Fund, FundContribution
 from ..models.funds import JOBS_TO_RECREATE_MAX
+from ..validators import compact_identifier
 from ._common import _not_in_future
 
 
@@ -39,6 +41,42 @@ def fund_rename(*, fund: Fund, name: str) -> Fund:
     model_update(fund, ["name"], {"name": (name or "").strip()})
     _check_fund_name(fund)
     return validate_and_save(fund)
+
+
+COLLECTION_ACCOUNT_FIELDS = ("creditor_identifier", "iban", "bic")
+
+
+@transaction.atomic
+def fund_set_collection_account(
+    *, fund: Fund, creditor_identifier: str, iban: str, bic: str
+) -> Fund:
+    """The fund's SEPA creditor identifier and the account (IBAN, BIC) its direct debits
+    are collected to, stored compact and upper-case; each is checked (ISO 7064 mod 97-10
+    for the identifier, ``schwifty`` for the account). Left blank, the fund collects no
+    direct debit; given, the three go together."""
+    values = {
+        name: compact_identifier(value)
+        for name, value in (
+            ("creditor_identifier", creditor_identifier),
+            ("iban", iban),
+            ("bic", bic),
+        )
+    }
+    if any(values.values()):
+        for name in COLLECTION_ACCOUNT_FIELDS:
+            if not values[name]:
+                raise ApplicationError(
+                    _(
+                        "L'identifiant créancier, l'IBAN et le BIC vont ensemble : "
+                        "renseignez les trois."
+                    ),
+                    field=name,
+                )
+    locked = Fund.objects.select_for_update().get(pk=fund.pk)
+    model_update(locked, COLLECTION_ACCOUNT_FIELDS, values)
+    validate_and_save(locked)
+    model_update(fund, COLLECTION_ACCOUNT_FIELDS, values)
+    return locked
 
 
 def _checked_jobs_to_recreate(kind: str, jobs: int | None) -> int:

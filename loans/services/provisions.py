@@ -1,6 +1,6 @@
 """Provisions: each fund's rates by days past due, the daily adjustment of every advance's
 allowance to its rate (posted to the ledger), and the use of the allowance on a write-off
-(docs/decisions/0015-provisions-in-the-ledger.md)."""
+(docs/decisions/0017-provisions-in-the-ledger.md)."""
 
 from __future__ import annotations
 

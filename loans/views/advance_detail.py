@@ -15,6 +15,7 @@ from django.views import View
 from alize.actions import Action
 from alize.errors import service_error_text
 from alize.formats import long_date, money
+from alize.panels import render_panels
 from alize.web import ActionRequiredMixin, ServiceCall, confirmation_page, is_confirmed
 from dispositifs.access import may
 
@@ -22,6 +23,8 @@ from .. import queries, selectors, services
 from ..forms import (
     ContractForm,
     DisbursementForm,
+    MandateForm,
+    MandateRevokeForm,
     RepaymentForm,
     RescheduleForm,
     ReversalForm,
@@ -37,8 +40,8 @@ def next_due(instalments):
 
 def render_advance(request, advance, *, status: int = 200, bound=None):
     """The advance page. ``bound`` holds forms re-shown with their errors after a refused
-    POST, keyed by "contract", "disburse", "repayment", "reschedule", "write_off" or
-    ("reversal", repayment pk)."""
+    POST, keyed by "contract", "disburse", "repayment", "reschedule", "write_off",
+    "mandate", "mandate_revoke" or ("reversal", repayment pk)."""
     bound = bound or {}
     user = request.user
     dispositif_id = advance.dispositif_id
@@ -62,6 +65,16 @@ def render_advance(request, advance, *, status: int = 200, bound=None):
         forms["reschedule"] = bound.get("reschedule") or RescheduleForm(prefix="reschedule")
         if proposed is None:
             forms["write_off"] = bound.get("write_off") or WriteOffProposalForm(prefix="write_off")
+    mandates = list(selectors.advance_mandates(advance))
+    in_force = next((m for m in mandates if m.in_force), None)
+    if recorder and in_force is None and advance.status not in services.MANDATE_CLOSED_STATUSES:
+        forms["mandate"] = bound.get("mandate") or MandateForm(
+            prefix="mandate", initial={"debtor_name": advance.project.company.name}
+        )
+    if recorder and in_force is not None:
+        forms["mandate_revoke"] = bound.get("mandate_revoke") or MandateRevokeForm(
+            prefix="mandate_revoke"
+        )
     for repayment in repayments:
         try:
             repayment.reversal_record = repayment.reversal
@@ -83,12 +96,15 @@ def render_advance(request, advance, *, status: int = 200, bound=None):
         "ledger_lines": list(selectors.advance_ledger_lines(advance)),
         "history": list(selectors.advance_timeline(advance)),
         "write_offs": write_offs,
+        "mandates": mandates,
+        "mandate_in_force": in_force,
         "proposed_write_off": proposed,
         "can_decide_write_off": approver and proposed is not None,
         "can_manage": manager,
         "can_record": recorder,
         "show_people": manager,
         "forms": forms,
+        "panels": render_panels("advance", request, advance),
     }
     return render(request, "loans/advance_detail.html", context, status=status)
 

@@ -19,7 +19,7 @@ from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall, severa
 from dispositifs.access import may
 
 from .. import queries, selectors, services
-from ..forms import ContributionForm, ProvisionRatesForm
+from ..forms import CollectionAccountForm, CollectionForm, ContributionForm, ProvisionRatesForm
 from ..list_filters import FundFilterSet
 
 
@@ -71,13 +71,27 @@ def utilisation_chart(points: list[dict]) -> charts.Chart | None:
     )
 
 
+# The collection files shown on the fund page; the rest are on its collections' list.
+RECENT_COLLECTIONS = 5
+
+
 def render_fund(
-    request, fund, *, status: int = 200, contribution_form=None, provision_rates_form=None
+    request,
+    fund,
+    *,
+    status: int = 200,
+    contribution_form=None,
+    provision_rates_form=None,
+    bound=None,
 ):
     """The fund page: balances (gross outstanding, provision, net), contributions and their
-    attribution, utilisation, and the provisioning rates."""
+    attribution, utilisation, the provisioning rates, and the direct debits (the collection
+    account, the latest collection files, drawing one). ``bound`` holds the forms re-shown
+    with their errors, keyed "account" or "collection"."""
+    bound = bound or {}
     user = request.user
     manager = may(user, Action.MANAGE_ADVANCE, fund.dispositif_id)
+    recorder = may(user, Action.RECORD_REPAYMENT, fund.dispositif_id)
     contributions = selectors.fund_contributions(fund)
     financed = queries.fund_attribution(fund)
     for row in contributions:
@@ -88,6 +102,16 @@ def render_fund(
     rates, default_rates = selectors.fund_provision_rates(fund)
     if manager and provision_rates_form is None:
         provision_rates_form = ProvisionRatesForm(rates=rates)
+    account_form = None
+    if manager:
+        account_form = bound.get("account") or CollectionAccountForm(
+            prefix="account",
+            initial={name: getattr(fund, name) for name in services.COLLECTION_ACCOUNT_FIELDS},
+        )
+    collections, collection_form = [], None
+    if recorder:
+        collections = list(selectors.collection_list(user, fund)[:RECENT_COLLECTIONS])
+        collection_form = bound.get("collection") or CollectionForm(prefix="collection")
     context = {
         "title": fund.name,
         "fund": fund,
@@ -96,10 +120,15 @@ def render_fund(
         "utilisation": utilisation,
         "chart": utilisation_chart(utilisation),
         "can_manage": manager,
+        "can_record": may(user, Action.RECORD_REPAYMENT, fund.dispositif_id),
         "contribution_form": contribution_form if manager else None,
         "provision_rates": rates,
         "default_rates": default_rates,
         "provision_rates_form": provision_rates_form if manager else None,
+        "can_collect": recorder,
+        "account_form": account_form,
+        "collection_form": collection_form,
+        "collections": collections,
     }
     return render(request, "loans/fund_detail.html", context, status=status)
 

@@ -3,6 +3,7 @@ title, with real headings, table header cells and charts that carry their text."
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 
@@ -12,9 +13,12 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from alize.tenancy import scope
 from committees import services as committee_services
+from loans import services as loan_services
 from loans.models import ContributionKind
 from reporting import builders, runner, services
 from reporting.models import DocumentKind
+from tests.clock import TODAY
+from tests.loans.builders import advance_at, make_fund
 from tests.reporting.conftest import add_missions_and_loans
 from tests.reporting.funders import make_funders
 
@@ -100,6 +104,8 @@ def requested(world, sitting, kind: str, language: str):
         return services.document_request(
             kind=kind, organisation=world.firm_a, year=2026, by=None, language=language
         )
+    if kind in (DocumentKind.CONTRACT, DocumentKind.AMENDMENT):
+        return advance_document(world, kind, language)
     make_funders(world)
     with scope(every_dispositif=True, reason="the coordination asks"):
         return services.document_request(
@@ -109,6 +115,25 @@ def requested(world, sitting, kind: str, language: str):
             year=2026,
             by=None,
             language=language,
+        )
+
+
+def advance_document(world, kind: str, language: str):
+    """An advance's contract (before its signature) or its first amendment."""
+    status = "approved" if kind == DocumentKind.CONTRACT else "disbursed"
+    advance = advance_at(status, make_fund(world.a))
+    with scope([world.a]):
+        if kind == DocumentKind.AMENDMENT:
+            loan_services.advance_reschedule(
+                advance=advance,
+                instalment_count=4,
+                frequency="quarterly",
+                first_due_on=TODAY + dt.timedelta(days=30),
+                reason="Rééchelonnement accordé par le comité",
+                by=None,
+            )
+        return services.document_request(
+            kind=kind, advance=advance, by=None, language=language, regenerate=True
         )
 
 
