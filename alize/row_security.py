@@ -17,6 +17,7 @@ own. See docs/decisions/0007-row-level-security.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -71,6 +72,12 @@ def _declare(connection, wanted: Declaration) -> None:
         )
 
 
+_DECLARED = re.compile(
+    rf"^SELECT set_config\('{re.escape(IDS_SETTING)}', '[0-9,]*', true\), "
+    rf"set_config\('{re.escape(EVERY_SETTING)}', '(?:on|off)', true\); "
+)
+
+
 def _declaring(wanted: Declaration) -> str:
     """The declaration as a statement of its own, to send in front of another: its values
     are the scope's ids (digits and commas) and ``on``/``off``, never user input."""
@@ -81,6 +88,12 @@ def _declaring(wanted: Declaration) -> str:
         f"SELECT set_config('{IDS_SETTING}', '{ids}', true), "
         f"set_config('{EVERY_SETTING}', '{every}', true); "
     )
+
+
+def without_declaration(sql_text: str) -> str:
+    """A statement of the query log (``connection.queries``, which shows what was sent)
+    without the scope's declaration sent in front of it."""
+    return _DECLARED.sub("", sql_text, count=1)
 
 
 def _can_prefix(connection, context, many: bool) -> bool:
