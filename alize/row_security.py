@@ -17,6 +17,7 @@ own. See docs/decisions/0007-row-level-security.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -26,7 +27,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.transaction import TransactionManagementError
-from psycopg import errors, sql
+from psycopg import ClientCursor, errors, sql
 from psycopg.pq import TransactionStatus
 
 from alize.tenancy import Scope, TenantModel, active_scope
@@ -48,6 +49,8 @@ VISIBLE = (
 Declaration = tuple[str, str]
 NOTHING: Declaration = ("", "off")
 _APPLIED = "_alize_row_scope"
+# Django's savepoint statements (``DatabaseOperations.savepoint_*_sql``).
+SAVEPOINT_STATEMENTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
 _OWNER = "_alize_owner_session"
 
 
@@ -69,12 +72,64 @@ def _declare(connection, wanted: Declaration) -> None:
         )
 
 
+_DECLARED = re.compile(
+    rf"^SELECT set_config\('{re.escape(IDS_SETTING)}', '[0-9,]*', true\), "
+    rf"set_config\('{re.escape(EVERY_SETTING)}', '(?:on|off)', true\); "
+)
+
+
+def _declaring(wanted: Declaration) -> str:
+    """The declaration as a statement of its own, to send in front of another: its values
+    are the scope's ids (digits and commas) and ``on``/``off``, never user input."""
+    ids, every = wanted
+    if not all(part.isdigit() for part in ids.split(",") if part) or every not in ("on", "off"):
+        raise ValueError(f"Not a scope declaration: {wanted!r}")
+    return (
+        f"SELECT set_config('{IDS_SETTING}', '{ids}', true), "
+        f"set_config('{EVERY_SETTING}', '{every}', true); "
+    )
+
+
+def without_declaration(sql_text: str) -> str:
+    """A statement of the query log (``connection.queries``, which shows what was sent)
+    without the scope's declaration sent in front of it."""
+    return _DECLARED.sub("", sql_text, count=1)
+
+
+def _can_prefix(connection, context, many: bool) -> bool:
+    """Can the declaration travel with the statement, in the same query string? Only for a
+    single statement on a client-side cursor (the simple query protocol, which takes several
+    statements at once), not for a named (server-side) cursor or in pipeline mode."""
+    raw = getattr(context.get("cursor"), "cursor", None)
+    return (
+        not many
+        and isinstance(raw, ClientCursor)
+        and connection.connection is not None
+        and connection.connection._pipeline is None
+    )
+
+
+def _execute_declared(wanted: Declaration, execute, sql_text, params, many, context):
+    """Send the declaration and the statement in one round trip: one query string whose
+    first statement declares the scope; the cursor then moves on to the statement's result.
+
+    Inside a transaction, both run in it. In autocommit, PostgreSQL runs the statements of
+    one query string as one implicit transaction, which the transaction-local settings
+    last for: the statement runs in a transaction of its own that declares the scope,
+    without a ``BEGIN`` and a ``COMMIT`` of their own."""
+    result = execute(_declaring(wanted) + sql_text, params, many, context)
+    context["cursor"].cursor.nextset()
+    return result
+
+
 def scope_wrapper(execute, sql_text, params, many, context):
     """Execute wrapper: declare the active tenancy scope to the transaction the statement
     runs in, once per transaction and again whenever the scope changed.
 
     Outside a transaction (autocommit) a statement with no scope runs as it is and sees no
-    tenant row; one inside a scope runs in a transaction of its own that declares it.
+    tenant row; one inside a scope runs in a transaction of its own that declares it. The
+    declaration travels in front of the statement, in the same round trip, when the cursor
+    allows it (``_can_prefix``), else on its own just before.
     """
     connection = context["connection"]
     # The owner's session declared every dispositif; a connection outside the configured
@@ -85,9 +140,14 @@ def scope_wrapper(execute, sql_text, params, many, context):
     if connection.get_autocommit():
         if wanted == NOTHING:
             return execute(sql_text, params, many, context)
+        if _can_prefix(connection, context, many):
+            return _execute_declared(wanted, execute, sql_text, params, many, context)
         return _in_own_transaction(connection, wanted, execute, sql_text, params, many, context)
     status = connection.connection.info.transaction_status
     if status == TransactionStatus.INERROR or connection.needs_rollback:
+        return execute(sql_text, params, many, context)
+    if sql_text.startswith(SAVEPOINT_STATEMENTS):
+        # Reads no row; a declaration sent with ROLLBACK TO SAVEPOINT would be undone by it.
         return execute(sql_text, params, many, context)
     levels = tuple(connection.savepoint_ids)
     applied = getattr(connection, _APPLIED, None)
@@ -97,6 +157,9 @@ def scope_wrapper(execute, sql_text, params, many, context):
     # A declaration made inside a savepoint that has since ended may have been rolled back
     # with it: it only counts while its savepoint is still open.
     if applied is None or applied[0] != wanted or levels[: len(applied[1])] != applied[1]:
+        setattr(connection, _APPLIED, (wanted, levels))
+        if _can_prefix(connection, context, many):
+            return _execute_declared(wanted, execute, sql_text, params, many, context)
         _declare(connection, wanted)
         applied = (wanted, levels)
     setattr(connection, _APPLIED, applied)

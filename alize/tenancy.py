@@ -411,7 +411,8 @@ class TenancyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = enter_scope(scope_for_user(request.user))
+        # No user on the API's token chain, where the view enters the caller's scope.
+        token = enter_scope(scope_for_user(getattr(request, "user", None)))
         try:
             return self.get_response(request)
         finally:

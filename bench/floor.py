@@ -289,9 +289,16 @@ def company_filters(query: dict) -> tuple[list[str], list]:
         where.append("c.naf_code LIKE %s")
         params.append(query["naf_code"].replace("%", r"\%").replace("_", r"\_") + "%")
     if query.get("q", "").strip():
-        value = "%" + query["q"].strip().upper().replace("%", r"\%").replace("_", r"\_") + "%"
+        # The platform's search (alize.search): accents and case aside.
+        value = query["q"].strip().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
         fields = ("c.name", "c.siren", "c.commune_name", "c.contact_name")
-        where.append("(" + " OR ".join(f"UPPER({f}::text) LIKE %s" for f in fields) + ")")
+        where.append(
+            "("
+            + " OR ".join(
+                f"alize_search_text({f}) LIKE '%%' || alize_search_text(%s) || '%%'" for f in fields
+            )
+            + ")"
+        )
         params += [value] * len(fields)
     return where, params
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.constraints import FieldCheckConstraint
 from alize.fields import MoneyField
+from alize.search import search_index
 from alize.tenancy import global_model
 from alize.validators import validate_siren
 
@@ -63,6 +64,12 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        # The search's columns (``?q``, alize.search).
+        indexes = [
+            search_index("name", name="organisation_name_search"),
+            search_index("siren", name="organisation_siren_search"),
+            search_index("city", name="organisation_city_search"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["siren"], condition=~models.Q(siren=""), name="organisation_siren_unique"
@@ -205,7 +212,13 @@ class Expert(models.Model):
         verbose_name = _("expert")
         verbose_name_plural = _("experts")
         ordering = ["last_name", "first_name", "id"]
-        indexes = [models.Index(fields=["organisation", "is_active"])]
+        indexes = [
+            models.Index(fields=["organisation", "is_active"]),
+            # The search's columns (``?q``, alize.search).
+            search_index("first_name", name="expert_first_name_search"),
+            search_index("last_name", name="expert_last_name_search"),
+            search_index("job_title", name="expert_job_title_search"),
+        ]
 
     def __str__(self):
         return self.full_name

@@ -4,7 +4,9 @@ access policy; scope and access are enforced here, for every route alike."""
 from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from rest_framework import mixins, viewsets
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from alize.actions import Action
@@ -29,11 +31,23 @@ class ScopedViewMixin(_GenericViewBase):
     caller read (``view_action``); writes need ``manage_action`` on the row's dispositif.
 
     A row outside what the caller may read is simply not found (404), exactly as on the web.
+
+    Only writes run in the request's transaction (``ATOMIC_REQUESTS``): a read (GET, HEAD,
+    OPTIONS) runs its statements in autocommit, each in a transaction of its own that
+    declares the scope to PostgreSQL in the same round trip (``alize.row_security``). Under
+    READ COMMITTED a request's transaction gave its statements no common snapshot anyway.
     """
 
     view_action: str = ""
     manage_action: str = "manage"
     _scope_token = None
+
+    @classmethod
+    def as_view(cls, *args, **kwargs):
+        view = super().as_view(*args, **kwargs)
+        # The handler does not wrap the view in a transaction; ``dispatch`` does, for writes.
+        view._non_atomic_requests = set(connections.settings)  # type: ignore[attr-defined]
+        return view
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -43,7 +57,10 @@ class ScopedViewMixin(_GenericViewBase):
 
     def dispatch(self, request, *args, **kwargs):
         try:
-            return super().dispatch(request, *args, **kwargs)
+            if not _runs_atomic(request):
+                return super().dispatch(request, *args, **kwargs)
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
         finally:
             if self._scope_token is not None:
                 leave_scope(self._scope_token)
@@ -55,6 +72,16 @@ class ScopedViewMixin(_GenericViewBase):
         if is_scoped(queryset.model):
             return cast(ScopedQuerySet, queryset).for_user(user, self.view_action)
         return queryset if may(user, self.view_action) else queryset.none()
+
+
+def _runs_atomic(request) -> bool:
+    """Writes run in a transaction (``ATOMIC_REQUESTS``); a read only when it is served
+    inside a caller's transaction (a test's), in a savepoint that an error response rolls
+    back alone, as the request's transaction did."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if not connection.settings_dict.get("ATOMIC_REQUESTS"):
+        return False
+    return request.method not in SAFE_METHODS or connection.in_atomic_block
 
 
 class ActionPermissionsMixin:

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Trigram index expressions (OpClass) for the search (alize.search).
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -58,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Token requests under /api/ take API_MIDDLEWARE instead of what follows.
+    "alize.api.middleware.ApiBranchMiddleware",
     # Requests and their latencies, for /metrics/ (alize/metrics.py): first and last.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -79,6 +83,26 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "alize.tenancy.TenancyMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+# The chain of token requests under /api/ (alize/api/middleware.py, docs/decisions/0018):
+# no session, CSRF cookie, messages, second factor, htmx nor static files; DRF
+# authenticates the token, and ScopedViewMixin enters the caller's scope.
+API_MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "alize.middleware.RejectNulBytesMiddleware",
+    "alize.cache_control.PrivateCacheControlMiddleware",
+    "alize.middleware.FrenchFirstLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "alize.logs.RequestContextMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # An empty scope until the view enters the caller's (fails closed, as for anonymous).
+    "alize.tenancy.TenancyMiddleware",
+    # API writes record their author in the audit history, as the web's do.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -318,10 +342,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "alize.api.throttling.AnonymousRateThrottle",
-        "alize.api.throttling.ClientRateThrottle",
-    ],
+    # The caller's rate and a token's lock, in one round trip (alize/api/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["alize.api.throttling.RequestThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min", "token_failure": "20/hour"},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PERMISSION_CLASSES": ["alize.api.permissions.PolicyPermission"],

@@ -1,0 +1,86 @@
+"""The API's token requests (alize/api/middleware.py, docs/decisions/0018): a shorter chain
+that keeps the security headers, the NUL-byte guard, the log context and the scope, never
+touches a session, counts its throttles in one round trip to Redis, and leaves a session's
+API call on the web's chain."""
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.urls import reverse
+
+from alize.api.middleware import is_token_api_request
+from tests.conftest import api_client_for
+from tests.test_security import redis_cache  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def url():
+    return reverse("api:company-list")
+
+
+def test_a_token_request_keeps_the_security_headers_and_touches_no_session(world, url):
+    response = api_client_for(world.animateur_a).get(url, HTTP_X_REQUEST_ID="bench-1234abcd")
+    assert response.status_code == 200
+    assert response["X-Request-ID"] == "bench-1234abcd"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "no-store" in response["Cache-Control"]
+    assert "Content-Security-Policy" in response
+    assert "Cookie" not in response.get("Vary", "")
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert settings.CSRF_COOKIE_NAME not in response.cookies
+
+
+def test_a_token_request_with_a_nul_byte_is_refused(world, url):
+    response = api_client_for(world.animateur_a).get(url + "?q=a%00b")
+    assert response.status_code == 400
+    assert response.json()["code"] == "nul_character"
+
+
+def test_a_session_s_api_call_still_works(world, client, url):
+    client.force_login(world.animateur_a)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Cookie" in response.get("Vary", "")
+
+
+def test_which_requests_take_the_api_chain(rf):
+    token = {"HTTP_AUTHORIZATION": "Token abc"}
+    assert is_token_api_request(rf.get("/api/v1/companies/", **token))
+    assert is_token_api_request(rf.get("/api/v1/companies/", HTTP_AUTHORIZATION="token abc"))
+    assert not is_token_api_request(rf.get("/api/v1/companies/"))
+    assert not is_token_api_request(rf.get("/api/v1/companies/", HTTP_AUTHORIZATION="Basic x"))
+    assert not is_token_api_request(rf.get("/pme/entreprises/", **token))
+
+
+def test_a_request_s_throttles_cost_one_round_trip(world, url, redis_cache):  # noqa: F811
+    """The caller's rate and the token identity's lock: one Lua script, nothing else."""
+    import redis
+
+    commands = []
+    original = redis.Redis.execute_command
+
+    def counting(self, *args, **options):
+        commands.append(args[0])
+        return original(self, *args, **options)
+
+    api = api_client_for(world.animateur_a)
+    with override_settings(
+        REST_FRAMEWORK={
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {
+                **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+                "user": "2/min",
+            },
+        }
+    ):
+        redis.Redis.execute_command = counting
+        try:
+            assert api.get(url).status_code == 200
+        finally:
+            redis.Redis.execute_command = original
+        assert commands == ["EVAL"]
+        assert api.get(url).status_code == 200
+        refused = api.get(url)
+        assert refused.status_code == 429
+        assert 0 < int(refused["Retry-After"]) <= 60
