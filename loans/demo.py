@@ -3,7 +3,8 @@ Caisse des dépôts, a named revitalisation agreement with its firm, the Europea
 the regional council), and an advance for each approved committee decision, told through
 the services so the ledger is right: recent ones approved or contracted, older ones
 disbursed and repaid on time, in arrears, rescheduled, repaid or written off, with the
-co-financing their projects obtained. The daily arrears job runs last.
+co-financing their projects obtained, the fund's SEPA creditor identifier and account, and
+the SEPA mandates of the advances being repaid. The daily arrears job runs last.
 
 Stable: a fixed random seed per dispositif, and a dispositif that already has a fund is
 left as it is (running twice adds nothing). Moves are dated when they happened in the
@@ -17,6 +18,8 @@ import random
 from decimal import Decimal
 
 from django.utils import timezone
+from schwifty import IBAN
+from stdnum.eu import at_02
 
 from alize.accounts.models import User
 from alize.demo import DEMO_DOMAIN, Log, register_seeder
@@ -80,6 +83,14 @@ class LoanStorySeeder:
         European Social Fund's part is earmarked for organisation and HR projects)."""
         fund = services.fund_create(
             dispositif=self.dispositif, name=f"Fonds d'avances {self.spec.name}"
+        )
+        # Its SEPA creditor identifier and account: check digits computed, numbers made up.
+        national = f"{600000 + self.dispositif.pk:06d}"
+        services.fund_set_collection_account(
+            fund=fund,
+            creditor_identifier=f"FR{at_02.calc_check_digits(f'FR00ZZZ{national}')}ZZZ{national}",
+            iban=str(IBAN.generate("FR", bank_code="40031", account_code=f"{national:0>11}")),
+            bic="CDCGFRPP",
         )
         first = min(
             (d.item.committee.date for d in decisions), default=self.today - dt.timedelta(400)
@@ -177,6 +188,18 @@ class LoanStorySeeder:
         if story == "approved":
             return advance
         contracted = min(decided + CONTRACT_AFTER, self.today)
+        if story in ("current", "rescheduled", "in_arrears"):
+            # The SME signs its direct-debit mandate with the contract.
+            services.mandate_create(
+                advance=advance,
+                debtor_name=advance.project.company.name[:70],
+                iban=str(
+                    IBAN.generate("FR", bank_code="30004", account_code=f"{decision.pk:011d}")
+                ),
+                bic="BNPAFRPP",
+                signed_on=contracted,
+                by=self.animateur,
+            )
         services.advance_contract(advance=advance, contracted_on=contracted, by=self.animateur)
         self.dated(contracted)
         if story == "contracted":
