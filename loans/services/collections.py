@@ -128,11 +128,16 @@ def due_debits(fund: Fund, collection_date: dt.date) -> list[_Debit]:
         .values_list("mandate", flat=True)
         .distinct()
     )
+    # A mandate's first debit (FRST) travels alone: the bank must see it before any RCUR
+    # under the same mandate, so its other due instalments wait for the next file.
+    first_in_file: set[int] = set()
     debits = []
     for instalment in instalments:
         remaining = instalment.amount - instalment.paid
         mandate = mandates[instalment.mandate_id]
         if remaining <= 0 or (mandate.kind == MandateKind.ONE_OFF and mandate.pk in collected):
+            continue
+        if mandate.pk in first_in_file:
             continue
         if mandate.kind == MandateKind.ONE_OFF:
             sequence_type = SequenceType.ONE_OFF
@@ -140,6 +145,7 @@ def due_debits(fund: Fund, collection_date: dt.date) -> list[_Debit]:
             sequence_type = SequenceType.RECURRENT
         else:
             sequence_type = SequenceType.FIRST
+            first_in_file.add(mandate.pk)
         collected.add(mandate.pk)
         debits.append(_Debit(instalment, mandate, remaining, sequence_type))
     return debits

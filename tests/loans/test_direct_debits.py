@@ -199,27 +199,41 @@ class TestCollectionFile:
         advance = disbursed_with_mandate(fund, disbursed_on=start)
         other = disbursed_with_mandate(fund, disbursed_on=start, amount=D("10000.00"))
         advance_at("disbursed", fund, disbursed_on=start)  # no mandate: not debited
-        collection, created = generate(fund, TODAY)
-        assert created
-        xmlschema.XMLSchema(XSD).validate(collection.xml)
-        debits = debits_of(collection)
         with setup_scope():
             due = list(
                 Instalment.objects.filter(advance__in=[advance, other], due_on__lte=TODAY).order_by(
-                    "pk"
+                    "due_on", "pk"
                 )
             )
         assert len(due) == 6
-        assert [e2e for e2e, *_ in debits] == sorted(f"{i.advance.reference}-{i.pk}-1" for i in due)
-        assert collection.line_count == 6
-        assert collection.total == sum((i.amount for i in due), D("0"))
-        root = ET.fromstring(collection.xml.encode())
-        assert root.find(".//p:GrpHdr/p:MsgId", NS).text == collection.message_id
-        assert root.find(".//p:GrpHdr/p:NbOfTxs", NS).text == "6"
+        # A new mandate's first debit (FRST) travels alone: the oldest instalment of each.
+        first, created = generate(fund, TODAY)
+        assert created
+        xmlschema.XMLSchema(XSD).validate(first.xml)
+        oldest = [i for i in due if i.number == min(d.number for d in due)]
+        assert sorted(e2e for e2e, *_ in debits_of(first)) == sorted(
+            f"{i.advance.reference}-{i.pk}-1" for i in oldest
+        )
+        assert {seq for _e, seq, _a in debits_of(first)} == {"FRST"}
+        assert first.line_count == 2
+        assert first.total == sum((i.amount for i in oldest), D("0"))
+        root = ET.fromstring(first.xml.encode())
+        assert root.find(".//p:GrpHdr/p:MsgId", NS).text == first.message_id
+        assert root.find(".//p:GrpHdr/p:NbOfTxs", NS).text == "2"
         assert {r.text for r in root.findall(".//p:MndtId", NS)} == {
             f"ALZ-{advance.pk}-1",
             f"ALZ-{other.pk}-1",
         }
+        # The next file takes the four others as RCUR; every due instalment is debited once.
+        rest, created = generate(fund, TODAY)
+        assert created
+        xmlschema.XMLSchema(XSD).validate(rest.xml)
+        assert {seq for _e, seq, _a in debits_of(rest)} == {"RCUR"}
+        listed = [e2e for e2e, *_ in debits_of(first) + debits_of(rest)]
+        assert sorted(listed) == sorted(f"{i.advance.reference}-{i.pk}-1" for i in due)
+        assert first.total + rest.total == sum((i.amount for i in due), D("0"))
+        again, created = generate(fund, TODAY)
+        assert (again.pk, created) == (rest.pk, False)
 
     def test_first_then_recurrent_and_nothing_twice(self, world):
         fund = collecting_fund(world.a)
@@ -545,7 +559,7 @@ def test_two_generations_at_once_collect_each_instalment_once(world, monkeypatch
     then finds every instalment collected and answers with the first file."""
 
     fund = collecting_fund(world.a)
-    disbursed_with_mandate(fund, disbursed_on=TODAY - dt.timedelta(days=70))
+    disbursed_with_mandate(fund, disbursed_on=TODAY - dt.timedelta(days=40))  # one due
 
     def poster(user):
         web = Client(raise_request_exception=False)
@@ -562,4 +576,4 @@ def test_two_generations_at_once_collect_each_instalment_once(world, monkeypatch
     )
     assert (first.status_code, second.status_code) == (302, 302)
     assert count_rows(DirectDebitCollection) == 1
-    assert count_rows(DirectDebitLine) == 2
+    assert count_rows(DirectDebitLine) == 1
