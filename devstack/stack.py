@@ -923,11 +923,13 @@ def cmd_run(extra: list[str]) -> int:
             manage(["migrate", "--noinput"], env, setup_log)
             manage(["sync_schedules"], env, setup_log)
             collectstatic(env, setup_log)
-            manage(["seed_demo"], env, None)
+            # The demo documents' PDFs are queued for the worker, which starts once the
+            # web answers: they never delay the start.
+            manage(["seed_demo", "--later"], env, None)
 
         mail_port = start_mail_server(supervisor, env)
         step(f"SMTP server on 127.0.0.1:{mail_port}: every mail lands in {rel(MAIL_DIR)}/")
-        step(f"Starting web (gunicorn), Celery worker and beat; logs in {rel(LOGS)}/")
+        step(f"Starting web (gunicorn), then Celery worker and beat; logs in {rel(LOGS)}/")
         gunicorn = "gunicorn -c alize/gunicorn.conf.py alize.wsgi:application"
         gunicorn += " --access-logfile - --error-logfile -"
         supervisor.spawn(
@@ -938,12 +940,14 @@ def cmd_run(extra: list[str]) -> int:
             ],
             env,
         )
+        # The web first, alone on the cores until it answers; then the worker (and the demo
+        # documents it was left) and beat.
+        wait_for_port(port, supervisor)
         worker = "celery -A alize worker --loglevel INFO --concurrency 1"
         worker += " --without-gossip --without-mingle --queues " + ",".join(WORKER_QUEUES)
         supervisor.spawn("worker", [PYTHON, "-m", *worker.split()], env)
         beat = "celery -A alize beat --loglevel INFO --scheduler alize.beat:Scheduler"
         supervisor.spawn("beat", [PYTHON, "-m", *beat.split()], env)
-        wait_for_port(port, supervisor)
         say()
         say(f"    Alizé is running at http://127.0.0.1:{port}/")
         say("    The demo logins are listed above (password: alize-demo).")
