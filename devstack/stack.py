@@ -684,6 +684,20 @@ def manage(args: list[str], env: dict[str, str], log: Path | None) -> None:
         )
 
 
+def setup_steps(env: dict[str, str], log: Path) -> None:
+    """``devstack/setup_steps.py``: compile_translations, migrate and sync_schedules (output
+    to ``log``), then ``seed_demo --later`` (to the terminal), in one Django process."""
+    check_interrupted()
+    command = [PYTHON, str(ROOT / "devstack" / "setup_steps.py"), str(log)]
+    code = wait_child(subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL))
+    if code != 0:
+        raise StackError(
+            f"The setup steps failed with exit code {code}.\n{tail(log)}\n"
+            f"(full output in {rel(log)})",
+            code if code > 0 else 1,
+        )
+
+
 STATIC_STAMP = LOCAL / "collectstatic.stamp"
 
 
@@ -919,13 +933,11 @@ def cmd_run(extra: list[str]) -> int:
         if setup:
             setup_log = LOGS / "setup.log"
             setup_log.write_text("")
-            manage(["compile_translations"], env, setup_log)
-            manage(["migrate", "--noinput"], env, setup_log)
-            manage(["sync_schedules"], env, setup_log)
             collectstatic(env, setup_log)
-            # The demo documents' PDFs are queued for the worker, which starts once the
-            # web answers: they never delay the start.
-            manage(["seed_demo", "--later"], env, None)
+            # Translations, migrations, beat schedules and the demo seed in one Django
+            # process; the demo documents' PDFs are queued for the worker, which starts
+            # once the web answers: they never delay the start.
+            setup_steps(env, setup_log)
 
         mail_port = start_mail_server(supervisor, env)
         step(f"SMTP server on 127.0.0.1:{mail_port}: every mail lands in {rel(MAIL_DIR)}/")
