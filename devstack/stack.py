@@ -933,7 +933,6 @@ def cmd_run(extra: list[str]) -> int:
         if setup:
             setup_log = LOGS / "setup.log"
             setup_log.write_text("")
-            collectstatic(env, setup_log)
             # Translations, migrations, beat schedules and the demo seed in one Django
             # process; the demo documents' PDFs are queued for the worker, which starts
             # once the web answers: they never delay the start.
@@ -965,6 +964,10 @@ def cmd_run(extra: list[str]) -> int:
         say("    The demo logins are listed above (password: alize-demo).")
         say("    Press Ctrl-C to stop.")
         say()
+        if setup:
+            # Only for parity with production: in development WhiteNoise serves the static
+            # files from their sources, so they are collected once the platform answers.
+            collectstatic(env, setup_log)
         while True:
             supervisor.check()
             services.watch()
