@@ -9,6 +9,7 @@ registers itself with ``register_seeder`` and ``register_logins``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from importlib import import_module
 
 from django.apps import apps
@@ -27,6 +28,9 @@ API_CLIENT_REGION = "32"  # Hauts-de-France
 Log = Callable[[str], None]
 _SEEDERS: list[tuple[int, str, Callable[[Log], None]]] = []
 _LOGINS: list[tuple[int, Callable[[], list[tuple[str, str]]]]] = []
+# Set by ``seed(later=True)``: seeders queue their slow work (the documents' PDFs) for the
+# worker instead of doing it before the platform starts.
+_LATER: ContextVar[bool] = ContextVar("demo_later", default=False)
 
 
 def register_seeder(order: int):
@@ -67,15 +71,26 @@ def seeders() -> list[Callable[[Log], None]]:
     return [seeder for _order, _name, seeder in sorted(_SEEDERS, key=lambda row: row[:2])]
 
 
-def seed(log: Log = print) -> None:
+def later() -> bool:
+    """True while ``seed(later=True)`` runs: slow work goes to the worker's queues (sent
+    when the seed commits) rather than being done now."""
+    return _LATER.get()
+
+
+def seed(log: Log = print, later: bool = False) -> None:
     """Create or refresh all demo data, in layer order; running it twice changes nothing.
-    The indicators are computed once at the end, not after each write."""
-    with transaction.atomic(), scope(every_dispositif=True, reason="demo data"):
-        with indicator_facts.paused():
-            for seeder in seeders():
-                seeder(log)
-        facts = indicator_facts.refresh_all()
-        log(f"{facts} indicator facts computed")
+    The indicators are computed once at the end, not after each write. With ``later``,
+    the seeders queue their slow work for the worker (``later()``)."""
+    token = _LATER.set(later)
+    try:
+        with transaction.atomic(), scope(every_dispositif=True, reason="demo data"):
+            with indicator_facts.paused():
+                for seeder in seeders():
+                    seeder(log)
+            facts = indicator_facts.refresh_all()
+            log(f"{facts} indicator facts computed")
+    finally:
+        _LATER.reset(token)
 
 
 def demo_logins() -> list[tuple[str, str]]:

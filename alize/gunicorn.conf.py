@@ -3,8 +3,11 @@
 Workers and threads were chosen with ``make bench ARGS="--sweep 3x1,4x1,2x2,2x4"`` on a
 2-core machine: 2 sync workers of 1 thread served the most requests per second with the lowest
 p95 (20 concurrent users, national data set); more workers or threads only added contention.
-Give a bigger machine about one worker per core and measure again; override with
-``GUNICORN_WORKERS`` / ``GUNICORN_THREADS``.
+A second sweep (``--sweep 3x1,2x2,4x1,2x4,4x2``, the browse mix of every list and page) kept
+it: 2×1 had the lowest p95 of the six layouts, threads bought a little throughput for a
+longer tail, and no layout answered an error. The bench serves this same default
+(``bench/run.py``, held equal by ``tests/test_bench.py``). Give a bigger machine about one
+worker per core and measure again; override with ``GUNICORN_WORKERS`` / ``GUNICORN_THREADS``.
 """
 
 import gc

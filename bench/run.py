@@ -418,6 +418,7 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scale", default="national", help="national (default) or tiny")
     parser.add_argument("--requests", type=int, default=150, help="per list and target")
+    # The production layout (alize/gunicorn.conf.py); tests/test_bench.py keeps them equal.
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--users", type=int, default=20, help="concurrent run: users")

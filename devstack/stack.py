@@ -684,6 +684,20 @@ def manage(args: list[str], env: dict[str, str], log: Path | None) -> None:
         )
 
 
+def setup_steps(env: dict[str, str], log: Path) -> None:
+    """``devstack/setup_steps.py``: compile_translations, migrate and sync_schedules (output
+    to ``log``), then ``seed_demo --later`` (to the terminal), in one Django process."""
+    check_interrupted()
+    command = [PYTHON, str(ROOT / "devstack" / "setup_steps.py"), str(log)]
+    code = wait_child(subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL))
+    if code != 0:
+        raise StackError(
+            f"The setup steps failed with exit code {code}.\n{tail(log)}\n"
+            f"(full output in {rel(log)})",
+            code if code > 0 else 1,
+        )
+
+
 STATIC_STAMP = LOCAL / "collectstatic.stamp"
 
 
@@ -919,15 +933,14 @@ def cmd_run(extra: list[str]) -> int:
         if setup:
             setup_log = LOGS / "setup.log"
             setup_log.write_text("")
-            manage(["compile_translations"], env, setup_log)
-            manage(["migrate", "--noinput"], env, setup_log)
-            manage(["sync_schedules"], env, setup_log)
-            collectstatic(env, setup_log)
-            manage(["seed_demo"], env, None)
+            # Translations, migrations, beat schedules and the demo seed in one Django
+            # process; the demo documents' PDFs are queued for the worker, which starts
+            # once the web answers: they never delay the start.
+            setup_steps(env, setup_log)
 
         mail_port = start_mail_server(supervisor, env)
         step(f"SMTP server on 127.0.0.1:{mail_port}: every mail lands in {rel(MAIL_DIR)}/")
-        step(f"Starting web (gunicorn), Celery worker and beat; logs in {rel(LOGS)}/")
+        step(f"Starting web (gunicorn), then Celery worker and beat; logs in {rel(LOGS)}/")
         gunicorn = "gunicorn -c alize/gunicorn.conf.py alize.wsgi:application"
         gunicorn += " --access-logfile - --error-logfile -"
         supervisor.spawn(
@@ -938,17 +951,23 @@ def cmd_run(extra: list[str]) -> int:
             ],
             env,
         )
+        # The web first, alone on the cores until it answers; then the worker (and the demo
+        # documents it was left) and beat.
+        wait_for_port(port, supervisor)
         worker = "celery -A alize worker --loglevel INFO --concurrency 1"
         worker += " --without-gossip --without-mingle --queues " + ",".join(WORKER_QUEUES)
         supervisor.spawn("worker", [PYTHON, "-m", *worker.split()], env)
         beat = "celery -A alize beat --loglevel INFO --scheduler alize.beat:Scheduler"
         supervisor.spawn("beat", [PYTHON, "-m", *beat.split()], env)
-        wait_for_port(port, supervisor)
         say()
         say(f"    Alizé is running at http://127.0.0.1:{port}/")
         say("    The demo logins are listed above (password: alize-demo).")
         say("    Press Ctrl-C to stop.")
         say()
+        if setup:
+            # Only for parity with production: in development WhiteNoise serves the static
+            # files from their sources, so they are collected once the platform answers.
+            collectstatic(env, setup_log)
         while True:
             supervisor.check()
             services.watch()

@@ -18,12 +18,10 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
-    Subquery,
     Sum,
-    Value,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 
 from alize.actions import Action
 from alize.sorting import french_sort_key
@@ -32,14 +30,12 @@ from pme.models import Project
 
 from . import ledger, selectors
 from .models import (
-    LIVE_STATUSES,
     ZERO,
     Account,
     Advance,
     Cofinancing,
     EntryKind,
     Fund,
-    Instalment,
     LedgerLine,
     WriteOff,
     WriteOffStatus,
@@ -166,41 +162,6 @@ def decision_for_new_advance(user, pk: int) -> Decision | None:
 
 
 # -- Arrears ----------------------------------------------------------------------------
-
-
-def advances_in_arrears(user, today: dt.date, ids: list[int] | None = None):
-    """Advances with an instalment unpaid past its due date as of ``today`` (whatever the
-    daily job last found), longest overdue first: ``late_since`` is the oldest unpaid due
-    date, ``overdue_amount`` what the instalments due before today still lack. ``ids``
-    narrows them first (the page's rows, found by ``selectors.portfolio_now``), so that the
-    per-advance sums run for those rows only."""
-    unpaid = Instalment.objects.filter(
-        advance=OuterRef("pk"), superseded_at__isnull=True, due_on__lt=today
-    )
-    overdue_total = Subquery(
-        unpaid.order_by().values("advance").annotate(total=Sum("amount")).values("total")[:1],
-        output_field=MONEY,
-    )
-    settled = Subquery(
-        unpaid.filter(allocations__repayment__reversal__isnull=True)
-        .order_by()
-        .values("advance")
-        .annotate(total=Sum("allocations__amount"))
-        .values("total")[:1],
-        output_field=MONEY,
-    )
-    advances = selectors.advance_list(user).filter(status__in=LIVE_STATUSES)
-    if ids is not None:
-        advances = advances.filter(pk__in=ids)
-    return (
-        advances.annotate(late_since=selectors.late_since(today))
-        .filter(late_since__isnull=False)
-        .annotate(
-            overdue_amount=Coalesce(overdue_total, Value(ZERO), output_field=MONEY)
-            - Coalesce(settled, Value(ZERO), output_field=MONEY)
-        )
-        .order_by("late_since", "pk")
-    )
 
 
 def par_by_dispositif(risks) -> list[dict]:

@@ -13,7 +13,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
@@ -37,6 +39,8 @@ from .models import (
     LedgerLine,
     PortfolioSnapshot,
     Repayment,
+    RepaymentAllocation,
+    RepaymentReversal,
     WriteOff,
     WriteOffStatus,
 )
@@ -350,30 +354,14 @@ def portfolio_at_risk(advances) -> dict:
     }
 
 
-def late_since(today: dt.date):
-    """A subquery on the outer advance: the due date of its oldest live instalment unpaid
-    (non-reversed allocations short of its amount) and due before ``today``, else null.
-    The days past due as of today are ``today - late_since``, whatever the daily job last
-    found."""
-    unpaid = (
-        Instalment.objects.filter(
-            advance=OuterRef("pk"), superseded_at__isnull=True, due_on__lt=today
-        )
-        .annotate(
-            paid=Coalesce(
-                Sum(
-                    "allocations__amount",
-                    filter=Q(allocations__repayment__reversal__isnull=True),
-                ),
-                Value(ZERO),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
-            )
-        )
-        .filter(paid__lt=F("amount"))
-        .order_by("due_on")
-        .values("due_on")[:1]
-    )
-    return Subquery(unpaid)
+class LateAdvance(NamedTuple):
+    """An advance in arrears as of today: its oldest unpaid due date first, so that sorting
+    puts the longest overdue first (then by id)."""
+
+    late_since: dt.date
+    advance_id: int
+    overdue_amount: Decimal
+    outstanding: Decimal
 
 
 @dataclass
@@ -386,8 +374,8 @@ class FundRisk:
     outstanding: Decimal = ZERO
     at_risk_30: Decimal = ZERO
     advances_in_arrears: int = 0
-    # (oldest unpaid due date, advance id) of each of its advances in arrears.
-    late: list[tuple[dt.date, int]] = field(default_factory=list)
+    # Each of its advances in arrears (oldest unpaid due date, id, overdue, outstanding).
+    late: list[LateAdvance] = field(default_factory=list)
     provision: Decimal = ZERO
 
     @property
@@ -403,27 +391,80 @@ class FundRisk:
         return (self.at_risk_30 / self.outstanding).quantize(RATIO) if self.outstanding else None
 
 
+# One statement over the live advances (the scoped queryset's SQL): per instalment due before
+# today, what non-reversed allocations paid; per advance, the oldest of those still short of
+# their amount and what they lack in all; and the principal outstanding from the ledger's
+# loans account, with the allowance provisioned against it. Grouped joins, not a subquery per advance or per instalment.
+_PORTFOLIO_SQL = """
+WITH live AS ({live}),
+due AS (
+    SELECT i.advance_id, i.due_on, i.amount, COALESCE(SUM(al.amount), 0) AS paid
+    FROM {instalment} i
+    LEFT JOIN {allocation} al ON al.instalment_id = i.id AND NOT EXISTS (
+        SELECT 1 FROM {reversal} rv WHERE rv.repayment_id = al.repayment_id
+    )
+    WHERE i.advance_id IN (SELECT id FROM live)
+      AND i.superseded_at IS NULL AND i.due_on < %s
+    GROUP BY i.id
+),
+late AS (
+    SELECT advance_id,
+           MIN(due_on) FILTER (WHERE paid < amount) AS late_since,
+           SUM(amount) - SUM(paid) AS overdue_amount
+    FROM due GROUP BY advance_id
+),
+owed AS (
+    SELECT advance_id,
+           SUM(debit - credit) FILTER (WHERE account = %s) AS outstanding,
+           SUM(credit - debit) FILTER (WHERE account = %s) AS allowance
+    FROM {ledger}
+    WHERE account IN (%s, %s) AND advance_id IN (SELECT id FROM live)
+    GROUP BY advance_id
+)
+SELECT live.id, live.fund_id, late.late_since, late.overdue_amount, owed.outstanding,
+       owed.allowance
+FROM live
+LEFT JOIN late ON late.advance_id = live.id
+LEFT JOIN owed ON owed.advance_id = live.id
+"""
+
+
 def portfolio_now(user, today: dt.date) -> list[FundRisk]:
     """Every fund the user reads with its portfolio at risk as of ``today``, from the
-    ledger and the schedules (not from the daily job's snapshots), in three queries
-    whatever the number of funds and advances."""
+    ledger and the schedules (not from the daily job's snapshots): the same figures as
+    ``late_since`` and the ledger's balances, in two queries whatever the number of funds,
+    advances and instalments (set-based: one grouped pass over the due instalments and one
+    over the loans account's lines)."""
     funds = list(fund_list(user).order_by("dispositif__name", "name", "pk"))
     risks = {fund.pk: FundRisk(fund) for fund in funds}
-    live = list(
+    if not risks:
+        return []
+    live = (
         Advance.objects.for_user(user, Action.VIEW_ADVANCE)
         .filter(status__in=LIVE_STATUSES, fund_id__in=list(risks))
-        .annotate(late_since=late_since(today))
-        .values_list("pk", "fund_id", "late_since")
+        .order_by()
+        .values("id", "fund_id")
     )
-    balances = ledger.advance_balances([pk for pk, _fund, _late in live])
-    for pk, fund_id, late in live:
+    live_sql, live_params = live.query.sql_with_params()
+    sql = _PORTFOLIO_SQL.format(
+        live=live_sql,
+        instalment=Instalment._meta.db_table,
+        allocation=RepaymentAllocation._meta.db_table,
+        reversal=RepaymentReversal._meta.db_table,
+        ledger=LedgerLine._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        loans, allowance = Account.LOANS.value, Account.ALLOWANCE.value
+        cursor.execute(sql, [*live_params, today, loans, allowance, loans, allowance])
+        rows = cursor.fetchall()
+    for pk, fund_id, late, overdue_amount, outstanding, provision in rows:
         risk = risks[fund_id]
-        outstanding = balances[pk].outstanding
+        outstanding = outstanding or ZERO
         risk.outstanding += outstanding
-        risk.provision += balances[pk].provision
+        risk.provision += provision or ZERO
         if late is not None:
             risk.advances_in_arrears += 1
-            risk.late.append((late, pk))
+            risk.late.append(LateAdvance(late, pk, overdue_amount or ZERO, outstanding))
             if (today - late).days > PAR_DAYS:
                 risk.at_risk_30 += outstanding
     return list(risks.values())

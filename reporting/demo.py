@@ -1,8 +1,9 @@
 """Demo documents (seeded last): in every demo dispositif, the agenda of its latest past
 committee and last year's annual report, and each demo partner firm's contribution
-statement for last year, built synchronously by the same builders as the jobs, so the
-Documents page is never empty. Nothing is e-mailed. A document already built is kept
-(running twice builds nothing)."""
+statement for last year, built by the same builders as the jobs, so the Documents page is
+never empty: synchronously, or by the worker once the platform runs when the seed is asked
+to do its slow work later (``make run``: the platform answers before the PDFs are built).
+Nothing is e-mailed. A document already built is kept (running twice builds nothing)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 
 from django.utils import timezone
 
+from alize import demo
 from alize.demo import Log, register_seeder
 from committees.models import Committee, CommitteeStatus
 from dispositifs.demo import DISPOSITIFS
@@ -22,9 +24,15 @@ from .models import DocumentKind, DocumentStatus
 
 
 def _build(document) -> bool:
-    """Build a new demo document now; False when it was there already."""
+    """Build a new demo document now, or queue its build (without e-mails) for the worker
+    when the seed runs ``later``; False when it was there already."""
     if document.status == DocumentStatus.DONE:
         return False
+    if demo.later():
+        runner.build_document.enqueue(
+            document_id=document.pk, dispositif_id=document.dispositif_id, deliver=False
+        )
+        return True
     with runner.document_scope(document):
         runner.build_and_store(document.pk)
     return True
@@ -64,4 +72,7 @@ def seed_documents(log: Log) -> None:
             by=None,
         )
         built += _build(statement)
-    log(f"{built} document(s) built in {time.monotonic() - started:.1f} s")
+    if demo.later():
+        log(f"{built} document(s) queued for the worker")
+    else:
+        log(f"{built} document(s) built in {time.monotonic() - started:.1f} s")

@@ -132,10 +132,11 @@ def build_and_store(document_id: int) -> Document:
     return document
 
 
-def run_document(document_id: int) -> Document:
-    """Build, store and deliver one document; safe to run again at any point."""
+def run_document(document_id: int, deliver: bool = True) -> Document:
+    """Build, store and deliver one document (``deliver=False``: only build and store it,
+    as the demo's documents are); safe to run again at any point."""
     document = build_and_store(document_id)
-    if document.status == DocumentStatus.DONE:
+    if deliver and document.status == DocumentStatus.DONE:
         delivery.deliver(document, pause=step_pause())
     return document
 
@@ -166,21 +167,23 @@ class DocumentTask(ScopedTask):
     abstract = True
     max_retries = MAX_RETRIES
 
-    def enqueue(self, *, document_id: int, dispositif_id: int | None = None) -> Job | None:
+    def enqueue(
+        self, *, document_id: int, dispositif_id: int | None = None, deliver: bool = True
+    ) -> Job | None:
         """Record the document's build (once per document) and queue it on commit; asked
         again while it is queued or running, the build is sent again only if it is stale
-        (lost by a crash), else left as it is."""
+        (lost by a crash), else left as it is. ``deliver=False`` builds without e-mailing."""
         return self.record(
-            {"document_id": document_id},
+            {"document_id": document_id} | ({} if deliver else {"deliver": False}),
             dispositif_id=dispositif_id,
             dedup_key=build_key(document_id),
         )
 
-    def perform(self, *, document_id: int):
+    def perform(self, *, document_id: int, deliver: bool = True):
         document = Document.objects.select_related("dispositif").get(pk=document_id)
         try:
             with document_scope(document):
-                return self.run(document_id=document_id)
+                return self.run(document_id=document_id, deliver=deliver)
         except (Retry, Ignore):
             raise
         except SoftTimeLimitExceeded as error:
@@ -214,6 +217,6 @@ class DocumentTask(ScopedTask):
     soft_time_limit=SOFT_TIME_LIMIT,
     time_limit=SOFT_TIME_LIMIT + 60,
 )
-def build_document(*, document_id: int):
+def build_document(*, document_id: int, deliver: bool = True):
     """Build, store and deliver one document (see ``run_document``); returns its status."""
-    return run_document(document_id).status
+    return run_document(document_id, deliver=deliver).status

@@ -2,12 +2,13 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from bench import seed
-from bench.run import PAGE, bench_database_url, first_difference, normalised
+from bench.run import PAGE, bench_database_url, first_difference, normalised, parse_args
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "alize_bench_smoke"
@@ -16,6 +17,15 @@ DATABASE = "alize_bench_smoke"
 def test_bench_url_never_names_the_demo_database():
     url = bench_database_url("postgres://postgres@127.0.0.1:5432/alize", "alize_bench")
     assert url == "postgres://postgres@127.0.0.1:5432/alize_bench"
+
+
+def test_the_bench_serves_the_production_layout_by_default():
+    """The bench measures the workers × threads production runs (alize/gunicorn.conf.py)."""
+    conf = (Path(__file__).resolve().parent.parent / "alize" / "gunicorn.conf.py").read_text()
+    workers = re.search(r'GUNICORN_WORKERS", "(\d+)"', conf).group(1)
+    threads = re.search(r'GUNICORN_THREADS", "(\d+)"', conf).group(1)
+    args = parse_args([])
+    assert (args.workers, args.threads) == (int(workers), int(threads))
 
 
 def test_fingerprint_changes_with_the_scale_and_is_stable():

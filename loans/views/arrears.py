@@ -9,7 +9,7 @@ from django.views.generic import TemplateView
 from alize.actions import Action
 from alize.web import ActionRequiredMixin, TableExportMixin, several_dispositifs
 
-from .. import ledger, queries, selectors
+from .. import queries, selectors
 
 ARREARS_ROWS = 200
 
@@ -45,9 +45,9 @@ class ArrearsView(ActionRequiredMixin, TableExportMixin, TemplateView):
                 advance.get_status_display(),
                 advance.days_late,
                 advance.overdue_amount,
-                balance.outstanding,
+                late.outstanding,
             ]
-            for advance, balance in context["rows"]
+            for advance, late in context["rows"]
         ]
         return headers, rows
 
@@ -56,18 +56,24 @@ class ArrearsView(ActionRequiredMixin, TableExportMixin, TemplateView):
         user = self.request.user
         today = timezone.localdate()
         risks = selectors.portfolio_now(user, today)
-        # The longest overdue first, found once with the funds' risks; their details are
-        # then read for the page's rows only.
+        # The longest overdue first, found once with the funds' risks (with their overdue
+        # and outstanding sums); only the page's rows are then read for their names.
         shown = sorted(late for risk in risks for late in risk.late)[:ARREARS_ROWS]
-        overdue = list(queries.advances_in_arrears(user, today, [pk for _late, pk in shown]))
-        for advance in overdue:
-            advance.days_late = (today - advance.late_since).days
-        balances = ledger.advance_balances([advance.pk for advance in overdue])
+        advances = selectors.advance_list(user).in_bulk([late.advance_id for late in shown])
+        rows = []
+        for late in shown:
+            advance = advances.get(late.advance_id)
+            if advance is None:
+                continue
+            advance.late_since = late.late_since
+            advance.days_late = (today - late.late_since).days
+            advance.overdue_amount = late.overdue_amount
+            rows.append((advance, late))
         several = several_dispositifs(user, self.action)
         context.update(
             title=_("Impayés et portefeuille à risque"),
             today=today,
-            rows=[(advance, balances[advance.pk]) for advance in overdue],
+            rows=rows,
             funds=risks,
             dispositifs=queries.par_by_dispositif(risks),
             network=queries.par_total(risks) if several else None,

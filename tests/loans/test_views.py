@@ -681,6 +681,41 @@ class TestArrearsView(WebAnonymousMixin, WebListMixin):
         text = page_text(response)
         assert "data-network-total" in text
 
+    def test_a_repayment_and_its_reversal_count_at_once(self, world, client):
+        """Paid up, an advance leaves the page with no daily run; its repayment reversed,
+        it is back with its oldest unpaid due date, its overdue sum and outstanding."""
+        make_fund(world.a, name="Fonds retour", contributions=(D("100000.00"),))
+        late = late_advance(world.a, days_late=40, amount=D("12000.00"))
+        client.force_login(world.animateur_a)
+
+        def shown():
+            response = client.get(reverse("loans:arrears"))
+            (risk,) = response.context["funds"]
+            rows = [
+                (advance.pk, advance.days_late, advance.overdue_amount, row.outstanding)
+                for advance, row in response.context["rows"]
+            ]
+            return rows, (risk.outstanding, risk.at_risk_30, risk.advances_in_arrears)
+
+        before = shown()
+        assert before[1] == (D("12000.00"), D("12000.00"), 1)
+        (_pk, days, overdue, _out) = before[0][0]
+        assert days >= 40 and overdue == D("2000.00")
+        with scope([world.a.pk]):
+            repayment, _ = services.repayment_record(
+                advance=late,
+                amount=D("2000.00"),
+                received_on=TODAY,
+                idempotency_key="k-catch-up",
+                by=world.animateur_a,
+            )
+        assert shown() == ([], (D("10000.00"), D("0"), 0))
+        with scope([world.a.pk]):
+            services.repayment_reverse(
+                repayment=repayment, reason="Chèque impayé", by=world.animateur_a
+            )
+        assert shown() == before
+
     def test_query_count_does_not_grow_with_funds(self, world, client):
         late_advance(world.a)
 

@@ -67,3 +67,15 @@ def test_a_regenerated_agenda_is_sent_again_as_its_new_version(world, sitting, s
     build_document.apply(kwargs={"document_id": second.pk})
     build_document.apply(kwargs={"document_id": second.pk})
     assert len(smtp_server.messages) == 2
+
+
+def test_a_build_without_delivery_stores_the_agenda_and_mails_nobody(world, sitting, smtp_server):
+    """The demo's documents are built by the worker this way: nothing is e-mailed."""
+    with scope([world.a]):
+        document = services.document_request(
+            kind=DocumentKind.AGENDA, committee=sitting.committee, by=None
+        )
+    result = build_document.apply(kwargs={"document_id": document.pk, "deliver": False})
+    assert result.get() == DocumentStatus.DONE
+    assert Document.objects.get(pk=document.pk).status == DocumentStatus.DONE
+    assert smtp_server.messages == []

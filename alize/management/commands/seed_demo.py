@@ -27,6 +27,11 @@ class Command(BaseCommand):
             action="store_true",
             help="seed even though the database holds data (recreates missing demo rows)",
         )
+        parser.add_argument(
+            "--later",
+            action="store_true",
+            help="queue the slow work (the demo documents' PDFs) for the worker",
+        )
 
     def execute(self, *args, **options):
         if connection.in_atomic_block:
@@ -34,14 +39,14 @@ class Command(BaseCommand):
         with as_owner():
             return super().execute(*args, **options)
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, later=False, **options):
         tenant = apps.get_model(settings.TENANT_MODEL)
         with scope(every_dispositif=True, reason="demo seed: is the database empty"):
             empty = not tenant._default_manager.exists()
         log = lambda line: self.stdout.write(f"  demo: {line}")  # noqa: E731
         token: str | None
         if empty or force:
-            demo.seed(log=log)
+            demo.seed(log=log, later=later)
             with transaction.atomic(), scope(every_dispositif=True, reason="demo API token"):
                 token = demo.api_client_token()
         else:
