@@ -394,7 +394,8 @@ class FundRisk:
 # One statement over the live advances (the scoped queryset's SQL): per instalment due before
 # today, what non-reversed allocations paid; per advance, the oldest of those still short of
 # their amount and what they lack in all; and the principal outstanding from the ledger's
-# loans account, with the allowance provisioned against it. Grouped joins, not a subquery per advance or per instalment.
+# loans account, with the allowance provisioned against it. Grouped joins, not a subquery
+# per advance or per instalment.
 _PORTFOLIO_SQL = """
 WITH live AS ({live}),
 due AS (
