@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from contextlib import contextmanager
 
 import pytest
 
@@ -58,6 +59,21 @@ def phone(chromium, live_server):
     page = context.new_page()
     try:
         yield page
+    finally:
+        context.close()
+
+
+DESKTOP = {"width": 1366, "height": 768}
+
+
+@contextmanager
+def sized_page(chromium, live_server, viewport):
+    """A page at the size ``viewport`` (``DESKTOP``, ``PHONE``), for a test parametrized
+    on the width."""
+    context = chromium.new_context(locale="fr-FR", base_url=live_server.url, viewport=viewport)
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
     finally:
         context.close()
 
