@@ -493,7 +493,12 @@ def statement_line_confirm(
     """Record the line: a credit as a repayment of its advance (``advance`` chooses it by
     hand, for an unmatched or wrongly proposed line), a return as the reversal of the
     repayment it takes back."""
-    line = BankStatementLine.objects.select_for_update().get(pk=line.pk)
+    # The proposed advance comes with the line (the repayment service locks it again).
+    line = (
+        BankStatementLine.objects.select_for_update(of=("self",))
+        .select_related("advance")
+        .get(pk=line.pk)
+    )
     if line.state not in (LineState.UNMATCHED, LineState.SUGGESTED):
         raise ApplicationError(
             _("Cette ligne est déjà traitée (%(state)s).") % {"state": line.get_state_display()},
