@@ -7,6 +7,8 @@ answers 202 with the statement's URL. The ledger balances after every step."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.urls import reverse
 
@@ -16,6 +18,7 @@ from alize.models import Job
 from loans import services
 from loans.models import BankStatement, BankStatementLine, ConfirmStatus, LineState, Repayment
 from loans.tasks import confirm_statement_lines
+from tests.celery_worker import WORKER_TIMEOUT, real_worker
 from tests.conftest import api_client_for
 from tests.loans.builders import setup_scope
 from tests.loans.statements_builders import ledger_balances
@@ -157,3 +160,19 @@ def test_the_api_answers_202_with_the_statement_to_follow(statement, world):
     followed = api.get(first["Location"]).json()
     assert (followed["confirm_status"], followed["confirm_done"]) == ("done", 2)
     assert api.post(url).status_code == 400
+
+
+@pytest.mark.celery
+def test_a_real_worker_records_the_lines(fund, advances, world, transactional_db, tmp_path):  # noqa: F811
+    statement = import_file(fund, the_fixture(advances), world.animateur_a)
+    with real_worker(tmp_path / "worker.log"):
+        ask(statement, world.animateur_a)
+        deadline = time.monotonic() + WORKER_TIMEOUT
+        while reloaded(statement).confirm_live and time.monotonic() < deadline:
+            time.sleep(0.2)
+    done = reloaded(statement)
+    assert done.confirm_status == ConfirmStatus.DONE, (tmp_path / "worker.log").read_text()
+    assert (done.confirm_done, done.confirm_total) == (2, 2)
+    assert Job.objects.get(task_name=confirm_statement_lines.name).status == "done"
+    assert {line.state for line in high_lines(statement)} == {LineState.RECORDED}
+    assert ledger_balances()
