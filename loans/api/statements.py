@@ -20,7 +20,7 @@ from alize.api.views import ScopedViewMixin
 from alize.errors import ApplicationError
 from alize.filters import TenantAPIFilterSet
 
-from .. import services
+from .. import services, statement_runner
 from ..models import (
     Advance,
     BankStatement,
@@ -197,7 +197,7 @@ class BankStatementViewSet(
         with the statement (its ``confirm_*`` progress) and its URL in ``Location``, to be
         read until ``confirm_status`` is ``done`` (the refused lines are then listed with
         the reason). Asked again while it runs, the same run answers."""
-        statement, _started = services.statement_confirm_high_request(
+        statement, _started = statement_runner.statement_confirm_high_request(
             statement=self.get_object(), by=request.user
         )
         url = reverse("api:bank-statement-detail", args=[statement.pk])

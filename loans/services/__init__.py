@@ -56,7 +56,7 @@ scope and do not check access: views and API views ask the policy first
   (``provision_use``).
 - ``statement_import(fund, content, source_format, by, file_name="", idempotency_key=None)``
   → ``(statement, created)``; ``statement_line_confirm(line, by, advance=None)``,
-  ``statement_confirm_high(statement, by)`` (line by line; ``statement_confirm_high_request``
+  ``statement_confirm_high(statement, by)`` (line by line; ``loans.statement_runner``
   runs it in the background with its progress on the statement),
   ``statement_line_dismiss(line, reason, by)``,
   ``column_mapping_save(fund, by, **columns)``: bank statements matched to instalments,
@@ -128,10 +128,7 @@ from .statements import (
     STATEMENT_MAX_BYTES,
     ConfirmOutcome,
     column_mapping_save,
-    statement_confirm_failed,
     statement_confirm_high,
-    statement_confirm_high_request,
-    statement_confirm_high_run,
     statement_import,
     statement_line_confirm,
     statement_line_dismiss,
@@ -183,10 +180,7 @@ __all__ = (
     "STATEMENT_MAX_BYTES",
     "ConfirmOutcome",
     "column_mapping_save",
-    "statement_confirm_failed",
     "statement_confirm_high",
-    "statement_confirm_high_request",
-    "statement_confirm_high_run",
     "statement_import",
     "statement_line_confirm",
     "statement_line_dismiss",

@@ -16,8 +16,7 @@ decisions on the lines (record, return, dismiss).
   statements carry it; for a return it reverses that repayment through
   ``repayment_reverse`` with the bank's reason, and marks the direct debit returned.
   ``statement_confirm_high`` confirms every high-confidence line of a statement, line by
-  line; ``statement_confirm_high_request`` has it done in the background (one run at a
-  time per statement, with its progress on the statement).
+  line (``loans.statement_runner`` runs it in the background, with its progress).
 - ``statement_line_dismiss`` takes a line out of the queue with a reason.
 
 Services run in the caller's scope and do not check access (``RECORD_REPAYMENT``)."""
@@ -41,19 +40,16 @@ from django.utils.translation import gettext as _
 from alize.errors import ApplicationError, service_error_text
 from alize.formats import money
 from alize.idempotency import clean_key, run_once
-from alize.jobs import job_heartbeat
 from alize.services import validate_and_save
 
 from .. import bank_files
 from ..models import (
-    CONFIRM_LIVE,
     LIVE_STATUSES,
     ZERO,
     Advance,
     BankStatement,
     BankStatementLine,
     Confidence,
-    ConfirmStatus,
     DirectDebitLine,
     DirectDebitMandate,
     Direction,
@@ -595,7 +591,7 @@ def _credit_taken_back(line: BankStatementLine) -> BankStatementLine | None:
     )
 
 
-def _high_lines(statement_id: int) -> list[BankStatementLine]:
+def high_confidence_lines(statement_id: int) -> list[BankStatementLine]:
     """The high-confidence proposals of a statement still open, credits first then returns
     (a return may take back a credit of the same statement)."""
     return list(
@@ -612,7 +608,7 @@ def statement_confirm_high(*, statement: BankStatement, by, progress=None) -> Co
     repayment service refuses stays proposed, with its reason in the outcome. ``progress``
     (optional) is called with the outcome after each line."""
     outcome = ConfirmOutcome()
-    for line in _high_lines(statement.pk):
+    for line in high_confidence_lines(statement.pk):
         try:
             statement_line_confirm(line=line, by=by)
         except (ApplicationError, ValidationError) as error:
@@ -622,95 +618,6 @@ def statement_confirm_high(*, statement: BankStatement, by, progress=None) -> Co
         if progress is not None:
             progress(outcome)
     return outcome
-
-
-def confirm_job_key(statement: BankStatement) -> str:
-    """The outbox key of a statement's recording run: one job per statement and run."""
-    return f"loans.statement_confirm:{statement.pk}:{statement.confirm_run}"
-
-
-@transaction.atomic
-def statement_confirm_high_request(*, statement: BankStatement, by) -> tuple[BankStatement, bool]:
-    """Ask for every high-confidence line of the statement to be recorded in the background
-    (``loans.tasks.confirm_statement_lines``); returns the statement (its ``confirm_*``
-    progress) and whether this call started a run. Asked again while a run is queued or
-    running, nothing new starts (a run a crash left stale is sent again); with no line to
-    record, nothing is queued."""
-    from ..tasks import confirm_statement_lines
-
-    locked = BankStatement.objects.select_for_update().get(pk=statement.pk)
-    if locked.confirm_live:
-        confirm_statement_lines.enqueue_run(statement=locked, user_id=None)
-        return locked, False
-    total = len(_high_lines(locked.pk))
-    if not total:
-        raise ApplicationError(
-            _("Aucune proposition de confiance forte n'attend d'être enregistrée."),
-            field="statement",
-            code="nothing_to_confirm",
-        )
-    locked.confirm_run += 1
-    locked.confirm_status = ConfirmStatus.QUEUED
-    locked.confirm_total = total
-    locked.confirm_done = 0
-    locked.confirm_refused = []
-    locked.confirm_error = ""
-    locked.save(update_fields=[*CONFIRM_FIELDS, "confirm_run"])
-    confirm_statement_lines.enqueue_run(statement=locked, user_id=by.pk if by else None)
-    return locked, True
-
-
-CONFIRM_FIELDS = (
-    "confirm_status",
-    "confirm_total",
-    "confirm_done",
-    "confirm_refused",
-    "confirm_error",
-)
-# Progress is written every this many lines (and at the end): one short UPDATE each time.
-PROGRESS_EVERY = 10
-
-
-def statement_confirm_high_run(*, statement_id: int, by) -> BankStatement | None:
-    """The background run (see ``statement_confirm_high_request``): record the open
-    high-confidence lines one transaction each, committing the progress (n of N) as it goes.
-    Run again after a crash, it counts what is already recorded as done and records the
-    rest. Runs outside any transaction, in the statement's scope."""
-    rows = BankStatement.objects.filter(pk=statement_id)
-    statement = rows.first()
-    if statement is None or statement.confirm_status not in CONFIRM_LIVE:
-        return statement
-    remaining = len(_high_lines(statement_id))
-    already = max(statement.confirm_total - remaining, 0)
-    rows.update(confirm_status=ConfirmStatus.RUNNING, confirm_done=already, confirm_refused=[])
-
-    def save(outcome: ConfirmOutcome) -> None:
-        rows.update(
-            confirm_done=already + outcome.done + len(outcome.refused),
-            confirm_refused=[
-                {"line": line.pk, "position": line.position, "message": text}
-                for line, text in outcome.refused
-            ],
-        )
-
-    def progress(outcome: ConfirmOutcome) -> None:
-        handled = outcome.done + len(outcome.refused)
-        if handled % PROGRESS_EVERY == 0:
-            save(outcome)
-            job_heartbeat()
-
-    outcome = statement_confirm_high(statement=statement, by=by, progress=progress)
-    save(outcome)
-    rows.update(confirm_status=ConfirmStatus.DONE)
-    return rows.first()
-
-
-def statement_confirm_failed(*, statement_id: int, reason: str) -> None:
-    """The background run stopped on an error or was given up: the statement says so (what
-    it recorded stays recorded; asking again records the rest)."""
-    BankStatement.objects.filter(pk=statement_id, confirm_status__in=CONFIRM_LIVE).update(
-        confirm_status=ConfirmStatus.FAILED, confirm_error=reason[:2000]
-    )
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from alize.actions import Action
 from alize.errors import ApplicationError
 from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall
 
-from .. import services
+from .. import services, statement_runner
 from .. import statement_selectors as selectors
 from ..forms import (
     ColumnMappingForm,
@@ -126,21 +126,21 @@ class StatementConfirmHighView(ActionRequiredMixin, View):
 
     def post(self, request, pk):
         statement = get_object_or_404(selectors.statements(request.user), pk=pk)
-        try:
-            statement, started = services.statement_confirm_high_request(
+        started = False
+        with ServiceCall() as call:
+            statement, started = statement_runner.statement_confirm_high_request(
                 statement=statement, by=request.user
             )
-        except ApplicationError as error:
-            messages.error(request, error.message)
+        if call.refused:
+            messages.error(request, call.message)
+        elif started:
+            messages.success(
+                request,
+                _("L'enregistrement des %(count)d lignes est lancé ; suivez-le ci-dessous.")
+                % {"count": statement.confirm_total},
+            )
         else:
-            if started:
-                messages.success(
-                    request,
-                    _("L'enregistrement des %(count)d lignes est lancé ; suivez-le ci-dessous.")
-                    % {"count": statement.confirm_total},
-                )
-            else:
-                messages.info(request, _("L'enregistrement est déjà en cours."))
+            messages.info(request, _("L'enregistrement est déjà en cours."))
         target = reverse("loans:statement-detail", args=[statement.pk])
         return HttpResponseRedirect(f"{target}#enregistrement")
 

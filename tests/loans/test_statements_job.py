@@ -15,7 +15,7 @@ from django.urls import reverse
 from alize.errors import ApplicationError
 from alize.jobs import job_abandoned
 from alize.models import Job
-from loans import services
+from loans import services, statement_runner
 from loans.models import BankStatement, BankStatementLine, ConfirmStatus, LineState, Repayment
 from loans.tasks import confirm_statement_lines
 from tests.celery_worker import WORKER_TIMEOUT, real_worker
@@ -34,7 +34,7 @@ def statement(fund, advances, world):  # noqa: F811
 
 def ask(statement, user):
     with setup_scope():
-        return services.statement_confirm_high_request(statement=statement, by=user)
+        return statement_runner.statement_confirm_high_request(statement=statement, by=user)
 
 
 def run(statement, user):
