@@ -50,7 +50,6 @@ def _repayment_described(first: Repayment) -> tuple[str, dict]:
     return message, extra
 
 
-@transaction.atomic
 def repayment_record(
     *,
     advance: Advance,
@@ -61,7 +60,8 @@ def repayment_record(
 ) -> tuple[Repayment, bool]:
     """Record money received for an advance once per idempotency key (see the module's
     contract, and ``alize.idempotency.run_once``); returns the repayment and whether this
-    call created it."""
+    call created it. Atomic: ``run_once`` runs the claim and the whole write in one atomic
+    block (a second one around it would only add a savepoint per call)."""
     key = clean_key(idempotency_key)
     return run_once(
         operation="loans.repayment",
