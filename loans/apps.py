@@ -10,6 +10,7 @@ class LoansConfig(AppConfig):
 
     def ready(self):
         # Home and project page panels, the menu entries, the indicators and the backup's
-        # ledger figures, and the ledger's tables kept by erasures, register themselves.
-        for module in ("panels", "navigation", "indicators", "backup", "personal_data"):
+        # ledger figures, the ledger's tables kept by erasures, and the tasks (their receiver
+        # of abandoned jobs, for the sweeper wherever it runs) register themselves.
+        for module in ("panels", "navigation", "indicators", "backup", "personal_data", "tasks"):
             import_module(f"{self.name}.{module}")

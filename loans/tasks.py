@@ -8,6 +8,9 @@ from django.utils import timezone
 from alize.tasks import ScopedTask
 
 from . import services
+from .statement_runner import confirm_statement_lines
+
+__all__ = ["confirm_statement_lines", "refresh_arrears"]
 
 
 @shared_task(base=ScopedTask, national=True, name="loans.tasks.refresh_arrears")

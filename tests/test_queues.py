@@ -36,6 +36,7 @@ QUEUE_OF = {
     "pme.tasks.send_follow_up_requests": "fanout",
     "missions.tasks.send_monthly_reminders": "fanout",
     "loans.tasks.refresh_arrears": "fanout",
+    "loans.tasks.confirm_statement_lines": "default",
     "alize.tasks.apply_retention": "fanout",
     "alize.tasks.apply_retention_in_dispositif": "fanout",
     "alize.tasks.sweep_jobs": "default",

@@ -422,6 +422,7 @@ CELERY_TASK_ROUTES = {
     "pme.tasks.send_follow_up_requests": {"queue": "fanout"},
     "missions.tasks.send_monthly_reminders": {"queue": "fanout"},
     "loans.tasks.refresh_arrears": {"queue": "fanout"},
+    "loans.tasks.confirm_statement_lines": {"queue": "default"},
 }
 # Redis gives an unacknowledged message to another worker after this many seconds: longer
 # than the longest job may run (CELERY_TASK_TIME_LIMIT), or a long job would run twice.

@@ -6,6 +6,7 @@ every write goes through ``loans.services.statements``, the web's services."""
 from __future__ import annotations
 
 import django_filters
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -19,7 +20,7 @@ from alize.api.views import ScopedViewMixin
 from alize.errors import ApplicationError
 from alize.filters import TenantAPIFilterSet
 
-from .. import services
+from .. import services, statement_runner
 from ..models import (
     Advance,
     BankStatement,
@@ -53,6 +54,12 @@ class BankStatementSerializer(serializers.ModelSerializer):
             "line_count",
             "new_line_count",
             "imported_at",
+            "confirm_run",
+            "confirm_status",
+            "confirm_total",
+            "confirm_done",
+            "confirm_refused",
+            "confirm_error",
         ]
         read_only_fields = fields
 
@@ -183,17 +190,21 @@ class BankStatementViewSet(
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    @extend_schema(request=None, responses=BankStatementSerializer)
+    @extend_schema(request=None, responses={202: BankStatementSerializer})
     @action(detail=True, methods=["post"], url_path="confirm-high")
     def confirm_high(self, request, pk=None):
-        """Record every high-confidence proposal of the statement; the refused lines are
-        listed with the reason."""
-        outcome = services.statement_confirm_high(statement=self.get_object(), by=request.user)
+        """Record every high-confidence proposal of the statement in the background: 202
+        with the statement (its ``confirm_*`` progress) and its URL in ``Location``, to be
+        read until ``confirm_status`` is ``done`` (the refused lines are then listed with
+        the reason). Asked again while it runs, the same run answers."""
+        statement, _started = statement_runner.statement_confirm_high_request(
+            statement=self.get_object(), by=request.user
+        )
+        url = reverse("api:bank-statement-detail", args=[statement.pk])
         return Response(
-            {
-                "recorded": outcome.done,
-                "refused": [{"line": line.pk, "message": text} for line, text in outcome.refused],
-            }
+            BankStatementSerializer(statement).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": request.build_absolute_uri(url)},
         )
 
 

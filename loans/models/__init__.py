@@ -56,10 +56,12 @@ from .mandates import (
 from .provisions import DEFAULT_PROVISION_RATES, MAX_DAYS_PAST_DUE, ProvisionRate
 from .repayments import Repayment, RepaymentAllocation, RepaymentReversal
 from .statements import (
+    CONFIRM_LIVE,
     OPEN_STATES,
     BankStatement,
     BankStatementLine,
     Confidence,
+    ConfirmStatus,
     CsvDateFormat,
     CsvSeparator,
     Direction,
@@ -71,6 +73,8 @@ from .statements import (
 from .write_offs import WriteOff, WriteOffStatus
 
 __all__ = (
+    "CONFIRM_LIVE",
+    "ConfirmStatus",
     "ADVANCE_LIFECYCLE",
     "ADVANCE_TRANSITIONS",
     "CENT",

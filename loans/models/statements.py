@@ -25,9 +25,26 @@ class StatementFormat(models.TextChoices):
     CSV = "csv", _("CSV")
 
 
+class ConfirmStatus(models.TextChoices):
+    """Where the background recording of a statement's high-confidence lines stands."""
+
+    NONE = "", _("jamais demandé")
+    QUEUED = "queued", _("en attente")
+    RUNNING = "running", _("en cours")
+    DONE = "done", _("terminé")
+    FAILED = "failed", _("échoué")
+
+
+CONFIRM_LIVE = (ConfirmStatus.QUEUED, ConfirmStatus.RUNNING)
+
+
 class BankStatement(TenantModel):
     """One imported statement file of a fund's account: its format, checksum, account,
-    period and how many of its lines were new. The lines hold the matching work."""
+    period and how many of its lines were new. The lines hold the matching work.
+
+    ``confirm_*`` follow the last background run that records every high-confidence line
+    (``loans.services.statement_confirm_high_request``): its number, state, progress (n of
+    N) and the lines the repayment service refused, with the reason."""
 
     fund = models.ForeignKey(
         Fund, on_delete=models.PROTECT, related_name="statements", verbose_name=_("fonds")
@@ -42,6 +59,18 @@ class BankStatement(TenantModel):
     new_line_count = models.PositiveIntegerField(_("lignes nouvelles"), default=0)
     imported_at = models.DateTimeField(_("importé le"), auto_now_add=True)
     imported_by = user_field(_("importé par"))
+    confirm_run = models.PositiveIntegerField(_("enregistrements demandés"), default=0)
+    confirm_status = models.CharField(
+        _("enregistrement des propositions sûres"),
+        max_length=8,
+        choices=ConfirmStatus.choices,
+        default=ConfirmStatus.NONE,
+        blank=True,
+    )
+    confirm_total = models.PositiveIntegerField(_("lignes à enregistrer"), default=0)
+    confirm_done = models.PositiveIntegerField(_("lignes traitées"), default=0)
+    confirm_refused = models.JSONField(_("lignes refusées"), default=list, blank=True)
+    confirm_error = models.TextField(_("erreur de l'enregistrement"), blank=True)
 
     class Meta:
         verbose_name = _("relevé bancaire")
@@ -51,6 +80,10 @@ class BankStatement(TenantModel):
 
     def __str__(self):
         return f"{self.fund_id}: {self.file_name or self.file_sha256[:12]}"
+
+    @property
+    def confirm_live(self) -> bool:
+        return self.confirm_status in CONFIRM_LIVE
 
 
 class Direction(models.TextChoices):

@@ -56,7 +56,9 @@ scope and do not check access: views and API views ask the policy first
   (``provision_use``).
 - ``statement_import(fund, content, source_format, by, file_name="", idempotency_key=None)``
   → ``(statement, created)``; ``statement_line_confirm(line, by, advance=None)``,
-  ``statement_confirm_high(statement, by)``, ``statement_line_dismiss(line, reason, by)``,
+  ``statement_confirm_high(statement, by)`` (line by line; ``loans.statement_runner``
+  runs it in the background with its progress on the statement),
+  ``statement_line_dismiss(line, reason, by)``,
   ``column_mapping_save(fund, by, **columns)``: bank statements matched to instalments,
   recorded through ``repayment_record`` keyed ``bank:<fund>:<transaction id>`` and reversed
   through ``repayment_reverse`` (docs/architecture.md §7.3).

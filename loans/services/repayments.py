@@ -50,7 +50,6 @@ def _repayment_described(first: Repayment) -> tuple[str, dict]:
     return message, extra
 
 
-@transaction.atomic
 def repayment_record(
     *,
     advance: Advance,
@@ -61,7 +60,8 @@ def repayment_record(
 ) -> tuple[Repayment, bool]:
     """Record money received for an advance once per idempotency key (see the module's
     contract, and ``alize.idempotency.run_once``); returns the repayment and whether this
-    call created it."""
+    call created it. Atomic: ``run_once`` runs the claim and the whole write in one atomic
+    block (a second one around it would only add a savepoint per call)."""
     key = clean_key(idempotency_key)
     return run_once(
         operation="loans.repayment",
@@ -114,9 +114,16 @@ def _repayment_create(
         idempotency_key=key,
         recorded_by=by,
     )
-    repayment.full_clean(validate_unique=False, validate_constraints=False)
+    # The relations are the locked advance, its dispositif and the caller: no query needed
+    # to prove they exist (full_clean would read each of them again).
+    repayment.full_clean(
+        exclude=["dispositif", "advance", "recorded_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     repayment.save()
-    _allocate(repayment, live_instalments(locked))
+    instalments = live_instalments(locked)
+    _allocate(repayment, instalments)
     ledger.post(
         fund=locked.fund,
         kind=EntryKind.REPAYMENT,
@@ -136,7 +143,7 @@ def _repayment_create(
         _move(locked, AdvanceStatus.REPAID, by=by, comment=_("Dernier remboursement reçu"))
     elif locked.status == AdvanceStatus.DISBURSED:
         _move(locked, AdvanceStatus.REPAYING, by=by)
-    elif locked.status == AdvanceStatus.IN_ARREARS and not _has_overdue(locked, received_on):
+    elif locked.status == AdvanceStatus.IN_ARREARS and not _has_overdue(instalments, received_on):
         _move(locked, _settled_status(locked), by=by, comment=_("Retard rattrapé"))
         locked.days_past_due = 0
         locked.save(update_fields=["days_past_due"])
@@ -144,7 +151,8 @@ def _repayment_create(
 
 
 def _allocate(repayment: Repayment, instalments: list[PaidInstalment]) -> None:
-    """Spread a repayment over the oldest unpaid instalments first."""
+    """Spread a repayment over the oldest unpaid instalments first; each instalment's
+    ``paid`` then includes its share (the caller reads them once)."""
     left, allocations = repayment.amount, []
     for instalment in instalments:
         if not left:
@@ -162,6 +170,7 @@ def _allocate(repayment: Repayment, instalments: list[PaidInstalment]) -> None:
             )
         )
         left -= part
+        instalment.paid += part
         if part == due and instalment.overdue:
             instalment.overdue = False
             instalment.days_past_due = 0
@@ -173,8 +182,10 @@ def _allocate(repayment: Repayment, instalments: list[PaidInstalment]) -> None:
     RepaymentAllocation.objects.bulk_create(allocations)
 
 
-def _has_overdue(advance: Advance, on: dt.date) -> bool:
-    return any(i.paid < i.amount and i.due_on < on for i in live_instalments(advance))
+def _has_overdue(instalments: list[PaidInstalment], on: dt.date) -> bool:
+    """Whether an instalment due before ``on`` is still not fully paid (``instalments``: the
+    advance's live schedule with ``paid`` up to date, as ``_allocate`` leaves it)."""
+    return any(i.paid < i.amount and i.due_on < on for i in instalments)
 
 
 @transaction.atomic

@@ -15,7 +15,8 @@ decisions on the lines (record, return, dismiss).
   ``bank:<fund>:<transaction id>``, so a transaction is recorded once however many
   statements carry it; for a return it reverses that repayment through
   ``repayment_reverse`` with the bank's reason, and marks the direct debit returned.
-  ``statement_confirm_high`` confirms every high-confidence line of a statement.
+  ``statement_confirm_high`` confirms every high-confidence line of a statement, line by
+  line (``loans.statement_runner`` runs it in the background, with its progress).
 - ``statement_line_dismiss`` takes a line out of the queue with a reason.
 
 Services run in the caller's scope and do not check access (``RECORD_REPAYMENT``)."""
@@ -488,7 +489,12 @@ def statement_line_confirm(
     """Record the line: a credit as a repayment of its advance (``advance`` chooses it by
     hand, for an unmatched or wrongly proposed line), a return as the reversal of the
     repayment it takes back."""
-    line = BankStatementLine.objects.select_for_update().get(pk=line.pk)
+    # The proposed advance comes with the line (the repayment service locks it again).
+    line = (
+        BankStatementLine.objects.select_for_update(of=("self",))
+        .select_related("advance")
+        .get(pk=line.pk)
+    )
     if line.state not in (LineState.UNMATCHED, LineState.SUGGESTED):
         raise ApplicationError(
             _("Cette ligne est déjà traitée (%(state)s).") % {"state": line.get_state_display()},
@@ -585,22 +591,32 @@ def _credit_taken_back(line: BankStatementLine) -> BankStatementLine | None:
     )
 
 
-def statement_confirm_high(*, statement: BankStatement, by) -> ConfirmOutcome:
-    """Confirm every high-confidence proposal of a statement, credits first then returns;
-    a line the repayment service refuses stays proposed, with its reason in the outcome."""
-    outcome = ConfirmOutcome()
-    lines = list(
-        statement.lines.filter(state=LineState.SUGGESTED, confidence=Confidence.HIGH)
-        .select_related("advance")
-        .order_by("direction", "booking_date", "position")  # CRDT before DBIT
+def high_confidence_lines(statement_id: int) -> list[BankStatementLine]:
+    """The high-confidence proposals of a statement still open, credits first then returns
+    (a return may take back a credit of the same statement)."""
+    return list(
+        BankStatementLine.objects.filter(
+            statement_id=statement_id, state=LineState.SUGGESTED, confidence=Confidence.HIGH
+        ).order_by("direction", "booking_date", "position")  # CRDT before DBIT
     )
-    for line in lines:
+
+
+def statement_confirm_high(*, statement: BankStatement, by, progress=None) -> ConfirmOutcome:
+    """Confirm every high-confidence proposal of a statement, credits first then returns,
+    each line in a transaction of its own (``statement_line_confirm``), so a run stopped
+    midway keeps what it recorded and a second run records only the rest. A line the
+    repayment service refuses stays proposed, with its reason in the outcome. ``progress``
+    (optional) is called with the outcome after each line."""
+    outcome = ConfirmOutcome()
+    for line in high_confidence_lines(statement.pk):
         try:
             statement_line_confirm(line=line, by=by)
         except (ApplicationError, ValidationError) as error:
             outcome.refused.append((line, service_error_text(error)))
         else:
             outcome.done += 1
+        if progress is not None:
+            progress(outcome)
     return outcome
 
 

@@ -19,7 +19,7 @@ from alize.actions import Action
 from alize.errors import ApplicationError
 from alize.web import ActionRequiredMixin, FilteredListView, ServiceCall
 
-from .. import services
+from .. import services, statement_runner
 from .. import statement_selectors as selectors
 from ..forms import (
     ColumnMappingForm,
@@ -118,26 +118,31 @@ class StatementDetailView(ActionRequiredMixin, View):
 
 
 class StatementConfirmHighView(ActionRequiredMixin, View):
-    """Confirm every high-confidence proposal of a statement (POST only)."""
+    """Record every high-confidence proposal of a statement in the background (POST only);
+    the statement's page shows the run's progress."""
 
     action = ACTION
     http_method_names = ["post"]
 
     def post(self, request, pk):
         statement = get_object_or_404(selectors.statements(request.user), pk=pk)
-        outcome = services.statement_confirm_high(statement=statement, by=request.user)
-        messages.success(
-            request,
-            ngettext("%(count)d ligne enregistrée.", "%(count)d lignes enregistrées.", outcome.done)
-            % {"count": outcome.done},
-        )
-        for line, message in outcome.refused:
-            messages.error(
-                request,
-                _("Ligne %(position)d : %(message)s")
-                % {"position": line.position, "message": message},
+        started = False
+        with ServiceCall() as call:
+            statement, started = statement_runner.statement_confirm_high_request(
+                statement=statement, by=request.user
             )
-        return HttpResponseRedirect(reverse("loans:statement-detail", args=[statement.pk]))
+        if call.refused:
+            messages.error(request, call.message)
+        elif started:
+            messages.success(
+                request,
+                _("L'enregistrement des %(count)d lignes est lancé ; suivez-le ci-dessous.")
+                % {"count": statement.confirm_total},
+            )
+        else:
+            messages.info(request, _("L'enregistrement est déjà en cours."))
+        target = reverse("loans:statement-detail", args=[statement.pk])
+        return HttpResponseRedirect(f"{target}#enregistrement")
 
 
 class _LineDecisionView(ActionRequiredMixin, View):

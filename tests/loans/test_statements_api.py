@@ -65,7 +65,7 @@ class TestBankStatementAPI(APIReadTestBase):
         first = upload()
         assert first.status_code == 201 and first.json()["new_line_count"] == 6
         confirm = api.post(reverse("api:bank-statement-confirm-high", args=[first.json()["id"]]))
-        assert confirm.status_code == 200 and confirm.json()["recorded"] == 0
+        assert confirm.status_code == 400 and confirm.json()["code"] == "nothing_to_confirm"
         with setup_scope():
             line = BankStatementLine.objects.get(statement_id=first.json()["id"], position=3)
         answer = api.post(reverse("api:bank-statement-line-confirm", args=[line.pk]), {})
