@@ -9,7 +9,7 @@ class FilterBackend(DjangoFilterBackend):
     the paginator's parameters (a first page, a cursor's next page): bound to no value, every
     filter of a filterset without required filters keeps every row, so the queryset is
     returned as it is, without the filterset's per-request copies of its filters and form
-    (``tests/api/test_filter_backend.py`` holds both ways to the same answer)."""
+    (``tests/test_api_path.py`` checks both ways give the same answer)."""
 
     _required: dict[type, bool] = {}
 
