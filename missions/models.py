@@ -278,6 +278,9 @@ class HourLog(TenantModel):
             models.Index(fields=["mission", "date"]),
             models.Index(fields=["dispositif", "date"]),
             models.Index(fields=["-date", "-id"], name="hourlog_date_id_desc"),
+            # A dispositif's logs newest first (the API's pages for an animateur, whose
+            # filters, such as a date, then stop at the page's last row).
+            models.Index(fields=["dispositif", "-id"], name="hourlog_dispositif_id_desc"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -84,3 +84,33 @@ def test_a_request_s_throttles_cost_one_round_trip(world, url, redis_cache):  # 
         refused = api.get(url)
         assert refused.status_code == 429
         assert 0 < int(refused["Retry-After"]) <= 60
+
+
+def test_a_page_without_filters_builds_no_filterset(world, url, monkeypatch):
+    """Only the paginator's parameters: the filterset is not built, and the answer is the
+    one django-filter's own backend gives; a filter's parameter still builds it."""
+    from django_filters.rest_framework import DjangoFilterBackend
+
+    client = api_client_for(world.animateur_a)
+    built = []
+    original = DjangoFilterBackend.get_filterset
+
+    def counting(self, request, queryset, view):
+        built.append(view)
+        return original(self, request, queryset, view)
+
+    monkeypatch.setattr(DjangoFilterBackend, "get_filterset", counting)
+    lean = client.get(url + "?page_size=2")
+    assert lean.status_code == 200 and built == []
+    from pme.api.views import CompanyViewSet
+
+    backends = [DjangoFilterBackend, *CompanyViewSet.filter_backends[1:]]
+    monkeypatch.setattr(CompanyViewSet, "filter_backends", backends)
+    plain = client.get(url + "?page_size=2")
+    monkeypatch.undo()
+    monkeypatch.setattr(DjangoFilterBackend, "get_filterset", counting)
+    assert plain.content == lean.content and len(built) == 1
+    built.clear()
+    filtered = client.get(url + "?page_size=2&dispositif=" + world.a.slug)
+    assert filtered.status_code == 200 and len(built) == 1
+    assert client.get(url + "?created_after=not-a-date").status_code == 400
