@@ -2,12 +2,14 @@
 (schema fuzzing, the schema's promises per role)."""
 
 import datetime as dt
+from decimal import Decimal
 
 from alize.accounts.models import Role
 from alize.tenancy import scope
 from committees import services as committee_services
 from committees.models import AgendaItem
 from loans import services as loan_services
+from loans.bank_files import CamtEntry, camt053_document
 from partners.models import OrganisationKind
 from pme import services as pme_services
 from pme.models import Stage
@@ -77,6 +79,44 @@ def seed(dispositif):
             amount=20000,
             evidence_on=TODAY,
             by=None,
+        )
+        # Direct debits and bank statements: a mandate, the fund's CSV columns, and a
+        # statement with a credit naming the advance and one that matches nothing.
+        loan_services.mandate_create(
+            advance=lent,
+            debtor_name="Titulaire fuzz",
+            iban="FR1420041010050500013M02606",
+            bic="PSSTFRPPLIL",
+            signed_on=TODAY,
+            by=None,
+        )
+        loan_services.column_mapping_save(
+            fund=fund,
+            by=None,
+            date_column="Date",
+            amount_column="Montant",
+            text_column="Libellé",
+        )
+        statement = camt053_document(
+            account_iban="FR7630006000011234567890189",
+            message_id=f"FUZZ-{dispositif.pk}",
+            entries=[
+                CamtEntry(
+                    booking_date=TODAY,
+                    amount=Decimal("500.00"),
+                    reference=f"FUZZ-{dispositif.pk}-1",
+                    text=f"Remboursement {lent.reference}",
+                ),
+                CamtEntry(
+                    booking_date=TODAY,
+                    amount=Decimal("12.00"),
+                    reference=f"FUZZ-{dispositif.pk}-2",
+                    name="Inconnu",
+                ),
+            ],
+        )
+        loan_services.statement_import(
+            fund=fund, content=statement, source_format="camt053", by=None
         )
     return seed_missions(dispositif, firm)
 

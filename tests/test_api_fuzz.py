@@ -32,7 +32,16 @@ from alize.tenancy import scope
 from alize.wsgi import application
 from committees.models import AgendaItem, Committee, Decision, PartnerCommitment
 from dispositifs.models import Membership
-from loans.models import Advance, Cofinancing, Fund, Repayment
+from loans.models import (
+    Advance,
+    BankStatement,
+    BankStatementLine,
+    Cofinancing,
+    DirectDebitMandate,
+    Fund,
+    Repayment,
+    StatementColumnMapping,
+)
 from missions.models import HourLog, SkillMission
 from partners.models import Expert, Organisation
 from pme.models import Company, JobsFollowUp, Project, StageTransition
@@ -64,6 +73,10 @@ PATH_MODELS = {
     "advances": Advance,
     "repayments": Repayment,
     "cofinancing": Cofinancing,
+    "mandates": DirectDebitMandate,
+    "bank-statements": BankStatement,
+    "bank-statement-lines": BankStatementLine,
+    "bank-statement-columns": StatementColumnMapping,
     "documents": Document,
 }
 

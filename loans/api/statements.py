@@ -25,9 +25,11 @@ from ..models import (
     Advance,
     BankStatement,
     BankStatementLine,
+    Confidence,
     Direction,
     Fund,
     LineState,
+    MatchRule,
     StatementColumnMapping,
     StatementFormat,
 )
@@ -67,6 +69,12 @@ class BankStatementSerializer(serializers.ModelSerializer):
 class BankStatementLineSerializer(serializers.ModelSerializer):
     dispositif = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     advance_reference = serializers.SerializerMethodField()
+    # Blank until a line is matched: the schema says so (a read-only field loses the
+    # model's blank otherwise).
+    rule = serializers.ChoiceField(choices=MatchRule.choices, allow_blank=True, read_only=True)
+    confidence = serializers.ChoiceField(
+        choices=Confidence.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = BankStatementLine

@@ -18,11 +18,12 @@ from loans.models import DirectDebitLine, Fund
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import DESKTOP, PHONE, log_in, sized_page, width_of
 from tests.browser.test_form_errors_flow import focused
+from tests.celery_worker import fresh_queue, worker_process
 from tests.clock import TODAY
 from tests.loans.builders import make_fund
 from tests.loans.statements_builders import named_advance
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 CREDITOR_ID = "FR72ZZZ123456"
 FUND_IBAN = "FR76 3000 6000 0112 3456 7890 189"
@@ -58,7 +59,9 @@ def open_details(page, name: str):
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_animateur_collects_reconciles_and_provisions(chromium, live_server, world, viewport):
+def test_animateur_collects_reconciles_and_provisions(
+    chromium, live_server, world, viewport, tmp_path
+):
     fund = make_fund(world.a, name="Fonds Valenciennes")
     advance = named_advance(fund, "Boulangerie Martin")
     with sized_page(chromium, live_server, viewport) as page:
@@ -158,7 +161,16 @@ def test_animateur_collects_reconciles_and_provisions(chromium, live_server, wor
         unmatched = page.locator("tr[data-line][data-state=unmatched]")
         assert unmatched.count() == 1 and "INCONNU SARL" in unmatched.inner_text()
         fits(page, viewport)
-        submit(page.locator("form[data-form=confirm-high]"))
+        # Recording runs in the background: a real worker records the line while the page
+        # shows its progress, which stops polling once done.
+        with (
+            fresh_queue() as (_broker, queue),
+            worker_process(tmp_path / "worker.log", queue=queue),
+        ):
+            submit(page.locator("form[data-form=confirm-high]"))
+            page.locator("#enregistrement[data-status=done]").wait_for(timeout=60_000)
+        assert page.locator("#enregistrement[hx-trigger]").count() == 0, "polling stopped"
+        page.reload()
         assert page.locator("tr[data-state=recorded]").count() == 1
         assert page.locator("form[data-form=confirm-high]").count() == 0
         fits(page, viewport)
