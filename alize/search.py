@@ -25,7 +25,20 @@ Two kinds of searched column:
 from __future__ import annotations
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.db.models import CharField, F, Func, GeneratedField, Lookup, TextField, Value
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Expression,
+    F,
+    ForeignKey,
+    Func,
+    GeneratedField,
+    Lookup,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Concat
 
 FUNCTION = "alize_search_text"
@@ -81,6 +94,49 @@ class ContainsText(Lookup):
             return f"{column} {OPERATOR} {pattern}", [*column_params, value]
         column, column_params = compiler.compile(SearchText(self.lhs))
         return f"{column} LIKE {pattern}", [*column_params, value]
+
+
+class AnyOf(Expression):
+    """``column = ANY(ARRAY(subquery))``: a condition an index of ``column`` may answer, in
+    a BitmapOr with the row's own search column (the subquery runs once, as an InitPlan)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str, queryset):
+        super().__init__()
+        self.column, self.subquery = F(column), Subquery(queryset)
+
+    def get_source_expressions(self):
+        return [self.column, self.subquery]
+
+    def set_source_expressions(self, exprs):
+        self.column, self.subquery = exprs
+
+    def as_sql(self, compiler, connection):
+        column, column_params = compiler.compile(self.column)
+        subquery, subquery_params = compiler.compile(self.subquery)
+        return f"{column} = ANY(ARRAY{subquery})", (*column_params, *subquery_params)
+
+
+def search_condition(model, path: str, value: str) -> Q:
+    """``path__contains_text=value`` on ``model``; where ``path`` is a foreign key's stored
+    search column (``company__search_text``), the keys of the related rows that match
+    instead of a join, so that both tables' trigram indexes serve an OR-ed search."""
+    relation, _, column = path.rpartition("__")
+    if relation and "__" not in relation:
+        field = model._meta.get_field(relation)
+        if isinstance(field, ForeignKey):
+            related = field.related_model
+            target = related._meta.get_field(column)
+            if isinstance(getattr(target, "output_field", None), SearchTextField):
+                matching = (
+                    related._default_manager.filter(**{f"{column}__contains_text": value})
+                    .order_by()
+                    .values("pk")
+                )
+                return Q(AnyOf(field.attname, matching))
+    return Q(**{f"{path}__contains_text": value})
 
 
 def search_index(column: str, *, name: str) -> GinIndex:

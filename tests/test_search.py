@@ -5,13 +5,15 @@ too under row-level security when the operator class exists."""
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.urls import reverse
 
-from alize.tenancy import scope
-from tests.conftest import api_client_for
 from alize.personal_data.database import text_columns
-from alize.search import OPERATOR_CLASS
+from alize.search import OPERATOR_CLASS, search_condition
+from alize.tenancy import scope
+from pme.api.filtersets import ProjectAPIFilterSet
 from pme.models import Company, Project
+from tests.conftest import api_client_for
 from tests.factories import CompanyFactory, ProjectFactory
 
 NAMES = ("Société Générale des Pompes", "SOCIÉTÉ NOUVELLE ŒUVRE", "Boulangerie Martin")
@@ -172,3 +174,21 @@ def test_the_tenant_tables_search_uses_their_trigram_index(world, model, index):
     explained = plan(queryset.order_by().values("pk"))
     assert f"Bitmap Index Scan on {index}" in explained, explained
     assert "~~~" in explained, explained
+
+
+def test_a_projects_search_reads_both_trigram_indexes(world):
+    """The project list's search (its own column, or its company's): a BitmapOr of the
+    project's trigram index and of its company key, the companies found once, by ``~~~`` (on
+    the bench's 20 000 companies, by their trigram index; a test table is answered from the
+    dispositif's index)."""
+    if not has_operator_class():
+        pytest.skip("the migrating role could not create alize_trgm_ops")
+    condition = Q()
+    with scope([world.a]):
+        for path in ProjectAPIFilterSet.search_fields:
+            condition |= search_condition(Project, path, "société")
+        queryset = Project.unscoped_objects.filter(condition)
+        explained = plan(queryset.order_by().values("pk"))
+    assert "BitmapOr" in explained, explained
+    assert "Bitmap Index Scan on project_search_text" in explained, explained
+    assert "on pme_company" in explained and "(search_text ~~~ '%societe%'" in explained
