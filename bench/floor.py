@@ -477,7 +477,8 @@ def fund_json(cur, pk: int, allowed: tuple[bool, list[int]]) -> dict | None:
     and kind, on the covering index); None when missing or out of the caller's scope."""
     everything, ids = allowed
     cur.execute(
-        "SELECT f.id, d.slug, f.name, f.created_at, f.dispositif_id FROM loans_fund f "
+        "SELECT f.id, d.slug, f.name, f.created_at, f.dispositif_id, f.creditor_identifier, "
+        "f.iban, f.bic FROM loans_fund f "
         "JOIN dispositifs_dispositif d ON d.id = f.dispositif_id WHERE f.id = %s",
         (pk,),
     )
@@ -489,7 +490,9 @@ def fund_json(cur, pk: int, allowed: tuple[bool, list[int]]) -> dict | None:
         "WHERE fund_id = %s GROUP BY account, kind",
         (pk,),
     )
-    figures = dict.fromkeys(("contributed", "available", "lent", "repaid", "lost", "outstanding"))
+    figures = dict.fromkeys(
+        ("contributed", "available", "lent", "repaid", "lost", "outstanding", "provision")
+    )
     figures = {name: Decimal("0.00") for name in figures}
     for account, kind, debit, credit in cur.fetchall():
         if account == "capital":
@@ -506,10 +509,16 @@ def fund_json(cur, pk: int, allowed: tuple[bool, list[int]]) -> dict | None:
                 figures["repaid"] -= debit
         elif account == "losses":
             figures["lost"] += debit - credit
+        elif account == "allowance":
+            figures["provision"] += credit - debit
+    figures["net"] = figures["outstanding"] - figures["provision"]
     return {
         "id": fund[0],
         "dispositif": fund[1],
         "name": fund[2],
+        "creditor_identifier": fund[5],
+        "iban": fund[6],
+        "bic": fund[7],
         "created_at": iso(fund[3]),
         **{name: money(value) for name, value in figures.items()},
     }
