@@ -125,7 +125,7 @@ def search_condition(model, path: str, value: str) -> Q:
     instead of a join, so that both tables' trigram indexes serve an OR-ed search."""
     relation, _, column = path.rpartition("__")
     if relation and "__" not in relation:
-        field = model._meta.get_field(relation)
+        field = next((f for f in model._meta.concrete_fields if f.name == relation), None)
         if isinstance(field, ForeignKey):
             related = field.related_model
             target = related._meta.get_field(column)
