@@ -16,7 +16,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-import alize.search  # noqa: F401 (registers the ``contains_text`` lookup)
+from alize.search import search_condition
 
 # A filter left empty keeps every row: its empty choice reads « Tous », not « --------- ».
 EMPTY_FILTER_LABEL = _("Tous")
@@ -86,7 +86,7 @@ class SearchFilterSet(django_filters.FilterSet):
             return queryset
         condition = Q()
         for field in self.search_fields:
-            condition |= Q(**{f"{field}__contains_text": value})
+            condition |= search_condition(queryset.model, field, value)
         return queryset.filter(condition)
 
 

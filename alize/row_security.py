@@ -146,7 +146,7 @@ def scope_wrapper(execute, sql_text, params, many, context):
     status = connection.connection.info.transaction_status
     if status == TransactionStatus.INERROR or connection.needs_rollback:
         return execute(sql_text, params, many, context)
-    if sql_text.startswith(SAVEPOINT_STATEMENTS):
+    if isinstance(sql_text, str) and sql_text.startswith(SAVEPOINT_STATEMENTS):
         # Reads no row; a declaration sent with ROLLBACK TO SAVEPOINT would be undone by it.
         return execute(sql_text, params, many, context)
     levels = tuple(connection.savepoint_ids)

@@ -289,17 +289,11 @@ def company_filters(query: dict) -> tuple[list[str], list]:
         where.append("c.naf_code LIKE %s")
         params.append(query["naf_code"].replace("%", r"\%").replace("_", r"\_") + "%")
     if query.get("q", "").strip():
-        # The platform's search (alize.search): accents and case aside.
+        # The platform's search (alize.search): the stored search column, accents and case
+        # aside, with the operator its trigram index serves.
         value = query["q"].strip().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-        fields = ("c.name", "c.siren", "c.commune_name", "c.contact_name")
-        where.append(
-            "("
-            + " OR ".join(
-                f"alize_search_text({f}) LIKE '%%' || alize_search_text(%s) || '%%'" for f in fields
-            )
-            + ")"
-        )
-        params += [value] * len(fields)
+        where.append("c.search_text ~~~ ('%%' || alize_search_text(%s) || '%%')")
+        params.append(value)
     return where, params
 
 
@@ -497,8 +491,7 @@ def fund_json(cur, pk: int, allowed: tuple[bool, list[int]]) -> dict | None:
         (pk,),
     )
     names = ("contributed", "available", "lent", "repaid", "lost", "outstanding", "provision")
-    figures = dict.fromkeys(names)
-    figures = {name: Decimal("0.00") for name in figures}
+    figures = {name: Decimal("0.00") for name in names}
     for account, kind, debit, credit in cur.fetchall():
         if account == "capital":
             figures["contributed"] += credit - debit

@@ -225,6 +225,8 @@ def first_difference(api_status, api_body, floor_status, floor_body) -> str:
     for key in ("next", "previous"):
         if api.get(key) != floor.get(key):
             return f"{key}: {api.get(key)} vs {floor.get(key)}"
+    if "results" not in api or "results" not in floor:
+        return "the bodies differ"
     if len(api["results"]) != len(floor["results"]):
         return f"{len(api['results'])} rows vs {len(floor['results'])}"
     for a, b in zip(api["results"], floor["results"], strict=True):

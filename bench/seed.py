@@ -116,9 +116,10 @@ def fingerprint(scale: Scale) -> str:
 
 def copy_rows(ctx: SeedContext, model_label: str, rows: list[dict]) -> None:
     """COPY ``rows`` (dicts keyed by column) into the model's table; absent columns take the
-    field's default, so every NOT NULL column is written."""
+    field's default, so every NOT NULL column is written (a generated column, such as a
+    stored search column, is PostgreSQL's to compute)."""
     model = apps.get_model(model_label)
-    fields = list(model._meta.concrete_fields)
+    fields = [f for f in model._meta.concrete_fields if not f.generated]
     columns = [f.column for f in fields]
     defaults = {f.column: (f.get_default() if not f.null else None) for f in fields}
     copy_plain(

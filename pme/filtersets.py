@@ -59,7 +59,8 @@ class OneDispositifHiddenMixin:
 
 
 class CompanyFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
-    search_fields = ("name", "siren", "siret")
+    # Name, SIREN, SIRET, commune and contact (``Company.search_text``), as in the API.
+    search_fields = ("search_text",)
 
     dispositif = django_filters.ModelChoiceFilter(
         queryset=dispositif_choices(Action.VIEW_COMPANY),
@@ -109,7 +110,8 @@ class CompanyFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
 
 
 class ProjectFilterSet(OneDispositifHiddenMixin, SearchFilterSet):
-    search_fields = ("title", "company__name", "company__siren", "description")
+    # Title and description, and the company's search column, as in the API.
+    search_fields = ("search_text", "company__search_text")
 
     dispositif = django_filters.ModelChoiceFilter(
         queryset=dispositif_choices(Action.VIEW_PROJECT),

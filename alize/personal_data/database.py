@@ -5,7 +5,8 @@ The tables are read from the database itself (``connection.introspection``), not
 models, so that the history tables, the outbox's payloads, the sent mails, the admin's log
 and the tables of a future app are covered without being listed. Only text columns are
 read (character, text and JSON); a character column too short to hold the shortest string
-sought is skipped. The tables of ``KEPT_TABLES`` are never rewritten.
+sought is skipped, and so is a generated column (a stored search column, alize.search), which
+PostgreSQL recomputes from the columns rewritten. The tables of ``KEPT_TABLES`` are never rewritten.
 
 Each search is one statement per table (a regular expression per column, case-insensitive,
 on word boundaries): a full scan of the text columns. An erasure is rare and asked by a
@@ -48,12 +49,17 @@ def text_columns() -> dict[str, list[TextColumn]]:
     found: dict[str, list[TextColumn]] = {}
     introspection = connection.introspection
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attrelid::regclass::text, attname FROM pg_attribute"
+            " WHERE attgenerated <> '' AND NOT attisdropped"
+        )
+        generated = set(cursor.fetchall())
         for table in introspection.get_table_list(cursor):
             if table.type != "t" or table.name in KEPT_TABLES:
                 continue
             columns = []
             for column in introspection.get_table_description(cursor, table.name):
-                if column.type_code not in _TEXT_TYPES:
+                if column.type_code not in _TEXT_TYPES or (table.name, column.name) in generated:
                     continue
                 length = column.display_size if column.type_code in (1042, 1043) else None
                 columns.append(TextColumn(column.name, _TEXT_TYPES[column.type_code], length))

@@ -17,7 +17,7 @@ from ..models import (
 
 
 class CompanyAPIFilterSet(SearchFilterSet, TenantAPIFilterSet):
-    search_fields = ("name", "siren", "commune_name", "contact_name")
+    search_fields = ("search_text",)
 
     naf_code = django_filters.CharFilter(lookup_expr="startswith", label=_("Code NAF"))
     commune_code = django_filters.CharFilter(label=_("Commune (code INSEE)"))
@@ -35,7 +35,7 @@ class CompanyAPIFilterSet(SearchFilterSet, TenantAPIFilterSet):
 
 
 class ProjectAPIFilterSet(SearchFilterSet, TenantAPIFilterSet):
-    search_fields = ("title", "company__name", "company__siren")
+    search_fields = ("search_text", "company__search_text")
 
     # A filter on the project's own column never duplicates rows: no DISTINCT.
     stage = django_filters.MultipleChoiceFilter(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alize.constraints import FieldCheckConstraint
 from alize.fields import MoneyField, user_field
+from alize.search import search_text_field
 from alize.tenancy import TenantModel
 from alize.validators import validate_creation_date, validate_siren, validate_siret
 from partners.reference.selectors import commune_by_code, naf_label
@@ -129,6 +130,8 @@ class Company(TenantModel):
     exception_at = models.DateTimeField(_("dérogation accordée le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    # What a list's search (``?q``, web and API) reads: alize.search.
+    search_text = search_text_field("name", "siren", "siret", "commune_name", "contact_name")
 
     class Meta:
         verbose_name = _("entreprise")

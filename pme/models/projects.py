@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from alize.fields import MoneyField, user_field
 from alize.lifecycle import Lifecycle, ReasonRule
 from alize.models import TransitionLog
+from alize.search import search_text_field
 from alize.tenancy import TenantModel, declare_history_global
 from alize.validators import validate_past_date
 
@@ -185,9 +186,14 @@ class Project(TenantModel):
     created_by = user_field(_("créé par"))
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    # What a list's search (``?q``, web and API) reads with the company's: alize.search.
+    search_text = search_text_field("title", "description")
 
-    # The stage's history is its log (``StageTransition``), not the audit history.
-    history = HistoricalRecords(excluded_fields=["updated_at", "stage", "stage_changed_at"])
+    # The stage's history is its log (``StageTransition``), not the audit history; the search
+    # column is derived from the other columns.
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "stage", "stage_changed_at", "search_text"]
+    )
 
     class Meta:
         verbose_name = _("projet")
