@@ -3,6 +3,8 @@ reminder is for (an expert with a mission in progress and no hours on it this mo
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -51,10 +53,14 @@ def test_proposal_and_decline_name_the_mission_in_the_recipients_language(missio
 def test_reminder_and_invitation_templates(missions_world):
     subject, body = render(
         "missions/reminder",
-        {"month": "11/2026", "missions": ["Qualité — Projet"], "grid_path": "/missions/hours/"},
+        {
+            "month": dt.date(2026, 11, 1),
+            "missions": ["Qualité — Projet"],
+            "grid_path": "/missions/hours/",
+        },
         "fr",
     )
-    assert "11/2026" in subject and "- Qualité — Projet" in body
+    assert "novembre 2026" in subject and "- Qualité — Projet" in body
     assert "https://alize.example/missions/hours/" in body
     subject, body = render(
         "partners/expert_invitation",
