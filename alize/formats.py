@@ -21,10 +21,31 @@ import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format, get_format, number_format
 from django.utils.translation import get_language
 
 NBSP = "\u00a0"
+
+
+_SEPARATORS: dict[str, dict[int, str] | None] = {}
+
+
+def _separators(language: str) -> dict[int, str] | None:
+    """``str.translate`` table from Python's ``1,234.5`` to the language's grouping and
+    decimal separators, or None where the language does not group by threes."""
+    if language not in _SEPARATORS:
+        grouping = get_format("NUMBER_GROUPING", language, use_l10n=True)
+        _SEPARATORS[language] = (
+            str.maketrans(
+                {
+                    ",": get_format("THOUSAND_SEPARATOR", language, use_l10n=True),
+                    ".": get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
+                }
+            )
+            if grouping == 3
+            else None
+        )
+    return _SEPARATORS[language]
 
 
 def money(value, decimals: int = 2) -> str:
@@ -35,11 +56,18 @@ def money(value, decimals: int = 2) -> str:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return ""
-    digits = number_format(
-        abs(amount), decimal_pos=int(decimals), use_l10n=True, force_grouping=True
-    )
+    language = get_language() or "fr"
+    separators = _separators(language)
+    if separators is not None and amount.is_finite() and amount.as_tuple().exponent == -decimals:
+        # Already at the decimals shown: Python's grouping, then the language's separators
+        # (what ``number_format`` writes, without its per-call lookups; tested equal).
+        digits = f"{abs(amount):,f}".translate(separators)
+    else:
+        digits = number_format(
+            abs(amount), decimal_pos=int(decimals), use_l10n=True, force_grouping=True
+        )
     sign = "-" if amount < 0 else ""
-    if (get_language() or "fr").startswith("en"):
+    if language.startswith("en"):
         return f"{sign}€{digits}"
     return f"{sign}{digits}{NBSP}€"
 

@@ -408,10 +408,7 @@ ADVANCE_SQL = """
 SELECT a.id, d.slug, a.fund_id, f.name, a.project_id, p.title, c.name, a.decision_id, a.amount,
        a.interest_rate, a.grace_months, a.instalment_count, a.frequency, a.status,
        a.status_changed_at, a.contracted_on, a.disbursed_on, a.schedule_version,
-       a.days_past_due,
-       COALESCE((SELECT SUM(l.debit - l.credit) FROM loans_ledgerline l
-                 WHERE l.advance_id = a.id AND l.account = 'loans'), 0.00),
-       a.created_at
+       a.days_past_due, a.outstanding, a.created_at
 FROM loans_advance a JOIN dispositifs_dispositif d ON d.id = a.dispositif_id
 JOIN loans_fund f ON f.id = a.fund_id
 JOIN pme_project p ON p.id = a.project_id JOIN pme_company c ON c.id = p.company_id

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
     from django.db import connection, transaction
-    from django.db.models import Count, F, Q, Sum
+    from django.db.models import Count, F
     from django.utils import timezone
 
     from alize.tenancy import scope
@@ -77,17 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     today = timezone.localdate()
     with scope(every_dispositif=True, reason="bench: picks the fund with most instalments"):
-        unpaid = (
-            Instalment.objects.filter(superseded_at__isnull=True, advance__status__in=LIVE_STATUSES)
-            .annotate(
-                paid=Sum(
-                    "allocations__amount",
-                    filter=Q(allocations__repayment__reversal__isnull=True),
-                    default=ZERO,
-                )
-            )
-            .filter(paid=0)
-        )
+        unpaid = Instalment.objects.filter(
+            superseded_at__isnull=True, advance__status__in=LIVE_STATUSES
+        ).filter(paid=0)
         fund_id = (
             Instalment.objects.filter(superseded_at__isnull=True, advance__status__in=LIVE_STATUSES)
             .values("advance__fund")

@@ -33,6 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Sum
 
 from .models import ZERO, Account, EntryKind, JournalTransaction, LedgerLine
@@ -296,3 +297,43 @@ def provision_positions(advance_ids) -> dict[int, dict[int, tuple[Decimal, Decim
         advance: {c: (out, allowance) for c, (out, allowance) in by.items() if out or allowance}
         for advance, by in result.items()
     }
+
+
+# -- Figures kept by PostgreSQL -------------------------------------------------------
+
+_DISAGREEMENTS_SQL = """
+SELECT 'advance', a.id, a.outstanding, a.provision,
+       COALESCE(s.outstanding, 0), COALESCE(s.provision, 0)
+FROM loans_advance a
+LEFT JOIN (
+    SELECT advance_id,
+           SUM(debit - credit) FILTER (WHERE account = 'loans') AS outstanding,
+           SUM(credit - debit) FILTER (WHERE account = 'allowance') AS provision
+    FROM loans_ledgerline
+    WHERE advance_id IS NOT NULL AND account IN ('loans', 'allowance')
+    GROUP BY advance_id
+) s ON s.advance_id = a.id
+WHERE a.outstanding <> COALESCE(s.outstanding, 0) OR a.provision <> COALESCE(s.provision, 0)
+UNION ALL
+SELECT 'instalment', i.id, i.paid, NULL, COALESCE(s.paid, 0), NULL
+FROM loans_instalment i
+LEFT JOIN (
+    SELECT al.instalment_id, SUM(al.amount) AS paid
+    FROM loans_repaymentallocation al
+    WHERE NOT EXISTS (
+        SELECT 1 FROM loans_repaymentreversal rv WHERE rv.repayment_id = al.repayment_id
+    )
+    GROUP BY al.instalment_id
+) s ON s.instalment_id = i.id
+WHERE i.paid <> COALESCE(s.paid, 0)
+ORDER BY 1, 2
+"""
+
+
+def stored_figures_disagreements() -> list[tuple]:
+    """The advances and instalments (of the dispositifs in scope) whose figures kept by
+    PostgreSQL (``Advance.outstanding``/``provision``, ``Instalment.paid``) differ from the
+    sums they stand for, as ``(kind, id, stored…, summed…)``; empty when all agree."""
+    with connection.cursor() as cursor:
+        cursor.execute(_DISAGREEMENTS_SQL)
+        return [tuple(row) for row in cursor.fetchall()]

@@ -39,8 +39,6 @@ from .models import (
     LedgerLine,
     PortfolioSnapshot,
     Repayment,
-    RepaymentAllocation,
-    RepaymentReversal,
     WriteOff,
     WriteOffStatus,
 )
@@ -155,20 +153,6 @@ def fund_utilisation(fund: Fund, *, until: dt.date, months: int = 12) -> list[di
 # -- Advances -----------------------------------------------------------------------------
 
 
-def _loans_sum(kind: str | None = None):
-    """A subquery: the advance's LOANS debits − credits (or one kind's lines only)."""
-    # No ordering: the model's default (by transaction) would join the journal.
-    lines = LedgerLine.objects.filter(advance=OuterRef("pk"), account=Account.LOANS).order_by()
-    if kind is not None:
-        lines = lines.filter(kind=kind)
-    total = lines.values("advance").annotate(total=Sum(F("debit") - F("credit"))).values("total")
-    return Coalesce(
-        Subquery(total, output_field=DecimalField(max_digits=14, decimal_places=2)),
-        Value(ZERO),
-        output_field=DecimalField(max_digits=14, decimal_places=2),
-    )
-
-
 ADVANCE_ROW_COLUMNS = (
     "id",
     "dispositif_id",
@@ -186,14 +170,15 @@ ADVANCE_ROW_COLUMNS = (
     "disbursed_on",
     "schedule_version",
     "days_past_due",
+    "outstanding",
     "created_at",
 )
 
 
 def advance_rows(queryset):
-    """Plain rows of an advances list: the advance's columns, its dispositif's slug and
-    name, fund name, project title, company name, and its outstanding principal (an
-    index-only sum of its ledger lines), in one query."""
+    """Plain rows of an advances list: the advance's columns (its outstanding principal as
+    PostgreSQL keeps it from the ledger), its dispositif's slug and name, fund name, project
+    title and company name, in one query."""
     return queryset.values(
         *ADVANCE_ROW_COLUMNS,
         dispositif_slug=F("dispositif__slug"),
@@ -201,7 +186,6 @@ def advance_rows(queryset):
         fund_name=F("fund__name"),
         project_title=F("project__title"),
         company_name=F("project__company__name"),
-        outstanding=_loans_sum(),
     )
 
 
@@ -214,15 +198,7 @@ def advance_schedule(advance: Advance) -> dict:
     """The schedule: ``live`` instalments (oldest due first) and ``superseded`` ones (kept
     by reschedules), each with ``paid`` and ``remaining``; and the totals."""
     instalments = list(
-        Instalment.objects.filter(advance=advance)
-        .annotate(
-            paid=Coalesce(
-                Sum("allocations__amount", filter=Q(allocations__repayment__reversal__isnull=True)),
-                Value(ZERO),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
-            )
-        )
-        .order_by("due_on", "schedule_version", "number")
+        Instalment.objects.filter(advance=advance).order_by("due_on", "schedule_version", "number")
     )
     for instalment in instalments:
         instalment.remaining = instalment.amount - instalment.paid
@@ -391,51 +367,39 @@ class FundRisk:
         return (self.at_risk_30 / self.outstanding).quantize(RATIO) if self.outstanding else None
 
 
-# One statement over the live advances (the scoped queryset's SQL): per instalment due before
-# today, what non-reversed allocations paid; per advance, the oldest of those still short of
-# their amount and what they lack in all; and the principal outstanding from the ledger's
-# loans account, with the allowance provisioned against it. Grouped joins, not a subquery
-# per advance or per instalment.
+# One statement over the live advances (the scoped queryset's SQL), reading the figures
+# PostgreSQL keeps (migration loans 0014): per advance, its oldest instalment due before today
+# and not fully paid, and what those instalments lack (the partial index of unpaid live
+# instalments serves it); per fund, the outstanding principal, its allowance, and the part
+# of it in advances over 30 days late. Rows "fund" carry a fund's sums, rows "late" one
+# advance in arrears.
 _PORTFOLIO_SQL = """
 WITH live AS ({live}),
-due AS (
-    SELECT i.advance_id, i.due_on, i.amount, COALESCE(SUM(al.amount), 0) AS paid
-    FROM {instalment} i
-    LEFT JOIN {allocation} al ON al.instalment_id = i.id AND NOT EXISTS (
-        SELECT 1 FROM {reversal} rv WHERE rv.repayment_id = al.repayment_id
-    )
-    WHERE i.advance_id IN (SELECT id FROM live)
-      AND i.superseded_at IS NULL AND i.due_on < %s
-    GROUP BY i.id
-),
 late AS (
-    SELECT advance_id,
-           MIN(due_on) FILTER (WHERE paid < amount) AS late_since,
-           SUM(amount) - SUM(paid) AS overdue_amount
-    FROM due GROUP BY advance_id
-),
-owed AS (
-    SELECT advance_id,
-           SUM(debit - credit) FILTER (WHERE account = %s) AS outstanding,
-           SUM(credit - debit) FILTER (WHERE account = %s) AS allowance
-    FROM {ledger}
-    WHERE account IN (%s, %s) AND advance_id IN (SELECT id FROM live)
-    GROUP BY advance_id
+    SELECT i.advance_id, MIN(i.due_on) AS late_since, SUM(i.amount - i.paid) AS overdue_amount
+    FROM {instalment} i
+    WHERE i.advance_id IN (SELECT id FROM live)
+      AND i.superseded_at IS NULL AND i.paid < i.amount AND i.due_on < %s
+    GROUP BY i.advance_id
 )
-SELECT live.id, live.fund_id, late.late_since, late.overdue_amount, owed.outstanding,
-       owed.allowance
-FROM live
-LEFT JOIN late ON late.advance_id = live.id
-LEFT JOIN owed ON owed.advance_id = live.id
+SELECT 'fund', live.fund_id, NULL::bigint, NULL::date, NULL::numeric,
+       SUM(live.outstanding), SUM(live.provision),
+       SUM(live.outstanding) FILTER (WHERE late.late_since < %s)
+FROM live LEFT JOIN late ON late.advance_id = live.id
+GROUP BY live.fund_id
+UNION ALL
+SELECT 'late', live.fund_id, live.id, late.late_since, late.overdue_amount, live.outstanding,
+       NULL, NULL
+FROM live JOIN late ON late.advance_id = live.id
 """
 
 
 def portfolio_now(user, today: dt.date) -> list[FundRisk]:
-    """Every fund the user reads with its portfolio at risk as of ``today``, from the
-    ledger and the schedules (not from the daily job's snapshots): the same figures as
-    ``late_since`` and the ledger's balances, in two queries whatever the number of funds,
-    advances and instalments (set-based: one grouped pass over the due instalments and one
-    over the loans account's lines)."""
+    """Every fund the user reads with its portfolio at risk as of ``today``: the same
+    figures as ``late_since`` and the ledger's balances, read from what PostgreSQL keeps on
+    the advances and instalments, in two queries whatever the number of funds, advances and
+    instalments (the funds, then one statement of sums per fund and a row per advance in
+    arrears)."""
     funds = list(fund_list(user).order_by("dispositif__name", "name", "pk"))
     risks = {fund.pk: FundRisk(fund) for fund in funds}
     if not risks:
@@ -444,30 +408,24 @@ def portfolio_now(user, today: dt.date) -> list[FundRisk]:
         Advance.objects.for_user(user, Action.VIEW_ADVANCE)
         .filter(status__in=LIVE_STATUSES, fund_id__in=list(risks))
         .order_by()
-        .values("id", "fund_id")
+        .values("id", "fund_id", "outstanding", "provision")
     )
     live_sql, live_params = live.query.sql_with_params()
-    sql = _PORTFOLIO_SQL.format(
-        live=live_sql,
-        instalment=Instalment._meta.db_table,
-        allocation=RepaymentAllocation._meta.db_table,
-        reversal=RepaymentReversal._meta.db_table,
-        ledger=LedgerLine._meta.db_table,
-    )
+    sql = _PORTFOLIO_SQL.format(live=live_sql, instalment=Instalment._meta.db_table)
+    # "Over 30 days late": the oldest unpaid due date more than PAR_DAYS days before today.
+    cutoff = today - dt.timedelta(days=PAR_DAYS)
     with connection.cursor() as cursor:
-        loans, allowance = Account.LOANS.value, Account.ALLOWANCE.value
-        cursor.execute(sql, [*live_params, today, loans, allowance, loans, allowance])
+        cursor.execute(sql, [*live_params, today, cutoff])
         rows = cursor.fetchall()
-    for pk, fund_id, late, overdue_amount, outstanding, provision in rows:
+    for kind, fund_id, pk, late, overdue_amount, outstanding, provision, at_risk in rows:
         risk = risks[fund_id]
-        outstanding = outstanding or ZERO
-        risk.outstanding += outstanding
-        risk.provision += provision or ZERO
-        if late is not None:
+        if kind == "fund":
+            risk.outstanding = outstanding or ZERO
+            risk.provision = provision or ZERO
+            risk.at_risk_30 = at_risk or ZERO
+        else:
             risk.advances_in_arrears += 1
-            risk.late.append(LateAdvance(late, pk, overdue_amount or ZERO, outstanding))
-            if (today - late).days > PAR_DAYS:
-                risk.at_risk_30 += outstanding
+            risk.late.append(LateAdvance(late, pk, overdue_amount or ZERO, outstanding or ZERO))
     return list(risks.values())
 
 

@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
-from django.utils.formats import get_format
+from django.utils.formats import get_format, number_format
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alize.formats import (
     long_date,
@@ -51,6 +53,28 @@ def test_money_in_english():
     with translation.override("en"):
         assert money(Decimal("10000")) == "€10,000.00"
         assert money(Decimal("-15.5")) == "-€15.50"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    amount=st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False),
+    decimals=st.sampled_from([0, 2]),
+    language=st.sampled_from(["fr", "en"]),
+)
+def test_money_reads_as_number_format_writes_it(amount, decimals, language):
+    """``money`` groups an amount already at the decimals shown itself (the fast path of
+    every table); it must write what Django's ``number_format`` writes."""
+    with translation.override(language):
+        digits = number_format(
+            abs(amount), decimal_pos=decimals, use_l10n=True, force_grouping=True
+        )
+        assert digits in money(amount, decimals)
+        exact = amount.quantize(Decimal(1).scaleb(-decimals))
+        expected = number_format(
+            abs(exact), decimal_pos=decimals, use_l10n=True, force_grouping=True
+        )
+        assert expected in money(exact, decimals)
+        assert money(exact, decimals).replace("-", "").replace("€", "").strip(NBSP) == expected
 
 
 def test_dates_one_style_per_context():

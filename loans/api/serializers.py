@@ -167,7 +167,7 @@ class ContributionSerializer(ModelSerializer):
 
 
 class AdvanceSerializer(TenantSerializer):
-    """An advance: its terms, status and outstanding principal (a sum of the ledger). It
+    """An advance: its terms, status and outstanding principal (from the ledger). It
     is created from an approved decision; the status moves through the actions."""
 
     create_only_fields = ("fund", "decision")
@@ -222,8 +222,11 @@ class AdvanceSerializer(TenantSerializer):
         return decision
 
     def to_representation(self, instance):
-        if not hasattr(instance, "outstanding"):
-            instance.outstanding = selectors.advance_balances(instance).outstanding
+        # PostgreSQL keeps the figure as ledger lines are posted: an instance a service
+        # locked before posting holds the figure it read then (the detail's balances are
+        # read now).
+        if getattr(instance, "balances", None) is None:
+            instance.refresh_from_db(fields=["outstanding"])
         return super().to_representation(instance)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +15,7 @@ from alize.lifecycle import Lifecycle
 from alize.models import TransitionLog
 from alize.tenancy import TenantModel
 
-from ._common import ZERO
+from ._common import ZERO, KeptByDatabase
 from .funds import Fund
 
 
@@ -92,12 +92,13 @@ class Frequency(models.TextChoices):
 FREQUENCY_MONTHS: dict[str, int] = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3}
 
 
-class Advance(TenantModel):
+class Advance(KeptByDatabase, TenantModel):
     """An interest-free repayable advance granted by an approved committee decision (one
     advance per decision), lent from a fund of the same dispositif.
 
     ``status`` moves only through ``loans.services``; ``days_past_due`` is written by the
-    daily arrears job. The outstanding principal is a sum of the ledger."""
+    daily arrears job. The outstanding principal is a sum of the ledger, which PostgreSQL also
+    keeps on the advance (``outstanding``, ``provision``) as lines are posted."""
 
     fund = models.ForeignKey(
         Fund, on_delete=models.PROTECT, related_name="advances", verbose_name=_("fonds")
@@ -141,6 +142,12 @@ class Advance(TenantModel):
     schedule_version = models.PositiveSmallIntegerField(_("version de l'échéancier"), default=0)
     days_past_due = models.PositiveIntegerField(_("jours de retard"), default=0)
     arrears_checked_on = models.DateField(_("retards calculés le"), null=True, blank=True)
+    # Kept by PostgreSQL from the ledger (a trigger on each insert of ledger lines, migration
+    # loans 0014): the loans account's balance of the advance and its allowance. The ledger
+    # stays the truth; these spare the lists a sum per row.
+    outstanding = MoneyField(_("capital restant dû"), default=ZERO, editable=False)
+    provision = MoneyField(_("provision"), default=ZERO, editable=False)
+    kept_by_database = ("outstanding", "provision")
     created_by = user_field(_("créée par"))
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
@@ -231,7 +238,7 @@ ADVANCE_LIFECYCLE = Lifecycle(
 )
 
 
-class Instalment(TenantModel):
+class Instalment(KeptByDatabase, TenantModel):
     """One due date of an advance's schedule. The amounts of one schedule add up to the
     principal to the cent (the remainder is on the last instalment). A reschedule marks the
     unpaid instalments ``superseded_at`` and adds a new version: rows are never deleted.
@@ -248,6 +255,10 @@ class Instalment(TenantModel):
     superseded_at = models.DateTimeField(_("remplacée le"), null=True, blank=True)
     overdue = models.BooleanField(_("impayée à échéance"), default=False)
     days_past_due = models.PositiveIntegerField(_("jours de retard"), default=0)
+    # Kept by PostgreSQL (migration loans 0014): what the repayments not reversed allocated
+    # to this instalment (an insert of allocations adds, an insert of a reversal takes off).
+    paid = MoneyField(_("payé (€)"), max_digits=12, default=ZERO, editable=False)
+    kept_by_database = ("paid",)
 
     class Meta:
         verbose_name = _("échéance")
@@ -258,6 +269,12 @@ class Instalment(TenantModel):
                 fields=["advance", "due_on"],
                 name="instalment_live_due",
                 condition=Q(superseded_at__isnull=True),
+            ),
+            # The unpaid part of the live schedules: what the arrears page reads.
+            models.Index(
+                fields=["advance", "due_on"],
+                name="instalment_live_unpaid",
+                condition=Q(superseded_at__isnull=True, paid__lt=F("amount")),
             ),
         ]
         constraints = [

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -269,18 +269,12 @@ def outstanding(advance: Advance) -> Decimal:
 
 
 def live_instalments(advance: Advance) -> list[PaidInstalment]:
-    """The advance's current schedule, oldest due first, each with ``paid`` (the sum of the
-    allocations of repayments not reversed)."""
+    """The advance's current schedule, oldest due first, each with ``paid`` (the allocations
+    of repayments not reversed, kept by PostgreSQL)."""
     return list(
-        Instalment.objects.filter(advance=advance, superseded_at__isnull=True)
-        .annotate(
-            paid=Sum(
-                "allocations__amount",
-                filter=Q(allocations__repayment__reversal__isnull=True),
-                default=ZERO,
-            )
+        Instalment.objects.filter(advance=advance, superseded_at__isnull=True).order_by(
+            "due_on", "schedule_version", "number"
         )
-        .order_by("due_on", "schedule_version", "number")
     )
 
 

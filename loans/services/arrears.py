@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from .. import ledger
@@ -37,17 +36,9 @@ def arrears_refresh(*, dispositif, today: dt.date) -> dict:
         .filter(dispositif=dispositif, status__in=LIVE_STATUSES)
         .order_by("pk")
     }
-    instalments = (
-        Instalment.objects.filter(advance__in=list(advances), superseded_at__isnull=True)
-        .annotate(
-            paid=Sum(
-                "allocations__amount",
-                filter=Q(allocations__repayment__reversal__isnull=True),
-                default=ZERO,
-            )
-        )
-        .order_by()
-    )
+    instalments = Instalment.objects.filter(
+        advance__in=list(advances), superseded_at__isnull=True
+    ).order_by()
     worst: dict[int, int] = dict.fromkeys(advances, 0)
     changed = []
     for instalment in instalments:

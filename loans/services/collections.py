@@ -24,8 +24,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DecimalField, Exists, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils.translation import gettext as _
 from sepaxml import SepaDD
 
@@ -42,7 +41,6 @@ from ..models import (
     Fund,
     Instalment,
     MandateKind,
-    RepaymentAllocation,
     SequenceType,
 )
 
@@ -91,19 +89,10 @@ def _check_fund(fund: Fund) -> None:
 def due_debits(fund: Fund, collection_date: dt.date) -> list[_Debit]:
     """The instalments of ``fund`` to debit for ``collection_date`` (see the module), the
     oldest due first, each with the mandate in force and what remains due."""
-    paid = (
-        RepaymentAllocation.objects.filter(
-            instalment=OuterRef("pk"), repayment__reversal__isnull=True
-        )
-        .values("instalment")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
     in_force = DirectDebitMandate.objects.filter(
         advance=OuterRef("advance"), revoked_on__isnull=True, signed_on__lte=collection_date
     )
     open_line = DirectDebitLine.objects.filter(instalment=OuterRef("pk"), returned_at__isnull=True)
-    money = DecimalField(max_digits=12, decimal_places=2)
     instalments = list(
         Instalment.objects.filter(
             advance__fund=fund,
@@ -112,7 +101,6 @@ def due_debits(fund: Fund, collection_date: dt.date) -> list[_Debit]:
             superseded_at__isnull=True,
         )
         .annotate(
-            paid=Coalesce(Subquery(paid, output_field=money), Value(ZERO), output_field=money),
             mandate_id=Subquery(in_force.values("pk")[:1]),
         )
         .filter(mandate_id__isnull=False)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +45,6 @@ from alize.services import validate_and_save
 from .. import bank_files
 from ..models import (
     LIVE_STATUSES,
-    ZERO,
     Advance,
     BankStatement,
     BankStatementLine,
@@ -328,19 +327,9 @@ def _match(fund: Fund, lines: list[BankStatementLine]) -> None:
 
 def _unpaid_instalments(**filters):
     """Live instalments of live advances, with what is still due on them."""
-    return (
-        Instalment.objects.filter(
-            superseded_at__isnull=True, advance__status__in=LIVE_STATUSES, **filters
-        )
-        .annotate(
-            paid=Sum(
-                "allocations__amount",
-                filter=Q(allocations__repayment__reversal__isnull=True),
-                default=ZERO,
-            )
-        )
-        .filter(paid__lt=F("amount"))
-    )
+    return Instalment.objects.filter(
+        superseded_at__isnull=True, advance__status__in=LIVE_STATUSES, **filters
+    ).filter(paid__lt=F("amount"))
 
 
 def _match_amount_and_name(fund: Fund, lines: list[BankStatementLine], propose) -> None:

@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from alize.actions import Action
+from alize.formats import money
 from alize.web import ActionRequiredMixin, TableExportMixin, several_dispositifs
 
 from .. import queries, selectors
+from ..models import AdvanceStatus
 
 ARREARS_ROWS = 200
+
+
+def arrears_row_html(row: dict, url: str, show_dispositif: bool) -> str:
+    """One overdue advance's table row, built here rather than by the template's loop (the
+    page shows up to 200 of them, each figure formatted once)."""
+    dispositif = format_html("<td>{}</td>", row["dispositif_name"]) if show_dispositif else ""
+    return format_html(
+        '<tr data-advance="{}"><td><a href="{}">{}</a><br><span class="muted">{}</span></td>'
+        '{}<td><span class="badge advance-{}" data-status="{}">{}</span></td>'
+        '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>',
+        row["id"],
+        url,
+        row["company_name"],
+        row["project_title"],
+        dispositif,
+        row["status"],
+        row["status"],
+        row["status_label"],
+        row["days_late"],
+        money(row["overdue_amount"]),
+        money(row["outstanding"]),
+    )
 
 
 class ArrearsView(ActionRequiredMixin, TableExportMixin, TemplateView):
@@ -38,16 +64,16 @@ class ArrearsView(ActionRequiredMixin, TableExportMixin, TemplateView):
         ]
         rows = [
             [
-                advance.dispositif.name,
-                advance.fund.name,
-                advance.project.company.name,
-                advance.project.title,
-                advance.get_status_display(),
-                advance.days_late,
-                advance.overdue_amount,
-                late.outstanding,
+                row["dispositif_name"],
+                row["fund_name"],
+                row["company_name"],
+                row["project_title"],
+                row["status_label"],
+                row["days_late"],
+                row["overdue_amount"],
+                row["outstanding"],
             ]
-            for advance, late in context["rows"]
+            for row in context["rows"]
         ]
         return headers, rows
 
@@ -59,17 +85,29 @@ class ArrearsView(ActionRequiredMixin, TableExportMixin, TemplateView):
         # The longest overdue first, found once with the funds' risks (with their overdue
         # and outstanding sums); only the page's rows are then read for their names.
         shown = sorted(late for risk in risks for late in risk.late)[:ARREARS_ROWS]
-        advances = selectors.advance_list(user).in_bulk([late.advance_id for late in shown])
+        # Plain rows (names joined in the same query), each figure formatted once here.
+        found = {
+            row["id"]: row
+            for row in selectors.advance_rows(
+                selectors.advance_list(user).filter(pk__in=[late.advance_id for late in shown])
+            ).order_by()
+        }
+        detail = reverse("loans:advance-detail", args=[0])[: -len("0/")]
+        several = several_dispositifs(user, self.action)
+        labels = {value: str(label) for value, label in AdvanceStatus.choices}
         rows = []
         for late in shown:
-            advance = advances.get(late.advance_id)
-            if advance is None:
+            row = found.get(late.advance_id)
+            if row is None:
                 continue
-            advance.late_since = late.late_since
-            advance.days_late = (today - late.late_since).days
-            advance.overdue_amount = late.overdue_amount
-            rows.append((advance, late))
-        several = several_dispositifs(user, self.action)
+            row.update(
+                status_label=labels[row["status"]],
+                days_late=(today - late.late_since).days,
+                overdue_amount=late.overdue_amount,
+                outstanding=late.outstanding,
+            )
+            row["html"] = arrears_row_html(row, f"{detail}{row['id']}/", several)
+            rows.append(row)
         context.update(
             title=_("Impayés et portefeuille à risque"),
             today=today,

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alize.errors import ApplicationError
-from loans import bank_files, services
+from loans import bank_files, ledger, services
 from loans.models import BankStatementLine, LineState, Repayment, RepaymentReversal
 from tests.loans.builders import setup_scope
 from tests.loans.statements_builders import (
@@ -137,6 +137,8 @@ class Bank:
 
 def check(fund, cash_at_start):
     assert ledger_balances()
+    # Returns reverse payments: what PostgreSQL keeps paid per instalment follows them.
+    assert ledger.stored_figures_disagreements() == []
     lines = BankStatementLine.objects.filter(fund=fund)
     live = Counter(
         lines.exclude(state=LineState.DUPLICATE).values_list("transaction_id", flat=True)
