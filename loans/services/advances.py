@@ -7,7 +7,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,17 +34,6 @@ from ..models import (
 )
 from ..signals import advance_contracting, advance_rescheduled
 from ._common import _move, _not_in_future, _reason, _today
-
-if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
-
-    class Paid(TypedDict):
-        """What ``live_instalments`` adds to each instalment: the sum of its allocations."""
-
-        paid: Decimal
-
-    # An instalment as ``live_instalments`` reads it, with what was paid on it.
-    PaidInstalment = WithAnnotations[Instalment, Paid]
 
 ADVANCE_TERMS = ("amount", "grace_months", "instalment_count", "frequency")
 
@@ -268,7 +256,7 @@ def outstanding(advance: Advance) -> Decimal:
     return ledger.advance_balances([advance.pk])[advance.pk].outstanding
 
 
-def live_instalments(advance: Advance) -> list[PaidInstalment]:
+def live_instalments(advance: Advance) -> list[Instalment]:
     """The advance's current schedule, oldest due first, each with ``paid`` (the allocations
     of repayments not reversed, kept by PostgreSQL)."""
     return list(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -26,15 +25,13 @@ from ..models import (
     AdvanceStatus,
     EntryKind,
     Fund,
+    Instalment,
     Repayment,
     RepaymentAllocation,
     RepaymentReversal,
 )
 from ._common import _move, _not_in_future, _reason, _settled_status, _today
 from .advances import live_instalments
-
-if TYPE_CHECKING:
-    from .advances import PaidInstalment
 
 
 def _repayment_described(first: Repayment) -> tuple[str, dict]:
@@ -150,7 +147,7 @@ def _repayment_create(
     return repayment
 
 
-def _allocate(repayment: Repayment, instalments: list[PaidInstalment]) -> None:
+def _allocate(repayment: Repayment, instalments: list[Instalment]) -> None:
     """Spread a repayment over the oldest unpaid instalments first; each instalment's
     ``paid`` then includes its share (the caller reads them once)."""
     left, allocations = repayment.amount, []
@@ -182,7 +179,7 @@ def _allocate(repayment: Repayment, instalments: list[PaidInstalment]) -> None:
     RepaymentAllocation.objects.bulk_create(allocations)
 
 
-def _has_overdue(instalments: list[PaidInstalment], on: dt.date) -> bool:
+def _has_overdue(instalments: list[Instalment], on: dt.date) -> bool:
     """Whether an instalment due before ``on`` is still not fully paid (``instalments``: the
     advance's live schedule with ``paid`` up to date, as ``_allocate`` leaves it)."""
     return any(i.paid < i.amount and i.due_on < on for i in instalments)

@@ -25,7 +25,7 @@ from alize.web import (
 )
 from dispositifs.access import may
 
-from .. import ledger, queries, selectors, services
+from .. import queries, selectors, services
 from ..forms import AdvanceForm
 from ..list_filters import AdvanceListFilterSet
 from ..models import ZERO
@@ -84,9 +84,8 @@ class AdvanceListView(ExportMixin, FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        advances = list(context["object_list"])
-        balances = ledger.advance_balances([advance.pk for advance in advances])
-        context["rows"] = [(advance, balances[advance.pk]) for advance in advances]
+        # Each advance's outstanding principal is the figure PostgreSQL keeps from the ledger.
+        context["rows"] = list(context["object_list"])
         context["show_dispositif"] = several_dispositifs(user, self.action)
         # Totals over every filtered row: the amounts and, behind a figure, the amount of
         # the period that figure adds up (``period_amount``, see the filterset).
