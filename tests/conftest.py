@@ -157,6 +157,47 @@ def strict_row_security():
         _row_security["strict"] = False
 
 
+# Tables a transactional test's flush leaves as they are: the reference lists the data
+# migrations load (tens of thousands of communes) and what ``post_migrate`` makes (content
+# types, permissions). Emptying them meant loading them again before the next test, and
+# running every ``post_migrate`` receiver after each flush (about 1.5 s a test).
+KEPT_BY_FLUSH = frozenset(
+    {"partners_commune", "partners_nafcode", "django_content_type", "auth_permission"}
+)
+_flushed_tables: dict[str, list[str]] = {}
+
+
+def _flush_keeping_reference_data(self):
+    """``TransactionTestCase._fixture_teardown`` without emptying ``KEPT_BY_FLUSH``: one
+    TRUNCATE of every other table of the project, and no ``post_migrate`` (nothing it makes
+    was emptied). Test cases with ``available_apps`` or a serialized rollback keep Django's."""
+    from django.core.management.color import no_style
+    from django.db import connections
+
+    if self.available_apps is not None or self.serialized_rollback:
+        return _django_fixture_teardown(self)
+    for alias in self._databases_names(include_mirrors=False):
+        connection = connections[alias]
+        if alias not in _flushed_tables:
+            names = connection.introspection.django_table_names(
+                only_existing=True, include_views=False
+            )
+            _flushed_tables[alias] = sorted(set(names) - KEPT_BY_FLUSH)
+        statements = connection.ops.sql_flush(no_style(), _flushed_tables[alias])
+        connection.ops.execute_sql_flush(statements)
+
+
+def _keep_reference_data_across_flushes() -> None:
+    from django.test import TransactionTestCase
+
+    global _django_fixture_teardown
+    _django_fixture_teardown = TransactionTestCase._fixture_teardown
+    TransactionTestCase._fixture_teardown = _flush_keeping_reference_data
+
+
+_keep_reference_data_across_flushes()
+
+
 def ensure_reference_data() -> None:
     """Load the communes, NAF codes and the national skills when a flush emptied them. They
     come from data migrations, but a transactional test flushes every table when it ends
