@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
 from alize.accounts.models import Role
 from alize.demo import DEMO_DOMAIN, Log, demo_role, demo_user, register_logins, register_seeder
 from alize.geo import REGION_NAMES
@@ -131,6 +134,23 @@ DISPOSITIFS = [
         ("schneider", "france-telecom"),
     ),
 ]
+
+
+def _chosen() -> None:
+    """Keep the dispositifs ``DEMO_DISPOSITIFS`` names (every one when it is empty)."""
+    wanted = settings.DEMO_DISPOSITIFS
+    if not wanted:
+        return
+    unknown = sorted(set(wanted) - {spec.slug for spec in DISPOSITIFS})
+    if unknown:
+        raise ImproperlyConfigured(
+            f"ALIZE_DEMO_DISPOSITIFS names no demo dispositif: {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(spec.slug for spec in DISPOSITIFS))})."
+        )
+    DISPOSITIFS[:] = [spec for spec in DISPOSITIFS if spec.slug in wanted]
+
+
+_chosen()
 
 
 def region_council_slug(region_code: str) -> str:

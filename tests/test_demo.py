@@ -11,7 +11,6 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 from stdnum.fr import siren as siren_number
 
@@ -23,8 +22,9 @@ from dispositifs.demo import DISPOSITIFS
 from dispositifs.models import Dispositif, Membership
 from partners.models import OrganisationKind, Skill
 from pme.models import Company, FollowUpReminder, Project, Stage, StageTransition
-from tests.clock import NOW, TODAY, before_the_tests
-from tests.conftest import api_client_for, ensure_reference_data
+from tests.clock import NOW, TODAY
+from tests.conftest import api_client_for
+from tests.demo_data import rolled_back_demo
 
 
 def row_counts() -> dict[str, int]:
@@ -33,19 +33,9 @@ def row_counts() -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """Runs ``seed_demo`` once for the module; everything is rolled back at its end. It
-    seeds on the tests' day (``before_the_tests``), as the demo dates itself from today."""
-    with django_db_blocker.unblock():
-        ensure_reference_data()
-        block = transaction.atomic()
-        block.__enter__()
-        try:
-            with before_the_tests():
-                call_command("seed_demo", stdout=StringIO())
-            yield row_counts()
-        finally:
-            transaction.set_rollback(True)
-            block.__exit__(None, None, None)
+    """The whole demo, seeded once for the module and rolled back at its end."""
+    with rolled_back_demo(django_db_blocker):
+        yield row_counts()
 
 
 @pytest.fixture
@@ -546,3 +536,27 @@ def test_valenciennes_scores_its_planned_committee_and_the_others_have_no_grid(d
                 assert not DossierScore.objects.filter(
                     item=interest.item, organisation=interest.organisation
                 ).exists()
+
+
+def test_the_demo_seeds_the_dispositifs_asked(settings):
+    """``ALIZE_DEMO_DISPOSITIFS`` (``DEMO_DISPOSITIFS``) keeps the demo to some dispositifs,
+    in their order; a slug that names none is refused with the known ones."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from dispositifs import demo as dispositifs_demo
+
+    every = list(DISPOSITIFS)
+    try:
+        settings.DEMO_DISPOSITIFS = ("valenciennes", "chambery")
+        dispositifs_demo._chosen()
+        assert {spec.slug for spec in DISPOSITIFS} == {"valenciennes", "chambery"}
+        assert [spec.slug for spec in DISPOSITIFS] == [
+            spec.slug for spec in every if spec.slug in ("valenciennes", "chambery")
+        ]
+        DISPOSITIFS[:] = every
+        settings.DEMO_DISPOSITIFS = ("nulle-part",)
+        with pytest.raises(ImproperlyConfigured, match="nulle-part.*known: ales"):
+            dispositifs_demo._chosen()
+        assert every == DISPOSITIFS
+    finally:
+        DISPOSITIFS[:] = every

@@ -162,6 +162,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+# The demo seeds only these dispositifs (slugs, comma-separated), every one when empty: a
+# shorter first start for whoever needs one or two (the local stack's tests use it).
+DEMO_DISPOSITIFS = tuple(
+    slug.strip() for slug in os.environ.get("ALIZE_DEMO_DISPOSITIFS", "").split(",") if slug.strip()
+)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -13,8 +13,6 @@ module's own; the tables are emptied when the module ends, as a transactional te
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from io import StringIO
 
 import pytest
@@ -23,10 +21,10 @@ from django.test.utils import modify_settings
 from pytest_django.live_server_helper import LiveServer
 
 from alize.demo import DEMO_PASSWORD
-from dispositifs.demo import DISPOSITIFS
 from tests.browser.accessibility import axe_violations
 from tests.clock import before_the_tests
 from tests.conftest import ensure_reference_data
+from tests.demo_data import demo_of
 
 # The tests' own connection reads nothing: the plain (rolled back) database mark only has
 # the test database set up; the live server's connection reads the committed demo.
@@ -46,17 +44,6 @@ WIDTHS = {"desktop": 1366, "phone": 390}
 TOURED_DISPOSITIFS = ("valenciennes",)
 # Entries that lead out of the pages a role tours: the Django admin, signing out.
 OUTSIDE = re.compile(r"^/(admin|deconnexion|logout|i18n)/")
-
-
-@contextmanager
-def demo_of(slugs) -> Iterator[None]:
-    """The demo seeders, which go through ``DISPOSITIFS``, seed only these dispositifs."""
-    every = list(DISPOSITIFS)
-    DISPOSITIFS[:] = [spec for spec in every if spec.slug in slugs]
-    try:
-        yield
-    finally:
-        DISPOSITIFS[:] = every
 
 
 @pytest.fixture(scope="module")

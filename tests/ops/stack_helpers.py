@@ -42,10 +42,16 @@ JOBS_ENV = {
 }
 
 
+# The demo dispositifs the test stacks seed: what their tests read (a Hauts-de-France one for
+# the region's API client, Chambéry's committee for the mailings); seeding all ten would
+# take minutes.
+DEMO_DISPOSITIFS = "valenciennes,chambery"
+
+
 def stack_env(port: int) -> dict[str, str]:
     skip = {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DEBUG", "MAKEFLAGS"}
     env = {key: value for key, value in os.environ.items() if key not in skip}
-    env.update(ALIZE_LOCAL_DIR=str(LOCAL), PORT=str(port))
+    env.update(ALIZE_LOCAL_DIR=str(LOCAL), PORT=str(port), ALIZE_DEMO_DISPOSITIFS=DEMO_DISPOSITIFS)
     env.update({key: str(value) for key, value in JOBS_ENV.items()})
     return env
 

@@ -2,12 +2,9 @@
 page after page, what the model serializers give for the same requests, on the demo data."""
 
 import json
-from io import StringIO
 from urllib import parse
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from rest_framework import mixins
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIRequestFactory
@@ -16,24 +13,18 @@ from alize.accounts.models import Role, RoleAssignment
 from dispositifs.models import Dispositif
 from pme.api.views import CompanyViewSet, ProjectViewSet
 from pme.models import Company, Project, Stage
-from tests.clock import before_the_tests
+from tests.demo_data import rolled_back_demo
 from tests.factories import OrganisationFactory, SkillFactory, user_with_role
+
+# Three dispositifs are rows enough for three pages of every query.
+SEEDED = ("ales", "auxois-morvan", "chambery")
 
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """``seed_demo`` once for the module, on the tests' day; everything is rolled back at
-    its end."""
-    with django_db_blocker.unblock():
-        block = transaction.atomic()
-        block.__enter__()
-        try:
-            with before_the_tests():
-                call_command("seed_demo", stdout=StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            block.__exit__(None, None, None)
+    """The demo of three dispositifs, seeded once for the module and rolled back at its end."""
+    with rolled_back_demo(django_db_blocker, SEEDED):
+        yield
 
 
 class SerializerCompanyList(CompanyViewSet):
