@@ -38,7 +38,10 @@ def test_the_dry_run_installs_with_uv_and_keeps_pip_as_the_fallback(tmp_path):
         ["make", "-n", "venv"], cwd=folder, capture_output=True, text=True, timeout=60
     )
     assert dry.returncode == 0, dry.stderr
-    assert "pip install -q --python .venv/bin/python -r requirements-dev.lock" in dry.stdout
+    assert (
+        "pip install -q --compile-bytecode --python .venv/bin/python -r requirements-dev.lock"
+        in dry.stdout
+    )
     assert "-m pip install -q --target .local/bootstrap uv" in dry.stdout
     assert ".venv/bin/python -m pip install -q -r requirements-dev.lock" in dry.stdout
     assert not (folder / ".venv").exists()
