@@ -630,32 +630,18 @@ class Services:
 # --------------------------------------------------------------------------- Django steps
 
 
-# The project's packages, whose bytecode ``compile_sources`` keeps written (the installed
-# packages' is written when the lock is installed, see the Makefile).
-SOURCE_PACKAGES = (
-    "alize",
-    "partners",
-    "dispositifs",
-    "pme",
-    "committees",
-    "missions",
-    "loans",
-    "reporting",
-    "bench",
-    "devstack",
-    "tests",
-)
-
-
 def compile_sources() -> None:
     """Write the bytecode of the project's modules changed since it was last written. Every
     Django process of the stack and of the tests then reads it rather than compiling the
     project again, which it must do on each start where PYTHONDONTWRITEBYTECODE is set (a
-    check of the files' dates when nothing changed)."""
+    check of the files' dates when nothing changed). The project's packages are the folders
+    of the checkout holding an ``__init__.py``; the installed packages' bytecode is written
+    when the lock is installed (see the Makefile)."""
     import compileall
 
-    for name in SOURCE_PACKAGES:
-        compileall.compile_dir(ROOT / name, quiet=2)
+    for folder in sorted(ROOT.iterdir()):
+        if (folder / "__init__.py").is_file():
+            compileall.compile_dir(folder, quiet=2)
 
 
 def django_env(settings: str, services_env: dict[str, str], **extra: str) -> dict[str, str]:
