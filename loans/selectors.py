@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from alize.actions import Action
@@ -287,16 +287,7 @@ def advances_to_chase(user, *, limit: int = 20) -> list[dict]:
         Instalment.objects.filter(advance=OuterRef("pk"), superseded_at__isnull=True, overdue=True)
         .order_by()
         .values("advance")
-        .annotate(
-            due=Sum("amount")
-            - Coalesce(
-                Sum(
-                    "allocations__amount",
-                    filter=Q(allocations__repayment__reversal__isnull=True),
-                ),
-                Value(ZERO),
-            )
-        )
+        .annotate(due=Sum(F("amount") - F("paid")))
         .values("due")
     )
     rows = advance_rows(

@@ -135,6 +135,17 @@ def test_advances_to_chase_for_the_animateur_longest_first(world, portfolio):
     assert rows[0]["outstanding"] == D("10500.00")
 
 
+def test_an_instalment_paid_in_two_parts_counts_what_it_lacks_once(world, portfolio):
+    """Two repayments allocated to the same overdue instalment: what it lacks is its amount
+    less both (a sum per allocation row would count the instalment's amount twice)."""
+    repay(portfolio["late_66"], "200", "late-66-second")  # instalment 2: 500 + 200 of 1 000
+    with setup_scope():
+        services.arrears_refresh(dispositif=world.a, today=FROZEN)
+        rows = {r["id"]: r for r in selectors.advances_to_chase(world.animateur_a)}
+    assert rows[portfolio["late_66"].pk]["overdue_amount"] == D("2300.00")
+    assert rows[portfolio["late_66"].pk]["outstanding"] == D("10300.00")
+
+
 def test_national_job_fans_out_with_a_frozen_date(world, portfolio):
     fanned_out = refresh_arrears.apply(kwargs={"today": FROZEN.isoformat()}).get()
     every = Dispositif.unscoped_objects.order_by("pk").values_list("pk", flat=True)
