@@ -1076,8 +1076,21 @@ def run_with_services(
     return code
 
 
+# The whole suite runs in one process per core, three at most (alize/settings/test.py gives
+# each its Redis databases; tests/parallel.py groups the tests).
+TEST_PROCESSES_MAX = 3
+
+
+def test_processes() -> int:
+    return max(1, min(TEST_PROCESSES_MAX, len(os.sched_getaffinity(0))))
+
+
 def cmd_test(pytest_args: list[str]) -> int:
-    """pytest against the real servers; Redis db 1, so a running `make run` is never touched."""
+    """pytest against the real servers; Redis db 1, so a running `make run` is never touched.
+    With no arguments, the whole suite on every core (pytest-xdist, whole modules per
+    process); with arguments, what they say (one process unless they give ``-n``)."""
+    if not pytest_args and test_processes() > 1:
+        pytest_args = ["-n", str(test_processes()), "--dist", "loadscope"]
     return run_with_services(
         "alize.settings.test",
         1,

@@ -16,7 +16,7 @@ from alize import celery_app
 from alize.settings.test import routes_under
 
 WORKER_TIMEOUT = 60
-TEST_REDIS_DB = 9
+TEST_REDIS_DB = settings.TEST_CELERY_REDIS_DB
 
 
 def redis_url_with_db(url: str, db: int) -> str:

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from alize.accounts.models import Role
-from tests import clock, coverage, query_counts
+from tests import clock, coverage, parallel, query_counts
 from tests.factories import (
     DispositifFactory,
     MembershipFactory,
@@ -365,10 +365,14 @@ def pytest_configure(config):
     query_counts.settings["update"] = bool(
         config.getoption("--update-query-counts") or os.environ.get("UPDATE_QUERY_COUNTS") == "1"
     )
+    config.pluginmanager.register(parallel.ParallelRun(), "alize-parallel-run")
 
 
 def pytest_sessionfinish(session):
-    if query_counts.settings["update"]:
+    config = session.config
+    if hasattr(config, "workerinput"):  # a process of a parallel run: the main one writes
+        config.workeroutput["alize_query_counts"] = query_counts.measured()
+    elif query_counts.settings["update"]:
         query_counts.write_baselines()
 
 

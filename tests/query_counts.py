@@ -70,6 +70,16 @@ def assert_queries_do_not_grow(key: str, fetch, add_rows):
     return result
 
 
+def measured() -> dict[str, int]:
+    """The counts measured in this process so far."""
+    return dict(_measured)
+
+
+def record_measured(counts: dict[str, int]) -> None:
+    """Counts measured by another process of the run (pytest-xdist), to write with these."""
+    _measured.update(counts)
+
+
 def write_baselines() -> None:
     """Merge the counts measured in this run into the baseline file (sorted, one per line)."""
     if not _measured:

@@ -1,17 +1,38 @@
 """Test settings: a fast password hasher and no outgoing e-mail; the real PostgreSQL and Redis."""
 
 import os
+from urllib.parse import urlsplit
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CELERY_TASK_ROUTES, PASSWORD_HASHERS, REST_FRAMEWORK
+from .base import BASE_DIR, CELERY_TASK_ROUTES, PASSWORD_HASHERS, REDIS_URL, REST_FRAMEWORK
 from .storage import file_storages
+
+# `make test` runs the suite in several processes (pytest-xdist: gw0, gw1…). Each has its own
+# test database (pytest-django adds the suffix), its own Redis databases (the broker, and
+# the one of the Celery workers its tests start: ``TEST_REDIS_DBS``) and its own documents
+# folder. The first process keeps the Redis database it was given; what a test process
+# starts (a Celery worker, gunicorn) inherits ALIZE_TEST_WORKER and the URL already chosen.
+TEST_REDIS_DBS = ((None, 9), (11, 14), (12, 15))
+if os.environ.get("PYTEST_XDIST_WORKER") and "ALIZE_TEST_WORKER" not in os.environ:
+    os.environ["ALIZE_TEST_WORKER"] = os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw")
+    _broker_db = TEST_REDIS_DBS[int(os.environ["ALIZE_TEST_WORKER"])][0]
+    if _broker_db is not None:
+        os.environ["REDIS_URL"] = urlsplit(REDIS_URL)._replace(path=f"/{_broker_db}").geturl()
+TEST_WORKER = int(os.environ.get("ALIZE_TEST_WORKER", "0"))
+if len(TEST_REDIS_DBS) <= TEST_WORKER:
+    raise RuntimeError(f"The suite runs in {len(TEST_REDIS_DBS)} processes at most (pytest -n).")
+REDIS_URL = os.environ.get("REDIS_URL", REDIS_URL)
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
+TEST_CELERY_REDIS_DB = TEST_REDIS_DBS[TEST_WORKER][1]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     # Test documents apart from the local stack's (test workers share this folder); a worker
     # started with STORAGE_S3_BUCKET writes to that bucket instead (tests/storage_server.py).
-    **file_storages(str(BASE_DIR / ".local" / "test-documents")),
+    **file_storages(
+        str(BASE_DIR / ".local" / ("test-documents" + (f"-{TEST_WORKER}" if TEST_WORKER else "")))
+    ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
