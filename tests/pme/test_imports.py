@@ -422,10 +422,12 @@ ROW_GAP = '<row r="1000000000"><c r="A1000000000" t="inlineStr"><is><t>x</t></is
 
 
 def refused_within(uploaded, seconds):
-    started = time.monotonic()
+    """The file is refused after at most ``seconds`` of work: the processor time of this
+    thread, which other processes on the machine do not lengthen."""
+    started = time.thread_time()
     with pytest.raises(imports.ImportFileError) as refused:
         imports.read_company_file(uploaded)
-    elapsed = time.monotonic() - started
+    elapsed = time.thread_time() - started
     assert elapsed < seconds, f"refused in {elapsed:.2f} s"
     return str(refused.value)
 
@@ -486,9 +488,9 @@ def test_malformed_workbooks_are_refused_with_a_message(uploaded):
 @pytest.mark.parametrize("truncate", [0, 40])
 def test_hostile_workbooks_answer_400_with_a_message(world, web_a, truncate):
     uploaded = hostile_xlsx(rows_xml=ROW_GAP if not truncate else "", truncate=truncate)
-    started = time.monotonic()
+    started = time.thread_time()  # the work of the request (the test client's thread)
     response = upload(web_a, uploaded)
-    assert time.monotonic() - started < 2
+    assert time.thread_time() - started < 2
     assert response.status_code == 400
     assert response.context["form"].errors["file"]
 
