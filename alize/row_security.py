@@ -146,14 +146,15 @@ def scope_wrapper(execute, sql_text, params, many, context):
     status = connection.connection.info.transaction_status
     if status == TransactionStatus.INERROR or connection.needs_rollback:
         return execute(sql_text, params, many, context)
+    if status == TransactionStatus.IDLE:
+        # The statement opens a new transaction, which starts with nothing declared, even
+        # when it is a SAVEPOINT (an atomic block inside one that has sent nothing yet).
+        setattr(connection, _APPLIED, (NOTHING, ()))
     if isinstance(sql_text, str) and sql_text.startswith(SAVEPOINT_STATEMENTS):
         # Reads no row; a declaration sent with ROLLBACK TO SAVEPOINT would be undone by it.
         return execute(sql_text, params, many, context)
     levels = tuple(connection.savepoint_ids)
     applied = getattr(connection, _APPLIED, None)
-    if status == TransactionStatus.IDLE:
-        # The statement opens a new transaction, which starts with nothing declared.
-        applied = (NOTHING, ())
     # A declaration made inside a savepoint that has since ended may have been rolled back
     # with it: it only counts while its savepoint is still open.
     if applied is None or applied[0] != wanted or levels[: len(applied[1])] != applied[1]:

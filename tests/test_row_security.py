@@ -176,6 +176,26 @@ def test_outside_a_transaction_a_scope_still_reaches_only_its_rows(strict_row_se
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_transaction_a_savepoint_opens_declares_its_scope_again(strict_row_security):
+    """A connection kept between requests: the declaration of a finished transaction is
+    gone, also when the next one starts with a SAVEPOINT (an ``atomic`` block inside the
+    request's). The same scope and the same savepoint level as before once read as
+    « already declared », and the second request of a kept-alive HTTP connection saw no row
+    (a confirmation link of the SMEs' door answered « expired »)."""
+    from tests.factories import DispositifFactory
+
+    a = DispositifFactory()
+    in_a = ProjectFactory(company__dispositif=a).pk
+    with scope([a]):
+        with transaction.atomic():
+            assert project_ids() == [in_a]
+        # The outer block sends nothing: the inner one's SAVEPOINT opens the transaction.
+        with transaction.atomic(), transaction.atomic():
+            assert project_ids() == [in_a]
+            assert Project.objects.filter(pk=in_a).exists()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_migrate_puts_back_a_missing_policy():
     """The owner's post-migrate step is idempotent and repairs a table left unprotected."""
     try:
