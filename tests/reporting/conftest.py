@@ -109,9 +109,10 @@ _made = {"n": 0}
 PDF_BYTES = b"%PDF-1.7\n% test document\n%%EOF\n"
 
 
-def make_document(dispositif=None, *, kind=None, status=None, committee=None, **fields):
+def make_document(dispositif=None, *, kind=None, status=None, committee=None, year=None, **fields):
     """A document row (done, with a small stored file, unless ``status`` says otherwise),
-    each with a title of its own; ``dispositif=None`` makes a national one."""
+    each with a title of its own; ``dispositif=None`` makes a national one. Without a
+    ``year`` (or a committee), the rows made in the process cycle through 2000–2024."""
     import hashlib
 
     from django.core.files.base import ContentFile
@@ -129,7 +130,7 @@ def make_document(dispositif=None, *, kind=None, status=None, committee=None, **
         scope=DocumentScope.DISPOSITIF if dispositif is not None else DocumentScope.NATIONAL,
         dispositif=dispositif,
         committee=committee,
-        year=2000 + n % 25 if committee is None else committee.date.year,
+        year=year or (2000 + n % 25 if committee is None else committee.date.year),
         title=f"Document témoin {n}",
         status=DocumentStatus.QUEUED,
         **fields,

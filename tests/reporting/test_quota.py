@@ -19,6 +19,10 @@ from reporting.models import Document, DocumentKind, DocumentStatus
 from tests.clock import TODAY
 from tests.reporting.conftest import make_document
 
+# The documents made before a test asks its own (for 2019–2024) are of years apart, each
+# its own: a made document of an asked year is the one a request finds, and would not count.
+MADE_YEARS = range(2000, 2019)
+
 REFUSAL = "Vous avez déjà 5 documents en préparation : réessayez quand l'un d'eux sera prêt."
 
 
@@ -52,8 +56,10 @@ def test_the_sixth_document_being_built_is_refused_on_the_web_with_a_message(wor
 
 
 def test_the_refusal_reaches_the_api_as_429_with_retry_after(world):
-    for _ in range(5):
-        make_document(world.a, status=DocumentStatus.QUEUED, requested_by=world.animateur_a)
+    for year in MADE_YEARS[:5]:
+        make_document(
+            world.a, status=DocumentStatus.QUEUED, requested_by=world.animateur_a, year=year
+        )
     with pytest.raises(TooManyRequests) as refused:
         services.document_request(
             kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=2024, by=world.animateur_a
@@ -65,9 +71,9 @@ def test_the_refusal_reaches_the_api_as_429_with_retry_after(world):
 
 
 def test_finished_documents_do_not_count(world, animateur):
-    for status in [DocumentStatus.DONE] * 4 + [DocumentStatus.FAILED] * 3:
-        make_document(world.a, status=status, requested_by=world.animateur_a)
-    make_document(world.a, status=DocumentStatus.RUNNING, requested_by=world.animateur_a)
+    statuses = [DocumentStatus.DONE] * 4 + [DocumentStatus.FAILED] * 3 + [DocumentStatus.RUNNING]
+    for status, year in zip(statuses, MADE_YEARS, strict=False):
+        make_document(world.a, status=status, requested_by=world.animateur_a, year=year)
     for year in range(2020, 2024):
         assert ask(animateur, year).status_code == 302
     assert ask(animateur, 2024).status_code == 429
@@ -76,17 +82,21 @@ def test_finished_documents_do_not_count(world, animateur):
 
 
 def test_the_quota_is_each_persons_own(world, client):
-    for _ in range(5):
-        make_document(world.a, status=DocumentStatus.QUEUED, requested_by=world.animateur_a)
-    make_document(world.a, status=DocumentStatus.QUEUED)  # asked by a job
+    for year in MADE_YEARS[:5]:
+        make_document(
+            world.a, status=DocumentStatus.QUEUED, requested_by=world.animateur_a, year=year
+        )
+    make_document(world.a, status=DocumentStatus.QUEUED, year=MADE_YEARS[5])  # asked by a job
     client.force_login(world.coordinator)
     client.dispositif = world.a
     assert ask(client, 2024).status_code == 302
 
 
 def test_jobs_and_committee_moves_are_never_refused(world, sitting):
-    for _ in range(5):
-        make_document(world.a, status=DocumentStatus.QUEUED, requested_by=world.animateur_a)
+    for year in MADE_YEARS[:5]:
+        make_document(
+            world.a, status=DocumentStatus.QUEUED, requested_by=world.animateur_a, year=year
+        )
     report = services.document_request(
         kind=DocumentKind.ANNUAL_REPORT, dispositif=world.a, year=2024, by=None
     )
