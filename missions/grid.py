@@ -179,6 +179,7 @@ class Row:
     cells: list[Cell]
     total: Decimal
     adjustments: list = field(default_factory=list)
+    html: str = ""  # the row as the page shows it (written by the view)
 
     @property
     def editable(self) -> bool:

@@ -78,6 +78,8 @@ def week_grid(*, expert: Expert, monday: dt.date, today: dt.date | None = None) 
         )
     )
     logged_missions = {log.mission_id for log in logs}
+    # One assignment per mission and expert (``mission_assignment_unique``): the join
+    # repeats no mission, and needs no DISTINCT (a sort of every column of the row).
     missions = list(
         SkillMission.objects.filter(assignments__expert=expert)
         .filter(
@@ -86,7 +88,6 @@ def week_grid(*, expert: Expert, monday: dt.date, today: dt.date | None = None) 
         )
         .select_related("skill", "project__company", "dispositif")
         .annotate(logged_hours=mission_logged_hours())
-        .distinct()
         .order_by("starts_on", "pk")
     )
     months = {day.replace(day=1) for day in days}

@@ -9,6 +9,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -16,6 +19,81 @@ from alize.actions import Action
 from alize.web import ActionRequiredMixin, require
 
 from .. import grid, selectors, services
+
+EMPTY_CELL = mark_safe('<span class="muted" aria-hidden="true">·</span>')
+
+
+def cell_html(cell: grid.Cell, label: str, day: tuple[str, str], titles: dict) -> SafeString:
+    """One day of one mission: its input, or the hours it shows read-only, and the
+    adjustments of that day."""
+    iso, name = day
+    classes = "refused" if cell.error else "saved" if cell.saved else ""
+    classes += " locked" if cell.month_closed else " closed-day" if not cell.editable else ""
+    if cell.editable:
+        invalid = (
+            format_html(' aria-invalid="true" aria-describedby="{}-error"', cell.name)
+            if cell.error
+            else ""
+        )
+        body = format_html(
+            '<input type="text" name="{}" value="{}" inputmode="decimal" autocomplete="off" '
+            'data-hours data-day="{}" aria-label="{}, {}"{}>',
+            cell.name,
+            cell.value,
+            iso,
+            label,
+            name,
+            invalid,
+        )
+        if cell.error:
+            body += format_html(
+                '<span class="cell-error" id="{}-error">{}</span>', cell.name, cell.error
+            )
+    elif cell.hours:
+        body = format_html(
+            '<span class="locked-hours" data-hours="{}" data-day="{}" title="{}">{}</span>',
+            localize(cell.hours),
+            iso,
+            titles["closed" if cell.month_closed else "outside"],
+            grid.hours_label(cell.hours),
+        )
+    else:
+        body = EMPTY_CELL
+    if cell.adjustments:
+        body += format_html(
+            '<span class="muted adjusted" data-hours="{}" data-day="{}">{}{}</span>',
+            localize(cell.adjustments),
+            iso,
+            "+" if cell.adjustments > 0 else "",
+            grid.hours_label(cell.adjustments),
+        )
+    return format_html('<td data-cell data-day="{}" class="{}">{}</td>', iso, classes, body)
+
+
+def week_row_html(row: grid.Row, days: dict[dt.date, tuple[str, str]]) -> SafeString:
+    """One mission's row of the grid (its name, seven days, its total), built here rather
+    than by the template's loops: a page of many missions formats each day's names once
+    (``days``: the ISO date and the day's name), not once per cell."""
+    mission = row.mission
+    label = mission.skill.label
+    over = grid.over_plan_note(mission)
+    titles = {"closed": _("Mois clos"), "outside": _("Hors saisie")}
+    cells = format_html_join(
+        "", "{}", ((cell_html(cell, label, days[cell.day], titles),) for cell in row.cells)
+    )
+    return format_html(
+        '<tr data-row="{}"{}><th scope="row"><a class="mission-name" href="{}">{}</a>'
+        '<span class="muted">{} · {}</span>{}</th>{}<td class="num" data-row-total>{}</td></tr>',
+        mission.pk,
+        mark_safe(" data-over-planned") if over else "",
+        reverse("missions:detail", args=[mission.pk]),
+        label,
+        mission.project.company.name,
+        mission.dispositif.name,
+        format_html('<span class="badge warn">{}</span>', over) if over else "",
+        cells,
+        grid.hours_label(row.total),
+    )
 
 
 class WeekGridView(ActionRequiredMixin, TemplateView):
@@ -41,6 +119,9 @@ class WeekGridView(ActionRequiredMixin, TemplateView):
 
     def context(self, posted=None, refusals=None, saved=(), **extra):
         rows = grid.rows_of(self.week, posted=posted, refusals=refusals or {}, saved=saved)
+        days = {day: (day.isoformat(), grid.day_name(day)) for day in self.week.days}
+        for row in rows:
+            row.html = week_row_html(row, days)
         monday = self.week.monday
         context = {
             "title": _("Mes heures"),
