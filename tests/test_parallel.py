@@ -12,6 +12,7 @@ import pytest
 
 from tests import parallel
 from tests.conftest import TESTS_DIR
+from tests.test_routes_meta import is_exempt
 
 
 def test_a_group_is_a_module_or_the_stack():
@@ -107,9 +108,7 @@ def test_the_main_process_checks_the_routes_every_process_requested():
     # One process's requests alone leave routes unrequested: the run fails, naming them.
     report, session = finished_run([first, {"alize_requested": [], "alize_full_run": True}])
     assert report.outcome == "failed"
-    (name, method) = next(
-        (name, method) for name, method in served[half:] if not parallel_exempt(name)
-    )
+    (name, method) = next((name, method) for name, method in served[half:] if not is_exempt(name))
     assert f"{name} {method.upper()}" in str(report.longrepr)
     assert (session.testsfailed, session.exitstatus) == (1, pytest.ExitCode.TESTS_FAILED)
 
@@ -119,12 +118,6 @@ def test_the_main_process_checks_the_routes_every_process_requested():
     assert report.outcome == "skipped"
     assert "partial run (3 modules)" in str(report.longrepr)
     assert session.exitstatus == pytest.ExitCode.OK
-
-
-def parallel_exempt(name):
-    from tests.test_routes_meta import is_exempt
-
-    return is_exempt(name)
 
 
 def settings_seen(environment) -> dict:
