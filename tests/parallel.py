@@ -53,8 +53,8 @@ def ordered(items: list[pytest.Item]) -> list[pytest.Item]:
     """Slow groups first (in the order of ``SLOW_FIRST``), the others in the order they were
     collected; the route coverage test taken out."""
     rank = {group: n for n, group in enumerate(SLOW_FIRST)}
-    ordered = sorted(items, key=lambda item: rank.get(group_of(item.nodeid), len(rank)))
-    return [item for item in ordered if item.nodeid != ROUTE_COVERAGE_TEST]
+    kept = [item for item in items if item.nodeid != ROUTE_COVERAGE_TEST]
+    return sorted(kept, key=lambda item: rank.get(group_of(item.nodeid), len(rank)))
 
 
 def is_parallel_main(config: pytest.Config) -> bool:
@@ -99,11 +99,10 @@ class ParallelRun:
         # route test's module).
         if not hasattr(config, "workerinput"):
             return
-        kept = ordered(items)
-        left_out = [item for item in items if item not in kept]
+        left_out = [item for item in items if item.nodeid == ROUTE_COVERAGE_TEST]
+        items[:] = ordered(items)
         if left_out:
             config.hook.pytest_deselected(items=left_out)
-        items[:] = kept
 
     def pytest_testnodedown(self, node, error):
         output = getattr(node, "workeroutput", {})
@@ -121,6 +120,7 @@ class ParallelRun:
             config.workeroutput["alize_partial_reason"] = getattr(
                 config, "alize_partial_reason", ""
             )
+            config.workeroutput["alize_query_counts"] = query_counts.measured()
         elif is_parallel_main(config) and self.full_run:
             self.report_route_coverage(session)
 
