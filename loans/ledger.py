@@ -36,7 +36,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Sum
 
-from .models import ZERO, Account, EntryKind, JournalTransaction, LedgerLine
+from .models import ZERO, Account, EntryKind, JournalTransaction, LedgerLine, LedgerMonth
 
 CENTS = Decimal("100")
 
@@ -225,14 +225,17 @@ def balances_by(group: str, **filters) -> dict:
 
 
 def fund_balances(fund_ids) -> dict[int, Balances]:
+    """The balances of funds, from the monthly sums PostgreSQL keeps (``LedgerMonth``):
+    the same figures as ``balances_by("fund")``, read from a few hundred rows per fund."""
     ids = list(fund_ids)
-    found = balances_by("fund", fund__in=ids)
+    found = dict(_fold(_sums(LedgerMonth.objects.filter(fund__in=ids), "fund")))
     return {pk: found.get(pk, Balances()) for pk in ids}
 
 
 def contribution_balances(contribution_ids) -> dict[int, Balances]:
+    """The balances of contributions, from the monthly sums (see ``fund_balances``)."""
     ids = list(contribution_ids)
-    found = balances_by("contribution", contribution__in=ids)
+    found = dict(_fold(_sums(LedgerMonth.objects.filter(contribution__in=ids), "contribution")))
     return {pk: found.get(pk, Balances()) for pk in ids}
 
 
@@ -326,14 +329,26 @@ LEFT JOIN (
     GROUP BY al.instalment_id
 ) s ON s.instalment_id = i.id
 WHERE i.paid <> COALESCE(s.paid, 0)
+UNION ALL
+SELECT 'month', contribution_id, COALESCE(m.debit, 0), COALESCE(m.credit, 0),
+       COALESCE(s.debit, 0), COALESCE(s.credit, 0)
+FROM loans_ledgermonth m
+FULL JOIN (
+    SELECT contribution_id, account, kind, date_trunc('month', occurred_on)::date AS month,
+           SUM(debit) AS debit, SUM(credit) AS credit
+    FROM loans_ledgerline
+    GROUP BY 1, 2, 3, 4
+) s USING (contribution_id, account, kind, month)
+WHERE m.debit IS DISTINCT FROM s.debit OR m.credit IS DISTINCT FROM s.credit
 ORDER BY 1, 2
 """
 
 
 def stored_figures_disagreements() -> list[tuple]:
-    """The advances and instalments (of the dispositifs in scope) whose figures kept by
-    PostgreSQL (``Advance.outstanding``/``provision``, ``Instalment.paid``) differ from the
-    sums they stand for, as ``(kind, id, stored…, summed…)``; empty when all agree."""
+    """The advances, instalments and ledger months (of the dispositifs in scope) whose
+    figures kept by PostgreSQL (``Advance.outstanding``/``provision``, ``Instalment.paid``,
+    ``LedgerMonth.debit``/``credit``) differ from the sums they stand for, as ``(kind, id,
+    stored…, summed…)`` (a month by its contribution's id); empty when all agree."""
     with connection.cursor() as cursor:
         cursor.execute(_DISAGREEMENTS_SQL)
         return [tuple(row) for row in cursor.fetchall()]

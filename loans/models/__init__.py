@@ -43,6 +43,7 @@ from .ledger import (
     EntryKind,
     JournalTransaction,
     LedgerLine,
+    LedgerMonth,
     UnscopedAppendOnlyManager,
     UnscopedAppendOnlyQuerySet,
 )
@@ -104,6 +105,7 @@ __all__ = (
     "Instalment",
     "JournalTransaction",
     "LedgerLine",
+    "LedgerMonth",
     "MandateKind",
     "PortfolioSnapshot",
     "ProvisionRate",

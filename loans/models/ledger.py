@@ -265,3 +265,47 @@ class LedgerLine(AppendOnlyModel):
     def __str__(self):
         side = f"D {self.debit}" if self.debit else f"C {self.credit}"
         return f"{self.transaction_id} {self.account} {side}"
+
+
+class LedgerMonth(AppendOnlyModel):
+    """The ledger's lines summed by contribution, account, kind and month, kept by
+    PostgreSQL as lines are written (a trigger, migration loans 0015): a fund's or a
+    contribution's balances and a fund's monthly utilisation read these few hundred rows
+    rather than every line of the fund. Only that trigger writes them; the database refuses
+    any other insert, update or delete. ``loans.ledger.stored_figures_disagreements``
+    compares them with the lines."""
+
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="+", verbose_name=_("fonds"), db_index=False
+    )
+    contribution = models.ForeignKey(
+        FundContribution,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("apport"),
+        db_index=False,
+    )
+    account = models.CharField(_("compte"), max_length=16, choices=Account.choices)
+    kind = models.CharField(_("nature"), max_length=KIND_MAX_LENGTH, choices=EntryKind.choices)
+    month = models.DateField(_("mois"))
+    debit = MoneyField(_("débit (€)"), default=ZERO)
+    credit = MoneyField(_("crédit (€)"), default=ZERO)
+
+    class Meta:
+        verbose_name = _("mois du grand livre")
+        verbose_name_plural = _("mois du grand livre")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contribution", "account", "kind", "month"], name="ledger_month_key"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["fund", "account", "kind"],
+                include=["month", "debit", "credit", "dispositif"],
+                name="ledger_month_fund",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contribution_id} {self.account} {self.kind} {self.month:%Y-%m}"
