@@ -15,9 +15,7 @@ from decimal import Decimal
 from django.db.models import (
     Count,
     DecimalField,
-    Exists,
     F,
-    OuterRef,
     Sum,
     Window,
 )
@@ -145,13 +143,14 @@ def decisions_awaiting_advance(user):
     """Approved committee decisions granting an advance that has not been set up yet, in
     the dispositifs where the user manages advances; oldest decision first.
 
-    "Not set up yet" is a NOT EXISTS: PostgreSQL runs it as an anti-join, where the left
-    join of ``advance__isnull=True`` was estimated at one row and joined every decision to
-    every dispositif (20 ms instead of 12 ms on the national bench data)."""
-    set_up = Advance.objects.filter(decision=OuterRef("pk"))
+    "Not set up yet" is a NOT IN over the advances' decisions, which PostgreSQL hashes once
+    (a hashed subplan); a NOT EXISTS was run as a nested-loop anti-join probing the advances
+    once per approved decision (27 ms on the national bench data)."""
+    set_up = Advance.objects.filter(decision__isnull=False).values("decision_id")
     return (
         Decision.objects.for_user(user, Action.MANAGE_ADVANCE)
-        .filter(~Exists(set_up), outcome=DecisionOutcome.APPROVED, advance_amount__isnull=False)
+        .filter(outcome=DecisionOutcome.APPROVED, advance_amount__isnull=False)
+        .exclude(pk__in=set_up)
         .select_related("item__project__company", "item__committee", "dispositif")
         .order_by("item__committee__date", "pk")
     )
