@@ -344,11 +344,28 @@ ORDER BY 1, 2
 """
 
 
+_UNPAID_SINCE_DISAGREEMENTS_SQL = """
+SELECT 'unpaid_since', a.id, a.unpaid_since, NULL, s.first, NULL
+FROM loans_advance a
+LEFT JOIN (
+    SELECT advance_id, MIN(due_on) AS first
+    FROM loans_instalment
+    WHERE superseded_at IS NULL AND paid < amount
+    GROUP BY advance_id
+) s ON s.advance_id = a.id
+WHERE a.unpaid_since IS DISTINCT FROM s.first
+ORDER BY 2
+"""
+
+
 def stored_figures_disagreements() -> list[tuple]:
     """The advances, instalments and ledger months (of the dispositifs in scope) whose
-    figures kept by PostgreSQL (``Advance.outstanding``/``provision``, ``Instalment.paid``,
-    ``LedgerMonth.debit``/``credit``) differ from the sums they stand for, as ``(kind, id,
-    stored…, summed…)`` (a month by its contribution's id); empty when all agree."""
+    figures kept by PostgreSQL (``Advance.outstanding``/``provision``/``unpaid_since``,
+    ``Instalment.paid``, ``LedgerMonth.debit``/``credit``) differ from the sums they stand
+    for, as ``(kind, id, stored…, summed…)`` (a month by its contribution's id); empty when
+    all agree."""
     with connection.cursor() as cursor:
         cursor.execute(_DISAGREEMENTS_SQL)
-        return [tuple(row) for row in cursor.fetchall()]
+        found = [tuple(row) for row in cursor.fetchall()]
+        cursor.execute(_UNPAID_SINCE_DISAGREEMENTS_SQL)
+        return found + [tuple(row) for row in cursor.fetchall()]

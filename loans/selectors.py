@@ -342,7 +342,8 @@ class FundRisk:
     outstanding: Decimal = ZERO
     at_risk_30: Decimal = ZERO
     advances_in_arrears: int = 0
-    # Each of its advances in arrears (oldest unpaid due date, id, overdue, outstanding).
+    # Its advances in arrears among those read (``portfolio_now``'s ``late_rows``): oldest
+    # unpaid due date, id, overdue, outstanding.
     late: list[LateAdvance] = field(default_factory=list)
     provision: Decimal = ZERO
 
@@ -366,32 +367,34 @@ class FundRisk:
 # of it in advances over 30 days late. Rows "fund" carry a fund's sums, rows "late" one
 # advance in arrears.
 _PORTFOLIO_SQL = """
-WITH live AS ({live}),
-late AS (
-    SELECT i.advance_id, MIN(i.due_on) AS late_since, SUM(i.amount - i.paid) AS overdue_amount
-    FROM {instalment} i
-    WHERE i.advance_id IN (SELECT id FROM live)
-      AND i.superseded_at IS NULL AND i.paid < i.amount AND i.due_on < %s
-    GROUP BY i.advance_id
-)
+WITH live AS ({live})
 SELECT 'fund', live.fund_id, NULL::bigint, NULL::date, NULL::numeric,
        SUM(live.outstanding), SUM(live.provision),
-       SUM(live.outstanding) FILTER (WHERE late.late_since < %s)
-FROM live LEFT JOIN late ON late.advance_id = live.id
+       SUM(live.outstanding) FILTER (WHERE live.unpaid_since < %s),
+       COUNT(*) FILTER (WHERE live.unpaid_since < %s)
+FROM live
 GROUP BY live.fund_id
 UNION ALL
-SELECT 'late', live.fund_id, live.id, late.late_since, late.overdue_amount, live.outstanding,
-       NULL, NULL
-FROM live JOIN late ON late.advance_id = live.id
+(SELECT 'late', live.fund_id, live.id, live.unpaid_since,
+        (SELECT SUM(i.amount - i.paid)
+           FROM {instalment} i
+          WHERE i.advance_id = live.id AND i.superseded_at IS NULL AND i.paid < i.amount
+            AND i.due_on < %s),
+        live.outstanding, NULL, NULL, NULL
+   FROM live
+  WHERE live.unpaid_since < %s
+  ORDER BY live.unpaid_since, live.id
+  LIMIT %s)
 """
 
 
-def portfolio_now(user, today: dt.date) -> list[FundRisk]:
+def portfolio_now(user, today: dt.date, *, late_rows: int | None = None) -> list[FundRisk]:
     """Every fund the user reads with its portfolio at risk as of ``today``: the same
     figures as ``late_since`` and the ledger's balances, read from what PostgreSQL keeps on
-    the advances and instalments, in two queries whatever the number of funds, advances and
-    instalments (the funds, then one statement of sums per fund and a row per advance in
-    arrears)."""
+    the advances (outstanding principal, provision, oldest unpaid due date), in two queries
+    whatever the number of funds, advances and instalments (the funds, then one statement
+    of sums per fund and a row per advance in arrears). Only the ``late_rows`` longest
+    overdue advances are read as rows (all with None); the counts cover them all."""
     funds = list(fund_list(user).order_by("dispositif__name", "name", "pk"))
     risks = {fund.pk: FundRisk(fund) for fund in funds}
     if not risks:
@@ -400,23 +403,23 @@ def portfolio_now(user, today: dt.date) -> list[FundRisk]:
         Advance.objects.for_user(user, Action.VIEW_ADVANCE)
         .filter(status__in=LIVE_STATUSES, fund_id__in=list(risks))
         .order_by()
-        .values("id", "fund_id", "outstanding", "provision")
+        .values("id", "fund_id", "outstanding", "provision", "unpaid_since")
     )
     live_sql, live_params = live.query.sql_with_params()
     sql = _PORTFOLIO_SQL.format(live=live_sql, instalment=Instalment._meta.db_table)
     # "Over 30 days late": the oldest unpaid due date more than PAR_DAYS days before today.
     cutoff = today - dt.timedelta(days=PAR_DAYS)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*live_params, today, cutoff])
+        cursor.execute(sql, [*live_params, cutoff, today, today, today, late_rows])
         rows = cursor.fetchall()
-    for kind, fund_id, pk, late, overdue_amount, outstanding, provision, at_risk in rows:
+    for kind, fund_id, pk, late, overdue_amount, outstanding, provision, at_risk, count in rows:
         risk = risks[fund_id]
         if kind == "fund":
             risk.outstanding = outstanding or ZERO
             risk.provision = provision or ZERO
             risk.at_risk_30 = at_risk or ZERO
+            risk.advances_in_arrears = count
         else:
-            risk.advances_in_arrears += 1
             risk.late.append(LateAdvance(late, pk, overdue_amount or ZERO, outstanding or ZERO))
     return list(risks.values())
 

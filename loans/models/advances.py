@@ -147,7 +147,13 @@ class Advance(KeptByDatabase, TenantModel):
     # stays the truth; these spare the lists a sum per row.
     outstanding = MoneyField(_("capital restant dû"), default=ZERO, editable=False)
     provision = MoneyField(_("provision"), default=ZERO, editable=False)
-    kept_by_database = ("outstanding", "provision")
+    # Kept by PostgreSQL from the schedule (a trigger on each insert or update of its
+    # instalments, migration loans 0016): the due date of its oldest live instalment not
+    # fully paid, none when all are paid. Late as of a day when that date is before it.
+    unpaid_since = models.DateField(
+        _("plus ancienne échéance impayée"), null=True, blank=True, editable=False
+    )
+    kept_by_database = ("outstanding", "provision", "unpaid_since")
     created_by = user_field(_("créée par"))
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 

@@ -81,9 +81,9 @@ class ArrearsView(ActionRequiredMixin, TableExportMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         today = timezone.localdate()
-        risks = selectors.portfolio_now(user, today)
-        # The longest overdue first, found once with the funds' risks (with their overdue
-        # and outstanding sums); only the page's rows are then read for their names.
+        risks = selectors.portfolio_now(user, today, late_rows=ARREARS_ROWS)
+        # The longest overdue first, found with the funds' risks (with their overdue and
+        # outstanding sums); only the page's rows are then read for their names.
         shown = sorted(late for risk in risks for late in risk.late)[:ARREARS_ROWS]
         # Plain rows (names joined in the same query), each figure formatted once here.
         found = {

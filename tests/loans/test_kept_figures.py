@@ -148,3 +148,56 @@ def test_a_disagreement_is_reported(world):
         assert ledger.stored_figures_disagreements() == [
             ("advance", advance.pk, D("1.00"), D("0.00"), D("12000.00"), D("0.00"))
         ]
+
+
+def unpaid_since(advance):
+    with setup_scope():
+        return Advance.objects.values_list("unpaid_since", flat=True).get(pk=advance.pk)
+
+
+def test_the_oldest_unpaid_due_date_follows_payments_reversals_and_reschedules(world):
+    fund = make_fund(world.a)
+    advance = advance_at("disbursed", fund, disbursed_on=dt.date(2026, 1, 5))
+    with setup_scope():
+        dues = list(
+            Instalment.objects.filter(advance=advance)
+            .order_by("due_on")
+            .values_list("due_on", flat=True)
+        )
+    assert unpaid_since(advance) == dues[0]
+    repay(advance, "1000.00", "since-1", on=dt.date(2026, 2, 5))  # the first, in full
+    assert unpaid_since(advance) == dues[1]
+    repay(advance, "1999.99", "since-2", on=dt.date(2026, 3, 5))  # the second, the third bar 1 ct
+    assert unpaid_since(advance) == dues[2]
+    with setup_scope():
+        services.repayment_reverse(
+            repayment=advance.repayments.get(idempotency_key="since-2"),
+            reason="Rejet bancaire AM04",
+            by=None,
+        )
+    assert unpaid_since(advance) == dues[1]
+    with setup_scope():
+        services.advance_reschedule(
+            advance=Advance.objects.get(pk=advance.pk),
+            instalment_count=4,
+            frequency="monthly",
+            first_due_on=dt.date(2026, 9, 5),
+            reason="Difficultés de trésorerie passagères",
+            by=None,
+        )
+    assert unpaid_since(advance) == dt.date(2026, 9, 5)
+    repay(advance, "11000.00", "since-3", on=dt.date(2026, 6, 1))  # everything left, early
+    assert kept(advance) == (D("0.00"), D("0.00"))
+    assert unpaid_since(advance) is None
+    assert agree() == []
+
+
+def test_an_unpaid_since_changed_behind_the_trigger_is_reported(world):
+    fund = make_fund(world.a)
+    advance = advance_at("disbursed", fund, disbursed_on=dt.date(2026, 1, 5))
+    first = unpaid_since(advance)
+    with setup_scope():
+        Advance.objects.filter(pk=advance.pk).update(unpaid_since=dt.date(2030, 1, 1))
+        assert ledger.stored_figures_disagreements() == [
+            ("unpaid_since", advance.pk, dt.date(2030, 1, 1), None, first, None)
+        ]
