@@ -319,12 +319,15 @@ def reader_mode(user) -> str | None:
 
 def _network_rows(years: Sequence[int], keys: Sequence[str]):
     """Every dispositif's kept facts for ``years``: the national read behind the network
-    median shown to those who read only their own dispositifs (facts, never rows)."""
+    median shown to those who read only their own dispositifs (facts, never rows). Read
+    with the network's facts version, so that a page asked again before any dispositif is
+    recomputed takes them from memory (``by_dispositif``)."""
     with scope(
         every_dispositif=True,
         reason="the network median beside a dispositif's figures reads every dispositif's facts",
     ):
-        return by_dispositif(None, years, keys=keys)
+        ids = list(Dispositif.objects.order_by("pk").values_list("pk", flat=True))
+        return by_dispositif(ids, years, keys=keys, version=freshness(ids)["version"])
 
 
 def _year(params: Mapping[str, str], choices: Sequence[int], default: int) -> int:

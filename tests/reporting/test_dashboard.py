@@ -154,6 +154,17 @@ def test_animateur_sees_their_dispositif_and_only_the_network_median(network, cl
     assert labels == [network.a.name, "Total", "Médiane du réseau"]
 
 
+def test_the_network_median_follows_a_recomputed_dispositif(network, client):
+    """The network's facts behind an animateur's median are kept in memory by version: a
+    dispositif recomputed with new figures moves the median on the next read."""
+    client.force_login(network.animateur_a)
+    assert values(board_of(client.get(DASHBOARD)).median, "projects_approved") == 2
+    # C goes from 1 to 4 approvals: the network's counts are now 3, 2, 4.
+    approved(network.c, dt.date(2026, 4, 7), count=3)
+    facts.refresh_all()
+    assert values(board_of(client.get(DASHBOARD)).median, "projects_approved") == 3
+
+
 def test_committee_member_has_no_link_to_lists_they_cannot_read(network, client):
     client.force_login(network.member_a)
     board = board_of(client.get(DASHBOARD))
