@@ -9,8 +9,10 @@ from datetime import date, timedelta
 
 import django_filters
 from django import forms
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -59,9 +61,18 @@ class ListSelect(forms.Select):
 
 class TenantAPIFilterSet(django_filters.FilterSet):
     """API FilterSet of a tenant model: ``?dispositif=<slug>`` narrows to one dispositif
-    (within the rows the caller may read, which the viewset has already narrowed)."""
+    (within the rows the caller may read, which the viewset has already narrowed).
 
-    dispositif = django_filters.CharFilter(field_name="dispositif__slug", label=_("Dispositif"))
+    The slug is compared in a scalar subquery, so that PostgreSQL knows the dispositif's id
+    before reading the rows and walks their ``(dispositif, -id)`` index to the page's last
+    row; a join on the slug read every row of the dispositif and sorted them."""
+
+    dispositif = django_filters.CharFilter(method="filter_dispositif", label=_("Dispositif"))
+
+    def filter_dispositif(self, queryset, name, value):
+        tenant = apps.get_model(settings.TENANT_MODEL)
+        found = tenant._default_manager.filter(slug=value).order_by().values("pk")[:1]
+        return queryset.filter(dispositif_id=Subquery(found))
 
 
 class SearchFilterSet(django_filters.FilterSet):

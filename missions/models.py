@@ -128,6 +128,8 @@ class SkillMission(TenantModel):
             models.Index(fields=["dispositif", "status"]),
             models.Index(fields=["firm", "status"]),
             models.Index(fields=["-starts_on", "-id"], name="mission_starts_id_desc"),
+            # A dispositif's missions newest first (the API's pages filtered by dispositif).
+            models.Index(fields=["dispositif", "-id"], name="mission_dispositif_id_desc"),
         ]
         constraints = [
             FieldCheckConstraint(

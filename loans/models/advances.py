@@ -165,6 +165,8 @@ class Advance(KeptByDatabase, TenantModel):
             models.Index(fields=["dispositif", "status"]),
             models.Index(fields=["fund", "status"]),
             models.Index(fields=["-created_at", "-id"], name="advance_created_id_desc"),
+            # A dispositif's advances newest first (the API's pages filtered by dispositif).
+            models.Index(fields=["dispositif", "-id"], name="advance_dispositif_id_desc"),
         ]
         constraints = [
             FieldCheckConstraint(

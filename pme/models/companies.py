@@ -155,6 +155,8 @@ class Company(TenantModel):
             models.Index(fields=["dispositif", "name"]),
             # The lists' default order across dispositifs: name, newest first on ties.
             models.Index(fields=["name", "-id"], name="company_name_id_desc"),
+            # A dispositif's companies newest first (the API's pages filtered by dispositif).
+            models.Index(fields=["dispositif", "-id"], name="company_dispositif_id_desc"),
         ]
 
     def __str__(self):

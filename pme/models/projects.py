@@ -204,6 +204,8 @@ class Project(TenantModel):
             models.Index(fields=["dispositif", "referred_on"]),
             # The lists' default order across dispositifs: latest referral first.
             models.Index(fields=["-referred_on", "-id"], name="project_referred_id_desc"),
+            # A dispositif's projects newest first (the API's pages filtered by dispositif).
+            models.Index(fields=["dispositif", "-id"], name="project_dispositif_id_desc"),
         ]
 
     def __str__(self):
