@@ -361,10 +361,11 @@ class FundRisk:
 
 
 # One statement over the live advances (the scoped queryset's SQL), reading the figures
-# PostgreSQL keeps (migration loans 0014): per advance, its oldest instalment due before today
-# and not fully paid, and what those instalments lack (the partial index of unpaid live
-# instalments serves it); per fund, the outstanding principal, its allowance, and the part
-# of it in advances over 30 days late. Rows "fund" carry a fund's sums, rows "late" one
+# PostgreSQL keeps on them (migrations loans 0014 and 0016: outstanding principal, allowance,
+# oldest unpaid due date): per fund, the outstanding principal, its allowance, the part of it
+# in advances over 30 days late and how many are late at all; then the longest overdue
+# advances, each with what its unpaid instalments due before today lack (the partial index
+# of unpaid live instalments serves it). Rows "fund" carry a fund's sums, rows "late" one
 # advance in arrears.
 _PORTFOLIO_SQL = """
 WITH live AS ({live})
