@@ -201,3 +201,16 @@ def test_an_unpaid_since_changed_behind_the_trigger_is_reported(world):
         assert ledger.stored_figures_disagreements() == [
             ("unpaid_since", advance.pk, dt.date(2030, 1, 1), None, first, None)
         ]
+
+
+def test_an_instalment_deleted_behind_the_services_is_followed(world):
+    """Instalments are never deleted by the platform; should one be (by hand), its
+    advance's oldest unpaid due date still follows."""
+    fund = make_fund(world.a)
+    advance = advance_at("disbursed", fund, disbursed_on=dt.date(2026, 1, 5))
+    with setup_scope():
+        first, second = Instalment.objects.filter(advance=advance).order_by("due_on")[:2]
+        assert unpaid_since(advance) == first.due_on
+        Instalment.objects.filter(pk=first.pk).delete()
+    assert unpaid_since(advance) == second.due_on
+    assert agree() == []
