@@ -23,7 +23,9 @@ write-off's net expense (losses − the allowance used) is the part not yet prov
 
 Every line names the contribution whose money it moves, so a contribution's financed,
 repaid, lost and outstanding parts, and the cash still available from it, are sums of its
-lines like the fund's. Covering indexes on ``LedgerLine`` keep those sums index-only.
+lines like the fund's. Covering indexes on ``LedgerLine`` keep those sums index-only; a
+fund's and a contribution's balances today read the same sums by month, which PostgreSQL
+keeps as lines are written (``LedgerMonth``, migration loans 0015).
 Posting happens inside the services' transactions; nothing here checks access.
 """
 

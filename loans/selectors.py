@@ -391,11 +391,12 @@ UNION ALL
 
 def portfolio_now(user, today: dt.date, *, late_rows: int | None = None) -> list[FundRisk]:
     """Every fund the user reads with its portfolio at risk as of ``today``: the same
-    figures as ``late_since`` and the ledger's balances, read from what PostgreSQL keeps on
-    the advances (outstanding principal, provision, oldest unpaid due date), in two queries
-    whatever the number of funds, advances and instalments (the funds, then one statement
-    of sums per fund and a row per advance in arrears). Only the ``late_rows`` longest
-    overdue advances are read as rows (all with None); the counts cover them all."""
+    figures as the schedules' unpaid instalments and the ledger's balances, read from what
+    PostgreSQL keeps on the advances (outstanding principal, provision, oldest unpaid due
+    date), in two queries whatever the number of funds, advances and instalments (the
+    funds, then one statement of sums per fund and a row per advance in arrears). Only the
+    ``late_rows`` longest overdue advances are read as rows (all with None); the counts
+    cover them all."""
     funds = list(fund_list(user).order_by("dispositif__name", "name", "pk"))
     risks = {fund.pk: FundRisk(fund) for fund in funds}
     if not risks:

@@ -32,7 +32,8 @@ BEGIN
            date_trunc('month', occurred_on)::date, SUM(debit), SUM(credit)
       FROM new_lines
      GROUP BY contribution_id, account, kind, date_trunc('month', occurred_on)::date
-     -- one order for every writer of a month's rows: concurrent postings wait, never deadlock
+     -- one statement's rows in one order; postings to a fund are already serialised by the
+     -- lock on the fund (or the advance) the services take before writing to the ledger
      ORDER BY contribution_id, account, kind, 6
     ON CONFLICT (contribution_id, account, kind, month) DO UPDATE
        SET debit = m.debit + EXCLUDED.debit, credit = m.credit + EXCLUDED.credit;

@@ -42,9 +42,10 @@ def arrears_row_html(row: dict, url: str, show_dispositif: bool) -> str:
 
 class ArrearsView(ActionRequiredMixin, TableExportMixin, TemplateView):
     """Overdue advances (days past due, what is late), and the portfolio at risk over 30
-    days (PAR30) per fund, per dispositif and for the network, as of now: computed from the
-    schedules and the ledger when the page is read (``selectors.portfolio_now``), not from
-    the daily job's snapshots, in a number of queries that does not grow with the funds."""
+    days (PAR30) per fund, per dispositif and for the network, as of now: read when the page
+    is read from the figures PostgreSQL keeps on the advances as their schedules and the
+    ledger are written (``selectors.portfolio_now``), not from the daily job's snapshots, in
+    a number of queries that does not grow with the funds."""
 
     action = Action.VIEW_ADVANCE
     template_name = "loans/arrears.html"
