@@ -22,19 +22,30 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from statistics import median
 from urllib.parse import urlencode
 
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from alize import charts, formats
 from alize.actions import Action
 from alize.geo import region_name
 from alize.indicators import INDICATORS, Indicator, Kind, Unit
-from alize.indicators.reading import Figure, by_dispositif, freshness, total, years_available
+from alize.indicators.reading import (
+    Figure,
+    by_dispositif,
+    freshness,
+    remember,
+    total,
+    years_available,
+)
 from alize.indicators.registry import ordered
 from alize.tenancy import scope
 from dispositifs.access import dispositif_ids, may, row_reach
@@ -274,10 +285,33 @@ class Dashboard:
     name_aria_sort: str
     export_query: str
     scope_label: str
+    # The page's HTML once rendered, by heading level: a dashboard asked again comes from
+    # memory (``dashboard``) and is not rendered again.
+    rendered: dict[str, SafeString] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def indicators(self) -> list[Indicator]:
         return [column.indicator for column in self.columns]
+
+    def html(self, heading: str) -> SafeString:
+        """The dashboard's HTML under an ``h1`` (its own page) or an ``h2`` (the home page's
+        panel), rendered once."""
+        found = self.rendered.get(heading)
+        if found is None:
+            subheading = {"h1": "h2", "h2": "h3"}[heading]
+            found = self.rendered[heading] = render_to_string(
+                "reporting/dashboard_body.html",
+                {"board": self, "heading": heading, "subheading": subheading},
+            )
+        return found
+
+    @property
+    def page_html(self) -> SafeString:
+        return self.html("h1")
+
+    @property
+    def panel_html(self) -> SafeString:
+        return self.html("h2")
 
     def export_table(self) -> tuple[list[str], list[list]]:
         """The comparison table as an export: the headers and one row per dispositif in the
@@ -317,17 +351,55 @@ def reader_mode(user) -> str | None:
     return None
 
 
-def _network_rows(years: Sequence[int], keys: Sequence[str]):
-    """Every dispositif's kept facts for ``years``: the national read behind the network
-    median shown to those who read only their own dispositifs (facts, never rows). Read
-    with the network's facts version, so that a page asked again before any dispositif is
-    recomputed takes them from memory (``by_dispositif``)."""
+def _network_version() -> tuple[tuple[int, ...], tuple]:
+    """Every dispositif's id and the network's facts version: what the network median beside
+    a dispositif's figures is read from (``_network_rows``)."""
     with scope(
         every_dispositif=True,
         reason="the network median beside a dispositif's figures reads every dispositif's facts",
     ):
-        ids = list(Dispositif.objects.order_by("pk").values_list("pk", flat=True))
-        return by_dispositif(ids, years, keys=keys, version=freshness(ids)["version"])
+        ids = tuple(Dispositif.objects.order_by("pk").values_list("pk", flat=True))
+        return ids, freshness(ids)["version"]
+
+
+def _network_rows(network: tuple[tuple[int, ...], tuple], years: Sequence[int], keys):
+    """Every dispositif's kept facts for ``years``: the national read behind the network
+    median shown to those who read only their own dispositifs (facts, never rows). Read
+    with the network's facts version (``_network_version``), so that a page asked again
+    before any dispositif is recomputed takes them from memory (``by_dispositif``)."""
+    ids, version = network
+    with scope(
+        every_dispositif=True,
+        reason="the network median beside a dispositif's figures reads every dispositif's facts",
+    ):
+        return by_dispositif(ids, years, keys=keys, version=version)
+
+
+@lru_cache(maxsize=1)
+def _link_actions() -> tuple[str, ...]:
+    """The actions that the lists behind the figures require (the drill-down links)."""
+    actions = set()
+    for item in INDICATORS.values():
+        if item.drill is None:
+            continue
+        name, _query_ = item.drill(None, 2000, 0)
+        try:
+            action = _list_action(reverse(name))
+        except NoReverseMatch:
+            continue
+        if action:
+            actions.add(action)
+    return tuple(sorted(actions))
+
+
+def _link_reach(user) -> tuple:
+    """The dispositifs in which ``user`` may open each list a figure links to (None: all):
+    the links of a page depend on nothing else of its reader."""
+    found = []
+    for action in _link_actions():
+        ids = dispositif_ids(user, action)
+        found.append((action, None if ids is None else tuple(sorted(ids))))
+    return tuple(found)
 
 
 def _year(params: Mapping[str, str], choices: Sequence[int], default: int) -> int:
@@ -368,12 +440,35 @@ def dashboard(user, params: Mapping[str, str]) -> Dashboard | None:
         )
         if firm is None:
             return None
+    fresh = _freshness([d.pk for d in readable])
+    network = _network_version() if mode == DISPOSITIFS else None
+    # Everything the page is made of is in the key: who reads it (the dispositifs and firms
+    # read, and the lists their links may open), the facts' versions, the query string, the
+    # language and the day. A page asked again before any of them changes is the same page.
+    key: tuple | None = (
+        "dashboard",
+        mode,
+        tuple((d.pk, d.name, d.slug, d.region) for d in readable),
+        tuple((f.pk, f.name) for f in firms),
+        firm.pk if firm else None,
+        (fresh["version"], fresh["pending"], fresh["computed_at"]),
+        network,
+        _link_reach(user),
+        tuple(sorted((k, v) for k, v in params.items() if k not in ("format", "page"))),
+        get_language(),
+        timezone.localdate(),
+    )
+    if not fresh["version"][0]:
+        key = None  # no facts kept yet for these dispositifs: nothing worth keeping
+    return remember(key, lambda: _build(user, params, mode, readable, firms, firm, fresh, network))
+
+
+def _build(user, params, mode, readable, firms, firm, fresh, network) -> Dashboard:
     keys = firm_keys() if mode == FIRM else headline_keys()
     read_keys = keys if mode == FIRM else [*keys, PROJECTS]
     readable_ids = [d.pk for d in readable]
 
     today = timezone.localdate().year
-    fresh = _freshness(readable_ids)
     available = years_available(readable_ids, version=fresh["version"])
     years = sorted(set(available) | {today}, reverse=True)
     year = _year(params, years, today)
@@ -446,8 +541,8 @@ def dashboard(user, params: Mapping[str, str]) -> Dashboard | None:
         medians = _medians(facts, shown_ids, trend_years, indicators, mode)
         label = _("Médiane des dispositifs")
     elif mode == DISPOSITIFS:
-        network = _network_rows(trend_years, read_keys)
-        medians = _medians(network, None, trend_years, indicators, mode)
+        network_rows = _network_rows(network, trend_years, read_keys)
+        medians = _medians(network_rows, None, trend_years, indicators, mode)
         label = _("Médiane du réseau")
     if medians:
         median_row = Row(

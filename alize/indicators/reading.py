@@ -109,7 +109,7 @@ def _with_parts(keys: Iterable[str]) -> list[str]:
 # facts change only when a dispositif is recomputed, which changes the version, so a page
 # asked again reads them from here. Bounded, per process.
 _READ: OrderedDict[tuple, Any] = OrderedDict()
-_READ_SIZE = 32
+_READ_SIZE = 64
 _READ_LOCK = threading.Lock()
 
 
@@ -132,7 +132,7 @@ def by_dispositif(
         return _read(dispositif_ids, years, month, firm_id, keys)
     ids = tuple(sorted(set(dispositif_ids)))
     key = (version, ids, tuple(years), month, firm_id, tuple(keys))
-    return _remember(key, lambda: _read(ids, years, month, firm_id, keys))
+    return remember(key, lambda: _read(ids, years, month, firm_id, keys))
 
 
 def forget() -> None:
@@ -142,7 +142,7 @@ def forget() -> None:
         _READ.clear()
 
 
-def _remember(key: tuple | None, compute: Callable[[], Any]) -> Any:
+def remember(key: tuple | None, compute: Callable[[], Any]) -> Any:
     """``compute()``, or what it gave for the same ``key`` lately (None: not kept)."""
     if key is None:
         return compute()
@@ -231,7 +231,7 @@ def totals(
                 if item.recounted:
                     recounted[key] = {}
                 continue
-            recounted[key] = _remember(
+            recounted[key] = remember(
                 ("over", version, key, groups_key, year, month) if known else None,
                 partial(over, key, members, year, month),
             )
@@ -303,7 +303,7 @@ def years_available(
             return []
         return list(range(bounds["first"], bounds["last"] + 1))
 
-    return _remember(key, read)
+    return remember(key, read)
 
 
 def freshness(dispositif_ids: Iterable[int] | None = None) -> dict:

@@ -11,17 +11,25 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 from openpyxl import load_workbook
 
+from alize.accounts.models import Role
 from alize.exports import cell_text
 from alize.indicators import INDICATORS, facts
 from alize.tenancy import scope
 from pme.models import FollowUpSource, JobsFollowUp, Stage
 from reporting import dashboards
 from tests.clock import TODAY
-from tests.factories import CompanyFactory, DispositifFactory, ProjectFactory
+from tests.factories import (
+    CompanyFactory,
+    DispositifFactory,
+    ProjectFactory,
+    RoleAssignmentFactory,
+)
 from tests.missions.conftest import log, world_expert, world_mission
 from tests.query_counts import assert_queries_do_not_grow
 
@@ -163,6 +171,68 @@ def test_the_network_median_follows_a_recomputed_dispositif(network, client):
     approved(network.c, dt.date(2026, 4, 7), count=3)
     facts.refresh_all()
     assert values(board_of(client.get(DASHBOARD)).median, "projects_approved") == 3
+
+
+def test_a_dashboard_asked_again_comes_from_memory(network, client):
+    """Asked again before anything it shows changes, the dashboard is neither built nor
+    rendered again: the request only reads what tells whether it changed."""
+    client.force_login(network.coordinator)
+    board = board_of(client.get(DASHBOARD))
+    again = client.get(DASHBOARD)
+    assert board_of(again) is board
+    assert board.page_html in again.content.decode()
+
+    def sorted_by_projects():
+        with scope(every_dispositif=True, reason="test: the coordination's dashboard"):
+            return dashboards.dashboard(network.coordinator, {"sort": "-projects_approved"})
+
+    sorted_board = sorted_by_projects()
+    assert sorted_board is not board and sorted_board.sort == "-projects_approved"
+    # The second read only asks who reads what and the facts' version.
+    with CaptureQueriesContext(connection) as warm:
+        assert sorted_by_projects() is sorted_board
+    assert len(warm) == 2, [q["sql"] for q in warm.captured_queries]
+    assert client.get(DASHBOARD, {"year": TODAY.year - 1}).context["board"].year == TODAY.year - 1
+
+
+def test_a_kept_dashboard_follows_what_it_shows(network, client):
+    """What the page shows changes, and the next request builds it again: new facts, a
+    renamed dispositif, the language."""
+    client.force_login(network.coordinator)
+    assert values(row_of(board_of(client.get(DASHBOARD)), network.b), "projects_approved") == 2
+    approved(network.b, dt.date(2026, 4, 7), start=20, planned=30)
+    facts.refresh_all()
+    assert values(row_of(board_of(client.get(DASHBOARD)), network.b), "projects_approved") == 3
+    with scope(every_dispositif=True, reason="test: rename"):
+        network.b.name = "Alizé Renommé"
+        network.b.save()
+    page = client.get(DASHBOARD).content.decode()
+    assert "Alizé Renommé" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Indicators" in client.get(DASHBOARD).content.decode()
+
+
+def test_a_kept_dashboard_is_never_another_readers(network, client):
+    """Two readers of the same dispositif whose links differ (a committee member does not
+    open the advances an animateur opens) never share a page; a role given to the member
+    changes their page at once."""
+    client.force_login(network.animateur_a)
+    animateur = board_of(client.get(DASHBOARD))
+    client.force_login(network.member_a)
+    member = board_of(client.get(DASHBOARD))
+    assert member is not animateur
+    key = "advances_disbursed_amount"
+    assert row_of(animateur, network.a).cells[_index(key)].url
+    assert not row_of(member, network.a).cells[_index(key)].url
+    RoleAssignmentFactory(user=network.member_a, role=Role.ANIMATEUR, dispositif=network.b)
+    widened = board_of(client.get(DASHBOARD))
+    assert {row.dispositif.pk for row in widened.rows} == {network.a.pk, network.b.pk}
+    assert row_of(widened, network.b).cells[_index(key)].url
+    assert not row_of(widened, network.a).cells[_index(key)].url
+
+
+def _index(key):
+    return [item.key for item in dashboards.ordered(dashboards.headline_keys())].index(key)
 
 
 def test_committee_member_has_no_link_to_lists_they_cannot_read(network, client):
