@@ -44,3 +44,10 @@ def render_panels(page: str, request, obj=None) -> list[dict]:
         if context:
             rendered.append(context)
     return rendered
+
+
+def first_rows(queryset, count: int) -> list:
+    """The first ``count`` rows of an ordered list, for a panel that shows a few of many:
+    they are chosen by their ids in a subquery without the list's joins (``select_related``),
+    so that PostgreSQL sorts the candidates' keys alone and joins only the rows shown."""
+    return list(queryset.filter(pk__in=queryset.values("pk")[:count]))

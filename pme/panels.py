@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alize.actions import Action
-from alize.panels import register_panel
+from alize.panels import first_rows, register_panel
 from dispositifs.access import dispositif_ids, may
 
 from .door.selectors import project_self_referral, self_referrals_to_qualify
@@ -79,7 +79,8 @@ def stale_projects_panel(request, obj=None):
     return {
         "template": "pme/panel_stale_projects.html",
         "rows": [
-            (project, (now - project.stage_changed_at).days) for project in projects[:PANEL_ROWS]
+            (project, (now - project.stage_changed_at).days)
+            for project in first_rows(projects, PANEL_ROWS)
         ],
         "total": projects.count(),
         "several_dispositifs": len(managed) > 1,

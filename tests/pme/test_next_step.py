@@ -239,6 +239,21 @@ def test_stale_projects_use_each_dispositifs_patience(world, client):
     assert reverse("pme:project-detail", args=[waiting.pk]) in html
 
 
+def test_stale_panel_shows_the_longest_waits_first(world, monkeypatch):
+    """The panel's rows are the first of the whole list (chosen before the joins): the
+    longest waits, in order, and the count of all."""
+    monkeypatch.setattr("pme.panels.PANEL_ROWS", 2)
+    waits = {}
+    for days in (40, 50, 45):
+        project = project_at(Stage.REFERRED, dispositif=world.a)
+        wait_at_stage(project, days)
+        waits[project.pk] = days
+    panel = render_panel(stale_projects_panel, world.animateur_a)
+    assert [days for _project, days in panel["rows"]] == [50, 45]
+    assert [waits[project.pk] for project, _days in panel["rows"]] == [50, 45]
+    assert panel["total"] == 3
+
+
 def test_stale_panel_query_count_does_not_grow(world):
     wait_at_stage(project_at(Stage.REFERRED, dispositif=world.a), 40)
 
