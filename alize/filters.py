@@ -14,49 +14,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, Subquery
 from django.utils import timezone
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from alize.search import search_condition
 
 # A filter left empty keeps every row: its empty choice reads « Tous », not « --------- ».
 EMPTY_FILTER_LABEL = _("Tous")
-
-
-def _attrs_html(attrs: dict) -> str:
-    """As ``django/forms/widgets/attrs.html``."""
-    return "".join(
-        f" {conditional_escape(name)}"
-        if value is True
-        else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-class ListSelect(forms.Select):
-    """A select rendered in Python, with the HTML of Django's select templates: a list's
-    filter form has hundreds of options, and an included template per option costs more than
-    the rest of the page."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [
-            f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>'
-        ]
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in options:
-                parts.append(
-                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                    f"{_attrs_html(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
-                )
-            if group_name:
-                parts.append("\n  </optgroup>")
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
 
 
 class TenantAPIFilterSet(django_filters.FilterSet):
@@ -78,7 +41,7 @@ class TenantAPIFilterSet(django_filters.FilterSet):
 class SearchFilterSet(django_filters.FilterSet):
     """FilterSet with a ``q`` parameter searching ``search_fields`` (accents and case aside,
     OR-ed: ``contains_text`` of ``alize.search``, served by the columns' trigram indexes),
-    whose choice filters offer « Tous » as their empty choice (in a ``ListSelect``)."""
+    whose choice filters offer « Tous » as their empty choice."""
 
     search_fields: tuple[str, ...] = ()
 
@@ -89,7 +52,6 @@ class SearchFilterSet(django_filters.FilterSet):
         for filter_ in self.filters.values():
             if isinstance(filter_, (django_filters.ChoiceFilter, django_filters.ModelChoiceFilter)):
                 filter_.extra["empty_label"] = EMPTY_FILTER_LABEL
-                filter_.extra.setdefault("widget", ListSelect)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

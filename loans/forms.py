@@ -14,7 +14,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alize.filters import ListSelect
 from alize.formats import money
 from alize.forms import DecimalInputField, EmptyChoiceLabelMixin, Form, money_field
 from partners.models import Organisation, OrganisationKind
@@ -50,14 +49,12 @@ def today():
 
 class ContributionForm(EmptyChoiceLabelMixin, Form):
     """Money put into a fund: its source, amount and date; a revitalisation agreement names
-    the agreement and the firm bound by it. The directory's organisations are many: their
-    selects render in Python (``ListSelect``), not a template per option."""
+    the agreement and the firm bound by it."""
 
     kind = forms.ChoiceField(label=_("Origine"), choices=[("", "")] + ContributionKind.choices)
     organisation = forms.ModelChoiceField(
         label=_("Organisme apporteur"),
         queryset=Organisation.objects.order_by("name"),
-        widget=ListSelect,
     )
     agreement = forms.CharField(
         label=_("Convention de revitalisation"),
@@ -69,7 +66,6 @@ class ContributionForm(EmptyChoiceLabelMixin, Form):
         label=_("Entreprise assujettie"),
         queryset=Organisation.objects.filter(kind=OrganisationKind.LARGE_FIRM).order_by("name"),
         required=False,
-        widget=ListSelect,
         help_text=_("Seulement pour une convention de revitalisation."),
     )
     jobs_to_recreate = forms.IntegerField(

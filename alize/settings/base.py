@@ -128,6 +128,8 @@ TEMPLATES = [
         },
     },
 ]
+# Inputs, selects and their options written in Python, with the HTML of Django's templates.
+FORM_RENDERER = "alize.form_renderer.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
