@@ -114,3 +114,54 @@ def test_a_page_without_filters_builds_no_filterset(world, url, monkeypatch):
     filtered = client.get(url + "?page_size=2&dispositif=" + world.a.slug)
     assert filtered.status_code == 200 and len(built) == 1
     assert client.get(url + "?created_after=not-a-date").status_code == 400
+
+
+def test_a_token_its_user_and_their_roles_are_one_query(world, url):
+    """The token, its user and the user's role assignments come in one query, the same
+    assignments the access policy would read; the list then costs its own query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    from alize.accounts.roles import token_owner
+
+    user = world.animateur_a
+    key = Token.objects.get_or_create(user=user)[0].key
+    found_user, token = token_owner(key)
+    assert (found_user.pk, token.key, token.user_id) == (user.pk, key, user.pk)
+    expected = list(user.role_assignments.order_by("id"))
+    held = found_user._alize_assignments
+    assert [(a.pk, a.role, a.dispositif_id, a.organisation_id, a.region) for a in held] == [
+        (a.pk, a.role, a.dispositif_id, a.organisation_id, a.region) for a in expected
+    ]
+    assert all(a.user is found_user for a in held)
+    assert token_owner(key[:-1] + ("0" if key[-1] != "0" else "1")) is None
+
+    client = api_client_for(user)
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    tables = [q["sql"] for q in queries.captured_queries]
+    assert any("authtoken_token" in sql and "accounts_roleassignment" in sql for sql in tables)
+    assert not any(
+        "accounts_roleassignment" in sql and "authtoken_token" not in sql for sql in tables
+    )
+
+
+def test_a_role_given_or_a_user_deactivated_counts_at_the_next_request(world, url):
+    from rest_framework.test import APIClient
+
+    from alize.accounts.models import Role
+    from tests.factories import CompanyFactory, RoleAssignmentFactory, UserFactory
+
+    CompanyFactory(dispositif=world.a)
+    user = UserFactory()
+    client = api_client_for(user)
+    assert client.get(url).json()["results"] == []
+    RoleAssignmentFactory(user=user, role=Role.ANIMATEUR, dispositif=world.a)
+    assert client.get(url).json()["results"]
+    user.is_active = False
+    user.save()
+    response = client.get(url)
+    assert response.status_code == 401
+    assert APIClient().get(url, HTTP_AUTHORIZATION="Token nope").status_code == 401

@@ -26,6 +26,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from alize.accounts.backends import growing_delay
+from alize.accounts.roles import token_owner
 
 # How much of a token names its identity: enough to tell apart the tokens of one office,
 # too little to say anything about a valid token.
@@ -228,3 +229,12 @@ class ThrottledTokenAuthentication(TokenAuthentication):
             raise
         setattr(request, LOCK_KEY_ATTRIBUTE, throttle.lock_key)
         return result
+
+    def authenticate_credentials(self, key):
+        """DRF's, in one query: the token, its user and the user's role assignments, which
+        the view reads next to enter the caller's scope. An unknown token or an inactive
+        user is refused by DRF itself, with its own messages."""
+        found = token_owner(key)
+        if found is None or not found[0].is_active:
+            return super().authenticate_credentials(key)
+        return found
