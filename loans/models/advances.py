@@ -167,6 +167,14 @@ class Advance(KeptByDatabase, TenantModel):
             models.Index(fields=["-created_at", "-id"], name="advance_created_id_desc"),
             # A dispositif's advances newest first (the API's pages filtered by dispositif).
             models.Index(fields=["dispositif", "-id"], name="advance_dispositif_id_desc"),
+            # The decisions whose advance is set up, read whole by the decisions still
+            # awaiting theirs (``queries.decisions_awaiting_advance``): an index-only scan.
+            models.Index(
+                fields=["decision"],
+                include=["dispositif"],
+                condition=Q(decision__isnull=False),
+                name="advance_decision_set_up",
+            ),
         ]
         constraints = [
             FieldCheckConstraint(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from alize.actions import Action
+from alize.panels import first_rows
 from alize.web import (
     ActionRequiredMixin,
     ExportColumn,
@@ -98,7 +99,7 @@ class AdvanceListView(ExportMixin, FilteredListView):
         context["totals"] = {key[len("total_") :]: value or ZERO for key, value in totals.items()}
         context["amount_label"] = column[1] if column else ""
         if may(user, Action.MANAGE_ADVANCE):
-            context["awaiting"] = list(queries.decisions_awaiting_advance(user)[:PANEL_ROWS])
+            context["awaiting"] = first_rows(queries.decisions_awaiting_advance(user), PANEL_ROWS)
         return context
 
 
