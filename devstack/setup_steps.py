@@ -40,7 +40,9 @@ def main(argv: list[str]) -> int:
             log.flush()
             print(f"==> {label}: done in {time.monotonic() - started:.1f} s", flush=True)
     print("==> seed_demo --later", flush=True)
+    started = time.monotonic()
     call_command("seed_demo", "--later")
+    print(f"==> seed_demo --later: done in {time.monotonic() - started:.1f} s", flush=True)
     return 0
 
 
