@@ -11,8 +11,10 @@ their current value…) keeps its template; so does an option whose template was
 from __future__ import annotations
 
 from django.forms.renderers import DjangoTemplates
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 
 WIDGETS = "django/forms/widgets/"
 INPUT = f"{WIDGETS}input.html"
@@ -67,11 +69,16 @@ def input_html(widget: dict) -> str:
     )
 
 
+def shown(value) -> str:
+    """``{{ value }}``: localised (numbers, dates) and escaped, as a template prints it."""
+    return conditional_escape(localize(template_localtime(value)))
+
+
 def option_html(option: dict) -> str:
     """As ``django/forms/widgets/select_option.html``."""
     return (
         f'<option value="{as_text(option["value"])}"{attrs_html(option["attrs"])}>'
-        f"{conditional_escape(option['label'])}</option>\n"
+        f"{shown(option['label'])}</option>\n"
     )
 
 
@@ -95,7 +102,7 @@ class FormRenderer(DjangoTemplates):
         parts = [f'<select name="{name}"{attrs_html(widget["attrs"])}>']
         for group_name, options, _index in widget["optgroups"]:
             if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+                parts.append(f'\n  <optgroup label="{shown(group_name)}">')
             for option in options:
                 parts.append("\n  ")
                 if option["template_name"] == OPTION:

@@ -48,6 +48,7 @@ def render_panels(page: str, request, obj=None) -> list[dict]:
 
 def first_rows(queryset, count: int) -> list:
     """The first ``count`` rows of an ordered list, for a panel that shows a few of many:
-    they are chosen by their ids in a subquery without the list's joins (``select_related``),
-    so that PostgreSQL sorts the candidates' keys alone and joins only the rows shown."""
+    they are chosen by their ids in a subquery without the related rows the list loads
+    (``select_related``), so that PostgreSQL joins those only for the rows shown. The list's
+    conditions are applied in both queries."""
     return list(queryset.filter(pk__in=queryset.values("pk")[:count]))

@@ -40,9 +40,9 @@ from alize.geo import region_name
 from alize.indicators import INDICATORS, Indicator, Kind, Unit
 from alize.indicators.reading import (
     Figure,
+    Memory,
     by_dispositif,
     freshness,
-    remember,
     total,
     years_available,
 )
@@ -57,6 +57,10 @@ TREND_YEARS = 5
 GAP = "—"
 # Figures per project are divided by the projects approved in the same cell.
 PROJECTS = "projects_approved"
+# What the page's query string may hold (filters and sorting); anything else is ignored.
+PARAMETERS = ("year", "region", "dispositif", "firm", "sort")
+# The pages asked lately (``dashboard``): a few, each holding its rendered HTML.
+_BOARDS = Memory(16)
 
 
 def headline_keys() -> list[str]:
@@ -416,7 +420,8 @@ def _sort_key(requested: str, allowed: Sequence[str]) -> str:
 
 
 def _query(params: Mapping[str, str], **changes) -> str:
-    query = {k: v for k, v in params.items() if k not in ("format", "page")}
+    """The page's query string with ``changes``: its own parameters only."""
+    query = {k: v for k, v in params.items() if k in PARAMETERS}
     query.update(changes)
     return urlencode({k: v for k, v in query.items() if v not in ("", None)})
 
@@ -454,13 +459,15 @@ def dashboard(user, params: Mapping[str, str]) -> Dashboard | None:
         (fresh["version"], fresh["pending"], fresh["computed_at"]),
         network,
         _link_reach(user),
-        tuple(sorted((k, v) for k, v in params.items() if k not in ("format", "page"))),
+        tuple(sorted((k, v) for k, v in params.items() if k in PARAMETERS)),
         get_language(),
         timezone.localdate(),
     )
     if not fresh["version"][0]:
         key = None  # no facts kept yet for these dispositifs: nothing worth keeping
-    return remember(key, lambda: _build(user, params, mode, readable, firms, firm, fresh, network))
+    return _BOARDS.remember(
+        key, lambda: _build(user, params, mode, readable, firms, firm, fresh, network)
+    )
 
 
 def _build(user, params, mode, readable, firms, firm, fresh, network) -> Dashboard:

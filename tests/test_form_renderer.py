@@ -16,6 +16,10 @@ CHOICES = [
     ("a", "Alpha & <b>"),
     (2, "Deux"),
     ("Groupe « x »", [("g1", "Un"), ("g2", 'Deux "quoted"')]),
+    # Labels a template localises: a decimal, a date, and a decimal naming a group.
+    ("d", Decimal("1.5")),
+    ("t", dt.date(2026, 3, 1)),
+    (Decimal("2.5"), [("g3", "Trois")]),
 ]
 ATTRS = [
     None,
@@ -67,6 +71,12 @@ def test_each_widget_renders_djangos_html(make, attrs):
             value = None if value is None else [value, "g1"]
         expected = widget.render("f", value, attrs=attrs, renderer=DjangoTemplates())
         assert widget.render("f", value, attrs=attrs, renderer=FormRenderer()) == expected
+
+
+def test_labels_are_localised_as_a_template_prints_them():
+    html = forms.Select(choices=CHOICES).render("f", "d", renderer=FormRenderer())
+    assert ">1,5</option>" in html and ">1 mars 2026</option>" in html
+    assert '<optgroup label="2,5">' in html
 
 
 def test_inputs_selects_and_options_take_no_template(monkeypatch):

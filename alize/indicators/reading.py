@@ -105,12 +105,43 @@ def _with_parts(keys: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-# The facts read by recent calls of ``by_dispositif`` given a version (see ``freshness``):
-# facts change only when a dispositif is recomputed, which changes the version, so a page
-# asked again reads them from here. Bounded, per process.
-_READ: OrderedDict[tuple, Any] = OrderedDict()
-_READ_SIZE = 64
-_READ_LOCK = threading.Lock()
+class Memory:
+    """What recent reads gave, by key, for a read asked again before anything it depends on
+    changes (the key holds the facts' version, which moves whenever a dispositif is
+    recomputed or a row behind a figure is written). Bounded (the least recently used goes
+    first), per process; what it gives is shared and must not be changed."""
+
+    every: list[Memory] = []
+
+    def __init__(self, size: int):
+        self.size = size
+        self.kept: OrderedDict[tuple, Any] = OrderedDict()
+        self.lock = threading.Lock()
+        Memory.every.append(self)
+
+    def remember(self, key: tuple | None, compute: Callable[[], Any]) -> Any:
+        """``compute()``, or what it gave for the same ``key`` lately (None: not kept)."""
+        if key is None:
+            return compute()
+        with self.lock:
+            if key in self.kept:
+                self.kept.move_to_end(key)
+                return self.kept[key]
+        found = compute()
+        with self.lock:
+            self.kept[key] = found
+            while len(self.kept) > self.size:
+                self.kept.popitem(last=False)
+        return found
+
+    def clear(self) -> None:
+        with self.lock:
+            self.kept.clear()
+
+
+# The facts read by ``by_dispositif``, ``totals`` and ``years_available``.
+_READ = Memory(32)
+remember = _READ.remember
 
 
 def by_dispositif(
@@ -136,26 +167,9 @@ def by_dispositif(
 
 
 def forget() -> None:
-    """Drop what ``by_dispositif`` and ``years_available`` keep in memory (tests measure
-    the reads themselves)."""
-    with _READ_LOCK:
-        _READ.clear()
-
-
-def remember(key: tuple | None, compute: Callable[[], Any]) -> Any:
-    """``compute()``, or what it gave for the same ``key`` lately (None: not kept)."""
-    if key is None:
-        return compute()
-    with _READ_LOCK:
-        if key in _READ:
-            _READ.move_to_end(key)
-            return _READ[key]
-    found = compute()
-    with _READ_LOCK:
-        _READ[key] = found
-        while len(_READ) > _READ_SIZE:
-            _READ.popitem(last=False)
-    return found
+    """Drop what every ``Memory`` keeps (tests measure the reads themselves)."""
+    for memory in Memory.every:
+        memory.clear()
 
 
 def _read(dispositif_ids, years, month, firm_id, keys) -> dict[tuple[int, int], dict[str, Figure]]:

@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='advance',
-            index=models.Index(condition=models.Q(('decision__isnull', False)), fields=['decision'], include=('dispositif',), name='advance_decision_set_up'),
+            index=models.Index(fields=['decision'], include=('dispositif',), name='advance_decision_set_up'),
         ),
     ]

@@ -168,12 +168,10 @@ class Advance(KeptByDatabase, TenantModel):
             # A dispositif's advances newest first (the API's pages filtered by dispositif).
             models.Index(fields=["dispositif", "-id"], name="advance_dispositif_id_desc"),
             # The decisions whose advance is set up, read whole by the decisions still
-            # awaiting theirs (``queries.decisions_awaiting_advance``): an index-only scan.
+            # awaiting theirs (``queries.decisions_awaiting_advance``): beside the unique
+            # index, the dispositif included makes it an index-only scan under the scope.
             models.Index(
-                fields=["decision"],
-                include=["dispositif"],
-                condition=Q(decision__isnull=False),
-                name="advance_decision_set_up",
+                fields=["decision"], include=["dispositif"], name="advance_decision_set_up"
             ),
         ]
         constraints = [

@@ -180,6 +180,8 @@ def test_a_dashboard_asked_again_comes_from_memory(network, client):
     board = board_of(client.get(DASHBOARD))
     again = client.get(DASHBOARD)
     assert board_of(again) is board
+    # What is not one of the page's parameters is ignored: the same page.
+    assert board_of(client.get(DASHBOARD, {"utm_source": "mail"})) is board
     assert board.page_html in again.content.decode()
 
     def sorted_by_projects():
