@@ -8,13 +8,16 @@ registers itself with ``register_seeder`` and ``register_logins``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+import sys
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from importlib import import_module
+from typing import TypeVar
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, connections, transaction
 from rest_framework.authtoken.models import Token
 
 from alize.accounts.models import Role, RoleAssignment, User
@@ -26,20 +29,37 @@ DEMO_DOMAIN = "demo.alize.fr"
 API_CLIENT_REGION = "32"  # Hauts-de-France
 
 Log = Callable[[str], None]
-_SEEDERS: list[tuple[int, str, Callable[[Log], None]]] = []
+Seeder = Callable[[Log], None]
+T = TypeVar("T")
+_SEEDERS: list[tuple[int, str, Seeder]] = []
+# The seeders registered with ``each_dispositif=True`` (by name).
+_EACH_DISPOSITIF: set[str] = set()
 _LOGINS: list[tuple[int, Callable[[], list[tuple[str, str]]]]] = []
 # Set by ``seed(later=True)``: seeders queue their slow work (the documents' PDFs) for the
 # worker instead of doing it before the platform starts.
 _LATER: ContextVar[bool] = ContextVar("demo_later", default=False)
+# In a process seeding a share of the dispositifs (``seed(processes=n)``): (index, count).
+_SHARE: tuple[int, int] | None = None
 
 
-def register_seeder(order: int):
-    """Decorator: ``seeder(log)`` runs at ``order`` (lower layers first) in ``seed()``."""
+class DemoSeedError(RuntimeError):
+    """A share of a parallel seed failed: what the others committed stays (see ``seed``)."""
+
+
+def register_seeder(order: int, *, each_dispositif: bool = False):
+    """Decorator: ``seeder(log)`` runs at ``order`` (lower layers first) in ``seed()``.
+
+    ``each_dispositif``: the seeder seeds every demo dispositif on its own, from the layers
+    below and the dispositif's own rows, going through ``share(DISPOSITIFS)`` and skipping
+    those it already seeded; ``seed(processes=n)`` then runs it in ``n`` processes at once,
+    each on its share of the dispositifs."""
 
     def register(seeder):
         name = f"{seeder.__module__}.{seeder.__qualname__}"
         if all(known != name for _order, known, _seeder in _SEEDERS):
             _SEEDERS.append((order, name, seeder))
+        if each_dispositif:
+            _EACH_DISPOSITIF.add(name)
         return seeder
 
     return register
@@ -66,9 +86,31 @@ def discover() -> None:
                 raise
 
 
-def seeders() -> list[Callable[[Log], None]]:
+def seeders() -> list[Seeder]:
     discover()
     return [seeder for _order, _name, seeder in sorted(_SEEDERS, key=lambda row: row[:2])]
+
+
+def steps() -> list[tuple[bool, list[Seeder]]]:
+    """The seeders in order, grouped: (each_dispositif, seeders) for each run of seeders
+    that do or do not seed the dispositifs one by one."""
+    grouped: list[tuple[bool, list[Seeder]]] = []
+    for seeder in seeders():
+        each = f"{seeder.__module__}.{seeder.__qualname__}" in _EACH_DISPOSITIF
+        if grouped and grouped[-1][0] == each:
+            grouped[-1][1].append(seeder)
+        else:
+            grouped.append((each, [seeder]))
+    return grouped
+
+
+def share(items: Sequence[T]) -> list[T]:
+    """The items this process seeds: all of them, or its share in a parallel seed (one in
+    ``count``, from ``index``)."""
+    if _SHARE is None:
+        return list(items)
+    index, count = _SHARE
+    return list(items[index::count])
 
 
 def later() -> bool:
@@ -77,20 +119,94 @@ def later() -> bool:
     return _LATER.get()
 
 
-def seed(log: Log = print, later: bool = False) -> None:
+def seed(log: Log = print, later: bool = False, processes: int = 1) -> None:
     """Create or refresh all demo data, in layer order; running it twice changes nothing.
     The indicators are computed once at the end, not after each write. With ``later``,
-    the seeders queue their slow work for the worker (``later()``)."""
+    the seeders queue their slow work for the worker (``later()``).
+
+    In one transaction, unless ``processes`` > 1 outside a transaction: then each group of
+    ``steps()`` commits on its own, and the seeders of each dispositif run in ``processes``
+    processes at once (forked), each on its share of the dispositifs in a transaction of
+    its own. A failure then leaves what was committed; seeding again (``--force``)
+    completes it, since every seeder skips what it already seeded."""
     token = _LATER.set(later)
     try:
-        with transaction.atomic(), scope(every_dispositif=True, reason="demo data"):
-            with indicator_facts.paused():
-                for seeder in seeders():
-                    seeder(log)
-            facts = indicator_facts.refresh_all()
-            log(f"{facts} indicator facts computed")
+        if processes > 1 and not connection.in_atomic_block:
+            for each_dispositif, group in steps():
+                if each_dispositif:
+                    _seed_shares(group, processes, log)
+                else:
+                    _seed_here(group, log)
+            with transaction.atomic(), scope(every_dispositif=True, reason="demo data"):
+                facts = indicator_facts.refresh_all()
+        else:
+            with transaction.atomic(), scope(every_dispositif=True, reason="demo data"):
+                with indicator_facts.paused():
+                    for seeder in seeders():
+                        seeder(log)
+                facts = indicator_facts.refresh_all()
+        log(f"{facts} indicator facts computed")
     finally:
         _LATER.reset(token)
+
+
+def _seed_here(group: list[Seeder], log: Log) -> None:
+    with (
+        transaction.atomic(),
+        scope(every_dispositif=True, reason="demo data"),
+        indicator_facts.paused(),
+    ):
+        for seeder in group:
+            seeder(log)
+
+
+def _seed_shares(group: list[Seeder], processes: int, log: Log) -> None:
+    """``group`` in ``processes`` forked processes, each on its share of the dispositifs;
+    their lines come back through a pipe to ``log``. The database connections are closed
+    first (a child opens its own), and the output flushed (a child would write again what
+    was buffered)."""
+    connections.close_all()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    context = multiprocessing.get_context("fork")
+    children = []
+    for index in range(processes):
+        reader, writer = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_seed_share,
+            args=(group, index, processes, writer),
+            name=f"demo-seed-{index + 1}-of-{processes}",
+        )
+        children.append((child, reader, writer))
+    for child, _reader, writer in children:
+        child.start()
+        writer.close()  # the child's end: the pipe ends when the child closes its copy
+    for child, reader, _writer in children:
+        try:
+            while True:
+                log(reader.recv())
+        except EOFError:
+            reader.close()
+        child.join()
+    failed = [child.name for child, _reader, _writer in children if child.exitcode != 0]
+    if failed:
+        raise DemoSeedError(
+            f"{', '.join(failed)} failed (see above); what the others seeded is kept: "
+            "`seed_demo --force` completes the demo."
+        )
+
+
+def _seed_share(group: list[Seeder], index: int, count: int, lines) -> None:
+    """In a forked process: ``group`` on this process's share of the dispositifs, its log
+    lines sent to the parent."""
+    global _SHARE
+    _SHARE = (index, count)
+    try:
+        _seed_here(group, lambda line: lines.send(f"({index + 1}/{count}) {line}"))
+    finally:
+        lines.close()
+        connections.close_all()
+        sys.stdout.flush()
 
 
 def demo_logins() -> list[tuple[str, str]]:

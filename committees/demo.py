@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from alize.demo import Log, register_seeder
+from alize.demo import Log, register_seeder, share
 from dispositifs.demo import DISPOSITIFS, region_council_slug
 from dispositifs.models import Dispositif
 from partners.models import Organisation
@@ -427,7 +427,7 @@ class CommitteeStorySeeder(PipelineSeeder):
         PartnerCommitment.objects.bulk_update(commitments, ["recorded_at"])
 
 
-@register_seeder(50)
+@register_seeder(50, each_dispositif=True)
 def seed_pipeline(log: Log) -> None:
     """SMEs, projects at every stage, committees and follow-ups in every demo dispositif.
 
@@ -435,13 +435,16 @@ def seed_pipeline(log: Log) -> None:
     """
     today = timezone.localdate()
     seeded = 0
-    for spec in DISPOSITIFS:
+    specs = share(DISPOSITIFS)
+    for spec in specs:
         dispositif = Dispositif.objects.get(slug=spec.slug)
         if Project.objects.filter(dispositif=dispositif).exists():
             continue
         CommitteeStorySeeder(spec, dispositif, today).run()
         seeded += 1
+    mine = {"dispositif__slug__in": [spec.slug for spec in specs]}
     log(
-        f"pipeline seeded in {seeded} dispositif(s): {Company.objects.count()} companies, "
-        f"{Project.objects.count()} projects, {Committee.objects.count()} committees"
+        f"pipeline seeded in {seeded} dispositif(s): {Company.objects.filter(**mine).count()} "
+        f"companies, {Project.objects.filter(**mine).count()} projects, "
+        f"{Committee.objects.filter(**mine).count()} committees"
     )

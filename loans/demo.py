@@ -22,7 +22,7 @@ from schwifty import IBAN
 from stdnum.eu import at_02
 
 from alize.accounts.models import User
-from alize.demo import DEMO_DOMAIN, Log, register_seeder
+from alize.demo import DEMO_DOMAIN, Log, register_seeder, share
 from committees.models import Decision, DecisionOutcome
 from dispositifs.demo import DISPOSITIFS, region_council_slug
 from dispositifs.models import Dispositif
@@ -128,12 +128,12 @@ class LoanStorySeeder:
                 {},
             ),
         ]
-        for index, (kind, organisation, share, extra) in enumerate(sources):
+        for index, (kind, organisation, portion, extra) in enumerate(sources):
             services.contribution_record(
                 fund=fund,
                 kind=kind,
                 organisation=organisation,
-                amount=_round_up(total * share, 5_000),
+                amount=_round_up(total * portion, 5_000),
                 received_on=first - dt.timedelta(days=90 - 20 * index),
                 by=self.animateur,
                 **extra,
@@ -324,12 +324,13 @@ class LoanStorySeeder:
         return len(decisions)
 
 
-@register_seeder(71)
+@register_seeder(71, each_dispositif=True)
 def seed_loans(log: Log) -> None:
     """A fund and its advances in every demo dispositif that has none yet."""
     today = timezone.localdate()
     seeded = advances = 0
-    for spec in DISPOSITIFS:
+    specs = share(DISPOSITIFS)
+    for spec in specs:
         dispositif = Dispositif.objects.get(slug=spec.slug)
         if Fund.objects.filter(dispositif=dispositif).exists():
             continue
@@ -337,5 +338,6 @@ def seed_loans(log: Log) -> None:
         seeded += 1
     log(f"loans seeded in {seeded} dispositif(s): {advances} advances")
     if seeded:
-        counts = {status: Advance.objects.filter(status=status).count() for status in AdvanceStatus}
+        mine = Advance.objects.filter(dispositif__slug__in=[spec.slug for spec in specs])
+        counts = {status: mine.filter(status=status).count() for status in AdvanceStatus}
         log("advances by status: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))

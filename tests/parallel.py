@@ -35,6 +35,7 @@ STACK_MODULES = frozenset(
 SLOW_FIRST = (
     "stack",
     "tests/test_demo.py",
+    "tests/test_demo_parallel.py",
     "tests/browser/test_role_tour.py",
     "tests/test_lifecycle_migrations.py",
     "tests/test_bench.py",

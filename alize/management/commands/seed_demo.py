@@ -7,7 +7,7 @@ import os
 
 from django.apps import apps
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from alize import demo
@@ -28,6 +28,13 @@ class Command(BaseCommand):
             help="seed even though the database holds data (recreates missing demo rows)",
         )
         parser.add_argument(
+            "--processes",
+            type=int,
+            default=min(4, os.cpu_count() or 1),
+            help="seed the dispositifs in this many processes at once (default: the cores, "
+            "at most 4); 1 seeds everything in one transaction",
+        )
+        parser.add_argument(
             "--later",
             action="store_true",
             help="queue the slow work (the demo documents' PDFs) for the worker",
@@ -39,14 +46,17 @@ class Command(BaseCommand):
         with as_owner():
             return super().execute(*args, **options)
 
-    def handle(self, *args, force=False, later=False, **options):
+    def handle(self, *args, force=False, later=False, processes=1, **options):
         tenant = apps.get_model(settings.TENANT_MODEL)
         with scope(every_dispositif=True, reason="demo seed: is the database empty"):
             empty = not tenant._default_manager.exists()
         log = lambda line: self.stdout.write(f"  demo: {line}")  # noqa: E731
         token: str | None
         if empty or force:
-            demo.seed(log=log, later=later)
+            try:
+                demo.seed(log=log, later=later, processes=max(1, processes))
+            except demo.DemoSeedError as error:
+                raise CommandError(str(error)) from error
             with transaction.atomic(), scope(every_dispositif=True, reason="demo API token"):
                 token = demo.api_client_token()
         else:
