@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -75,6 +76,32 @@ def utilisation_chart(points: list[dict]) -> charts.Chart | None:
 RECENT_COLLECTIONS = 5
 
 
+def financed_rows_html(shares: list[dict], detail: str) -> str:
+    """The rows of the advances one contribution financed (up to
+    ``queries.ATTRIBUTION_ROWS`` per contribution), built here rather than by the template's
+    loop: each figure formatted once, the advance's link from ``detail`` (the advance page's
+    address without its id) rather than resolved again for every row."""
+    return format_html_join(
+        "",
+        '<tr><td><a href="{}{}/">{}</a><br><span class="muted">{}</span></td>'
+        '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td></tr>',
+        (
+            (
+                detail,
+                share["advance"].pk,
+                share["advance"].project.company.name,
+                share["advance"].project.title,
+                money(share["lent"]),
+                money(share["repaid"]),
+                money(share["lost"]),
+                money(share["outstanding"]),
+            )
+            for share in shares
+        ),
+    )
+
+
 def render_fund(
     request,
     fund,
@@ -94,8 +121,10 @@ def render_fund(
     recorder = may(user, Action.RECORD_REPAYMENT, fund.dispositif_id)
     contributions = selectors.fund_contributions(fund)
     financed = queries.fund_attribution(fund)
+    detail = reverse("loans:advance-detail", args=[0])[: -len("0/")]
     for row in contributions:
         row["financed"] = financed.get(row["contribution"].pk, {"count": 0, "advances": []})
+        row["financed_html"] = financed_rows_html(row["financed"]["advances"], detail)
     utilisation = selectors.fund_utilisation(fund, until=timezone.localdate())
     if manager and contribution_form is None:
         contribution_form = ContributionForm()

@@ -155,6 +155,30 @@ class TestFundViews(ViewIsolationTestBase):
         assert response.context["utilisation"][-1]["ratio"] == D("0.2000")
         assert "20,00" not in text or "%" in text
 
+    def test_financed_advances_are_linked_formatted_and_escaped(self, world, client):
+        fund = make_fund(world.a, contributions=(D("10000.00"), D("50000.00")))
+        advance = named_advance(world.a, amount=D("12000.00"))
+        with scope([world.a.pk]):
+            Company.objects.filter(pk=advance.project.company_id).update(name="Dupont & <Fils>")
+        client.force_login(world.animateur_a)
+        html = client.get(reverse("loans:fund-detail", args=[fund.pk])).content.decode()
+        url = reverse("loans:advance-detail", args=[advance.pk])
+        title = advance.project.title.replace("'", "&#x27;")
+        nbsp = "\u00a0"
+
+        def row(lent, outstanding):
+            return (
+                f'<tr><td><a href="{url}">Dupont &amp; &lt;Fils&gt;</a><br>'
+                f'<span class="muted">{title}</span></td>'
+                f'<td class="num">{lent}{nbsp}€</td><td class="num">0,00{nbsp}€</td>'
+                f'<td class="num">0,00{nbsp}€</td><td class="num">{outstanding}{nbsp}€</td></tr>'
+            )
+
+        # The older contribution financed 10 000 of it, the next 2 000 (first in, first out).
+        assert row(f"10{nbsp}000,00", f"10{nbsp}000,00") in html
+        assert row(f"2{nbsp}000,00", f"2{nbsp}000,00") in html
+        assert "<Fils>" not in html
+
     def test_detail_query_count_does_not_grow_with_contributions(self, world, client):
         fund = make_fund(world.a, contributions=(D("15000.00"),))
         named_advance(world.a, amount=D("12000.00"))
