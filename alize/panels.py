@@ -48,7 +48,14 @@ def render_panels(page: str, request, obj=None) -> list[dict]:
 
 def first_rows(queryset, count: int) -> list:
     """The first ``count`` rows of an ordered list, for a panel that shows a few of many:
-    they are chosen by their ids in a subquery without the related rows the list loads
-    (``select_related``), so that PostgreSQL joins those only for the rows shown. The list's
-    conditions are applied in both queries."""
-    return list(queryset.filter(pk__in=queryset.values("pk")[:count]))
+    they are chosen by their ids in a subquery that applies the list's conditions (its
+    scope among them) without the related rows the list loads (``select_related``); the
+    outer query reads those ids only, with their related rows, in the list's order, and
+    applies the conditions no second time. A list that selects annotations is refused: the
+    outer query would not have them."""
+    query = queryset.query
+    if query.annotation_select or query.extra_select or query.deferred_loading[0]:
+        raise ValueError("first_rows() reads whole rows: the list may not select annotations.")
+    rows = queryset.model._base_manager.filter(pk__in=queryset.values("pk")[:count])
+    rows.query.select_related = query.select_related
+    return list(rows.order_by(*(query.order_by or queryset.model._meta.ordering)))

@@ -4,7 +4,10 @@ into a hash rather than probed decision by decision on the national data set."""
 
 import pytest
 from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
+from alize.panels import first_rows
 from alize.tenancy import scope
 from loans.queries import decisions_awaiting_advance
 from tests.loans.builders import advance_at, approved_decision
@@ -35,3 +38,25 @@ def test_not_set_up_reads_the_advances_once_into_a_hash(world, fund_a):
         text = decisions_awaiting_advance(world.user("coordinator")).explain()
     assert "hashed SubPlan" in text, text
     assert "Anti Join" not in text, text
+
+
+def test_the_panel_reads_the_first_rows_of_the_list_with_their_related_rows(world, fund_a):
+    """``alize.panels.first_rows``: the list's first rows in its order, chosen by a scoped
+    subquery, read with the rows the list joins, in one query."""
+    decisions = [approved_decision(world.a) for _ in range(3)]
+    elsewhere = approved_decision(world.b)
+    animateur = world.user("animateur")
+    with scope([world.a]):
+        listed = list(decisions_awaiting_advance(animateur))
+        with CaptureQueriesContext(connection) as queries:
+            shown = first_rows(decisions_awaiting_advance(animateur), 2)
+            names = [decision.item.project.company.name for decision in shown]
+    assert shown == listed[:2]
+    assert set(shown) < set(decisions) and elsewhere not in shown
+    assert names == [decision.item.project.company.name for decision in listed[:2]]
+    assert len(queries) == 1
+    with scope(every_dispositif=True, reason="test: the coordination reads every dispositif"):
+        network = decisions_awaiting_advance(world.user("coordinator"))
+        assert first_rows(network, 10) == list(network)
+        with pytest.raises(ValueError, match="annotations"):
+            first_rows(network.annotate(n=Count("pk")), 2)
