@@ -9,6 +9,7 @@ registers itself with ``register_seeder`` and ``register_logins``.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
@@ -148,6 +149,14 @@ def seed(log: Log = print, later: bool = False, processes: int = 1) -> None:
         log(f"{facts} indicator facts computed")
     finally:
         _LATER.reset(token)
+
+
+def default_processes() -> int:
+    """The processes of a parallel seed: the cores, at most 4, where processes are forked
+    safely (Linux; on macOS a forked process may crash in the system's libraries)."""
+    if not sys.platform.startswith("linux"):
+        return 1
+    return min(4, os.cpu_count() or 1)
 
 
 def _seed_here(group: list[Seeder], log: Log) -> None:

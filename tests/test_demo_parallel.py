@@ -128,3 +128,16 @@ def test_a_failed_share_keeps_what_the_others_committed_and_force_completes_it(m
     assert "(1/2) loans seeded in 1 dispositif(s)" in text
     assert "(2/2) loans seeded in 0 dispositif(s)" in text
     assert fund_holders() == set(SLUGS)
+
+
+def test_the_processes_are_the_cores_up_to_four_on_linux_only(monkeypatch):
+    monkeypatch.setattr(demo.sys, "platform", "linux")
+    monkeypatch.setattr(demo.os, "cpu_count", lambda: 2)
+    assert demo.default_processes() == 2
+    monkeypatch.setattr(demo.os, "cpu_count", lambda: 64)
+    assert demo.default_processes() == 4
+    monkeypatch.setattr(demo.os, "cpu_count", lambda: None)
+    assert demo.default_processes() == 1
+    monkeypatch.setattr(demo.sys, "platform", "darwin")
+    monkeypatch.setattr(demo.os, "cpu_count", lambda: 8)
+    assert demo.default_processes() == 1

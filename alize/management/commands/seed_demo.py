@@ -30,9 +30,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--processes",
             type=int,
-            default=min(4, os.cpu_count() or 1),
+            default=demo.default_processes(),
             help="seed the dispositifs in this many processes at once (default: the cores, "
-            "at most 4); 1 seeds everything in one transaction",
+            "at most 4, on Linux; 1 elsewhere); 1 seeds everything in one transaction",
         )
         parser.add_argument(
             "--later",
