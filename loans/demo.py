@@ -26,8 +26,7 @@ from alize.demo import DEMO_DOMAIN, Log, register_seeder, share
 from committees.models import Decision, DecisionOutcome
 from dispositifs.demo import DISPOSITIFS, region_council_slug
 from dispositifs.models import Dispositif
-from partners.demo import demo_organisation
-from partners.models import Organisation, OrganisationKind
+from partners.models import Organisation
 from pme.demo import _at
 
 from . import services
@@ -98,9 +97,7 @@ class LoanStorySeeder:
         needed = sum((d.advance_amount for d in decisions), ZERO)
         total = max(_round_up(needed * Decimal("1.4")), Decimal("200000"))
         firm = Organisation.objects.get(slug=self.spec.firms[0])
-        esf = demo_organisation(
-            "fonds-social-europeen", "Fonds social européen (FSE+)", OrganisationKind.FUNDER
-        )
+        esf = Organisation.objects.get(slug="fonds-social-europeen")
         sources = [
             (
                 ContributionKind.CAISSE_DES_DEPOTS,

@@ -46,6 +46,10 @@ SHARED_PARTNERS = [
     ),
     ("credit-agricole", "Crédit Agricole", OrganisationKind.BANK, "financial_partner"),
 ]
+# Funders that sit at no tour de table but contribute to the demo's funds (created here, with
+# the directory, so that the seeders of each dispositif only read them: two processes seeding
+# dispositifs at once would otherwise wait on the same row; alize/demo.py).
+OTHER_FUNDERS = [("fonds-social-europeen", "Fonds social européen (FSE+)")]
 
 # The national vocabulary (created by a migration, see ``NATIONAL_SKILLS``) and a few more
 # the demo projects use.
@@ -86,6 +90,8 @@ def seed_organisations(log: Log) -> None:
         demo_organisation(slug, name, OrganisationKind.LARGE_FIRM, siren=siren)
     for slug, name, kind, _membership_kind in SHARED_PARTNERS:
         demo_organisation(slug, name, kind)
+    for slug, name in OTHER_FUNDERS:
+        demo_organisation(slug, name, OrganisationKind.FUNDER)
 
 
 @register_seeder(11)
