@@ -152,11 +152,28 @@ def seed(log: Log = print, later: bool = False, processes: int = 1) -> None:
 
 
 def default_processes() -> int:
-    """The processes of a parallel seed: the cores, at most 4, where processes are forked
-    safely (Linux; on macOS a forked process may crash in the system's libraries)."""
+    """The processes of a parallel seed: the cores this process may run on, at most 4, where
+    processes are forked safely (Linux; on macOS a forked process may crash in the system's
+    libraries)."""
     if not sys.platform.startswith("linux"):
         return 1
-    return min(4, os.cpu_count() or 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(4, cores or 1)
+
+
+def _stop_with_parent() -> None:
+    """On Linux, have the kernel send SIGTERM to this process when its parent dies, however
+    it died (a parent killed outright runs no clean-up)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # it died before the call
+        os._exit(1)
 
 
 def _seed_here(group: list[Seeder], log: Log) -> None:
@@ -187,16 +204,26 @@ def _seed_shares(group: list[Seeder], processes: int, log: Log) -> None:
             name=f"demo-seed-{index + 1}-of-{processes}",
         )
         children.append((child, reader, writer))
-    for child, _reader, writer in children:
-        child.start()
-        writer.close()  # the child's end: the pipe ends when the child closes its copy
-    for child, reader, _writer in children:
-        try:
-            while True:
-                log(reader.recv())
-        except EOFError:
-            reader.close()
-        child.join()
+    try:
+        for child, _reader, writer in children:
+            child.start()
+            writer.close()  # the child's end: the pipe ends when the child closes its copy
+        for child, reader, _writer in children:
+            try:
+                while True:
+                    log(reader.recv())
+            except EOFError:
+                reader.close()
+            child.join()
+    except BaseException:
+        # Stopped (a signal, Ctrl-C) or failed while they seed: they stop too, rolled back.
+        for child, _reader, _writer in children:
+            if child.is_alive():
+                child.terminate()
+        for child, _reader, _writer in children:
+            if child.pid is not None:
+                child.join()
+        raise
     failed = [child.name for child, _reader, _writer in children if child.exitcode != 0]
     if failed:
         raise DemoSeedError(
@@ -210,6 +237,7 @@ def _seed_share(group: list[Seeder], index: int, count: int, lines) -> None:
     lines sent to the parent."""
     global _SHARE
     _SHARE = (index, count)
+    _stop_with_parent()
     try:
         _seed_here(group, lambda line: lines.send(f"({index + 1}/{count}) {line}"))
     finally:

@@ -1,8 +1,8 @@
 """The setup steps of `make run` in one Django process (``devstack/stack.py`` runs it): compile
 the translations, migrate, sync the beat schedules, then seed the demo with its documents
-left to the worker (completing a seed that an earlier start left unfinished). One start of
-Django instead of one per step: on a warm start every step finds nothing to do, and loading
-Django four times was most of its time.
+left to the worker (``seed_demo --unfinished-mark``: a seed an earlier start left unfinished
+is completed). One start of Django instead of one per step: on a warm start every step
+finds nothing to do, and loading Django four times was most of its time.
 
     python devstack/setup_steps.py LOG   # the steps' output goes to LOG, the seed's to stdout
 
@@ -40,21 +40,13 @@ def main(argv: list[str]) -> int:
             call_command(*args, stdout=log, stderr=log)
             log.flush()
             print(f"==> {label}: done in {time.monotonic() - started:.1f} s", flush=True)
-    # The demo commits in steps (its dispositifs are seeded in parallel): a start stopped
-    # during the seed leaves this mark, and the next one completes the demo with --force
-    # (every seeder skips what it already seeded) rather than finding data and stopping.
-    unfinished = local_dir() / "demo-seed-unfinished"
-    seed = ["seed_demo", "--later"]
-    if unfinished.exists():
-        print("==> the last demo seed did not finish: completing it", flush=True)
-        seed.append("--force")
-    print(f"==> {' '.join(seed)}", flush=True)
+    # The demo commits in steps (its dispositifs are seeded in parallel): seed_demo leaves
+    # the mark while it seeds, and completes at the next start a demo left unfinished.
+    seed = ["seed_demo", "--later", "--unfinished-mark", str(local_dir() / "demo-seed-unfinished")]
+    print("==> seed_demo --later", flush=True)
     started = time.monotonic()
-    unfinished.parent.mkdir(parents=True, exist_ok=True)
-    unfinished.touch()
     call_command(*seed)
-    unfinished.unlink()
-    print(f"==> {' '.join(seed)}: done in {time.monotonic() - started:.1f} s", flush=True)
+    print(f"==> seed_demo --later: done in {time.monotonic() - started:.1f} s", flush=True)
     return 0
 
 

@@ -10,12 +10,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from alize import demo
-from alize.tenancy import scope
+from alize.indicators import facts as indicator_facts
+from alize.tenancy import is_scoped, scope
 from dispositifs.models import Dispositif
 from loans.models import Fund
 from tests.clock import before_the_tests
 from tests.conftest import ensure_reference_data
 from tests.demo_data import demo_of
+from tests.factories import DispositifFactory
 
 SLUGS = ("valenciennes", "chambery")
 # What each dispositif holds, by its slug (ids differ from one seed to the other).
@@ -56,6 +58,44 @@ def snapshot() -> tuple[dict[str, int], list[tuple]]:
     return counts, figures
 
 
+def shared_tables() -> list:
+    """The tables outside the dispositifs: neither scoped nor the history of a scoped model."""
+    tables = []
+    for model in apps.get_models():
+        history_of = getattr(model, "instance_type", None)
+        if not (is_scoped(model) or (history_of is not None and is_scoped(history_of))):
+            tables.append(model)
+    return tables
+
+
+def shared_rows() -> dict[str, set]:
+    """Each shared table's rows, by their versions (``ctid``: a row updated, even in this
+    transaction, gets a new one) and the dispositif they name, if the table has the column."""
+    rows = {}
+    with connection.cursor() as cursor:
+        for model in shared_tables():
+            columns = {field.column for field in model._meta.concrete_fields}
+            dispositif = "dispositif_id" if "dispositif_id" in columns else "NULL"
+            cursor.execute(
+                f"SELECT ctid::text, {dispositif} "
+                f"FROM {connection.ops.quote_name(model._meta.db_table)}"
+            )
+            rows[model._meta.label] = set(cursor.fetchall())
+    return rows
+
+
+def shared_writes(before: dict[str, set], after: dict[str, set]) -> list[str]:
+    """What changed in the shared tables other than rows added for one dispositif: a row
+    updated or deleted, or a row added that belongs to no dispositif."""
+    found = []
+    for label, rows in after.items():
+        if before[label] - rows:
+            found.append(f"{label}: rows updated or deleted")
+        if any(dispositif is None for _ctid, dispositif in rows - before[label]):
+            found.append(f"{label}: rows added outside the dispositifs")
+    return found
+
+
 def fund_holders() -> set[str]:
     with scope(every_dispositif=True, reason="test referee: every fund"):
         return set(Fund.objects.values_list("dispositif__slug", flat=True))
@@ -80,8 +120,21 @@ def test_a_parallel_seed_gives_the_demo_of_one_transaction():
     ensure_reference_data()
     with demo_of(SLUGS), before_the_tests():
         with transaction.atomic():
-            # Inside a transaction the seed uses it, whatever the processes asked.
-            call_command("seed_demo", "--processes", "2", stdout=StringIO())
+            # The one-transaction seed, step by step: the seeders of each dispositif update
+            # no row outside the dispositifs and add none that belongs to no dispositif, so
+            # that processes seeding at once never wait on the same row.
+            with (
+                scope(every_dispositif=True, reason="test: the demo seed"),
+                indicator_facts.paused(),
+            ):
+                for each_dispositif, group in demo.steps():
+                    before = shared_rows() if each_dispositif else None
+                    for seeder in group:
+                        seeder(lambda line: None)
+                    if each_dispositif:
+                        assert shared_writes(before, shared_rows()) == [], group
+                indicator_facts.refresh_all()
+                demo.api_client_token()  # as seed_demo does after the seed
             in_one_transaction = snapshot()
             transaction.set_rollback(True)
         assert not Dispositif.unscoped_objects.exists()
@@ -132,12 +185,61 @@ def test_a_failed_share_keeps_what_the_others_committed_and_force_completes_it(m
 
 def test_the_processes_are_the_cores_up_to_four_on_linux_only(monkeypatch):
     monkeypatch.setattr(demo.sys, "platform", "linux")
-    monkeypatch.setattr(demo.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(demo.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     assert demo.default_processes() == 2
-    monkeypatch.setattr(demo.os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(demo.os, "sched_getaffinity", lambda pid: set(range(64)))
     assert demo.default_processes() == 4
+    monkeypatch.delattr(demo.os, "sched_getaffinity")
     monkeypatch.setattr(demo.os, "cpu_count", lambda: None)
     assert demo.default_processes() == 1
+    monkeypatch.setattr(demo.os, "cpu_count", lambda: 3)
+    assert demo.default_processes() == 3
     monkeypatch.setattr(demo.sys, "platform", "darwin")
-    monkeypatch.setattr(demo.os, "cpu_count", lambda: 8)
     assert demo.default_processes() == 1
+
+
+@pytest.fixture
+def seeds(monkeypatch):
+    """``demo.seed`` recorded instead of run (with whether the mark existed meanwhile);
+    ``fail`` makes it fail as a parallel seed's share does."""
+    calls: list[dict] = []
+    state = {"fail": False, "mark": None}
+
+    def seed(log, later, processes):
+        mark = state["mark"]
+        calls.append({"mark_present": mark is not None and mark.exists()})
+        if state["fail"]:
+            raise demo.DemoSeedError("demo-seed-2-of-2 failed")
+
+    monkeypatch.setattr(demo, "seed", seed)
+    return calls, state
+
+
+def test_an_unfinished_seed_is_completed_by_the_next_run(seeds, tmp_path, db):
+    calls, state = seeds
+    mark = state["mark"] = tmp_path / "demo-seed-unfinished"
+
+    def seed_demo():
+        output = StringIO()
+        call_command("seed_demo", "--unfinished-mark", str(mark), stdout=output)
+        return output.getvalue()
+
+    # An empty database is seeded, the mark present while it is.
+    seed_demo()
+    assert calls == [{"mark_present": True}] and not mark.exists()
+
+    state["fail"] = True
+    with pytest.raises(CommandError, match="demo-seed-2-of-2 failed"):
+        seed_demo()
+    assert mark.exists()
+
+    # What the failed run committed is there: the next run completes it.
+    state["fail"] = False
+    with scope(every_dispositif=True, reason="test setup: a dispositif the seed committed"):
+        DispositifFactory()
+    assert "did not finish: completing it" in seed_demo()
+    assert len(calls) == 3 and not mark.exists()
+
+    # A database that holds data, without the mark: nothing seeded, no mark left.
+    assert "nothing seeded" in seed_demo()
+    assert len(calls) == 3 and not mark.exists()

@@ -4,6 +4,7 @@ is never recreated unless asked. It runs as the owner of the tables (like migrat
 inside a caller's transaction (the tests), whose connection it then uses."""
 
 import os
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -35,6 +36,13 @@ class Command(BaseCommand):
             "at most 4, on Linux; 1 elsewhere); 1 seeds everything in one transaction",
         )
         parser.add_argument(
+            "--unfinished-mark",
+            default="",
+            metavar="PATH",
+            help="a file left while the demo is seeded: found at the next run, the demo left "
+            "unfinished is completed as with --force (make run gives .local/demo-seed-unfinished)",
+        )
+        parser.add_argument(
             "--later",
             action="store_true",
             help="queue the slow work (the demo documents' PDFs) for the worker",
@@ -46,17 +54,28 @@ class Command(BaseCommand):
         with as_owner():
             return super().execute(*args, **options)
 
-    def handle(self, *args, force=False, later=False, processes=1, **options):
+    def handle(self, *args, force=False, later=False, processes=1, unfinished_mark="", **options):
         tenant = apps.get_model(settings.TENANT_MODEL)
         with scope(every_dispositif=True, reason="demo seed: is the database empty"):
             empty = not tenant._default_manager.exists()
         log = lambda line: self.stdout.write(f"  demo: {line}")  # noqa: E731
         token: str | None
+        mark = Path(unfinished_mark) if unfinished_mark else None
+        if mark is not None and mark.exists() and not empty:
+            log("the last demo seed did not finish: completing it")
+            force = True
         if empty or force:
+            # Seeded in parallel, the demo commits in steps: the mark says, until the last
+            # one, that it is unfinished.
+            if mark is not None:
+                mark.parent.mkdir(parents=True, exist_ok=True)
+                mark.touch()
             try:
                 demo.seed(log=log, later=later, processes=max(1, processes))
             except demo.DemoSeedError as error:
                 raise CommandError(str(error)) from error
+            if mark is not None:
+                mark.unlink(missing_ok=True)
             with transaction.atomic(), scope(every_dispositif=True, reason="demo API token"):
                 token = demo.api_client_token()
         else:
