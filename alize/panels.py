@@ -50,12 +50,26 @@ def first_rows(queryset, count: int) -> list:
     """The first ``count`` rows of an ordered list, for a panel that shows a few of many:
     they are chosen by their ids in a subquery that applies the list's conditions (its
     scope among them) without the related rows the list loads (``select_related``); the
-    outer query reads those ids only, with their related rows, in the list's order, and
-    applies the conditions no second time. A list that selects annotations is refused: the
-    outer query would not have them."""
+    outer query (through the model's scoped manager) reads those ids only, with their
+    related rows, in the list's order, and applies the conditions no second time (an alias
+    the conditions use stays in the subquery). A list that selects annotations, orders by an
+    alias, defers fields or leaves its order to the model is refused: the outer query would
+    not have them."""
     query = queryset.query
-    if query.annotation_select or query.extra_select or query.deferred_loading[0]:
-        raise ValueError("first_rows() reads whole rows: the list may not select annotations.")
-    rows = queryset.model._base_manager.filter(pk__in=queryset.values("pk")[:count])
+    ordered_by_alias = any(
+        isinstance(key, str) and key.lstrip("-") in query.annotations for key in query.order_by
+    )
+    if (
+        query.annotation_select
+        or query.extra
+        or query.deferred_loading[0]
+        or not query.order_by
+        or ordered_by_alias
+    ):
+        raise ValueError(
+            "first_rows() reads whole rows in the list's own order: the list may not select "
+            "annotations, order by an alias, defer fields or leave its order to the model."
+        )
+    rows = queryset.model._default_manager.filter(pk__in=queryset.values("pk")[:count])
     rows.query.select_related = query.select_related
-    return list(rows.order_by(*(query.order_by or queryset.model._meta.ordering)))
+    return list(rows.order_by(*query.order_by))

@@ -58,5 +58,11 @@ def test_the_panel_reads_the_first_rows_of_the_list_with_their_related_rows(worl
     with scope(every_dispositif=True, reason="test: the coordination reads every dispositif"):
         network = decisions_awaiting_advance(world.user("coordinator"))
         assert first_rows(network, 10) == list(network)
-        with pytest.raises(ValueError, match="annotations"):
-            first_rows(network.annotate(n=Count("pk")), 2)
+        for refused in (
+            network.annotate(n=Count("pk")),
+            network.alias(n=Count("pk")).order_by("-n"),
+            network.only("pk"),
+            network.order_by(),
+        ):
+            with pytest.raises(ValueError, match="own order"):
+                first_rows(refused, 2)
