@@ -18,6 +18,12 @@ from ..models import AdvanceStatus
 ARREARS_ROWS = 200
 
 
+def advance_detail_prefix() -> str:
+    """The address of an advance's page without its id (``f"{prefix}{pk}/"``): resolved once
+    for a page that links many advances, rather than once per row."""
+    return reverse("loans:advance-detail", args=[0])[: -len("0/")]
+
+
 def arrears_row_html(row: dict, url: str, show_dispositif: bool) -> str:
     """One overdue advance's table row, built here rather than by the template's loop (the
     page shows up to 200 of them, each figure formatted once)."""
@@ -93,7 +99,7 @@ class ArrearsView(ActionRequiredMixin, TableExportMixin, TemplateView):
                 selectors.advance_list(user).filter(pk__in=[late.advance_id for late in shown])
             ).order_by()
         }
-        detail = reverse("loans:advance-detail", args=[0])[: -len("0/")]
+        detail = advance_detail_prefix()
         several = several_dispositifs(user, self.action)
         labels = {value: str(label) for value, label in AdvanceStatus.choices}
         rows = []

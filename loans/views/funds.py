@@ -22,6 +22,7 @@ from dispositifs.access import may
 from .. import queries, selectors, services
 from ..forms import CollectionAccountForm, CollectionForm, ContributionForm, ProvisionRatesForm
 from ..list_filters import FundFilterSet
+from .arrears import advance_detail_prefix
 
 
 class FundListView(FilteredListView):
@@ -121,7 +122,7 @@ def render_fund(
     recorder = may(user, Action.RECORD_REPAYMENT, fund.dispositif_id)
     contributions = selectors.fund_contributions(fund)
     financed = queries.fund_attribution(fund)
-    detail = reverse("loans:advance-detail", args=[0])[: -len("0/")]
+    detail = advance_detail_prefix()
     for row in contributions:
         row["financed"] = financed.get(row["contribution"].pk, {"count": 0, "advances": []})
         row["financed_html"] = financed_rows_html(row["financed"]["advances"], detail)
